@@ -1,0 +1,26 @@
+//! The relance configuration language: grammar, syntax tree, checking,
+//! diagnostics and formatting (spec/DSL.md).
+//!
+//! Everything here works on text in memory ([`Sources`]): no IO, no async.
+//!
+//! # Layout
+//! - [`source`]: files, spans, line/column look-ups.
+//! - [`parse`]: the pest grammar and the conversion to the AST, with recovery.
+//! - [`ast`]: the syntax tree, a span on every node.
+//! - [`diagnostic`]: `Diagnostic`, codes, rendering (terminal and JSON).
+//! - [`check`]: name resolution, type checking, references → [`model::Config`].
+//! - [`model`]: the checked configuration the engine uses.
+//! - [`schema`]: the facts expressions read, with their types.
+
+#![forbid(unsafe_code)]
+
+pub mod ast;
+pub mod check;
+pub mod diagnostic;
+pub mod model;
+pub mod parse;
+pub mod schema;
+pub mod source;
+
+pub use diagnostic::{Code, Diagnostic, Severity};
+pub use source::{FileId, SourceFile, Sources, Span, Spanned};

@@ -1,0 +1,11 @@
+//! relance engine: the domain around the configuration and the receivables
+//! data. Today it loads and checks a configuration directory; the store, the
+//! imports, the planner, calendars and reports arrive with their issues.
+//!
+//! # Layout
+//! - [`config`]: reading a configuration directory and checking it whole
+//!   (DSL, hook files, templates), the one entry point every command uses.
+
+#![forbid(unsafe_code)]
+
+pub mod config;

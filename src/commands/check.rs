@@ -1,0 +1,71 @@
+//! `relance check [DIR]`: validate a configuration.
+
+use std::path::Path;
+
+use relance_dsl::Severity;
+use relance_dsl::diagnostic::{JsonDiagnostic, render};
+use serde_json::json;
+
+use crate::{Cli, Failure};
+
+/// Diagnostics printed at the most in human mode (JSON has them all).
+const MAX_PRINTED: usize = 200;
+
+/// Runs the command.
+pub fn run(cli: &Cli, dir: &Path) -> Result<(), Failure> {
+    let loaded = super::read_config(dir)?;
+    let report = relance_engine::config::check(loaded);
+    let diags = &report.checked.diagnostics;
+    let errors = diags
+        .iter()
+        .filter(|d| d.severity == Severity::Error)
+        .count();
+    let warnings = diags.len() - errors;
+    if cli.json {
+        let list: Vec<JsonDiagnostic> = diags
+            .iter()
+            .map(|d| JsonDiagnostic::new(d, &report.sources))
+            .collect();
+        let doc = json!({
+            "ok": errors == 0,
+            "errors": errors,
+            "warnings": warnings,
+            "diagnostics": list,
+            "summary": report.checked.summary,
+        });
+        println!(
+            "{}",
+            serde_json::to_string_pretty(&doc).map_err(anyhow::Error::from)?
+        );
+    } else {
+        let shown: Vec<_> = diags
+            .iter()
+            .filter(|d| !cli.quiet || d.severity == Severity::Error)
+            .take(MAX_PRINTED)
+            .cloned()
+            .collect();
+        eprint!("{}", render(&shown, &report.sources, super::color_stderr()));
+        if diags.len() > MAX_PRINTED {
+            eprintln!(
+                "... and {} more (use --json to see them all)",
+                diags.len() - MAX_PRINTED
+            );
+        }
+        if errors == 0 {
+            println!("ok");
+            println!("{}", report.checked.summary);
+        } else {
+            eprintln!(
+                "error: {} is invalid: {errors} error{}, {warnings} warning{}",
+                dir.display(),
+                if errors == 1 { "" } else { "s" },
+                if warnings == 1 { "" } else { "s" },
+            );
+        }
+    }
+    if errors == 0 {
+        Ok(())
+    } else {
+        Err(Failure::Reported)
+    }
+}

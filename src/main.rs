@@ -1,0 +1,96 @@
+//! `relance`: the command line (spec/CLI.md). It parses arguments, wires the
+//! crates together and turns errors into messages and exit codes:
+//! 0 success, 1 the work failed (invalid configuration...), 2 usage errors.
+
+#![forbid(unsafe_code)]
+
+mod commands;
+
+use std::path::PathBuf;
+use std::process::ExitCode;
+
+use clap::{Parser, Subcommand};
+
+/// Collection (dunning) workflow and rules engine.
+#[derive(Debug, Parser)]
+#[command(name = "relance", version, about, propagate_version = true)]
+pub struct Cli {
+    /// The configuration directory.
+    #[arg(long, global = true, env = "RELANCE_CONFIG", default_value = "config")]
+    config: PathBuf,
+    /// The store: `sqlite://relance.db` or `postgres://user@host/db`.
+    #[arg(
+        long,
+        global = true,
+        env = "RELANCE_DB",
+        default_value = "sqlite://relance.db"
+    )]
+    db: String,
+    /// Machine-readable output on stdout (messages go to stderr).
+    #[arg(long, global = true)]
+    json: bool,
+    /// More messages on stderr.
+    #[arg(short, long, global = true, action = clap::ArgAction::Count)]
+    verbose: u8,
+    /// Fewer messages on stderr.
+    #[arg(short, long, global = true)]
+    quiet: bool,
+    #[command(subcommand)]
+    command: Command,
+}
+
+#[derive(Debug, Subcommand)]
+enum Command {
+    /// Validate a configuration directory (exit 0 valid, 1 invalid).
+    Check {
+        /// The directory (default: --config).
+        dir: Option<PathBuf>,
+    },
+    /// Rewrite `.relance` files in the canonical layout.
+    Fmt {
+        /// The directory (default: --config).
+        dir: Option<PathBuf>,
+        /// Change nothing; exit 1 when a file is not formatted.
+        #[arg(long)]
+        check: bool,
+    },
+}
+
+/// How a command ended, beyond success.
+#[derive(Debug)]
+pub enum Failure {
+    /// The work failed; the message has been printed. Exit 1.
+    Reported,
+    /// The arguments are wrong. Exit 2.
+    Usage(String),
+    /// Anything else: printed with its causes. Exit 1.
+    Other(anyhow::Error),
+}
+
+impl From<anyhow::Error> for Failure {
+    fn from(e: anyhow::Error) -> Self {
+        Failure::Other(e)
+    }
+}
+
+fn main() -> ExitCode {
+    let cli = Cli::parse();
+    let result = match &cli.command {
+        Command::Check { dir } => commands::check::run(&cli, dir.as_deref().unwrap_or(&cli.config)),
+        Command::Fmt { dir, check } => {
+            commands::fmt::run(&cli, dir.as_deref().unwrap_or(&cli.config), *check)
+        }
+    };
+    match result {
+        Ok(()) => ExitCode::SUCCESS,
+        Err(Failure::Reported) => ExitCode::from(1),
+        Err(Failure::Usage(message)) => {
+            eprintln!("error: {message}");
+            ExitCode::from(2)
+        }
+        Err(Failure::Other(e)) => {
+            eprintln!("error: {e:#}");
+            ExitCode::from(1)
+        }
+    }
+}

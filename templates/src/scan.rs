@@ -1,0 +1,215 @@
+//! Checking the files under `templates/` and indexing them by language.
+
+use std::collections::{BTreeMap, BTreeSet};
+use std::ops::Range;
+
+use crate::front_matter;
+use crate::hashtags::{self, Hashtag};
+
+/// A template file handed in for checking.
+#[derive(Debug, Clone, Copy)]
+pub struct TemplateFile<'a> {
+    /// Path relative to `templates/`: `en/reminder_1.html`, `partials/x.html`.
+    pub path: &'a str,
+    /// Its text.
+    pub text: &'a str,
+}
+
+/// What the templates provide, for the configuration checker.
+#[derive(Debug, Clone, Default)]
+pub struct TemplateIndex {
+    /// Language → template names (file stems of `<lang>/<name>.html|.txt`).
+    pub languages: BTreeMap<String, BTreeSet<String>>,
+    /// Every file, by path relative to `templates/`.
+    pub files: BTreeSet<String>,
+    /// `(language, name)` of the templates that have a `subject`.
+    pub with_subject: BTreeSet<(String, String)>,
+    /// Every hashtag used, with the index of its file in the input.
+    pub hashtags: Vec<(usize, Hashtag)>,
+}
+
+/// A problem in a template file.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Problem {
+    /// Index of the file in the input; `None` when tera cannot tell which.
+    pub file: Option<usize>,
+    /// Byte range in that file.
+    pub range: Range<usize>,
+    /// What is wrong.
+    pub message: String,
+}
+
+/// Checks front matter and tera syntax of every file, and indexes them.
+pub fn scan(files: &[TemplateFile<'_>]) -> (TemplateIndex, Vec<Problem>) {
+    let mut index = TemplateIndex::default();
+    let mut problems = Vec::new();
+    let mut parsed: Vec<(String, String)> = Vec::new();
+    for (i, file) in files.iter().enumerate() {
+        index.files.insert(file.path.to_string());
+        let fm = match front_matter::parse(file.text) {
+            Ok(fm) => fm,
+            Err(e) => {
+                problems.push(Problem {
+                    file: Some(i),
+                    range: e.range,
+                    message: e.message,
+                });
+                front_matter::FrontMatter::default()
+            }
+        };
+        if let Some((lang, name)) = language_template(file.path) {
+            index
+                .languages
+                .entry(lang.to_string())
+                .or_default()
+                .insert(name.to_string());
+            if fm.get("subject").is_some_and(|s| !s.is_empty()) {
+                index
+                    .with_subject
+                    .insert((lang.to_string(), name.to_string()));
+            }
+        }
+        let found = hashtags::find(file.text);
+        // Tera sees the body with the front matter and hashtags blanked out, byte
+        // for byte, so that its error positions are positions in the file.
+        let mut blanked = file.text.to_string();
+        blank(&mut blanked, fm.range.clone());
+        for h in &found.hashtags {
+            blank(&mut blanked, h.range.clone());
+        }
+        for &e in &found.escapes {
+            blank(&mut blanked, e..e + 2);
+        }
+        index
+            .hashtags
+            .extend(found.hashtags.into_iter().map(|h| (i, h)));
+        let mut alone = tera::Tera::default();
+        match alone.add_raw_template(file.path, &blanked) {
+            Err(e) => match e.kind() {
+                tera::ErrorKind::SyntaxError(report) => problems.push(Problem {
+                    file: Some(i),
+                    range: report.span().range.clone(),
+                    message: format!("template syntax: {}", report.message()),
+                }),
+                // Missing includes and the like are judged with all templates below.
+                _ => parsed.push((file.path.to_string(), blanked)),
+            },
+            Ok(()) => parsed.push((file.path.to_string(), blanked)),
+        }
+    }
+    let mut all = tera::Tera::default();
+    if let Err(e) = all.add_raw_templates(parsed.iter().map(|(n, t)| (n.as_str(), t.as_str()))) {
+        let message = e.to_string();
+        let file = files
+            .iter()
+            .position(|f| message.contains(&format!("'{}'", f.path)));
+        problems.push(Problem {
+            file,
+            range: 0..0,
+            message: format!("templates: {}", first_line(&message)),
+        });
+    }
+    (index, problems)
+}
+
+/// `en/reminder_1.html` → `("en", "reminder_1")`; partials and other files → `None`.
+pub fn language_template(path: &str) -> Option<(&str, &str)> {
+    let (lang, file) = path.split_once('/')?;
+    if lang == "partials" || file.contains('/') {
+        return None;
+    }
+    let name = file
+        .strip_suffix(".html")
+        .or_else(|| file.strip_suffix(".txt"))?;
+    Some((lang, name))
+}
+
+fn blank(text: &mut String, range: Range<usize>) {
+    let end = range.end.min(text.len());
+    let start = range.start.min(end);
+    let replaced: String = text[start..end]
+        .chars()
+        .map(|c| {
+            if c == '\n' {
+                "\n".to_string()
+            } else {
+                " ".repeat(c.len_utf8())
+            }
+        })
+        .collect();
+    text.replace_range(start..end, &replaced);
+}
+
+fn first_line(s: &str) -> &str {
+    s.lines().next().unwrap_or(s)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn files<'a>(list: &'a [(&'a str, &'a str)]) -> Vec<TemplateFile<'a>> {
+        list.iter()
+            .map(|(path, text)| TemplateFile { path, text })
+            .collect()
+    }
+
+    #[test]
+    fn indexes_languages_subjects_and_hashtags() {
+        let list = [
+            (
+                "en/reminder_1.html",
+                "---\nsubject: Hi #customer_name\n---\n<p>#total_due</p>{% include \"partials/sig.html\" %}",
+            ),
+            ("fr/reminder_1.html", "<p>#total_due</p>"),
+            ("partials/sig.html", "<p>#collector_name</p>"),
+        ];
+        let (index, problems) = scan(&files(&list));
+        assert!(problems.is_empty(), "{problems:?}");
+        assert_eq!(
+            index.languages["en"],
+            BTreeSet::from(["reminder_1".to_string()])
+        );
+        assert!(
+            index
+                .with_subject
+                .contains(&("en".into(), "reminder_1".into()))
+        );
+        assert!(
+            !index
+                .with_subject
+                .contains(&("fr".into(), "reminder_1".into()))
+        );
+        let names: Vec<&str> = index
+            .hashtags
+            .iter()
+            .map(|(_, h)| h.name.as_str())
+            .collect();
+        assert_eq!(
+            names,
+            ["customer_name", "total_due", "total_due", "collector_name"]
+        );
+    }
+
+    #[test]
+    fn a_tera_syntax_error_points_into_the_file() {
+        let text = "---\nsubject: x\n---\n<p>{% if x %}never closed</p>\n{{ y }";
+        let list = [("en/bad.html", text)];
+        let (_, problems) = scan(&files(&list));
+        assert_eq!(problems.len(), 1, "{problems:?}");
+        assert_eq!(problems[0].file, Some(0));
+        assert!(problems[0].range.start >= text.find("<p>").unwrap_or(0));
+    }
+
+    #[test]
+    fn a_missing_include_is_reported() {
+        let list = [("en/a.html", "{% include \"partials/nope.html\" %}")];
+        let (_, problems) = scan(&files(&list));
+        assert_eq!(problems.len(), 1, "{problems:?}");
+        assert!(
+            problems[0].message.contains("nope"),
+            "{}",
+            problems[0].message
+        );
+    }
+}
