@@ -56,6 +56,7 @@ pub fn check(files: &[(FileId, ast::File)], env: &Env) -> Checked {
         fields: Vec::new(),
         fallback_language: String::new(),
         untranslated: BTreeSet::new(),
+        statuses: BTreeSet::new(),
     };
     let config = cx.run(files);
     let summary = Summary {
@@ -122,6 +123,8 @@ struct Checker<'e> {
     fallback_language: String,
     /// `(template, language)` pairs already warned about, to warn once each.
     untranslated: BTreeSet<(String, String)>,
+    /// Declared statuses, for `item.status == "..."`.
+    statuses: BTreeSet<String>,
 }
 
 /// Names declared by kind, for duplicates and references.
@@ -209,6 +212,8 @@ impl Checker<'_> {
                 map.insert(name.node.clone(), name.span);
             }
         }
+
+        self.statuses = names.statuses.keys().cloned().collect();
 
         // 2. Fields first: expressions anywhere may read them.
         for item in &items {
@@ -415,7 +420,7 @@ impl Checker<'_> {
                             self.error(
                                 Code::InvalidValue,
                                 span,
-                                format!("`{from}` is not an email address"),
+                                format!("\"{from}\" is not a sender address"),
                             )
                             .help =
                                 Some("write `\"Name <address@example.com>\"` or an address".into());
@@ -424,10 +429,10 @@ impl Checker<'_> {
                     }
                 }
                 "timezone" => {
-                    if let Some(tz) = self.string_setting(entry) {
-                        if let Some(tz) = self.timezone(&tz, entry.values[0].span) {
-                            s.timezone = tz;
-                        }
+                    if let Some(tz) = self.string_setting(entry)
+                        && let Some(tz) = self.timezone(&tz, entry.values[0].span)
+                    {
+                        s.timezone = tz;
                     }
                 }
                 "currency" => {
@@ -437,8 +442,9 @@ impl Checker<'_> {
                     }
                 }
                 "language" => {
-                    if let Some(l) = self.string_setting(entry) {
-                        self.language(&l, entry.values[0].span);
+                    if let Some(l) = self.string_setting(entry)
+                        && self.language(&l, entry.values[0].span)
+                    {
                         s.language = l;
                     }
                 }
@@ -583,7 +589,8 @@ impl Checker<'_> {
         match name.parse::<chrono_tz::Tz>() {
             Ok(tz) => Some(tz),
             Err(_) => {
-                let help = did_you_mean(name, chrono_tz::TZ_VARIANTS.iter().map(|t| t.name()))
+                let help = closest(name, chrono_tz::TZ_VARIANTS.iter().map(|t| t.name()))
+                    .map(|c| format!("did you mean \"{c}\"?"))
                     .or_else(|| Some("use an IANA name such as \"Europe/Paris\"".into()));
                 self.help(
                     Code::InvalidTimezone,
@@ -603,7 +610,8 @@ impl Checker<'_> {
         let codes: Vec<&str> = <iso_currency::Currency as iso_currency::IntoEnumIterator>::iter()
             .map(|c| c.code())
             .collect();
-        let help = did_you_mean(code, codes.iter().copied())
+        let help = closest(code, codes.iter().copied())
+            .map(|c| format!("did you mean \"{c}\"?"))
             .or_else(|| Some("use an ISO 4217 code such as \"EUR\" or \"USD\"".into()));
         self.help(
             Code::InvalidCurrency,
@@ -614,8 +622,9 @@ impl Checker<'_> {
         false
     }
 
-    fn language(&mut self, lang: &str, span: Span) {
-        if !valid_language(lang) {
+    fn language(&mut self, lang: &str, span: Span) -> bool {
+        let valid = valid_language(lang);
+        if !valid {
             self.error(
                 Code::InvalidValue,
                 span,
@@ -623,6 +632,7 @@ impl Checker<'_> {
             )
             .help = Some("use a two-letter code such as \"en\" or \"fr\"".into());
         }
+        valid
     }
 
     // ------------------------------------------------------------ blocks
@@ -911,21 +921,21 @@ impl Checker<'_> {
                         step_names.insert(&step.name.node, step.name.span);
                     }
                     let offset = self.offset(&step.offset);
-                    if let Some((prev, prev_span)) = previous {
-                        if offset <= prev {
-                            self.error(
-                                Code::StepOrder,
-                                step.offset.span,
-                                format!(
-                                    "step \"{}\" must come later than the step before it ({} is not after {})",
-                                    step.name.node,
-                                    offset_text(offset),
-                                    offset_text(prev)
-                                ),
-                            )
-                            .labels
-                            .push((prev_span, "the step before".into()));
-                        }
+                    if let Some((prev, prev_span)) = previous
+                        && offset <= prev
+                    {
+                        self.error(
+                            Code::StepOrder,
+                            step.offset.span,
+                            format!(
+                                "step \"{}\" must come later than the step before it ({} is not after {})",
+                                step.name.node,
+                                offset_text(offset),
+                                offset_text(prev)
+                            ),
+                        )
+                        .labels
+                        .push((prev_span, "the step before".into()));
                     }
                     previous = Some((offset, step.offset.span));
                     let (st, mode) = self.step(step, offset, names);
@@ -1100,22 +1110,21 @@ impl Checker<'_> {
         };
         if let (Some(s), Some((_, builtin_scope, _)), Some(span)) =
             (scope, builtin, a.scope.as_ref().map(|s| s.span))
+            && s != *builtin_scope
         {
-            if s != *builtin_scope {
-                self.error(
-                    Code::InvalidValue,
-                    span,
-                    format!(
-                        "built-in alert \"{}\" is for {}",
-                        a.name.node,
-                        if *builtin_scope == Scope::Item {
-                            "item"
-                        } else {
-                            "account"
-                        }
-                    ),
-                );
-            }
+            self.error(
+                Code::InvalidValue,
+                span,
+                format!(
+                    "built-in alert \"{}\" is for {}",
+                    a.name.node,
+                    if *builtin_scope == Scope::Item {
+                        "item"
+                    } else {
+                        "account"
+                    }
+                ),
+            );
         }
         let ctx = if scope == Some(Scope::Item) {
             ITEM_CONTEXT
@@ -1272,7 +1281,14 @@ impl Checker<'_> {
         self.help(
             Code::UnknownStatement,
             u.keyword.span,
-            format!("unknown statement `{word}` in a {block} block"),
+            format!(
+                "unknown statement `{word}` in {} {block} block",
+                if block.starts_with(['a', 'e']) {
+                    "an"
+                } else {
+                    "a"
+                }
+            ),
             help,
         );
     }
@@ -1309,14 +1325,14 @@ impl Checker<'_> {
     }
 
     fn offset(&mut self, o: &Spanned<ast::Offset>) -> i64 {
-        if let Some(d) = o.node.duration {
-            if d.days().is_none() {
-                self.error(
-                    Code::InvalidValue,
-                    o.span,
-                    "step offsets are counted in days or weeks (`7d`, `2w`), not hours",
-                );
-            }
+        if let Some(d) = o.node.duration
+            && d.days().is_none()
+        {
+            self.error(
+                Code::InvalidValue,
+                o.span,
+                "step offsets are counted in days or weeks (`7d`, `2w`), not hours",
+            );
         }
         o.node.days()
     }
@@ -1557,7 +1573,21 @@ impl Checker<'_> {
             ExprKind::Call(name, args) => self.call(name, args, e.span, ctx),
             ExprKind::HookCall(name, args) => {
                 for a in args {
-                    self.expr(a, ctx);
+                    // Hooks may take whole facts: `hook.penalty(item)`.
+                    match &a.kind {
+                        ExprKind::Var(v) if schema::ROOTS.contains(&v.node.as_str()) => {
+                            if v.node == "item" && !ctx.item {
+                                self.error(
+                                    Code::UnknownField,
+                                    v.span,
+                                    format!("`item` is not available in {}", ctx.place),
+                                );
+                            }
+                        }
+                        _ => {
+                            self.expr(a, ctx);
+                        }
+                    }
                 }
                 let arities = self.env.hook_functions.get(&name.node);
                 match arities {
@@ -1618,6 +1648,10 @@ impl Checker<'_> {
             ExprKind::Binary(op, lhs, rhs) => {
                 let l = self.expr(lhs, ctx);
                 let r = self.expr(rhs, ctx);
+                if matches!(op, BinaryOp::Eq | BinaryOp::Ne | BinaryOp::In) {
+                    self.status_literals(lhs, rhs);
+                    self.status_literals(rhs, lhs);
+                }
                 self.binary(*op, &l, &r, e, lhs, rhs)
             }
         }
@@ -1670,7 +1704,7 @@ impl Checker<'_> {
                         )
                         .with_help("use `is_null(x)` or `not is_null(x)`"),
                     );
-                } else if l != r {
+                } else if !compatible(l, r) {
                     self.error(
                         Code::Type,
                         e.span,
@@ -1689,7 +1723,7 @@ impl Checker<'_> {
                         )
                         .with_help("use `is_null(x)` or `not is_null(x)`"),
                     );
-                } else if l != r {
+                } else if !compatible(l, r) {
                     self.error(
                         Code::Type,
                         e.span,
@@ -1757,6 +1791,44 @@ impl Checker<'_> {
                     );
                     Any
                 }
+            }
+        }
+    }
+
+    /// `item.status == "promis"`: the string must be a declared status.
+    fn status_literals(&mut self, path: &Expr, other: &Expr) {
+        let ExprKind::Path(parts) = &path.kind else {
+            return;
+        };
+        if parts.len() != 2 || parts[0].node != "item" || parts[1].node != "status" {
+            return;
+        }
+        let literals: Vec<&Expr> = match &other.kind {
+            ExprKind::List(items) => items.iter().collect(),
+            _ => vec![other],
+        };
+        for lit in literals {
+            if let ExprKind::Literal(Value::String(name)) = &lit.kind
+                && !self.statuses.contains(name)
+            {
+                let help = closest(name, self.statuses.iter().map(String::as_str))
+                    .map(|c| format!("did you mean \"{c}\"?"))
+                    .or_else(|| {
+                        Some(if self.statuses.is_empty() {
+                            "no status is defined; declare it with `status \"name\" { ... }`".into()
+                        } else {
+                            format!(
+                                "defined: {}",
+                                self.statuses.iter().cloned().collect::<Vec<_>>().join(", ")
+                            )
+                        })
+                    });
+                self.help(
+                    Code::UnknownStatus,
+                    lit.span,
+                    format!("unknown status \"{name}\""),
+                    help,
+                );
             }
         }
     }

@@ -73,6 +73,35 @@ pub enum Code {
 }
 
 impl Code {
+    /// Every code, for documentation and for tests that check coverage.
+    pub const ALL: &'static [Code] = &[
+        Code::Syntax,
+        Code::DuplicateName,
+        Code::UnknownScenario,
+        Code::UnknownStatus,
+        Code::UnknownCalendar,
+        Code::UnknownHashtag,
+        Code::UnknownHookFunction,
+        Code::HookFile,
+        Code::UnknownField,
+        Code::StepOrder,
+        Code::Type,
+        Code::UnknownTemplate,
+        Code::TemplateSyntax,
+        Code::UnknownRecipient,
+        Code::InvalidTimezone,
+        Code::InvalidCurrency,
+        Code::InvalidValue,
+        Code::UnknownStatement,
+        Code::Missing,
+        Code::RepeatedStatement,
+        Code::File,
+        Code::UnknownFunction,
+        Code::MissingTranslation,
+        Code::NullComparison,
+        Code::SuspiciousRole,
+    ];
+
     /// The code as printed: `E012`, `W001`.
     pub fn as_str(self) -> &'static str {
         match self {
@@ -307,17 +336,17 @@ fn visible(span: Span, text: &str) -> std::ops::Range<usize> {
     while end < text.len() && !text.is_char_boundary(end) {
         end += 1;
     }
-    if end == start {
-        if let Some(c) = text[start..].chars().next().filter(|c| *c != '\n') {
-            end = start + c.len_utf8();
-        }
+    if end == start
+        && let Some(c) = text[start..].chars().next().filter(|c| *c != '\n')
+    {
+        end = start + c.len_utf8();
     }
     start..end
 }
 
 /// The closest of `candidates` to `name`, when it is close enough to be a likely typo.
 pub fn closest<'a>(name: &str, candidates: impl IntoIterator<Item = &'a str>) -> Option<&'a str> {
-    let limit = (name.chars().count() / 3).max(1) + 1;
+    let limit = (name.chars().count() / 3).max(1);
     candidates
         .into_iter()
         .map(|c| (strsim::damerau_levenshtein(name, c), c))

@@ -10,6 +10,7 @@
 //! - [`diagnostic`]: `Diagnostic`, codes, rendering (terminal and JSON).
 //! - [`check`]: name resolution, type checking, references → [`model::Config`].
 //! - [`model`]: the checked configuration the engine uses.
+//! - [`fmt`]: the canonical layout (`relance fmt`).
 //! - [`schema`]: the facts expressions read, with their types.
 
 #![forbid(unsafe_code)]
@@ -17,6 +18,7 @@
 pub mod ast;
 pub mod check;
 pub mod diagnostic;
+pub mod fmt;
 pub mod model;
 pub mod parse;
 pub mod schema;

@@ -106,7 +106,11 @@ impl std::fmt::Display for Type {
             Type::Bool => f.write_str("boolean"),
             Type::Date => f.write_str("date"),
             Type::Duration => f.write_str("duration"),
-            Type::List(t) => write!(f, "list of {t}"),
+            Type::List(t) => match **t {
+                Type::Any | Type::Null | Type::List(_) => f.write_str("list"),
+                Type::Bool => f.write_str("list of booleans"),
+                ref t => write!(f, "list of {t}s"),
+            },
             Type::Null => f.write_str("null"),
             Type::Any => f.write_str("any value"),
         }

@@ -74,7 +74,7 @@ pub fn parse_file(file: FileId, text: &str) -> (File, Vec<Diagnostic>) {
                 let mut end = offset;
                 for pair in pairs {
                     end = offset + pair.as_span().end();
-                    if pair.as_rule() != Rule::EOI {
+                    if !matches!(pair.as_rule(), Rule::EOI | Rule::nl) {
                         items.push(b.item(pair));
                     }
                 }
@@ -210,8 +210,19 @@ fn syntax_diagnostic(
     let found = found_at(text, at);
     let end = at + found.1;
     let message = match variant {
+        ErrorVariant::ParsingError { .. } if unclosed_string(text, at) => {
+            "this string is not closed before the end of the line".to_string()
+        }
         ErrorVariant::ParsingError { positives, .. } => {
-            let mut expected: Vec<&str> = positives.iter().filter_map(|r| describe(*r)).collect();
+            let starts_expr = positives.iter().any(|r| expression_marker(*r));
+            let mut expected: Vec<&str> = positives
+                .iter()
+                .filter(|r| !(starts_expr && starts_expression(**r)))
+                .filter_map(|r| describe(*r))
+                .collect();
+            if starts_expr {
+                expected.push("an expression");
+            }
             expected.sort_unstable();
             expected.dedup();
             match expected.as_slice() {
@@ -223,14 +234,66 @@ fn syntax_diagnostic(
         ErrorVariant::CustomError { message } => message.clone(),
     };
     let mut d = Diagnostic::new(Code::Syntax, Span::new(file, at, end), message);
-    if let Some(word) = found.0.strip_prefix('`').and_then(|w| w.strip_suffix('`')) {
-        if let Some(h) = crate::diagnostic::did_you_mean(word, TOP_LEVEL_KEYWORDS.iter().copied()) {
-            if at == text[..at].rfind('\n').map_or(0, |n| n + 1) {
-                d = d.with_help(h);
-            }
-        }
+    if text[at..].starts_with('=') && !text[at..].starts_with("==") {
+        d = d.with_help("compare with `==`");
+    }
+    if let Some(word) = found.0.strip_prefix('`').and_then(|w| w.strip_suffix('`'))
+        && let Some(h) = crate::diagnostic::did_you_mean(word, TOP_LEVEL_KEYWORDS.iter().copied())
+        && at == text[..at].rfind('\n').map_or(0, |n| n + 1)
+        && h != format!("did you mean `{word}`?")
+    {
+        d = d.with_help(h);
     }
     d
+}
+
+/// Rules that only an expression starts with: when one is expected, the
+/// message says "an expression" instead of listing every kind of operand.
+fn expression_marker(rule: Rule) -> bool {
+    matches!(
+        rule,
+        Rule::expr
+            | Rule::expr_nl
+            | Rule::primary
+            | Rule::prefix_op
+            | Rule::op_not
+            | Rule::op_neg
+            | Rule::paren
+            | Rule::list
+            | Rule::call
+            | Rule::hook_fn
+            | Rule::path
+            | Rule::literal
+            | Rule::boolean
+            | Rule::null
+    )
+}
+
+/// Rules an expression can start with.
+fn starts_expression(rule: Rule) -> bool {
+    expression_marker(rule)
+        || matches!(
+            rule,
+            Rule::ident | Rule::string | Rule::number | Rule::duration | Rule::date
+        )
+}
+
+/// Whether a `"` at `at` opens a string that the line never closes.
+fn unclosed_string(text: &str, at: usize) -> bool {
+    let rest = &text[at..];
+    let Some(after) = rest.strip_prefix('"') else {
+        return false;
+    };
+    let line = &after[..after.find('\n').unwrap_or(after.len())];
+    let mut escaped = false;
+    for c in line.chars() {
+        match c {
+            '\\' if !escaped => escaped = true,
+            '"' if !escaped => return false,
+            _ => escaped = false,
+        }
+    }
+    true
 }
 
 /// What stands at `at`, for "found ..." (and its byte length).
@@ -259,7 +322,8 @@ fn found_at(text: &str, at: usize) -> (String, usize) {
 fn describe(rule: Rule) -> Option<&'static str> {
     Some(match rule {
         Rule::EOI => "the end of the file",
-        Rule::WHITESPACE | Rule::COMMENT | Rule::nl | Rule::comma => return None,
+        Rule::WHITESPACE | Rule::COMMENT | Rule::comma => return None,
+        Rule::nl => "the end of the line",
         Rule::top_item | Rule::top_line => "a block",
         Rule::body_open => "`{`",
         Rule::body_close => "`}`",
@@ -440,9 +504,12 @@ struct Builder {
     diags: RefCell<Vec<Diagnostic>>,
 }
 
-/// The meaningful children of a pair: keywords are dropped.
+/// The meaningful children of a pair: keywords, line ends and braces are dropped.
 fn children(pair: Pair<'_, Rule>) -> impl Iterator<Item = Pair<'_, Rule>> {
-    pair.into_inner().filter(|p| !is_keyword(p.as_rule()))
+    pair.into_inner().filter(|p| {
+        let r = p.as_rule();
+        !is_keyword(r) && !matches!(r, Rule::nl | Rule::body_open | Rule::body_close)
+    })
 }
 
 impl Builder {
@@ -886,7 +953,7 @@ impl Builder {
                     span,
                 }
             })
-            .parse(pair.into_inner())
+            .parse(pair.into_inner().filter(|p| p.as_rule() != Rule::nl))
     }
 
     fn primary(&self, pair: Pair<'_, Rule>) -> Expr {

@@ -224,9 +224,11 @@ pub fn check(loaded: Loaded) -> Report {
     diagnostics.extend(hook_diags);
 
     // 3. Templates.
+    // Unreadable templates are indexed with no text, so that references to
+    // them do not add errors to the one already reported.
     let template_ids: Vec<FileId> = sources
         .iter()
-        .filter(|(id, f)| f.path.starts_with("templates/") && !unreadable.contains(id))
+        .filter(|(_, f)| f.path.starts_with("templates/"))
         .map(|(id, _)| id)
         .collect();
     let template_files: Vec<TemplateFile<'_>> = template_ids
@@ -235,7 +237,7 @@ pub fn check(loaded: Loaded) -> Report {
             let f = sources.get(*id);
             TemplateFile {
                 path: &f.path["templates/".len()..],
-                text: &f.text,
+                text: if unreadable.contains(id) { "" } else { &f.text },
             }
         })
         .collect();

@@ -36,67 +36,68 @@ pub struct FrontMatterError {
     pub range: Range<usize>,
 }
 
-/// Parses the front matter at the start of `text`, if there is one.
-pub fn parse(text: &str) -> Result<FrontMatter, FrontMatterError> {
+/// Parses the front matter at the start of `text`, if there is one. Every
+/// problem is reported; the entries that are fine are kept.
+pub fn parse(text: &str) -> (FrontMatter, Vec<FrontMatterError>) {
+    let mut fm = FrontMatter::default();
+    let mut errors = Vec::new();
     let first_line_end = text.find('\n').unwrap_or(text.len());
     if text[..first_line_end].trim_end() != "---" {
-        return Ok(FrontMatter::default());
+        return (fm, errors);
     }
-    let mut entries = Vec::new();
     let mut pos = (first_line_end + 1).min(text.len());
     loop {
         if pos >= text.len() {
-            return Err(FrontMatterError {
+            errors.push(FrontMatterError {
                 message: "the front matter has no closing `---` line".into(),
                 range: 0..3,
             });
+            fm.range = 0..text.len();
+            return (fm, errors);
         }
         let end = text[pos..].find('\n').map_or(text.len(), |n| pos + n);
         let line = text[pos..end].trim_end_matches('\r');
         if line.trim_end() == "---" {
-            return Ok(FrontMatter {
-                entries,
-                range: 0..(end + 1).min(text.len()),
-            });
+            fm.range = 0..(end + 1).min(text.len());
+            return (fm, errors);
         }
         if !line.trim().is_empty() {
-            let Some((key, _)) = line.split_once(':') else {
-                return Err(FrontMatterError {
+            match line.split_once(':') {
+                None => errors.push(FrontMatterError {
                     message: format!(
                         "expected `key: value` in the front matter, found `{}`",
                         line.trim()
                     ),
                     range: pos..end,
-                });
-            };
-            let key = key.trim();
-            if !KEYS.contains(&key) {
-                return Err(FrontMatterError {
-                    message: format!(
-                        "unknown front matter key `{key}` (keys: {})",
-                        KEYS.join(", ")
-                    ),
-                    range: pos..pos + line.find(':').unwrap_or(0),
-                });
+                }),
+                Some((key, raw)) => {
+                    let key = key.trim();
+                    let key_range = pos..pos + line.find(':').unwrap_or(0);
+                    if !KEYS.contains(&key) {
+                        errors.push(FrontMatterError {
+                            message: format!(
+                                "unknown front matter key `{key}` (keys: {})",
+                                KEYS.join(", ")
+                            ),
+                            range: key_range,
+                        });
+                    } else if fm.get(key).is_some() {
+                        errors.push(FrontMatterError {
+                            message: format!("front matter key `{key}` is given twice"),
+                            range: key_range,
+                        });
+                    } else {
+                        let value_start = key_range.end + 1;
+                        let lead = raw.len() - raw.trim_start().len();
+                        let value = raw.trim();
+                        fm.entries.push((
+                            key.to_string(),
+                            value.to_string(),
+                            value_start + lead..value_start + lead + value.len(),
+                        ));
+                    }
+                }
             }
-            if entries
-                .iter()
-                .any(|(k, _, _): &(String, String, Range<usize>)| k == key)
-            {
-                return Err(FrontMatterError {
-                    message: format!("front matter key `{key}` is given twice"),
-                    range: pos..pos + line.find(':').unwrap_or(0),
-                });
-            }
-            let value_start = pos + line.find(':').unwrap_or(0) + 1;
-            let raw = &text[value_start..pos + line.len()];
-            let lead = raw.len() - raw.trim_start().len();
-            let value = raw.trim();
-            entries.push((
-                key.to_string(),
-                value.to_string(),
-                value_start + lead..value_start + lead + value.len(),
-            ));
         }
         pos = end + 1;
     }
@@ -122,13 +123,19 @@ mod tests {
 
     #[test]
     fn no_front_matter_is_fine() {
-        assert_eq!(parse("<p>hello</p>"), Ok(FrontMatter::default()));
+        assert_eq!(parse("<p>hello</p>"), (FrontMatter::default(), Vec::new()));
     }
 
     #[test]
-    fn unclosed_and_unknown_keys_are_errors() {
-        assert!(parse("---\nsubject: x\n").is_err());
-        let err = parse("---\nsubjet: x\n---\n").expect_err("unknown key");
-        assert!(err.message.contains("subjet"), "{}", err.message);
+    fn every_problem_is_reported_and_good_keys_are_kept() {
+        assert_eq!(parse("---\nsubject: x\n").1.len(), 1, "unclosed");
+        let (fm, errors) = parse("---\nsubjet: x\nsubject: y\nnot a pair\n---\n");
+        assert_eq!(errors.len(), 2);
+        assert!(
+            errors[0].message.contains("subjet"),
+            "{}",
+            errors[0].message
+        );
+        assert_eq!(fm.get("subject"), Some("y"));
     }
 }

@@ -46,17 +46,12 @@ pub fn scan(files: &[TemplateFile<'_>]) -> (TemplateIndex, Vec<Problem>) {
     let mut parsed: Vec<(String, String)> = Vec::new();
     for (i, file) in files.iter().enumerate() {
         index.files.insert(file.path.to_string());
-        let fm = match front_matter::parse(file.text) {
-            Ok(fm) => fm,
-            Err(e) => {
-                problems.push(Problem {
-                    file: Some(i),
-                    range: e.range,
-                    message: e.message,
-                });
-                front_matter::FrontMatter::default()
-            }
-        };
+        let (fm, fm_errors) = front_matter::parse(file.text);
+        problems.extend(fm_errors.into_iter().map(|e| Problem {
+            file: Some(i),
+            range: e.range,
+            message: e.message,
+        }));
         if let Some((lang, name)) = language_template(file.path) {
             index
                 .languages
@@ -99,15 +94,7 @@ pub fn scan(files: &[TemplateFile<'_>]) -> (TemplateIndex, Vec<Problem>) {
     }
     let mut all = tera::Tera::default();
     if let Err(e) = all.add_raw_templates(parsed.iter().map(|(n, t)| (n.as_str(), t.as_str()))) {
-        let message = e.to_string();
-        let file = files
-            .iter()
-            .position(|f| message.contains(&format!("'{}'", f.path)));
-        problems.push(Problem {
-            file,
-            range: 0..0,
-            message: format!("templates: {}", first_line(&message)),
-        });
+        problems.push(locate(files, &e.to_string()));
     }
     (index, problems)
 }
@@ -140,8 +127,31 @@ fn blank(text: &mut String, range: Range<usize>) {
     text.replace_range(start..end, &replaced);
 }
 
-fn first_line(s: &str) -> &str {
-    s.lines().next().unwrap_or(s)
+/// Tera reports errors found across templates (an include of a missing
+/// template...) as text; this places it at the first quoted name it mentions.
+fn locate(files: &[TemplateFile<'_>], message: &str) -> Problem {
+    let first = message.lines().next().unwrap_or(message);
+    let first = first.trim_start_matches("error: ").trim();
+    let quoted = first.split('`').nth(1).or_else(|| first.split('\'').nth(1));
+    let place = quoted.and_then(|name| {
+        files.iter().enumerate().find_map(|(i, f)| {
+            f.text
+                .find(&format!("\"{name}\""))
+                .map(|at| (i, at..at + name.len() + 2))
+        })
+    });
+    match place {
+        Some((i, range)) => Problem {
+            file: Some(i),
+            range,
+            message: format!("template: {first}"),
+        },
+        None => Problem {
+            file: None,
+            range: 0..0,
+            message: format!("templates: {first}"),
+        },
+    }
 }
 
 #[cfg(test)]

@@ -1,0 +1,95 @@
+//! Data-driven tests of `relance check` (spec/DSL.md "Validation").
+//!
+//! `test_data/check/ok/` holds valid configurations, `test_data/check/err/`
+//! invalid ones, each with a sibling `.txt` golden file of its rendered
+//! diagnostics (`UPDATE_EXPECT=1 cargo test` rewrites them). A case is either
+//! a directory (a whole configuration) or a `.relance` file, which is checked
+//! as `main.relance` beside the templates and hooks of `test_data/check/base/`.
+
+use std::collections::BTreeSet;
+use std::path::{Path, PathBuf};
+
+use relance_dsl::Code;
+use relance_dsl::diagnostic::render;
+use relance_engine::config::{self, Report};
+
+fn data() -> PathBuf {
+    Path::new(env!("CARGO_MANIFEST_DIR")).join("test_data/check")
+}
+
+fn load_case(path: &Path) -> Report {
+    if path.is_dir() {
+        return config::load(path).expect("a readable case directory");
+    }
+    let mut loaded = config::read_dir(&data().join("base")).expect("the base fixture");
+    let bytes = std::fs::read(path).expect("a readable case file");
+    config::add_file(&mut loaded, "main.relance".into(), bytes);
+    config::check(loaded)
+}
+
+/// The cases of a folder: `.relance` files and directories, sorted.
+fn cases(folder: &str) -> Vec<PathBuf> {
+    let mut out: Vec<PathBuf> = std::fs::read_dir(data().join(folder))
+        .expect("the case folder")
+        .map(|e| e.expect("an entry").path())
+        .filter(|p| p.is_dir() || p.extension().is_some_and(|e| e == "relance"))
+        .collect();
+    out.sort();
+    out
+}
+
+#[test]
+fn valid_configurations_have_no_errors() {
+    let cases = cases("ok");
+    assert!(cases.len() >= 5, "expected at least 5 valid cases");
+    for case in cases {
+        let report = load_case(&case);
+        assert!(
+            !report.has_errors(),
+            "{} should be valid:\n{}",
+            case.display(),
+            render(&report.checked.diagnostics, &report.sources, false)
+        );
+    }
+}
+
+#[test]
+fn invalid_configurations_report_their_golden_diagnostics() {
+    let cases = cases("err");
+    assert!(
+        cases.len() >= 30,
+        "expected at least 30 error cases, found {}",
+        cases.len()
+    );
+    let mut seen: BTreeSet<&'static str> = BTreeSet::new();
+    for case in cases {
+        let report = load_case(&case);
+        let rendered = render(&report.checked.diagnostics, &report.sources, false);
+        assert!(
+            report.has_errors(),
+            "{} should be invalid, got:\n{rendered}",
+            case.display()
+        );
+        seen.extend(report.checked.diagnostics.iter().map(|d| d.code.as_str()));
+        let golden = case.with_extension("txt");
+        expect_test::expect_file![golden].assert_eq(&rendered);
+    }
+    let missing: Vec<&str> = Code::ALL
+        .iter()
+        .map(|c| c.as_str())
+        .filter(|c| !seen.contains(c))
+        .collect();
+    assert!(missing.is_empty(), "no error case covers {missing:?}");
+}
+
+#[test]
+fn the_shipped_example_configuration_is_valid() {
+    let dir = Path::new(env!("CARGO_MANIFEST_DIR")).join("../config");
+    let report = config::load(&dir).expect("config/ exists");
+    let rendered = render(&report.checked.diagnostics, &report.sources, false);
+    assert!(!report.has_errors(), "{rendered}");
+    // Missing French translations are worth a warning each, once per template.
+    assert_eq!(report.checked.diagnostics.len(), 3, "{rendered}");
+    assert_eq!(report.checked.summary.scenarios, 3);
+    assert_eq!(report.checked.summary.steps, 11);
+}
