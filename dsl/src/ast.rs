@@ -1,8 +1,5 @@
 //! The syntax tree of `.relance` files: what was written, in the order written,
 //! with a span on every node. No pest types appear here.
-//!
-//! Equality ignores spans (see [`Spanned`]), so `parse(fmt(x)) == parse(x)` is a
-//! plain `==`.
 
 use std::fmt;
 
@@ -462,18 +459,12 @@ pub enum EscalationStmt {
 }
 
 /// An expression.
-#[derive(Debug, Clone)]
+#[derive(Debug, Clone, PartialEq)]
 pub struct Expr {
     /// What it is.
     pub kind: ExprKind,
     /// Where it is written.
     pub span: Span,
-}
-
-impl PartialEq for Expr {
-    fn eq(&self, other: &Self) -> bool {
-        self.kind == other.kind
-    }
 }
 
 /// The kinds of expression.

@@ -36,7 +36,36 @@ pub fn format_file(text: &str) -> Result<String, Vec<Diagnostic>> {
     };
     p.items(&file.items);
     p.flush_comments(text.len(), 0);
-    Ok(p.render())
+    let out = p.render();
+    // A guard against formatter bugs: never hand back a file that says
+    // something else.
+    if meaning(&out).as_deref() != meaning(text).as_deref() {
+        return Err(vec![Diagnostic::global(
+            crate::Code::Syntax,
+            "internal error: formatting would change the meaning of this file; it was left as it is",
+        )]);
+    }
+    Ok(out)
+}
+
+/// What a file says, without where it says it: its syntax tree with every span
+/// removed, as text. Two files with the same meaning give the same string;
+/// `None` when the file has syntax errors.
+pub fn meaning(text: &str) -> Option<String> {
+    let (file, diags) = parse_file(FileId(0), text);
+    if !diags.is_empty() {
+        return None;
+    }
+    let debug = format!("{:?}", file.items);
+    let mut out = String::with_capacity(debug.len());
+    let mut rest = debug.as_str();
+    while let Some(at) = rest.find("Span { ") {
+        out.push_str(&rest[..at]);
+        let end = rest[at..].find(" }").map_or(rest.len(), |n| at + n + 2);
+        rest = &rest[end..];
+    }
+    out.push_str(rest);
+    Some(out)
 }
 
 /// A comment in the source.
@@ -103,6 +132,10 @@ struct Row {
     span: (usize, usize),
     /// Rows of one kind align with each other.
     kind: &'static str,
+    /// A body printed only when the row is (a multi-line step's actions, with
+    /// their spans): building it earlier would take comments that belong to
+    /// the rows before it.
+    later: Option<(Span, Vec<(String, Span)>)>,
 }
 
 struct Printer<'t> {
@@ -312,7 +345,28 @@ impl Printer<'_> {
                 }
                 continue;
             };
-            if row.tail.is_empty() {
+            if let Some((span, actions)) = row.later {
+                self.out.push(Line {
+                    indent,
+                    code,
+                    comment: None,
+                });
+                let tail = self.body(span, |p| {
+                    actions
+                        .into_iter()
+                        .map(|(text, sp)| p.row(vec![text], sp, "action"))
+                        .collect()
+                });
+                for mut l in tail {
+                    l.indent += indent;
+                    self.out.push(l);
+                }
+                self.prev_end = row.span.1;
+                let comment = self.trailing_comment(row.span.1);
+                if let Some(last) = self.out.last_mut() {
+                    last.comment = comment;
+                }
+            } else if row.tail.is_empty() {
                 self.prev_end = row.span.1;
                 let comment = self.trailing_comment(row.span.1);
                 self.out.push(Line {
@@ -365,43 +419,62 @@ impl Printer<'_> {
 
     fn items(&mut self, items: &[Item]) {
         // One-line items are printed in batches so that their columns align;
-        // blocks are printed one by one, each after the comments before it.
+        // blocks are printed one by one, after the rows and comments before
+        // them (a block's body takes the comments inside it).
         let mut pending: Vec<Row> = Vec::new();
         let mut previous_block = false;
         for item in items {
             let start = item_span(item).0;
+            let block = self.is_block(item);
             let comment_before = self
                 .comments
                 .get(self.next_comment)
-                .is_some_and(|c| c.start < start);
-            if comment_before {
+                .is_some_and(|c| c.own_line && c.start < start);
+            if block || previous_block || comment_before {
                 self.rows(std::mem::take(&mut pending), 0);
-                if previous_block {
+                if (block || previous_block) && !self.out.is_empty() {
                     self.blank();
                 }
                 self.flush_comments(start, 0);
             }
             let row = self.item(item);
-            let block = !row.tail.is_empty();
-            if block || previous_block {
-                self.rows(std::mem::take(&mut pending), 0);
-                if !comment_before
-                    || self
-                        .out
-                        .last()
-                        .is_some_and(|l| l.indent > 0 || l.code == "}")
-                {
-                    self.blank();
-                }
-            }
-            previous_block = block;
             if block {
                 self.rows(vec![row], 0);
             } else {
                 pending.push(row);
             }
+            previous_block = block;
         }
         self.rows(pending, 0);
+    }
+
+    /// Whether an item prints as a multi-line block.
+    fn is_block(&self, item: &Item) -> bool {
+        match item {
+            Item::Field(_) | Item::Assign(_) | Item::Hook(_) | Item::Broken(_) => false,
+            Item::Hashtag(h) => self.hashtag_inline(h).is_none(),
+            _ => true,
+        }
+    }
+
+    /// A hashtag's one-line form, when it has one (a single statement, no
+    /// comment inside, not too long).
+    fn hashtag_inline(&self, h: &Hashtag) -> Option<(String, String)> {
+        let stmts: Vec<String> = h
+            .stmts
+            .iter()
+            .map(|s| match s {
+                HashtagStmt::Text(t) => format!("text {}", quote(&t.node)),
+                HashtagStmt::Template(t) => format!("template {}", quote(&t.node)),
+                HashtagStmt::Unknown(u) => self.text[u.span.range()].trim().to_string(),
+            })
+            .collect();
+        let head = format!("hashtag {}", quote(&h.name.node));
+        let inline = format!("{{ {} }}", stmts.join(""));
+        (stmts.len() == 1
+            && !self.has_comment_in(h.span.start as usize, h.span.end as usize)
+            && head.len() + inline.len() < MAX_WIDTH)
+            .then_some((head, inline))
     }
 
     fn item(&mut self, item: &Item) -> Row {
@@ -427,6 +500,7 @@ impl Printer<'_> {
                     tail,
                     span,
                     kind: "block",
+                    later: None,
                 }
             }
             Item::Calendar(c) => {
@@ -457,6 +531,7 @@ impl Printer<'_> {
                     tail,
                     span,
                     kind: "block",
+                    later: None,
                 }
             }
             Item::Field(f) => Row {
@@ -467,6 +542,7 @@ impl Printer<'_> {
                 tail: Vec::new(),
                 span,
                 kind: "field",
+                later: None,
             },
             Item::Status(s) => {
                 let tail = self.body(s.span, |p| {
@@ -494,6 +570,7 @@ impl Printer<'_> {
                     tail,
                     span,
                     kind: "block",
+                    later: None,
                 }
             }
             Item::Assign(a) => Row {
@@ -504,6 +581,7 @@ impl Printer<'_> {
                 tail: Vec::new(),
                 span,
                 kind: "assign",
+                later: None,
             },
             Item::Hook(h) => Row {
                 cols: vec![
@@ -513,28 +591,16 @@ impl Printer<'_> {
                 tail: Vec::new(),
                 span,
                 kind: "hook",
+                later: None,
             },
             Item::Hashtag(h) => {
-                let stmts: Vec<String> = h
-                    .stmts
-                    .iter()
-                    .map(|s| match s {
-                        HashtagStmt::Text(t) => format!("text {}", quote(&t.node)),
-                        HashtagStmt::Template(t) => format!("template {}", quote(&t.node)),
-                        HashtagStmt::Unknown(u) => self.text[u.span.range()].trim().to_string(),
-                    })
-                    .collect();
-                let head = format!("hashtag {}", quote(&h.name.node));
-                let inline = format!("{{ {} }}", stmts.join(""));
-                if stmts.len() == 1
-                    && !self.has_comment_in(h.span.start as usize, h.span.end as usize)
-                    && head.len() + inline.len() < MAX_WIDTH
-                {
+                if let Some((head, inline)) = self.hashtag_inline(h) {
                     Row {
                         cols: vec![head, inline],
                         tail: Vec::new(),
                         span,
                         kind: "hashtag",
+                        later: None,
                     }
                 } else {
                     let tail = self.body(h.span, |p| {
@@ -552,10 +618,11 @@ impl Printer<'_> {
                             .collect()
                     });
                     Row {
-                        cols: vec![format!("{head} {{")],
+                        cols: vec![format!("hashtag {} {{", quote(&h.name.node))],
                         tail,
                         span,
                         kind: "block",
+                        later: None,
                     }
                 }
             }
@@ -568,6 +635,7 @@ impl Printer<'_> {
                     tail,
                     span,
                     kind: "block",
+                    later: None,
                 }
             }
             Item::Alert(a) => {
@@ -599,6 +667,7 @@ impl Printer<'_> {
                     tail,
                     span,
                     kind: "block",
+                    later: None,
                 }
             }
             Item::Escalation(e) => {
@@ -627,6 +696,7 @@ impl Printer<'_> {
                     tail,
                     span,
                     kind: "block",
+                    later: None,
                 }
             }
             Item::Broken(_) => Row {
@@ -634,6 +704,7 @@ impl Printer<'_> {
                 tail: Vec::new(),
                 span,
                 kind: "broken",
+                later: None,
             },
         }
     }
@@ -674,23 +745,19 @@ impl Printer<'_> {
                 tail: Vec::new(),
                 span,
                 kind: "step",
+                later: None,
             };
         }
-        let tail = self.body(s.span, |p| {
-            s.stmts
-                .iter()
-                .zip(actions)
-                .map(|(a, text)| {
-                    let sp = action_span(a);
-                    p.row(vec![text], sp, "action")
-                })
-                .collect()
-        });
+        let actions = actions
+            .into_iter()
+            .zip(s.stmts.iter().map(action_span))
+            .collect();
         Row {
             cols: vec![head, offset, format!("{when}{{")],
-            tail,
+            tail: Vec::new(),
             span,
             kind: "step",
+            later: Some((s.span, actions)),
         }
     }
 
@@ -732,6 +799,7 @@ impl Printer<'_> {
             tail: Vec::new(),
             span: (span.start as usize, span.end as usize),
             kind,
+            later: None,
         }
     }
 

@@ -373,7 +373,7 @@ fn describe(rule: Rule) -> Option<&'static str> {
         Rule::escalation_stmt => "an escalation statement",
         Rule::switch => "`switch`",
         Rule::label => "`label`",
-        Rule::unknown_stmt => "a statement",
+        Rule::unknown_stmt | Rule::unknown_rest | Rule::raw_string => "a statement",
         Rule::expr | Rule::expr_nl | Rule::primary => "an expression",
         Rule::prefix_op | Rule::op_not | Rule::op_neg => "an expression",
         Rule::infix_op

@@ -51,7 +51,7 @@ fn clamp(n: usize) -> u32 {
 }
 
 /// A value with the place it was written.
-#[derive(Debug, Clone)]
+#[derive(Debug, Clone, PartialEq)]
 pub struct Spanned<T> {
     /// The value.
     pub node: T,
@@ -63,14 +63,6 @@ impl<T> Spanned<T> {
     /// Wraps a value with its span.
     pub fn new(node: T, span: Span) -> Self {
         Spanned { node, span }
-    }
-}
-
-/// Spans are ignored when comparing: two trees that say the same thing are equal
-/// wherever they were written (this is how `fmt` proves it keeps the meaning).
-impl<T: PartialEq> PartialEq for Spanned<T> {
-    fn eq(&self, other: &Self) -> bool {
-        self.node == other.node
     }
 }
 
