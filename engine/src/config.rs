@@ -123,19 +123,19 @@ pub fn read_dir(dir: &Path) -> Result<Loaded, LoadError> {
 
 /// Adds one file given as bytes (used by [`read_dir`] and by uploads).
 pub fn add_file(loaded: &mut Loaded, rel: String, bytes: Vec<u8>) {
+    if bytes.contains(&0) {
+        // No excerpt: a binary file's "lines" help nobody.
+        let id = loaded.sources.add(SourceFile::new(rel.clone(), ""));
+        loaded.unreadable.push(id);
+        loaded.diagnostics.push(Diagnostic::global(
+            Code::File,
+            format!("{rel}: this is a binary file, not text (it contains NUL bytes)"),
+        ));
+        return;
+    }
     match String::from_utf8(bytes) {
-        Ok(text) if !text.contains('\0') => {
-            loaded.sources.add(SourceFile::new(rel, text));
-        }
         Ok(text) => {
-            let at = text.find('\0').unwrap_or(0);
-            let id = loaded.sources.add(SourceFile::new(rel.clone(), text));
-            loaded.unreadable.push(id);
-            loaded.diagnostics.push(Diagnostic::new(
-                Code::File,
-                Span::new(id, at, at + 1),
-                format!("{rel}: this is a binary file, not text (NUL byte)"),
-            ));
+            loaded.sources.add(SourceFile::new(rel, text));
         }
         Err(e) => {
             let at = e.utf8_error().valid_up_to();

@@ -154,16 +154,16 @@ fn mutated_configurations_never_panic_and_format_stably() {
                 &report.sources,
                 false,
             );
-            if path.ends_with(".relance") {
-                if let Ok(out) = format_file(&text) {
-                    assert_eq!(
-                        format_file(&out).as_ref(),
-                        Ok(&out),
-                        "fmt is not idempotent"
-                    );
-                    assert_eq!(meaning(&out), meaning(&text), "fmt changed the meaning");
-                    return true;
-                }
+            if path.ends_with(".relance")
+                && let Ok(out) = format_file(&text)
+            {
+                assert_eq!(
+                    format_file(&out).as_ref(),
+                    Ok(&out),
+                    "fmt is not idempotent"
+                );
+                assert_eq!(meaning(&out), meaning(&text), "fmt changed the meaning");
+                return true;
             }
             false
         }));

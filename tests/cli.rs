@@ -1,0 +1,362 @@
+//! `relance check` and `relance fmt` as a user runs them: the real binary,
+//! real directories, exit codes and output.
+
+use std::path::{Path, PathBuf};
+use std::process::{Command, Output};
+
+fn relance(args: &[&str]) -> Output {
+    Command::new(env!("CARGO_BIN_EXE_relance"))
+        .args(args)
+        .env_remove("RELANCE_CONFIG")
+        .env("NO_COLOR", "1")
+        .output()
+        .expect("the relance binary runs")
+}
+
+fn example() -> PathBuf {
+    Path::new(env!("CARGO_MANIFEST_DIR")).join("config")
+}
+
+fn text(bytes: &[u8]) -> String {
+    String::from_utf8_lossy(bytes).into_owned()
+}
+
+/// A copy of the example configuration in a temporary directory.
+fn copy_of_example() -> tempfile::TempDir {
+    let dir = tempfile::tempdir().expect("a temp dir");
+    copy_dir(&example(), dir.path());
+    dir
+}
+
+fn copy_dir(from: &Path, to: &Path) {
+    std::fs::create_dir_all(to).expect("mkdir");
+    for entry in std::fs::read_dir(from).expect("readable") {
+        let entry = entry.expect("an entry");
+        let target = to.join(entry.file_name());
+        if entry.path().is_dir() {
+            copy_dir(&entry.path(), &target);
+        } else {
+            std::fs::copy(entry.path(), target).expect("copy");
+        }
+    }
+}
+
+fn assert_no_panic(out: &Output) {
+    let stderr = text(&out.stderr);
+    assert!(
+        !stderr.contains("panicked") && !stderr.contains("RUST_BACKTRACE"),
+        "{stderr}"
+    );
+}
+
+#[test]
+fn the_example_configuration_checks_ok_with_a_summary() {
+    let out = relance(&["check", example().to_str().expect("utf-8 path")]);
+    assert_eq!(out.status.code(), Some(0), "{}", text(&out.stderr));
+    let stdout = text(&out.stdout);
+    let mut lines = stdout.lines();
+    assert_eq!(lines.next(), Some("ok"));
+    let summary = lines.next().expect("a summary line");
+    assert!(
+        summary.starts_with("3 scenarios, 11 steps, 3 alerts, 1 escalation"),
+        "{summary}"
+    );
+    assert!(summary.contains("(en: 4, fr: 1)"), "{summary}");
+    // The missing French translations are warnings, on stderr.
+    assert_eq!(
+        text(&out.stderr).matches("warning[W001]").count(),
+        3,
+        "{}",
+        text(&out.stderr)
+    );
+}
+
+#[test]
+fn the_config_option_and_its_environment_variable_name_the_directory() {
+    let dir = example();
+    let out = relance(&["check", "--config", dir.to_str().expect("utf-8")]);
+    assert_eq!(out.status.code(), Some(0), "{}", text(&out.stderr));
+    let out = Command::new(env!("CARGO_BIN_EXE_relance"))
+        .arg("check")
+        .env("RELANCE_CONFIG", &dir)
+        .output()
+        .expect("runs");
+    assert_eq!(out.status.code(), Some(0), "{}", text(&out.stderr));
+}
+
+#[test]
+fn an_invalid_configuration_exits_1_with_every_error_rendered() {
+    let dir = copy_of_example();
+    let standard = dir.path().join("scenarios/standard.relance");
+    let source = std::fs::read_to_string(&standard).expect("readable");
+    let broken = source
+        .replace("email \"reminder_2\"", "email \"reminder_3\"")
+        .replace("at due + 30d", "at due + 3d");
+    std::fs::write(&standard, broken).expect("write");
+    let out = relance(&["check", dir.path().to_str().expect("utf-8")]);
+    assert_eq!(out.status.code(), Some(1));
+    assert!(
+        out.stdout.is_empty(),
+        "nothing on stdout: {}",
+        text(&out.stdout)
+    );
+    let stderr = text(&out.stderr);
+    assert!(
+        stderr.contains("error[E012]: unknown template \"reminder_3\" for language \"en\""),
+        "{stderr}"
+    );
+    assert!(
+        stderr.contains("--> scenarios/standard.relance:9:42"),
+        "{stderr}"
+    );
+    assert!(
+        stderr.contains("= help: did you mean \"reminder_1\"?"),
+        "{stderr}"
+    );
+    assert!(stderr.contains("error[E010]"), "{stderr}");
+    assert!(stderr.contains("is invalid: 2 errors"), "{stderr}");
+}
+
+#[test]
+fn json_diagnostics_carry_code_severity_file_line_column_message_and_help() {
+    let dir = tempfile::tempdir().expect("a temp dir");
+    std::fs::write(
+        dir.path().join("main.relance"),
+        "settings {\n  timezone \"Europe/Pari\"\n}\n",
+    )
+    .expect("write");
+    let out = relance(&["check", "--json", dir.path().to_str().expect("utf-8")]);
+    assert_eq!(out.status.code(), Some(1));
+    let doc: serde_json::Value = serde_json::from_slice(&out.stdout).expect("JSON on stdout");
+    assert_eq!(doc["ok"], false);
+    assert_eq!(doc["errors"], 1);
+    let d = &doc["diagnostics"][0];
+    assert_eq!(d["code"], "E015");
+    assert_eq!(d["severity"], "error");
+    assert_eq!(d["file"], "main.relance");
+    assert_eq!(d["line"], 2);
+    assert_eq!(d["column"], 12);
+    assert_eq!(d["message"], "unknown timezone \"Europe/Pari\"");
+    assert_eq!(d["help"], "did you mean \"Europe/Paris\"?");
+}
+
+#[test]
+fn json_of_a_valid_configuration_has_its_summary_and_warnings() {
+    let out = relance(&["check", "--json", example().to_str().expect("utf-8")]);
+    assert_eq!(out.status.code(), Some(0));
+    let doc: serde_json::Value = serde_json::from_slice(&out.stdout).expect("JSON on stdout");
+    assert_eq!(doc["ok"], true);
+    assert_eq!(doc["warnings"], 3);
+    assert_eq!(doc["summary"]["scenarios"], 3);
+    assert_eq!(doc["summary"]["templates"]["en"], 4);
+    assert_eq!(doc["diagnostics"][0]["severity"], "warning");
+}
+
+#[test]
+fn a_directory_that_does_not_exist_is_a_usage_error() {
+    let out = relance(&["check", "/nonexistent/relance/config"]);
+    assert_eq!(out.status.code(), Some(2));
+    assert_no_panic(&out);
+    assert_eq!(
+        text(&out.stderr).trim(),
+        "error: configuration directory `/nonexistent/relance/config` does not exist"
+    );
+}
+
+#[test]
+fn a_file_instead_of_a_directory_is_a_usage_error() {
+    let out = relance(&[
+        "check",
+        example().join("main.relance").to_str().expect("utf-8"),
+    ]);
+    assert_eq!(out.status.code(), Some(2));
+    assert!(
+        text(&out.stderr).contains("is not a directory"),
+        "{}",
+        text(&out.stderr)
+    );
+}
+
+#[test]
+fn an_empty_directory_is_invalid_with_a_clear_message() {
+    let dir = tempfile::tempdir().expect("a temp dir");
+    let out = relance(&["check", dir.path().to_str().expect("utf-8")]);
+    assert_eq!(out.status.code(), Some(1));
+    assert_no_panic(&out);
+    assert!(
+        text(&out.stderr).contains("no `.relance` file in the configuration directory"),
+        "{}",
+        text(&out.stderr)
+    );
+}
+
+#[test]
+fn a_binary_file_named_relance_is_reported_not_parsed() {
+    let dir = tempfile::tempdir().expect("a temp dir");
+    let mut bytes = vec![0x7f, b'E', b'L', b'F', 2, 1, 1, 0];
+    bytes.extend((0u8..=255).cycle().take(4096));
+    std::fs::write(dir.path().join("x.relance"), bytes).expect("write");
+    let out = relance(&["check", dir.path().to_str().expect("utf-8")]);
+    assert_eq!(out.status.code(), Some(1));
+    assert_no_panic(&out);
+    let stderr = text(&out.stderr);
+    assert!(
+        stderr.contains("x.relance: this is a binary file, not text"),
+        "{stderr}"
+    );
+    assert_eq!(
+        stderr.matches("error[").count(),
+        1,
+        "one error, not a syntax error per byte: {stderr}"
+    );
+}
+
+#[test]
+fn a_5_mb_file_is_refused_with_its_size() {
+    let dir = tempfile::tempdir().expect("a temp dir");
+    let line = "field customer.segment text\n";
+    std::fs::write(
+        dir.path().join("huge.relance"),
+        line.repeat(5_000_000 / line.len() + 1),
+    )
+    .expect("write");
+    let out = relance(&["check", dir.path().to_str().expect("utf-8")]);
+    assert_eq!(out.status.code(), Some(1));
+    assert_no_panic(&out);
+    let stderr = text(&out.stderr);
+    assert!(
+        stderr.contains("huge.relance: file is too large (5.0 MB"),
+        "{stderr}"
+    );
+}
+
+#[test]
+fn wrong_arguments_are_usage_errors() {
+    for args in [
+        &["check", "a", "b"][..],
+        &["frobnicate"],
+        &["fmt", "--nope"],
+        &[],
+    ] {
+        let out = relance(args);
+        assert_eq!(
+            out.status.code(),
+            Some(2),
+            "{args:?}: {}",
+            text(&out.stderr)
+        );
+    }
+}
+
+#[test]
+fn fmt_check_lists_unformatted_files_and_fmt_rewrites_them() {
+    let dir = copy_of_example();
+    let path = dir.path().to_str().expect("utf-8");
+    let main = dir.path().join("main.relance");
+    let original = std::fs::read_to_string(&main).expect("readable");
+    std::fs::write(
+        &main,
+        original.replace("  company          \"ACME", "company \"ACME"),
+    )
+    .expect("write");
+
+    let out = relance(&["fmt", "--check", path]);
+    assert_eq!(out.status.code(), Some(1));
+    let listed = text(&out.stdout);
+    assert!(listed.lines().any(|l| l == "main.relance"), "{listed}");
+    assert_eq!(
+        std::fs::read_to_string(&main)
+            .expect("readable")
+            .lines()
+            .nth(2),
+        Some("company \"ACME Industries SAS\""),
+        "--check writes nothing"
+    );
+
+    let out = relance(&["fmt", path]);
+    assert_eq!(out.status.code(), Some(0), "{}", text(&out.stderr));
+    let formatted = std::fs::read_to_string(&main).expect("readable");
+    assert!(
+        formatted.contains("\n  company          \"ACME Industries SAS\"\n"),
+        "{formatted}"
+    );
+
+    let out = relance(&["fmt", "--check", path]);
+    assert_eq!(
+        out.status.code(),
+        Some(0),
+        "formatted files stay formatted: {}",
+        text(&out.stdout)
+    );
+    let out = relance(&["check", path]);
+    assert_eq!(out.status.code(), Some(0), "{}", text(&out.stderr));
+}
+
+#[test]
+fn fmt_writes_nothing_when_a_file_has_a_syntax_error() {
+    let dir = copy_of_example();
+    let main = dir.path().join("main.relance");
+    let messy = std::fs::read_to_string(&main)
+        .expect("readable")
+        .replace("  currency", "currency");
+    std::fs::write(&main, &messy).expect("write");
+    let alerts = dir.path().join("alerts.relance");
+    let broken = std::fs::read_to_string(&alerts)
+        .expect("readable")
+        .replace("level  high", "level = high");
+    std::fs::write(&alerts, &broken).expect("write");
+
+    let out = relance(&["fmt", dir.path().to_str().expect("utf-8")]);
+    assert_eq!(out.status.code(), Some(1));
+    let stderr = text(&out.stderr);
+    assert!(stderr.contains("alerts.relance:4:9"), "{stderr}");
+    assert!(stderr.contains("nothing was formatted"), "{stderr}");
+    assert_eq!(
+        std::fs::read_to_string(&main).expect("readable"),
+        messy,
+        "main.relance untouched"
+    );
+    assert_eq!(std::fs::read_to_string(&alerts).expect("readable"), broken);
+}
+
+#[test]
+fn the_shipped_example_is_the_spec_example() {
+    // config/ is a copy of spec/example (the contract), kept in the repository
+    // so that a clone works alone. When the spec is beside it, they must agree.
+    let spec = Path::new(env!("CARGO_MANIFEST_DIR")).join("../shared/spec/example");
+    if !spec.exists() {
+        eprintln!("skipped: {} is not here to compare with", spec.display());
+        return;
+    }
+    let ours = walk(&example());
+    let theirs = walk(&spec);
+    assert_eq!(
+        ours.iter().map(|(p, _)| p.clone()).collect::<Vec<_>>(),
+        theirs.iter().map(|(p, _)| p.clone()).collect::<Vec<_>>()
+    );
+    for ((path, a), (_, b)) in ours.iter().zip(&theirs) {
+        assert_eq!(a, b, "config/{path} differs from spec/example/{path}");
+    }
+}
+
+fn walk(dir: &Path) -> Vec<(String, Vec<u8>)> {
+    let mut out = Vec::new();
+    let mut stack = vec![dir.to_path_buf()];
+    while let Some(d) = stack.pop() {
+        for entry in std::fs::read_dir(&d).expect("readable") {
+            let path = entry.expect("an entry").path();
+            if path.is_dir() {
+                stack.push(path);
+            } else {
+                let rel = path
+                    .strip_prefix(dir)
+                    .expect("inside")
+                    .to_string_lossy()
+                    .into_owned();
+                out.push((rel, std::fs::read(&path).expect("readable")));
+            }
+        }
+    }
+    out.sort();
+    out
+}
