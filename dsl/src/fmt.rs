@@ -495,13 +495,7 @@ impl Printer<'_> {
                         })
                         .collect()
                 });
-                Row {
-                    cols: vec!["settings {".into()],
-                    tail,
-                    span,
-                    kind: "block",
-                    later: None,
-                }
+                block("settings {".into(), tail, span)
             }
             Item::Calendar(c) => {
                 let tail = self.body(c.span, |p| {
@@ -526,13 +520,7 @@ impl Printer<'_> {
                         })
                         .collect()
                 });
-                Row {
-                    cols: vec![format!("calendar {} {{", quote(&c.name.node))],
-                    tail,
-                    span,
-                    kind: "block",
-                    later: None,
-                }
+                block(format!("calendar {} {{", quote(&c.name.node)), tail, span)
             }
             Item::Field(f) => Row {
                 cols: vec![
@@ -565,13 +553,7 @@ impl Printer<'_> {
                         })
                         .collect()
                 });
-                Row {
-                    cols: vec![format!("status {} {{", quote(&s.name.node))],
-                    tail,
-                    span,
-                    kind: "block",
-                    later: None,
-                }
+                block(format!("status {} {{", quote(&s.name.node)), tail, span)
             }
             Item::Assign(a) => Row {
                 cols: vec![
@@ -617,26 +599,14 @@ impl Printer<'_> {
                             })
                             .collect()
                     });
-                    Row {
-                        cols: vec![format!("hashtag {} {{", quote(&h.name.node))],
-                        tail,
-                        span,
-                        kind: "block",
-                        later: None,
-                    }
+                    block(format!("hashtag {} {{", quote(&h.name.node)), tail, span)
                 }
             }
             Item::Scenario(s) => {
                 let tail = self.body(s.span, |p| {
                     s.stmts.iter().map(|st| p.scenario_stmt(st)).collect()
                 });
-                Row {
-                    cols: vec![format!("scenario {} {{", quote(&s.name.node))],
-                    tail,
-                    span,
-                    kind: "block",
-                    later: None,
-                }
+                block(format!("scenario {} {{", quote(&s.name.node)), tail, span)
             }
             Item::Alert(a) => {
                 let tail = self.body(a.span, |p| {
@@ -662,13 +632,11 @@ impl Printer<'_> {
                     .as_ref()
                     .map(|s| format!(" for {}", s.node))
                     .unwrap_or_default();
-                Row {
-                    cols: vec![format!("alert {}{scope} {{", quote(&a.name.node))],
+                block(
+                    format!("alert {}{scope} {{", quote(&a.name.node)),
                     tail,
                     span,
-                    kind: "block",
-                    later: None,
-                }
+                )
             }
             Item::Escalation(e) => {
                 let tail = self.body(e.span, |p| {
@@ -691,13 +659,7 @@ impl Printer<'_> {
                         })
                         .collect()
                 });
-                Row {
-                    cols: vec![format!("escalation {} {{", quote(&e.name.node))],
-                    tail,
-                    span,
-                    kind: "block",
-                    later: None,
-                }
+                block(format!("escalation {} {{", quote(&e.name.node)), tail, span)
             }
             Item::Broken(_) => Row {
                 cols: Vec::new(),
@@ -828,6 +790,17 @@ fn wrap_list(items: &[String], start: usize) -> String {
         width += item.len();
     }
     out
+}
+
+/// A top-level block: its header line, then its body's lines.
+fn block(header: String, tail: Vec<Line>, span: (usize, usize)) -> Row {
+    Row {
+        cols: vec![header],
+        tail,
+        span,
+        kind: "block",
+        later: None,
+    }
 }
 
 fn has_blank_line(gap: &str) -> bool {
