@@ -54,6 +54,11 @@ enum Command {
         #[arg(long)]
         check: bool,
     },
+    /// Import CSV files (customers, contacts, colleagues, assignments, items).
+    Import(commands::import::Args),
+    /// Qualify items: promise to pay, dispute...
+    #[command(subcommand)]
+    Status(commands::status::Args),
 }
 
 /// How a command ended, beyond success.
@@ -80,6 +85,8 @@ fn main() -> ExitCode {
         Command::Fmt { dir, check } => {
             commands::fmt::run(&cli, dir.as_deref().unwrap_or(&cli.config), *check)
         }
+        Command::Import(args) => commands::import::run(&cli, args),
+        Command::Status(args) => commands::status::run(&cli, args),
     };
     match result {
         Ok(()) => ExitCode::SUCCESS,

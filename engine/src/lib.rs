@@ -5,7 +5,15 @@
 //! # Layout
 //! - [`config`]: reading a configuration directory and checking it whole
 //!   (DSL, hook files, templates), the one entry point every command uses.
+//! - [`store`]: the database (SQLite or PostgreSQL); the only module with SQL.
+//! - [`import`]: CSV imports into the store.
+//! - [`money`]: exact amounts in minor units.
+//! - [`status`]: qualifying items by hand (promise, dispute...).
 
 #![forbid(unsafe_code)]
 
 pub mod config;
+pub mod import;
+pub mod money;
+pub mod status;
+pub mod store;

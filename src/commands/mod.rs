@@ -2,13 +2,15 @@
 
 pub mod check;
 pub mod fmt;
+pub mod import;
+pub mod status;
 
 use std::io::IsTerminal;
 use std::path::Path;
 
 use relance_engine::config::LoadError;
 
-use crate::Failure;
+use crate::{Cli, Failure};
 
 /// Whether stderr gets colours.
 pub fn color_stderr() -> bool {
@@ -21,4 +23,56 @@ pub fn read_config(dir: &Path) -> Result<relance_engine::config::Loaded, Failure
         LoadError::NotFound(_) | LoadError::NotADirectory(_) => Failure::Usage(e.to_string()),
         other => Failure::Other(anyhow::Error::new(other)),
     })
+}
+
+/// Loads a configuration that must be valid (commands other than `check`).
+pub fn valid_config(dir: &Path) -> Result<relance_dsl::model::Config, Failure> {
+    let report = relance_engine::config::check(read_config(dir)?);
+    if report.has_errors() {
+        let errors: Vec<_> = report
+            .checked
+            .diagnostics
+            .iter()
+            .filter(|d| d.is_error())
+            .cloned()
+            .collect();
+        eprint!(
+            "{}",
+            relance_dsl::diagnostic::render(&errors, &report.sources, color_stderr())
+        );
+        eprintln!(
+            "error: the configuration in {} is invalid (see `relance check`)",
+            dir.display()
+        );
+        return Err(Failure::Reported);
+    }
+    Ok(report.checked.config)
+}
+
+/// Today in the settings' timezone (or the given date), now, and `cli` as origin.
+pub fn stamp(
+    config: &relance_dsl::model::Config,
+    date: Option<chrono::NaiveDate>,
+) -> relance_engine::status::Stamp {
+    let now = chrono::Utc::now();
+    relance_engine::status::Stamp {
+        today: date.unwrap_or_else(|| now.with_timezone(&config.settings.timezone).date_naive()),
+        now: now.to_rfc3339_opts(chrono::SecondsFormat::Secs, true),
+        origin: "cli".into(),
+    }
+}
+
+/// A runtime for the commands that use the store.
+pub fn runtime() -> Result<tokio::runtime::Runtime, Failure> {
+    tokio::runtime::Builder::new_multi_thread()
+        .enable_all()
+        .build()
+        .map_err(|e| Failure::Other(anyhow::Error::new(e).context("starting the runtime")))
+}
+
+/// Opens the store named by `--db`.
+pub async fn open_store(cli: &Cli) -> Result<relance_engine::store::Store, Failure> {
+    relance_engine::store::Store::open(&cli.db)
+        .await
+        .map_err(|e| Failure::Other(anyhow::Error::new(e)))
 }

@@ -1,0 +1,251 @@
+//! Reading one CSV file of an import, defensively: a BOM is skipped, the
+//! delimiter (`,` or `;`) is taken from the header line, lines are bounded in
+//! length (a 2 GB line is refused after 1 MiB, not loaded), every field is
+//! checked to be UTF-8, and binary or empty files are refused with a clear
+//! message. Records are read one at a time into a reused buffer.
+
+use std::fs::File;
+use std::io::{self, BufReader, Read};
+use std::path::Path;
+
+use super::RowError;
+
+/// The longest line accepted.
+pub const MAX_LINE_BYTES: usize = 1024 * 1024;
+
+/// A CSV file opened for reading, its header parsed.
+pub struct CsvFile {
+    /// The name used in messages (`items.csv`).
+    pub name: String,
+    /// Lower-cased, trimmed column names.
+    pub headers: Vec<String>,
+    /// The records after the header.
+    reader: csv::Reader<Limited<Progress<BufReader<File>>>>,
+    /// Reused buffer for the current record.
+    record: csv::ByteRecord,
+}
+
+/// One record: its line number and its fields.
+pub struct Record<'a> {
+    /// 1-based line of the record in the file.
+    pub line: u64,
+    /// The fields, trimmed.
+    pub fields: Vec<&'a str>,
+}
+
+impl CsvFile {
+    /// Opens a file; `progress` is told how many bytes have been read.
+    pub fn open(
+        path: &Path,
+        progress: Option<indicatif::ProgressBar>,
+    ) -> Result<CsvFile, RowError> {
+        let name = path.file_name().map_or_else(
+            || path.display().to_string(),
+            |n| n.to_string_lossy().into_owned(),
+        );
+        let whole = |message: String| RowError {
+            file: name.clone(),
+            line: 0,
+            message,
+        };
+        let file = File::open(path).map_err(|e| whole(format!("cannot open: {e}")))?;
+        let mut head = Vec::with_capacity(8192);
+        file.take(8192)
+            .read_to_end(&mut head)
+            .map_err(|e| whole(format!("cannot read: {e}")))?;
+        let text_start = if head.starts_with(b"\xEF\xBB\xBF") {
+            3
+        } else {
+            0
+        };
+        if head[text_start..].iter().all(|b| b.is_ascii_whitespace()) {
+            return Err(whole("the file is empty".into()));
+        }
+        if head.contains(&0) {
+            return Err(whole("this is a binary file, not CSV".into()));
+        }
+        let first_line = head[text_start..]
+            .split(|b| *b == b'\n')
+            .next()
+            .unwrap_or_default();
+        let delimiter = sniff_delimiter(first_line);
+
+        let mut file = File::open(path).map_err(|e| whole(format!("cannot open: {e}")))?;
+        if text_start > 0 {
+            let mut bom = [0u8; 3];
+            file.read_exact(&mut bom)
+                .map_err(|e| whole(format!("cannot read: {e}")))?;
+        }
+        let inner = Limited::new(Progress {
+            inner: BufReader::with_capacity(256 * 1024, file),
+            bar: progress,
+        });
+        let mut reader = csv::ReaderBuilder::new()
+            .delimiter(delimiter)
+            .has_headers(false)
+            .flexible(true)
+            .from_reader(inner);
+        let mut record = csv::ByteRecord::new();
+        let has_header = reader
+            .read_byte_record(&mut record)
+            .map_err(|e| read_error(&name, 1, &e))?;
+        if !has_header {
+            return Err(whole("the file is empty".into()));
+        }
+        let mut headers = Vec::with_capacity(record.len());
+        for field in record.iter() {
+            let text = std::str::from_utf8(field).map_err(|_| RowError {
+                file: name.clone(),
+                line: 1,
+                message: "the header is not UTF-8 text".into(),
+            })?;
+            headers.push(text.trim().to_lowercase());
+        }
+        Ok(CsvFile {
+            name,
+            headers,
+            reader,
+            record,
+        })
+    }
+
+    /// The index of a column, if present.
+    pub fn column(&self, name: &str) -> Option<usize> {
+        self.headers.iter().position(|h| h == name)
+    }
+
+    /// The next record, `None` at the end of the file.
+    pub fn next_record(&mut self) -> Option<Result<Record<'_>, RowError>> {
+        let line = self.reader.position().line() + 1;
+        match self.reader.read_byte_record(&mut self.record) {
+            Ok(false) => None,
+            Err(e) => Some(Err(read_error(&self.name, line, &e))),
+            Ok(true) => {
+                let line = self.record.position().map_or(line, |p| p.line());
+                if self.record.len() != self.headers.len() {
+                    // A blank line is no record.
+                    if self.record.len() == 1 && self.record[0].iter().all(u8::is_ascii_whitespace)
+                    {
+                        return self.next_record();
+                    }
+                    return Some(Err(RowError {
+                        file: self.name.clone(),
+                        line,
+                        message: format!(
+                            "{} fields, but the header has {}",
+                            self.record.len(),
+                            self.headers.len()
+                        ),
+                    }));
+                }
+                let mut fields = Vec::with_capacity(self.record.len());
+                for field in self.record.iter() {
+                    match std::str::from_utf8(field) {
+                        Ok(text) => fields.push(text.trim()),
+                        Err(_) => {
+                            return Some(Err(RowError {
+                                file: self.name.clone(),
+                                line,
+                                message: "not UTF-8 text (save the file as UTF-8)".into(),
+                            }));
+                        }
+                    }
+                }
+                Some(Ok(Record { line, fields }))
+            }
+        }
+    }
+}
+
+fn read_error(file: &str, line: u64, e: &csv::Error) -> RowError {
+    let message = match e.kind() {
+        csv::ErrorKind::Io(io) if io.kind() == io::ErrorKind::InvalidData => io.to_string(),
+        csv::ErrorKind::Io(io) => format!("cannot read: {io}"),
+        other => format!("{other:?}"),
+    };
+    // The length guard counts lines itself and says which one.
+    let line = match e.kind() {
+        csv::ErrorKind::Io(io) if io.kind() == io::ErrorKind::InvalidData => 0,
+        _ => e.position().map_or(line, |p| p.line()),
+    };
+    RowError {
+        file: file.to_string(),
+        line,
+        message,
+    }
+}
+
+/// `;` when the header line has more semicolons than commas (outside quotes).
+fn sniff_delimiter(header: &[u8]) -> u8 {
+    let (mut commas, mut semicolons, mut quoted) = (0, 0, false);
+    for b in header {
+        match b {
+            b'"' => quoted = !quoted,
+            b',' if !quoted => commas += 1,
+            b';' if !quoted => semicolons += 1,
+            _ => {}
+        }
+    }
+    if semicolons > commas { b';' } else { b',' }
+}
+
+/// Counts bytes for a progress bar.
+struct Progress<R> {
+    inner: R,
+    bar: Option<indicatif::ProgressBar>,
+}
+
+impl<R: Read> Read for Progress<R> {
+    fn read(&mut self, buf: &mut [u8]) -> io::Result<usize> {
+        let n = self.inner.read(buf)?;
+        if let Some(bar) = &self.bar {
+            bar.inc(n as u64);
+        }
+        Ok(n)
+    }
+}
+
+/// Fails the read when a line grows past [`MAX_LINE_BYTES`], so that memory
+/// stays bounded whatever the file holds.
+struct Limited<R> {
+    inner: R,
+    /// Bytes since the last line break.
+    current: usize,
+    /// Line breaks seen, for the message.
+    lines: u64,
+}
+
+impl<R> Limited<R> {
+    fn new(inner: R) -> Self {
+        Limited {
+            inner,
+            current: 0,
+            lines: 0,
+        }
+    }
+}
+
+impl<R: Read> Read for Limited<R> {
+    fn read(&mut self, buf: &mut [u8]) -> io::Result<usize> {
+        let n = self.inner.read(buf)?;
+        for b in &buf[..n] {
+            if *b == b'\n' {
+                self.current = 0;
+                self.lines += 1;
+            } else {
+                self.current += 1;
+                if self.current > MAX_LINE_BYTES {
+                    return Err(io::Error::new(
+                        io::ErrorKind::InvalidData,
+                        format!(
+                            "line {} is longer than {} MiB",
+                            self.lines + 1,
+                            MAX_LINE_BYTES / (1024 * 1024)
+                        ),
+                    ));
+                }
+            }
+        }
+        Ok(n)
+    }
+}

@@ -1,0 +1,565 @@
+//! `relance import`: CSV files of customers, contacts, colleagues, assignments
+//! and items into the store (spec/DATA.md).
+//!
+//! One call is one transaction. Files are read one record at a time and
+//! written in batches while they are valid; the first bad row stops the
+//! writing but not the reading, so that every bad row is reported, and the
+//! transaction is rolled back: a call with any bad row writes nothing.
+//! Memory stays bounded by the number of customers and colleagues (kept in
+//! indexes) plus a 24-byte fingerprint per row for duplicate keys.
+//!
+//! # Layout
+//! - [`csvfile`]: reading one file defensively.
+//! - [`rows`]: from a CSV record to a validated row, per kind of file.
+
+pub mod csvfile;
+pub mod rows;
+
+use std::collections::{HashMap, HashSet};
+use std::fmt;
+use std::path::{Path, PathBuf};
+
+use chrono::NaiveDate;
+use relance_dsl::model::Config;
+use sqlx::{Any, Transaction};
+
+use crate::store::records::{self, HistoryEvent};
+use crate::store::table::{Row, Table, tables};
+use crate::store::{Store, StoreError};
+use csvfile::CsvFile;
+use rows::{Indexes, Parser};
+
+/// Rows written per batch.
+const BATCH: usize = 2000;
+/// Bad rows kept for the report; the rest are counted.
+const MAX_REPORTED: usize = 1000;
+
+/// The kinds of file, in the order they are imported.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash)]
+pub enum Kind {
+    /// `colleagues*.csv`
+    Colleagues,
+    /// `customers*.csv`
+    Customers,
+    /// `contacts*.csv`
+    Contacts,
+    /// `assignments*.csv`
+    Assignments,
+    /// `items*.csv`
+    Items,
+}
+
+impl Kind {
+    /// Every kind, in import order.
+    pub const ALL: [Kind; 5] = [
+        Kind::Colleagues,
+        Kind::Customers,
+        Kind::Contacts,
+        Kind::Assignments,
+        Kind::Items,
+    ];
+
+    /// The name used on the command line and in file names.
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Kind::Colleagues => "colleagues",
+            Kind::Customers => "customers",
+            Kind::Contacts => "contacts",
+            Kind::Assignments => "assignments",
+            Kind::Items => "items",
+        }
+    }
+
+    /// From `--kind`.
+    pub fn parse(s: &str) -> Option<Kind> {
+        Kind::ALL.into_iter().find(|k| k.as_str() == s)
+    }
+
+    /// From a file name: `items_2026-11.csv` is items.
+    pub fn of_file(path: &Path) -> Option<Kind> {
+        let name = path.file_name()?.to_string_lossy().to_lowercase();
+        Kind::ALL.into_iter().find(|k| name.starts_with(k.as_str()))
+    }
+
+    fn table(self) -> &'static Table {
+        match self {
+            Kind::Colleagues => &tables::COLLEAGUES,
+            Kind::Customers => &tables::CUSTOMERS,
+            Kind::Contacts => &tables::CONTACTS,
+            Kind::Assignments => &tables::ASSIGNMENTS,
+            Kind::Items => &tables::ITEMS,
+        }
+    }
+}
+
+impl fmt::Display for Kind {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(self.as_str())
+    }
+}
+
+/// What `--full` / `--full-all` ask for.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Full {
+    /// Items not in the file are left alone.
+    No,
+    /// The file lists every open item of the customers it mentions.
+    Mentioned,
+    /// The file lists every open item of all customers.
+    All,
+}
+
+/// How dates are written in the files.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum DateFormat {
+    /// `2026-11-22`
+    Iso,
+    /// `22/11/2026`
+    Dmy,
+}
+
+/// How to import.
+#[derive(Debug, Clone)]
+pub struct Options {
+    /// Force the kind of every file (`--kind`).
+    pub kind: Option<Kind>,
+    /// Clearing of items missing from the file.
+    pub full: Full,
+    /// Validate and count, write nothing.
+    pub dry_run: bool,
+    /// How dates are written.
+    pub date_format: DateFormat,
+    /// The import date: status changes and clearings are dated with it.
+    pub today: NaiveDate,
+    /// The instant, RFC 3339 UTC, for history.
+    pub now: String,
+    /// Who imports: `cli`, `api:<token name>`.
+    pub origin: String,
+    /// Show a progress bar per file.
+    pub progress: bool,
+}
+
+/// Counts for one file.
+#[derive(Debug, Clone, Default, PartialEq, Eq, serde::Serialize)]
+pub struct FileReport {
+    /// The file.
+    pub file: String,
+    /// What it holds.
+    pub kind: String,
+    /// Data rows read.
+    pub rows: u64,
+    /// New rows.
+    pub inserted: u64,
+    /// Rows that changed.
+    pub updated: u64,
+    /// Rows already stored as they are.
+    pub unchanged: u64,
+    /// Items cleared because the file (with `--full`) no longer lists them.
+    pub cleared: u64,
+}
+
+/// The outcome of an import.
+#[derive(Debug, Clone, Default, PartialEq, Eq, serde::Serialize)]
+pub struct Report {
+    /// One entry per file, in import order.
+    pub files: Vec<FileReport>,
+    /// Whether nothing was written on purpose.
+    pub dry_run: bool,
+}
+
+/// A bad row (or a bad file, line 0).
+#[derive(Debug, Clone, PartialEq, Eq, serde::Serialize)]
+pub struct RowError {
+    /// The file name.
+    pub file: String,
+    /// 1-based line; 0 for the file as a whole.
+    pub line: u64,
+    /// What is wrong.
+    pub message: String,
+}
+
+impl fmt::Display for RowError {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        if self.line == 0 {
+            write!(f, "{}: {}", self.file, self.message)
+        } else {
+            write!(f, "{}:{}: {}", self.file, self.line, self.message)
+        }
+    }
+}
+
+/// Why an import wrote nothing.
+#[derive(Debug, thiserror::Error)]
+pub enum ImportError {
+    /// Bad rows or files; nothing was written.
+    #[error("{} problem(s) found; nothing was imported", .errors.len() + .more)]
+    Invalid {
+        /// The bad rows (at most 1000).
+        errors: Vec<RowError>,
+        /// How many more were not kept.
+        more: usize,
+    },
+    /// The call itself is wrong (a file whose kind cannot be told).
+    #[error("{0}")]
+    Usage(String),
+    /// The store failed.
+    #[error(transparent)]
+    Store(#[from] StoreError),
+}
+
+/// The files to import: directories are expanded to their `*.csv` files,
+/// every file gets its kind, and they are sorted in dependency order.
+pub fn plan_files(
+    paths: &[PathBuf],
+    kind: Option<Kind>,
+) -> Result<Vec<(Kind, PathBuf)>, ImportError> {
+    let mut files = Vec::new();
+    for path in paths {
+        if path.is_dir() {
+            let mut inside: Vec<PathBuf> = std::fs::read_dir(path)
+                .map_err(|e| ImportError::Usage(format!("cannot read {}: {e}", path.display())))?
+                .filter_map(|e| e.ok().map(|e| e.path()))
+                .filter(|p| p.extension().is_some_and(|e| e.eq_ignore_ascii_case("csv")))
+                .collect();
+            inside.sort();
+            if inside.is_empty() {
+                return Err(ImportError::Usage(format!(
+                    "{} has no .csv file",
+                    path.display()
+                )));
+            }
+            files.extend(inside);
+        } else if path.exists() {
+            files.push(path.clone());
+        } else {
+            return Err(ImportError::Usage(format!(
+                "{} does not exist",
+                path.display()
+            )));
+        }
+    }
+    let mut planned = Vec::new();
+    for file in files {
+        let k = kind.or_else(|| Kind::of_file(&file)).ok_or_else(|| {
+            ImportError::Usage(format!(
+                "cannot tell what {} holds: name it customers*.csv, contacts*.csv, colleagues*.csv, \
+                 assignments*.csv or items*.csv, or give --kind",
+                file.display()
+            ))
+        })?;
+        planned.push((k, file));
+    }
+    planned.sort_by_key(|(k, _)| *k);
+    Ok(planned)
+}
+
+/// Imports files into the store, all or nothing.
+pub async fn import(
+    store: &Store,
+    config: &Config,
+    paths: &[PathBuf],
+    opts: &Options,
+) -> Result<Report, ImportError> {
+    let files = plan_files(paths, opts.kind)?;
+    let mut tx = store.begin().await?;
+    let mut indexes = Indexes::load(&mut tx, config).await?;
+    let import_id = records::start_import(&mut tx, &opts.now, &opts.origin).await?;
+    let mut run = Run {
+        opts,
+        import_id,
+        errors: Vec::new(),
+        more: 0,
+        mentioned: HashSet::new(),
+        history: Vec::new(),
+    };
+    let mut report = Report {
+        files: Vec::new(),
+        dry_run: opts.dry_run,
+    };
+    for (kind, path) in &files {
+        let file_report = run.file(&mut tx, &mut indexes, *kind, path).await?;
+        report.files.push(file_report);
+    }
+    if !run.errors.is_empty() {
+        tx.rollback()
+            .await
+            .map_err(StoreError::query("rolling back"))?;
+        return Err(ImportError::Invalid {
+            errors: run.errors,
+            more: run.more,
+        });
+    }
+    let today = opts.today.format("%Y-%m-%d").to_string();
+    let cleared = match opts.full {
+        Full::No => 0,
+        Full::All => records::clear_unseen(&mut tx, import_id, &today, None).await?,
+        Full::Mentioned => {
+            let mut customers: Vec<String> = run.mentioned.iter().cloned().collect();
+            customers.sort();
+            records::clear_unseen(&mut tx, import_id, &today, Some(&customers)).await?
+        }
+    };
+    if let Some(last_items) = report
+        .files
+        .iter_mut()
+        .rev()
+        .find(|f| f.kind == Kind::Items.as_str())
+    {
+        last_items.cleared = cleared;
+    }
+    let counts = serde_json::to_string(&report).unwrap_or_else(|_| "{}".into());
+    records::finish_import(&mut tx, import_id, &counts).await?;
+    run.history.push(HistoryEvent {
+        at: opts.now.clone(),
+        kind: "import".into(),
+        customer: None,
+        reference: None,
+        origin: opts.origin.clone(),
+        data: counts,
+    });
+    records::append_history(&mut tx, &run.history).await?;
+    if opts.dry_run {
+        tx.rollback()
+            .await
+            .map_err(StoreError::query("rolling back"))?;
+    } else {
+        tx.commit()
+            .await
+            .map_err(StoreError::query("committing the import"))?;
+    }
+    Ok(report)
+}
+
+/// The state of one import call.
+struct Run<'o> {
+    /// The options.
+    opts: &'o Options,
+    /// This import's id (marks the items it saw, for `--full`).
+    import_id: i64,
+    /// Bad rows so far (at most [`MAX_REPORTED`]).
+    errors: Vec<RowError>,
+    /// Bad rows not kept.
+    more: usize,
+    /// Customers mentioned by items files, for `--full`.
+    mentioned: HashSet<String>,
+    /// History to append at the end (status changes, the import itself).
+    history: Vec<HistoryEvent>,
+}
+
+impl Run<'_> {
+    fn error(&mut self, e: RowError) {
+        if self.errors.len() < MAX_REPORTED {
+            self.errors.push(e);
+        } else {
+            self.more += 1;
+        }
+    }
+
+    async fn file(
+        &mut self,
+        tx: &mut Transaction<'static, Any>,
+        indexes: &mut Indexes,
+        kind: Kind,
+        path: &Path,
+    ) -> Result<FileReport, ImportError> {
+        let name = path.file_name().map_or_else(
+            || path.display().to_string(),
+            |n| n.to_string_lossy().into_owned(),
+        );
+        let mut report = FileReport {
+            file: name.clone(),
+            kind: kind.as_str().into(),
+            ..FileReport::default()
+        };
+        let bar = self.opts.progress.then(|| progress_bar(path, &name));
+        let mut csv = match CsvFile::open(path, bar.clone()) {
+            Ok(csv) => csv,
+            Err(e) => {
+                self.error(e);
+                return Ok(report);
+            }
+        };
+        let mut parser = match Parser::new(kind, &csv, indexes, self.opts) {
+            Ok(p) => p,
+            Err(missing) => {
+                self.error(RowError {
+                    file: name,
+                    line: 1,
+                    message: missing,
+                });
+                return Ok(report);
+            }
+        };
+        let table = kind.table();
+        let empty_at_start = table.is_empty(tx).await?;
+        let mut batch: Vec<(u64, Row)> = Vec::with_capacity(BATCH);
+        while let Some(record) = csv.next_record() {
+            let record = match record {
+                Ok(r) => r,
+                Err(e) => {
+                    self.error(e);
+                    if e_is_fatal(&self.errors) {
+                        break;
+                    }
+                    continue;
+                }
+            };
+            report.rows += 1;
+            let line = record.line;
+            match parser.row(&record, indexes) {
+                Ok(row) => {
+                    if kind == Kind::Items {
+                        if let Some(customer) = row[0].as_text() {
+                            if !self.mentioned.contains(customer) {
+                                self.mentioned.insert(customer.to_string());
+                            }
+                        }
+                    }
+                    if self.errors.is_empty() {
+                        batch.push((line, row));
+                        if batch.len() >= BATCH {
+                            self.flush(tx, table, kind, &mut batch, empty_at_start, &mut report)
+                                .await?;
+                        }
+                    }
+                }
+                Err(messages) => {
+                    for message in messages {
+                        self.error(RowError {
+                            file: name.clone(),
+                            line,
+                            message,
+                        });
+                    }
+                    batch.clear();
+                }
+            }
+        }
+        if let Some(bar) = bar {
+            bar.finish_and_clear();
+        }
+        for (line, message) in parser.finish(indexes) {
+            self.error(RowError {
+                file: name.clone(),
+                line,
+                message,
+            });
+        }
+        if report.rows == 0 && !self.errors.iter().any(|e| e.file == name) {
+            self.error(RowError {
+                file: name.clone(),
+                line: 0,
+                message: "no rows after the header".into(),
+            });
+        }
+        if self.errors.is_empty() {
+            self.flush(tx, table, kind, &mut batch, empty_at_start, &mut report)
+                .await?;
+        }
+        Ok(report)
+    }
+
+    /// Writes a batch: compares with the stored rows, counts, upserts.
+    async fn flush(
+        &mut self,
+        tx: &mut Transaction<'static, Any>,
+        table: &Table,
+        kind: Kind,
+        batch: &mut Vec<(u64, Row)>,
+        empty_at_start: bool,
+        report: &mut FileReport,
+    ) -> Result<(), ImportError> {
+        if batch.is_empty() {
+            return Ok(());
+        }
+        let nkeys = table.keys.len();
+        let existing = if empty_at_start {
+            HashMap::new()
+        } else {
+            let keys: Vec<Vec<String>> = batch
+                .iter()
+                .map(|(_, row)| {
+                    row[..nkeys]
+                        .iter()
+                        .map(|v| v.as_text().unwrap_or_default().to_string())
+                        .collect()
+                })
+                .collect();
+            table.existing(tx, &keys).await?
+        };
+        let today = self.opts.today.format("%Y-%m-%d").to_string();
+        let full = self.opts.full != Full::No;
+        let mut writes: Vec<Row> = Vec::with_capacity(batch.len());
+        for (_, mut row) in batch.drain(..) {
+            let key: Vec<String> = row[..nkeys]
+                .iter()
+                .map(|v| v.as_text().unwrap_or_default().to_string())
+                .collect();
+            let old = existing.get(&key);
+            if kind == Kind::Items {
+                let derived = rows::derive_item(&row, old, &today, self.import_id);
+                if let Some(change) = rows::status_change(&row, old) {
+                    self.history.push(HistoryEvent {
+                        at: self.opts.now.clone(),
+                        kind: "status_changed".into(),
+                        customer: Some(key[0].clone()),
+                        reference: Some(key[1].clone()),
+                        origin: self.opts.origin.clone(),
+                        data: change,
+                    });
+                }
+                let n = row.len();
+                row[n - tables::ITEMS_DERIVED..].clone_from_slice(&derived);
+            }
+            match old {
+                None => {
+                    report.inserted += 1;
+                    writes.push(row);
+                }
+                Some(old) if same_content(kind, old, &row) => {
+                    report.unchanged += 1;
+                    if full {
+                        writes.push(row);
+                    }
+                }
+                Some(_) => {
+                    report.updated += 1;
+                    writes.push(row);
+                }
+            }
+        }
+        // A dry run writes too, inside the transaction it then rolls back:
+        // later files of the call are validated against these rows.
+        table.upsert(tx, &writes).await?;
+        Ok(())
+    }
+}
+
+/// Equal rows, ignoring what the import derives (`seen_import`).
+fn same_content(kind: Kind, old: &Row, new: &Row) -> bool {
+    if kind == Kind::Items {
+        let n = new.len();
+        old[..n - 1] == new[..n - 1]
+    } else {
+        old == new
+    }
+}
+
+/// A file that cannot be read on (a line too long, an IO error) stops there.
+fn e_is_fatal(errors: &[RowError]) -> bool {
+    errors
+        .last()
+        .is_some_and(|e| e.message.contains("longer than") || e.message.starts_with("cannot read"))
+}
+
+fn progress_bar(path: &Path, name: &str) -> indicatif::ProgressBar {
+    let len = std::fs::metadata(path).map(|m| m.len()).unwrap_or(0);
+    let bar = indicatif::ProgressBar::new(len);
+    if let Ok(style) =
+        indicatif::ProgressStyle::with_template("{msg:>16} [{bar:30}] {bytes}/{total_bytes} {eta}")
+    {
+        bar.set_style(style.progress_chars("=> "));
+    }
+    bar.set_message(name.to_string());
+    bar
+}

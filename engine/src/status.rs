@@ -1,0 +1,164 @@
+//! Qualifying items by hand: `relance status set/clear` and, later, the API.
+//! Each change is recorded in the history with who made it.
+
+use chrono::NaiveDate;
+use relance_dsl::diagnostic::closest;
+use relance_dsl::model::{Config, StatusEffect};
+
+use crate::store::records::{self, HistoryEvent, ItemStatus};
+use crate::store::{Store, StoreError};
+
+/// A status to give an item.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct NewStatus {
+    /// A status of the configuration.
+    pub status: String,
+    /// The promised payment date, for statuses that suspend until it.
+    pub promise_date: Option<NaiveDate>,
+    /// Free text (a dispute's reason).
+    pub comment: Option<String>,
+}
+
+/// Why a status change was refused.
+#[derive(Debug, thiserror::Error)]
+pub enum StatusError {
+    /// The item is not in the store.
+    #[error("no item {0} in the store")]
+    UnknownItem(String),
+    /// The status is not in the configuration.
+    #[error("status \"{name}\" is not a status of the configuration{hint}")]
+    UnknownStatus {
+        /// The name given.
+        name: String,
+        /// ` (did you mean ...)` or the list.
+        hint: String,
+    },
+    /// The status suspends until the promise date, which was not given.
+    #[error("status \"{0}\" needs a promise date (--date YYYY-MM-DD)")]
+    NeedsDate(String),
+    /// The store failed.
+    #[error(transparent)]
+    Store(#[from] StoreError),
+}
+
+/// When and by whom a change is made.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Stamp {
+    /// The date of the change (in the platform timezone).
+    pub today: NaiveDate,
+    /// The instant, RFC 3339 UTC.
+    pub now: String,
+    /// Who: `cli`, `api:<token name>`.
+    pub origin: String,
+}
+
+/// Gives an item a status; returns the previous one.
+pub async fn set(
+    store: &Store,
+    config: &Config,
+    item: (&str, &str),
+    new: &NewStatus,
+    stamp: &Stamp,
+) -> Result<ItemStatus, StatusError> {
+    let (customer, reference) = item;
+    let Some(def) = config.statuses.get(&new.status) else {
+        let hint = closest(&new.status, config.statuses.keys().map(String::as_str))
+            .map(|c| format!(" (did you mean \"{c}\"?)"))
+            .unwrap_or_else(|| {
+                format!(
+                    " (statuses: {})",
+                    config
+                        .statuses
+                        .keys()
+                        .cloned()
+                        .collect::<Vec<_>>()
+                        .join(", ")
+                )
+            });
+        return Err(StatusError::UnknownStatus {
+            name: new.status.clone(),
+            hint,
+        });
+    };
+    let needs_date = matches!(&def.effect, StatusEffect::Suspends(Some(until))
+        if relance_dsl::fmt::expr(until).contains("item.promise_date"));
+    if needs_date && new.promise_date.is_none() {
+        return Err(StatusError::NeedsDate(new.status.clone()));
+    }
+    let mut tx = store.begin().await?;
+    let previous = records::item_status(&mut tx, customer, reference)
+        .await?
+        .ok_or_else(|| StatusError::UnknownItem(format!("{customer}/{reference}")))?;
+    let since = if previous.status.as_deref() == Some(new.status.as_str()) {
+        previous.status_since.clone()
+    } else {
+        Some(stamp.today.format("%Y-%m-%d").to_string())
+    };
+    let next = ItemStatus {
+        status: Some(new.status.clone()),
+        status_since: since,
+        promise_date: new.promise_date.map(|d| d.format("%Y-%m-%d").to_string()),
+        comment: new.comment.clone(),
+    };
+    records::set_item_status(&mut tx, customer, reference, &next).await?;
+    let data = serde_json::json!({
+        "status": next.status,
+        "promise_date": next.promise_date,
+        "comment": next.comment,
+        "previous": previous.status,
+    });
+    records::append_history(
+        &mut tx,
+        &[HistoryEvent {
+            at: stamp.now.clone(),
+            kind: "status_set".into(),
+            customer: Some(customer.to_string()),
+            reference: Some(reference.to_string()),
+            origin: stamp.origin.clone(),
+            data: data.to_string(),
+        }],
+    )
+    .await?;
+    tx.commit()
+        .await
+        .map_err(StoreError::query("saving the status"))?;
+    Ok(previous)
+}
+
+/// Removes an item's status (and its promise date and comment); returns the previous one.
+pub async fn clear(
+    store: &Store,
+    item: (&str, &str),
+    comment: Option<&str>,
+    stamp: &Stamp,
+) -> Result<ItemStatus, StatusError> {
+    let (customer, reference) = item;
+    let mut tx = store.begin().await?;
+    let previous = records::item_status(&mut tx, customer, reference)
+        .await?
+        .ok_or_else(|| StatusError::UnknownItem(format!("{customer}/{reference}")))?;
+    let cleared = ItemStatus {
+        status: None,
+        status_since: None,
+        promise_date: None,
+        comment: None,
+    };
+    records::set_item_status(&mut tx, customer, reference, &cleared).await?;
+    let data = serde_json::json!({ "previous": previous.status, "comment": comment });
+    records::append_history(
+        &mut tx,
+        &[HistoryEvent {
+            at: stamp.now.clone(),
+            kind: "status_cleared".into(),
+            customer: Some(customer.to_string()),
+            reference: Some(reference.to_string()),
+            origin: stamp.origin.clone(),
+            data: data.to_string(),
+        }],
+    )
+    .await?;
+    tx.commit()
+        .await
+        .map_err(StoreError::query("clearing the status"))?;
+    Ok(previous)
+}

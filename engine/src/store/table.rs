@@ -1,0 +1,278 @@
+//! Batched reads and writes of the tables an import fills: the rows already
+//! stored for a set of keys (one statement per batch), and multi-row upserts
+//! (`INSERT … ON CONFLICT (key) DO UPDATE`).
+
+use std::collections::HashMap;
+use std::fmt::Write as _;
+
+use sqlx::{Any, AssertSqlSafe, Row as _, Transaction};
+
+use super::StoreError;
+
+/// Parameters per statement: below SQLite's 32766 and PostgreSQL's 65535.
+const MAX_PARAMS: usize = 30_000;
+
+/// The type of a column.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Kind {
+    /// TEXT (dates are ISO text too).
+    Text,
+    /// BIGINT (amounts in minor units).
+    Int,
+}
+
+/// A value of a column; `None` is SQL NULL.
+#[derive(Debug, Clone, PartialEq, Eq, Hash)]
+pub enum Val {
+    /// A TEXT value.
+    Text(Option<String>),
+    /// A BIGINT value.
+    Int(Option<i64>),
+}
+
+impl Val {
+    /// The text, if this is non-null text.
+    pub fn as_text(&self) -> Option<&str> {
+        match self {
+            Val::Text(t) => t.as_deref(),
+            Val::Int(_) => None,
+        }
+    }
+
+    /// The integer, if this is a non-null integer.
+    pub fn as_int(&self) -> Option<i64> {
+        match self {
+            Val::Int(i) => *i,
+            Val::Text(_) => None,
+        }
+    }
+}
+
+/// A row: the key columns (text), then the other columns, in table order.
+pub type Row = Vec<Val>;
+
+/// A table written by imports.
+#[derive(Debug)]
+pub struct Table {
+    /// Its name.
+    pub name: &'static str,
+    /// The natural key (all TEXT).
+    pub keys: &'static [&'static str],
+    /// The other columns with their types.
+    pub columns: &'static [(&'static str, Kind)],
+}
+
+impl Table {
+    /// Columns in a row.
+    pub fn width(&self) -> usize {
+        self.keys.len() + self.columns.len()
+    }
+
+    fn column_list(&self) -> String {
+        self.keys
+            .iter()
+            .copied()
+            .chain(self.columns.iter().map(|(c, _)| *c))
+            .collect::<Vec<_>>()
+            .join(", ")
+    }
+
+    /// Whether the table has no row at all.
+    pub async fn is_empty(&self, tx: &mut Transaction<'static, Any>) -> Result<bool, StoreError> {
+        let sql = format!(
+            "SELECT COUNT(*) FROM (SELECT 1 FROM {} LIMIT 1) AS one",
+            self.name
+        );
+        let n: i64 = sqlx::query_scalar(AssertSqlSafe(sql))
+            .fetch_one(&mut **tx)
+            .await
+            .map_err(StoreError::query("looking for stored rows"))?;
+        Ok(n == 0)
+    }
+
+    /// The stored rows for these keys, by key.
+    pub async fn existing(
+        &self,
+        tx: &mut Transaction<'static, Any>,
+        keys: &[Vec<String>],
+    ) -> Result<HashMap<Vec<String>, Row>, StoreError> {
+        let mut found = HashMap::with_capacity(keys.len());
+        let per_batch = (MAX_PARAMS / self.keys.len()).max(1);
+        for batch in keys.chunks(per_batch) {
+            let mut sql = format!("SELECT {} FROM {} WHERE ", self.column_list(), self.name);
+            let mut n = 0;
+            if self.keys.len() == 1 {
+                let _ = write!(sql, "{} IN (", self.keys[0]);
+                for i in 0..batch.len() {
+                    n += 1;
+                    let _ = write!(sql, "{}${n}", if i > 0 { ", " } else { "" });
+                }
+                sql.push(')');
+            } else {
+                let _ = write!(sql, "({}) IN (VALUES ", self.keys.join(", "));
+                for i in 0..batch.len() {
+                    sql.push_str(if i > 0 { ", (" } else { "(" });
+                    for k in 0..self.keys.len() {
+                        n += 1;
+                        let _ = write!(sql, "{}${n}", if k > 0 { ", " } else { "" });
+                    }
+                    sql.push(')');
+                }
+                sql.push(')');
+            }
+            let mut query = sqlx::query(AssertSqlSafe(sql));
+            for key in batch {
+                for part in key {
+                    query = query.bind(part.as_str());
+                }
+            }
+            let rows = query
+                .fetch_all(&mut **tx)
+                .await
+                .map_err(StoreError::query("reading stored rows"))?;
+            for row in rows {
+                let mut values = Vec::with_capacity(self.width());
+                let mut key = Vec::with_capacity(self.keys.len());
+                for i in 0..self.keys.len() {
+                    let k: String = row.try_get(i).map_err(StoreError::query("reading a key"))?;
+                    key.push(k.clone());
+                    values.push(Val::Text(Some(k)));
+                }
+                for (j, (_, kind)) in self.columns.iter().enumerate() {
+                    let i = self.keys.len() + j;
+                    values.push(match kind {
+                        Kind::Text => Val::Text(
+                            row.try_get(i)
+                                .map_err(StoreError::query("reading a column"))?,
+                        ),
+                        Kind::Int => Val::Int(
+                            row.try_get(i)
+                                .map_err(StoreError::query("reading a column"))?,
+                        ),
+                    });
+                }
+                found.insert(key, values);
+            }
+        }
+        Ok(found)
+    }
+
+    /// Inserts rows, replacing the stored ones with the same key.
+    pub async fn upsert(
+        &self,
+        tx: &mut Transaction<'static, Any>,
+        rows: &[Row],
+    ) -> Result<(), StoreError> {
+        let per_batch = (MAX_PARAMS / self.width()).max(1);
+        for batch in rows.chunks(per_batch) {
+            let mut sql = format!("INSERT INTO {} ({}) VALUES ", self.name, self.column_list());
+            let mut n = 0;
+            for (i, _) in batch.iter().enumerate() {
+                sql.push_str(if i > 0 { ", (" } else { "(" });
+                for c in 0..self.width() {
+                    n += 1;
+                    let _ = write!(sql, "{}${n}", if c > 0 { ", " } else { "" });
+                }
+                sql.push(')');
+            }
+            let _ = write!(sql, " ON CONFLICT ({}) DO ", self.keys.join(", "));
+            if self.columns.is_empty() {
+                sql.push_str("NOTHING");
+            } else {
+                sql.push_str("UPDATE SET ");
+                for (i, (c, _)) in self.columns.iter().enumerate() {
+                    let _ = write!(sql, "{}{c} = excluded.{c}", if i > 0 { ", " } else { "" });
+                }
+            }
+            let mut query = sqlx::query(AssertSqlSafe(sql));
+            for row in batch {
+                for v in row {
+                    query = match v {
+                        Val::Text(t) => query.bind(t.clone()),
+                        Val::Int(i) => query.bind(*i),
+                    };
+                }
+            }
+            query
+                .execute(&mut **tx)
+                .await
+                .map_err(StoreError::query("writing rows"))?;
+        }
+        Ok(())
+    }
+}
+
+/// The tables imports fill, with their columns in the order rows carry them.
+pub mod tables {
+    use super::{Kind, Table};
+
+    /// `customers`
+    pub const CUSTOMERS: Table = Table {
+        name: "customers",
+        keys: &["code"],
+        columns: &[
+            ("name", Kind::Text),
+            ("language", Kind::Text),
+            ("timezone", Kind::Text),
+            ("scenario", Kind::Text),
+            ("group_leader", Kind::Text),
+            ("credit_limit", Kind::Int),
+            ("currency", Kind::Text),
+            ("custom", Kind::Text),
+        ],
+    };
+
+    /// `colleagues`
+    pub const COLLEAGUES: Table = Table {
+        name: "colleagues",
+        keys: &["email"],
+        columns: &[
+            ("name", Kind::Text),
+            ("role", Kind::Text),
+            ("phone", Kind::Text),
+        ],
+    };
+
+    /// `contacts`
+    pub const CONTACTS: Table = Table {
+        name: "contacts",
+        keys: &["customer", "email"],
+        columns: &[
+            ("name", Kind::Text),
+            ("role", Kind::Text),
+            ("language", Kind::Text),
+            ("phone", Kind::Text),
+        ],
+    };
+
+    /// `assignments` (all key: a row is there or not)
+    pub const ASSIGNMENTS: Table = Table {
+        name: "assignments",
+        keys: &["customer", "role", "colleague"],
+        columns: &[],
+    };
+
+    /// `items`; the last three columns are derived by the import, not read.
+    pub const ITEMS: Table = Table {
+        name: "items",
+        keys: &["customer", "reference"],
+        columns: &[
+            ("type", Kind::Text),
+            ("issue_date", Kind::Text),
+            ("due_date", Kind::Text),
+            ("amount", Kind::Int),
+            ("remaining", Kind::Int),
+            ("currency", Kind::Text),
+            ("status", Kind::Text),
+            ("promise_date", Kind::Text),
+            ("comment", Kind::Text),
+            ("custom", Kind::Text),
+            ("status_since", Kind::Text),
+            ("cleared_on", Kind::Text),
+            ("seen_import", Kind::Int),
+        ],
+    };
+
+    /// Columns at the end of an items row that the import derives.
+    pub const ITEMS_DERIVED: usize = 3;
+}

@@ -1,0 +1,116 @@
+//! `relance import FILES...`: CSV files into the store (spec/DATA.md).
+
+use std::io::IsTerminal as _;
+use std::path::PathBuf;
+
+use relance_engine::import::{self, DateFormat, Full, ImportError, Kind, Options};
+
+use crate::{Cli, Failure};
+
+/// The arguments of `relance import`.
+#[derive(Debug, clap::Args)]
+pub struct Args {
+    /// CSV files, or directories of CSV files.
+    #[arg(required = true)]
+    files: Vec<PathBuf>,
+    /// What the files hold, when their names do not say it.
+    #[arg(long, value_parser = ["customers", "contacts", "colleagues", "assignments", "items"])]
+    kind: Option<String>,
+    /// The items file lists every open item of the customers it mentions:
+    /// their other open items are cleared (paid).
+    #[arg(long, conflicts_with = "full_all")]
+    full: bool,
+    /// The items file lists every open item of all customers.
+    #[arg(long)]
+    full_all: bool,
+    /// Check and count, write nothing.
+    #[arg(long)]
+    dry_run: bool,
+    /// How dates are written: `iso` (2026-11-22) or `dmy` (22/11/2026).
+    #[arg(long, default_value = "iso", value_parser = ["iso", "dmy"])]
+    date_format: String,
+    /// The import date (default: today in the settings' timezone).
+    #[arg(long)]
+    date: Option<chrono::NaiveDate>,
+}
+
+/// Runs the command.
+pub fn run(cli: &Cli, args: &Args) -> Result<(), Failure> {
+    let config = super::valid_config(&cli.config)?;
+    let stamp = super::stamp(&config, args.date);
+    let options = Options {
+        kind: args.kind.as_deref().and_then(Kind::parse),
+        full: if args.full_all {
+            Full::All
+        } else if args.full {
+            Full::Mentioned
+        } else {
+            Full::No
+        },
+        dry_run: args.dry_run,
+        date_format: if args.date_format == "dmy" {
+            DateFormat::Dmy
+        } else {
+            DateFormat::Iso
+        },
+        today: stamp.today,
+        now: stamp.now,
+        origin: stamp.origin,
+        progress: !cli.quiet && !cli.json && std::io::stderr().is_terminal(),
+    };
+    let outcome = super::runtime()?.block_on(async {
+        let store = super::open_store(cli).await?;
+        let outcome = import::import(&store, &config, &args.files, &options).await;
+        store.close().await;
+        Ok::<_, Failure>(outcome)
+    })?;
+    match outcome {
+        Ok(report) => {
+            if cli.json {
+                println!(
+                    "{}",
+                    serde_json::to_string_pretty(&report).map_err(anyhow::Error::from)?
+                );
+            } else {
+                for f in &report.files {
+                    let cleared = if options.full != Full::No && f.kind == "items" {
+                        format!(", {} cleared", f.cleared)
+                    } else {
+                        String::new()
+                    };
+                    println!(
+                        "{}: {} rows: {} inserted, {} updated, {} unchanged{cleared}",
+                        f.file, f.rows, f.inserted, f.updated, f.unchanged
+                    );
+                }
+                if report.dry_run {
+                    println!("dry run: nothing was written");
+                }
+            }
+            Ok(())
+        }
+        Err(ImportError::Invalid { errors, more }) => {
+            if cli.json {
+                let doc = serde_json::json!({ "ok": false, "errors": errors, "more": more });
+                println!(
+                    "{}",
+                    serde_json::to_string_pretty(&doc).map_err(anyhow::Error::from)?
+                );
+            }
+            for e in &errors {
+                eprintln!("{e}");
+            }
+            if more > 0 {
+                eprintln!("... and {more} more problems");
+            }
+            let n = errors.len() + more;
+            eprintln!(
+                "error: {n} problem{} found; nothing was imported",
+                if n == 1 { "" } else { "s" }
+            );
+            Err(Failure::Reported)
+        }
+        Err(ImportError::Usage(message)) => Err(Failure::Usage(message)),
+        Err(e @ ImportError::Store(_)) => Err(Failure::Other(anyhow::Error::new(e))),
+    }
+}
