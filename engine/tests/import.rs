@@ -1,0 +1,533 @@
+//! `relance import` on both backends: upserts, clearing, validation,
+//! atomicity, file formats, status changes.
+
+mod support;
+
+use std::path::PathBuf;
+
+use chrono::NaiveDate;
+use relance_engine::import::{self, DateFormat, Full, ImportError, Options, Report};
+use relance_engine::store::Store;
+use sqlx::Row as _;
+use support::{both, example_config, files};
+
+fn options() -> Options {
+    Options {
+        kind: None,
+        full: Full::No,
+        dry_run: false,
+        date_format: DateFormat::Iso,
+        today: NaiveDate::from_ymd_opt(2026, 11, 20).expect("a date"),
+        now: "2026-11-20T08:00:00Z".into(),
+        origin: "test".into(),
+        progress: false,
+    }
+}
+
+const CUSTOMERS: &[u8] =
+    b"code,name,language,timezone,group_leader,currency,credit_limit,segment\n\
+C001,Dupont SARL,fr,,,EUR,10000,key\n\
+C002,\"Smith, Jones & Co\",en,America/New_York,,USD,,standard\n\
+C003,Member GmbH,de,,C001,EUR,,\n";
+
+const ITEMS: &[u8] =
+    b"customer,reference,type,due_date,amount,remaining,status,promise_date,comment\n\
+C001,INV-1,invoice,2026-10-01,1234.50,1000,,,\n\
+C001,INV-2,invoice,2026-11-01,200,,promise,2026-12-01,\n\
+C002,INV-9,invoice,2026-09-15,99.99,,dispute,,wrong price\n\
+C003,CN-3,credit_note,2026-09-15,10,,,,\n";
+
+async fn run(store: &Store, paths: &[PathBuf], opts: &Options) -> Result<Report, ImportError> {
+    import::import(store, &example_config(), paths, opts).await
+}
+
+/// (file, inserted, updated, unchanged, cleared) per file.
+fn counts(report: &Report) -> Vec<(String, u64, u64, u64, u64)> {
+    report
+        .files
+        .iter()
+        .map(|f| {
+            (
+                f.file.clone(),
+                f.inserted,
+                f.updated,
+                f.unchanged,
+                f.cleared,
+            )
+        })
+        .collect()
+}
+
+fn row(file: &str, i: u64, u: u64, n: u64, c: u64) -> (String, u64, u64, u64, u64) {
+    (file.to_string(), i, u, n, c)
+}
+
+async fn items(store: &Store) -> Vec<(String, String, i64, i64, Option<String>, Option<String>)> {
+    sqlx::query("SELECT customer, reference, amount, remaining, status, cleared_on FROM items ORDER BY customer, reference")
+        .fetch_all(store.pool())
+        .await
+        .expect("items")
+        .iter()
+        .map(|r| {
+            (
+                r.get::<String, _>(0),
+                r.get::<String, _>(1),
+                r.get::<i64, _>(2),
+                r.get::<i64, _>(3),
+                r.get::<Option<String>, _>(4),
+                r.get::<Option<String>, _>(5),
+            )
+        })
+        .collect()
+}
+
+async fn count(store: &Store, table: &str) -> i64 {
+    sqlx::query_scalar(sqlx::AssertSqlSafe(format!("SELECT COUNT(*) FROM {table}")))
+        .fetch_one(store.pool())
+        .await
+        .expect("a count")
+}
+
+#[tokio::test]
+async fn importing_the_same_files_twice_changes_nothing_the_second_time() {
+    let (_dir, paths) = files(&[("customers.csv", CUSTOMERS), ("items.csv", ITEMS)]);
+    for t in both().await {
+        let first = run(&t.store, &paths, &options())
+            .await
+            .expect("valid files");
+        assert_eq!(
+            counts(&first),
+            vec![
+                row("customers.csv", 3, 0, 0, 0),
+                row("items.csv", 4, 0, 0, 0)
+            ],
+            "{}",
+            t.name
+        );
+        let before = items(&t.store).await;
+        let second = run(&t.store, &paths, &options())
+            .await
+            .expect("valid files");
+        assert_eq!(
+            counts(&second),
+            vec![
+                row("customers.csv", 0, 0, 3, 0),
+                row("items.csv", 0, 0, 4, 0)
+            ],
+            "{}",
+            t.name
+        );
+        assert_eq!(items(&t.store).await, before, "{}", t.name);
+        assert_eq!(
+            before[0],
+            ("C001".into(), "INV-1".into(), 123_450, 100_000, None, None),
+            "{}: amounts in cents",
+            t.name
+        );
+        t.cleanup().await;
+    }
+}
+
+#[tokio::test]
+async fn a_changed_row_is_updated_and_a_new_one_inserted() {
+    let (_dir, paths) = files(&[("customers.csv", CUSTOMERS), ("items.csv", ITEMS)]);
+    let (_dir2, next) = files(&[(
+        "items.csv",
+        b"customer,reference,type,due_date,amount,remaining\nC001,INV-1,invoice,2026-10-01,1234.50,500\nC001,INV-4,invoice,2026-11-10,50,\n",
+    )]);
+    for t in both().await {
+        run(&t.store, &paths, &options())
+            .await
+            .expect("valid files");
+        let report = run(&t.store, &next, &options()).await.expect("valid file");
+        assert_eq!(
+            counts(&report),
+            vec![row("items.csv", 1, 1, 0, 0)],
+            "{}",
+            t.name
+        );
+        assert_eq!(
+            count(&t.store, "items").await,
+            5,
+            "{}: without --full nothing is cleared",
+            t.name
+        );
+        t.cleanup().await;
+    }
+}
+
+#[tokio::test]
+async fn full_clears_the_missing_open_items_of_the_customers_it_mentions() {
+    let (_dir, paths) = files(&[("customers.csv", CUSTOMERS), ("items.csv", ITEMS)]);
+    let (_dir2, next) = files(&[(
+        "items.csv",
+        b"customer,reference,type,due_date,amount,remaining\nC001,INV-1,invoice,2026-10-01,1234.50,1000\n",
+    )]);
+    for t in both().await {
+        run(&t.store, &paths, &options())
+            .await
+            .expect("valid files");
+        let full = Options {
+            full: Full::Mentioned,
+            ..options()
+        };
+        let report = run(&t.store, &next, &full).await.expect("valid file");
+        assert_eq!(
+            counts(&report),
+            vec![row("items.csv", 0, 0, 1, 1)],
+            "{}",
+            t.name
+        );
+        let after = items(&t.store).await;
+        let inv2 = after.iter().find(|i| i.1 == "INV-2").expect("INV-2 kept");
+        assert_eq!(
+            (inv2.3, inv2.5.as_deref()),
+            (0, Some("2026-11-20")),
+            "{}: INV-2 paid",
+            t.name
+        );
+        let inv9 = after.iter().find(|i| i.1 == "INV-9").expect("INV-9 kept");
+        assert_eq!(
+            inv9.3, 9999,
+            "{}: C002 is not in the file, its items stay open",
+            t.name
+        );
+
+        let all = Options {
+            full: Full::All,
+            ..options()
+        };
+        let report = run(&t.store, &next, &all).await.expect("valid file");
+        assert_eq!(
+            report.files[0].cleared, 2,
+            "{}: INV-9 and CN-3 cleared",
+            t.name
+        );
+        let open: Vec<_> = items(&t.store)
+            .await
+            .into_iter()
+            .filter(|i| i.3 > 0)
+            .map(|i| i.1)
+            .collect();
+        assert_eq!(open, vec!["INV-1".to_string()], "{}", t.name);
+        t.cleanup().await;
+    }
+}
+
+#[tokio::test]
+async fn every_bad_row_is_reported_with_its_line_and_nothing_is_written() {
+    let bad = b"customer,reference,type,due_date,amount,remaining,currency,status,issue_date\n\
+C001,INV-10,invoice,2026-13-01,100,,,,\n\
+C999,INV-11,invoice,2026-11-01,100,,,,\n\
+C001,INV-12,bill,2026-11-01,abc,,,promis,\n\
+C001,INV-13,invoice,2026-11-01,100,150,,,\n\
+C001,INV-10,invoice,2026-11-01,-5,,EUX,,22/11/2026\n\
+C001,INV-14,invoice,2026-11-01,12.345,,,,\n\
+C001,INV-15,invoice,2026-11-01,100,,,\n\
+C001,,invoice,,,,,,\n";
+    let (_dir, paths) = files(&[("customers.csv", CUSTOMERS), ("items.csv", bad)]);
+    for t in both().await {
+        let Err(ImportError::Invalid { errors, more }) = run(&t.store, &paths, &options()).await
+        else {
+            panic!("{}: the import should fail", t.name);
+        };
+        let lines: Vec<String> = errors.iter().map(ToString::to_string).collect();
+        assert_eq!(
+            lines,
+            vec![
+                "items.csv:2: due_date \"2026-13-01\" is not a date (dates are YYYY-MM-DD)",
+                "items.csv:3: customer \"C999\" is unknown (not in the store nor in this import)",
+                "items.csv:4: type \"bill\" is not one of invoice, credit_note, debit_note, payment",
+                "items.csv:4: amount \"abc\" is not an amount",
+                "items.csv:4: status \"promis\" is not a status of the configuration (did you mean \"promise\"?)",
+                "items.csv:5: remaining 150.00 EUR is more than amount 100.00 EUR",
+                "items.csv:6: issue_date \"22/11/2026\" is not a date (for DD/MM/YYYY dates, use --date-format dmy)",
+                "items.csv:6: currency \"EUX\" is not an ISO 4217 currency",
+                "items.csv:6: amount \"-5\" is negative",
+                "items.csv:6: duplicate key C001/INV-10 (first on line 2)",
+                "items.csv:7: amount \"12.345\" has more decimals than EUR allows (2)",
+                "items.csv:8: 8 fields, but the header has 9",
+                "items.csv:9: reference is missing",
+                "items.csv:9: due_date is missing",
+                "items.csv:9: amount is missing",
+            ],
+            "{}",
+            t.name
+        );
+        assert_eq!(more, 0);
+        assert_eq!(
+            count(&t.store, "customers").await,
+            0,
+            "{}: the good customers file is not written either",
+            t.name
+        );
+        assert_eq!(count(&t.store, "items").await, 0, "{}", t.name);
+        t.cleanup().await;
+    }
+}
+
+#[tokio::test]
+async fn a_bad_row_after_thousands_of_good_ones_leaves_the_store_untouched() {
+    let mut big = String::from("customer,reference,type,due_date,amount\n");
+    for i in 0..6000 {
+        if i == 4500 {
+            big.push_str("C001,BAD,invoice,2026-02-30,10\n");
+        } else {
+            big.push_str(&format!("C001,INV-{i},invoice,2026-10-01,10\n"));
+        }
+    }
+    let (_dir, seed) = files(&[("customers.csv", CUSTOMERS)]);
+    let (_dir2, paths) = files(&[("items.csv", big.as_bytes())]);
+    for t in both().await {
+        run(&t.store, &seed, &options()).await.expect("customers");
+        let Err(ImportError::Invalid { errors, .. }) = run(&t.store, &paths, &options()).await
+        else {
+            panic!("{}: the import should fail", t.name);
+        };
+        assert_eq!(errors.len(), 1, "{}", t.name);
+        assert_eq!(errors[0].line, 4502, "{}", t.name);
+        assert_eq!(
+            count(&t.store, "items").await,
+            0,
+            "{}: batches written before the bad row are rolled back",
+            t.name
+        );
+        assert_eq!(
+            count(&t.store, "imports").await,
+            1,
+            "{}: only the customers import is recorded",
+            t.name
+        );
+        t.cleanup().await;
+    }
+}
+
+#[tokio::test]
+async fn bom_semicolons_decimal_commas_and_day_month_year_dates_are_read() {
+    let items = "\u{feff}Customer;Reference;Type;Due_Date;Amount;Remaining\n\
+C001;INV-1;invoice;05/11/2026;1 234,56;1234,56\n\
+C001;INV-2;invoice;31/12/2026;1.000,00;999,5\n";
+    let (_dir, paths) = files(&[
+        ("customers.csv", CUSTOMERS),
+        ("items.csv", items.as_bytes()),
+    ]);
+    for t in both().await {
+        let dmy = Options {
+            date_format: DateFormat::Dmy,
+            ..options()
+        };
+        run(&t.store, &paths, &dmy).await.expect("valid files");
+        let rows: Vec<(String, String, i64, i64)> = sqlx::query(
+            "SELECT reference, due_date, amount, remaining FROM items ORDER BY reference",
+        )
+        .fetch_all(t.store.pool())
+        .await
+        .expect("items")
+        .iter()
+        .map(|r| (r.get(0), r.get(1), r.get(2), r.get(3)))
+        .collect();
+        assert_eq!(
+            rows,
+            vec![
+                ("INV-1".into(), "2026-11-05".into(), 123_456, 123_456),
+                ("INV-2".into(), "2026-12-31".into(), 100_000, 99_950)
+            ],
+            "{}",
+            t.name
+        );
+        t.cleanup().await;
+    }
+}
+
+#[tokio::test]
+async fn bad_files_get_one_clear_message_each() {
+    let mut latin1 = b"code,name\nC1,Caf".to_vec();
+    latin1.extend([0xe9, b'\n']);
+    let mut binary = vec![0u8, 1, 2, 3, 0xff];
+    binary.extend(std::iter::repeat_n(0u8, 5000));
+    let mut long = b"code,name\nC1,".to_vec();
+    long.extend(std::iter::repeat_n(b'x', 64 * 1024 * 1024));
+    long.push(b'\n');
+    let (_dir, paths) = files(&[
+        ("customers_1_empty.csv", b""),
+        ("customers_2_header_only.csv", b"code,name\n"),
+        ("customers_3_missing.csv", b"code,nom\nC1,x\n"),
+        ("customers_4_binary.csv", &binary),
+        ("customers_5_latin1.csv", &latin1),
+        ("customers_6_long_line.csv", &long),
+    ]);
+    for t in both().await {
+        let Err(ImportError::Invalid { errors, .. }) = run(&t.store, &paths, &options()).await
+        else {
+            panic!("{}: the import should fail", t.name);
+        };
+        let lines: Vec<String> = errors.iter().map(ToString::to_string).collect();
+        assert_eq!(
+            lines,
+            vec![
+                "customers_1_empty.csv: the file is empty",
+                "customers_2_header_only.csv: no rows after the header",
+                "customers_3_missing.csv:1: missing required column `name` (the header has: code, nom)",
+                "customers_4_binary.csv: this is a binary file, not CSV",
+                "customers_5_latin1.csv:2: not UTF-8 text (save the file as UTF-8)",
+                "customers_6_long_line.csv: line 2 is longer than 1 MiB",
+            ],
+            "{}",
+            t.name
+        );
+        t.cleanup().await;
+    }
+}
+
+#[tokio::test]
+async fn group_leaders_must_exist_and_groups_have_one_level() {
+    let customers = b"code,name,group_leader\nA,a,B\nB,b,C\nC,c,\nD,d,Z\nE,e,E\n";
+    let (_dir, paths) = files(&[("customers.csv", customers)]);
+    for t in both().await {
+        let Err(ImportError::Invalid { errors, .. }) = run(&t.store, &paths, &options()).await
+        else {
+            panic!("{}: the import should fail", t.name);
+        };
+        let lines: Vec<String> = errors.iter().map(ToString::to_string).collect();
+        assert_eq!(
+            lines,
+            vec![
+                "customers.csv:2: group_leader \"B\" is itself grouped under \"C\" (groups have one level)",
+                "customers.csv:5: group_leader \"Z\" is not a known customer",
+                "customers.csv:6: group_leader of E is itself",
+            ],
+            "{}",
+            t.name
+        );
+        t.cleanup().await;
+    }
+}
+
+#[tokio::test]
+async fn a_dry_run_counts_but_writes_nothing() {
+    let (_dir, paths) = files(&[("customers.csv", CUSTOMERS), ("items.csv", ITEMS)]);
+    for t in both().await {
+        let dry = Options {
+            dry_run: true,
+            ..options()
+        };
+        let report = run(&t.store, &paths, &dry).await.expect("valid files");
+        assert_eq!(
+            counts(&report),
+            vec![
+                row("customers.csv", 3, 0, 0, 0),
+                row("items.csv", 4, 0, 0, 0)
+            ],
+            "{}",
+            t.name
+        );
+        assert_eq!(
+            count(&t.store, "customers").await + count(&t.store, "items").await,
+            0,
+            "{}",
+            t.name
+        );
+        t.cleanup().await;
+    }
+}
+
+#[tokio::test]
+async fn custom_columns_are_kept_and_declared_ones_checked() {
+    let (_dir, paths) = files(&[("customers.csv", CUSTOMERS)]);
+    for t in both().await {
+        run(&t.store, &paths, &options()).await.expect("valid");
+        let custom: String = sqlx::query_scalar("SELECT custom FROM customers WHERE code = 'C001'")
+            .fetch_one(t.store.pool())
+            .await
+            .expect("a row");
+        assert_eq!(custom, r#"{"segment":"key"}"#, "{}", t.name);
+        t.cleanup().await;
+    }
+}
+
+#[tokio::test]
+async fn status_changes_are_validated_and_recorded_in_the_history() {
+    use relance_engine::status::{self, NewStatus, Stamp, StatusError};
+    let (_dir, paths) = files(&[("customers.csv", CUSTOMERS), ("items.csv", ITEMS)]);
+    let config = example_config();
+    let stamp = Stamp {
+        today: NaiveDate::from_ymd_opt(2026, 11, 21).expect("a date"),
+        now: "2026-11-21T09:00:00Z".into(),
+        origin: "cli".into(),
+    };
+    for t in both().await {
+        run(&t.store, &paths, &options())
+            .await
+            .expect("valid files");
+        let promise = NewStatus {
+            status: "promise".into(),
+            promise_date: None,
+            comment: None,
+        };
+        let err = status::set(&t.store, &config, ("C001", "INV-1"), &promise, &stamp)
+            .await
+            .expect_err("no date");
+        assert!(
+            matches!(err, StatusError::NeedsDate(_)),
+            "{}: {err}",
+            t.name
+        );
+        let promise = NewStatus {
+            promise_date: NaiveDate::from_ymd_opt(2026, 12, 15),
+            ..promise
+        };
+        status::set(&t.store, &config, ("C001", "INV-1"), &promise, &stamp)
+            .await
+            .expect("set");
+        let unknown = NewStatus {
+            status: "promis".into(),
+            promise_date: None,
+            comment: None,
+        };
+        let err = status::set(&t.store, &config, ("C001", "INV-1"), &unknown, &stamp)
+            .await
+            .expect_err("unknown");
+        assert_eq!(
+            err.to_string(),
+            "status \"promis\" is not a status of the configuration (did you mean \"promise\"?)"
+        );
+        let err = status::clear(&t.store, ("C001", "NOPE"), None, &stamp)
+            .await
+            .expect_err("no item");
+        assert_eq!(err.to_string(), "no item C001/NOPE in the store");
+        status::clear(&t.store, ("C001", "INV-1"), Some("paid after all"), &stamp)
+            .await
+            .expect("clear");
+
+        let mut tx = t.store.begin().await.expect("tx");
+        let history = relance_engine::store::records::history_of(&mut tx, "C001")
+            .await
+            .expect("history");
+        let kinds: Vec<(&str, Option<&str>)> = history
+            .iter()
+            .map(|h| (h.kind.as_str(), h.reference.as_deref()))
+            .collect();
+        assert_eq!(
+            kinds,
+            vec![
+                ("status_changed", Some("INV-2")),
+                ("status_set", Some("INV-1")),
+                ("status_cleared", Some("INV-1"))
+            ],
+            "{}",
+            t.name
+        );
+        assert!(
+            history[1].data.contains("\"promise_date\":\"2026-12-15\""),
+            "{}",
+            history[1].data
+        );
+        assert!(
+            history[2].data.contains("paid after all"),
+            "{}",
+            history[2].data
+        );
+        drop(tx);
+        t.cleanup().await;
+    }
+}
