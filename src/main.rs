@@ -59,6 +59,17 @@ enum Command {
     /// Qualify items: promise to pay, dispute...
     #[command(subcommand)]
     Status(commands::status::Args),
+    /// Write synthetic CSV data (deterministic for a seed).
+    Gen(commands::generate::Args),
+    /// Measure performance.
+    #[command(subcommand)]
+    Bench(Bench),
+}
+
+#[derive(Debug, Subcommand)]
+enum Bench {
+    /// Import generated data into SQLite and PostgreSQL, beside `sqlite3 .import`.
+    Import(commands::bench::Args),
 }
 
 /// How a command ended, beyond success.
@@ -87,6 +98,8 @@ fn main() -> ExitCode {
         }
         Command::Import(args) => commands::import::run(&cli, args),
         Command::Status(args) => commands::status::run(&cli, args),
+        Command::Gen(args) => commands::generate::run(&cli, args),
+        Command::Bench(Bench::Import(args)) => commands::bench::run(&cli, args),
     };
     match result {
         Ok(()) => ExitCode::SUCCESS,

@@ -5,6 +5,7 @@
 //! # Layout
 //! - [`config`]: reading a configuration directory and checking it whole
 //!   (DSL, hook files, templates), the one entry point every command uses.
+//! - [`synthetic`]: synthetic receivables data (`relance gen`).
 //! - [`store`]: the database (SQLite or PostgreSQL); the only module with SQL.
 //! - [`import`]: CSV imports into the store.
 //! - [`money`]: exact amounts in minor units.
@@ -17,3 +18,4 @@ pub mod import;
 pub mod money;
 pub mod status;
 pub mod store;
+pub mod synthetic;

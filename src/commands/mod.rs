@@ -1,7 +1,9 @@
 //! One module per subcommand.
 
+pub mod bench;
 pub mod check;
 pub mod fmt;
+pub mod generate;
 pub mod import;
 pub mod status;
 

@@ -56,7 +56,7 @@ CREATE TABLE items (
     cleared_on   TEXT,
     seen_import  BIGINT,
     PRIMARY KEY (customer, reference)
-);
+) WITHOUT ROWID;
 CREATE INDEX items_open_by_customer ON items (customer, due_date) WHERE remaining > 0;
 
 -- Append-only: every status change, import, action, delivery, alert and escalation.

@@ -392,69 +392,48 @@ impl Run<'_> {
         };
         let table = kind.table();
         let empty_at_start = table.is_empty(tx).await?;
-        let mut batch: Vec<(u64, Row)> = Vec::with_capacity(BATCH);
-        while let Some(record) = csv.next_record() {
-            let record = match record {
-                Ok(r) => r,
-                Err(e) => {
-                    self.error(e);
-                    if e_is_fatal(&self.errors) {
-                        break;
-                    }
-                    continue;
-                }
-            };
-            report.rows += 1;
-            let line = record.line;
-            match parser.row(&record, indexes) {
-                Ok(row) => {
-                    if kind == Kind::Items {
-                        if let Some(customer) = row[0].as_text() {
-                            if !self.mentioned.contains(customer) {
-                                self.mentioned.insert(customer.to_string());
-                            }
-                        }
-                    }
-                    if self.errors.is_empty() {
-                        batch.push((line, row));
-                        if batch.len() >= BATCH {
-                            self.flush(tx, table, kind, &mut batch, empty_at_start, &mut report)
-                                .await?;
-                        }
-                    }
-                }
-                Err(messages) => {
-                    for message in messages {
-                        self.error(RowError {
-                            file: name.clone(),
-                            line,
-                            message,
-                        });
-                    }
-                    batch.clear();
-                }
-            }
+
+        // Reading and validating (CPU) runs on a blocking thread and hands
+        // batches to this task, which writes them (the database's thread):
+        // the two overlap. The reader owns the indexes meanwhile.
+        let (sender, mut batches) = tokio::sync::mpsc::channel::<Vec<(u64, Row)>>(2);
+        let mut reader = Reader {
+            name: name.clone(),
+            kind,
+            indexes: std::mem::take(indexes),
+            clean: self.errors.is_empty(),
+            errors: Vec::new(),
+            more: 0,
+            rows: 0,
+            mentioned: HashSet::new(),
+        };
+        let reading = tokio::task::spawn_blocking(move || {
+            reader.read(&mut csv, &mut parser, &sender);
+            reader
+        });
+        while let Some(mut batch) = batches.recv().await {
+            self.flush(tx, table, kind, &mut batch, empty_at_start, &mut report)
+                .await?;
         }
+        let reader = reading
+            .await
+            .map_err(|e| ImportError::Usage(format!("reading {name} failed: {e}")))?;
         if let Some(bar) = bar {
             bar.finish_and_clear();
         }
-        for (line, message) in parser.finish(indexes) {
-            self.error(RowError {
-                file: name.clone(),
-                line,
-                message,
-            });
+        *indexes = reader.indexes;
+        report.rows = reader.rows;
+        self.mentioned.extend(reader.mentioned);
+        for e in reader.errors {
+            self.error(e);
         }
+        self.more += reader.more;
         if report.rows == 0 && !self.errors.iter().any(|e| e.file == name) {
             self.error(RowError {
                 file: name.clone(),
                 line: 0,
                 message: "no rows after the header".into(),
             });
-        }
-        if self.errors.is_empty() {
-            self.flush(tx, table, kind, &mut batch, empty_at_start, &mut report)
-                .await?;
         }
         Ok(report)
     }
@@ -491,19 +470,23 @@ impl Run<'_> {
         let full = self.opts.full != Full::No;
         let mut writes: Vec<Row> = Vec::with_capacity(batch.len());
         for (_, mut row) in batch.drain(..) {
-            let key: Vec<String> = row[..nkeys]
-                .iter()
-                .map(|v| v.as_text().unwrap_or_default().to_string())
-                .collect();
-            let old = existing.get(&key);
+            let old = if existing.is_empty() {
+                None
+            } else {
+                let key: Vec<String> = row[..nkeys]
+                    .iter()
+                    .map(|v| v.as_text().unwrap_or_default().to_string())
+                    .collect();
+                existing.get(&key)
+            };
             if kind == Kind::Items {
                 let derived = rows::derive_item(&row, old, &today, self.import_id);
                 if let Some(change) = rows::status_change(&row, old) {
                     self.history.push(HistoryEvent {
                         at: self.opts.now.clone(),
                         kind: "status_changed".into(),
-                        customer: Some(key[0].clone()),
-                        reference: Some(key[1].clone()),
+                        customer: row[0].as_text().map(str::to_string),
+                        reference: row[1].as_text().map(str::to_string),
                         origin: self.opts.origin.clone(),
                         data: change,
                     });
@@ -530,8 +513,107 @@ impl Run<'_> {
         }
         // A dry run writes too, inside the transaction it then rolls back:
         // later files of the call are validated against these rows.
-        table.upsert(tx, &writes).await?;
+        // Into a table that was empty when the import began, no row can
+        // conflict (duplicate keys are refused): a plain INSERT does.
+        table.write(tx, writes, !empty_at_start).await?;
         Ok(())
+    }
+}
+
+/// Reads and validates one file on a blocking thread.
+struct Reader {
+    /// The file name, for messages.
+    name: String,
+    /// What the file holds.
+    kind: Kind,
+    /// The indexes, lent for the file.
+    indexes: Indexes,
+    /// No bad row yet in this call: batches are still sent to be written.
+    clean: bool,
+    /// Bad rows of this file (at most [`MAX_REPORTED`]).
+    errors: Vec<RowError>,
+    /// Bad rows not kept.
+    more: usize,
+    /// Data rows read.
+    rows: u64,
+    /// Customers of the items read, for `--full`.
+    mentioned: HashSet<String>,
+}
+
+impl Reader {
+    fn error(&mut self, e: RowError) {
+        self.clean = false;
+        if self.errors.len() < MAX_REPORTED {
+            self.errors.push(e);
+        } else {
+            self.more += 1;
+        }
+    }
+
+    fn read(
+        &mut self,
+        csv: &mut CsvFile,
+        parser: &mut Parser,
+        sender: &tokio::sync::mpsc::Sender<Vec<(u64, Row)>>,
+    ) {
+        let mut batch: Vec<(u64, Row)> = Vec::with_capacity(BATCH);
+        while let Some(record) = csv.next_record() {
+            let record = match record {
+                Ok(r) => r,
+                Err(e) => {
+                    // A line too long or an IO error: the file cannot be read on.
+                    let fatal = e.line == 0 || e.message.starts_with("cannot read");
+                    self.error(e);
+                    if fatal {
+                        break;
+                    }
+                    continue;
+                }
+            };
+            self.rows += 1;
+            let line = record.line;
+            match parser.row(&record, &mut self.indexes) {
+                Ok(row) => {
+                    if self.kind == Kind::Items
+                        && let Some(customer) = row[0].as_text()
+                        && !self.mentioned.contains(customer)
+                    {
+                        self.mentioned.insert(customer.to_string());
+                    }
+                    if self.clean {
+                        batch.push((line, row));
+                        if batch.len() >= BATCH
+                            && sender.blocking_send(std::mem::take(&mut batch)).is_err()
+                        {
+                            // The writer stopped (a store error): only validate.
+                            self.clean = false;
+                        }
+                    }
+                }
+                Err(messages) => {
+                    for message in messages {
+                        let name = self.name.clone();
+                        self.error(RowError {
+                            file: name,
+                            line,
+                            message,
+                        });
+                    }
+                    batch.clear();
+                }
+            }
+        }
+        if self.clean && !batch.is_empty() {
+            let _ = sender.blocking_send(batch);
+        }
+        for (line, message) in parser.finish(&self.indexes) {
+            let name = self.name.clone();
+            self.error(RowError {
+                file: name,
+                line,
+                message,
+            });
+        }
     }
 }
 
@@ -543,13 +625,6 @@ fn same_content(kind: Kind, old: &Row, new: &Row) -> bool {
     } else {
         old == new
     }
-}
-
-/// A file that cannot be read on (a line too long, an IO error) stops there.
-fn e_is_fatal(errors: &[RowError]) -> bool {
-    errors
-        .last()
-        .is_some_and(|e| e.message.contains("longer than") || e.message.starts_with("cannot read"))
 }
 
 fn progress_bar(path: &Path, name: &str) -> indicatif::ProgressBar {

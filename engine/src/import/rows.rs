@@ -27,6 +27,7 @@ struct CustomerInfo {
 
 /// What the rows are checked against: the store's customers and colleagues
 /// (plus those of earlier files of the same call) and the configuration.
+#[derive(Default)]
 pub struct Indexes {
     /// Customers by code.
     customers: HashMap<String, CustomerInfo>,
@@ -214,22 +215,22 @@ impl Parser {
                 let name = r.required("name");
                 let language = r.language("language");
                 let timezone = r.get("timezone").map(str::to_string);
-                if let Some(tz) = &timezone {
-                    if tz.parse::<chrono_tz::Tz>().is_err() {
-                        r.fail(format!(
-                            "timezone \"{tz}\" is unknown{}",
-                            suggest(tz, chrono_tz::TZ_VARIANTS.iter().map(|t| t.name()))
-                        ));
-                    }
+                if let Some(tz) = &timezone
+                    && tz.parse::<chrono_tz::Tz>().is_err()
+                {
+                    r.fail(format!(
+                        "timezone \"{tz}\" is unknown{}",
+                        suggest(tz, chrono_tz::TZ_VARIANTS.iter().map(|t| t.name()))
+                    ));
                 }
                 let scenario = r.get("scenario").map(str::to_string);
-                if let Some(s) = &scenario {
-                    if !ix.scenarios.contains(s) {
-                        r.fail(format!(
-                            "scenario \"{s}\" is not in the configuration{}",
-                            suggest(s, ix.scenarios.iter().map(String::as_str))
-                        ));
-                    }
+                if let Some(s) = &scenario
+                    && !ix.scenarios.contains(s)
+                {
+                    r.fail(format!(
+                        "scenario \"{s}\" is not in the configuration{}",
+                        suggest(s, ix.scenarios.iter().map(String::as_str))
+                    ));
                 }
                 let leader = r.get("group_leader").map(str::to_string);
                 let currency = r.currency("currency");
@@ -292,13 +293,13 @@ impl Parser {
                     r.fail(format!("colleague \"{c}\" is unknown (import colleagues first, or in the same call)"));
                 }
                 let role = r.get("role").map(str::to_string).or(known_role);
-                if let Some(role) = &role {
-                    if !COLLEAGUE_ROLES.contains(&role.as_str()) {
-                        r.fail(format!(
-                            "role \"{role}\" is not a colleague role (collector, sales, manager){}",
-                            suggest(role, COLLEAGUE_ROLES.iter().copied())
-                        ));
-                    }
+                if let Some(role) = &role
+                    && !COLLEAGUE_ROLES.contains(&role.as_str())
+                {
+                    r.fail(format!(
+                        "role \"{role}\" is not a colleague role (collector, sales, manager){}",
+                        suggest(role, COLLEAGUE_ROLES.iter().copied())
+                    ));
                 }
                 vec![text(customer), text(role), text(colleague)]
             }
@@ -335,33 +336,33 @@ impl Parser {
                 } else {
                     amount
                 };
-                if let (Some(a), Some(rem)) = (amount, remaining) {
-                    if rem > a {
-                        r.fail(format!(
-                            "remaining {} is more than amount {}",
-                            Minor {
-                                amount: rem,
-                                currency: &currency
-                            },
-                            Minor {
-                                amount: a,
-                                currency: &currency
-                            }
-                        ));
-                    }
+                if let (Some(a), Some(rem)) = (amount, remaining)
+                    && rem > a
+                {
+                    r.fail(format!(
+                        "remaining {} is more than amount {}",
+                        Minor {
+                            amount: rem,
+                            currency: &currency
+                        },
+                        Minor {
+                            amount: a,
+                            currency: &currency
+                        }
+                    ));
                 }
                 let status = r.get("status").map(str::to_string);
-                if let Some(s) = &status {
-                    if !ix.statuses.contains(s) {
-                        let hint = if ix.statuses.is_empty() {
-                            " (the configuration declares no status)".to_string()
-                        } else {
-                            suggest(s, ix.statuses.iter().map(String::as_str))
-                        };
-                        r.fail(format!(
-                            "status \"{s}\" is not a status of the configuration{hint}"
-                        ));
-                    }
+                if let Some(s) = &status
+                    && !ix.statuses.contains(s)
+                {
+                    let hint = if ix.statuses.is_empty() {
+                        " (the configuration declares no status)".to_string()
+                    } else {
+                        suggest(s, ix.statuses.iter().map(String::as_str))
+                    };
+                    r.fail(format!(
+                        "status \"{s}\" is not a status of the configuration{hint}"
+                    ));
                 }
                 let promise_date = r.date("promise_date");
                 let comment = r.opt("comment");
@@ -599,6 +600,8 @@ impl Reader<'_, '_> {
     fn date(&mut self, column: &str) -> Option<String> {
         let v = self.get(column)?.to_string();
         match self.parse_date(&v) {
+            // Already canonical: keep the text (formatting costs more than parsing).
+            Some(_) if self.date_format == DateFormat::Iso && v.len() == 10 => Some(v),
             Some(d) => Some(d.format("%Y-%m-%d").to_string()),
             None => {
                 let hint = match self.date_format {
@@ -616,6 +619,9 @@ impl Reader<'_, '_> {
 
     /// Custom columns as a JSON object; declared fields are checked against their type.
     fn custom(&mut self, custom: &[(usize, String, Option<Type>)]) -> String {
+        if custom.is_empty() {
+            return "{}".to_string();
+        }
         let mut map = serde_json::Map::new();
         for (i, name, ty) in custom {
             let Some(v) = self.rec.fields.get(*i).copied().filter(|v| !v.is_empty()) else {

@@ -99,7 +99,8 @@ impl Store {
                     if backend == Backend::Sqlite {
                         conn.execute(
                             "PRAGMA journal_mode = WAL; PRAGMA busy_timeout = 10000; \
-                             PRAGMA synchronous = NORMAL; PRAGMA foreign_keys = ON;",
+                             PRAGMA synchronous = NORMAL; PRAGMA foreign_keys = ON; \
+                             PRAGMA cache_size = -65536; PRAGMA temp_store = MEMORY;",
                         )
                         .await?;
                     }
@@ -160,6 +161,48 @@ impl Store {
     /// Closes every connection (SQLite checkpoints its WAL).
     pub async fn close(self) {
         self.pool.close().await;
+    }
+}
+
+/// Writes the parameters of generated statements: `$1, $2…` on PostgreSQL,
+/// plain `?` on SQLite, where numbered names cost quadratic time in
+/// statements with thousands of parameters.
+#[derive(Debug)]
+pub(crate) struct Params {
+    /// Whether to write `$N`.
+    numbered: bool,
+    /// Parameters written so far.
+    n: usize,
+}
+
+impl Params {
+    /// The style of the connection's backend.
+    pub(crate) fn new(conn: &sqlx::AnyConnection) -> Params {
+        Params {
+            numbered: conn.backend_name() != "SQLite",
+            n: 0,
+        }
+    }
+
+    /// Appends the next parameter to `sql`.
+    pub(crate) fn push(&mut self, sql: &mut String) {
+        self.n += 1;
+        if self.numbered {
+            sql.push('$');
+            sql.push_str(&self.n.to_string());
+        } else {
+            sql.push('?');
+        }
+    }
+
+    /// Appends `n` parameters separated by commas.
+    pub(crate) fn list(&mut self, sql: &mut String, n: usize) {
+        for i in 0..n {
+            if i > 0 {
+                sql.push_str(", ");
+            }
+            self.push(sql);
+        }
     }
 }
 

@@ -2,11 +2,9 @@
 //! customer and colleague indexes, import bookkeeping, clearing, history, and
 //! the status of one item.
 
-use std::fmt::Write as _;
-
 use sqlx::{Any, AssertSqlSafe, Row as _, Transaction};
 
-use super::StoreError;
+use super::{Params, StoreError};
 
 type Tx = Transaction<'static, Any>;
 
@@ -33,19 +31,11 @@ pub async fn append_history(tx: &mut Tx, events: &[HistoryEvent]) -> Result<(), 
         let mut sql = String::from(
             "INSERT INTO history (at, kind, customer, reference, origin, data) VALUES ",
         );
+        let mut params = Params::new(tx);
         for i in 0..batch.len() {
-            let b = i * 6;
-            let _ = write!(
-                sql,
-                "{}(${}, ${}, ${}, ${}, ${}, ${})",
-                if i > 0 { ", " } else { "" },
-                b + 1,
-                b + 2,
-                b + 3,
-                b + 4,
-                b + 5,
-                b + 6
-            );
+            sql.push_str(if i > 0 { ", (" } else { "(" });
+            params.list(&mut sql, 6);
+            sql.push(')');
         }
         let mut q = sqlx::query(AssertSqlSafe(sql));
         for e in batch {
@@ -159,10 +149,17 @@ pub async fn clear_unseen(
     today: &str,
     customers: Option<&[String]>,
 ) -> Result<u64, StoreError> {
-    const BASE: &str = "UPDATE items SET remaining = 0, cleared_on = $1 \
-                        WHERE remaining > 0 AND (seen_import IS NULL OR seen_import <> $2)";
+    let base = |params: &mut Params| {
+        let mut sql = String::from("UPDATE items SET remaining = 0, cleared_on = ");
+        params.push(&mut sql);
+        sql.push_str(" WHERE remaining > 0 AND (seen_import IS NULL OR seen_import <> ");
+        params.push(&mut sql);
+        sql.push(')');
+        sql
+    };
     let Some(customers) = customers else {
-        let done = sqlx::query(BASE)
+        let sql = base(&mut Params::new(tx));
+        let done = sqlx::query(AssertSqlSafe(sql))
             .bind(today)
             .bind(import_id)
             .execute(&mut **tx)
@@ -172,10 +169,10 @@ pub async fn clear_unseen(
     };
     let mut cleared = 0;
     for batch in customers.chunks(10_000) {
-        let mut sql = format!("{BASE} AND customer IN (");
-        for i in 0..batch.len() {
-            let _ = write!(sql, "{}${}", if i > 0 { ", " } else { "" }, i + 3);
-        }
+        let mut params = Params::new(tx);
+        let mut sql = base(&mut params);
+        sql.push_str(" AND customer IN (");
+        params.list(&mut sql, batch.len());
         sql.push(')');
         let mut q = sqlx::query(AssertSqlSafe(sql)).bind(today).bind(import_id);
         for c in batch {

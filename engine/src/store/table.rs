@@ -7,7 +7,7 @@ use std::fmt::Write as _;
 
 use sqlx::{Any, AssertSqlSafe, Row as _, Transaction};
 
-use super::StoreError;
+use super::{Params, StoreError};
 
 /// Parameters per statement: below SQLite's 32766 and PostgreSQL's 65535.
 const MAX_PARAMS: usize = 30_000;
@@ -100,22 +100,16 @@ impl Table {
         let per_batch = (MAX_PARAMS / self.keys.len()).max(1);
         for batch in keys.chunks(per_batch) {
             let mut sql = format!("SELECT {} FROM {} WHERE ", self.column_list(), self.name);
-            let mut n = 0;
+            let mut params = Params::new(tx);
             if self.keys.len() == 1 {
                 let _ = write!(sql, "{} IN (", self.keys[0]);
-                for i in 0..batch.len() {
-                    n += 1;
-                    let _ = write!(sql, "{}${n}", if i > 0 { ", " } else { "" });
-                }
+                params.list(&mut sql, batch.len());
                 sql.push(')');
             } else {
                 let _ = write!(sql, "({}) IN (VALUES ", self.keys.join(", "));
                 for i in 0..batch.len() {
                     sql.push_str(if i > 0 { ", (" } else { "(" });
-                    for k in 0..self.keys.len() {
-                        n += 1;
-                        let _ = write!(sql, "{}${n}", if k > 0 { ", " } else { "" });
-                    }
+                    params.list(&mut sql, self.keys.len());
                     sql.push(')');
                 }
                 sql.push(')');
@@ -157,26 +151,27 @@ impl Table {
         Ok(found)
     }
 
-    /// Inserts rows, replacing the stored ones with the same key.
-    pub async fn upsert(
+    /// Inserts rows; with `upsert`, rows replace the stored ones with the
+    /// same key (without it, a row whose key is stored is left out).
+    pub async fn write(
         &self,
         tx: &mut Transaction<'static, Any>,
-        rows: &[Row],
+        rows: Vec<Row>,
+        upsert: bool,
     ) -> Result<(), StoreError> {
         let per_batch = (MAX_PARAMS / self.width()).max(1);
-        for batch in rows.chunks(per_batch) {
+        let mut rows = rows.into_iter().peekable();
+        while rows.peek().is_some() {
+            let batch: Vec<Row> = rows.by_ref().take(per_batch).collect();
             let mut sql = format!("INSERT INTO {} ({}) VALUES ", self.name, self.column_list());
-            let mut n = 0;
-            for (i, _) in batch.iter().enumerate() {
+            let mut params = Params::new(tx);
+            for i in 0..batch.len() {
                 sql.push_str(if i > 0 { ", (" } else { "(" });
-                for c in 0..self.width() {
-                    n += 1;
-                    let _ = write!(sql, "{}${n}", if c > 0 { ", " } else { "" });
-                }
+                params.list(&mut sql, self.width());
                 sql.push(')');
             }
             let _ = write!(sql, " ON CONFLICT ({}) DO ", self.keys.join(", "));
-            if self.columns.is_empty() {
+            if self.columns.is_empty() || !upsert {
                 sql.push_str("NOTHING");
             } else {
                 sql.push_str("UPDATE SET ");
@@ -188,8 +183,8 @@ impl Table {
             for row in batch {
                 for v in row {
                     query = match v {
-                        Val::Text(t) => query.bind(t.clone()),
-                        Val::Int(i) => query.bind(*i),
+                        Val::Text(t) => query.bind(t),
+                        Val::Int(i) => query.bind(i),
                     };
                 }
             }

@@ -1,0 +1,622 @@
+//! `relance gen`: realistic synthetic receivables data as the five CSV files
+//! of DATA.md, deterministic for a seed, written row by row (100k customers
+//! and 1M items take a few seconds and little memory).
+//!
+//! What it makes: colleagues (about one per 50 customers, every role present);
+//! customers in several languages and currencies (mostly EUR, some USD, a few
+//! GBP), a few in other timezones, ~3% grouped under a leader, a `segment`
+//! custom column; 1–3 contacts each; a collector per customer, some a sales
+//! person and a manager; items spread unevenly over customers, due over the
+//! past year and the next 60 days, mostly invoices with some credit notes,
+//! debit notes and unallocated payments, partial payments, promises (with a
+//! date), disputes (with a comment) and a few litigations. Some names hold a
+//! comma, an `&`, an apostrophe or accents, as real data does.
+
+use std::fs::File;
+use std::io::BufWriter;
+use std::path::{Path, PathBuf};
+
+use chrono::{Duration, NaiveDate};
+
+/// What to generate.
+#[derive(Debug, Clone)]
+pub struct GenOptions {
+    /// Number of customers.
+    pub customers: usize,
+    /// Number of items in all.
+    pub items: usize,
+    /// The same seed gives the same files.
+    pub seed: u64,
+    /// Dates are spread around this day.
+    pub today: NaiveDate,
+}
+
+/// Rows written per file.
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct GenSummary {
+    /// colleagues.csv
+    pub colleagues: usize,
+    /// customers.csv
+    pub customers: usize,
+    /// contacts.csv
+    pub contacts: usize,
+    /// assignments.csv
+    pub assignments: usize,
+    /// items.csv
+    pub items: usize,
+}
+
+/// Why generation failed.
+#[derive(Debug, thiserror::Error)]
+pub enum GenError {
+    /// A file could not be created or written.
+    #[error("cannot write {path}")]
+    Io {
+        /// The file.
+        path: PathBuf,
+        /// Why.
+        #[source]
+        source: std::io::Error,
+    },
+    /// The CSV writer failed.
+    #[error("cannot write {path}")]
+    Csv {
+        /// The file.
+        path: PathBuf,
+        /// Why.
+        #[source]
+        source: csv::Error,
+    },
+}
+
+const LAST_NAMES: &[&str] = &[
+    "Dupont", "Martin", "Bernard", "Moreau", "Laurent", "Schmidt", "Müller", "Weber", "Rossi",
+    "Bianchi", "García", "López", "Smith", "Jones", "Taylor", "Brown", "Janssen", "De Vries",
+    "Silva", "Santos", "Lefèvre", "Fournier", "Girard", "Bonnet", "O'Brien", "Nowak", "Dubois",
+    "Lambert", "Fontaine", "Rousseau",
+];
+const ACTIVITIES: &[&str] = &[
+    "Industries",
+    "Logistique",
+    "Bau",
+    "Trasporti",
+    "Foods",
+    "Consulting",
+    "Distribution",
+    "Énergie",
+    "Metall",
+    "Textiles",
+    "Pharma",
+    "Électronique",
+    "Holding",
+    "Services",
+    "Négoce",
+];
+const FORMS: &[&str] = &[
+    "SARL", "SAS", "GmbH", "Ltd", "SpA", "SL", "BV", "Lda", "SA", "Inc",
+];
+const LANGUAGES: &[&str] = &["fr", "fr", "fr", "en", "en", "de", "es", "it", "nl", "pt"];
+const FIRST_NAMES: &[&str] = &[
+    "Julie", "Marc", "Anna", "Paolo", "Sofia", "Luis", "Emma", "Jan", "Inês", "Tom",
+];
+const DISPUTES: &[&str] = &[
+    "goods damaged on delivery",
+    "price differs from the order",
+    "invoice sent twice",
+    "service not rendered",
+    "waiting for a credit note",
+];
+
+/// What is remembered of a customer while its items are written.
+struct Customer {
+    code: String,
+    currency: &'static str,
+}
+
+/// Writes the five files into `dir` (created if needed).
+pub fn generate(dir: &Path, opts: &GenOptions) -> Result<GenSummary, GenError> {
+    std::fs::create_dir_all(dir).map_err(|source| GenError::Io {
+        path: dir.to_path_buf(),
+        source,
+    })?;
+    let mut rng = fastrand::Rng::with_seed(opts.seed);
+    let mut summary = GenSummary::default();
+
+    // Colleagues: every role present, about one per 50 customers.
+    let n_colleagues = (opts.customers / 50).max(3);
+    let mut colleagues: Vec<(String, &'static str)> = Vec::with_capacity(n_colleagues);
+    let mut w = Writer::create(dir, "colleagues.csv")?;
+    w.row(&["email", "name", "role", "phone"])?;
+    for i in 0..n_colleagues {
+        let role = match i % 10 {
+            0 => "manager",
+            1 | 2 => "sales",
+            _ => "collector",
+        };
+        let first = FIRST_NAMES[rng.usize(..FIRST_NAMES.len())];
+        let last = LAST_NAMES[rng.usize(..LAST_NAMES.len())];
+        let email = format!("{}.{}{}@acme.example", first.to_lowercase(), ascii(last), i);
+        let phone = format!(
+            "+33 1 {:02} {:02} {:02} {:02}",
+            rng.u8(10..99),
+            rng.u8(10..99),
+            rng.u8(10..99),
+            rng.u8(10..99)
+        );
+        w.row(&[&email, &format!("{first} {last}"), role, &phone])?;
+        colleagues.push((email, role));
+        summary.colleagues += 1;
+    }
+    w.finish()?;
+    let by_role = |role: &str| -> Vec<usize> {
+        colleagues
+            .iter()
+            .enumerate()
+            .filter(|(_, (_, r))| *r == role)
+            .map(|(i, _)| i)
+            .collect()
+    };
+    let (collectors, sales, managers) =
+        (by_role("collector"), by_role("sales"), by_role("manager"));
+
+    // Customers; leaders are chosen among customers that are not grouped.
+    let mut customers: Vec<Customer> = Vec::with_capacity(opts.customers);
+    let mut w = Writer::create(dir, "customers.csv")?;
+    let mut contacts = Writer::create(dir, "contacts.csv")?;
+    let mut assignments = Writer::create(dir, "assignments.csv")?;
+    w.row(&[
+        "code",
+        "name",
+        "language",
+        "timezone",
+        "scenario",
+        "group_leader",
+        "credit_limit",
+        "currency",
+        "segment",
+    ])?;
+    contacts.row(&["customer", "email", "name", "role", "language", "phone"])?;
+    assignments.row(&["customer", "colleague", "role"])?;
+    let mut grouped = vec![false; opts.customers];
+    for i in 0..opts.customers {
+        let code = format!("C{:06}", i + 1);
+        let name = match rng.u32(..100) {
+            0 => format!(
+                "{}, {} & Co",
+                LAST_NAMES[rng.usize(..LAST_NAMES.len())],
+                LAST_NAMES[rng.usize(..LAST_NAMES.len())]
+            ),
+            1 => format!(
+                "L'Atelier {} {}",
+                LAST_NAMES[rng.usize(..LAST_NAMES.len())],
+                FORMS[rng.usize(..FORMS.len())]
+            ),
+            _ => format!(
+                "{} {} {}",
+                LAST_NAMES[rng.usize(..LAST_NAMES.len())],
+                ACTIVITIES[rng.usize(..ACTIVITIES.len())],
+                FORMS[rng.usize(..FORMS.len())]
+            ),
+        };
+        let language = LANGUAGES[rng.usize(..LANGUAGES.len())];
+        let timezone = match rng.u32(..100) {
+            0 => "America/New_York",
+            1 => "Asia/Tokyo",
+            2 => "Europe/London",
+            _ => "",
+        };
+        let currency = match rng.u32(..100) {
+            0..=84 => "EUR",
+            85..=96 => "USD",
+            _ => "GBP",
+        };
+        // ~3% are grouped under an earlier customer that is not grouped itself.
+        let leader = if i > 10 && rng.u32(..100) < 3 {
+            let l = rng.usize(..i);
+            if grouped[l] {
+                String::new()
+            } else {
+                customers[l].code.clone()
+            }
+        } else {
+            String::new()
+        };
+        grouped[i] = !leader.is_empty();
+        let credit_limit = format!("{}.00", rng.u32(1..500) * 1000);
+        let segment = if rng.u32(..100) < 8 {
+            "key"
+        } else {
+            "standard"
+        };
+        w.row(&[
+            &code,
+            &name,
+            language,
+            timezone,
+            "",
+            &leader,
+            &credit_limit,
+            currency,
+            segment,
+        ])?;
+        summary.customers += 1;
+
+        for c in 0..1 + rng.usize(..3) {
+            let first = FIRST_NAMES[rng.usize(..FIRST_NAMES.len())];
+            // The first contact bills; the others half the time.
+            let role = if c == 0 || rng.bool() {
+                "billing"
+            } else {
+                "contact"
+            };
+            let email = format!(
+                "{}{}@{}.example",
+                first.to_lowercase(),
+                c,
+                code.to_lowercase()
+            );
+            let phone = format!(
+                "+33 6 {:02} {:02} {:02} {:02}",
+                rng.u8(10..99),
+                rng.u8(10..99),
+                rng.u8(10..99),
+                rng.u8(10..99)
+            );
+            contacts.row(&[
+                &code,
+                &email,
+                &format!("{first} {}", LAST_NAMES[rng.usize(..LAST_NAMES.len())]),
+                role,
+                language,
+                &phone,
+            ])?;
+            summary.contacts += 1;
+        }
+        let mut assign = |list: &[usize], role: &str, a: &mut Writer| -> Result<(), GenError> {
+            if let Some(&k) = list.get(rng.usize(..list.len().max(1))) {
+                a.row(&[&code, &colleagues[k].0, role])?;
+                summary.assignments += 1;
+            }
+            Ok(())
+        };
+        assign(&collectors, "collector", &mut assignments)?;
+        if i % 4 == 0 {
+            assign(&sales, "sales", &mut assignments)?;
+        }
+        if i % 10 == 0 {
+            assign(&managers, "manager", &mut assignments)?;
+        }
+        customers.push(Customer { code, currency });
+    }
+    w.finish()?;
+    contacts.finish()?;
+    assignments.finish()?;
+
+    // Items: uneven shares (a few customers hold many items).
+    let mut w = Writer::create(dir, "items.csv")?;
+    w.row(&[
+        "customer",
+        "reference",
+        "type",
+        "issue_date",
+        "due_date",
+        "amount",
+        "remaining",
+        "currency",
+        "status",
+        "promise_date",
+        "comment",
+    ])?;
+    let weights: Vec<u32> = (0..customers.len())
+        .map(|_| {
+            if rng.u32(..10) == 0 {
+                8
+            } else {
+                1 + rng.u32(..3)
+            }
+        })
+        .collect();
+    let total: u64 = weights.iter().map(|w| u64::from(*w)).sum::<u64>().max(1);
+    let mut written = 0usize;
+    let mut buf = ItemBuf::default();
+    for (i, c) in customers.iter().enumerate() {
+        let share = if i + 1 == customers.len() {
+            opts.items - written
+        } else {
+            ((opts.items as u64 * u64::from(weights[i])) / total) as usize
+        };
+        let share = share.min(opts.items - written);
+        for n in 0..share {
+            buf.fill(&mut rng, c, n, opts.today);
+            w.row(&buf.fields())?;
+            written += 1;
+        }
+    }
+    summary.items = written;
+    w.finish()?;
+    Ok(summary)
+}
+
+/// The fields of one item, in reused strings.
+#[derive(Default)]
+struct ItemBuf {
+    customer: String,
+    reference: String,
+    kind: &'static str,
+    issue: String,
+    due: String,
+    amount: String,
+    remaining: String,
+    currency: &'static str,
+    status: &'static str,
+    promise: String,
+    comment: &'static str,
+}
+
+impl ItemBuf {
+    fn fill(&mut self, rng: &mut fastrand::Rng, c: &Customer, n: usize, today: NaiveDate) {
+        use std::fmt::Write as _;
+        self.customer.clear();
+        self.customer.push_str(&c.code);
+        let (kind, prefix) = match rng.u32(..100) {
+            0..=84 => ("invoice", "INV"),
+            85..=91 => ("credit_note", "CN"),
+            92..=95 => ("debit_note", "DN"),
+            _ => ("payment", "PAY"),
+        };
+        self.kind = kind;
+        self.reference.clear();
+        let _ = write!(self.reference, "{prefix}-{:06}", n + 1);
+        let due = today + Duration::days(i64::from(rng.i32(-365..=60)));
+        let issue = due - Duration::days(i64::from(rng.i32(0..=60)));
+        self.due.clear();
+        let _ = write!(self.due, "{}", due.format("%Y-%m-%d"));
+        self.issue.clear();
+        let _ = write!(self.issue, "{}", issue.format("%Y-%m-%d"));
+        let cents: u64 = if kind == "invoice" {
+            rng.u64(5_000..5_000_000)
+        } else {
+            rng.u64(1_000..200_000)
+        };
+        let remaining = match rng.u32(..100) {
+            0..=79 => cents,
+            80..=94 => cents * u64::from(rng.u32(10..90)) / 100,
+            _ => 0,
+        };
+        self.amount.clear();
+        let _ = write!(self.amount, "{}.{:02}", cents / 100, cents % 100);
+        self.remaining.clear();
+        let _ = write!(self.remaining, "{}.{:02}", remaining / 100, remaining % 100);
+        self.currency = c.currency;
+        self.status = "";
+        self.promise.clear();
+        self.comment = "";
+        if kind == "invoice" && remaining > 0 {
+            match rng.u32(..100) {
+                0..=3 => {
+                    self.status = "promise";
+                    let p = today + Duration::days(i64::from(rng.i32(-20..=30)));
+                    let _ = write!(self.promise, "{}", p.format("%Y-%m-%d"));
+                }
+                4..=5 => {
+                    self.status = "dispute";
+                    self.comment = DISPUTES[rng.usize(..DISPUTES.len())];
+                }
+                6 => self.status = "litigation",
+                _ => {}
+            }
+        }
+    }
+
+    fn fields(&self) -> [&str; 11] {
+        [
+            &self.customer,
+            &self.reference,
+            self.kind,
+            &self.issue,
+            &self.due,
+            &self.amount,
+            &self.remaining,
+            self.currency,
+            self.status,
+            &self.promise,
+            self.comment,
+        ]
+    }
+}
+
+/// A CSV file being written.
+struct Writer {
+    path: PathBuf,
+    csv: csv::Writer<BufWriter<File>>,
+}
+
+impl Writer {
+    fn create(dir: &Path, name: &str) -> Result<Writer, GenError> {
+        let path = dir.join(name);
+        let file = File::create(&path).map_err(|source| GenError::Io {
+            path: path.clone(),
+            source,
+        })?;
+        let csv = csv::Writer::from_writer(BufWriter::with_capacity(1 << 20, file));
+        Ok(Writer { path, csv })
+    }
+
+    fn row(&mut self, fields: &[&str]) -> Result<(), GenError> {
+        self.csv
+            .write_record(fields)
+            .map_err(|source| GenError::Csv {
+                path: self.path.clone(),
+                source,
+            })
+    }
+
+    fn finish(mut self) -> Result<(), GenError> {
+        self.csv.flush().map_err(|source| GenError::Io {
+            path: self.path.clone(),
+            source,
+        })
+    }
+}
+
+/// ASCII letters of a name, for email addresses.
+fn ascii(name: &str) -> String {
+    name.chars()
+        .filter(char::is_ascii_alphabetic)
+        .collect::<String>()
+        .to_lowercase()
+}
+
+#[cfg(test)]
+mod tests {
+    use std::collections::{HashMap, HashSet};
+
+    use super::*;
+
+    fn options(seed: u64) -> GenOptions {
+        GenOptions {
+            customers: 300,
+            items: 4000,
+            seed,
+            today: NaiveDate::from_ymd_opt(2026, 11, 20).expect("a date"),
+        }
+    }
+
+    fn read(dir: &Path, name: &str) -> Vec<HashMap<String, String>> {
+        let mut r = csv::Reader::from_path(dir.join(name)).expect("readable");
+        let headers = r.headers().expect("a header").clone();
+        r.records()
+            .map(|rec| {
+                let rec = rec.expect("a record");
+                headers
+                    .iter()
+                    .map(String::from)
+                    .zip(rec.iter().map(String::from))
+                    .collect()
+            })
+            .collect()
+    }
+
+    fn files(dir: &Path) -> Vec<Vec<u8>> {
+        [
+            "colleagues.csv",
+            "customers.csv",
+            "contacts.csv",
+            "assignments.csv",
+            "items.csv",
+        ]
+        .iter()
+        .map(|f| std::fs::read(dir.join(f)).expect("written"))
+        .collect()
+    }
+
+    #[test]
+    fn the_same_seed_gives_identical_files_and_another_seed_other_data() {
+        let (a, b, c) = (
+            tempfile::tempdir().expect("dir"),
+            tempfile::tempdir().expect("dir"),
+            tempfile::tempdir().expect("dir"),
+        );
+        generate(a.path(), &options(7)).expect("generated");
+        generate(b.path(), &options(7)).expect("generated");
+        generate(c.path(), &options(8)).expect("generated");
+        assert_eq!(files(a.path()), files(b.path()));
+        assert_ne!(files(a.path())[4], files(c.path())[4]);
+    }
+
+    #[test]
+    fn row_counts_match_the_request_and_the_summary() {
+        let dir = tempfile::tempdir().expect("dir");
+        let s = generate(dir.path(), &options(1)).expect("generated");
+        assert_eq!((s.customers, s.items), (300, 4000));
+        assert_eq!(read(dir.path(), "customers.csv").len(), 300);
+        assert_eq!(read(dir.path(), "items.csv").len(), 4000);
+        assert_eq!(read(dir.path(), "contacts.csv").len(), s.contacts);
+        assert_eq!(read(dir.path(), "assignments.csv").len(), s.assignments);
+        let roles: HashSet<String> = read(dir.path(), "colleagues.csv")
+            .into_iter()
+            .map(|r| r["role"].clone())
+            .collect();
+        assert_eq!(
+            roles.len(),
+            3,
+            "collector, sales and manager all present: {roles:?}"
+        );
+    }
+
+    #[test]
+    fn items_are_consistent() {
+        let dir = tempfile::tempdir().expect("dir");
+        let today = options(1).today;
+        generate(dir.path(), &options(1)).expect("generated");
+        let mut keys = HashSet::new();
+        let (mut promises, mut disputes, mut partial) = (0, 0, 0);
+        let (mut earliest, mut latest) = (today, today);
+        for item in read(dir.path(), "items.csv") {
+            assert!(
+                keys.insert((item["customer"].clone(), item["reference"].clone())),
+                "unique references per customer"
+            );
+            let amount: f64 = item["amount"].parse().expect("an amount");
+            let remaining: f64 = item["remaining"].parse().expect("an amount");
+            assert!(remaining <= amount, "{item:?}");
+            partial += usize::from(remaining > 0.0 && remaining < amount);
+            let due = NaiveDate::parse_from_str(&item["due_date"], "%Y-%m-%d").expect("a date");
+            earliest = earliest.min(due);
+            latest = latest.max(due);
+            match item["status"].as_str() {
+                "promise" => {
+                    promises += 1;
+                    assert!(
+                        NaiveDate::parse_from_str(&item["promise_date"], "%Y-%m-%d").is_ok(),
+                        "{item:?}"
+                    );
+                }
+                "dispute" => {
+                    disputes += 1;
+                    assert!(!item["comment"].is_empty(), "{item:?}");
+                }
+                _ => {}
+            }
+        }
+        assert!(
+            promises > 0 && disputes > 0 && partial > 0,
+            "{promises} {disputes} {partial}"
+        );
+        assert!(
+            earliest < today - Duration::days(300) && latest > today + Duration::days(30),
+            "{earliest} {latest}"
+        );
+    }
+
+    #[test]
+    fn group_leaders_exist_and_are_not_grouped_themselves() {
+        let dir = tempfile::tempdir().expect("dir");
+        generate(
+            dir.path(),
+            &GenOptions {
+                customers: 2000,
+                ..options(3)
+            },
+        )
+        .expect("generated");
+        let customers = read(dir.path(), "customers.csv");
+        let leaders: HashMap<String, String> = customers
+            .iter()
+            .map(|c| (c["code"].clone(), c["group_leader"].clone()))
+            .collect();
+        let grouped: Vec<&String> = leaders.values().filter(|l| !l.is_empty()).collect();
+        assert!(!grouped.is_empty(), "some customers are grouped");
+        for leader in grouped {
+            assert_eq!(
+                leaders.get(leader).map(String::as_str),
+                Some(""),
+                "{leader} exists and is not grouped"
+            );
+        }
+        assert!(
+            customers.iter().any(|c| c["name"].contains(',')),
+            "a name with a comma round-trips"
+        );
+    }
+}
