@@ -342,7 +342,7 @@ struct Run<'o> {
     more: usize,
     /// Customers mentioned by items files, for `--full`.
     mentioned: HashSet<String>,
-    /// History to append at the end (status changes, the import itself).
+    /// Status changes of the batch being written (appended with it).
     history: Vec<HistoryEvent>,
 }
 
@@ -516,6 +516,9 @@ impl Run<'_> {
         // Into a table that was empty when the import began, no row can
         // conflict (duplicate keys are refused): a plain INSERT does.
         table.write(tx, writes, !empty_at_start).await?;
+        // Status changes go with their batch: memory does not grow with them.
+        records::append_history(tx, &self.history).await?;
+        self.history.clear();
         Ok(())
     }
 }
