@@ -60,7 +60,6 @@ pub async fn set(
     new: &NewStatus,
     stamp: &Stamp,
 ) -> Result<ItemStatus, StatusError> {
-    let (customer, reference) = item;
     let Some(def) = config.statuses.get(&new.status) else {
         let hint = closest(&new.status, config.statuses.keys().map(String::as_str))
             .map(|c| format!(" (did you mean \"{c}\"?)"))
@@ -85,44 +84,27 @@ pub async fn set(
     if needs_date && new.promise_date.is_none() {
         return Err(StatusError::NeedsDate(new.status.clone()));
     }
-    let mut tx = store.begin().await?;
-    let previous = records::item_status(&mut tx, customer, reference)
-        .await?
-        .ok_or_else(|| StatusError::UnknownItem(format!("{customer}/{reference}")))?;
-    let since = if previous.status.as_deref() == Some(new.status.as_str()) {
-        previous.status_since.clone()
-    } else {
-        Some(stamp.today.format("%Y-%m-%d").to_string())
-    };
-    let next = ItemStatus {
-        status: Some(new.status.clone()),
-        status_since: since,
-        promise_date: new.promise_date.map(|d| d.format("%Y-%m-%d").to_string()),
-        comment: new.comment.clone(),
-    };
-    records::set_item_status(&mut tx, customer, reference, &next).await?;
-    let data = serde_json::json!({
-        "status": next.status,
-        "promise_date": next.promise_date,
-        "comment": next.comment,
-        "previous": previous.status,
-    });
-    records::append_history(
-        &mut tx,
-        &[HistoryEvent {
-            at: stamp.now.clone(),
-            kind: "status_set".into(),
-            customer: Some(customer.to_string()),
-            reference: Some(reference.to_string()),
-            origin: stamp.origin.clone(),
-            data: data.to_string(),
-        }],
-    )
-    .await?;
-    tx.commit()
-        .await
-        .map_err(StoreError::query("saving the status"))?;
-    Ok(previous)
+    change(store, item, stamp, "status_set", |previous| {
+        let since = if previous.status.as_deref() == Some(new.status.as_str()) {
+            previous.status_since.clone()
+        } else {
+            Some(stamp.today.format("%Y-%m-%d").to_string())
+        };
+        let next = ItemStatus {
+            status: Some(new.status.clone()),
+            status_since: since,
+            promise_date: new.promise_date.map(|d| d.format("%Y-%m-%d").to_string()),
+            comment: new.comment.clone(),
+        };
+        let data = serde_json::json!({
+            "status": next.status,
+            "promise_date": next.promise_date,
+            "comment": next.comment,
+            "previous": previous.status,
+        });
+        (next, data)
+    })
+    .await
 }
 
 /// Removes an item's status (and its promise date and comment); returns the previous one.
@@ -132,33 +114,47 @@ pub async fn clear(
     comment: Option<&str>,
     stamp: &Stamp,
 ) -> Result<ItemStatus, StatusError> {
-    let (customer, reference) = item;
+    change(store, item, stamp, "status_cleared", |previous| {
+        let cleared = ItemStatus {
+            status: None,
+            status_since: None,
+            promise_date: None,
+            comment: None,
+        };
+        (
+            cleared,
+            serde_json::json!({ "previous": previous.status, "comment": comment }),
+        )
+    })
+    .await
+}
+
+/// Reads an item's status, writes the one `next` makes of it and a history
+/// line of `kind` with `next`'s data, in one transaction; returns the previous status.
+async fn change(
+    store: &Store,
+    (customer, reference): (&str, &str),
+    stamp: &Stamp,
+    kind: &str,
+    next: impl FnOnce(&ItemStatus) -> (ItemStatus, serde_json::Value),
+) -> Result<ItemStatus, StatusError> {
     let mut tx = store.begin().await?;
     let previous = records::item_status(&mut tx, customer, reference)
         .await?
         .ok_or_else(|| StatusError::UnknownItem(format!("{customer}/{reference}")))?;
-    let cleared = ItemStatus {
-        status: None,
-        status_since: None,
-        promise_date: None,
-        comment: None,
+    let (status, data) = next(&previous);
+    records::set_item_status(&mut tx, customer, reference, &status).await?;
+    let event = HistoryEvent {
+        at: stamp.now.clone(),
+        kind: kind.to_string(),
+        customer: Some(customer.to_string()),
+        reference: Some(reference.to_string()),
+        origin: stamp.origin.clone(),
+        data: data.to_string(),
     };
-    records::set_item_status(&mut tx, customer, reference, &cleared).await?;
-    let data = serde_json::json!({ "previous": previous.status, "comment": comment });
-    records::append_history(
-        &mut tx,
-        &[HistoryEvent {
-            at: stamp.now.clone(),
-            kind: "status_cleared".into(),
-            customer: Some(customer.to_string()),
-            reference: Some(reference.to_string()),
-            origin: stamp.origin.clone(),
-            data: data.to_string(),
-        }],
-    )
-    .await?;
+    records::append_history(&mut tx, &[event]).await?;
     tx.commit()
         .await
-        .map_err(StoreError::query("clearing the status"))?;
+        .map_err(StoreError::query("saving the status"))?;
     Ok(previous)
 }

@@ -58,6 +58,9 @@ pub enum GenError {
         #[source]
         source: std::io::Error,
     },
+    /// Items were asked for without customers to hold them.
+    #[error("items need customers: give --customers 1 or more")]
+    NoCustomers,
     /// The CSV writer failed.
     #[error("cannot write {path}")]
     Csv {
@@ -115,6 +118,9 @@ struct Customer {
 
 /// Writes the five files into `dir` (created if needed).
 pub fn generate(dir: &Path, opts: &GenOptions) -> Result<GenSummary, GenError> {
+    if opts.customers == 0 && opts.items > 0 {
+        return Err(GenError::NoCustomers);
+    }
     std::fs::create_dir_all(dir).map_err(|source| GenError::Io {
         path: dir.to_path_buf(),
         source,
@@ -128,10 +134,16 @@ pub fn generate(dir: &Path, opts: &GenOptions) -> Result<GenSummary, GenError> {
     let mut w = Writer::create(dir, "colleagues.csv")?;
     w.row(&["email", "name", "role", "phone"])?;
     for i in 0..n_colleagues {
-        let role = match i % 10 {
-            0 => "manager",
-            1 | 2 => "sales",
-            _ => "collector",
+        // The first three cover every role; then 1 manager, 2 sales, 7 collectors in 10.
+        let role = match i {
+            0 => "collector",
+            1 => "sales",
+            2 => "manager",
+            _ => match i % 10 {
+                0 => "manager",
+                1 | 2 => "sales",
+                _ => "collector",
+            },
         };
         let first = FIRST_NAMES[rng.usize(..FIRST_NAMES.len())];
         let last = LAST_NAMES[rng.usize(..LAST_NAMES.len())];
@@ -307,25 +319,28 @@ pub fn generate(dir: &Path, opts: &GenOptions) -> Result<GenSummary, GenError> {
         "promise_date",
         "comment",
     ])?;
-    let weights: Vec<u32> = (0..customers.len())
-        .map(|_| {
-            if rng.u32(..10) == 0 {
-                8
-            } else {
-                1 + rng.u32(..3)
-            }
+    // Weights: 1 customer in 10 has no open item, 1 in 10 has many.
+    let weights: Vec<u64> = (0..customers.len())
+        .map(|_| match rng.u32(..10) {
+            0 => 0,
+            1 => 8,
+            _ => 1 + rng.u64(..3),
         })
         .collect();
-    let total: u64 = weights.iter().map(|w| u64::from(*w)).sum::<u64>().max(1);
+    let total: u64 = weights.iter().sum::<u64>().max(1);
     let mut written = 0usize;
+    // Shares are the running totals' differences, so rounding spreads evenly
+    // and the shares add up to exactly `items`.
+    let mut cumulative: u64 = 0;
     let mut buf = ItemBuf::default();
     for (i, c) in customers.iter().enumerate() {
-        let share = if i + 1 == customers.len() {
-            opts.items - written
+        cumulative += weights[i];
+        let target = if i + 1 == customers.len() {
+            opts.items
         } else {
-            ((opts.items as u64 * u64::from(weights[i])) / total) as usize
+            ((opts.items as u128 * u128::from(cumulative)) / u128::from(total)) as usize
         };
-        let share = share.min(opts.items - written);
+        let share = target.saturating_sub(written);
         for n in 0..share {
             buf.fill(&mut rng, c, n, opts.today);
             w.row(&buf.fields())?;
@@ -618,5 +633,66 @@ mod tests {
             customers.iter().any(|c| c["name"].contains(',')),
             "a name with a comma round-trips"
         );
+    }
+
+    #[test]
+    fn every_role_exists_even_for_a_few_customers() {
+        let dir = tempfile::tempdir().expect("dir");
+        generate(
+            dir.path(),
+            &GenOptions {
+                customers: 5,
+                items: 20,
+                ..options(2)
+            },
+        )
+        .expect("generated");
+        let roles: HashSet<String> = read(dir.path(), "colleagues.csv")
+            .into_iter()
+            .map(|r| r["role"].clone())
+            .collect();
+        assert_eq!(roles.len(), 3, "{roles:?}");
+        let assigned: HashSet<String> = read(dir.path(), "assignments.csv")
+            .into_iter()
+            .map(|r| r["customer"].clone())
+            .collect();
+        assert_eq!(assigned.len(), 5, "every customer has a collector");
+    }
+
+    #[test]
+    fn items_spread_over_customers_some_with_none_none_with_a_glut() {
+        let dir = tempfile::tempdir().expect("dir");
+        generate(
+            dir.path(),
+            &GenOptions {
+                customers: 1000,
+                items: 20_000,
+                ..options(4)
+            },
+        )
+        .expect("generated");
+        let mut per_customer: HashMap<String, usize> = HashMap::new();
+        for item in read(dir.path(), "items.csv") {
+            *per_customer.entry(item["customer"].clone()).or_default() += 1;
+        }
+        assert_eq!(per_customer.values().sum::<usize>(), 20_000);
+        assert!(per_customer.len() < 1000, "some customers have no item");
+        let max = per_customer.values().max().copied().unwrap_or(0);
+        assert!(max < 200, "no customer takes the rounding leftovers: {max}");
+    }
+
+    #[test]
+    fn items_without_customers_are_refused() {
+        let dir = tempfile::tempdir().expect("dir");
+        let err = generate(
+            dir.path(),
+            &GenOptions {
+                customers: 0,
+                items: 10,
+                ..options(1)
+            },
+        )
+        .expect_err("refused");
+        assert!(matches!(err, GenError::NoCustomers));
     }
 }

@@ -76,49 +76,30 @@ pub fn run(cli: &Cli, args: &Args) -> Result<(), Failure> {
     };
     let files = vec![data.clone()];
     let rt = super::runtime()?;
+    let sqlite = |name: &str| format!("sqlite://{}", work.path().join(name).display());
 
-    // relance import into a fresh SQLite file.
-    let db = work.path().join("bench.db");
-    let (sqlite_secs, items_secs) = rt.block_on(async {
-        let store = Store::open(&format!("sqlite://{}", db.display()))
-            .await
-            .map_err(fail)?;
-        let t = Instant::now();
-        let report = import::import(&store, &config, &files, &options)
-            .await
-            .map_err(fail)?;
-        let secs = t.elapsed().as_secs_f64();
-        store.close().await;
-        let rows: u64 = report.files.iter().map(|f| f.rows).sum();
-        println!(
-            "relance import, SQLite: {rows} rows in {secs:.2} s ({:.0} rows/s)",
-            rows as f64 / secs
-        );
+    let items_secs = rt.block_on(async {
+        timed_import("SQLite", &sqlite("bench.db"), &config, &files, &options).await?;
         // The items file alone, for the comparison with sqlite3 .import.
-        let items_db = work.path().join("items-only.db");
-        let store = Store::open(&format!("sqlite://{}", items_db.display()))
-            .await
-            .map_err(fail)?;
+        let items_only = sqlite("items-only.db");
         let others: Vec<_> = ["colleagues.csv", "customers.csv"]
             .iter()
             .map(|f| data.join(f))
             .collect();
+        let store = Store::open(&items_only).await.map_err(fail)?;
         import::import(&store, &config, &others, &options)
             .await
             .map_err(fail)?;
-        let t = Instant::now();
-        import::import(&store, &config, &[data.join("items.csv")], &options)
-            .await
-            .map_err(fail)?;
-        let items_secs = t.elapsed().as_secs_f64();
         store.close().await;
-        Ok::<_, Failure>((secs, items_secs))
+        timed_import(
+            "SQLite, items.csv alone",
+            &items_only,
+            &config,
+            &[data.join("items.csv")],
+            &options,
+        )
+        .await
     })?;
-    println!(
-        "relance import, SQLite, items.csv alone: {} items in {items_secs:.2} s ({:.0} rows/s)",
-        args.items,
-        args.items as f64 / items_secs
-    );
 
     // sqlite3 .import of the same items file into a plain table.
     match sqlite3_import(&work.path().join("raw.db"), &data.join("items.csv")) {
@@ -128,7 +109,6 @@ pub fn run(cli: &Cli, args: &Args) -> Result<(), Failure> {
         ),
         Err(e) => println!("sqlite3 .import: not measured ({e})"),
     }
-    let _ = sqlite_secs;
 
     if args.postgres != "none" {
         rt.block_on(postgres(&args.postgres, &config, &files, &options))?;
@@ -137,6 +117,29 @@ pub fn run(cli: &Cli, args: &Args) -> Result<(), Failure> {
         println!("peak memory of this process: {peak:.0} MiB");
     }
     Ok(())
+}
+
+/// Imports into the store at `url`, prints the rate, returns the seconds.
+async fn timed_import(
+    label: &str,
+    url: &str,
+    config: &relance_dsl::model::Config,
+    files: &[std::path::PathBuf],
+    options: &Options,
+) -> Result<f64, Failure> {
+    let store = Store::open(url).await.map_err(fail)?;
+    let t = Instant::now();
+    let report = import::import(&store, config, files, options)
+        .await
+        .map_err(fail)?;
+    let secs = t.elapsed().as_secs_f64();
+    store.close().await;
+    let rows: u64 = report.files.iter().map(|f| f.rows).sum();
+    println!(
+        "relance import, {label}: {rows} rows in {secs:.2} s ({:.0} rows/s)",
+        rows as f64 / secs
+    );
+    Ok(secs)
 }
 
 fn sqlite3_import(db: &Path, items: &Path) -> anyhow::Result<f64> {
@@ -169,21 +172,13 @@ async fn postgres(
         .await
         .map_err(fail)?;
     let base = admin_url.rsplit_once('/').map_or(admin_url, |(b, _)| b);
-    let result = async {
-        let store = Store::open(&format!("{base}/{name}")).await.map_err(fail)?;
-        let t = Instant::now();
-        let report = import::import(&store, config, files, options)
-            .await
-            .map_err(fail)?;
-        let secs = t.elapsed().as_secs_f64();
-        store.close().await;
-        let rows: u64 = report.files.iter().map(|f| f.rows).sum();
-        println!(
-            "relance import, PostgreSQL: {rows} rows in {secs:.2} s ({:.0} rows/s)",
-            rows as f64 / secs
-        );
-        Ok::<_, Failure>(())
-    }
+    let result = timed_import(
+        "PostgreSQL",
+        &format!("{base}/{name}"),
+        config,
+        files,
+        options,
+    )
     .await;
     admin
         .execute(AssertSqlSafe(format!(
@@ -191,5 +186,5 @@ async fn postgres(
         )))
         .await
         .map_err(fail)?;
-    result
+    result.map(|_| ())
 }

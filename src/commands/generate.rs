@@ -34,8 +34,10 @@ pub fn run(cli: &Cli, args: &Args) -> Result<(), Failure> {
         seed: args.seed,
         today: args.date.unwrap_or_else(|| chrono::Utc::now().date_naive()),
     };
-    let summary = synthetic::generate(&args.out, &options)
-        .map_err(|e| Failure::Other(anyhow::Error::new(e)))?;
+    let summary = synthetic::generate(&args.out, &options).map_err(|e| match e {
+        e @ synthetic::GenError::NoCustomers => Failure::Usage(e.to_string()),
+        e => Failure::Other(anyhow::Error::new(e)),
+    })?;
     if !cli.quiet {
         println!(
             "{}: {} colleagues, {} customers, {} contacts, {} assignments, {} items",
