@@ -29,14 +29,14 @@ impl TestStore {
     /// Closes the store and drops its database.
     pub async fn cleanup(self) {
         self.store.close().await;
-        if let Some(db) = self.pg_database {
-            if let Ok(mut admin) = AnyConnection::connect(&pg_admin_url()).await {
-                let _ = admin
-                    .execute(AssertSqlSafe(format!(
-                        "DROP DATABASE IF EXISTS {db} WITH (FORCE)"
-                    )))
-                    .await;
-            }
+        if let Some(db) = self.pg_database
+            && let Ok(mut admin) = AnyConnection::connect(&pg_admin_url()).await
+        {
+            let _ = admin
+                .execute(AssertSqlSafe(format!(
+                    "DROP DATABASE IF EXISTS {db} WITH (FORCE)"
+                )))
+                .await;
         }
     }
 }
