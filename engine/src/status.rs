@@ -153,8 +153,6 @@ async fn change(
         data: data.to_string(),
     };
     records::append_history(&mut tx, &[event]).await?;
-    tx.commit()
-        .await
-        .map_err(StoreError::query("saving the status"))?;
+    tx.commit().await?;
     Ok(previous)
 }

@@ -7,6 +7,7 @@ use std::path::PathBuf;
 
 use chrono::NaiveDate;
 use relance_engine::import::{self, DateFormat, Full, ImportError, Options, Report};
+use relance_engine::on_tx;
 use relance_engine::store::Store;
 use sqlx::Row as _;
 use support::{both, example_config, files};
@@ -62,30 +63,25 @@ fn row(file: &str, i: u64, u: u64, n: u64, c: u64) -> (String, u64, u64, u64, u6
     (file.to_string(), i, u, n, c)
 }
 
-async fn items(store: &Store) -> Vec<(String, String, i64, i64, Option<String>, Option<String>)> {
-    sqlx::query("SELECT customer, reference, amount, remaining, status, cleared_on FROM items ORDER BY customer, reference")
-        .fetch_all(store.pool())
-        .await
-        .expect("items")
-        .iter()
-        .map(|r| {
-            (
-                r.get::<String, _>(0),
-                r.get::<String, _>(1),
-                r.get::<i64, _>(2),
-                r.get::<i64, _>(3),
-                r.get::<Option<String>, _>(4),
-                r.get::<Option<String>, _>(5),
-            )
-        })
-        .collect()
+type ItemRow = (String, String, i64, i64, Option<String>, Option<String>);
+
+async fn items(store: &Store) -> Vec<ItemRow> {
+    let mut tx = store.begin().await.expect("a transaction");
+    on_tx!(&mut tx, c => {
+        sqlx::query("SELECT customer, reference, amount, remaining, status, cleared_on FROM items ORDER BY customer, reference")
+            .fetch_all(&mut **c)
+            .await
+            .expect("items")
+            .iter()
+            .map(|r| (r.get(0), r.get(1), r.get(2), r.get(3), r.get(4), r.get(5)))
+            .collect()
+    })
 }
 
 async fn count(store: &Store, table: &str) -> i64 {
-    sqlx::query_scalar(sqlx::AssertSqlSafe(format!("SELECT COUNT(*) FROM {table}")))
-        .fetch_one(store.pool())
-        .await
-        .expect("a count")
+    let mut tx = store.begin().await.expect("a transaction");
+    let sql = format!("SELECT COUNT(*) FROM {table}");
+    on_tx!(&mut tx, c => sqlx::query_scalar(sqlx::AssertSqlSafe(sql)).fetch_one(&mut **c).await.expect("a count"))
 }
 
 #[tokio::test]
@@ -317,15 +313,17 @@ C001;INV-2;invoice;31/12/2026;1.000,00;999,5\n";
             ..options()
         };
         run(&t.store, &paths, &dmy).await.expect("valid files");
-        let rows: Vec<(String, String, i64, i64)> = sqlx::query(
-            "SELECT reference, due_date, amount, remaining FROM items ORDER BY reference",
-        )
-        .fetch_all(t.store.pool())
-        .await
-        .expect("items")
-        .iter()
-        .map(|r| (r.get(0), r.get(1), r.get(2), r.get(3)))
-        .collect();
+        let mut tx = t.store.begin().await.expect("a transaction");
+        let rows: Vec<(String, String, i64, i64)> = on_tx!(&mut tx, c => {
+            sqlx::query("SELECT reference, due_date, amount, remaining FROM items ORDER BY reference")
+                .fetch_all(&mut **c)
+                .await
+                .expect("items")
+                .iter()
+                .map(|r| (r.get(0), r.get(1), r.get(2), r.get(3)))
+                .collect()
+        });
+        drop(tx);
         assert_eq!(
             rows,
             vec![
@@ -436,10 +434,14 @@ async fn custom_columns_are_kept_and_declared_ones_checked() {
     let (_dir, paths) = files(&[("customers.csv", CUSTOMERS)]);
     for t in both().await {
         run(&t.store, &paths, &options()).await.expect("valid");
-        let custom: String = sqlx::query_scalar("SELECT custom FROM customers WHERE code = 'C001'")
-            .fetch_one(t.store.pool())
-            .await
-            .expect("a row");
+        let mut tx = t.store.begin().await.expect("a transaction");
+        let custom: String = on_tx!(&mut tx, c => {
+            sqlx::query_scalar("SELECT custom FROM customers WHERE code = 'C001'")
+                .fetch_one(&mut **c)
+                .await
+                .expect("a row")
+        });
+        drop(tx);
         assert_eq!(custom, r#"{"segment":"key"}"#, "{}", t.name);
         t.cleanup().await;
     }

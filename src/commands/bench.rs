@@ -9,7 +9,7 @@ use std::time::Instant;
 use relance_engine::import::{self, DateFormat, Full, Options};
 use relance_engine::store::Store;
 use relance_engine::synthetic::{self, GenOptions};
-use sqlx::{AnyConnection, AssertSqlSafe, Connection as _, Executor as _};
+use sqlx::{AssertSqlSafe, Connection as _, Executor as _, PgConnection};
 
 use crate::{Cli, Failure};
 
@@ -158,8 +158,7 @@ async fn postgres(
     files: &[std::path::PathBuf],
     options: &Options,
 ) -> Result<(), Failure> {
-    sqlx::any::install_default_drivers();
-    let mut admin = match AnyConnection::connect(admin_url).await {
+    let mut admin = match PgConnection::connect(admin_url).await {
         Ok(c) => c,
         Err(e) => {
             println!("PostgreSQL: not measured ({e})");

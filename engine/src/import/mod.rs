@@ -21,11 +21,10 @@ use std::path::{Path, PathBuf};
 
 use chrono::NaiveDate;
 use relance_dsl::model::Config;
-use sqlx::{Any, Transaction};
 
 use crate::store::records::{self, HistoryEvent};
 use crate::store::table::{Row, Table, tables};
-use crate::store::{Store, StoreError};
+use crate::store::{Store, StoreError, Tx};
 use csvfile::CsvFile;
 use rows::{Indexes, Parser};
 
@@ -281,9 +280,7 @@ pub async fn import(
         report.files.push(file_report);
     }
     if !run.errors.is_empty() {
-        tx.rollback()
-            .await
-            .map_err(StoreError::query("rolling back"))?;
+        tx.rollback().await?;
         return Err(ImportError::Invalid {
             errors: run.errors,
             more: run.more,
@@ -319,13 +316,9 @@ pub async fn import(
     });
     records::append_history(&mut tx, &run.history).await?;
     if opts.dry_run {
-        tx.rollback()
-            .await
-            .map_err(StoreError::query("rolling back"))?;
+        tx.rollback().await?;
     } else {
-        tx.commit()
-            .await
-            .map_err(StoreError::query("committing the import"))?;
+        tx.commit().await?;
     }
     Ok(report)
 }
@@ -357,7 +350,7 @@ impl Run<'_> {
 
     async fn file(
         &mut self,
-        tx: &mut Transaction<'static, Any>,
+        tx: &mut Tx,
         indexes: &mut Indexes,
         kind: Kind,
         path: &Path,
@@ -441,7 +434,7 @@ impl Run<'_> {
     /// Writes a batch: compares with the stored rows, counts, upserts.
     async fn flush(
         &mut self,
-        tx: &mut Transaction<'static, Any>,
+        tx: &mut Tx,
         table: &Table,
         kind: Kind,
         batch: &mut Vec<(u64, Row)>,

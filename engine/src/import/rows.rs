@@ -7,14 +7,13 @@ use chrono::NaiveDate;
 use relance_dsl::check::valid_address;
 use relance_dsl::diagnostic::closest;
 use relance_dsl::model::{COLLEAGUE_ROLES, Config, FieldDef, FieldTarget, Type};
-use sqlx::{Any, Transaction};
 
 use super::csvfile::{CsvFile, Record};
 use super::{DateFormat, Kind, Options};
 use crate::money::{self, Minor};
-use crate::store::StoreError;
 use crate::store::records;
 use crate::store::table::{Row, Val};
+use crate::store::{StoreError, Tx};
 
 /// What a customer is to the import.
 #[derive(Debug, Clone)]
@@ -45,10 +44,7 @@ pub struct Indexes {
 
 impl Indexes {
     /// Loads the indexes from the store.
-    pub async fn load(
-        tx: &mut Transaction<'static, Any>,
-        config: &Config,
-    ) -> Result<Indexes, StoreError> {
+    pub async fn load(tx: &mut Tx, config: &Config) -> Result<Indexes, StoreError> {
         let customers = records::customer_index(tx)
             .await?
             .into_iter()

@@ -3,19 +3,68 @@
 //!
 //! Both backends hold the same schema (`engine/migrations/<backend>/`), applied
 //! when a store is opened and tracked in the `relance_migrations` table (the
-//! job queue keeps `_sqlx_migrations` for itself). Queries go through sqlx's
-//! `Any` driver with `$N` placeholders, which both backends understand; rows are
-//! written and read in batches of multi-row statements, never one per item.
+//! job queue keeps `_sqlx_migrations` for itself). Each backend is driven
+//! natively (sqlx's `Any` driver copies every value twice, which dominated bulk
+//! imports); [`Tx`] is a transaction on either, and [`on_tx!`] writes a query
+//! once for both. Rows are written and read in batches of multi-row
+//! statements, never one per item.
 
 pub mod records;
 pub mod table;
 
 use std::borrow::Cow;
+use std::str::FromStr as _;
 use std::time::Duration;
 
-use sqlx::any::{AnyConnectOptions, AnyPoolOptions};
 use sqlx::migrate::{Migration, MigrationType, Migrator};
-use sqlx::{Any, AnyPool, Executor as _, SqlSafeStr as _, Transaction};
+use sqlx::postgres::{PgConnectOptions, PgPool, PgPoolOptions};
+use sqlx::sqlite::{
+    SqliteConnectOptions, SqliteJournalMode, SqlitePool, SqlitePoolOptions, SqliteSynchronous,
+};
+use sqlx::{Postgres, SqlSafeStr as _, Sqlite, Transaction};
+
+/// Runs the same code on the connection of a [`Tx`], whichever backend it
+/// is: `on_tx!(tx, conn => sqlx::query("...").execute(&mut **conn).await)`.
+/// The body is compiled once per backend.
+#[macro_export]
+macro_rules! on_tx {
+    ($tx:expr, $conn:ident => $body:expr) => {
+        match $tx {
+            $crate::store::Tx::Sqlite($conn) => $body,
+            $crate::store::Tx::Postgres($conn) => $body,
+        }
+    };
+}
+pub use on_tx;
+
+/// A transaction on either backend.
+#[derive(Debug)]
+pub enum Tx {
+    /// On SQLite.
+    Sqlite(Transaction<'static, Sqlite>),
+    /// On PostgreSQL.
+    Postgres(Transaction<'static, Postgres>),
+}
+
+impl Tx {
+    /// Makes the changes permanent.
+    pub async fn commit(self) -> Result<(), StoreError> {
+        on_tx!(self, t => t.commit().await).map_err(StoreError::query("committing"))
+    }
+
+    /// Forgets the changes.
+    pub async fn rollback(self) -> Result<(), StoreError> {
+        on_tx!(self, t => t.rollback().await).map_err(StoreError::query("rolling back"))
+    }
+
+    /// Which database this is.
+    pub fn backend(&self) -> Backend {
+        match self {
+            Tx::Sqlite(_) => Backend::Sqlite,
+            Tx::Postgres(_) => Backend::Postgres,
+        }
+    }
+}
 
 /// Which database a store lives in.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -62,13 +111,18 @@ impl StoreError {
     }
 }
 
+/// The connections of a store.
+#[derive(Debug, Clone)]
+enum Pool {
+    Sqlite(SqlitePool),
+    Postgres(PgPool),
+}
+
 /// An open store.
 #[derive(Debug, Clone)]
 pub struct Store {
     /// The connections.
-    pool: AnyPool,
-    /// Which database.
-    backend: Backend,
+    pool: Pool,
 }
 
 const SQLITE_MIGRATIONS: &[(i64, &str, &str)] = &[(
@@ -85,41 +139,48 @@ const POSTGRES_MIGRATIONS: &[(i64, &str, &str)] = &[(
 impl Store {
     /// Opens (creating a SQLite file if needed) and migrates a store.
     pub async fn open(url: &str) -> Result<Store, StoreError> {
-        sqlx::any::install_default_drivers();
         let (backend, url) = normalize(url)?;
-        let options: AnyConnectOptions = url.parse().map_err(|source| StoreError::Connect {
+        let connect = |source| StoreError::Connect {
             url: redact(&url),
             source,
-        })?;
-        let pool = AnyPoolOptions::new()
-            .max_connections(if backend == Backend::Sqlite { 4 } else { 8 })
-            .acquire_timeout(Duration::from_secs(10))
-            .after_connect(move |conn, _| {
-                Box::pin(async move {
-                    if backend == Backend::Sqlite {
-                        conn.execute(
-                            "PRAGMA journal_mode = WAL; PRAGMA busy_timeout = 10000; \
-                             PRAGMA synchronous = NORMAL; PRAGMA foreign_keys = ON; \
-                             PRAGMA cache_size = -65536; PRAGMA temp_store = MEMORY;",
-                        )
-                        .await?;
-                    }
-                    Ok(())
-                })
-            })
-            .connect_with(options)
-            .await
-            .map_err(|source| StoreError::Connect {
-                url: redact(&url),
-                source,
-            })?;
-        let store = Store { pool, backend };
+        };
+        let pool = match backend {
+            Backend::Sqlite => {
+                let options = SqliteConnectOptions::from_str(&url)
+                    .map_err(connect)?
+                    .create_if_missing(true)
+                    .journal_mode(SqliteJournalMode::Wal)
+                    .busy_timeout(Duration::from_secs(10))
+                    .synchronous(SqliteSynchronous::Normal)
+                    .foreign_keys(true)
+                    .pragma("cache_size", "-65536")
+                    .pragma("temp_store", "MEMORY");
+                let pool = SqlitePoolOptions::new()
+                    .max_connections(4)
+                    .acquire_timeout(Duration::from_secs(10))
+                    .connect_with(options)
+                    .await
+                    .map_err(connect)?;
+                Pool::Sqlite(pool)
+            }
+            Backend::Postgres => {
+                let options = PgConnectOptions::from_str(&url).map_err(connect)?;
+                let pool = PgPoolOptions::new()
+                    .max_connections(8)
+                    .acquire_timeout(Duration::from_secs(10))
+                    .connect_with(options)
+                    .await
+                    .map_err(connect)?;
+                Pool::Postgres(pool)
+            }
+        };
+        let store = Store { pool };
         store.migrate().await?;
         Ok(store)
     }
 
     async fn migrate(&self) -> Result<(), StoreError> {
-        let list = match self.backend {
+        let list = match self.backend() {
             Backend::Sqlite => SQLITE_MIGRATIONS,
             Backend::Postgres => POSTGRES_MIGRATIONS,
         };
@@ -137,30 +198,36 @@ impl Store {
             .collect();
         let mut migrator = Migrator::with_migrations(migrations);
         migrator.dangerous_set_table_name("relance_migrations");
-        migrator.run(&self.pool).await.map_err(StoreError::Migrate)
+        match &self.pool {
+            Pool::Sqlite(p) => migrator.run(p).await,
+            Pool::Postgres(p) => migrator.run(p).await,
+        }
+        .map_err(StoreError::Migrate)
     }
 
     /// Which database this is.
     pub fn backend(&self) -> Backend {
-        self.backend
-    }
-
-    /// The connection pool, for the modules of the store.
-    pub fn pool(&self) -> &AnyPool {
-        &self.pool
+        match self.pool {
+            Pool::Sqlite(_) => Backend::Sqlite,
+            Pool::Postgres(_) => Backend::Postgres,
+        }
     }
 
     /// Starts a transaction.
-    pub async fn begin(&self) -> Result<Transaction<'static, Any>, StoreError> {
-        self.pool
-            .begin()
-            .await
-            .map_err(StoreError::query("starting a transaction"))
+    pub async fn begin(&self) -> Result<Tx, StoreError> {
+        let what = StoreError::query("starting a transaction");
+        match &self.pool {
+            Pool::Sqlite(p) => p.begin().await.map(Tx::Sqlite).map_err(what),
+            Pool::Postgres(p) => p.begin().await.map(Tx::Postgres).map_err(what),
+        }
     }
 
     /// Closes every connection (SQLite checkpoints its WAL).
     pub async fn close(self) {
-        self.pool.close().await;
+        match self.pool {
+            Pool::Sqlite(p) => p.close().await,
+            Pool::Postgres(p) => p.close().await,
+        }
     }
 }
 
@@ -176,10 +243,10 @@ pub(crate) struct Params {
 }
 
 impl Params {
-    /// The style of the connection's backend.
-    pub(crate) fn new(conn: &sqlx::AnyConnection) -> Params {
+    /// The style of the transaction's backend.
+    pub(crate) fn new(tx: &Tx) -> Params {
         Params {
-            numbered: conn.backend_name() != "SQLite",
+            numbered: tx.backend() == Backend::Postgres,
             n: 0,
         }
     }

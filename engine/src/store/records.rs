@@ -2,11 +2,9 @@
 //! customer and colleague indexes, import bookkeeping, clearing, history, and
 //! the status of one item.
 
-use sqlx::{Any, AssertSqlSafe, Row as _, Transaction};
+use sqlx::{AssertSqlSafe, Row as _};
 
-use super::{Params, StoreError};
-
-type Tx = Transaction<'static, Any>;
+use super::{Params, StoreError, Tx, on_tx};
 
 /// One line of history (append-only).
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -37,43 +35,46 @@ pub async fn append_history(tx: &mut Tx, events: &[HistoryEvent]) -> Result<(), 
             params.list(&mut sql, 6);
             sql.push(')');
         }
-        let mut q = sqlx::query(AssertSqlSafe(sql));
-        for e in batch {
-            q = q
-                .bind(e.at.clone())
-                .bind(e.kind.clone())
-                .bind(e.customer.clone())
-                .bind(e.reference.clone())
-                .bind(e.origin.clone())
-                .bind(e.data.clone());
-        }
-        q.execute(&mut **tx)
-            .await
-            .map_err(StoreError::query("appending history"))?;
+        on_tx!(tx, c => {
+            let mut q = sqlx::query(AssertSqlSafe(sql));
+            for e in batch {
+                q = q
+                    .bind(e.at.clone())
+                    .bind(e.kind.clone())
+                    .bind(e.customer.clone())
+                    .bind(e.reference.clone())
+                    .bind(e.origin.clone())
+                    .bind(e.data.clone());
+            }
+            q.execute(&mut **c).await.map(|_| ())
+        })
+        .map_err(StoreError::query("appending history"))?;
     }
     Ok(())
 }
 
 /// History lines of a customer (its items included), oldest first.
 pub async fn history_of(tx: &mut Tx, customer: &str) -> Result<Vec<HistoryEvent>, StoreError> {
-    let rows = sqlx::query("SELECT at, kind, customer, reference, origin, data FROM history WHERE customer = $1 ORDER BY id")
-        .bind(customer)
-        .fetch_all(&mut **tx)
-        .await
-        .map_err(StoreError::query("reading history"))?;
-    rows.iter()
-        .map(|r| {
-            Ok(HistoryEvent {
-                at: r.try_get(0)?,
-                kind: r.try_get(1)?,
-                customer: r.try_get(2)?,
-                reference: r.try_get(3)?,
-                origin: r.try_get(4)?,
-                data: r.try_get(5)?,
+    let sql = statement(
+        tx,
+        "SELECT at, kind, customer, reference, origin, data FROM history WHERE customer = ? ORDER BY id",
+    );
+    on_tx!(tx, c => async {
+        let rows = sqlx::query(AssertSqlSafe(sql)).bind(customer).fetch_all(&mut **c).await?;
+        rows.iter()
+            .map(|r| {
+                Ok(HistoryEvent {
+                    at: r.try_get(0)?,
+                    kind: r.try_get(1)?,
+                    customer: r.try_get(2)?,
+                    reference: r.try_get(3)?,
+                    origin: r.try_get(4)?,
+                    data: r.try_get(5)?,
+                })
             })
-        })
-        .collect::<Result<_, sqlx::Error>>()
-        .map_err(StoreError::query("reading history"))
+            .collect::<Result<Vec<_>, sqlx::Error>>()
+    }.await)
+    .map_err(StoreError::query("reading history"))
 }
 
 /// A stored customer as the import needs to know it.
@@ -89,55 +90,63 @@ pub struct CustomerEntry {
 
 /// Every stored customer (code, currency, leader).
 pub async fn customer_index(tx: &mut Tx) -> Result<Vec<CustomerEntry>, StoreError> {
-    let rows = sqlx::query("SELECT code, currency, group_leader FROM customers")
-        .fetch_all(&mut **tx)
-        .await
-        .map_err(StoreError::query("reading customers"))?;
-    rows.iter()
-        .map(|r| {
-            Ok(CustomerEntry {
-                code: r.try_get(0)?,
-                currency: r.try_get(1)?,
-                group_leader: r.try_get(2)?,
+    on_tx!(tx, c => async {
+        let rows = sqlx::query("SELECT code, currency, group_leader FROM customers")
+            .fetch_all(&mut **c)
+            .await?;
+        rows.iter()
+            .map(|r| {
+                Ok(CustomerEntry {
+                    code: r.try_get(0)?,
+                    currency: r.try_get(1)?,
+                    group_leader: r.try_get(2)?,
+                })
             })
-        })
-        .collect::<Result<_, sqlx::Error>>()
-        .map_err(StoreError::query("reading customers"))
+            .collect::<Result<Vec<_>, sqlx::Error>>()
+    }.await)
+    .map_err(StoreError::query("reading customers"))
 }
 
 /// Every stored colleague (email, role).
 pub async fn colleague_index(tx: &mut Tx) -> Result<Vec<(String, String)>, StoreError> {
-    let rows = sqlx::query("SELECT email, role FROM colleagues")
-        .fetch_all(&mut **tx)
-        .await
-        .map_err(StoreError::query("reading colleagues"))?;
-    rows.iter()
-        .map(|r| Ok((r.try_get(0)?, r.try_get(1)?)))
-        .collect::<Result<_, sqlx::Error>>()
-        .map_err(StoreError::query("reading colleagues"))
+    on_tx!(tx, c => async {
+        let rows = sqlx::query("SELECT email, role FROM colleagues").fetch_all(&mut **c).await?;
+        rows.iter()
+            .map(|r| Ok((r.try_get(0)?, r.try_get(1)?)))
+            .collect::<Result<Vec<_>, sqlx::Error>>()
+    }.await)
+    .map_err(StoreError::query("reading colleagues"))
+}
+
+/// A statement with its parameters written for the transaction's backend:
+/// each `?` of `template` becomes `?` (SQLite) or `$N` (PostgreSQL).
+fn statement(tx: &Tx, template: &str) -> String {
+    let mut params = Params::new(tx);
+    let mut sql = String::with_capacity(template.len() + 8);
+    for (i, part) in template.split('?').enumerate() {
+        if i > 0 {
+            params.push(&mut sql);
+        }
+        sql.push_str(part);
+    }
+    sql
 }
 
 /// Records the start of an import and returns its id.
 pub async fn start_import(tx: &mut Tx, at: &str, origin: &str) -> Result<i64, StoreError> {
-    sqlx::query_scalar(
-        "INSERT INTO imports (at, origin, counts) VALUES ($1, $2, '{}') RETURNING id",
-    )
-    .bind(at)
-    .bind(origin)
-    .fetch_one(&mut **tx)
-    .await
-    .map_err(StoreError::query("recording the import"))
+    let sql = statement(
+        tx,
+        "INSERT INTO imports (at, origin, counts) VALUES (?, ?, '{}') RETURNING id",
+    );
+    on_tx!(tx, c => sqlx::query_scalar(AssertSqlSafe(sql)).bind(at).bind(origin).fetch_one(&mut **c).await)
+        .map_err(StoreError::query("recording the import"))
 }
 
 /// Records an import's counts (a JSON object).
 pub async fn finish_import(tx: &mut Tx, id: i64, counts: &str) -> Result<(), StoreError> {
-    sqlx::query("UPDATE imports SET counts = $1 WHERE id = $2")
-        .bind(counts)
-        .bind(id)
-        .execute(&mut **tx)
-        .await
-        .map_err(StoreError::query("recording the import"))?;
-    Ok(())
+    let sql = statement(tx, "UPDATE imports SET counts = ? WHERE id = ?");
+    on_tx!(tx, c => sqlx::query(AssertSqlSafe(sql)).bind(counts).bind(id).execute(&mut **c).await.map(|_| ()))
+        .map_err(StoreError::query("recording the import"))
 }
 
 /// `--full`: open items of these customers (all customers when `None`) that
@@ -149,40 +158,29 @@ pub async fn clear_unseen(
     today: &str,
     customers: Option<&[String]>,
 ) -> Result<u64, StoreError> {
-    let base = |params: &mut Params| {
-        let mut sql = String::from("UPDATE items SET remaining = 0, cleared_on = ");
-        params.push(&mut sql);
-        sql.push_str(" WHERE remaining > 0 AND (seen_import IS NULL OR seen_import <> ");
-        params.push(&mut sql);
-        sql.push(')');
-        sql
-    };
-    let Some(customers) = customers else {
-        let sql = base(&mut Params::new(tx));
-        let done = sqlx::query(AssertSqlSafe(sql))
-            .bind(today)
-            .bind(import_id)
-            .execute(&mut **tx)
-            .await
-            .map_err(StoreError::query("clearing items"))?;
-        return Ok(done.rows_affected());
+    const BASE: &str = "UPDATE items SET remaining = 0, cleared_on = ? \
+                        WHERE remaining > 0 AND (seen_import IS NULL OR seen_import <> ?)";
+    let batches: Vec<&[String]> = match customers {
+        None => vec![&[]],
+        Some(list) => list.chunks(10_000).collect(),
     };
     let mut cleared = 0;
-    for batch in customers.chunks(10_000) {
-        let mut params = Params::new(tx);
-        let mut sql = base(&mut params);
-        sql.push_str(" AND customer IN (");
-        params.list(&mut sql, batch.len());
-        sql.push(')');
-        let mut q = sqlx::query(AssertSqlSafe(sql)).bind(today).bind(import_id);
-        for c in batch {
-            q = q.bind(c.as_str());
+    for batch in batches {
+        let mut template = BASE.to_string();
+        if customers.is_some() {
+            template.push_str(" AND customer IN (");
+            template.push_str(&vec!["?"; batch.len()].join(", "));
+            template.push(')');
         }
-        cleared += q
-            .execute(&mut **tx)
-            .await
-            .map_err(StoreError::query("clearing items"))?
-            .rows_affected();
+        let sql = statement(tx, &template);
+        cleared += on_tx!(tx, c => {
+            let mut q = sqlx::query(AssertSqlSafe(sql)).bind(today).bind(import_id);
+            for customer in batch {
+                q = q.bind(customer.as_str());
+            }
+            q.execute(&mut **c).await.map(|done| done.rows_affected())
+        })
+        .map_err(StoreError::query("clearing items"))?;
     }
     Ok(cleared)
 }
@@ -206,23 +204,22 @@ pub async fn item_status(
     customer: &str,
     reference: &str,
 ) -> Result<Option<ItemStatus>, StoreError> {
-    let row = sqlx::query(
-        "SELECT status, status_since, promise_date, comment FROM items WHERE customer = $1 AND reference = $2",
-    )
-    .bind(customer)
-    .bind(reference)
-    .fetch_optional(&mut **tx)
-    .await
-    .map_err(StoreError::query("reading an item"))?;
-    row.map(|r| {
-        Ok(ItemStatus {
-            status: r.try_get(0)?,
-            status_since: r.try_get(1)?,
-            promise_date: r.try_get(2)?,
-            comment: r.try_get(3)?,
+    let sql = statement(
+        tx,
+        "SELECT status, status_since, promise_date, comment FROM items WHERE customer = ? AND reference = ?",
+    );
+    on_tx!(tx, c => async {
+        let row = sqlx::query(AssertSqlSafe(sql)).bind(customer).bind(reference).fetch_optional(&mut **c).await?;
+        row.map(|r| {
+            Ok(ItemStatus {
+                status: r.try_get(0)?,
+                status_since: r.try_get(1)?,
+                promise_date: r.try_get(2)?,
+                comment: r.try_get(3)?,
+            })
         })
-    })
-    .transpose()
+        .transpose()
+    }.await)
     .map_err(StoreError::query("reading an item"))
 }
 
@@ -233,18 +230,22 @@ pub async fn set_item_status(
     reference: &str,
     status: &ItemStatus,
 ) -> Result<(), StoreError> {
-    sqlx::query(
-        "UPDATE items SET status = $1, status_since = $2, promise_date = $3, comment = $4 \
-         WHERE customer = $5 AND reference = $6",
-    )
-    .bind(status.status.clone())
-    .bind(status.status_since.clone())
-    .bind(status.promise_date.clone())
-    .bind(status.comment.clone())
-    .bind(customer)
-    .bind(reference)
-    .execute(&mut **tx)
-    .await
-    .map_err(StoreError::query("updating an item"))?;
-    Ok(())
+    let sql = statement(
+        tx,
+        "UPDATE items SET status = ?, status_since = ?, promise_date = ?, comment = ? \
+         WHERE customer = ? AND reference = ?",
+    );
+    on_tx!(tx, c => {
+        sqlx::query(AssertSqlSafe(sql))
+            .bind(status.status.clone())
+            .bind(status.status_since.clone())
+            .bind(status.promise_date.clone())
+            .bind(status.comment.clone())
+            .bind(customer)
+            .bind(reference)
+            .execute(&mut **c)
+            .await
+            .map(|_| ())
+    })
+    .map_err(StoreError::query("updating an item"))
 }

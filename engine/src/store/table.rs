@@ -5,9 +5,9 @@
 use std::collections::HashMap;
 use std::fmt::Write as _;
 
-use sqlx::{Any, AssertSqlSafe, Row as _, Transaction};
+use sqlx::{AssertSqlSafe, Row as _};
 
-use super::{Params, StoreError};
+use super::{Params, StoreError, Tx, on_tx};
 
 /// Parameters per statement: below SQLite's 32766 and PostgreSQL's 65535.
 const MAX_PARAMS: usize = 30_000;
@@ -78,22 +78,21 @@ impl Table {
     }
 
     /// Whether the table has no row at all.
-    pub async fn is_empty(&self, tx: &mut Transaction<'static, Any>) -> Result<bool, StoreError> {
+    pub async fn is_empty(&self, tx: &mut Tx) -> Result<bool, StoreError> {
         let sql = format!(
             "SELECT COUNT(*) FROM (SELECT 1 FROM {} LIMIT 1) AS one",
             self.name
         );
-        let n: i64 = sqlx::query_scalar(AssertSqlSafe(sql))
-            .fetch_one(&mut **tx)
-            .await
-            .map_err(StoreError::query("looking for stored rows"))?;
+        let n: i64 =
+            on_tx!(tx, c => sqlx::query_scalar(AssertSqlSafe(sql)).fetch_one(&mut **c).await)
+                .map_err(StoreError::query("looking for stored rows"))?;
         Ok(n == 0)
     }
 
     /// The stored rows for these keys, by key.
     pub async fn existing(
         &self,
-        tx: &mut Transaction<'static, Any>,
+        tx: &mut Tx,
         keys: &[Vec<String>],
     ) -> Result<HashMap<Vec<String>, Row>, StoreError> {
         let mut found = HashMap::with_capacity(keys.len());
@@ -114,51 +113,47 @@ impl Table {
                 }
                 sql.push(')');
             }
-            let mut query = sqlx::query(AssertSqlSafe(sql));
-            for key in batch {
-                for part in key {
-                    query = query.bind(part.as_str());
+            let nkeys = self.keys.len();
+            let rows: Vec<(Vec<String>, Row)> = on_tx!(tx, c => {
+                let mut query = sqlx::query(AssertSqlSafe(sql));
+                for key in batch {
+                    for part in key {
+                        query = query.bind(part.as_str());
+                    }
                 }
-            }
-            let rows = query
-                .fetch_all(&mut **tx)
-                .await
-                .map_err(StoreError::query("reading stored rows"))?;
-            for row in rows {
-                let mut values = Vec::with_capacity(self.width());
-                let mut key = Vec::with_capacity(self.keys.len());
-                for i in 0..self.keys.len() {
-                    let k: String = row.try_get(i).map_err(StoreError::query("reading a key"))?;
-                    key.push(k.clone());
-                    values.push(Val::Text(Some(k)));
+                let rows = query
+                    .fetch_all(&mut **c)
+                    .await
+                    .map_err(StoreError::query("reading stored rows"))?;
+                let mut out = Vec::with_capacity(rows.len());
+                for row in rows {
+                    let mut values = Vec::with_capacity(self.width());
+                    let mut key = Vec::with_capacity(nkeys);
+                    for i in 0..nkeys {
+                        let k: String = row.try_get(i).map_err(StoreError::query("reading a key"))?;
+                        key.push(k.clone());
+                        values.push(Val::Text(Some(k)));
+                    }
+                    for (j, (_, kind)) in self.columns.iter().enumerate() {
+                        let i = nkeys + j;
+                        let what = StoreError::query("reading a column");
+                        values.push(match kind {
+                            Kind::Text => Val::Text(row.try_get(i).map_err(what)?),
+                            Kind::Int => Val::Int(row.try_get(i).map_err(what)?),
+                        });
+                    }
+                    out.push((key, values));
                 }
-                for (j, (_, kind)) in self.columns.iter().enumerate() {
-                    let i = self.keys.len() + j;
-                    values.push(match kind {
-                        Kind::Text => Val::Text(
-                            row.try_get(i)
-                                .map_err(StoreError::query("reading a column"))?,
-                        ),
-                        Kind::Int => Val::Int(
-                            row.try_get(i)
-                                .map_err(StoreError::query("reading a column"))?,
-                        ),
-                    });
-                }
-                found.insert(key, values);
-            }
+                out
+            });
+            found.extend(rows);
         }
         Ok(found)
     }
 
     /// Inserts rows; with `upsert`, rows replace the stored ones with the
     /// same key (without it, a row whose key is stored is left out).
-    pub async fn write(
-        &self,
-        tx: &mut Transaction<'static, Any>,
-        rows: Vec<Row>,
-        upsert: bool,
-    ) -> Result<(), StoreError> {
+    pub async fn write(&self, tx: &mut Tx, rows: Vec<Row>, upsert: bool) -> Result<(), StoreError> {
         let per_batch = (MAX_PARAMS / self.width()).max(1);
         let mut rows = rows.into_iter().peekable();
         while rows.peek().is_some() {
@@ -179,19 +174,19 @@ impl Table {
                     let _ = write!(sql, "{}{c} = excluded.{c}", if i > 0 { ", " } else { "" });
                 }
             }
-            let mut query = sqlx::query(AssertSqlSafe(sql));
-            for row in batch {
-                for v in row {
-                    query = match v {
-                        Val::Text(t) => query.bind(t),
-                        Val::Int(i) => query.bind(i),
-                    };
+            on_tx!(tx, c => {
+                let mut query = sqlx::query(AssertSqlSafe(sql));
+                for row in batch {
+                    for v in row {
+                        query = match v {
+                            Val::Text(t) => query.bind(t),
+                            Val::Int(i) => query.bind(i),
+                        };
+                    }
                 }
-            }
-            query
-                .execute(&mut **tx)
-                .await
-                .map_err(StoreError::query("writing rows"))?;
+                query.execute(&mut **c).await.map(|_| ())
+            })
+            .map_err(StoreError::query("writing rows"))?;
         }
         Ok(())
     }

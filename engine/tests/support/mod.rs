@@ -11,7 +11,7 @@ use std::path::{Path, PathBuf};
 use std::sync::atomic::{AtomicU32, Ordering};
 
 use relance_engine::store::Store;
-use sqlx::{AnyConnection, AssertSqlSafe, Connection as _, Executor as _};
+use sqlx::{AssertSqlSafe, Connection as _, Executor as _, PgConnection};
 
 /// A store and what must be removed after it.
 pub struct TestStore {
@@ -30,7 +30,7 @@ impl TestStore {
     pub async fn cleanup(self) {
         self.store.close().await;
         if let Some(db) = self.pg_database
-            && let Ok(mut admin) = AnyConnection::connect(&pg_admin_url()).await
+            && let Ok(mut admin) = PgConnection::connect(&pg_admin_url()).await
         {
             let _ = admin
                 .execute(AssertSqlSafe(format!(
@@ -63,9 +63,8 @@ pub async fn sqlite() -> TestStore {
 /// PostgreSQL cannot be reached.
 pub async fn postgres() -> Option<TestStore> {
     static COUNTER: AtomicU32 = AtomicU32::new(0);
-    sqlx::any::install_default_drivers();
     let admin_url = pg_admin_url();
-    let mut admin = match AnyConnection::connect(&admin_url).await {
+    let mut admin = match PgConnection::connect(&admin_url).await {
         Ok(c) => c,
         Err(e) => {
             if std::env::var_os("CI").is_some() {
