@@ -9,6 +9,8 @@
 //! once for both. Rows are written and read in batches of multi-row
 //! statements, never one per item.
 
+pub mod actions;
+pub mod facts;
 pub mod records;
 pub mod table;
 
@@ -125,16 +127,30 @@ pub struct Store {
     pool: Pool,
 }
 
-const SQLITE_MIGRATIONS: &[(i64, &str, &str)] = &[(
-    1,
-    "receivables",
-    include_str!("../../migrations/sqlite/0001_receivables.sql"),
-)];
-const POSTGRES_MIGRATIONS: &[(i64, &str, &str)] = &[(
-    1,
-    "receivables",
-    include_str!("../../migrations/postgres/0001_receivables.sql"),
-)];
+const SQLITE_MIGRATIONS: &[(i64, &str, &str)] = &[
+    (
+        1,
+        "receivables",
+        include_str!("../../migrations/sqlite/0001_receivables.sql"),
+    ),
+    (
+        2,
+        "actions",
+        include_str!("../../migrations/sqlite/0002_actions.sql"),
+    ),
+];
+const POSTGRES_MIGRATIONS: &[(i64, &str, &str)] = &[
+    (
+        1,
+        "receivables",
+        include_str!("../../migrations/postgres/0001_receivables.sql"),
+    ),
+    (
+        2,
+        "actions",
+        include_str!("../../migrations/postgres/0002_actions.sql"),
+    ),
+];
 
 impl Store {
     /// Opens (creating a SQLite file if needed) and migrates a store.
@@ -260,6 +276,11 @@ impl Params {
         } else {
             sql.push('?');
         }
+    }
+
+    /// Skips `n` parameters (their places are written elsewhere).
+    pub(crate) fn skip(&mut self, n: usize) {
+        self.n += n;
     }
 
     /// Appends `n` parameters separated by commas.

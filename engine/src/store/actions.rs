@@ -1,0 +1,154 @@
+//! Recording actions exactly once (PLANNING.md "Execution"): the unique key
+//! `(account, scenario, step, leader)` decides, in the database, whether an
+//! action is new; only new actions move their covered items' `last_step`
+//! and get a history line, in the same transaction. Two runs at the same
+//! time record each action once, whichever commits first.
+
+use sqlx::{AssertSqlSafe, Row as _};
+
+use super::records::{self, HistoryEvent};
+use super::{Params, StoreError, Tx, on_tx};
+
+/// An action decided by a run.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct NewAction {
+    /// The account (its leader's code).
+    pub account: String,
+    /// The scenario.
+    pub scenario: String,
+    /// The step.
+    pub step: String,
+    /// The leader item: `(customer, reference)`.
+    pub leader: (String, String),
+    /// The run date (ISO).
+    pub run_date: String,
+    /// The step's trigger date for the leader (ISO).
+    pub planned_for: String,
+    /// Initial state: `queued`, `waiting_review`, ...
+    pub state: String,
+    /// The covered items: `(customer, reference)`.
+    pub items: Vec<(String, String)>,
+    /// Everything else the worker needs, a JSON object.
+    pub payload: String,
+}
+
+fn item_key((customer, reference): &(String, String)) -> String {
+    format!("{customer}/{reference}")
+}
+
+/// Records actions; returns, for each, its id when it was recorded now and
+/// `None` when it already existed (nothing is changed for those).
+pub async fn record(
+    tx: &mut Tx,
+    actions: &[NewAction],
+    now: &str,
+    origin: &str,
+) -> Result<Vec<Option<i64>>, StoreError> {
+    let mut ids = vec![None; actions.len()];
+    for (chunk_no, batch) in actions.chunks(1000).enumerate() {
+        let mut params = Params::new(tx);
+        let mut sql = String::from(
+            "INSERT INTO actions (account, scenario, step, leader, run_date, planned_for, state, items, \
+             payload, created_at, origin) VALUES ",
+        );
+        for i in 0..batch.len() {
+            sql.push_str(if i > 0 { ", (" } else { "(" });
+            params.list(&mut sql, 11);
+            sql.push(')');
+        }
+        sql.push_str(
+            " ON CONFLICT (account, scenario, step, leader) DO NOTHING \
+             RETURNING id, account, scenario, step, leader",
+        );
+        let inserted: Vec<(i64, String, String, String, String)> = on_tx!(tx, c => async {
+            let mut q = sqlx::query(AssertSqlSafe(sql));
+            for a in batch {
+                let items: Vec<String> = a.items.iter().map(item_key).collect();
+                q = q
+                    .bind(a.account.clone())
+                    .bind(a.scenario.clone())
+                    .bind(a.step.clone())
+                    .bind(item_key(&a.leader))
+                    .bind(a.run_date.clone())
+                    .bind(a.planned_for.clone())
+                    .bind(a.state.clone())
+                    .bind(serde_json::to_string(&items).unwrap_or_else(|_| "[]".into()))
+                    .bind(a.payload.clone())
+                    .bind(now)
+                    .bind(origin);
+            }
+            let rows = q.fetch_all(&mut **c).await?;
+            rows.iter()
+                .map(|r| Ok((r.try_get(0)?, r.try_get(1)?, r.try_get(2)?, r.try_get(3)?, r.try_get(4)?)))
+                .collect::<Result<Vec<_>, sqlx::Error>>()
+        }
+        .await)
+        .map_err(StoreError::query("recording actions"))?;
+
+        let mut steps: Vec<[String; 4]> = Vec::new();
+        let mut history = Vec::new();
+        for (id, account, scenario, step, leader) in inserted {
+            let Some(pos) = batch.iter().position(|a| {
+                a.account == account
+                    && a.scenario == scenario
+                    && a.step == step
+                    && item_key(&a.leader) == leader
+            }) else {
+                continue;
+            };
+            ids[chunk_no * 1000 + pos] = Some(id);
+            let a = &batch[pos];
+            for (customer, reference) in &a.items {
+                steps.push([
+                    customer.clone(),
+                    reference.clone(),
+                    a.scenario.clone(),
+                    a.step.clone(),
+                ]);
+            }
+            history.push(HistoryEvent {
+                at: now.to_string(),
+                kind: "action_recorded".into(),
+                customer: Some(a.account.clone()),
+                reference: Some(a.leader.1.clone()),
+                origin: origin.to_string(),
+                data: serde_json::json!({
+                    "id": id, "scenario": a.scenario, "step": a.step, "run_date": a.run_date,
+                    "items": a.items.iter().map(item_key).collect::<Vec<_>>(),
+                })
+                .to_string(),
+            });
+        }
+        set_steps(tx, &steps).await?;
+        records::append_history(tx, &history).await?;
+    }
+    Ok(ids)
+}
+
+/// `last_step` of items per scenario: `[customer, reference, scenario, step]`.
+async fn set_steps(tx: &mut Tx, steps: &[[String; 4]]) -> Result<(), StoreError> {
+    for batch in steps.chunks(5000) {
+        let mut params = Params::new(tx);
+        let mut sql =
+            String::from("INSERT INTO item_steps (customer, reference, scenario, step) VALUES ");
+        for i in 0..batch.len() {
+            sql.push_str(if i > 0 { ", (" } else { "(" });
+            params.list(&mut sql, 4);
+            sql.push(')');
+        }
+        sql.push_str(
+            " ON CONFLICT (customer, reference, scenario) DO UPDATE SET step = excluded.step",
+        );
+        on_tx!(tx, c => {
+            let mut q = sqlx::query(AssertSqlSafe(sql));
+            for row in batch {
+                for v in row {
+                    q = q.bind(v.clone());
+                }
+            }
+            q.execute(&mut **c).await.map(|_| ())
+        })
+        .map_err(StoreError::query("recording last steps"))?;
+    }
+    Ok(())
+}

@@ -1,0 +1,270 @@
+//! The store API the planner uses, on both backends: accounts and their
+//! facts in pages, and actions recorded exactly once.
+
+mod support;
+
+use chrono::NaiveDate;
+use relance_engine::import::{self, DateFormat, Full, Options};
+use relance_engine::store::Store;
+use relance_engine::store::actions::{self, NewAction};
+use relance_engine::store::facts;
+use support::{both, example_config, files};
+
+const CUSTOMERS: &[u8] = b"code,name,group_leader,currency\n\
+L1,Leader,,EUR\n\
+M2,Member two,L1,EUR\n\
+M1,Member one,L1,USD\n\
+S1,Alone,,EUR\n";
+const COLLEAGUES: &[u8] =
+    b"email,name,role\njulie@acme.example,Julie,collector\nmax@acme.example,Max,manager\n";
+const CONTACTS: &[u8] = b"customer,email,role\nL1,ap@leader.example,billing\nM1,ap@member.example,billing\nS1,ap@alone.example,billing\n";
+const ASSIGNMENTS: &[u8] = b"customer,colleague\nL1,julie@acme.example\nL1,max@acme.example\n";
+const ITEMS: &[u8] = b"customer,reference,type,due_date,amount,remaining\n\
+L1,INV-1,invoice,2026-10-01,100,100\n\
+M1,INV-7,invoice,2026-09-01,50,50\n\
+M2,CN-1,credit_note,2026-09-15,10,10\n\
+M2,INV-9,invoice,2026-08-01,70,0\n\
+S1,INV-2,invoice,2026-10-05,30,30\n";
+
+async fn seeded(store: &Store) {
+    let (_dir, paths) = files(&[
+        ("customers.csv", CUSTOMERS),
+        ("colleagues.csv", COLLEAGUES),
+        ("contacts.csv", CONTACTS),
+        ("assignments.csv", ASSIGNMENTS),
+        ("items.csv", ITEMS),
+    ]);
+    let options = Options {
+        kind: None,
+        full: Full::No,
+        dry_run: false,
+        date_format: DateFormat::Iso,
+        today: NaiveDate::from_ymd_opt(2026, 11, 20).expect("a date"),
+        now: "2026-11-20T06:00:00Z".into(),
+        origin: "test".into(),
+        progress: false,
+    };
+    import::import(store, &example_config(), &paths, &options)
+        .await
+        .expect("fixtures import");
+}
+
+fn action(step: &str, items: &[(&str, &str)]) -> NewAction {
+    NewAction {
+        account: "L1".into(),
+        scenario: "standard".into(),
+        step: step.into(),
+        leader: ("M1".into(), "INV-7".into()),
+        run_date: "2026-11-20".into(),
+        planned_for: "2026-11-18".into(),
+        state: "queued".into(),
+        items: items
+            .iter()
+            .map(|(c, r)| ((*c).into(), (*r).into()))
+            .collect(),
+        payload: "{}".into(),
+    }
+}
+
+#[tokio::test]
+async fn accounts_come_in_pages_without_their_members() {
+    for t in both().await {
+        seeded(&t.store).await;
+        let mut tx = t.store.begin().await.expect("tx");
+        let first = facts::account_codes(&mut tx, None, 1)
+            .await
+            .expect("a page");
+        let second = facts::account_codes(&mut tx, first.last().map(String::as_str), 10)
+            .await
+            .expect("a page");
+        assert_eq!(
+            (first, second),
+            (vec!["L1".to_string()], vec!["S1".to_string()]),
+            "{}",
+            t.name
+        );
+        tx.rollback().await.expect("rollback");
+        t.cleanup().await;
+    }
+}
+
+#[tokio::test]
+async fn a_grouped_account_has_its_members_items_and_its_leaders_people() {
+    for t in both().await {
+        seeded(&t.store).await;
+        let mut tx = t.store.begin().await.expect("tx");
+        let accounts = facts::accounts(&mut tx, &["L1".into(), "M1".into(), "S1".into()])
+            .await
+            .expect("facts");
+        let codes: Vec<&str> = accounts.iter().map(|a| a.code.as_str()).collect();
+        assert_eq!(codes, ["L1", "S1"], "{}: a member is no account", t.name);
+        let l1 = &accounts[0];
+        let customers: Vec<&str> = l1.customers.iter().map(|c| c.code.as_str()).collect();
+        assert_eq!(
+            customers,
+            ["L1", "M1", "M2"],
+            "{}: leader first, then members by code",
+            t.name
+        );
+        let items: Vec<(&str, &str)> = l1
+            .items
+            .iter()
+            .map(|i| (i.customer.as_str(), i.reference.as_str()))
+            .collect();
+        assert_eq!(
+            items,
+            [("L1", "INV-1"), ("M1", "INV-7"), ("M2", "CN-1")],
+            "{}: open items only",
+            t.name
+        );
+        let contacts: Vec<&str> = l1.contacts.iter().map(|c| c.email.as_str()).collect();
+        assert_eq!(
+            contacts,
+            ["ap@leader.example"],
+            "{}: the leader's contacts",
+            t.name
+        );
+        let roles: Vec<(&str, &str)> = l1
+            .colleagues
+            .iter()
+            .map(|c| (c.role.as_str(), c.email.as_str()))
+            .collect();
+        assert_eq!(
+            roles,
+            [
+                ("collector", "julie@acme.example"),
+                ("manager", "max@acme.example")
+            ],
+            "{}",
+            t.name
+        );
+        assert_eq!(l1.last_action, None);
+        assert_eq!(accounts[1].items.len(), 1);
+        tx.rollback().await.expect("rollback");
+        t.cleanup().await;
+    }
+}
+
+#[tokio::test]
+async fn an_action_is_recorded_once_and_moves_last_step_once() {
+    for t in both().await {
+        seeded(&t.store).await;
+        let covered = [("M1", "INV-7"), ("L1", "INV-1")];
+        let mut tx = t.store.begin().await.expect("tx");
+        let ids = actions::record(
+            &mut tx,
+            &[action("reminder_1", &covered)],
+            "2026-11-20T07:00:00Z",
+            "run:1",
+        )
+        .await
+        .expect("recorded");
+        tx.commit().await.expect("commit");
+        assert!(ids[0].is_some(), "{}", t.name);
+
+        let mut tx = t.store.begin().await.expect("tx");
+        let again = actions::record(
+            &mut tx,
+            &[
+                action("reminder_1", &[("M1", "INV-7")]),
+                action("reminder_2", &[("M1", "INV-7")]),
+            ],
+            "2026-11-20T08:00:00Z",
+            "run:2",
+        )
+        .await
+        .expect("recorded");
+        tx.commit().await.expect("commit");
+        assert_eq!(
+            again[0], None,
+            "{}: the same key is not recorded twice",
+            t.name
+        );
+        assert!(again[1].is_some(), "{}: another step is", t.name);
+
+        let mut tx = t.store.begin().await.expect("tx");
+        let accounts = facts::accounts(&mut tx, &["L1".into()])
+            .await
+            .expect("facts");
+        let steps: Vec<(&str, Vec<(String, String)>)> = accounts[0]
+            .items
+            .iter()
+            .map(|i| (i.reference.as_str(), i.steps.clone()))
+            .collect();
+        assert_eq!(
+            steps,
+            vec![
+                ("INV-1", vec![("standard".into(), "reminder_1".into())]),
+                ("INV-7", vec![("standard".into(), "reminder_2".into())]),
+                ("CN-1", vec![]),
+            ],
+            "{}",
+            t.name
+        );
+        assert_eq!(
+            accounts[0].last_action,
+            Some(("2026-11-20".into(), "reminder_2".into())),
+            "{}",
+            t.name
+        );
+        let history = relance_engine::store::records::history_of(&mut tx, "L1")
+            .await
+            .expect("history");
+        assert_eq!(
+            history
+                .iter()
+                .filter(|h| h.kind == "action_recorded")
+                .count(),
+            2,
+            "{}",
+            t.name
+        );
+        tx.rollback().await.expect("rollback");
+        t.cleanup().await;
+    }
+}
+
+#[tokio::test]
+async fn two_runs_at_the_same_time_record_an_action_once() {
+    for t in both().await {
+        seeded(&t.store).await;
+        let run = |origin: &'static str| {
+            let store = t.store.clone();
+            async move {
+                let mut tx = store.begin().await.expect("tx");
+                let ids = actions::record(
+                    &mut tx,
+                    &[action("reminder_1", &[("M1", "INV-7")])],
+                    "2026-11-20T07:00:00Z",
+                    origin,
+                )
+                .await
+                .expect("recorded");
+                tx.commit().await.expect("commit");
+                ids[0]
+            }
+        };
+        let (a, b) = tokio::join!(tokio::spawn(run("run:a")), tokio::spawn(run("run:b")));
+        let (a, b) = (a.expect("task a"), b.expect("task b"));
+        assert!(
+            a.is_some() != b.is_some(),
+            "{}: exactly one run recorded it ({a:?}, {b:?})",
+            t.name
+        );
+        let mut tx = t.store.begin().await.expect("tx");
+        let history = relance_engine::store::records::history_of(&mut tx, "L1")
+            .await
+            .expect("history");
+        assert_eq!(
+            history
+                .iter()
+                .filter(|h| h.kind == "action_recorded")
+                .count(),
+            1,
+            "{}",
+            t.name
+        );
+        tx.rollback().await.expect("rollback");
+        t.cleanup().await;
+    }
+}
