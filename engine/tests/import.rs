@@ -211,6 +211,32 @@ async fn full_clears_the_missing_open_items_of_the_customers_it_mentions() {
 }
 
 #[tokio::test]
+async fn full_without_an_items_file_is_refused_before_anything_is_cleared() {
+    let (_dir, paths) = files(&[("customers.csv", CUSTOMERS), ("items.csv", ITEMS)]);
+    let (_dir2, customers_only) = files(&[("customers.csv", CUSTOMERS)]);
+    for t in both().await {
+        run(&t.store, &paths, &options())
+            .await
+            .expect("valid files");
+        let all = Options {
+            full: Full::All,
+            ..options()
+        };
+        let err = run(&t.store, &customers_only, &all)
+            .await
+            .expect_err("refused");
+        assert!(matches!(err, ImportError::Usage(_)), "{}: {err}", t.name);
+        let open = items(&t.store)
+            .await
+            .into_iter()
+            .filter(|i| i.3 > 0)
+            .count();
+        assert_eq!(open, 4, "{}: nothing cleared", t.name);
+        t.cleanup().await;
+    }
+}
+
+#[tokio::test]
 async fn every_bad_row_is_reported_with_its_line_and_nothing_is_written() {
     let bad = b"customer,reference,type,due_date,amount,remaining,currency,status,issue_date\n\
 C001,INV-10,invoice,2026-13-01,100,,,,\n\

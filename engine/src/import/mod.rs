@@ -260,6 +260,12 @@ pub async fn import(
     opts: &Options,
 ) -> Result<Report, ImportError> {
     let files = plan_files(paths, opts.kind)?;
+    if opts.full != Full::No && !files.iter().any(|(k, _)| *k == Kind::Items) {
+        // Without an items file, "everything not listed is paid" would clear all.
+        return Err(ImportError::Usage(
+            "--full and --full-all need an items file in the same call".into(),
+        ));
+    }
     let mut tx = store.begin().await?;
     let mut indexes = Indexes::load(&mut tx, config).await?;
     let import_id = records::start_import(&mut tx, &opts.now, &opts.origin).await?;
