@@ -111,6 +111,22 @@ pub struct AccountFacts {
     pub last_action: Option<(String, String)>,
 }
 
+/// Runs `sql` with `codes` bound in order and maps each row with `map`
+/// (`?` on `try_get` works inside it).
+macro_rules! rows_for {
+    ($tx:expr, $sql:expr, $codes:expr, |$r:ident| $map:expr) => {
+        on_tx!($tx, c => async {
+            let mut q = sqlx::query(AssertSqlSafe($sql));
+            for code in $codes {
+                q = q.bind(code.to_string());
+            }
+            let rows = q.fetch_all(&mut **c).await?;
+            rows.iter().map(|$r| Ok($map)).collect::<Result<Vec<_>, sqlx::Error>>()
+        }
+        .await)
+    };
+}
+
 /// A page of account codes in code order, after `after` (exclusive).
 pub async fn account_codes(
     tx: &mut Tx,
@@ -154,30 +170,19 @@ pub async fn accounts(tx: &mut Tx, codes: &[String]) -> Result<Vec<AccountFacts>
     );
     // The list appears twice: bind it twice (numbered parameters continue).
     let sql = second_list(tx, &sql, n);
-    let customers: Vec<CustomerFacts> = on_tx!(tx, c => async {
-        let mut q = sqlx::query(AssertSqlSafe(sql));
-        for code in codes.iter().chain(codes) {
-            q = q.bind(code.as_str());
-        }
-        let rows = q.fetch_all(&mut **c).await?;
-        rows.iter()
-            .map(|r| {
-                Ok(CustomerFacts {
-                    code: r.try_get(0)?,
-                    name: r.try_get(1)?,
-                    language: r.try_get(2)?,
-                    timezone: r.try_get(3)?,
-                    scenario: r.try_get(4)?,
-                    group_leader: r.try_get(5)?,
-                    credit_limit: r.try_get(6)?,
-                    currency: r.try_get(7)?,
-                    custom: r.try_get(8)?,
-                })
-            })
-            .collect::<Result<Vec<_>, sqlx::Error>>()
-    }
-    .await)
-    .map_err(StoreError::query("reading customers"))?;
+    let customers: Vec<CustomerFacts> =
+        rows_for!(tx, sql, codes.iter().chain(codes), |r| CustomerFacts {
+            code: r.try_get(0)?,
+            name: r.try_get(1)?,
+            language: r.try_get(2)?,
+            timezone: r.try_get(3)?,
+            scenario: r.try_get(4)?,
+            group_leader: r.try_get(5)?,
+            credit_limit: r.try_get(6)?,
+            currency: r.try_get(7)?,
+            custom: r.try_get(8)?,
+        })
+        .map_err(StoreError::query("reading customers"))?;
     let all_codes: Vec<&str> = customers.iter().map(|c| c.code.as_str()).collect();
     if all_codes.is_empty() {
         return Ok(Vec::new());
@@ -191,34 +196,22 @@ pub async fn accounts(tx: &mut Tx, codes: &[String]) -> Result<Vec<AccountFacts>
          ORDER BY customer, reference",
         all_codes.len(),
     );
-    let mut items: Vec<ItemFacts> = on_tx!(tx, c => async {
-        let mut q = sqlx::query(AssertSqlSafe(sql));
-        for code in &all_codes {
-            q = q.bind(*code);
-        }
-        let rows = q.fetch_all(&mut **c).await?;
-        rows.iter()
-            .map(|r| {
-                Ok(ItemFacts {
-                    customer: r.try_get(0)?,
-                    reference: r.try_get(1)?,
-                    kind: r.try_get(2)?,
-                    issue_date: r.try_get(3)?,
-                    due_date: r.try_get(4)?,
-                    amount: r.try_get(5)?,
-                    remaining: r.try_get(6)?,
-                    currency: r.try_get(7)?,
-                    status: r.try_get(8)?,
-                    status_since: r.try_get(9)?,
-                    promise_date: r.try_get(10)?,
-                    comment: r.try_get(11)?,
-                    custom: r.try_get(12)?,
-                    steps: Vec::new(),
-                })
-            })
-            .collect::<Result<Vec<_>, sqlx::Error>>()
-    }
-    .await)
+    let mut items: Vec<ItemFacts> = rows_for!(tx, sql, &all_codes, |r| ItemFacts {
+        customer: r.try_get(0)?,
+        reference: r.try_get(1)?,
+        kind: r.try_get(2)?,
+        issue_date: r.try_get(3)?,
+        due_date: r.try_get(4)?,
+        amount: r.try_get(5)?,
+        remaining: r.try_get(6)?,
+        currency: r.try_get(7)?,
+        status: r.try_get(8)?,
+        status_since: r.try_get(9)?,
+        promise_date: r.try_get(10)?,
+        comment: r.try_get(11)?,
+        custom: r.try_get(12)?,
+        steps: Vec::new(),
+    })
     .map_err(StoreError::query("reading items"))?;
     let sql = with_list(
         tx,
@@ -226,17 +219,12 @@ pub async fn accounts(tx: &mut Tx, codes: &[String]) -> Result<Vec<AccountFacts>
          ORDER BY customer, reference, scenario",
         all_codes.len(),
     );
-    let steps: Vec<(String, String, String, String)> = on_tx!(tx, c => async {
-        let mut q = sqlx::query(AssertSqlSafe(sql));
-        for code in &all_codes {
-            q = q.bind(*code);
-        }
-        let rows = q.fetch_all(&mut **c).await?;
-        rows.iter()
-            .map(|r| Ok((r.try_get(0)?, r.try_get(1)?, r.try_get(2)?, r.try_get(3)?)))
-            .collect::<Result<Vec<_>, sqlx::Error>>()
-    }
-    .await)
+    let steps: Vec<(String, String, String, String)> = rows_for!(tx, sql, &all_codes, |r| (
+        r.try_get(0)?,
+        r.try_get(1)?,
+        r.try_get(2)?,
+        r.try_get(3)?
+    ))
     .map_err(StoreError::query("reading item steps"))?;
     let mut by_item: HashMap<(String, String), Vec<(String, String)>> = HashMap::new();
     for (customer, reference, scenario, step) in steps {
@@ -262,22 +250,15 @@ pub async fn accounts(tx: &mut Tx, codes: &[String]) -> Result<Vec<AccountFacts>
         "SELECT customer, email, name, role, language FROM contacts WHERE customer IN ({}) ORDER BY customer, email",
         leaders.len(),
     );
-    let contacts: Vec<(String, ContactFacts)> = on_tx!(tx, c => async {
-        let mut q = sqlx::query(AssertSqlSafe(sql));
-        for code in &leaders {
-            q = q.bind(*code);
-        }
-        let rows = q.fetch_all(&mut **c).await?;
-        rows.iter()
-            .map(|r| {
-                Ok((
-                    r.try_get(0)?,
-                    ContactFacts { email: r.try_get(1)?, name: r.try_get(2)?, role: r.try_get(3)?, language: r.try_get(4)? },
-                ))
-            })
-            .collect::<Result<Vec<_>, sqlx::Error>>()
-    }
-    .await)
+    let contacts: Vec<(String, ContactFacts)> = rows_for!(tx, sql, &leaders, |r| (
+        r.try_get(0)?,
+        ContactFacts {
+            email: r.try_get(1)?,
+            name: r.try_get(2)?,
+            role: r.try_get(3)?,
+            language: r.try_get(4)?
+        },
+    ))
     .map_err(StoreError::query("reading contacts"))?;
     let sql = with_list(
         tx,
@@ -285,22 +266,15 @@ pub async fn accounts(tx: &mut Tx, codes: &[String]) -> Result<Vec<AccountFacts>
          JOIN colleagues g ON g.email = a.colleague WHERE a.customer IN ({}) ORDER BY a.customer, a.role, g.email",
         leaders.len(),
     );
-    let colleagues: Vec<(String, ColleagueFacts)> = on_tx!(tx, c => async {
-        let mut q = sqlx::query(AssertSqlSafe(sql));
-        for code in &leaders {
-            q = q.bind(*code);
-        }
-        let rows = q.fetch_all(&mut **c).await?;
-        rows.iter()
-            .map(|r| {
-                Ok((
-                    r.try_get(0)?,
-                    ColleagueFacts { role: r.try_get(1)?, email: r.try_get(2)?, name: r.try_get(3)?, phone: r.try_get(4)? },
-                ))
-            })
-            .collect::<Result<Vec<_>, sqlx::Error>>()
-    }
-    .await)
+    let colleagues: Vec<(String, ColleagueFacts)> = rows_for!(tx, sql, &leaders, |r| (
+        r.try_get(0)?,
+        ColleagueFacts {
+            role: r.try_get(1)?,
+            email: r.try_get(2)?,
+            name: r.try_get(3)?,
+            phone: r.try_get(4)?
+        },
+    ))
     .map_err(StoreError::query("reading colleagues"))?;
 
     // The last action of each account.
@@ -309,17 +283,11 @@ pub async fn accounts(tx: &mut Tx, codes: &[String]) -> Result<Vec<AccountFacts>
         "SELECT account, run_date, step FROM actions WHERE account IN ({}) ORDER BY account, run_date DESC, id DESC",
         leaders.len(),
     );
-    let actions: Vec<(String, String, String)> = on_tx!(tx, c => async {
-        let mut q = sqlx::query(AssertSqlSafe(sql));
-        for code in &leaders {
-            q = q.bind(*code);
-        }
-        let rows = q.fetch_all(&mut **c).await?;
-        rows.iter()
-            .map(|r| Ok((r.try_get(0)?, r.try_get(1)?, r.try_get(2)?)))
-            .collect::<Result<Vec<_>, sqlx::Error>>()
-    }
-    .await)
+    let actions: Vec<(String, String, String)> = rows_for!(tx, sql, &leaders, |r| (
+        r.try_get(0)?,
+        r.try_get(1)?,
+        r.try_get(2)?
+    ))
     .map_err(StoreError::query("reading actions"))?;
 
     // Assemble, leaders in code order.
