@@ -133,11 +133,24 @@ fn locate(files: &[TemplateFile<'_>], message: &str) -> Problem {
     let first = message.lines().next().unwrap_or(message);
     let first = first.trim_start_matches("error: ").trim();
     let quoted = first.split('`').nth(1).or_else(|| first.split('\'').nth(1));
+    // A template name is quoted where it is used; a filter follows a `|`.
     let place = quoted.and_then(|name| {
-        files.iter().enumerate().find_map(|(i, f)| {
-            f.text
-                .find(&format!("\"{name}\""))
-                .map(|at| (i, at..at + name.len() + 2))
+        let uses = [
+            format!("\"{name}\""),
+            format!("| {name}"),
+            format!("|{name}"),
+        ];
+        uses.iter().find_map(|used| {
+            files.iter().enumerate().find_map(|(i, f)| {
+                f.text.find(used.as_str()).map(|at| {
+                    if used.starts_with('"') {
+                        (i, at..at + used.len())
+                    } else {
+                        let start = at + used.len() - name.len();
+                        (i, start..start + name.len())
+                    }
+                })
+            })
         })
     });
     match place {
@@ -221,5 +234,22 @@ mod tests {
             "{}",
             problems[0].message
         );
+    }
+
+    #[test]
+    fn an_unknown_filter_is_placed_where_it_is_used() {
+        let list = [
+            ("en/a.html", "<p>x</p>"),
+            ("en/b.html", "<p>{{ total | money }}</p>"),
+        ];
+        let (_, problems) = scan(&files(&list));
+        assert_eq!(problems.len(), 1, "{problems:?}");
+        assert!(
+            problems[0].message.contains("Unknown filter `money`"),
+            "{}",
+            problems[0].message
+        );
+        assert_eq!(problems[0].file, Some(1));
+        assert_eq!(problems[0].range, 14..19);
     }
 }
