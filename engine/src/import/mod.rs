@@ -272,8 +272,7 @@ pub async fn import(
     let mut run = Run {
         opts,
         import_id,
-        errors: Vec::new(),
-        more: 0,
+        problems: Problems::default(),
         mentioned: HashSet::new(),
         history: Vec::new(),
     };
@@ -285,11 +284,11 @@ pub async fn import(
         let file_report = run.file(&mut tx, &mut indexes, *kind, path).await?;
         report.files.push(file_report);
     }
-    if !run.errors.is_empty() {
+    if !run.problems.is_empty() {
         tx.rollback().await?;
         return Err(ImportError::Invalid {
-            errors: run.errors,
-            more: run.more,
+            errors: run.problems.kept,
+            more: run.problems.more,
         });
     }
     let today = opts.today.format("%Y-%m-%d").to_string();
@@ -329,16 +328,45 @@ pub async fn import(
     Ok(report)
 }
 
+/// Problems found so far: the first [`MAX_REPORTED`] kept, the rest counted.
+#[derive(Debug, Default)]
+struct Problems {
+    /// The problems kept for the report.
+    kept: Vec<RowError>,
+    /// How many more there were.
+    more: usize,
+}
+
+impl Problems {
+    fn push(&mut self, e: RowError) {
+        if self.kept.len() < MAX_REPORTED {
+            self.kept.push(e);
+        } else {
+            self.more += 1;
+        }
+    }
+
+    /// Takes in the problems of one file.
+    fn absorb(&mut self, other: Problems) {
+        for e in other.kept {
+            self.push(e);
+        }
+        self.more += other.more;
+    }
+
+    fn is_empty(&self) -> bool {
+        self.kept.is_empty() && self.more == 0
+    }
+}
+
 /// The state of one import call.
 struct Run<'o> {
     /// The options.
     opts: &'o Options,
     /// This import's id (marks the items it saw, for `--full`).
     import_id: i64,
-    /// Bad rows so far (at most [`MAX_REPORTED`]).
-    errors: Vec<RowError>,
-    /// Bad rows not kept.
-    more: usize,
+    /// Bad rows so far.
+    problems: Problems,
     /// Customers mentioned by items files, for `--full`.
     mentioned: HashSet<String>,
     /// Status changes of the batch being written (appended with it).
@@ -347,11 +375,7 @@ struct Run<'o> {
 
 impl Run<'_> {
     fn error(&mut self, e: RowError) {
-        if self.errors.len() < MAX_REPORTED {
-            self.errors.push(e);
-        } else {
-            self.more += 1;
-        }
+        self.problems.push(e);
     }
 
     async fn file(
@@ -400,9 +424,8 @@ impl Run<'_> {
             name: name.clone(),
             kind,
             indexes: std::mem::take(indexes),
-            clean: self.errors.is_empty(),
-            errors: Vec::new(),
-            more: 0,
+            clean: self.problems.is_empty(),
+            problems: Problems::default(),
             rows: 0,
             mentioned: HashSet::new(),
         };
@@ -423,11 +446,9 @@ impl Run<'_> {
         *indexes = reader.indexes;
         report.rows = reader.rows;
         self.mentioned.extend(reader.mentioned);
-        for e in reader.errors {
-            self.error(e);
-        }
-        self.more += reader.more;
-        if report.rows == 0 && !self.errors.iter().any(|e| e.file == name) {
+        let file_had_problems = !reader.problems.is_empty();
+        self.problems.absorb(reader.problems);
+        if report.rows == 0 && !file_had_problems {
             self.error(RowError {
                 file: name.clone(),
                 line: 0,
@@ -532,10 +553,8 @@ struct Reader {
     indexes: Indexes,
     /// No bad row yet in this call: batches are still sent to be written.
     clean: bool,
-    /// Bad rows of this file (at most [`MAX_REPORTED`]).
-    errors: Vec<RowError>,
-    /// Bad rows not kept.
-    more: usize,
+    /// Bad rows of this file.
+    problems: Problems,
     /// Data rows read.
     rows: u64,
     /// Customers of the items read, for `--full`.
@@ -545,11 +564,7 @@ struct Reader {
 impl Reader {
     fn error(&mut self, e: RowError) {
         self.clean = false;
-        if self.errors.len() < MAX_REPORTED {
-            self.errors.push(e);
-        } else {
-            self.more += 1;
-        }
+        self.problems.push(e);
     }
 
     fn read(
