@@ -12,7 +12,7 @@ use super::csvfile::{CsvFile, Record};
 use super::{DateFormat, Kind, Options};
 use crate::money::{self, Minor};
 use crate::store::records;
-use crate::store::table::{Row, Val};
+use crate::store::table::{Row, Val, tables};
 use crate::store::{StoreError, Tx};
 
 /// What a customer is to the import.
@@ -383,11 +383,7 @@ impl Parser {
             }
         };
         let mut errors = r.errors;
-        let nkeys = match self.kind {
-            Kind::Colleagues | Kind::Customers => 1,
-            Kind::Contacts | Kind::Items => 2,
-            Kind::Assignments => 3,
-        };
+        let nkeys = self.kind.table().keys.len();
         let key: Vec<&str> = row[..nkeys]
             .iter()
             .map(|v| v.as_text().unwrap_or_default())
@@ -437,13 +433,14 @@ impl Parser {
     }
 }
 
+// Column positions in items rows.
+const STATUS: usize = tables::ITEMS.position("status");
+const REMAINING: usize = tables::ITEMS.position("remaining");
+const STATUS_SINCE: usize = tables::ITEMS.position("status_since");
+const CLEARED_ON: usize = tables::ITEMS.position("cleared_on");
+
 /// The derived columns of an items row: `status_since`, `cleared_on`, `seen_import`.
 pub fn derive_item(row: &Row, old: Option<&Row>, today: &str, import_id: i64) -> [Val; 3] {
-    // Column positions in tables::ITEMS rows.
-    const STATUS: usize = 8;
-    const REMAINING: usize = 6;
-    const STATUS_SINCE: usize = 12;
-    const CLEARED_ON: usize = 13;
     let status = row[STATUS].as_text();
     let since = match (status, old) {
         (None, _) => None,
@@ -467,7 +464,6 @@ pub fn derive_item(row: &Row, old: Option<&Row>, today: &str, import_id: i64) ->
 
 /// A JSON description of the status change an items row makes, if any.
 pub fn status_change(row: &Row, old: Option<&Row>) -> Option<String> {
-    const STATUS: usize = 8;
     let new = row[STATUS].as_text();
     let before = old.and_then(|o| o[STATUS].as_text());
     if new == before {

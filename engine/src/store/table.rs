@@ -63,6 +63,27 @@ pub struct Table {
 }
 
 impl Table {
+    /// The position of a column in this table's rows (keys first), for
+    /// constants: `const STATUS: usize = ITEMS.position("status");`. An
+    /// unknown name fails the build when used in a constant.
+    pub const fn position(&self, column: &str) -> usize {
+        let mut i = 0;
+        while i < self.keys.len() {
+            if same(self.keys[i], column) {
+                return i;
+            }
+            i += 1;
+        }
+        let mut j = 0;
+        while j < self.columns.len() {
+            if same(self.columns[j].0, column) {
+                return self.keys.len() + j;
+            }
+            j += 1;
+        }
+        panic!("no such column")
+    }
+
     /// Columns in a row.
     pub fn width(&self) -> usize {
         self.keys.len() + self.columns.len()
@@ -190,6 +211,22 @@ impl Table {
         }
         Ok(())
     }
+}
+
+/// `a == b` for `const fn`s.
+const fn same(a: &str, b: &str) -> bool {
+    let (a, b) = (a.as_bytes(), b.as_bytes());
+    if a.len() != b.len() {
+        return false;
+    }
+    let mut i = 0;
+    while i < a.len() {
+        if a[i] != b[i] {
+            return false;
+        }
+        i += 1;
+    }
+    true
 }
 
 /// The tables imports fill, with their columns in the order rows carry them.
