@@ -272,6 +272,7 @@ pub async fn import(
     let mut run = Run {
         opts,
         import_id,
+        today: opts.today.format("%Y-%m-%d").to_string(),
         problems: Problems::default(),
         mentioned: HashSet::new(),
         history: Vec::new(),
@@ -291,7 +292,7 @@ pub async fn import(
             more: run.problems.more,
         });
     }
-    let today = opts.today.format("%Y-%m-%d").to_string();
+    let today = run.today.clone();
     let cleared = match opts.full {
         Full::No => 0,
         Full::All => records::clear_unseen(&mut tx, import_id, &today, None).await?,
@@ -365,6 +366,8 @@ struct Run<'o> {
     opts: &'o Options,
     /// This import's id (marks the items it saw, for `--full`).
     import_id: i64,
+    /// The import date as stored (`YYYY-MM-DD`).
+    today: String,
     /// Bad rows so far.
     problems: Problems,
     /// Customers mentioned by items files, for `--full`.
@@ -486,7 +489,6 @@ impl Run<'_> {
                 .collect();
             table.existing(tx, &keys).await?
         };
-        let today = self.opts.today.format("%Y-%m-%d").to_string();
         let full = self.opts.full != Full::No;
         let mut writes: Vec<Row> = Vec::with_capacity(batch.len());
         for (_, mut row) in batch.drain(..) {
@@ -500,7 +502,7 @@ impl Run<'_> {
                 existing.get(&key)
             };
             if kind == Kind::Items {
-                let derived = rows::derive_item(&row, old, &today, self.import_id);
+                let derived = rows::derive_item(&row, old, &self.today, self.import_id);
                 if let Some(change) = rows::status_change(&row, old) {
                     self.history.push(HistoryEvent {
                         at: self.opts.now.clone(),
