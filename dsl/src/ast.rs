@@ -467,6 +467,23 @@ pub struct Expr {
     pub span: Span,
 }
 
+impl Expr {
+    /// Whether the expression reads `root.field` anywhere (`item.promise_date`).
+    pub fn reads(&self, root: &str, field: &str) -> bool {
+        match &self.kind {
+            ExprKind::Path(parts) => {
+                parts.len() == 2 && parts[0].node == root && parts[1].node == field
+            }
+            ExprKind::Literal(_) | ExprKind::Var(_) => false,
+            ExprKind::List(items) | ExprKind::Call(_, items) | ExprKind::HookCall(_, items) => {
+                items.iter().any(|e| e.reads(root, field))
+            }
+            ExprKind::Unary(_, e) | ExprKind::Paren(e) => e.reads(root, field),
+            ExprKind::Binary(_, l, r) => l.reads(root, field) || r.reads(root, field),
+        }
+    }
+}
+
 /// The kinds of expression.
 #[derive(Debug, Clone, PartialEq)]
 pub enum ExprKind {
@@ -565,5 +582,25 @@ impl BinaryOp {
             BinaryOp::Add | BinaryOp::Sub => 5,
             BinaryOp::Mul | BinaryOp::Div => 6,
         }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use crate::parse::parse_expr;
+    use crate::source::FileId;
+
+    #[test]
+    fn reads_finds_paths_anywhere_but_not_in_strings() {
+        let (e, _) = parse_expr(
+            FileId(0),
+            "max(item.promise_date + 3d, today) > item.due_date",
+        );
+        let e = e.expect("an expression");
+        assert!(e.reads("item", "promise_date"));
+        assert!(e.reads("item", "due_date"));
+        assert!(!e.reads("item", "amount"));
+        let (e, _) = parse_expr(FileId(0), "item.comment == \"item.promise_date\"");
+        assert!(!e.expect("an expression").reads("item", "promise_date"));
     }
 }

@@ -80,7 +80,7 @@ pub async fn set(
         });
     };
     let needs_date = matches!(&def.effect, StatusEffect::Suspends(Some(until))
-        if relance_dsl::fmt::expr(until).contains("item.promise_date"));
+        if until.reads("item", "promise_date"));
     if needs_date && new.promise_date.is_none() {
         return Err(StatusError::NeedsDate(new.status.clone()));
     }
