@@ -6,23 +6,23 @@ mod support;
 use std::path::PathBuf;
 
 use chrono::NaiveDate;
-use relance_engine::import::{self, DateFormat, Full, ImportError, Options, Report};
+use relance_engine::import::{self, DateFormat, Full, ImportError, Options, Report, RowError};
 use relance_engine::on_tx;
 use relance_engine::store::Store;
 use sqlx::Row as _;
-use support::{both, example_config, files};
+use support::{both, example_config, files, import_options as options};
 
-fn options() -> Options {
-    Options {
-        kind: None,
-        full: Full::No,
-        dry_run: false,
-        date_format: DateFormat::Iso,
-        today: NaiveDate::from_ymd_opt(2026, 11, 20).expect("a date"),
-        now: "2026-11-20T08:00:00Z".into(),
-        origin: "test".into(),
-        progress: false,
+/// The problems of an import that must fail, and how many more there were.
+fn invalid(result: Result<Report, ImportError>, backend: &str) -> (Vec<RowError>, usize) {
+    match result {
+        Err(ImportError::Invalid { errors, more }) => (errors, more),
+        other => panic!("{backend}: the import should fail, got {other:?}"),
     }
+}
+
+/// Problems as printed: `file:line: message`.
+fn printed(errors: &[RowError]) -> Vec<String> {
+    errors.iter().map(ToString::to_string).collect()
 }
 
 const CUSTOMERS: &[u8] =
@@ -249,11 +249,8 @@ C001,INV-15,invoice,2026-11-01,100,,,\n\
 C001,,invoice,,,,,,\n";
     let (_dir, paths) = files(&[("customers.csv", CUSTOMERS), ("items.csv", bad)]);
     for t in both().await {
-        let Err(ImportError::Invalid { errors, more }) = run(&t.store, &paths, &options()).await
-        else {
-            panic!("{}: the import should fail", t.name);
-        };
-        let lines: Vec<String> = errors.iter().map(ToString::to_string).collect();
+        let (errors, more) = invalid(run(&t.store, &paths, &options()).await, t.name);
+        let lines = printed(&errors);
         assert_eq!(
             lines,
             vec![
@@ -302,10 +299,7 @@ async fn a_bad_row_after_thousands_of_good_ones_leaves_the_store_untouched() {
     let (_dir2, paths) = files(&[("items.csv", big.as_bytes())]);
     for t in both().await {
         run(&t.store, &seed, &options()).await.expect("customers");
-        let Err(ImportError::Invalid { errors, .. }) = run(&t.store, &paths, &options()).await
-        else {
-            panic!("{}: the import should fail", t.name);
-        };
+        let (errors, _) = invalid(run(&t.store, &paths, &options()).await, t.name);
         assert_eq!(errors.len(), 1, "{}", t.name);
         assert_eq!(errors[0].line, 4502, "{}", t.name);
         assert_eq!(
@@ -381,11 +375,8 @@ async fn bad_files_get_one_clear_message_each() {
         ("customers_6_long_line.csv", &long),
     ]);
     for t in both().await {
-        let Err(ImportError::Invalid { errors, .. }) = run(&t.store, &paths, &options()).await
-        else {
-            panic!("{}: the import should fail", t.name);
-        };
-        let lines: Vec<String> = errors.iter().map(ToString::to_string).collect();
+        let (errors, _) = invalid(run(&t.store, &paths, &options()).await, t.name);
+        let lines = printed(&errors);
         assert_eq!(
             lines,
             vec![
@@ -408,11 +399,8 @@ async fn group_leaders_must_exist_and_groups_have_one_level() {
     let customers = b"code,name,group_leader\nA,a,B\nB,b,C\nC,c,\nD,d,Z\nE,e,E\n";
     let (_dir, paths) = files(&[("customers.csv", customers)]);
     for t in both().await {
-        let Err(ImportError::Invalid { errors, .. }) = run(&t.store, &paths, &options()).await
-        else {
-            panic!("{}: the import should fail", t.name);
-        };
-        let lines: Vec<String> = errors.iter().map(ToString::to_string).collect();
+        let (errors, _) = invalid(run(&t.store, &paths, &options()).await, t.name);
+        let lines = printed(&errors);
         assert_eq!(
             lines,
             vec![

@@ -3,12 +3,11 @@
 
 mod support;
 
-use chrono::NaiveDate;
-use relance_engine::import::{self, DateFormat, Full, Options};
+use relance_engine::import;
 use relance_engine::store::Store;
 use relance_engine::store::actions::{self, NewAction};
 use relance_engine::store::facts;
-use support::{both, example_config, files};
+use support::{both, example_config, files, import_options};
 
 const CUSTOMERS: &[u8] = b"code,name,group_leader,currency\n\
 L1,Leader,,EUR\n\
@@ -34,17 +33,7 @@ async fn seeded(store: &Store) {
         ("assignments.csv", ASSIGNMENTS),
         ("items.csv", ITEMS),
     ]);
-    let options = Options {
-        kind: None,
-        full: Full::No,
-        dry_run: false,
-        date_format: DateFormat::Iso,
-        today: NaiveDate::from_ymd_opt(2026, 11, 20).expect("a date"),
-        now: "2026-11-20T06:00:00Z".into(),
-        origin: "test".into(),
-        progress: false,
-    };
-    import::import(store, &example_config(), &paths, &options)
+    import::import(store, &example_config(), &paths, &import_options())
         .await
         .expect("fixtures import");
 }

@@ -113,6 +113,20 @@ pub fn example_config() -> relance_dsl::model::Config {
     report.checked.config
 }
 
+/// Import options for tests: ISO dates, no clearing, dated 2026-11-20.
+pub fn import_options() -> relance_engine::import::Options {
+    relance_engine::import::Options {
+        kind: None,
+        full: relance_engine::import::Full::No,
+        dry_run: false,
+        date_format: relance_engine::import::DateFormat::Iso,
+        today: chrono::NaiveDate::from_ymd_opt(2026, 11, 20).expect("a date"),
+        now: "2026-11-20T08:00:00Z".into(),
+        origin: "test".into(),
+        progress: false,
+    }
+}
+
 /// Writes files into a new temporary directory.
 pub fn files(list: &[(&str, &[u8])]) -> (tempfile::TempDir, Vec<PathBuf>) {
     let dir = tempfile::tempdir().expect("a temp dir");
