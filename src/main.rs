@@ -4,7 +4,28 @@
 
 #![forbid(unsafe_code)]
 
+/// `println!` that ends the process quietly when stdout is closed (`relance
+/// plan | head`) instead of panicking.
+macro_rules! outln {
+    ($($t:tt)*) => {
+        $crate::write_out(format_args!($($t)*))
+    };
+}
+
 mod commands;
+
+/// Writes a line to stdout; a closed pipe ends the process with success.
+pub fn write_out(args: std::fmt::Arguments<'_>) {
+    use std::io::Write as _;
+    let mut out = std::io::stdout().lock();
+    if let Err(e) = out.write_fmt(args).and_then(|()| out.write_all(b"\n")) {
+        if e.kind() == std::io::ErrorKind::BrokenPipe {
+            std::process::exit(0);
+        }
+        eprintln!("error: writing to stdout: {e}");
+        std::process::exit(1);
+    }
+}
 
 use std::path::PathBuf;
 use std::process::ExitCode;
@@ -56,6 +77,14 @@ enum Command {
     },
     /// Import CSV files (customers, contacts, colleagues, assignments, items).
     Import(commands::import::Args),
+    /// The day's actions, alerts and escalations, recording nothing.
+    Plan(commands::plan::PlanArgs),
+    /// Plan the day, record it, and deliver.
+    Run(commands::plan::RunArgs),
+    /// Replay each day between two dates in memory: the timeline each account would follow.
+    Simulate(commands::simulate::Args),
+    /// Compare the day's actions with those of another configuration.
+    Diff(commands::diff::Args),
     /// Qualify items: promise to pay, dispute...
     #[command(subcommand)]
     Status(commands::status::Args),
@@ -97,6 +126,10 @@ fn main() -> ExitCode {
             commands::fmt::run(&cli, dir.as_deref().unwrap_or(&cli.config), *check)
         }
         Command::Import(args) => commands::import::run(&cli, args),
+        Command::Plan(args) => commands::plan::plan(&cli, args),
+        Command::Run(args) => commands::plan::run(&cli, args),
+        Command::Simulate(args) => commands::simulate::run(&cli, args),
+        Command::Diff(args) => commands::diff::run(&cli, args),
         Command::Status(args) => commands::status::run(&cli, args),
         Command::Gen(args) => commands::generate::run(&cli, args),
         Command::Bench(Bench::Import(args)) => commands::bench::run(&cli, args),

@@ -9,6 +9,10 @@
 //! - [`store`]: the database (SQLite or PostgreSQL); the only module with SQL.
 //! - [`import`]: CSV imports into the store.
 //! - [`money`]: exact amounts in minor units.
+//! - [`planner`]: the day's actions, alerts and escalations of an account,
+//!   a pure function of the configuration, the facts and the date.
+//! - [`run`]: planning and recording a day over the whole store, a page of
+//!   accounts at a time.
 //! - [`status`]: qualifying items by hand (promise, dispute...).
 
 #![forbid(unsafe_code)]
@@ -16,6 +20,8 @@
 pub mod config;
 pub mod import;
 pub mod money;
+pub mod planner;
+pub mod run;
 pub mod status;
 pub mod store;
 pub mod synthetic;

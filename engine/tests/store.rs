@@ -51,6 +51,10 @@ fn action(step: &str, items: &[(&str, &str)]) -> NewAction {
             .iter()
             .map(|(c, r)| ((*c).into(), (*r).into()))
             .collect(),
+        advance: items
+            .iter()
+            .map(|(c, r)| ((*c).into(), (*r).into()))
+            .collect(),
         payload: "{}".into(),
     }
 }

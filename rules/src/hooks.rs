@@ -107,6 +107,114 @@ pub fn compile_all(sources: &Sources, decls: &[HookDecl]) -> (HookTable, Vec<Dia
     (table, diags)
 }
 
+/// Limits every hook call runs under (docs/planning.md).
+pub mod limits {
+    /// Operations per call.
+    pub const OPERATIONS: u64 = 100_000;
+    /// Nested function calls.
+    pub const CALL_DEPTH: usize = 32;
+    /// Bytes of a string.
+    pub const STRING: usize = 64 * 1024;
+    /// Entries of an array or a map.
+    pub const COLLECTION: usize = 10_000;
+}
+
+/// A hook call that failed: an error in the script, a limit reached, or a
+/// result that is not a value.
+#[derive(Debug, Clone, thiserror::Error)]
+#[error("hook `{function}` failed: {reason}")]
+pub struct HookError {
+    /// The function called.
+    pub function: String,
+    /// What went wrong, in rhai's words.
+    pub reason: String,
+}
+
+/// The hook files of a configuration, compiled once, and the one rhai engine
+/// that runs them: no file modules, no `eval`, no printing, and limits on
+/// operations, call depth and sizes.
+pub struct Hooks {
+    engine: rhai::Engine,
+    ast: rhai::AST,
+}
+
+impl std::fmt::Debug for Hooks {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("Hooks").finish_non_exhaustive()
+    }
+}
+
+/// A hook file that does not compile; `relance check` reports these first.
+#[derive(Debug, thiserror::Error)]
+#[error("hook file {path} does not compile: {reason}")]
+pub struct HookLoadError {
+    /// The file.
+    pub path: String,
+    /// Why.
+    pub reason: String,
+}
+
+fn sandboxed_engine() -> rhai::Engine {
+    let mut engine = rhai::Engine::new();
+    engine.set_module_resolver(rhai::module_resolvers::DummyModuleResolver::new());
+    engine.disable_symbol("eval");
+    engine.on_print(|_| {});
+    engine.on_debug(|_, _, _| {});
+    engine.set_max_operations(limits::OPERATIONS);
+    engine.set_max_call_levels(limits::CALL_DEPTH);
+    engine.set_max_expr_depths(64, 32);
+    engine.set_max_string_size(limits::STRING);
+    engine.set_max_array_size(limits::COLLECTION);
+    engine.set_max_map_size(limits::COLLECTION);
+    engine
+}
+
+impl Hooks {
+    /// No hooks at all.
+    pub fn empty() -> Hooks {
+        Hooks {
+            engine: sandboxed_engine(),
+            ast: rhai::AST::empty(),
+        }
+    }
+
+    /// Compiles the given hook files (path, text) into one script.
+    pub fn compile<'a>(
+        files: impl IntoIterator<Item = (&'a str, &'a str)>,
+    ) -> Result<Hooks, HookLoadError> {
+        let engine = sandboxed_engine();
+        let mut ast = rhai::AST::empty();
+        for (path, text) in files {
+            let file_ast = engine.compile(text).map_err(|e| HookLoadError {
+                path: path.to_string(),
+                reason: e.to_string(),
+            })?;
+            ast = ast.merge(&file_ast);
+        }
+        Ok(Hooks { engine, ast })
+    }
+
+    /// Calls `function` with these arguments.
+    pub fn call(
+        &self,
+        function: &str,
+        args: Vec<rhai::Dynamic>,
+    ) -> Result<crate::Value<'static>, HookError> {
+        let fail = |reason: String| HookError {
+            function: function.to_string(),
+            reason,
+        };
+        let options = rhai::CallFnOptions::new().eval_ast(false);
+        let result: rhai::Dynamic = self
+            .engine
+            .call_fn_with_options(options, &mut rhai::Scope::new(), &self.ast, function, args)
+            .map_err(|e| fail(e.to_string()))?;
+        let type_name = result.type_name().to_string();
+        crate::Value::from_dynamic(result)
+            .ok_or_else(|| fail(format!("it returned a {type_name}, not a value")))
+    }
+}
+
 /// Byte offset of a 1-based character column on a line starting at `line_start`.
 fn offset_of(text: &str, line_start: usize, col: usize) -> usize {
     text[line_start..]
@@ -150,6 +258,39 @@ mod tests {
         assert_eq!(table.functions["penalty"], BTreeSet::from([1]));
         assert_eq!(table.functions["rate"], BTreeSet::from([2]));
         assert!(!table.functions.contains_key("helper"));
+    }
+
+    #[test]
+    fn a_runaway_hook_is_stopped_by_the_operation_limit() {
+        let hooks = Hooks::compile([(
+            "h.rhai",
+            "fn spin() { loop {} }\nfn deep(n) { deep(n + 1) }",
+        )])
+        .expect("compiles");
+        let err = hooks.call("spin", vec![]).expect_err("stopped");
+        assert!(err.reason.contains("operations"), "{}", err.reason);
+        assert!(hooks.call("deep", vec![0_i64.into()]).is_err());
+    }
+
+    #[test]
+    fn hooks_cannot_eval_or_import() {
+        assert!(Hooks::compile([("h.rhai", "fn f() { eval(\"1\") }")]).is_err());
+        let hooks =
+            Hooks::compile([("h.rhai", "fn f() { import \"x\" as x; 1 }")]).expect("compiles");
+        assert!(hooks.call("f", vec![]).is_err());
+    }
+
+    #[test]
+    fn results_become_values_and_maps_do_not() {
+        let hooks = Hooks::compile([("h.rhai", "fn n(x) { x.amount * 2 }\nfn m() { #{a: 1} }")])
+            .expect("compiles");
+        let mut map = rhai::Map::new();
+        map.insert("amount".into(), 2.5_f64.into());
+        assert_eq!(
+            hooks.call("n", vec![map.into()]).expect("ok"),
+            crate::Value::Number(5.0)
+        );
+        assert!(hooks.call("m", vec![]).is_err());
     }
 
     #[test]

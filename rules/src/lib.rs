@@ -1,10 +1,18 @@
-//! relance rules: what runs the configuration's logic. Today: compiling the
-//! rhai hook files and listing the functions they define, for `relance check`.
-//! Expression evaluation, alerts and escalations arrive with the planner.
+//! relance rules: what runs the configuration's logic. Expressions are
+//! compiled once from the checked AST and evaluated over facts the engine
+//! provides; hook files are rhai scripts run in a sandbox.
 //!
 //! # Layout
-//! - [`hooks`]: rhai hook files: compilation and their function table.
+//! - [`value`]: run-time values and the [`Facts`] trait the engine implements.
+//! - [`eval`]: compiled expressions and their evaluation.
+//! - [`hooks`]: rhai hook files: checking, compilation, sandboxed calls.
 
 #![forbid(unsafe_code)]
 
+pub mod eval;
 pub mod hooks;
+pub mod value;
+
+pub use eval::Compiled;
+pub use hooks::{HookError, Hooks};
+pub use value::{Facts, Root, Value};

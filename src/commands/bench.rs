@@ -57,7 +57,7 @@ pub fn run(cli: &Cli, args: &Args) -> Result<(), Failure> {
         },
     )
     .map_err(fail)?;
-    println!(
+    outln!(
         "gen: {} customers, {} items in {:.2} s",
         args.customers,
         args.items,
@@ -103,18 +103,18 @@ pub fn run(cli: &Cli, args: &Args) -> Result<(), Failure> {
 
     // sqlite3 .import of the same items file into a plain table.
     match sqlite3_import(&work.path().join("raw.db"), &data.join("items.csv")) {
-        Ok(raw) => println!(
+        Ok(raw) => outln!(
             "sqlite3 .import of items.csv: {raw:.2} s; relance/sqlite3 = {:.2}",
             items_secs / raw
         ),
-        Err(e) => println!("sqlite3 .import: not measured ({e})"),
+        Err(e) => outln!("sqlite3 .import: not measured ({e})"),
     }
 
     if args.postgres != "none" {
         rt.block_on(postgres(&args.postgres, &config, &files, &options))?;
     }
     if let Some(peak) = peak_rss_mib() {
-        println!("peak memory of this process: {peak:.0} MiB");
+        outln!("peak memory of this process: {peak:.0} MiB");
     }
     Ok(())
 }
@@ -135,7 +135,7 @@ async fn timed_import(
     let secs = t.elapsed().as_secs_f64();
     store.close().await;
     let rows: u64 = report.files.iter().map(|f| f.rows).sum();
-    println!(
+    outln!(
         "relance import, {label}: {rows} rows in {secs:.2} s ({:.0} rows/s)",
         rows as f64 / secs
     );
@@ -161,7 +161,7 @@ async fn postgres(
     let mut admin = match PgConnection::connect(admin_url).await {
         Ok(c) => c,
         Err(e) => {
-            println!("PostgreSQL: not measured ({e})");
+            outln!("PostgreSQL: not measured ({e})");
             return Ok(());
         }
     };

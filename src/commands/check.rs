@@ -33,7 +33,7 @@ pub fn run(cli: &Cli, dir: &Path) -> Result<(), Failure> {
             "diagnostics": list,
             "summary": report.checked.summary,
         });
-        println!(
+        outln!(
             "{}",
             serde_json::to_string_pretty(&doc).map_err(anyhow::Error::from)?
         );
@@ -52,8 +52,8 @@ pub fn run(cli: &Cli, dir: &Path) -> Result<(), Failure> {
             );
         }
         if errors == 0 {
-            println!("ok");
-            println!("{}", report.checked.summary);
+            outln!("ok");
+            outln!("{}", report.checked.summary);
         } else {
             eprintln!(
                 "error: {} is invalid: {errors} error{}, {warnings} warning{}",

@@ -50,7 +50,7 @@ pub fn run(cli: &Cli, dir: &Path, check: bool) -> Result<(), Failure> {
     }
     if check {
         for (path, _) in &changed {
-            println!("{path}");
+            outln!("{path}");
         }
         if changed.is_empty() {
             if !cli.quiet {

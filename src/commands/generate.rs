@@ -39,7 +39,7 @@ pub fn run(cli: &Cli, args: &Args) -> Result<(), Failure> {
         e => Failure::Other(anyhow::Error::new(e)),
     })?;
     if !cli.quiet {
-        println!(
+        outln!(
             "{}: {} colleagues, {} customers, {} contacts, {} assignments, {} items",
             args.out.display(),
             summary.colleagues,

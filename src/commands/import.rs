@@ -67,7 +67,7 @@ pub fn run(cli: &Cli, args: &Args) -> Result<(), Failure> {
     match outcome {
         Ok(report) => {
             if cli.json {
-                println!(
+                outln!(
                     "{}",
                     serde_json::to_string_pretty(&report).map_err(anyhow::Error::from)?
                 );
@@ -78,13 +78,17 @@ pub fn run(cli: &Cli, args: &Args) -> Result<(), Failure> {
                     } else {
                         String::new()
                     };
-                    println!(
+                    outln!(
                         "{}: {} rows: {} inserted, {} updated, {} unchanged{cleared}",
-                        f.file, f.rows, f.inserted, f.updated, f.unchanged
+                        f.file,
+                        f.rows,
+                        f.inserted,
+                        f.updated,
+                        f.unchanged
                     );
                 }
                 if report.dry_run {
-                    println!("dry run: nothing was written");
+                    outln!("dry run: nothing was written");
                 }
             }
             Ok(())
@@ -92,7 +96,7 @@ pub fn run(cli: &Cli, args: &Args) -> Result<(), Failure> {
         Err(ImportError::Invalid { errors, more }) => {
             if cli.json {
                 let doc = serde_json::json!({ "ok": false, "errors": errors, "more": more });
-                println!(
+                outln!(
                     "{}",
                     serde_json::to_string_pretty(&doc).map_err(anyhow::Error::from)?
                 );

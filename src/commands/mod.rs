@@ -2,9 +2,12 @@
 
 pub mod bench;
 pub mod check;
+pub mod diff;
 pub mod fmt;
 pub mod generate;
 pub mod import;
+pub mod plan;
+pub mod simulate;
 pub mod status;
 
 use std::io::IsTerminal;
@@ -29,6 +32,11 @@ pub fn read_config(dir: &Path) -> Result<relance_engine::config::Loaded, Failure
 
 /// Loads a configuration that must be valid (commands other than `check`).
 pub fn valid_config(dir: &Path) -> Result<relance_dsl::model::Config, Failure> {
+    valid_report(dir).map(|r| r.checked.config)
+}
+
+/// Loads a configuration that must be valid, with its sources.
+pub fn valid_report(dir: &Path) -> Result<relance_engine::config::Report, Failure> {
     let report = relance_engine::config::check(read_config(dir)?);
     if report.has_errors() {
         let errors: Vec<_> = report
@@ -48,7 +56,7 @@ pub fn valid_config(dir: &Path) -> Result<relance_dsl::model::Config, Failure> {
         );
         return Err(Failure::Reported);
     }
-    Ok(report.checked.config)
+    Ok(report)
 }
 
 /// Today in the settings' timezone (or the given date), now, and `cli` as origin.

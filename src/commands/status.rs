@@ -68,14 +68,14 @@ pub fn run(cli: &Cli, args: &Args) -> Result<(), Failure> {
             let was = previous
                 .status
                 .map_or_else(|| "no status".to_string(), |s| format!("was {s}"));
-            println!("{item}: {status} ({was})");
+            outln!("{item}: {status} ({was})");
             Ok(())
         }
         (Ok(previous), Args::Clear { item, .. }) => {
             let was = previous
                 .status
                 .map_or_else(|| "had no status".to_string(), |s| format!("was {s}"));
-            println!("{item}: status cleared ({was})");
+            outln!("{item}: status cleared ({was})");
             Ok(())
         }
         (Err(e @ StatusError::Store(_)), _) => Err(Failure::Other(anyhow::Error::new(e))),

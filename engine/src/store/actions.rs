@@ -28,6 +28,8 @@ pub struct NewAction {
     pub state: String,
     /// The covered items: `(customer, reference)`.
     pub items: Vec<(String, String)>,
+    /// The covered items whose `last_step` moves to this step (it never moves back).
+    pub advance: Vec<(String, String)>,
     /// Everything else the worker needs, a JSON object.
     pub payload: String,
 }
@@ -98,7 +100,7 @@ pub async fn record(
             };
             ids[chunk_no * 1000 + pos] = Some(id);
             let a = &batch[pos];
-            for (customer, reference) in &a.items {
+            for (customer, reference) in &a.advance {
                 steps.push([
                     customer.clone(),
                     reference.clone(),

@@ -109,6 +109,12 @@ pub struct AccountFacts {
     pub colleagues: Vec<ColleagueFacts>,
     /// The last recorded action: `(run_date, step)`.
     pub last_action: Option<(String, String)>,
+    /// Open alerts: `(alert, item)`, item `CUSTOMER/REFERENCE` or `""`.
+    pub open_alerts: Vec<(String, String)>,
+    /// Escalations that fired and still hold.
+    pub escalations: Vec<String>,
+    /// Scenario switches, oldest first: `(effective_on, scenario)`.
+    pub switches: Vec<(String, String)>,
 }
 
 /// Runs `sql` with `codes` bound in order and maps each row with `map`
@@ -290,6 +296,38 @@ pub async fn accounts(tx: &mut Tx, codes: &[String]) -> Result<Vec<AccountFacts>
     ))
     .map_err(StoreError::query("reading actions"))?;
 
+    // What earlier runs left open.
+    let sql = with_list(
+        tx,
+        "SELECT account, alert, item FROM alerts WHERE resolved_on IS NULL AND account IN ({}) ORDER BY account, alert, item",
+        leaders.len(),
+    );
+    let alerts: Vec<(String, String, String)> = rows_for!(tx, sql, &leaders, |r| (
+        r.try_get(0)?,
+        r.try_get(1)?,
+        r.try_get(2)?
+    ))
+    .map_err(StoreError::query("reading alerts"))?;
+    let sql = with_list(
+        tx,
+        "SELECT account, escalation FROM escalations WHERE ended_on IS NULL AND account IN ({}) ORDER BY account, escalation",
+        leaders.len(),
+    );
+    let escalations: Vec<(String, String)> =
+        rows_for!(tx, sql, &leaders, |r| (r.try_get(0)?, r.try_get(1)?))
+            .map_err(StoreError::query("reading escalations"))?;
+    let sql = with_list(
+        tx,
+        "SELECT account, effective_on, scenario FROM switches WHERE account IN ({}) ORDER BY account, effective_on, id",
+        leaders.len(),
+    );
+    let switches: Vec<(String, String, String)> = rows_for!(tx, sql, &leaders, |r| (
+        r.try_get(0)?,
+        r.try_get(1)?,
+        r.try_get(2)?
+    ))
+    .map_err(StoreError::query("reading switches"))?;
+
     // Assemble, leaders in code order.
     let mut accounts: Vec<AccountFacts> = leaders
         .iter()
@@ -300,6 +338,9 @@ pub async fn accounts(tx: &mut Tx, codes: &[String]) -> Result<Vec<AccountFacts>
             contacts: Vec::new(),
             colleagues: Vec::new(),
             last_action: None,
+            open_alerts: Vec::new(),
+            escalations: Vec::new(),
+            switches: Vec::new(),
         })
         .collect();
     let index: HashMap<String, usize> = accounts
@@ -340,6 +381,21 @@ pub async fn accounts(tx: &mut Tx, codes: &[String]) -> Result<Vec<AccountFacts>
     for (account, run_date, step) in actions {
         if let Some(&i) = index.get(&account) {
             accounts[i].last_action.get_or_insert((run_date, step));
+        }
+    }
+    for (account, alert, item) in alerts {
+        if let Some(&i) = index.get(&account) {
+            accounts[i].open_alerts.push((alert, item));
+        }
+    }
+    for (account, escalation) in escalations {
+        if let Some(&i) = index.get(&account) {
+            accounts[i].escalations.push(escalation);
+        }
+    }
+    for (account, effective_on, scenario) in switches {
+        if let Some(&i) = index.get(&account) {
+            accounts[i].switches.push((effective_on, scenario));
         }
     }
     Ok(accounts)

@@ -12,6 +12,7 @@
 pub mod actions;
 pub mod facts;
 pub mod records;
+pub mod runs;
 pub mod table;
 
 use std::borrow::Cow;
@@ -138,6 +139,11 @@ const SQLITE_MIGRATIONS: &[(i64, &str, &str)] = &[
         "actions",
         include_str!("../../migrations/sqlite/0002_actions.sql"),
     ),
+    (
+        3,
+        "alerts",
+        include_str!("../../migrations/sqlite/0003_alerts.sql"),
+    ),
 ];
 const POSTGRES_MIGRATIONS: &[(i64, &str, &str)] = &[
     (
@@ -149,6 +155,11 @@ const POSTGRES_MIGRATIONS: &[(i64, &str, &str)] = &[
         2,
         "actions",
         include_str!("../../migrations/postgres/0002_actions.sql"),
+    ),
+    (
+        3,
+        "alerts",
+        include_str!("../../migrations/postgres/0003_alerts.sql"),
     ),
 ];
 

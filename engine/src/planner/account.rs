@@ -1,0 +1,547 @@
+//! One collection account as the planner reads it: the store's rows with
+//! dates parsed and custom fields decoded, and the facts expressions see.
+
+use std::collections::BTreeSet;
+
+use chrono::NaiveDate;
+use relance_rules::{Facts, Root, Value};
+
+use crate::money;
+use crate::store::facts::{AccountFacts, ColleagueFacts, ContactFacts, CustomerFacts};
+
+/// Data the store returned that the planner cannot read (a date that is not
+/// one); only possible when the database was edited by hand.
+#[derive(Debug, thiserror::Error)]
+#[error("account {account}: {field} {value:?} of {what} is not a date")]
+pub struct FactsError {
+    account: String,
+    what: String,
+    field: &'static str,
+    value: String,
+}
+
+/// The kind of an item.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum ItemType {
+    /// `invoice`
+    Invoice,
+    /// `debit_note`
+    DebitNote,
+    /// `credit_note`
+    CreditNote,
+    /// `payment` (unallocated)
+    Payment,
+}
+
+impl ItemType {
+    fn parse(s: &str) -> ItemType {
+        match s {
+            "invoice" => ItemType::Invoice,
+            "debit_note" => ItemType::DebitNote,
+            "credit_note" => ItemType::CreditNote,
+            _ => ItemType::Payment,
+        }
+    }
+
+    /// Invoices and debit notes: what customers owe.
+    pub fn is_debit(self) -> bool {
+        matches!(self, ItemType::Invoice | ItemType::DebitNote)
+    }
+
+    /// As written in the data.
+    pub fn as_str(self) -> &'static str {
+        match self {
+            ItemType::Invoice => "invoice",
+            ItemType::DebitNote => "debit_note",
+            ItemType::CreditNote => "credit_note",
+            ItemType::Payment => "payment",
+        }
+    }
+}
+
+/// A customer of the account.
+#[derive(Debug, Clone)]
+pub struct Customer {
+    /// As stored.
+    pub facts: CustomerFacts,
+    /// Custom fields, decoded.
+    pub custom: serde_json::Map<String, serde_json::Value>,
+}
+
+/// An open item.
+#[derive(Debug, Clone)]
+pub struct Item {
+    /// Its customer's code.
+    pub customer: String,
+    /// Reference.
+    pub reference: String,
+    /// Kind.
+    pub kind: ItemType,
+    /// Issue date.
+    pub issue_date: Option<NaiveDate>,
+    /// Due date.
+    pub due_date: NaiveDate,
+    /// Amount, minor units of `currency`.
+    pub amount: i64,
+    /// Remaining, minor units of `currency`.
+    pub remaining: i64,
+    /// Currency.
+    pub currency: String,
+    /// Status.
+    pub status: Option<String>,
+    /// Since when.
+    pub status_since: Option<NaiveDate>,
+    /// Promised payment date.
+    pub promise_date: Option<NaiveDate>,
+    /// Comment.
+    pub comment: Option<String>,
+    /// Custom fields, decoded.
+    pub custom: serde_json::Map<String, serde_json::Value>,
+    /// Last step per scenario: `(scenario, step)`.
+    pub steps: Vec<(String, String)>,
+}
+
+impl Item {
+    /// `CUSTOMER/REFERENCE`, the key used in the store.
+    pub fn key(&self) -> String {
+        format!("{}/{}", self.customer, self.reference)
+    }
+
+    /// The last step reached in `scenario`.
+    pub fn last_step(&self, scenario: &str) -> Option<&str> {
+        self.steps
+            .iter()
+            .find(|(s, _)| s == scenario)
+            .map(|(_, step)| step.as_str())
+    }
+
+    /// Sets the last step reached in `scenario`.
+    pub fn set_last_step(&mut self, scenario: &str, step: &str) {
+        match self.steps.iter_mut().find(|(s, _)| s == scenario) {
+            Some(entry) => entry.1 = step.to_string(),
+            None => self.steps.push((scenario.to_string(), step.to_string())),
+        }
+    }
+}
+
+/// A collection account: the leader, its members, and what belongs to them.
+#[derive(Debug, Clone)]
+pub struct Account {
+    /// The leader's code.
+    pub code: String,
+    /// The leader first, then members by code.
+    pub customers: Vec<Customer>,
+    /// Open items of all of them.
+    pub items: Vec<Item>,
+    /// The leader's contacts.
+    pub contacts: Vec<ContactFacts>,
+    /// The leader's colleagues.
+    pub colleagues: Vec<ColleagueFacts>,
+    /// The latest action: run date and step.
+    pub last_action: Option<(NaiveDate, String)>,
+    /// Open alerts: `(alert, item key or "")`.
+    pub open_alerts: BTreeSet<(String, String)>,
+    /// Escalations that fired and still hold.
+    pub escalations: BTreeSet<String>,
+    /// Scenario switches, oldest first: `(effective_on, scenario)`.
+    pub switches: Vec<(NaiveDate, String)>,
+}
+
+fn parse_date(
+    account: &str,
+    what: &str,
+    field: &'static str,
+    value: &str,
+) -> Result<NaiveDate, FactsError> {
+    value.parse().map_err(|_| FactsError {
+        account: account.to_string(),
+        what: what.to_string(),
+        field,
+        value: value.to_string(),
+    })
+}
+
+fn parse_opt(
+    account: &str,
+    what: &str,
+    field: &'static str,
+    value: Option<&str>,
+) -> Result<Option<NaiveDate>, FactsError> {
+    value
+        .map(|v| parse_date(account, what, field, v))
+        .transpose()
+}
+
+fn custom(json: &str) -> serde_json::Map<String, serde_json::Value> {
+    match serde_json::from_str(json) {
+        Ok(serde_json::Value::Object(map)) => map,
+        _ => serde_json::Map::new(),
+    }
+}
+
+impl Account {
+    /// From the store's rows.
+    pub fn from_facts(f: AccountFacts) -> Result<Account, FactsError> {
+        let code = f.code;
+        let mut items = Vec::with_capacity(f.items.len());
+        for i in f.items {
+            let what = format!("item {}/{}", i.customer, i.reference);
+            items.push(Item {
+                kind: ItemType::parse(&i.kind),
+                issue_date: parse_opt(&code, &what, "issue_date", i.issue_date.as_deref())?,
+                due_date: parse_date(&code, &what, "due_date", &i.due_date)?,
+                status_since: parse_opt(&code, &what, "status_since", i.status_since.as_deref())?,
+                promise_date: parse_opt(&code, &what, "promise_date", i.promise_date.as_deref())?,
+                custom: custom(&i.custom),
+                customer: i.customer,
+                reference: i.reference,
+                amount: i.amount,
+                remaining: i.remaining,
+                currency: i.currency,
+                status: i.status,
+                comment: i.comment,
+                steps: i.steps,
+            });
+        }
+        let last_action = match f.last_action {
+            Some((date, step)) => Some((
+                parse_date(&code, "the last action", "run_date", &date)?,
+                step,
+            )),
+            None => None,
+        };
+        let mut switches = Vec::with_capacity(f.switches.len());
+        for (on, scenario) in f.switches {
+            switches.push((
+                parse_date(&code, "a switch", "effective_on", &on)?,
+                scenario,
+            ));
+        }
+        Ok(Account {
+            customers: f
+                .customers
+                .into_iter()
+                .map(|c| Customer {
+                    custom: custom(&c.custom),
+                    facts: c,
+                })
+                .collect(),
+            items,
+            contacts: f.contacts,
+            colleagues: f.colleagues,
+            last_action,
+            open_alerts: f.open_alerts.into_iter().collect(),
+            escalations: f.escalations.into_iter().collect(),
+            switches,
+            code,
+        })
+    }
+
+    /// The leader customer.
+    pub fn leader(&self) -> Option<&Customer> {
+        self.customers.first()
+    }
+
+    /// The first `billing` contact, by address.
+    pub fn billing_contact(&self) -> Option<&ContactFacts> {
+        self.contacts.iter().find(|c| c.role == "billing")
+    }
+}
+
+/// The account figures expressions read as `account.*`, in the platform
+/// currency's major units.
+#[derive(Debug, Clone, Default)]
+pub struct Summary {
+    /// Sum of remaining of open debit items.
+    pub total_due: f64,
+    /// Same, due before D.
+    pub overdue_amount: f64,
+    /// Debits minus credits and payments.
+    pub balance: f64,
+    /// Days overdue of the most overdue debit item (0 when none is).
+    pub max_days_overdue: i64,
+    /// Earliest due date of open debit items.
+    pub oldest_due_date: Option<NaiveDate>,
+    /// Open debit items.
+    pub open_items_count: usize,
+    /// Open debit items due before D.
+    pub overdue_items_count: usize,
+    /// Remaining of items in dispute.
+    pub disputed_amount: f64,
+    /// Remaining of items with a promise to pay.
+    pub promised_amount: f64,
+    /// Grouped members (the leader not counted).
+    pub members_count: usize,
+}
+
+impl Summary {
+    /// Computes the figures on `today`; `convert` gives an item's remaining in
+    /// the platform currency (callers make sure every currency converts).
+    pub fn compute(account: &Account, today: NaiveDate, convert: impl Fn(&Item) -> f64) -> Summary {
+        let mut s = Summary {
+            members_count: account.customers.len().saturating_sub(1),
+            ..Summary::default()
+        };
+        for item in &account.items {
+            let value = convert(item);
+            if !item.kind.is_debit() {
+                s.balance -= value;
+                continue;
+            }
+            s.balance += value;
+            s.total_due += value;
+            s.open_items_count += 1;
+            if item.due_date < today {
+                s.overdue_amount += value;
+                s.overdue_items_count += 1;
+                s.max_days_overdue = s.max_days_overdue.max((today - item.due_date).num_days());
+            }
+            if s.oldest_due_date.is_none_or(|d| item.due_date < d) {
+                s.oldest_due_date = Some(item.due_date);
+            }
+            match item.status.as_deref() {
+                Some("dispute") => s.disputed_amount += value,
+                Some("promise") => s.promised_amount += value,
+                _ => {}
+            }
+        }
+        s
+    }
+}
+
+/// What an expression evaluates over: one account on one day, maybe one item.
+pub struct Ctx<'a> {
+    /// The account.
+    pub account: &'a Account,
+    /// Its figures.
+    pub summary: &'a Summary,
+    /// The item in question (step conditions, item alerts, statuses).
+    pub item: Option<&'a Item>,
+    /// The account's current scenario.
+    pub scenario: &'a str,
+    /// D.
+    pub today: NaiveDate,
+    /// The settings.
+    pub settings: &'a relance_dsl::model::Settings,
+    /// Declared custom fields, for the types of their values.
+    pub fields: &'a [relance_dsl::model::FieldDef],
+}
+
+fn major(minor: i64, currency: &str) -> f64 {
+    minor as f64 / 10f64.powi(money::exponent(currency) as i32)
+}
+
+fn custom_value<'a>(
+    map: &'a serde_json::Map<String, serde_json::Value>,
+    name: &str,
+    ty: Option<&relance_dsl::model::Type>,
+) -> Value<'a> {
+    match map.get(name) {
+        Some(serde_json::Value::String(s)) => {
+            if ty == Some(&relance_dsl::model::Type::Date)
+                && let Ok(d) = s.parse()
+            {
+                return Value::Date(d);
+            }
+            Value::text(s)
+        }
+        Some(serde_json::Value::Number(n)) => Value::opt_number(n.as_f64()),
+        Some(serde_json::Value::Bool(b)) => Value::Bool(*b),
+        _ => Value::Null,
+    }
+}
+
+const CUSTOMER_FIELDS: &[&str] = &[
+    "code",
+    "name",
+    "language",
+    "timezone",
+    "scenario",
+    "group_leader",
+    "credit_limit",
+    "currency",
+];
+const ITEM_FIELDS: &[&str] = &[
+    "reference",
+    "type",
+    "issue_date",
+    "due_date",
+    "amount",
+    "remaining",
+    "currency",
+    "status",
+    "status_since",
+    "promise_date",
+    "comment",
+    "days_overdue",
+    "last_step",
+    "cleared_on",
+];
+const CONTACT_FIELDS: &[&str] = &["name", "email", "role", "language"];
+const ACCOUNT_FIELDS: &[&str] = &[
+    "code",
+    "scenario",
+    "total_due",
+    "overdue_amount",
+    "balance",
+    "max_days_overdue",
+    "oldest_due_date",
+    "open_items_count",
+    "overdue_items_count",
+    "disputed_amount",
+    "promised_amount",
+    "last_action_date",
+    "last_action_step",
+    "members_count",
+];
+const SETTINGS_FIELDS: &[&str] = &[
+    "company",
+    "from",
+    "timezone",
+    "currency",
+    "language",
+    "calendar",
+    "default_scenario",
+];
+
+impl Ctx<'_> {
+    fn field_type(
+        &self,
+        target: relance_dsl::model::FieldTarget,
+        name: &str,
+    ) -> Option<&relance_dsl::model::Type> {
+        self.fields
+            .iter()
+            .find(|f| f.target == target && f.name == name)
+            .map(|f| &f.ty)
+    }
+}
+
+impl Facts for Ctx<'_> {
+    fn field(&self, root: Root, name: &str) -> Value<'_> {
+        use relance_dsl::model::FieldTarget;
+        match root {
+            Root::Customer => {
+                let Some(c) = self.account.leader() else {
+                    return Value::Null;
+                };
+                let f = &c.facts;
+                match name {
+                    "code" => Value::text(&f.code),
+                    "name" => Value::text(&f.name),
+                    "language" => Value::opt_text(f.language.as_deref()),
+                    "timezone" => Value::opt_text(f.timezone.as_deref()),
+                    "scenario" => Value::opt_text(f.scenario.as_deref()),
+                    "group_leader" => Value::opt_text(f.group_leader.as_deref()),
+                    "credit_limit" => Value::opt_number(f.credit_limit.map(|l| {
+                        major(l, f.currency.as_deref().unwrap_or(&self.settings.currency))
+                    })),
+                    "currency" => Value::opt_text(f.currency.as_deref()),
+                    other => custom_value(
+                        &c.custom,
+                        other,
+                        self.field_type(FieldTarget::Customer, other),
+                    ),
+                }
+            }
+            Root::Item => {
+                let Some(i) = self.item else {
+                    return Value::Null;
+                };
+                match name {
+                    "reference" => Value::text(&i.reference),
+                    "type" => Value::text(i.kind.as_str()),
+                    "issue_date" => Value::opt_date(i.issue_date),
+                    "due_date" => Value::Date(i.due_date),
+                    "amount" => Value::Number(major(i.amount, &i.currency)),
+                    "remaining" => Value::Number(major(i.remaining, &i.currency)),
+                    "currency" => Value::text(&i.currency),
+                    "status" => Value::opt_text(i.status.as_deref()),
+                    "status_since" => Value::opt_date(i.status_since),
+                    "promise_date" => Value::opt_date(i.promise_date),
+                    "comment" => Value::opt_text(i.comment.as_deref()),
+                    "days_overdue" => Value::Number((self.today - i.due_date).num_days() as f64),
+                    "last_step" => Value::opt_text(i.last_step(self.scenario)),
+                    "cleared_on" => Value::Null,
+                    other => {
+                        custom_value(&i.custom, other, self.field_type(FieldTarget::Item, other))
+                    }
+                }
+            }
+            Root::Contact => {
+                let Some(c) = self.account.billing_contact() else {
+                    return Value::Null;
+                };
+                match name {
+                    "name" => Value::opt_text(c.name.as_deref()),
+                    "email" => Value::text(&c.email),
+                    "role" => Value::text(&c.role),
+                    "language" => Value::opt_text(c.language.as_deref()),
+                    _ => Value::Null,
+                }
+            }
+            Root::Account => {
+                let s = self.summary;
+                match name {
+                    "code" => Value::text(&self.account.code),
+                    "scenario" => Value::text(self.scenario),
+                    "total_due" => Value::Number(s.total_due),
+                    "overdue_amount" => Value::Number(s.overdue_amount),
+                    "balance" => Value::Number(s.balance),
+                    "max_days_overdue" => Value::Number(s.max_days_overdue as f64),
+                    "oldest_due_date" => Value::opt_date(s.oldest_due_date),
+                    "open_items_count" => Value::Number(s.open_items_count as f64),
+                    "overdue_items_count" => Value::Number(s.overdue_items_count as f64),
+                    "disputed_amount" => Value::Number(s.disputed_amount),
+                    "promised_amount" => Value::Number(s.promised_amount),
+                    "last_action_date" => {
+                        Value::opt_date(self.account.last_action.as_ref().map(|(d, _)| *d))
+                    }
+                    "last_action_step" => {
+                        Value::opt_text(self.account.last_action.as_ref().map(|(_, s)| s.as_str()))
+                    }
+                    "members_count" => Value::Number(s.members_count as f64),
+                    _ => Value::Null,
+                }
+            }
+            Root::Settings => {
+                let s = self.settings;
+                match name {
+                    "company" => Value::opt_text(s.company.as_deref()),
+                    "from" => Value::opt_text(s.from.as_deref()),
+                    "timezone" => Value::text(s.timezone.name()),
+                    "currency" => Value::text(&s.currency),
+                    "language" => Value::text(&s.language),
+                    "calendar" => Value::opt_text(s.calendar.as_deref()),
+                    "default_scenario" => Value::opt_text(s.default_scenario.as_deref()),
+                    _ => Value::Null,
+                }
+            }
+        }
+    }
+
+    fn record(&self, root: Root) -> Vec<(&'static str, Value<'_>)> {
+        let names = match root {
+            Root::Customer => CUSTOMER_FIELDS,
+            Root::Item => ITEM_FIELDS,
+            Root::Contact => CONTACT_FIELDS,
+            Root::Account => ACCOUNT_FIELDS,
+            Root::Settings => SETTINGS_FIELDS,
+        };
+        names.iter().map(|n| (*n, self.field(root, n))).collect()
+    }
+
+    fn custom_fields(&self, root: Root) -> Vec<(String, Value<'_>)> {
+        let map = match root {
+            Root::Customer => self.account.leader().map(|c| &c.custom),
+            Root::Item => self.item.map(|i| &i.custom),
+            _ => None,
+        };
+        map.map(|m| m.keys().map(|k| (k.clone(), self.field(root, k))).collect())
+            .unwrap_or_default()
+    }
+
+    fn today(&self) -> NaiveDate {
+        self.today
+    }
+}

@@ -1,0 +1,844 @@
+//! The planner: what a day brings for one collection account (PLANNING.md).
+//!
+//! [`Planner::plan_account`] is a pure function of the compiled configuration,
+//! the account (its data and what earlier runs left: steps, last action, open
+//! alerts, fired escalations, switches) and the run date. It reads no clock
+//! and no database; `run`, `plan`, `simulate` and `diff` all go through it.
+//! [`apply`] carries a plan's effects into the account, for `simulate`.
+
+pub mod account;
+pub mod calendar;
+pub mod output;
+
+use std::collections::{BTreeSet, HashMap};
+
+use chrono::NaiveDate;
+use relance_dsl::Sources;
+use relance_dsl::model::{Action, Config, Level, Mode, Recipient, Scenario, StatusEffect};
+use relance_rules::{Compiled, HookError, Hooks};
+
+pub use account::{Account, Ctx, Item, Summary};
+use calendar::BusinessCalendar;
+
+/// A configuration that cannot be planned with; `relance check` rules these
+/// out, so meeting one means the configuration was not checked.
+#[derive(Debug, thiserror::Error)]
+pub enum PlannerError {
+    /// An expression does not compile.
+    #[error(transparent)]
+    Expression(#[from] relance_rules::eval::CompileError),
+    /// A hook file does not compile.
+    #[error(transparent)]
+    Hook(#[from] relance_rules::hooks::HookLoadError),
+    /// A hook file is missing.
+    #[error("hook file {0} is missing")]
+    MissingHook(String),
+}
+
+struct CompiledStep {
+    when: Option<Compiled>,
+}
+
+struct CompiledAlert {
+    name: String,
+    when: Compiled,
+    item: bool,
+    level: Level,
+}
+
+struct CompiledEscalation {
+    name: String,
+    when: Compiled,
+    switch: Option<String>,
+    notifies: bool,
+}
+
+/// The configuration compiled for planning: expressions, hooks, calendars.
+pub struct Planner {
+    /// The configuration.
+    pub config: Config,
+    hooks: Hooks,
+    calendars: HashMap<String, BusinessCalendar>,
+    steps: HashMap<String, Vec<CompiledStep>>,
+    assigns: Vec<(String, Compiled)>,
+    suspends_until: HashMap<String, Compiled>,
+    alerts: Vec<CompiledAlert>,
+    escalations: Vec<CompiledEscalation>,
+}
+
+impl std::fmt::Debug for Planner {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("Planner").finish_non_exhaustive()
+    }
+}
+
+fn text_of(sources: &Sources, span: relance_dsl::Span) -> String {
+    sources
+        .get(span.file)
+        .text
+        .get(span.start as usize..span.end as usize)
+        .unwrap_or("")
+        .to_string()
+}
+
+/// A planned action.
+#[derive(Debug, Clone, PartialEq)]
+pub struct PlannedAction {
+    /// The account.
+    pub account: String,
+    /// The scenario.
+    pub scenario: String,
+    /// The step.
+    pub step: String,
+    /// The step's actions in file order.
+    pub kinds: Vec<&'static str>,
+    /// The first email's or letter's template.
+    pub template: Option<String>,
+    /// S's trigger date for the leader.
+    pub planned_for: NaiveDate,
+    /// Whether `planned_for` is before D.
+    pub late: bool,
+    /// The leader item: `(customer, reference)`.
+    pub leader: (String, String),
+    /// Covered items: `(customer, reference)`, sorted.
+    pub items: Vec<(String, String)>,
+    /// Main recipients, sorted.
+    pub to: Vec<String>,
+    /// Copies, sorted.
+    pub cc: Vec<String>,
+    /// Auto or review.
+    pub mode: Mode,
+    /// The scenario an `escalate` action switches to, from the next day.
+    pub escalate: Option<String>,
+    /// Why this action.
+    pub why: String,
+}
+
+/// An alert open on D.
+#[derive(Debug, Clone, PartialEq)]
+pub struct PlannedAlert {
+    /// Alert name.
+    pub alert: String,
+    /// The account.
+    pub account: String,
+    /// The item, `(customer, reference)`, for item alerts.
+    pub item: Option<(String, String)>,
+    /// Level.
+    pub level: Level,
+    /// Why it holds.
+    pub why: String,
+}
+
+impl PlannedAlert {
+    /// The store's item key: `CUSTOMER/REFERENCE` or `""`.
+    pub fn item_key(&self) -> String {
+        self.item
+            .as_ref()
+            .map(|(c, r)| format!("{c}/{r}"))
+            .unwrap_or_default()
+    }
+}
+
+/// An escalation that fires on D.
+#[derive(Debug, Clone, PartialEq)]
+pub struct PlannedEscalation {
+    /// Escalation name.
+    pub escalation: String,
+    /// The account.
+    pub account: String,
+    /// The scenario it switches to, if it switches and the switch applies.
+    pub switch: Option<String>,
+    /// Why.
+    pub why: String,
+}
+
+/// What D brings for one account.
+#[derive(Debug, Clone, PartialEq)]
+pub struct AccountPlan {
+    /// The account.
+    pub account: String,
+    /// D for this account.
+    pub date: NaiveDate,
+    /// The scenario the steps were chosen in (`None` when the account was skipped).
+    pub scenario: Option<String>,
+    /// The action of the day, if any.
+    pub action: Option<PlannedAction>,
+    /// Alerts open on D.
+    pub alerts: Vec<PlannedAlert>,
+    /// Escalations firing on D.
+    pub escalations: Vec<PlannedEscalation>,
+    /// Escalations whose condition holds on D (fired today or before).
+    pub holding_escalations: BTreeSet<String>,
+    /// A switch that takes effect on D (an escalation's).
+    pub switch_today: Option<String>,
+    /// What was considered, for `--explain`.
+    pub trace: Vec<String>,
+}
+
+/// A chased item's trigger date for a step.
+fn trigger(cal: &BusinessCalendar, due: NaiveDate, offset: i64) -> NaiveDate {
+    due.checked_add_signed(chrono::TimeDelta::days(offset))
+        .map_or(due, |d| cal.on_or_after(d))
+}
+
+impl Planner {
+    /// Compiles a checked configuration.
+    pub fn new(config: &Config, sources: &Sources) -> Result<Planner, PlannerError> {
+        let compile = |e: &relance_dsl::ast::Expr| Compiled::new(e, text_of(sources, e.span));
+        let mut hook_files = Vec::new();
+        for hook in config.hooks.values() {
+            let id = sources
+                .find(&hook.path)
+                .ok_or_else(|| PlannerError::MissingHook(hook.path.clone()))?;
+            let file = sources.get(id);
+            hook_files.push((file.path.as_str(), file.text.as_str()));
+        }
+        let hooks = Hooks::compile(hook_files)?;
+        let calendars = config
+            .calendars
+            .iter()
+            .map(|(name, c)| (name.clone(), BusinessCalendar::new(c)))
+            .collect();
+        let mut steps = HashMap::new();
+        for (name, scenario) in &config.scenarios {
+            let compiled = scenario
+                .steps
+                .iter()
+                .map(|s| {
+                    Ok(CompiledStep {
+                        when: s.when.as_ref().map(compile).transpose()?,
+                    })
+                })
+                .collect::<Result<Vec<_>, PlannerError>>()?;
+            steps.insert(name.clone(), compiled);
+        }
+        let assigns = config
+            .assigns
+            .iter()
+            .map(|a| Ok((a.scenario.clone(), compile(&a.when)?)))
+            .collect::<Result<Vec<_>, PlannerError>>()?;
+        let mut suspends_until = HashMap::new();
+        for (name, status) in &config.statuses {
+            if let StatusEffect::Suspends(Some(e)) = &status.effect {
+                suspends_until.insert(name.clone(), compile(e)?);
+            }
+        }
+        let mut alerts = Vec::new();
+        for alert in config.alerts.values() {
+            if let Some(when) = &alert.when {
+                alerts.push(CompiledAlert {
+                    name: alert.name.clone(),
+                    when: compile(when)?,
+                    item: alert.scope == relance_dsl::model::Scope::Item,
+                    level: alert.level,
+                });
+            }
+        }
+        let escalations = config
+            .escalations
+            .values()
+            .map(|e| {
+                Ok(CompiledEscalation {
+                    name: e.name.clone(),
+                    when: compile(&e.when)?,
+                    switch: e.switch.clone(),
+                    notifies: !e.notify.is_empty(),
+                })
+            })
+            .collect::<Result<Vec<_>, PlannerError>>()?;
+        Ok(Planner {
+            config: config.clone(),
+            hooks,
+            calendars,
+            steps,
+            assigns,
+            suspends_until,
+            alerts,
+            escalations,
+        })
+    }
+
+    /// The timezone of an account: its leader's, else the settings'.
+    pub fn timezone(&self, account: &Account) -> chrono_tz::Tz {
+        account
+            .leader()
+            .and_then(|c| c.facts.timezone.as_deref())
+            .and_then(|tz| tz.parse().ok())
+            .unwrap_or(self.config.settings.timezone)
+    }
+
+    /// The run date of an account for a run started at `instant`.
+    pub fn date_at(&self, account: &Account, instant: chrono::DateTime<chrono::Utc>) -> NaiveDate {
+        instant.with_timezone(&self.timezone(account)).date_naive()
+    }
+
+    fn calendar(&self, scenario: &Scenario) -> BusinessCalendar {
+        scenario
+            .calendar
+            .as_ref()
+            .or(self.config.settings.calendar.as_ref())
+            .and_then(|c| self.calendars.get(c))
+            .cloned()
+            .unwrap_or_default()
+    }
+
+    /// The rate of a currency to the platform currency.
+    fn rate(&self, currency: &str) -> Option<f64> {
+        if currency == self.config.settings.currency {
+            Some(1.0)
+        } else {
+            self.config.settings.rates.get(currency).copied()
+        }
+    }
+
+    /// Plans one account on `date`.
+    pub fn plan_account(&self, account: &Account, date: NaiveDate) -> AccountPlan {
+        let mut plan = AccountPlan {
+            account: account.code.clone(),
+            date,
+            scenario: None,
+            action: None,
+            alerts: Vec::new(),
+            escalations: Vec::new(),
+            holding_escalations: BTreeSet::new(),
+            switch_today: None,
+            trace: Vec::new(),
+        };
+        let account_alert = |name: &str, why: String| PlannedAlert {
+            alert: name.to_string(),
+            account: account.code.clone(),
+            item: None,
+            level: self.level_of(name),
+            why,
+        };
+
+        // Every amount must convert, or the account is skipped.
+        let missing: BTreeSet<&str> = account
+            .items
+            .iter()
+            .filter(|i| self.rate(&i.currency).is_none())
+            .map(|i| i.currency.as_str())
+            .collect();
+        if !missing.is_empty() {
+            let list: Vec<&str> = missing.into_iter().collect();
+            let why = format!(
+                "no rate from {} to {}: the account is skipped",
+                list.join(", "),
+                self.config.settings.currency
+            );
+            plan.trace.push(why.clone());
+            plan.alerts.push(account_alert("missing_rate", why));
+            return plan;
+        }
+        let convert = |i: &Item| {
+            let exp = crate::money::exponent(&i.currency) as i32;
+            i.remaining as f64 / 10f64.powi(exp) * self.rate(&i.currency).unwrap_or(0.0)
+        };
+        let summary = Summary::compute(account, date, convert);
+        let mut failures: Vec<HookError> = Vec::new();
+
+        // The scenario, then escalations, which may switch it today.
+        let (mut scenario, explicit) = self.scenario_of(account, &summary, date, &mut failures);
+        plan.trace.push(format!("scenario {scenario}"));
+        for esc in &self.escalations {
+            let ctx = self.ctx(account, &summary, None, &scenario, date);
+            let holds = test(&esc.when, &ctx, &self.hooks, &mut failures);
+            if !holds {
+                continue;
+            }
+            plan.holding_escalations.insert(esc.name.clone());
+            if account.escalations.contains(&esc.name) {
+                plan.trace.push(format!(
+                    "escalation {} still holds; it fired before",
+                    esc.name
+                ));
+                continue;
+            }
+            let switch = esc.switch.as_ref().filter(|s| **s != scenario);
+            if switch.is_none() && esc.switch.is_some() && !esc.notifies {
+                plan.trace.push(format!(
+                    "escalation {} holds but the account is already in {scenario}",
+                    esc.name
+                ));
+                continue;
+            }
+            let mut why = format!("`{}` holds", esc.when.source);
+            match switch {
+                Some(s) if explicit => {
+                    why.push_str(&format!(
+                        "; the customer's own scenario {scenario} stays (it names one)"
+                    ));
+                    let _ = s;
+                }
+                Some(s) => {
+                    why.push_str(&format!("; {scenario} → {s} from today"));
+                    scenario = s.clone();
+                    plan.switch_today = Some(s.clone());
+                }
+                None => {}
+            }
+            plan.trace.push(format!("escalation {}: {why}", esc.name));
+            plan.escalations.push(PlannedEscalation {
+                escalation: esc.name.clone(),
+                account: account.code.clone(),
+                switch: esc.switch.clone(),
+                why,
+            });
+        }
+        plan.scenario = Some(scenario.clone());
+
+        // Declared alerts.
+        for alert in &self.alerts {
+            if alert.item {
+                for item in account
+                    .items
+                    .iter()
+                    .filter(|i| i.kind.is_debit() && i.remaining > 0)
+                {
+                    let ctx = self.ctx(account, &summary, Some(item), &scenario, date);
+                    if test(&alert.when, &ctx, &self.hooks, &mut failures) {
+                        plan.alerts.push(PlannedAlert {
+                            alert: alert.name.clone(),
+                            account: account.code.clone(),
+                            item: Some((item.customer.clone(), item.reference.clone())),
+                            level: alert.level,
+                            why: format!("`{}` holds for {}", alert.when.source, item.reference),
+                        });
+                    }
+                }
+            } else {
+                let ctx = self.ctx(account, &summary, None, &scenario, date);
+                if test(&alert.when, &ctx, &self.hooks, &mut failures) {
+                    plan.alerts.push(PlannedAlert {
+                        alert: alert.name.clone(),
+                        account: account.code.clone(),
+                        item: None,
+                        level: alert.level,
+                        why: format!("`{}` holds", alert.when.source),
+                    });
+                }
+            }
+        }
+
+        // Steps.
+        self.choose_step(account, &summary, &scenario, date, &mut plan, &mut failures);
+
+        if !failures.is_empty() {
+            let reasons: Vec<String> = failures.iter().map(ToString::to_string).collect();
+            let why = reasons.join("; ");
+            plan.trace.push(why.clone());
+            plan.alerts.push(account_alert("hook_failed", why));
+        }
+        plan.alerts
+            .sort_by(|a, b| (&a.alert, &a.item).cmp(&(&b.alert, &b.item)));
+        plan.alerts
+            .dedup_by(|a, b| a.alert == b.alert && a.item == b.item);
+        plan
+    }
+
+    fn level_of(&self, alert: &str) -> Level {
+        self.config
+            .alerts
+            .get(alert)
+            .map_or(Level::High, |a| a.level)
+    }
+
+    fn ctx<'a>(
+        &'a self,
+        account: &'a Account,
+        summary: &'a Summary,
+        item: Option<&'a Item>,
+        scenario: &'a str,
+        today: NaiveDate,
+    ) -> Ctx<'a> {
+        Ctx {
+            account,
+            summary,
+            item,
+            scenario,
+            today,
+            settings: &self.config.settings,
+            fields: &self.config.fields,
+        }
+    }
+
+    /// The scenario before escalation rules, and whether the customer names it.
+    fn scenario_of(
+        &self,
+        account: &Account,
+        summary: &Summary,
+        date: NaiveDate,
+        failures: &mut Vec<HookError>,
+    ) -> (String, bool) {
+        let known = |s: &&String| self.config.scenarios.contains_key(*s);
+        if let Some(s) = account
+            .leader()
+            .and_then(|c| c.facts.scenario.as_ref())
+            .filter(known)
+        {
+            return (s.clone(), true);
+        }
+        if let Some((_, s)) = account
+            .switches
+            .iter()
+            .rev()
+            .find(|(on, s)| *on <= date && self.config.scenarios.contains_key(s))
+        {
+            return (s.clone(), false);
+        }
+        let default = self
+            .config
+            .settings
+            .default_scenario
+            .clone()
+            .unwrap_or_default();
+        for (scenario, when) in &self.assigns {
+            let ctx = self.ctx(account, summary, None, &default, date);
+            if test(when, &ctx, &self.hooks, failures) {
+                return (scenario.clone(), false);
+            }
+        }
+        (default, false)
+    }
+
+    #[allow(clippy::too_many_lines)]
+    fn choose_step(
+        &self,
+        account: &Account,
+        summary: &Summary,
+        scenario_name: &str,
+        date: NaiveDate,
+        plan: &mut AccountPlan,
+        failures: &mut Vec<HookError>,
+    ) {
+        let Some(scenario) = self.config.scenarios.get(scenario_name) else {
+            plan.trace
+                .push(format!("no scenario {scenario_name:?}: no step"));
+            return;
+        };
+        let compiled = &self.steps[scenario_name];
+        let cal = self.calendar(scenario);
+
+        // Chased items.
+        let mut chased: Vec<&Item> = Vec::new();
+        let mut old: Vec<&Item> = Vec::new();
+        for item in &account.items {
+            if !item.kind.is_debit() || item.remaining <= 0 {
+                continue;
+            }
+            if let Some(status) = item.status.as_deref()
+                && let Some(def) = self.config.statuses.get(status)
+            {
+                match &def.effect {
+                    StatusEffect::Excludes => {
+                        plan.trace
+                            .push(format!("{}: {status} excludes it", item.reference));
+                        continue;
+                    }
+                    StatusEffect::Suspends(None) => {
+                        plan.trace
+                            .push(format!("{}: suspended by {status}", item.reference));
+                        continue;
+                    }
+                    StatusEffect::Suspends(Some(_)) => {
+                        let ctx = self.ctx(account, summary, Some(item), scenario_name, date);
+                        let until = self.suspends_until[status]
+                            .eval(&ctx, &self.hooks)
+                            .map_err(|e| failures.push(e))
+                            .ok();
+                        match until {
+                            Some(relance_rules::Value::Date(x)) if date > x => {}
+                            Some(relance_rules::Value::Date(x)) => {
+                                plan.trace.push(format!(
+                                    "{}: suspended by {status} until {x}",
+                                    item.reference
+                                ));
+                                continue;
+                            }
+                            _ => {
+                                plan.trace.push(format!(
+                                    "{}: suspended by {status} (no end date)",
+                                    item.reference
+                                ));
+                                continue;
+                            }
+                        }
+                    }
+                    StatusEffect::None => {}
+                }
+            }
+            if let Some(max_age) = scenario.max_age_days
+                && (date - item.due_date).num_days() > max_age
+            {
+                old.push(item);
+                continue;
+            }
+            chased.push(item);
+        }
+        if !old.is_empty() {
+            let refs: Vec<&str> = old.iter().map(|i| i.reference.as_str()).collect();
+            let why = format!(
+                "older than {} days (max_age of {scenario_name}): {}",
+                scenario.max_age_days.unwrap_or(0),
+                refs.join(", ")
+            );
+            plan.trace.push(why.clone());
+            plan.alerts.push(PlannedAlert {
+                alert: "old_items".into(),
+                account: account.code.clone(),
+                item: None,
+                level: self.level_of("old_items"),
+                why,
+            });
+        }
+
+        // The leader: earliest due date, then smallest reference.
+        let Some(leader) = chased
+            .iter()
+            .min_by(|a, b| {
+                (a.due_date, a.reference.as_bytes()).cmp(&(b.due_date, b.reference.as_bytes()))
+            })
+            .copied()
+        else {
+            plan.trace.push("no chased item: no step".into());
+            return;
+        };
+        let mut why = vec![format!(
+            "leader {} due {} ({} chased item{})",
+            leader.reference,
+            leader.due_date,
+            chased.len(),
+            if chased.len() == 1 { "" } else { "s" }
+        )];
+
+        // The reached step: highest offset whose trigger date has come and whose `when` holds.
+        let mut reached = None;
+        for (index, step) in scenario.steps.iter().enumerate().rev() {
+            let at = trigger(&cal, leader.due_date, step.offset_days);
+            if at > date {
+                continue;
+            }
+            match &compiled[index].when {
+                Some(when) => {
+                    let ctx = self.ctx(account, summary, Some(leader), scenario_name, date);
+                    if test(when, &ctx, &self.hooks, failures) {
+                        why.push(format!("{} due {at}: `{}` holds", step.name, when.source));
+                        reached = Some((index, at));
+                        break;
+                    }
+                    why.push(format!(
+                        "{} due {at} skipped: `{}` does not hold",
+                        step.name, when.source
+                    ));
+                }
+                None => {
+                    why.push(format!("{} due {at}", step.name));
+                    reached = Some((index, at));
+                    break;
+                }
+            }
+        }
+        let Some((index, planned_for)) = reached else {
+            let first = scenario
+                .steps
+                .first()
+                .map(|s| {
+                    format!(
+                        "; first step {} on {}",
+                        s.name,
+                        trigger(&cal, leader.due_date, s.offset_days)
+                    )
+                })
+                .unwrap_or_default();
+            why.push(format!("no step reached yet{first}"));
+            plan.trace.push(why.join("; "));
+            return;
+        };
+        let step = &scenario.steps[index];
+        let position = |name: &str| scenario.steps.iter().position(|s| s.name == name);
+        if let Some(done) = leader.last_step(scenario_name).and_then(position)
+            && done >= index
+        {
+            why.push(format!(
+                "already done: the leader's last step is {}",
+                scenario.steps[done].name
+            ));
+            plan.trace.push(why.join("; "));
+            return;
+        }
+        if let Some((last, last_step)) = &account.last_action {
+            let gap = (date - *last).num_days();
+            if gap == 0 {
+                why.push(format!(
+                    "an action ({last_step}) was already recorded today"
+                ));
+                plan.trace.push(why.join("; "));
+                return;
+            }
+            if gap < scenario.min_gap_days {
+                why.push(format!(
+                    "postponed: last action {last} is {gap} day(s) ago, min_gap is {}",
+                    scenario.min_gap_days
+                ));
+                plan.trace.push(why.join("; "));
+                return;
+            }
+        }
+
+        // Recipients.
+        let mut to = BTreeSet::new();
+        let mut cc = BTreeSet::new();
+        let mut has_email = false;
+        for action in &step.actions {
+            if let Action::Email { to: t, cc: c, .. } = action {
+                has_email = true;
+                for r in t {
+                    to.extend(self.resolve(account, r));
+                }
+                for r in c {
+                    cc.extend(self.resolve(account, r));
+                }
+            }
+        }
+        if has_email && to.is_empty() {
+            let why = format!(
+                "step {} of {scenario_name} emails nobody: the account has no recipient for it",
+                step.name
+            );
+            plan.trace.push(why.clone());
+            plan.alerts.push(PlannedAlert {
+                alert: "missing_contact".into(),
+                account: account.code.clone(),
+                item: None,
+                level: self.level_of("missing_contact"),
+                why,
+            });
+            return;
+        }
+        let cc: Vec<String> = cc.into_iter().filter(|a| !to.contains(a)).collect();
+
+        // Covered items.
+        let mut items: Vec<(String, String)> = chased
+            .iter()
+            .filter(|i| trigger(&cal, i.due_date, step.offset_days) <= date)
+            .map(|i| (i.customer.clone(), i.reference.clone()))
+            .collect();
+        items.sort();
+        let late = planned_for < date;
+        if late {
+            why.push(format!("late: due {planned_for}, caught up on {date}"));
+        }
+        let template = step.actions.iter().find_map(|a| match a {
+            Action::Email { template, .. } | Action::Letter { template } => Some(template.clone()),
+            _ => None,
+        });
+        let escalate = step.actions.iter().find_map(|a| match a {
+            Action::Escalate { scenario } => Some(scenario.clone()),
+            _ => None,
+        });
+        let why = why.join("; ");
+        plan.trace.push(why.clone());
+        plan.action = Some(PlannedAction {
+            account: account.code.clone(),
+            scenario: scenario_name.to_string(),
+            step: step.name.clone(),
+            kinds: step.actions.iter().map(Action::kind).collect(),
+            template,
+            planned_for,
+            late,
+            leader: (leader.customer.clone(), leader.reference.clone()),
+            items,
+            to: to.into_iter().collect(),
+            cc,
+            mode: step.mode,
+            escalate,
+            why,
+        });
+    }
+
+    /// Addresses a recipient resolves to.
+    pub fn resolve(&self, account: &Account, r: &Recipient) -> Vec<String> {
+        match r {
+            Recipient::Contact(role) => account
+                .contacts
+                .iter()
+                .filter(|c| &c.role == role)
+                .map(|c| c.email.clone())
+                .collect(),
+            Recipient::Colleague(role) => account
+                .colleagues
+                .iter()
+                .filter(|c| &c.role == role)
+                .map(|c| c.email.clone())
+                .collect(),
+            Recipient::Address(a) => vec![a.clone()],
+        }
+    }
+
+    /// Whether `step` comes after `than` in `scenario` (unknown steps come first).
+    pub fn is_later(&self, scenario: &str, step: &str, than: Option<&str>) -> bool {
+        let Some(s) = self.config.scenarios.get(scenario) else {
+            return false;
+        };
+        let pos = |n: &str| s.steps.iter().position(|x| x.name == n);
+        match (pos(step), than.and_then(pos)) {
+            (Some(a), Some(b)) => a > b,
+            (Some(_), None) => true,
+            _ => false,
+        }
+    }
+}
+
+fn test(when: &Compiled, ctx: &Ctx<'_>, hooks: &Hooks, failures: &mut Vec<HookError>) -> bool {
+    match when.test(ctx, hooks) {
+        Ok(b) => b,
+        Err(e) => {
+            failures.push(e);
+            false
+        }
+    }
+}
+
+/// Carries a plan's effects into the account, as a run records them: the
+/// action (last steps that move forward, the last action), switches, fired
+/// escalations and open alerts. `simulate` uses it between days.
+pub fn apply(planner: &Planner, account: &mut Account, plan: &AccountPlan) {
+    if plan.scenario.is_none() {
+        // Skipped (missing rate): only its alerts changed.
+        account.open_alerts = plan
+            .alerts
+            .iter()
+            .map(|a| (a.alert.clone(), a.item_key()))
+            .collect();
+        return;
+    }
+    if let Some(s) = &plan.switch_today {
+        account.switches.push((plan.date, s.clone()));
+    }
+    account.escalations = plan.holding_escalations.clone();
+    account.open_alerts = plan
+        .alerts
+        .iter()
+        .map(|a| (a.alert.clone(), a.item_key()))
+        .collect();
+    if let Some(action) = &plan.action {
+        for item in &mut account.items {
+            let key = (item.customer.clone(), item.reference.clone());
+            if action.items.contains(&key)
+                && planner.is_later(
+                    &action.scenario,
+                    &action.step,
+                    item.last_step(&action.scenario),
+                )
+            {
+                item.set_last_step(&action.scenario, &action.step);
+            }
+        }
+        account.last_action = Some((plan.date, action.step.clone()));
+        if let Some(s) = &action.escalate
+            && let Some(next) = plan.date.succ_opt()
+        {
+            account.switches.push((next, s.clone()));
+        }
+    }
+}

@@ -1,0 +1,362 @@
+//! Planning and recording a day over the whole store: accounts are read a
+//! page at a time, planned with [`Planner::plan_account`], and — for `run` —
+//! recorded in one transaction per page. Delivery is not done here: the
+//! caller sends what [`run`] returns as recorded (the actions table is the
+//! outbox).
+
+use chrono::{DateTime, NaiveDate, Utc};
+
+use crate::planner::account::FactsError;
+use crate::planner::{Account, AccountPlan, PlannedAction, Planner};
+use crate::store::actions::{self, NewAction};
+use crate::store::runs::{self, FiredEscalation, RaisedAlert, Switch};
+use crate::store::{Store, StoreError, Tx, facts};
+
+/// Accounts read and planned per page (and per transaction for `run`).
+pub const PAGE: usize = 1000;
+
+/// When a run happens.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum When {
+    /// One date for every account (`--date`).
+    Date(NaiveDate),
+    /// An instant: each account's date is its date there (`--at`, or now).
+    At(DateTime<Utc>),
+}
+
+impl When {
+    /// The account's run date.
+    pub fn date_for(&self, planner: &Planner, account: &Account) -> NaiveDate {
+        match self {
+            When::Date(d) => *d,
+            When::At(i) => planner.date_at(account, *i),
+        }
+    }
+
+    /// The date printed at the top of the output: `--date`, else the date of
+    /// the instant in the settings' timezone.
+    pub fn headline(&self, planner: &Planner) -> NaiveDate {
+        match self {
+            When::Date(d) => *d,
+            When::At(i) => i
+                .with_timezone(&planner.config.settings.timezone)
+                .date_naive(),
+        }
+    }
+}
+
+/// Why a run could not be done.
+#[derive(Debug, thiserror::Error)]
+pub enum RunError {
+    /// The database failed.
+    #[error(transparent)]
+    Store(#[from] StoreError),
+    /// The data cannot be read.
+    #[error(transparent)]
+    Facts(#[from] FactsError),
+    /// `--account` names no collection account.
+    #[error(
+        "no collection account {0}: the customer is unknown or collected through its group leader"
+    )]
+    UnknownAccount(String),
+}
+
+/// Which accounts.
+#[derive(Debug, Clone, Default)]
+pub struct Selection {
+    /// One account only.
+    pub account: Option<String>,
+    /// Keep every account's plan and trace, even those with nothing to do.
+    pub keep_all: bool,
+}
+
+async fn page(
+    tx: &mut Tx,
+    selection: &Selection,
+    after: Option<&str>,
+) -> Result<Vec<Account>, RunError> {
+    let codes = match &selection.account {
+        Some(code) if after.is_none() => vec![code.clone()],
+        Some(_) => return Ok(Vec::new()),
+        None => facts::account_codes(tx, after, PAGE).await?,
+    };
+    let facts = facts::accounts(tx, &codes).await?;
+    if let Some(code) = &selection.account
+        && facts.is_empty()
+    {
+        return Err(RunError::UnknownAccount(code.clone()));
+    }
+    facts
+        .into_iter()
+        .map(|f| Account::from_facts(f).map_err(RunError::from))
+        .collect()
+}
+
+fn worth_keeping(plan: &AccountPlan, selection: &Selection) -> bool {
+    selection.keep_all
+        || plan.action.is_some()
+        || !plan.alerts.is_empty()
+        || !plan.escalations.is_empty()
+}
+
+/// Loads every selected account (for `simulate` and `diff`, which replay
+/// them in memory).
+pub async fn load(store: &Store, selection: &Selection) -> Result<Vec<Account>, RunError> {
+    let mut all = Vec::new();
+    let mut after: Option<String> = None;
+    loop {
+        let mut tx = store.begin().await?;
+        let accounts = page(&mut tx, selection, after.as_deref()).await?;
+        tx.rollback().await?;
+        let Some(last) = accounts.last() else { break };
+        after = Some(last.code.clone());
+        all.extend(accounts);
+        if selection.account.is_some() {
+            break;
+        }
+    }
+    Ok(all)
+}
+
+/// Plans the day, recording nothing.
+pub async fn plan(
+    store: &Store,
+    planner: &Planner,
+    when: When,
+    selection: &Selection,
+) -> Result<Vec<AccountPlan>, RunError> {
+    let mut plans = Vec::new();
+    let mut after: Option<String> = None;
+    loop {
+        let mut tx = store.begin().await?;
+        let accounts = page(&mut tx, selection, after.as_deref()).await?;
+        tx.rollback().await?;
+        let Some(last) = accounts.last() else { break };
+        after = Some(last.code.clone());
+        for account in &accounts {
+            let plan = planner.plan_account(account, when.date_for(planner, account));
+            if worth_keeping(&plan, selection) {
+                plans.push(plan);
+            }
+        }
+        if selection.account.is_some() {
+            break;
+        }
+    }
+    Ok(plans)
+}
+
+/// An action as a run recorded it.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Recorded {
+    /// The action.
+    pub action: PlannedAction,
+    /// Its id.
+    pub id: i64,
+    /// Its state as recorded.
+    pub state: String,
+}
+
+/// What a run did.
+#[derive(Debug, Clone, Default)]
+pub struct RunOutcome {
+    /// Every account's plan that has something.
+    pub plans: Vec<AccountPlan>,
+    /// Actions this run recorded, in account order (an action a concurrent
+    /// run recorded first is not among them).
+    pub recorded: Vec<Recorded>,
+    /// Alerts raised now and resolved now.
+    pub raised: usize,
+    /// Alerts resolved now.
+    pub resolved: usize,
+    /// Escalations recorded now.
+    pub escalated: usize,
+}
+
+/// The state a new action starts in: review actions wait for a person.
+pub fn initial_state(action: &PlannedAction) -> &'static str {
+    match action.mode {
+        relance_dsl::model::Mode::Review => "waiting_review",
+        relance_dsl::model::Mode::Auto => "queued",
+    }
+}
+
+/// Plans and records the day: actions (once, by their unique key), last
+/// steps, switches, escalations and alert raises/resolves, one transaction
+/// per page of accounts.
+pub async fn run(
+    store: &Store,
+    planner: &Planner,
+    when: When,
+    selection: &Selection,
+    now: DateTime<Utc>,
+    origin: &str,
+) -> Result<RunOutcome, RunError> {
+    let now_text = now.to_rfc3339_opts(chrono::SecondsFormat::Secs, true);
+    let mut outcome = RunOutcome::default();
+    let mut after: Option<String> = None;
+    loop {
+        let mut tx = store.begin().await?;
+        let accounts = page(&mut tx, selection, after.as_deref()).await?;
+        let Some(last) = accounts.last() else {
+            tx.rollback().await?;
+            break;
+        };
+        after = Some(last.code.clone());
+        let plans: Vec<AccountPlan> = accounts
+            .iter()
+            .map(|a| planner.plan_account(a, when.date_for(planner, a)))
+            .collect();
+        record_page(
+            &mut tx,
+            planner,
+            &accounts,
+            &plans,
+            &now_text,
+            origin,
+            &mut outcome,
+        )
+        .await?;
+        tx.commit().await?;
+        outcome
+            .plans
+            .extend(plans.into_iter().filter(|p| worth_keeping(p, selection)));
+        if selection.account.is_some() {
+            break;
+        }
+    }
+    Ok(outcome)
+}
+
+#[allow(clippy::too_many_arguments)]
+async fn record_page(
+    tx: &mut Tx,
+    planner: &Planner,
+    accounts: &[Account],
+    plans: &[AccountPlan],
+    now: &str,
+    origin: &str,
+    outcome: &mut RunOutcome,
+) -> Result<(), RunError> {
+    // Actions, grouped by date (accounts in several timezones may differ).
+    let mut new_actions = Vec::new();
+    let mut planned = Vec::new();
+    for (account, plan) in accounts.iter().zip(plans) {
+        let Some(action) = &plan.action else { continue };
+        let advance = account
+            .items
+            .iter()
+            .filter(|i| {
+                action
+                    .items
+                    .contains(&(i.customer.clone(), i.reference.clone()))
+                    && planner.is_later(
+                        &action.scenario,
+                        &action.step,
+                        i.last_step(&action.scenario),
+                    )
+            })
+            .map(|i| (i.customer.clone(), i.reference.clone()))
+            .collect();
+        new_actions.push(NewAction {
+            account: action.account.clone(),
+            scenario: action.scenario.clone(),
+            step: action.step.clone(),
+            leader: action.leader.clone(),
+            run_date: plan.date.to_string(),
+            planned_for: action.planned_for.to_string(),
+            state: initial_state(action).to_string(),
+            items: action.items.clone(),
+            advance,
+            payload: serde_json::json!({
+                "kinds": action.kinds, "template": action.template, "to": action.to, "cc": action.cc,
+                "mode": action.mode.as_str(), "late": action.late, "why": action.why,
+            })
+            .to_string(),
+        });
+        planned.push((action.clone(), plan.date));
+    }
+    let ids = actions::record(tx, &new_actions, now, origin).await?;
+    let mut switches = Vec::new();
+    for ((action, date), id) in planned.into_iter().zip(ids) {
+        let Some(id) = id else { continue };
+        if let Some(s) = &action.escalate
+            && let Some(next) = date.succ_opt()
+        {
+            switches.push(Switch {
+                account: action.account.clone(),
+                scenario: s.clone(),
+                effective_on: next.to_string(),
+                cause: format!("step:{}/{}", action.scenario, action.step),
+            });
+        }
+        outcome.recorded.push(Recorded {
+            state: initial_state(&action).to_string(),
+            action,
+            id,
+        });
+    }
+    runs::record_switches(tx, &switches, origin).await?;
+
+    // Escalations and alerts, by date.
+    let mut by_date: std::collections::BTreeMap<NaiveDate, (Vec<_>, Vec<_>, Vec<_>, Vec<_>)> =
+        std::collections::BTreeMap::new();
+    for (account, plan) in accounts.iter().zip(plans) {
+        let entry = by_date.entry(plan.date).or_default();
+        let skipped = plan.scenario.is_none();
+        for e in &plan.escalations {
+            entry.0.push(FiredEscalation {
+                escalation: e.escalation.clone(),
+                account: account.code.clone(),
+                switch: plan
+                    .switch_today
+                    .as_ref()
+                    .filter(|_| e.switch.as_ref() == plan.switch_today.as_ref())
+                    .cloned(),
+            });
+        }
+        if !skipped {
+            for name in &account.escalations {
+                if !plan.holding_escalations.contains(name) {
+                    entry.1.push((name.clone(), account.code.clone()));
+                }
+            }
+        }
+        let holding: std::collections::BTreeSet<(String, String)> = plan
+            .alerts
+            .iter()
+            .map(|a| (a.alert.clone(), a.item_key()))
+            .collect();
+        for a in &plan.alerts {
+            if !account
+                .open_alerts
+                .contains(&(a.alert.clone(), a.item_key()))
+            {
+                entry.2.push(RaisedAlert {
+                    alert: a.alert.clone(),
+                    account: account.code.clone(),
+                    item: a.item_key(),
+                    level: a.level.as_str().to_string(),
+                    detail: a.why.clone(),
+                });
+            }
+        }
+        for (alert, item) in &account.open_alerts {
+            let keep = skipped && alert != "missing_rate";
+            if !keep && !holding.contains(&(alert.clone(), item.clone())) {
+                entry
+                    .3
+                    .push((alert.clone(), account.code.clone(), item.clone()));
+            }
+        }
+    }
+    for (date, (fired, ended, raised, resolved)) in by_date {
+        let date = date.to_string();
+        let new = runs::escalations(tx, &fired, &ended, &date, now, origin).await?;
+        outcome.escalated += new.len();
+        let new = runs::alerts(tx, &raised, &resolved, &date, now, origin).await?;
+        outcome.raised += new.len();
+        outcome.resolved += resolved.len();
+    }
+    Ok(())
+}
