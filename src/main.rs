@@ -99,6 +99,8 @@ enum Command {
 enum Bench {
     /// Import generated data into SQLite and PostgreSQL, beside `sqlite3 .import`.
     Import(commands::bench::Args),
+    /// Plan a day over generated data in SQLite, beside a raw SQL aggregate.
+    Plan(commands::bench::PlanArgs),
 }
 
 /// How a command ended, beyond success.
@@ -133,6 +135,7 @@ fn main() -> ExitCode {
         Command::Status(args) => commands::status::run(&cli, args),
         Command::Gen(args) => commands::generate::run(&cli, args),
         Command::Bench(Bench::Import(args)) => commands::bench::run(&cli, args),
+        Command::Bench(Bench::Plan(args)) => commands::bench::plan(&cli, args),
     };
     match result {
         Ok(()) => ExitCode::SUCCESS,

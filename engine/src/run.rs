@@ -54,6 +54,9 @@ pub enum RunError {
     /// The data cannot be read.
     #[error(transparent)]
     Facts(#[from] FactsError),
+    /// A reading task failed.
+    #[error("reading accounts failed: {0}")]
+    Task(String),
     /// `--account` names no collection account.
     #[error(
         "no collection account {0}: the customer is unknown or collected through its group leader"
@@ -62,12 +65,28 @@ pub enum RunError {
 }
 
 /// Which accounts.
-#[derive(Debug, Clone, Default)]
+#[derive(Debug, Clone)]
 pub struct Selection {
     /// One account only.
     pub account: Option<String>,
-    /// Keep every account's plan and trace, even those with nothing to do.
+    /// Keep every account's plan, even those with nothing to do.
     pub keep_all: bool,
+    /// Keep the trace of every decision (`--explain`).
+    pub trace: bool,
+    /// The item columns to read.
+    pub columns: facts::ItemColumns,
+}
+
+impl Selection {
+    /// Every account, reading what `planner` needs.
+    pub fn all(planner: &Planner) -> Selection {
+        Selection {
+            account: None,
+            keep_all: false,
+            trace: false,
+            columns: planner.item_columns(),
+        }
+    }
 }
 
 async fn page(
@@ -80,7 +99,7 @@ async fn page(
         Some(_) => return Ok(Vec::new()),
         None => facts::account_codes(tx, after, PAGE).await?,
     };
-    let facts = facts::accounts(tx, &codes).await?;
+    let facts = facts::accounts_with(tx, &codes, selection.columns).await?;
     if let Some(code) = &selection.account
         && facts.is_empty()
     {
@@ -118,6 +137,19 @@ pub async fn load(store: &Store, selection: &Selection) -> Result<Vec<Account>, 
     Ok(all)
 }
 
+/// Where the time of a plan went.
+#[derive(Debug, Clone, Copy, Default)]
+pub struct PlanStats {
+    /// Accounts planned.
+    pub accounts: usize,
+    /// Items read.
+    pub items: usize,
+    /// Waiting for accounts to be read (reading goes on while planning).
+    pub load: std::time::Duration,
+    /// Planning them.
+    pub evaluate: std::time::Duration,
+}
+
 /// Plans the day, recording nothing.
 pub async fn plan(
     store: &Store,
@@ -125,25 +157,101 @@ pub async fn plan(
     when: When,
     selection: &Selection,
 ) -> Result<Vec<AccountPlan>, RunError> {
-    let mut plans = Vec::new();
-    let mut after: Option<String> = None;
-    loop {
+    plan_measured(store, planner, when, selection)
+        .await
+        .map(|(plans, _)| plans)
+}
+
+/// Reads the accounts with these codes in a transaction of their own.
+async fn load_codes(
+    store: Store,
+    codes: Vec<String>,
+    columns: facts::ItemColumns,
+) -> Result<Vec<Account>, RunError> {
+    let mut tx = store.begin().await?;
+    let facts = facts::accounts_with(&mut tx, &codes, columns).await?;
+    tx.rollback().await?;
+    facts
+        .into_iter()
+        .map(|f| Account::from_facts(f).map_err(RunError::from))
+        .collect()
+}
+
+/// Pages of accounts loaded ahead while the caller plans the current one.
+const PAGES_AHEAD: usize = 2;
+
+/// [`plan`], with where the time went. Pages are read ahead on their own
+/// connections while the current one is planned, so reading and planning
+/// use both cores.
+pub async fn plan_measured(
+    store: &Store,
+    planner: &Planner,
+    when: When,
+    selection: &Selection,
+) -> Result<(Vec<AccountPlan>, PlanStats), RunError> {
+    if selection.account.is_some() {
+        let started = std::time::Instant::now();
         let mut tx = store.begin().await?;
-        let accounts = page(&mut tx, selection, after.as_deref()).await?;
+        let accounts = page(&mut tx, selection, None).await?;
         tx.rollback().await?;
-        let Some(last) = accounts.last() else { break };
-        after = Some(last.code.clone());
+        let mut stats = PlanStats {
+            load: started.elapsed(),
+            ..PlanStats::default()
+        };
+        let started = std::time::Instant::now();
+        let plans = accounts
+            .iter()
+            .map(|a| {
+                stats.accounts += 1;
+                stats.items += a.items.len();
+                planner.plan_account_traced(a, when.date_for(planner, a), selection.trace)
+            })
+            .filter(|p| worth_keeping(p, selection))
+            .collect();
+        stats.evaluate = started.elapsed();
+        return Ok((plans, stats));
+    }
+    let mut stats = PlanStats::default();
+    let started = std::time::Instant::now();
+    let mut tx = store.begin().await?;
+    let codes = facts::all_account_codes(&mut tx).await?;
+    tx.rollback().await?;
+    stats.load += started.elapsed();
+
+    let mut chunks = codes.chunks(PAGE).map(<[String]>::to_vec);
+    let mut pending = std::collections::VecDeque::new();
+    let mut plans = Vec::new();
+    loop {
+        while pending.len() <= PAGES_AHEAD {
+            let Some(chunk) = chunks.next() else { break };
+            pending.push_back(tokio::spawn(load_codes(
+                store.clone(),
+                chunk,
+                selection.columns,
+            )));
+        }
+        let Some(next) = pending.pop_front() else {
+            break;
+        };
+        let started = std::time::Instant::now();
+        let accounts = next.await.map_err(|e| RunError::Task(e.to_string()))??;
+        stats.load += started.elapsed();
+        let started = std::time::Instant::now();
         for account in &accounts {
-            let plan = planner.plan_account(account, when.date_for(planner, account));
+            stats.accounts += 1;
+            stats.items += account.items.len();
+            let plan = planner.plan_account_traced(
+                account,
+                when.date_for(planner, account),
+                selection.trace,
+            );
             if worth_keeping(&plan, selection) {
                 plans.push(plan);
             }
         }
-        if selection.account.is_some() {
-            break;
-        }
+        stats.evaluate += started.elapsed();
     }
-    Ok(plans)
+    Ok((plans, stats))
 }
 
 /// An action as a run recorded it.
@@ -205,7 +313,7 @@ pub async fn run(
         after = Some(last.code.clone());
         let plans: Vec<AccountPlan> = accounts
             .iter()
-            .map(|a| planner.plan_account(a, when.date_for(planner, a)))
+            .map(|a| planner.plan_account_traced(a, when.date_for(planner, a), selection.trace))
             .collect();
         record_page(
             &mut tx,

@@ -81,7 +81,7 @@ async fn a_second_run_for_the_same_date_records_nothing_new() {
             &t.store,
             &planner,
             when,
-            &Selection::default(),
+            &Selection::all(&planner),
             now(),
             "test",
         )
@@ -101,7 +101,7 @@ async fn a_second_run_for_the_same_date_records_nothing_new() {
             &t.store,
             &planner,
             when,
-            &Selection::default(),
+            &Selection::all(&planner),
             now(),
             "test",
         )
@@ -126,7 +126,7 @@ async fn a_second_run_for_the_same_date_records_nothing_new() {
         assert_eq!(count(&t.store, "SELECT COUNT(*) FROM alerts").await, alerts);
 
         // The plan after the run agrees: nothing left to do today.
-        let plans = run::plan(&t.store, &planner, when, &Selection::default())
+        let plans = run::plan(&t.store, &planner, when, &Selection::all(&planner))
             .await
             .expect("planned");
         assert!(plans.iter().all(|p| p.action.is_none()), "{}", t.name);
@@ -140,7 +140,7 @@ async fn two_runs_at_the_same_time_record_each_action_once() {
     let planner = example_planner();
     let _data = seeded(&t.store, 300, 2000).await;
     let when = When::Date(day("2026-11-20"));
-    let expected = run::plan(&t.store, &planner, when, &Selection::default())
+    let expected = run::plan(&t.store, &planner, when, &Selection::all(&planner))
         .await
         .expect("planned")
         .iter()
@@ -148,7 +148,7 @@ async fn two_runs_at_the_same_time_record_each_action_once() {
         .count();
     assert!(expected > 50, "the data gives actions ({expected})");
 
-    let all = Selection::default();
+    let all = Selection::all(&planner);
     let (a, b) = tokio::join!(
         run::run(&t.store, &planner, when, &all, now(), "run:a"),
         run::run(&t.store, &planner, when, &all, now(), "run:b"),
@@ -204,7 +204,7 @@ async fn accounts_far_apart_get_their_own_date_from_one_instant() {
             .await
             .expect("imported");
         let at = Utc.with_ymd_and_hms(2026, 3, 29, 23, 30, 0).unwrap();
-        let plans = run::plan(&t.store, &planner, When::At(at), &Selection::default())
+        let plans = run::plan(&t.store, &planner, When::At(at), &Selection::all(&planner))
             .await
             .expect("planned");
         let of = |code: &str| plans.iter().find(|p| p.account == code);

@@ -1,6 +1,7 @@
-//! `relance bench import`: how fast and how lean imports are, measured
-//! against `sqlite3 .import` of the same items file into a plain table.
-//! Targets live here, never in tests.
+//! `relance bench import` and `relance bench plan`: how fast and how lean
+//! imports and plans are, each measured against a plain baseline on the same
+//! data (`sqlite3 .import`; a raw SQL aggregate over the items). Targets live
+//! here, never in tests.
 
 use std::path::Path;
 use std::process::Command;
@@ -186,4 +187,117 @@ async fn postgres(
         .await
         .map_err(fail)?;
     result.map(|_| ())
+}
+
+/// The arguments of `relance bench plan`.
+#[derive(Debug, clap::Args)]
+pub struct PlanArgs {
+    /// Customers to generate.
+    #[arg(long, default_value_t = 100_000)]
+    customers: usize,
+    /// Items to generate.
+    #[arg(long, default_value_t = 1_000_000)]
+    items: usize,
+    /// Plan over this existing SQLite store instead of generating one.
+    #[arg(long)]
+    store: Option<String>,
+}
+
+/// Runs `relance bench plan`: generated data imported into SQLite, then the
+/// day's plan beside a raw aggregate over the same items table.
+pub fn plan(cli: &Cli, args: &PlanArgs) -> Result<(), Failure> {
+    let planner = super::plan::planner(&cli.config)?;
+    let work = tempfile::tempdir().map_err(fail)?;
+    let data = work.path().join("data");
+    let today = chrono::NaiveDate::from_ymd_opt(2026, 11, 20).unwrap_or_default();
+    if args.store.is_none() {
+        synthetic::generate(
+            &data,
+            &GenOptions {
+                customers: args.customers,
+                items: args.items,
+                seed: 42,
+                today,
+            },
+        )
+        .map_err(fail)?;
+    }
+    let options = Options {
+        kind: None,
+        full: Full::No,
+        dry_run: false,
+        date_format: DateFormat::Iso,
+        today,
+        now: "2026-11-20T06:00:00Z".into(),
+        origin: "bench".into(),
+        progress: false,
+    };
+    let url = args
+        .store
+        .clone()
+        .unwrap_or_else(|| format!("sqlite://{}", work.path().join("bench.db").display()));
+    let rt = super::runtime()?;
+    rt.block_on(async {
+        if args.store.is_none() {
+            timed_import(
+                "SQLite",
+                &url,
+                &planner.config,
+                std::slice::from_ref(&data),
+                &options,
+            )
+            .await?;
+        }
+        let store = Store::open(&url).await.map_err(fail)?;
+
+        // The baseline: per-customer earliest due date and sum of remaining.
+        let t = Instant::now();
+        let mut tx = store.begin().await.map_err(fail)?;
+        let groups: Vec<(String, String, i64)> = match &mut tx {
+            relance_engine::store::Tx::Sqlite(c) => sqlx::query_as(
+                "SELECT customer, MIN(due_date), SUM(remaining) FROM items \
+                 WHERE remaining > 0 GROUP BY customer",
+            )
+            .fetch_all(&mut **c)
+            .await
+            .map_err(fail)?,
+            relance_engine::store::Tx::Postgres(_) => Vec::new(),
+        };
+        tx.rollback().await.map_err(fail)?;
+        let raw = t.elapsed().as_secs_f64();
+        outln!(
+            "raw SQL aggregate over open items: {} customers in {raw:.2} s",
+            groups.len()
+        );
+        drop(groups);
+
+        let when = relance_engine::run::When::Date(today);
+        let t = Instant::now();
+        let (plans, stats) = relance_engine::run::plan_measured(
+            &store,
+            &planner,
+            when,
+            &relance_engine::run::Selection::all(&planner),
+        )
+        .await
+        .map_err(fail)?;
+        let total = t.elapsed().as_secs_f64();
+        let actions = plans.iter().filter(|p| p.action.is_some()).count();
+        let alerts: usize = plans.iter().map(|p| p.alerts.len()).sum();
+        outln!(
+            "plan: {} accounts, {} items in {total:.2} s (load {:.2} s, evaluate {:.2} s): \
+             {actions} actions, {alerts} alerts; plan/raw = {:.2}",
+            stats.accounts,
+            stats.items,
+            stats.load.as_secs_f64(),
+            stats.evaluate.as_secs_f64(),
+            total / raw
+        );
+        store.close().await;
+        Ok::<_, Failure>(())
+    })?;
+    if let Some(peak) = peak_rss_mib() {
+        outln!("peak memory of this process: {peak:.0} MiB");
+    }
+    Ok(())
 }

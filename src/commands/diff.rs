@@ -123,6 +123,8 @@ pub fn run(cli: &Cli, args: &Args) -> Result<(), Failure> {
     let selection = Selection {
         account: args.account.clone(),
         keep_all: false,
+        trace: false,
+        columns: relance_engine::store::facts::ItemColumns::ALL,
     };
     let (mine, theirs) = super::runtime()?.block_on(async {
         let store = super::open_store(cli).await?;

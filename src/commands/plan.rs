@@ -96,6 +96,8 @@ pub fn plan(cli: &Cli, args: &PlanArgs) -> Result<(), Failure> {
     let selection = Selection {
         account: args.account.clone(),
         keep_all: args.explain && args.account.is_some(),
+        trace: args.explain,
+        columns: planner.item_columns(),
     };
     let plans = super::runtime()?.block_on(async {
         let store = super::open_store(cli).await?;
@@ -236,6 +238,8 @@ pub fn run(cli: &Cli, args: &RunArgs) -> Result<(), Failure> {
     let selection = Selection {
         account: args.account.clone(),
         keep_all: false,
+        trace: false,
+        columns: planner.item_columns(),
     };
     let now = Utc::now();
     let origin = format!("run:{}", now.format("%Y%m%dT%H%M%SZ"));

@@ -90,6 +90,8 @@ pub fn run(cli: &Cli, args: &Args) -> Result<(), Failure> {
     let selection = Selection {
         account: args.account.clone(),
         keep_all: false,
+        trace: false,
+        columns: planner.item_columns(),
     };
     let mut accounts: Vec<Account> = super::runtime()?.block_on(async {
         let store = super::open_store(cli).await?;

@@ -173,6 +173,9 @@ fn parse_opt(
 }
 
 fn custom(json: &str) -> serde_json::Map<String, serde_json::Value> {
+    if json == "{}" {
+        return serde_json::Map::new();
+    }
     match serde_json::from_str(json) {
         Ok(serde_json::Value::Object(map)) => map,
         _ => serde_json::Map::new(),

@@ -171,8 +171,19 @@ pub struct AccountPlan {
     pub holding_escalations: BTreeSet<String>,
     /// A switch that takes effect on D (an escalation's).
     pub switch_today: Option<String>,
-    /// What was considered, for `--explain`.
+    /// What was considered, for `--explain` (kept only when asked for).
     pub trace: Vec<String>,
+    /// Whether to keep the trace.
+    pub tracing: bool,
+}
+
+impl AccountPlan {
+    /// Adds a line to the trace, when it is kept.
+    fn note(&mut self, line: impl FnOnce() -> String) {
+        if self.tracing {
+            self.trace.push(line());
+        }
+    }
 }
 
 /// A chased item's trigger date for a step.
@@ -291,8 +302,60 @@ impl Planner {
         }
     }
 
+    /// The item columns the configuration's expressions read (a hook given
+    /// the whole item reads them all).
+    pub fn item_columns(&self) -> crate::store::facts::ItemColumns {
+        fn whole_item(e: &relance_dsl::ast::Expr) -> bool {
+            use relance_dsl::ast::ExprKind as K;
+            match &e.kind {
+                K::HookCall(_, args) => args
+                    .iter()
+                    .any(|a| matches!(&a.kind, K::Var(v) if v.node == "item") || whole_item(a)),
+                K::List(items) | K::Call(_, items) => items.iter().any(whole_item),
+                K::Unary(_, e) | K::Paren(e) => whole_item(e),
+                K::Binary(_, l, r) => whole_item(l) || whole_item(r),
+                K::Literal(_) | K::Path(_) | K::Var(_) => false,
+            }
+        }
+        let c = &self.config;
+        let mut exprs: Vec<&relance_dsl::ast::Expr> = Vec::new();
+        exprs.extend(c.assigns.iter().map(|a| &a.when));
+        exprs.extend(c.alerts.values().filter_map(|a| a.when.as_ref()));
+        exprs.extend(c.escalations.values().map(|e| &e.when));
+        for s in c.scenarios.values() {
+            exprs.extend(s.steps.iter().filter_map(|s| s.when.as_ref()));
+        }
+        for s in c.statuses.values() {
+            if let StatusEffect::Suspends(Some(e)) = &s.effect {
+                exprs.push(e);
+            }
+        }
+        let whole = exprs.iter().any(|e| whole_item(e));
+        let reads = |field: &str| whole || exprs.iter().any(|e| e.reads("item", field));
+        let custom = whole
+            || c.fields
+                .iter()
+                .any(|f| f.target == relance_dsl::model::FieldTarget::Item && reads(&f.name));
+        crate::store::facts::ItemColumns {
+            issue_date: reads("issue_date"),
+            comment: reads("comment"),
+            custom,
+        }
+    }
+
     /// Plans one account on `date`.
     pub fn plan_account(&self, account: &Account, date: NaiveDate) -> AccountPlan {
+        self.plan_account_traced(account, date, false)
+    }
+
+    /// Plans one account on `date`, keeping the trace of every decision when
+    /// `tracing` (for `--explain`).
+    pub fn plan_account_traced(
+        &self,
+        account: &Account,
+        date: NaiveDate,
+        tracing: bool,
+    ) -> AccountPlan {
         let mut plan = AccountPlan {
             account: account.code.clone(),
             date,
@@ -303,6 +366,7 @@ impl Planner {
             holding_escalations: BTreeSet::new(),
             switch_today: None,
             trace: Vec::new(),
+            tracing,
         };
         let account_alert = |name: &str, why: String| PlannedAlert {
             alert: name.to_string(),
@@ -326,7 +390,7 @@ impl Planner {
                 list.join(", "),
                 self.config.settings.currency
             );
-            plan.trace.push(why.clone());
+            plan.note(|| why.clone());
             plan.alerts.push(account_alert("missing_rate", why));
             return plan;
         }
@@ -339,7 +403,7 @@ impl Planner {
 
         // The scenario, then escalations, which may switch it today.
         let (mut scenario, explicit) = self.scenario_of(account, &summary, date, &mut failures);
-        plan.trace.push(format!("scenario {scenario}"));
+        plan.note(|| format!("scenario {scenario}"));
         for esc in &self.escalations {
             let ctx = self.ctx(account, &summary, None, &scenario, date);
             let holds = test(&esc.when, &ctx, &self.hooks, &mut failures);
@@ -348,18 +412,17 @@ impl Planner {
             }
             plan.holding_escalations.insert(esc.name.clone());
             if account.escalations.contains(&esc.name) {
-                plan.trace.push(format!(
-                    "escalation {} still holds; it fired before",
-                    esc.name
-                ));
+                plan.note(|| format!("escalation {} still holds; it fired before", esc.name));
                 continue;
             }
             let switch = esc.switch.as_ref().filter(|s| **s != scenario);
             if switch.is_none() && esc.switch.is_some() && !esc.notifies {
-                plan.trace.push(format!(
-                    "escalation {} holds but the account is already in {scenario}",
-                    esc.name
-                ));
+                plan.note(|| {
+                    format!(
+                        "escalation {} holds but the account is already in {scenario}",
+                        esc.name
+                    )
+                });
                 continue;
             }
             let mut why = format!("`{}` holds", esc.when.source);
@@ -377,7 +440,7 @@ impl Planner {
                 }
                 None => {}
             }
-            plan.trace.push(format!("escalation {}: {why}", esc.name));
+            plan.note(|| format!("escalation {}: {why}", esc.name));
             plan.escalations.push(PlannedEscalation {
                 escalation: esc.name.clone(),
                 account: account.code.clone(),
@@ -426,7 +489,7 @@ impl Planner {
         if !failures.is_empty() {
             let reasons: Vec<String> = failures.iter().map(ToString::to_string).collect();
             let why = reasons.join("; ");
-            plan.trace.push(why.clone());
+            plan.note(|| why.clone());
             plan.alerts.push(account_alert("hook_failed", why));
         }
         plan.alerts
@@ -549,17 +612,18 @@ impl Planner {
                         match until {
                             Some(relance_rules::Value::Date(x)) if date > x => {}
                             Some(relance_rules::Value::Date(x)) => {
-                                plan.trace.push(format!(
-                                    "{}: suspended by {status} until {x}",
-                                    item.reference
-                                ));
+                                plan.note(|| {
+                                    format!("{}: suspended by {status} until {x}", item.reference)
+                                });
                                 continue;
                             }
                             _ => {
-                                plan.trace.push(format!(
-                                    "{}: suspended by {status} (no end date)",
-                                    item.reference
-                                ));
+                                plan.note(|| {
+                                    format!(
+                                        "{}: suspended by {status} (no end date)",
+                                        item.reference
+                                    )
+                                });
                                 continue;
                             }
                         }
@@ -582,7 +646,7 @@ impl Planner {
                 scenario.max_age_days.unwrap_or(0),
                 refs.join(", ")
             );
-            plan.trace.push(why.clone());
+            plan.note(|| why.clone());
             plan.alerts.push(PlannedAlert {
                 alert: "old_items".into(),
                 account: account.code.clone(),
@@ -600,7 +664,7 @@ impl Planner {
             })
             .copied()
         else {
-            plan.trace.push("no chased item: no step".into());
+            plan.note(|| "no chased item: no step".into());
             return;
         };
         let mut why = vec![format!(
@@ -651,7 +715,7 @@ impl Planner {
                 })
                 .unwrap_or_default();
             why.push(format!("no step reached yet{first}"));
-            plan.trace.push(why.join("; "));
+            plan.note(|| why.join("; "));
             return;
         };
         let step = &scenario.steps[index];
@@ -663,7 +727,7 @@ impl Planner {
                 "already done: the leader's last step is {}",
                 scenario.steps[done].name
             ));
-            plan.trace.push(why.join("; "));
+            plan.note(|| why.join("; "));
             return;
         }
         if let Some((last, last_step)) = &account.last_action {
@@ -672,7 +736,7 @@ impl Planner {
                 why.push(format!(
                     "an action ({last_step}) was already recorded today"
                 ));
-                plan.trace.push(why.join("; "));
+                plan.note(|| why.join("; "));
                 return;
             }
             if gap < scenario.min_gap_days {
@@ -680,7 +744,7 @@ impl Planner {
                     "postponed: last action {last} is {gap} day(s) ago, min_gap is {}",
                     scenario.min_gap_days
                 ));
-                plan.trace.push(why.join("; "));
+                plan.note(|| why.join("; "));
                 return;
             }
         }
@@ -705,7 +769,7 @@ impl Planner {
                 "step {} of {scenario_name} emails nobody: the account has no recipient for it",
                 step.name
             );
-            plan.trace.push(why.clone());
+            plan.note(|| why.clone());
             plan.alerts.push(PlannedAlert {
                 alert: "missing_contact".into(),
                 account: account.code.clone(),
@@ -737,7 +801,7 @@ impl Planner {
             _ => None,
         });
         let why = why.join("; ");
-        plan.trace.push(why.clone());
+        plan.note(|| why.clone());
         plan.action = Some(PlannedAction {
             account: account.code.clone(),
             scenario: scenario_name.to_string(),

@@ -8,7 +8,7 @@
 
 use std::collections::HashMap;
 
-use sqlx::{AssertSqlSafe, Row as _};
+use sqlx::AssertSqlSafe;
 
 use super::{Params, StoreError, Tx, on_tx};
 
@@ -117,20 +117,47 @@ pub struct AccountFacts {
     pub switches: Vec<(String, String)>,
 }
 
-/// Runs `sql` with `codes` bound in order and maps each row with `map`
-/// (`?` on `try_get` works inside it).
-macro_rules! rows_for {
-    ($tx:expr, $sql:expr, $codes:expr, |$r:ident| $map:expr) => {
-        on_tx!($tx, c => async {
-            let mut q = sqlx::query(AssertSqlSafe($sql));
-            for code in $codes {
-                q = q.bind(code.to_string());
-            }
-            let rows = q.fetch_all(&mut **c).await?;
-            rows.iter().map(|$r| Ok($map)).collect::<Result<Vec<_>, sqlx::Error>>()
-        }
-        .await)
+/// Runs `SELECT cols FROM rest` (ORDER BY included) with `codes` bound in
+/// order and returns its rows, fetched as one JSON array: a single row
+/// crosses from the database to us instead of thousands, which is what
+/// reading costs with sqlx (a thread hand-off per row).
+async fn json_rows<T: serde::de::DeserializeOwned>(
+    tx: &mut Tx,
+    cols: &[&str],
+    rest: &str,
+    codes: impl IntoIterator<Item = impl ToString>,
+    what: &'static str,
+) -> Result<Vec<T>, StoreError> {
+    let aliased: Vec<String> = cols
+        .iter()
+        .enumerate()
+        .map(|(i, c)| format!("{c} AS c{i}"))
+        .collect();
+    let names: Vec<String> = (0..cols.len()).map(|i| format!("c{i}")).collect();
+    let inner = format!("SELECT {} FROM {rest}", aliased.join(", "));
+    let sql = match tx.backend() {
+        super::Backend::Sqlite => format!(
+            "SELECT json_group_array(json_array({})) FROM ({inner})",
+            names.join(", ")
+        ),
+        super::Backend::Postgres => format!(
+            "SELECT coalesce(json_agg(json_build_array({})), '[]')::text FROM ({inner}) t",
+            names.join(", ")
+        ),
     };
+    let codes: Vec<String> = codes.into_iter().map(|c| c.to_string()).collect();
+    let text: String = on_tx!(tx, c => {
+        let mut q = sqlx::query_scalar(AssertSqlSafe(sql));
+        for code in &codes {
+            q = q.bind(code.clone());
+        }
+        q.fetch_one(&mut **c).await
+    })
+    .map_err(StoreError::query(what))?;
+    serde_json::from_str(&text).map_err(|e| StoreError::Decode {
+        what,
+        reason: e.to_string(),
+    })
 }
 
 /// A page of account codes in code order, after `after` (exclusive).
@@ -149,6 +176,13 @@ pub async fn account_codes(
         .map_err(StoreError::query("listing accounts"))
 }
 
+/// Every account code, in code order.
+pub async fn all_account_codes(tx: &mut Tx) -> Result<Vec<String>, StoreError> {
+    let sql = "SELECT code FROM customers WHERE group_leader IS NULL ORDER BY code";
+    on_tx!(tx, c => sqlx::query_scalar(AssertSqlSafe(sql)).fetch_all(&mut **c).await)
+        .map_err(StoreError::query("listing accounts"))
+}
+
 /// `template` with `{}` replaced by a list of `n` parameters.
 fn with_list(tx: &Tx, template: &str, n: usize) -> String {
     let mut params = Params::new(tx);
@@ -159,9 +193,39 @@ fn with_list(tx: &Tx, template: &str, n: usize) -> String {
     sql
 }
 
+/// Item columns a caller may do without: the planner reads them only when
+/// the configuration's expressions do. Left out, they read as empty.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct ItemColumns {
+    /// `issue_date`
+    pub issue_date: bool,
+    /// `comment`
+    pub comment: bool,
+    /// Custom fields.
+    pub custom: bool,
+}
+
+impl ItemColumns {
+    /// Every column.
+    pub const ALL: ItemColumns = ItemColumns {
+        issue_date: true,
+        comment: true,
+        custom: true,
+    };
+}
+
 /// Loads the accounts with these codes (at most a few thousand per call).
 /// Codes that are no account (unknown, or grouped under another) are skipped.
 pub async fn accounts(tx: &mut Tx, codes: &[String]) -> Result<Vec<AccountFacts>, StoreError> {
+    accounts_with(tx, codes, ItemColumns::ALL).await
+}
+
+/// [`accounts`], reading only the item columns asked for.
+pub async fn accounts_with(
+    tx: &mut Tx,
+    codes: &[String],
+    columns: ItemColumns,
+) -> Result<Vec<AccountFacts>, StoreError> {
     if codes.is_empty() {
         return Ok(Vec::new());
     }
@@ -170,25 +234,68 @@ pub async fn accounts(tx: &mut Tx, codes: &[String]) -> Result<Vec<AccountFacts>
     // Leaders and members.
     let sql = with_list(
         tx,
-        "SELECT code, name, language, timezone, scenario, group_leader, credit_limit, currency, custom \
-         FROM customers WHERE (code IN ({}) AND group_leader IS NULL) OR group_leader IN ({}) ORDER BY code",
+        "customers WHERE (code IN ({}) AND group_leader IS NULL) OR group_leader IN ({}) ORDER BY code",
         n,
     );
     // The list appears twice: bind it twice (numbered parameters continue).
     let sql = second_list(tx, &sql, n);
-    let customers: Vec<CustomerFacts> =
-        rows_for!(tx, sql, codes.iter().chain(codes), |r| CustomerFacts {
-            code: r.try_get(0)?,
-            name: r.try_get(1)?,
-            language: r.try_get(2)?,
-            timezone: r.try_get(3)?,
-            scenario: r.try_get(4)?,
-            group_leader: r.try_get(5)?,
-            credit_limit: r.try_get(6)?,
-            currency: r.try_get(7)?,
-            custom: r.try_get(8)?,
-        })
-        .map_err(StoreError::query("reading customers"))?;
+    type CustomerRow = (
+        String,
+        String,
+        Option<String>,
+        Option<String>,
+        Option<String>,
+        Option<String>,
+        Option<i64>,
+        Option<String>,
+        String,
+    );
+    let rows: Vec<CustomerRow> = json_rows(
+        tx,
+        &[
+            "code",
+            "name",
+            "language",
+            "timezone",
+            "scenario",
+            "group_leader",
+            "credit_limit",
+            "currency",
+            "custom",
+        ],
+        &sql,
+        codes.iter().chain(codes),
+        "reading customers",
+    )
+    .await?;
+    let customers: Vec<CustomerFacts> = rows
+        .into_iter()
+        .map(
+            |(
+                code,
+                name,
+                language,
+                timezone,
+                scenario,
+                group_leader,
+                credit_limit,
+                currency,
+                custom,
+            )| {
+                CustomerFacts {
+                    code,
+                    name,
+                    language,
+                    timezone,
+                    scenario,
+                    group_leader,
+                    credit_limit,
+                    currency,
+                    custom,
+                }
+            },
+        )
+        .collect();
     let all_codes: Vec<&str> = customers.iter().map(|c| c.code.as_str()).collect();
     if all_codes.is_empty() {
         return Ok(Vec::new());
@@ -197,41 +304,82 @@ pub async fn accounts(tx: &mut Tx, codes: &[String]) -> Result<Vec<AccountFacts>
     // Open items and their steps.
     let sql = with_list(
         tx,
-        "SELECT customer, reference, type, issue_date, due_date, amount, remaining, currency, status, \
-         status_since, promise_date, comment, custom FROM items WHERE remaining > 0 AND customer IN ({}) \
-         ORDER BY customer, reference",
+        "items WHERE remaining > 0 AND customer IN ({}) ORDER BY customer, reference",
         all_codes.len(),
     );
-    let mut items: Vec<ItemFacts> = rows_for!(tx, sql, &all_codes, |r| ItemFacts {
-        customer: r.try_get(0)?,
-        reference: r.try_get(1)?,
-        kind: r.try_get(2)?,
-        issue_date: r.try_get(3)?,
-        due_date: r.try_get(4)?,
-        amount: r.try_get(5)?,
-        remaining: r.try_get(6)?,
-        currency: r.try_get(7)?,
-        status: r.try_get(8)?,
-        status_since: r.try_get(9)?,
-        promise_date: r.try_get(10)?,
-        comment: r.try_get(11)?,
-        custom: r.try_get(12)?,
-        steps: Vec::new(),
-    })
-    .map_err(StoreError::query("reading items"))?;
+    type ItemRow = (
+        String,
+        String,
+        String,
+        Option<String>,
+        String,
+        i64,
+        i64,
+        String,
+        Option<String>,
+        Option<String>,
+        Option<String>,
+        Option<String>,
+        String,
+    );
+    let rows: Vec<ItemRow> = json_rows(
+        tx,
+        &[
+            "customer",
+            "reference",
+            "type",
+            if columns.issue_date {
+                "issue_date"
+            } else {
+                "NULL"
+            },
+            "due_date",
+            "amount",
+            "remaining",
+            "currency",
+            "status",
+            "status_since",
+            "promise_date",
+            if columns.comment { "comment" } else { "NULL" },
+            if columns.custom { "custom" } else { "'{}'" },
+        ],
+        &sql,
+        &all_codes,
+        "reading items",
+    )
+    .await?;
+    let mut items: Vec<ItemFacts> = rows
+        .into_iter()
+        .map(|r| ItemFacts {
+            customer: r.0,
+            reference: r.1,
+            kind: r.2,
+            issue_date: r.3,
+            due_date: r.4,
+            amount: r.5,
+            remaining: r.6,
+            currency: r.7,
+            status: r.8,
+            status_since: r.9,
+            promise_date: r.10,
+            comment: r.11,
+            custom: r.12,
+            steps: Vec::new(),
+        })
+        .collect();
     let sql = with_list(
         tx,
-        "SELECT customer, reference, scenario, step FROM item_steps WHERE customer IN ({}) \
-         ORDER BY customer, reference, scenario",
+        "item_steps WHERE customer IN ({}) ORDER BY customer, reference, scenario",
         all_codes.len(),
     );
-    let steps: Vec<(String, String, String, String)> = rows_for!(tx, sql, &all_codes, |r| (
-        r.try_get(0)?,
-        r.try_get(1)?,
-        r.try_get(2)?,
-        r.try_get(3)?
-    ))
-    .map_err(StoreError::query("reading item steps"))?;
+    let steps: Vec<(String, String, String, String)> = json_rows(
+        tx,
+        &["customer", "reference", "scenario", "step"],
+        &sql,
+        &all_codes,
+        "reading item steps",
+    )
+    .await?;
     let mut by_item: HashMap<(String, String), Vec<(String, String)>> = HashMap::new();
     for (customer, reference, scenario, step) in steps {
         by_item
@@ -253,80 +401,118 @@ pub async fn accounts(tx: &mut Tx, codes: &[String]) -> Result<Vec<AccountFacts>
         .collect();
     let sql = with_list(
         tx,
-        "SELECT customer, email, name, role, language FROM contacts WHERE customer IN ({}) ORDER BY customer, email",
+        "contacts WHERE customer IN ({}) ORDER BY customer, email",
         leaders.len(),
     );
-    let contacts: Vec<(String, ContactFacts)> = rows_for!(tx, sql, &leaders, |r| (
-        r.try_get(0)?,
-        ContactFacts {
-            email: r.try_get(1)?,
-            name: r.try_get(2)?,
-            role: r.try_get(3)?,
-            language: r.try_get(4)?
-        },
-    ))
-    .map_err(StoreError::query("reading contacts"))?;
+    type ContactRow = (String, String, Option<String>, String, Option<String>);
+    let rows: Vec<ContactRow> = json_rows(
+        tx,
+        &["customer", "email", "name", "role", "language"],
+        &sql,
+        &leaders,
+        "reading contacts",
+    )
+    .await?;
+    let contacts: Vec<(String, ContactFacts)> = rows
+        .into_iter()
+        .map(|(customer, email, name, role, language)| {
+            (
+                customer,
+                ContactFacts {
+                    email,
+                    name,
+                    role,
+                    language,
+                },
+            )
+        })
+        .collect();
     let sql = with_list(
         tx,
-        "SELECT a.customer, a.role, g.email, g.name, g.phone FROM assignments a \
-         JOIN colleagues g ON g.email = a.colleague WHERE a.customer IN ({}) ORDER BY a.customer, a.role, g.email",
+        "assignments a JOIN colleagues g ON g.email = a.colleague WHERE a.customer IN ({}) \
+         ORDER BY a.customer, a.role, g.email",
         leaders.len(),
     );
-    let colleagues: Vec<(String, ColleagueFacts)> = rows_for!(tx, sql, &leaders, |r| (
-        r.try_get(0)?,
-        ColleagueFacts {
-            role: r.try_get(1)?,
-            email: r.try_get(2)?,
-            name: r.try_get(3)?,
-            phone: r.try_get(4)?
-        },
-    ))
-    .map_err(StoreError::query("reading colleagues"))?;
+    type ColleagueRow = (String, String, String, String, Option<String>);
+    let rows: Vec<ColleagueRow> = json_rows(
+        tx,
+        &["a.customer", "a.role", "g.email", "g.name", "g.phone"],
+        &sql,
+        &leaders,
+        "reading colleagues",
+    )
+    .await?;
+    let colleagues: Vec<(String, ColleagueFacts)> = rows
+        .into_iter()
+        .map(|(customer, role, email, name, phone)| {
+            (
+                customer,
+                ColleagueFacts {
+                    role,
+                    email,
+                    name,
+                    phone,
+                },
+            )
+        })
+        .collect();
 
-    // The last action of each account.
+    // The last action of each account: its latest by run date, then id.
     let sql = with_list(
         tx,
-        "SELECT account, run_date, step FROM actions WHERE account IN ({}) ORDER BY account, run_date DESC, id DESC",
+        "actions a WHERE a.id IN (SELECT (SELECT b.id FROM actions b WHERE b.account = c.code \
+         ORDER BY b.run_date DESC, b.id DESC LIMIT 1) FROM customers c WHERE c.code IN ({})) ORDER BY a.account",
         leaders.len(),
     );
-    let actions: Vec<(String, String, String)> = rows_for!(tx, sql, &leaders, |r| (
-        r.try_get(0)?,
-        r.try_get(1)?,
-        r.try_get(2)?
-    ))
-    .map_err(StoreError::query("reading actions"))?;
+    let actions: Vec<(String, String, String)> = json_rows(
+        tx,
+        &["a.account", "a.run_date", "a.step"],
+        &sql,
+        &leaders,
+        "reading actions",
+    )
+    .await?;
 
     // What earlier runs left open.
     let sql = with_list(
         tx,
-        "SELECT account, alert, item FROM alerts WHERE resolved_on IS NULL AND account IN ({}) ORDER BY account, alert, item",
+        "alerts WHERE resolved_on IS NULL AND account IN ({}) ORDER BY account, alert, item",
         leaders.len(),
     );
-    let alerts: Vec<(String, String, String)> = rows_for!(tx, sql, &leaders, |r| (
-        r.try_get(0)?,
-        r.try_get(1)?,
-        r.try_get(2)?
-    ))
-    .map_err(StoreError::query("reading alerts"))?;
+    let alerts: Vec<(String, String, String)> = json_rows(
+        tx,
+        &["account", "alert", "item"],
+        &sql,
+        &leaders,
+        "reading alerts",
+    )
+    .await?;
     let sql = with_list(
         tx,
-        "SELECT account, escalation FROM escalations WHERE ended_on IS NULL AND account IN ({}) ORDER BY account, escalation",
+        "escalations WHERE ended_on IS NULL AND account IN ({}) ORDER BY account, escalation",
         leaders.len(),
     );
-    let escalations: Vec<(String, String)> =
-        rows_for!(tx, sql, &leaders, |r| (r.try_get(0)?, r.try_get(1)?))
-            .map_err(StoreError::query("reading escalations"))?;
+    let escalations: Vec<(String, String)> = json_rows(
+        tx,
+        &["account", "escalation"],
+        &sql,
+        &leaders,
+        "reading escalations",
+    )
+    .await?;
     let sql = with_list(
         tx,
-        "SELECT account, effective_on, scenario FROM switches WHERE account IN ({}) ORDER BY account, effective_on, id",
+        "switches WHERE account IN ({}) ORDER BY account, effective_on, id",
         leaders.len(),
     );
-    let switches: Vec<(String, String, String)> = rows_for!(tx, sql, &leaders, |r| (
-        r.try_get(0)?,
-        r.try_get(1)?,
-        r.try_get(2)?
-    ))
-    .map_err(StoreError::query("reading switches"))?;
+    let switches: Vec<(String, String, String)> = json_rows(
+        tx,
+        &["account", "effective_on", "scenario"],
+        &sql,
+        &leaders,
+        "reading switches",
+    )
+    .await?;
 
     // Assemble, leaders in code order.
     let mut accounts: Vec<AccountFacts> = leaders

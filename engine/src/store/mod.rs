@@ -105,6 +105,14 @@ pub enum StoreError {
         #[source]
         source: sqlx::Error,
     },
+    /// Rows came back in a shape we cannot read.
+    #[error("store data unreadable while {what}: {reason}")]
+    Decode {
+        /// What was being done.
+        what: &'static str,
+        /// Why.
+        reason: String,
+    },
 }
 
 impl StoreError {
