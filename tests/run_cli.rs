@@ -1,0 +1,232 @@
+//! `plan`, `run`, `simulate` and `diff` as a user runs them: the real binary,
+//! a real SQLite file, real directories and a real git repository.
+
+use std::path::{Path, PathBuf};
+use std::process::{Command, Output};
+
+use serde_json::Value;
+
+struct Case {
+    dir: tempfile::TempDir,
+}
+
+impl Case {
+    /// The example configuration and one customer with one invoice due
+    /// Monday 2026-03-02, with a billing contact and a collector.
+    fn new() -> Case {
+        let dir = tempfile::tempdir().expect("a temp dir");
+        copy_dir(
+            &Path::new(env!("CARGO_MANIFEST_DIR")).join("config"),
+            &dir.path().join("config"),
+        );
+        let files: &[(&str, &str)] = &[
+            ("customers.csv", "code,name\nC1,Client One\n"),
+            ("contacts.csv", "customer,email\nC1,ap@client.example\n"),
+            ("colleagues.csv", "email,name\njulie@acme.example,Julie\n"),
+            ("assignments.csv", "customer,colleague\nC1,julie@acme.example\n"),
+            (
+                "items.csv",
+                "customer,reference,type,due_date,amount\nC1,INV-1,invoice,2026-03-02,1200\n",
+            ),
+        ];
+        for (name, text) in files {
+            std::fs::write(dir.path().join(name), text).expect("a data file");
+        }
+        let case = Case { dir };
+        let out = case.relance(&["import", "--date", "2026-02-20", "."]);
+        assert!(out.status.success(), "{}", text(&out.stderr));
+        case
+    }
+
+    fn path(&self) -> &Path {
+        self.dir.path()
+    }
+
+    fn relance(&self, args: &[&str]) -> Output {
+        self.relance_with("config", args)
+    }
+
+    fn relance_with(&self, config: &str, args: &[&str]) -> Output {
+        Command::new(env!("CARGO_BIN_EXE_relance"))
+            .current_dir(self.path())
+            .args(["--config", config, "--db", "sqlite://relance.db"])
+            .args(args)
+            .env_remove("RELANCE_CONFIG")
+            .env_remove("RELANCE_DB")
+            .env("NO_COLOR", "1")
+            .output()
+            .expect("the relance binary runs")
+    }
+
+    fn json(&self, args: &[&str]) -> Value {
+        let out = self.relance(args);
+        assert!(out.status.success(), "{args:?}: {}", text(&out.stderr));
+        serde_json::from_slice(&out.stdout).expect("JSON on stdout")
+    }
+}
+
+fn copy_dir(from: &Path, to: &Path) {
+    std::fs::create_dir_all(to).expect("mkdir");
+    for entry in std::fs::read_dir(from).expect("readable") {
+        let entry = entry.expect("an entry");
+        let target = to.join(entry.file_name());
+        if entry.path().is_dir() {
+            copy_dir(&entry.path(), &target);
+        } else {
+            std::fs::copy(entry.path(), target).expect("copy");
+        }
+    }
+}
+
+fn text(bytes: &[u8]) -> String {
+    String::from_utf8_lossy(bytes).into_owned()
+}
+
+fn steps_of(timeline: &Value) -> Vec<(String, String, bool)> {
+    timeline["accounts"][0]["events"]
+        .as_array()
+        .expect("events")
+        .iter()
+        .filter(|e| e["event"] == "action")
+        .map(|e| {
+            (
+                e["date"].as_str().unwrap_or_default().to_string(),
+                e["step"].as_str().unwrap_or_default().to_string(),
+                e["late"].as_bool().unwrap_or_default(),
+            )
+        })
+        .collect()
+}
+
+#[test]
+fn simulate_gives_the_timeline_and_writes_nothing() {
+    let case = Case::new();
+    let timeline = case.json(&[
+        "simulate", "--from", "2026-02-20", "--to", "2026-05-15", "--json",
+    ]);
+    let expected: Vec<(String, String, bool)> = [
+        ("2026-02-25", "courtesy"),
+        ("2026-03-09", "reminder_1"),
+        ("2026-03-23", "reminder_2"),
+        ("2026-04-01", "call"),
+        ("2026-04-16", "notice"),
+        // 2026-05-01 is a holiday: the next business day.
+        ("2026-05-04", "handover"),
+    ]
+    .iter()
+    .map(|(d, s)| ((*d).to_string(), (*s).to_string(), false))
+    .collect();
+    assert_eq!(steps_of(&timeline)[..expected.len()], expected[..]);
+    // After the handover, litigation's final_notice (due + 60d, already
+    // passed) comes as a catch-up once its 10-day min_gap has run.
+    assert_eq!(
+        steps_of(&timeline).get(expected.len()),
+        Some(&("2026-05-14".to_string(), "final_notice".to_string(), true))
+    );
+
+    // Nothing was recorded: the real plan of a day in the middle still
+    // starts from the beginning.
+    let plan = case.json(&["plan", "--date", "2026-03-09", "--json"]);
+    assert_eq!(plan["actions"][0]["step"], "reminder_1");
+    assert_eq!(plan["actions"][0]["late"], false);
+    let human = case.relance(&["simulate", "--from", "2026-03-01", "--to", "2026-03-10"]);
+    assert!(
+        text(&human.stdout).contains("2026-03-09  standard/reminder_1 [email] leader INV-1"),
+        "{}",
+        text(&human.stdout)
+    );
+}
+
+#[test]
+fn run_with_the_file_mailer_writes_each_message_once() {
+    let case = Case::new();
+    let run = case.json(&["run", "--date", "2026-03-09", "--mailer", "file", "--json"]);
+    assert_eq!(run["actions"][0]["state"], "sent");
+    assert_eq!(run["actions"][0]["to"], serde_json::json!(["ap@client.example"]));
+    assert_eq!(run["actions"][0]["cc"], serde_json::json!(["julie@acme.example"]));
+    let outbox: Vec<PathBuf> = std::fs::read_dir(case.path().join("outbox"))
+        .expect("an outbox")
+        .map(|e| e.expect("an entry").path())
+        .collect();
+    assert_eq!(outbox.len(), 1);
+    let message = std::fs::read_to_string(&outbox[0]).expect("a message");
+    assert!(message.contains("To: ap@client.example"), "{message}");
+    assert!(message.contains("X-Relance-Action: 1"), "{message}");
+
+    let again = case.json(&["run", "--date", "2026-03-09", "--mailer", "file", "--json"]);
+    assert_eq!(again["actions"], serde_json::json!([]));
+    assert_eq!(
+        std::fs::read_dir(case.path().join("outbox"))
+            .expect("an outbox")
+            .count(),
+        1
+    );
+}
+
+#[test]
+fn plan_explains_an_account_and_refuses_an_unknown_one() {
+    let case = Case::new();
+    let out = case.relance(&["plan", "--date", "2026-04-20", "--account", "C1", "--explain"]);
+    assert!(out.status.success(), "{}", text(&out.stderr));
+    let stdout = text(&out.stdout);
+    assert!(stdout.contains("leader INV-1 due 2026-03-02"), "{stdout}");
+    assert!(
+        stdout.contains("notice due 2026-04-16: `account.overdue_amount >= 500` holds"),
+        "{stdout}"
+    );
+    assert!(stdout.contains("late: due 2026-04-16, caught up on 2026-04-20"), "{stdout}");
+
+    let out = case.relance(&["plan", "--date", "2026-04-20", "--account", "NOPE"]);
+    assert_eq!(out.status.code(), Some(2));
+    assert!(text(&out.stderr).contains("no collection account NOPE"), "{}", text(&out.stderr));
+}
+
+#[test]
+fn diff_lists_actions_that_change_against_a_directory_and_a_git_revision() {
+    let case = Case::new();
+    copy_dir(&case.path().join("config"), &case.path().join("before"));
+    let standard = case.path().join("config/scenarios/standard.relance");
+    let edited = std::fs::read_to_string(&standard)
+        .expect("readable")
+        .replace("at due + 7d ", "at due + 10d");
+    std::fs::write(&standard, edited).expect("written");
+
+    // On 2026-03-09 the old reminder_1 is due; with +10d it waits until the 12th.
+    let diff = case.json(&["diff", "--against", "before", "--date", "2026-03-09", "--json"]);
+    assert_eq!(diff["changed"][0]["account"], "C1");
+    assert_eq!(diff["changed"][0]["before"]["step"], "reminder_1");
+    assert_eq!(diff["changed"][0]["after"]["step"], "courtesy");
+    assert_eq!(diff["added"], serde_json::json!([]));
+
+    // The same against the committed configuration.
+    let git = |args: &[&str]| {
+        let out = Command::new("git")
+            .current_dir(case.path())
+            .args(["-c", "user.name=t", "-c", "user.email=t@example.com"])
+            .args(args)
+            .output()
+            .expect("git runs");
+        assert!(out.status.success(), "git {args:?}: {}", text(&out.stderr));
+    };
+    std::fs::write(case.path().join(".gitignore"), "relance.db*\nbefore/\n").expect("written");
+    std::fs::copy(
+        case.path().join("before/scenarios/standard.relance"),
+        &standard,
+    )
+    .expect("restored");
+    git(&["init", "-q"]);
+    git(&["add", "."]);
+    git(&["commit", "-qm", "scenarios"]);
+    let edited = std::fs::read_to_string(&standard)
+        .expect("readable")
+        .replace("at due + 7d ", "at due + 10d");
+    std::fs::write(&standard, edited).expect("written");
+    let out = case.relance(&["diff", "--against", "HEAD", "--date", "2026-03-09"]);
+    assert!(out.status.success(), "{}", text(&out.stderr));
+    let stdout = text(&out.stdout);
+    assert!(stdout.contains("0 added, 0 removed, 1 changed"), "{stdout}");
+    assert!(stdout.contains("was standard/reminder_1"), "{stdout}");
+
+    let out = case.relance(&["diff", "--against", "no-such-rev", "--date", "2026-03-09"]);
+    assert_eq!(out.status.code(), Some(2), "{}", text(&out.stderr));
+}
