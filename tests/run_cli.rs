@@ -23,7 +23,10 @@ impl Case {
             ("customers.csv", "code,name\nC1,Client One\n"),
             ("contacts.csv", "customer,email\nC1,ap@client.example\n"),
             ("colleagues.csv", "email,name\njulie@acme.example,Julie\n"),
-            ("assignments.csv", "customer,colleague\nC1,julie@acme.example\n"),
+            (
+                "assignments.csv",
+                "customer,colleague\nC1,julie@acme.example\n",
+            ),
             (
                 "items.csv",
                 "customer,reference,type,due_date,amount\nC1,INV-1,invoice,2026-03-02,1200\n",
@@ -102,7 +105,12 @@ fn steps_of(timeline: &Value) -> Vec<(String, String, bool)> {
 fn simulate_gives_the_timeline_and_writes_nothing() {
     let case = Case::new();
     let timeline = case.json(&[
-        "simulate", "--from", "2026-02-20", "--to", "2026-05-15", "--json",
+        "simulate",
+        "--from",
+        "2026-02-20",
+        "--to",
+        "2026-05-15",
+        "--json",
     ]);
     let expected: Vec<(String, String, bool)> = [
         ("2026-02-25", "courtesy"),
@@ -142,8 +150,14 @@ fn run_with_the_file_mailer_writes_each_message_once() {
     let case = Case::new();
     let run = case.json(&["run", "--date", "2026-03-09", "--mailer", "file", "--json"]);
     assert_eq!(run["actions"][0]["state"], "sent");
-    assert_eq!(run["actions"][0]["to"], serde_json::json!(["ap@client.example"]));
-    assert_eq!(run["actions"][0]["cc"], serde_json::json!(["julie@acme.example"]));
+    assert_eq!(
+        run["actions"][0]["to"],
+        serde_json::json!(["ap@client.example"])
+    );
+    assert_eq!(
+        run["actions"][0]["cc"],
+        serde_json::json!(["julie@acme.example"])
+    );
     let outbox: Vec<PathBuf> = std::fs::read_dir(case.path().join("outbox"))
         .expect("an outbox")
         .map(|e| e.expect("an entry").path())
@@ -166,7 +180,14 @@ fn run_with_the_file_mailer_writes_each_message_once() {
 #[test]
 fn plan_explains_an_account_and_refuses_an_unknown_one() {
     let case = Case::new();
-    let out = case.relance(&["plan", "--date", "2026-04-20", "--account", "C1", "--explain"]);
+    let out = case.relance(&[
+        "plan",
+        "--date",
+        "2026-04-20",
+        "--account",
+        "C1",
+        "--explain",
+    ]);
     assert!(out.status.success(), "{}", text(&out.stderr));
     let stdout = text(&out.stdout);
     assert!(stdout.contains("leader INV-1 due 2026-03-02"), "{stdout}");
@@ -174,11 +195,18 @@ fn plan_explains_an_account_and_refuses_an_unknown_one() {
         stdout.contains("notice due 2026-04-16: `account.overdue_amount >= 500` holds"),
         "{stdout}"
     );
-    assert!(stdout.contains("late: due 2026-04-16, caught up on 2026-04-20"), "{stdout}");
+    assert!(
+        stdout.contains("late: due 2026-04-16, caught up on 2026-04-20"),
+        "{stdout}"
+    );
 
     let out = case.relance(&["plan", "--date", "2026-04-20", "--account", "NOPE"]);
     assert_eq!(out.status.code(), Some(2));
-    assert!(text(&out.stderr).contains("no collection account NOPE"), "{}", text(&out.stderr));
+    assert!(
+        text(&out.stderr).contains("no collection account NOPE"),
+        "{}",
+        text(&out.stderr)
+    );
 }
 
 #[test]
@@ -192,7 +220,14 @@ fn diff_lists_actions_that_change_against_a_directory_and_a_git_revision() {
     std::fs::write(&standard, edited).expect("written");
 
     // On 2026-03-09 the old reminder_1 is due; with +10d it waits until the 12th.
-    let diff = case.json(&["diff", "--against", "before", "--date", "2026-03-09", "--json"]);
+    let diff = case.json(&[
+        "diff",
+        "--against",
+        "before",
+        "--date",
+        "2026-03-09",
+        "--json",
+    ]);
     assert_eq!(diff["changed"][0]["account"], "C1");
     assert_eq!(diff["changed"][0]["before"]["step"], "reminder_1");
     assert_eq!(diff["changed"][0]["after"]["step"], "courtesy");
