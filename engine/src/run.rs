@@ -304,7 +304,7 @@ pub async fn run(
     let mut outcome = RunOutcome::default();
     let mut after: Option<String> = None;
     loop {
-        let mut tx = store.begin().await?;
+        let mut tx = store.begin_write().await?;
         let accounts = page(&mut tx, selection, after.as_deref()).await?;
         let Some(last) = accounts.last() else {
             tx.rollback().await?;

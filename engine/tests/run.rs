@@ -12,7 +12,7 @@ use relance_engine::run::{self, Selection, When};
 use relance_engine::store::Store;
 use relance_engine::synthetic::{self, GenOptions};
 use sqlx::AssertSqlSafe;
-use support::{both, import_options, postgres};
+use support::{both, import_options};
 
 fn example_planner() -> Planner {
     let dir = Path::new(env!("CARGO_MANIFEST_DIR")).join("../config");
@@ -136,52 +136,57 @@ async fn a_second_run_for_the_same_date_records_nothing_new() {
 
 #[tokio::test]
 async fn two_runs_at_the_same_time_record_each_action_once() {
-    let Some(t) = postgres().await else { return };
     let planner = example_planner();
-    let _data = seeded(&t.store, 300, 2000).await;
-    let when = When::Date(day("2026-11-20"));
-    let expected = run::plan(&t.store, &planner, when, &Selection::all(&planner))
-        .await
-        .expect("planned")
-        .iter()
-        .filter(|p| p.action.is_some())
-        .count();
-    assert!(expected > 50, "the data gives actions ({expected})");
+    for t in both().await {
+        let _data = seeded(&t.store, 300, 2000).await;
+        let when = When::Date(day("2026-11-20"));
+        let expected = run::plan(&t.store, &planner, when, &Selection::all(&planner))
+            .await
+            .expect("planned")
+            .iter()
+            .filter(|p| p.action.is_some())
+            .count();
+        assert!(
+            expected > 50,
+            "{}: the data gives actions ({expected})",
+            t.name
+        );
 
-    let all = Selection::all(&planner);
-    let (a, b) = tokio::join!(
-        run::run(&t.store, &planner, when, &all, now(), "run:a"),
-        run::run(&t.store, &planner, when, &all, now(), "run:b"),
-    );
-    let (a, b) = (a.expect("run a"), b.expect("run b"));
-    assert_eq!(
-        a.recorded.len() + b.recorded.len(),
-        expected,
-        "each action is recorded by exactly one of the runs"
-    );
-    assert_eq!(
-        count(&t.store, "SELECT COUNT(*) FROM actions").await,
-        expected as i64
-    );
-    assert_eq!(
-        count(
-            &t.store,
-            "SELECT COUNT(*) FROM (SELECT account FROM actions GROUP BY account HAVING COUNT(*) > 1) x"
-        )
-        .await,
-        0,
-        "at most one action per account"
-    );
-    assert_eq!(
-        count(
-            &t.store,
-            "SELECT COUNT(*) FROM (SELECT account, alert, item FROM alerts GROUP BY account, alert, item HAVING COUNT(*) > 1) x"
-        )
-        .await,
-        0,
-        "each alert raised once"
-    );
-    t.cleanup().await;
+        let all = Selection::all(&planner);
+        let (a, b) = tokio::join!(
+            run::run(&t.store, &planner, when, &all, now(), "run:a"),
+            run::run(&t.store, &planner, when, &all, now(), "run:b"),
+        );
+        let (a, b) = (a.expect("run a"), b.expect("run b"));
+        assert_eq!(
+            a.recorded.len() + b.recorded.len(),
+            expected,
+            "each action is recorded by exactly one of the runs"
+        );
+        assert_eq!(
+            count(&t.store, "SELECT COUNT(*) FROM actions").await,
+            expected as i64
+        );
+        assert_eq!(
+            count(
+                &t.store,
+                "SELECT COUNT(*) FROM (SELECT account FROM actions GROUP BY account HAVING COUNT(*) > 1) x"
+            )
+            .await,
+            0,
+            "at most one action per account"
+        );
+        assert_eq!(
+            count(
+                &t.store,
+                "SELECT COUNT(*) FROM (SELECT account, alert, item FROM alerts GROUP BY account, alert, item HAVING COUNT(*) > 1) x"
+            )
+            .await,
+            0,
+            "each alert raised once"
+        );
+        t.cleanup().await;
+    }
 }
 
 #[tokio::test]

@@ -257,6 +257,21 @@ impl Store {
         }
     }
 
+    /// Starts a transaction that will write: on SQLite it takes the write
+    /// lock at once (`BEGIN IMMEDIATE`), so a concurrent writer waits for it
+    /// (busy timeout) instead of failing when a read is upgraded to a write.
+    pub async fn begin_write(&self) -> Result<Tx, StoreError> {
+        let what = StoreError::query("starting a transaction");
+        match &self.pool {
+            Pool::Sqlite(p) => p
+                .begin_with(sqlx::AssertSqlSafe("BEGIN IMMEDIATE"))
+                .await
+                .map(Tx::Sqlite)
+                .map_err(what),
+            Pool::Postgres(p) => p.begin().await.map(Tx::Postgres).map_err(what),
+        }
+    }
+
     /// Closes every connection (SQLite checkpoints its WAL).
     pub async fn close(self) {
         match self.pool {
