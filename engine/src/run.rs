@@ -89,17 +89,25 @@ impl Selection {
     }
 }
 
-async fn page(
+/// The codes of the selected accounts, in code order.
+async fn selected_codes(store: &Store, selection: &Selection) -> Result<Vec<String>, RunError> {
+    if let Some(code) = &selection.account {
+        return Ok(vec![code.clone()]);
+    }
+    let mut tx = store.begin().await?;
+    let codes = facts::all_account_codes(&mut tx).await?;
+    tx.rollback().await?;
+    Ok(codes)
+}
+
+/// Reads the accounts with these codes in `tx`; an account asked for by
+/// name (`--account`) must exist.
+async fn read_accounts(
     tx: &mut Tx,
+    codes: &[String],
     selection: &Selection,
-    after: Option<&str>,
 ) -> Result<Vec<Account>, RunError> {
-    let codes = match &selection.account {
-        Some(code) if after.is_none() => vec![code.clone()],
-        Some(_) => return Ok(Vec::new()),
-        None => facts::account_codes(tx, after, PAGE).await?,
-    };
-    let facts = facts::accounts_with(tx, &codes, selection.columns).await?;
+    let facts = facts::accounts_with(tx, codes, selection.columns).await?;
     if let Some(code) = &selection.account
         && facts.is_empty()
     {
@@ -109,6 +117,18 @@ async fn page(
         .into_iter()
         .map(|f| Account::from_facts(f).map_err(RunError::from))
         .collect()
+}
+
+/// Reads the accounts with these codes in a transaction of their own.
+async fn load_codes(
+    store: Store,
+    codes: Vec<String>,
+    selection: Selection,
+) -> Result<Vec<Account>, RunError> {
+    let mut tx = store.begin().await?;
+    let accounts = read_accounts(&mut tx, &codes, &selection).await;
+    tx.rollback().await?;
+    accounts
 }
 
 fn worth_keeping(plan: &AccountPlan, selection: &Selection) -> bool {
@@ -122,17 +142,8 @@ fn worth_keeping(plan: &AccountPlan, selection: &Selection) -> bool {
 /// them in memory).
 pub async fn load(store: &Store, selection: &Selection) -> Result<Vec<Account>, RunError> {
     let mut all = Vec::new();
-    let mut after: Option<String> = None;
-    loop {
-        let mut tx = store.begin().await?;
-        let accounts = page(&mut tx, selection, after.as_deref()).await?;
-        tx.rollback().await?;
-        let Some(last) = accounts.last() else { break };
-        after = Some(last.code.clone());
-        all.extend(accounts);
-        if selection.account.is_some() {
-            break;
-        }
+    for chunk in selected_codes(store, selection).await?.chunks(PAGE) {
+        all.extend(load_codes(store.clone(), chunk.to_vec(), selection.clone()).await?);
     }
     Ok(all)
 }
@@ -162,21 +173,6 @@ pub async fn plan(
         .map(|(plans, _)| plans)
 }
 
-/// Reads the accounts with these codes in a transaction of their own.
-async fn load_codes(
-    store: Store,
-    codes: Vec<String>,
-    columns: facts::ItemColumns,
-) -> Result<Vec<Account>, RunError> {
-    let mut tx = store.begin().await?;
-    let facts = facts::accounts_with(&mut tx, &codes, columns).await?;
-    tx.rollback().await?;
-    facts
-        .into_iter()
-        .map(|f| Account::from_facts(f).map_err(RunError::from))
-        .collect()
-}
-
 /// Pages of accounts loaded ahead while the caller plans the current one.
 const PAGES_AHEAD: usize = 2;
 
@@ -189,33 +185,9 @@ pub async fn plan_measured(
     when: When,
     selection: &Selection,
 ) -> Result<(Vec<AccountPlan>, PlanStats), RunError> {
-    if selection.account.is_some() {
-        let started = std::time::Instant::now();
-        let mut tx = store.begin().await?;
-        let accounts = page(&mut tx, selection, None).await?;
-        tx.rollback().await?;
-        let mut stats = PlanStats {
-            load: started.elapsed(),
-            ..PlanStats::default()
-        };
-        let started = std::time::Instant::now();
-        let plans = accounts
-            .iter()
-            .map(|a| {
-                stats.accounts += 1;
-                stats.items += a.items.len();
-                planner.plan_account_traced(a, when.date_for(planner, a), selection.trace)
-            })
-            .filter(|p| worth_keeping(p, selection))
-            .collect();
-        stats.evaluate = started.elapsed();
-        return Ok((plans, stats));
-    }
     let mut stats = PlanStats::default();
     let started = std::time::Instant::now();
-    let mut tx = store.begin().await?;
-    let codes = facts::all_account_codes(&mut tx).await?;
-    tx.rollback().await?;
+    let codes = selected_codes(store, selection).await?;
     stats.load += started.elapsed();
 
     let mut chunks = codes.chunks(PAGE).map(<[String]>::to_vec);
@@ -227,7 +199,7 @@ pub async fn plan_measured(
             pending.push_back(tokio::spawn(load_codes(
                 store.clone(),
                 chunk,
-                selection.columns,
+                selection.clone(),
             )));
         }
         let Some(next) = pending.pop_front() else {
@@ -302,18 +274,12 @@ pub async fn run(
 ) -> Result<RunOutcome, RunError> {
     let now_text = now.to_rfc3339_opts(chrono::SecondsFormat::Secs, true);
     let mut outcome = RunOutcome::default();
-    let mut after: Option<String> = None;
-    loop {
+    for chunk in selected_codes(store, selection).await?.chunks(PAGE) {
         let mut tx = store.begin_write().await?;
-        let accounts = page(&mut tx, selection, after.as_deref()).await?;
-        let Some(last) = accounts.last() else {
-            tx.rollback().await?;
-            break;
-        };
-        after = Some(last.code.clone());
+        let accounts = read_accounts(&mut tx, chunk, selection).await?;
         let plans: Vec<AccountPlan> = accounts
             .iter()
-            .map(|a| planner.plan_account_traced(a, when.date_for(planner, a), selection.trace))
+            .map(|a| planner.plan_account(a, when.date_for(planner, a)))
             .collect();
         record_page(
             &mut tx,
@@ -329,9 +295,6 @@ pub async fn run(
         outcome
             .plans
             .extend(plans.into_iter().filter(|p| worth_keeping(p, selection)));
-        if selection.account.is_some() {
-            break;
-        }
     }
     Ok(outcome)
 }
@@ -351,21 +314,7 @@ async fn record_page(
     let mut planned = Vec::new();
     for (account, plan) in accounts.iter().zip(plans) {
         let Some(action) = &plan.action else { continue };
-        let advance = account
-            .items
-            .iter()
-            .filter(|i| {
-                action
-                    .items
-                    .contains(&(i.customer.clone(), i.reference.clone()))
-                    && planner.is_later(
-                        &action.scenario,
-                        &action.step,
-                        i.last_step(&action.scenario),
-                    )
-            })
-            .map(|i| (i.customer.clone(), i.reference.clone()))
-            .collect();
+        let advance = planner.advancing(account, action);
         new_actions.push(NewAction {
             account: action.account.clone(),
             scenario: action.scenario.clone(),
@@ -430,33 +379,19 @@ async fn record_page(
                 }
             }
         }
-        let holding: std::collections::BTreeSet<(String, String)> = plan
-            .alerts
-            .iter()
-            .map(|a| (a.alert.clone(), a.item_key()))
-            .collect();
-        for a in &plan.alerts {
-            if !account
-                .open_alerts
-                .contains(&(a.alert.clone(), a.item_key()))
-            {
-                entry.2.push(RaisedAlert {
-                    alert: a.alert.clone(),
-                    account: account.code.clone(),
-                    item: a.item_key(),
-                    level: a.level.as_str().to_string(),
-                    detail: a.why.clone(),
-                });
-            }
-        }
-        for (alert, item) in &account.open_alerts {
-            let keep = skipped && alert != "missing_rate";
-            if !keep && !holding.contains(&(alert.clone(), item.clone())) {
-                entry
-                    .3
-                    .push((alert.clone(), account.code.clone(), item.clone()));
-            }
-        }
+        let (raised, resolved) = plan.alert_changes(account);
+        entry.2.extend(raised.into_iter().map(|a| RaisedAlert {
+            alert: a.alert.clone(),
+            account: account.code.clone(),
+            item: a.item_key(),
+            level: a.level.as_str().to_string(),
+            detail: a.why.clone(),
+        }));
+        entry.3.extend(
+            resolved
+                .into_iter()
+                .map(|(alert, item)| (alert, account.code.clone(), item)),
+        );
     }
     for (date, (fired, ended, raised, resolved)) in by_date {
         let date = date.to_string();

@@ -143,10 +143,7 @@ pub fn run(cli: &Cli, args: &Args) -> Result<(), Failure> {
             Ok::<_, run::RunError>((plan(&planner), plan(&other)))
         }
         .await
-        .map_err(|e| match e {
-            run::RunError::UnknownAccount(_) => Failure::Usage(e.to_string()),
-            other => Failure::Other(anyhow::Error::new(other)),
-        });
+        .map_err(super::plan::run_error);
         store.close().await;
         result
     })?;

@@ -82,7 +82,8 @@ pub fn planner(dir: &Path) -> Result<Planner, Failure> {
         .map_err(Failure::Other)
 }
 
-fn run_error(e: RunError) -> Failure {
+/// `--account` naming no account is a usage error; anything else failed.
+pub fn run_error(e: RunError) -> Failure {
     match e {
         RunError::UnknownAccount(_) => Failure::Usage(e.to_string()),
         other => Failure::Other(anyhow::Error::new(other)),
@@ -97,7 +98,7 @@ pub fn plan(cli: &Cli, args: &PlanArgs) -> Result<(), Failure> {
         account: args.account.clone(),
         keep_all: args.explain && args.account.is_some(),
         trace: args.explain,
-        columns: planner.item_columns(),
+        ..Selection::all(&planner)
     };
     let plans = super::runtime()?.block_on(async {
         let store = super::open_store(cli).await?;
@@ -237,9 +238,7 @@ pub fn run(cli: &Cli, args: &RunArgs) -> Result<(), Failure> {
     let when = args.when.when();
     let selection = Selection {
         account: args.account.clone(),
-        keep_all: false,
-        trace: false,
-        columns: planner.item_columns(),
+        ..Selection::all(&planner)
     };
     let now = Utc::now();
     let origin = format!("run:{}", now.format("%Y%m%dT%H%M%SZ"));

@@ -89,16 +89,13 @@ pub fn run(cli: &Cli, args: &Args) -> Result<(), Failure> {
     let planner = super::plan::planner(&cli.config)?;
     let selection = Selection {
         account: args.account.clone(),
-        keep_all: false,
-        trace: false,
-        columns: planner.item_columns(),
+        ..Selection::all(&planner)
     };
     let mut accounts: Vec<Account> = super::runtime()?.block_on(async {
         let store = super::open_store(cli).await?;
-        let accounts = run::load(&store, &selection).await.map_err(|e| match e {
-            run::RunError::UnknownAccount(_) => Failure::Usage(e.to_string()),
-            other => Failure::Other(anyhow::Error::new(other)),
-        });
+        let accounts = run::load(&store, &selection)
+            .await
+            .map_err(super::plan::run_error);
         store.close().await;
         accounts
     })?;
@@ -127,32 +124,21 @@ pub fn run(cli: &Cli, args: &Args) -> Result<(), Failure> {
                     action: Box::new(ActionJson::new(a)),
                 });
             }
-            let now: std::collections::BTreeSet<(String, String)> = plan
-                .alerts
-                .iter()
-                .map(|a| (a.alert.clone(), a.item_key()))
-                .collect();
-            for a in &plan.alerts {
-                if !account
-                    .open_alerts
-                    .contains(&(a.alert.clone(), a.item_key()))
-                {
-                    timeline.events.push(Event::AlertRaised {
-                        date,
-                        alert: a.alert.clone(),
-                        item: reference(&a.item_key()),
-                        level: a.level.as_str(),
-                    });
-                }
+            let (raised, resolved) = plan.alert_changes(account);
+            for a in raised {
+                timeline.events.push(Event::AlertRaised {
+                    date,
+                    alert: a.alert.clone(),
+                    item: a.item.as_ref().map(|(_, r)| r.clone()),
+                    level: a.level.as_str(),
+                });
             }
-            for (alert, item) in &account.open_alerts {
-                if !now.contains(&(alert.clone(), item.clone())) {
-                    timeline.events.push(Event::AlertResolved {
-                        date,
-                        alert: alert.clone(),
-                        item: reference(item),
-                    });
-                }
+            for (alert, item) in resolved {
+                timeline.events.push(Event::AlertResolved {
+                    date,
+                    item: reference(&item),
+                    alert,
+                });
             }
             planner::apply(&planner, account, &plan);
         }

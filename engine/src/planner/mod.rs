@@ -59,6 +59,8 @@ pub struct Planner {
     pub config: Config,
     hooks: Hooks,
     calendars: HashMap<String, BusinessCalendar>,
+    /// The calendar of scenarios without one: every day is a business day.
+    every_day: BusinessCalendar,
     steps: HashMap<String, Vec<CompiledStep>>,
     assigns: Vec<(String, Compiled)>,
     suspends_until: HashMap<String, Compiled>,
@@ -178,6 +180,36 @@ pub struct AccountPlan {
 }
 
 impl AccountPlan {
+    /// What the plan changes to the account's alerts: the alerts that start
+    /// holding, and the open ones `(alert, item key)` that stop. A skipped
+    /// account (missing rate) keeps its other alerts open: they could not be
+    /// evaluated. `run` records these; `simulate` replays them.
+    pub fn alert_changes(&self, account: &Account) -> (Vec<&PlannedAlert>, Vec<(String, String)>) {
+        let holding: BTreeSet<(String, String)> = self
+            .alerts
+            .iter()
+            .map(|a| (a.alert.clone(), a.item_key()))
+            .collect();
+        let raised = self
+            .alerts
+            .iter()
+            .filter(|a| {
+                !account
+                    .open_alerts
+                    .contains(&(a.alert.clone(), a.item_key()))
+            })
+            .collect();
+        let skipped = self.scenario.is_none();
+        let resolved = account
+            .open_alerts
+            .iter()
+            .filter(|(alert, _)| !skipped || alert == "missing_rate")
+            .filter(|key| !holding.contains(*key))
+            .cloned()
+            .collect();
+        (raised, resolved)
+    }
+
     /// Adds a line to the trace, when it is kept.
     fn note(&mut self, line: impl FnOnce() -> String) {
         if self.tracing {
@@ -261,6 +293,7 @@ impl Planner {
             config: config.clone(),
             hooks,
             calendars,
+            every_day: BusinessCalendar::default(),
             steps,
             assigns,
             suspends_until,
@@ -283,14 +316,13 @@ impl Planner {
         instant.with_timezone(&self.timezone(account)).date_naive()
     }
 
-    fn calendar(&self, scenario: &Scenario) -> BusinessCalendar {
+    fn calendar(&self, scenario: &Scenario) -> &BusinessCalendar {
         scenario
             .calendar
             .as_ref()
             .or(self.config.settings.calendar.as_ref())
             .and_then(|c| self.calendars.get(c))
-            .cloned()
-            .unwrap_or_default()
+            .unwrap_or(&self.every_day)
     }
 
     /// The rate of a currency to the platform currency.
@@ -678,7 +710,7 @@ impl Planner {
         // The reached step: highest offset whose trigger date has come and whose `when` holds.
         let mut reached = None;
         for (index, step) in scenario.steps.iter().enumerate().rev() {
-            let at = trigger(&cal, leader.due_date, step.offset_days);
+            let at = trigger(cal, leader.due_date, step.offset_days);
             if at > date {
                 continue;
             }
@@ -710,7 +742,7 @@ impl Planner {
                     format!(
                         "; first step {} on {}",
                         s.name,
-                        trigger(&cal, leader.due_date, s.offset_days)
+                        trigger(cal, leader.due_date, s.offset_days)
                     )
                 })
                 .unwrap_or_default();
@@ -784,7 +816,7 @@ impl Planner {
         // Covered items.
         let mut items: Vec<(String, String)> = chased
             .iter()
-            .filter(|i| trigger(&cal, i.due_date, step.offset_days) <= date)
+            .filter(|i| trigger(cal, i.due_date, step.offset_days) <= date)
             .map(|i| (i.customer.clone(), i.reference.clone()))
             .collect();
         items.sort();
@@ -839,6 +871,27 @@ impl Planner {
         }
     }
 
+    /// The items an action covers whose `last_step` moves to its step (it
+    /// never moves back): `(customer, reference)`.
+    pub fn advancing(&self, account: &Account, action: &PlannedAction) -> Vec<(String, String)> {
+        account
+            .items
+            .iter()
+            .filter(|i| {
+                action
+                    .items
+                    .iter()
+                    .any(|(c, r)| *c == i.customer && *r == i.reference)
+                    && self.is_later(
+                        &action.scenario,
+                        &action.step,
+                        i.last_step(&action.scenario),
+                    )
+            })
+            .map(|i| (i.customer.clone(), i.reference.clone()))
+            .collect()
+    }
+
     /// Whether `step` comes after `than` in `scenario` (unknown steps come first).
     pub fn is_later(&self, scenario: &str, step: &str, than: Option<&str>) -> bool {
         let Some(s) = self.config.scenarios.get(scenario) else {
@@ -867,34 +920,27 @@ fn test(when: &Compiled, ctx: &Ctx<'_>, hooks: &Hooks, failures: &mut Vec<HookEr
 /// action (last steps that move forward, the last action), switches, fired
 /// escalations and open alerts. `simulate` uses it between days.
 pub fn apply(planner: &Planner, account: &mut Account, plan: &AccountPlan) {
+    let (raised, resolved) = plan.alert_changes(account);
+    let raised: Vec<(String, String)> = raised
+        .into_iter()
+        .map(|a| (a.alert.clone(), a.item_key()))
+        .collect();
+    for key in &resolved {
+        account.open_alerts.remove(key);
+    }
+    account.open_alerts.extend(raised);
     if plan.scenario.is_none() {
         // Skipped (missing rate): only its alerts changed.
-        account.open_alerts = plan
-            .alerts
-            .iter()
-            .map(|a| (a.alert.clone(), a.item_key()))
-            .collect();
         return;
     }
     if let Some(s) = &plan.switch_today {
         account.switches.push((plan.date, s.clone()));
     }
     account.escalations = plan.holding_escalations.clone();
-    account.open_alerts = plan
-        .alerts
-        .iter()
-        .map(|a| (a.alert.clone(), a.item_key()))
-        .collect();
     if let Some(action) = &plan.action {
+        let advancing = planner.advancing(account, action);
         for item in &mut account.items {
-            let key = (item.customer.clone(), item.reference.clone());
-            if action.items.contains(&key)
-                && planner.is_later(
-                    &action.scenario,
-                    &action.step,
-                    item.last_step(&action.scenario),
-                )
-            {
+            if advancing.contains(&(item.customer.clone(), item.reference.clone())) {
                 item.set_last_step(&action.scenario, &action.step);
             }
         }
