@@ -1,8 +1,11 @@
 //! `relance check` and `relance fmt` as a user runs them: the real binary,
 //! real directories, exit codes and output.
 
+mod support;
+
 use std::path::{Path, PathBuf};
 use std::process::{Command, Output};
+use support::{copy_dir, text};
 
 fn relance(args: &[&str]) -> Output {
     Command::new(env!("CARGO_BIN_EXE_relance"))
@@ -17,28 +20,11 @@ fn example() -> PathBuf {
     Path::new(env!("CARGO_MANIFEST_DIR")).join("config")
 }
 
-fn text(bytes: &[u8]) -> String {
-    String::from_utf8_lossy(bytes).into_owned()
-}
-
 /// A copy of the example configuration in a temporary directory.
 fn copy_of_example() -> tempfile::TempDir {
     let dir = tempfile::tempdir().expect("a temp dir");
     copy_dir(&example(), dir.path());
     dir
-}
-
-fn copy_dir(from: &Path, to: &Path) {
-    std::fs::create_dir_all(to).expect("mkdir");
-    for entry in std::fs::read_dir(from).expect("readable") {
-        let entry = entry.expect("an entry");
-        let target = to.join(entry.file_name());
-        if entry.path().is_dir() {
-            copy_dir(&entry.path(), &target);
-        } else {
-            std::fs::copy(entry.path(), target).expect("copy");
-        }
-    }
 }
 
 fn assert_no_panic(out: &Output) {

@@ -1,8 +1,11 @@
 //! `relance gen`, `relance import` and `relance status` as a user runs them,
 //! on a SQLite file.
 
+mod support;
+
 use std::path::Path;
 use std::process::{Command, Output};
+use support::text;
 
 fn relance(db: &Path, args: &[&str]) -> Output {
     let config = Path::new(env!("CARGO_MANIFEST_DIR")).join("config");
@@ -15,10 +18,6 @@ fn relance(db: &Path, args: &[&str]) -> Output {
         .env("NO_COLOR", "1")
         .output()
         .expect("the relance binary runs")
-}
-
-fn text(bytes: &[u8]) -> String {
-    String::from_utf8_lossy(bytes).into_owned()
 }
 
 #[test]

@@ -2,31 +2,16 @@
 //! binary on a fresh SQLite store, command after command, and compares the
 //! JSON it prints with the expectation computed by hand from PLANNING.md.
 
+mod support;
+
 use std::path::{Path, PathBuf};
 use std::process::Command;
 
 use serde_json::Value;
+use support::copy_dir;
 
 fn root() -> PathBuf {
     Path::new(env!("CARGO_MANIFEST_DIR")).to_path_buf()
-}
-
-fn copy_dir(from: &Path, to: &Path) {
-    std::fs::create_dir_all(to).expect("mkdir");
-    for entry in std::fs::read_dir(from).expect("readable") {
-        let entry = entry.expect("an entry");
-        let target = to.join(entry.file_name());
-        if entry.path().is_dir() {
-            copy_dir(&entry.path(), &target);
-        } else {
-            let text = std::fs::read(entry.path()).expect("readable");
-            if text.trim_ascii() == b"# removed" {
-                let _ = std::fs::remove_file(&target);
-            } else {
-                std::fs::write(&target, text).expect("copy");
-            }
-        }
-    }
 }
 
 /// Splits a command line into arguments; double quotes group words.

@@ -1,10 +1,13 @@
 //! `plan`, `run`, `simulate` and `diff` as a user runs them: the real binary,
 //! a real SQLite file, real directories and a real git repository.
 
+mod support;
+
 use std::path::{Path, PathBuf};
 use std::process::{Command, Output};
 
 use serde_json::Value;
+use support::{copy_dir, text};
 
 struct Case {
     dir: tempfile::TempDir,
@@ -66,23 +69,6 @@ impl Case {
         assert!(out.status.success(), "{args:?}: {}", text(&out.stderr));
         serde_json::from_slice(&out.stdout).expect("JSON on stdout")
     }
-}
-
-fn copy_dir(from: &Path, to: &Path) {
-    std::fs::create_dir_all(to).expect("mkdir");
-    for entry in std::fs::read_dir(from).expect("readable") {
-        let entry = entry.expect("an entry");
-        let target = to.join(entry.file_name());
-        if entry.path().is_dir() {
-            copy_dir(&entry.path(), &target);
-        } else {
-            std::fs::copy(entry.path(), target).expect("copy");
-        }
-    }
-}
-
-fn text(bytes: &[u8]) -> String {
-    String::from_utf8_lossy(bytes).into_owned()
 }
 
 fn steps_of(timeline: &Value) -> Vec<(String, String, bool)> {
