@@ -88,6 +88,8 @@ enum Command {
     /// Qualify items: promise to pay, dispute...
     #[command(subcommand)]
     Status(commands::status::Args),
+    /// Render the email or letter a step would produce for an account.
+    Preview(commands::preview::Args),
     /// Write synthetic CSV data (deterministic for a seed).
     Gen(commands::generate::Args),
     /// Measure performance.
@@ -133,6 +135,7 @@ fn main() -> ExitCode {
         Command::Simulate(args) => commands::simulate::run(&cli, args),
         Command::Diff(args) => commands::diff::run(&cli, args),
         Command::Status(args) => commands::status::run(&cli, args),
+        Command::Preview(args) => commands::preview::run(&cli, args),
         Command::Gen(args) => commands::generate::run(&cli, args),
         Command::Bench(Bench::Import(args)) => commands::bench::run(&cli, args),
         Command::Bench(Bench::Plan(args)) => commands::bench::plan(&cli, args),

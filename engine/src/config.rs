@@ -337,10 +337,46 @@ pub fn check(loaded: Loaded) -> Report {
         }
     }
 
+    // 6. What renders also checks: the loader that previews and sends.
+    if !diagnostics
+        .iter()
+        .chain(&checked.diagnostics)
+        .any(|d| d.code == Code::TemplateSyntax)
+        && let Err(e) = templates(&sources, &checked.config)
+    {
+        diagnostics.push(Diagnostic::global(Code::TemplateSyntax, e.to_string()));
+    }
     diagnostics.append(&mut checked.diagnostics);
     relance_dsl::diagnostic::sort(&mut diagnostics);
     checked.diagnostics = diagnostics;
     Report { sources, checked }
+}
+
+/// The configuration's templates compiled for rendering, with its custom
+/// hashtags and the settings language as the fallback.
+pub fn templates(
+    sources: &Sources,
+    config: &relance_dsl::model::Config,
+) -> Result<relance_templates::Templates, relance_templates::LoadError> {
+    use relance_dsl::model::HashtagBody;
+    use relance_templates::CustomHashtag;
+    let custom = config
+        .hashtags
+        .iter()
+        .map(|(name, h)| {
+            let body = match &h.body {
+                HashtagBody::Text(t) => CustomHashtag::Text(t.clone()),
+                HashtagBody::Template(p) => CustomHashtag::Template(p.clone()),
+            };
+            (name.clone(), body)
+        })
+        .collect();
+    let files = sources.iter().filter_map(|(_, f)| {
+        f.path
+            .strip_prefix("templates/")
+            .map(|path| (path, f.text.as_str()))
+    });
+    relance_templates::Templates::load(files, &custom, &config.settings.language)
 }
 
 /// Reads and checks a directory.

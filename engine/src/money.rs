@@ -32,6 +32,12 @@ pub fn exponent(currency: &str) -> u32 {
         .map_or(2, u32::from)
 }
 
+/// Minor units as a major-unit number (`123456` EUR → `1234.56`), for
+/// expressions and templates.
+pub fn major(minor: i64, currency: &str) -> f64 {
+    minor as f64 / 10f64.powi(exponent(currency) as i32)
+}
+
 /// Parses a non-negative decimal amount into minor units of `currency`.
 ///
 /// Accepts `.` or `,` as the decimal separator; when both appear, the last one

@@ -188,8 +188,9 @@ fn eval<'f>(node: &Node, facts: &'f dyn Facts, hooks: &Hooks) -> Result<Value<'f
     })
 }
 
-/// A whole record as a read-only rhai map.
-fn whole(facts: &dyn Facts, root: Root) -> rhai::Dynamic {
+/// A whole record as a read-only rhai map: what a hook given `item`,
+/// `customer`... receives.
+pub fn whole(facts: &dyn Facts, root: Root) -> rhai::Dynamic {
     let mut map = rhai::Map::new();
     for (name, value) in facts.record(root) {
         map.insert(name.into(), value.to_dynamic());

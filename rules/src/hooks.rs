@@ -194,6 +194,13 @@ impl Hooks {
         Ok(Hooks { engine, ast })
     }
 
+    /// Whether the hook files define `function` taking `arity` arguments.
+    pub fn has_function(&self, function: &str, arity: usize) -> bool {
+        self.ast
+            .iter_functions()
+            .any(|f| f.name == function && f.params.len() == arity)
+    }
+
     /// Calls `function` with these arguments.
     pub fn call(
         &self,

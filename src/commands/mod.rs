@@ -7,6 +7,7 @@ pub mod fmt;
 pub mod generate;
 pub mod import;
 pub mod plan;
+pub mod preview;
 pub mod simulate;
 pub mod status;
 

@@ -78,7 +78,7 @@ pub fn scan(files: &[TemplateFile<'_>]) -> (TemplateIndex, Vec<Problem>) {
         index
             .hashtags
             .extend(found.hashtags.into_iter().map(|h| (i, h)));
-        let mut alone = tera::Tera::default();
+        let mut alone = crate::render::new_tera();
         match alone.add_raw_template(file.path, &blanked) {
             Err(e) => match e.kind() {
                 tera::ErrorKind::SyntaxError(report) => problems.push(Problem {
@@ -92,7 +92,7 @@ pub fn scan(files: &[TemplateFile<'_>]) -> (TemplateIndex, Vec<Problem>) {
             Ok(()) => parsed.push((file.path.to_string(), blanked)),
         }
     }
-    let mut all = tera::Tera::default();
+    let mut all = crate::render::new_tera();
     if let Err(e) = all.add_raw_templates(parsed.iter().map(|(n, t)| (n.as_str(), t.as_str()))) {
         problems.push(locate(files, &e.to_string()));
     }
@@ -240,16 +240,16 @@ mod tests {
     fn an_unknown_filter_is_placed_where_it_is_used() {
         let list = [
             ("en/a.html", "<p>x</p>"),
-            ("en/b.html", "<p>{{ total | money }}</p>"),
+            ("en/b.html", "<p>{{ total | monnaie }}</p>"),
         ];
         let (_, problems) = scan(&files(&list));
         assert_eq!(problems.len(), 1, "{problems:?}");
         assert!(
-            problems[0].message.contains("Unknown filter `money`"),
+            problems[0].message.contains("Unknown filter `monnaie`"),
             "{}",
             problems[0].message
         );
         assert_eq!(problems[0].file, Some(1));
-        assert_eq!(problems[0].range, 14..19);
+        assert_eq!(problems[0].range, 14..21);
     }
 }

@@ -331,7 +331,7 @@ pub struct Ctx<'a> {
 }
 
 fn major(minor: i64, currency: &str) -> f64 {
-    minor as f64 / 10f64.powi(money::exponent(currency) as i32)
+    money::major(minor, currency)
 }
 
 fn custom_value<'a>(

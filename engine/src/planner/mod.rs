@@ -326,11 +326,47 @@ impl Planner {
     }
 
     /// The rate of a currency to the platform currency.
-    fn rate(&self, currency: &str) -> Option<f64> {
+    pub fn rate(&self, currency: &str) -> Option<f64> {
         if currency == self.config.settings.currency {
             Some(1.0)
         } else {
             self.config.settings.rates.get(currency).copied()
+        }
+    }
+
+    /// The late-payment penalty of an item on `date`, in major units of the
+    /// item's currency: `hook.penalty(item)` when the hook files define it,
+    /// else the built-in rule, interest at 10% a year on the remaining
+    /// amount for each day past due. Nothing before the due date.
+    pub fn penalty(
+        &self,
+        account: &Account,
+        item: &Item,
+        date: NaiveDate,
+    ) -> Result<f64, HookError> {
+        let days = (date - item.due_date).num_days();
+        if days <= 0 || !item.kind.is_debit() {
+            return Ok(0.0);
+        }
+        let remaining = crate::money::major(item.remaining, &item.currency);
+        if !self.hooks.has_function("penalty", 1) {
+            return Ok(remaining * 0.10 * days as f64 / 365.0);
+        }
+        let summary = Summary::compute(account, date, |i| {
+            crate::money::major(i.remaining, &i.currency) * self.rate(&i.currency).unwrap_or(0.0)
+        });
+        let scenario = account
+            .leader()
+            .and_then(|c| c.facts.scenario.as_deref())
+            .unwrap_or("");
+        let ctx = self.ctx(account, &summary, Some(item), scenario, date);
+        let arg = relance_rules::eval::whole(&ctx, relance_rules::Root::Item);
+        match self.hooks.call("penalty", vec![arg])? {
+            relance_rules::Value::Number(n) if n.is_finite() => Ok(n.max(0.0)),
+            other => Err(HookError {
+                function: "penalty".into(),
+                reason: format!("it returned {other:?}, not an amount"),
+            }),
         }
     }
 

@@ -1,0 +1,342 @@
+//! `relance preview --account A [--step S] [--date D] [--lang L] [--out FILE]`:
+//! the email or letter a step would produce for an account, rendered with
+//! the same composer the worker sends with.
+
+use std::path::PathBuf;
+use std::sync::Arc;
+
+use anyhow::Context as _;
+use relance_dsl::model::Action;
+use relance_engine::planner::{Account, Planner};
+use relance_engine::run::{self, Selection};
+use relance_worker::render::{ActionRef, Composer};
+use serde::Serialize;
+
+use super::plan::{DateArgs, run_error};
+use crate::{Cli, Failure};
+
+/// `relance preview` arguments.
+#[derive(Debug, clap::Args)]
+pub struct Args {
+    /// The account (its leader's customer code).
+    #[arg(long)]
+    account: String,
+    /// The step to render; default: the step planned for the account on the date.
+    #[arg(long)]
+    step: Option<String>,
+    #[command(flatten)]
+    when: DateArgs,
+    /// Render in this language instead of the contact's, customer's or settings'.
+    #[arg(long)]
+    lang: Option<String>,
+    /// Write the message to a file instead: `.eml` (the email as sent) or
+    /// `.html` (the HTML part; for a letter, the printable page).
+    #[arg(long)]
+    out: Option<PathBuf>,
+}
+
+/// What `--json` prints.
+#[derive(Debug, Serialize)]
+struct PreviewJson<'a> {
+    account: &'a str,
+    scenario: &'a str,
+    step: &'a str,
+    kind: &'a str,
+    template: &'a str,
+    language: &'a str,
+    date: String,
+    from: String,
+    to: &'a [String],
+    cc: &'a [String],
+    reply_to: Option<&'a str>,
+    subject: &'a str,
+    items: Vec<String>,
+    html: &'a str,
+    text: &'a str,
+}
+
+/// Runs `relance preview`.
+pub fn run(cli: &Cli, args: &Args) -> Result<(), Failure> {
+    let report = super::valid_report(&cli.config)?;
+    let planner = Planner::new(&report.checked.config, &report.sources)
+        .with_context(|| format!("compiling the configuration in {}", cli.config.display()))?;
+    let templates = relance_engine::config::templates(&report.sources, &report.checked.config)
+        .with_context(|| format!("loading the templates in {}", cli.config.display()))?;
+    let planner = Arc::new(planner);
+    let composer = Composer::new(planner.clone(), templates)
+        .map_err(|e| Failure::Other(anyhow::anyhow!("{e}")))?;
+    let selection = Selection {
+        account: Some(args.account.clone()),
+        ..Selection::all(&planner)
+    };
+    let accounts = super::runtime()?.block_on(async {
+        let store = super::open_store(cli).await?;
+        let accounts = run::load(&store, &selection).await.map_err(run_error);
+        store.close().await;
+        accounts
+    })?;
+    let Some(account) = accounts.into_iter().next() else {
+        return Err(Failure::Usage(format!(
+            "no account {} in the store",
+            args.account
+        )));
+    };
+    let date = args.when.when().date_for(&planner, &account);
+    let target = target(&planner, &account, date, args.step.as_deref())?;
+    let action = ActionRef {
+        scenario: &target.scenario,
+        step: &target.step,
+        template: Some(&target.template),
+        leader: target.leader.as_ref(),
+        items: &target.items,
+        to: &target.to,
+        cc: &target.cc,
+    };
+    let rendered = composer
+        .render(&account, &action, date, args.lang.as_deref())
+        .map_err(|e| {
+            eprintln!("error: account {}: {e}", account.code);
+            Failure::Reported
+        })?;
+    let message_id = format!(
+        "<preview.{}.{}@relance>",
+        account
+            .code
+            .replace(|c: char| !c.is_ascii_alphanumeric(), "_"),
+        target
+            .step
+            .replace(|c: char| !c.is_ascii_alphanumeric(), "_")
+    );
+    let letter = target.kind == "letter";
+
+    if let Some(out) = &args.out {
+        let is_eml = out
+            .extension()
+            .is_some_and(|e| e.eq_ignore_ascii_case("eml"));
+        let bytes = if is_eml {
+            if letter {
+                return Err(Failure::Usage(format!(
+                    "step {} is a letter: write it to a .html file",
+                    target.step
+                )));
+            }
+            composer
+                .email(&rendered, &action, &message_id, "preview")
+                .map_err(|e| {
+                    eprintln!("error: account {}: {e}", account.code);
+                    Failure::Reported
+                })?
+                .formatted()
+        } else if letter {
+            rendered.letter_page().into_bytes()
+        } else {
+            rendered.html_document().into_bytes()
+        };
+        std::fs::write(out, bytes).with_context(|| format!("writing {}", out.display()))?;
+        if !cli.quiet {
+            eprintln!(
+                "{} {} of {} for {} ({}) written to {}",
+                target.kind,
+                target.template,
+                target.step,
+                account.code,
+                rendered.language,
+                out.display()
+            );
+        }
+        return Ok(());
+    }
+
+    if cli.json {
+        let doc = PreviewJson {
+            account: &account.code,
+            scenario: &target.scenario,
+            step: &target.step,
+            kind: target.kind,
+            template: &target.template,
+            language: &rendered.language,
+            date: date.to_string(),
+            from: composer.from().to_string(),
+            to: &target.to,
+            cc: &target.cc,
+            reply_to: rendered.reply_to.as_deref(),
+            subject: &rendered.subject,
+            items: target
+                .items
+                .iter()
+                .map(|(c, r)| format!("{c}/{r}"))
+                .collect(),
+            html: &rendered.html,
+            text: &rendered.text,
+        };
+        let text = serde_json::to_string_pretty(&doc).context("writing JSON")?;
+        outln!("{text}");
+        return Ok(());
+    }
+
+    if letter {
+        outln!("Letter: {}", target.template);
+        outln!("Account: {}", account.code);
+    } else {
+        outln!("From: {}", composer.from());
+        outln!("To: {}", target.to.join(", "));
+        if !target.cc.is_empty() {
+            outln!("Cc: {}", target.cc.join(", "));
+        }
+        if let Some(r) = &rendered.reply_to {
+            outln!("Reply-To: {r}");
+        }
+    }
+    outln!("Subject: {}", rendered.subject);
+    outln!("Date: {date}");
+    outln!("Language: {}", rendered.language);
+    outln!("X-Relance-Step: {}/{}", target.scenario, target.step);
+    outln!("");
+    outln!("{}", rendered.html);
+    Ok(())
+}
+
+/// The step to render, with its recipients and covered items.
+struct Target {
+    scenario: String,
+    step: String,
+    kind: &'static str,
+    template: String,
+    leader: Option<(String, String)>,
+    items: Vec<(String, String)>,
+    to: Vec<String>,
+    cc: Vec<String>,
+}
+
+/// Without `--step`: the action planned on the date. With it: that step of
+/// the account's scenario (else of the first scenario, by name, that has
+/// it), covering the items the planned action covers when it is that step,
+/// else every overdue item.
+fn target(
+    planner: &Planner,
+    account: &Account,
+    date: chrono::NaiveDate,
+    step: Option<&str>,
+) -> Result<Target, Failure> {
+    let plan = planner.plan_account(account, date);
+    let config = &planner.config;
+    let (scenario_name, step_name) = match (step, &plan.action) {
+        (None, Some(a)) => (a.scenario.clone(), a.step.clone()),
+        (None, None) => {
+            return Err(Failure::Other(anyhow::anyhow!(
+                "nothing is planned for account {} on {date}: name a step with --step",
+                account.code
+            )));
+        }
+        (Some(s), _) => {
+            let current = plan.scenario.clone().filter(|name| {
+                config
+                    .scenarios
+                    .get(name)
+                    .is_some_and(|sc| sc.steps.iter().any(|st| st.name == s))
+            });
+            let any = || {
+                config
+                    .scenarios
+                    .iter()
+                    .find(|(_, sc)| sc.steps.iter().any(|st| st.name == s))
+                    .map(|(name, _)| name.clone())
+            };
+            match current.or_else(any) {
+                Some(name) => (name, s.to_string()),
+                None => {
+                    let names: Vec<&str> = config
+                        .scenarios
+                        .values()
+                        .flat_map(|sc| sc.steps.iter().map(|st| st.name.as_str()))
+                        .collect();
+                    let help = relance_dsl::diagnostic::closest(s, names.iter().copied())
+                        .map(|c| format!(" (did you mean \"{c}\"?)"))
+                        .unwrap_or_default();
+                    return Err(Failure::Usage(format!(
+                        "no scenario has a step \"{s}\"{help}"
+                    )));
+                }
+            }
+        }
+    };
+    let scenario = &config.scenarios[&scenario_name];
+    let Some(step) = scenario.steps.iter().find(|s| s.name == step_name) else {
+        return Err(Failure::Usage(format!(
+            "scenario {scenario_name} has no step \"{step_name}\""
+        )));
+    };
+    let (kind, template) = step
+        .actions
+        .iter()
+        .find_map(|a| match a {
+            Action::Email { template, .. } => Some(("email", template.clone())),
+            Action::Letter { template } => Some(("letter", template.clone())),
+            _ => None,
+        })
+        .ok_or_else(|| {
+            Failure::Usage(format!(
+                "step {step_name} of {scenario_name} sends no email or letter: there is nothing to preview"
+            ))
+        })?;
+    let planned = plan
+        .action
+        .as_ref()
+        .filter(|a| a.scenario == scenario_name && a.step == step_name);
+    let (leader, items, to, cc) = match planned {
+        Some(a) => (
+            Some(a.leader.clone()),
+            a.items.clone(),
+            a.to.clone(),
+            a.cc.clone(),
+        ),
+        None => {
+            let mut overdue: Vec<&relance_engine::planner::Item> = account
+                .items
+                .iter()
+                .filter(|i| i.kind.is_debit() && i.due_date < date)
+                .collect();
+            overdue.sort_by(|a, b| {
+                (a.due_date, &a.customer, &a.reference).cmp(&(
+                    b.due_date,
+                    &b.customer,
+                    &b.reference,
+                ))
+            });
+            let items: Vec<(String, String)> = overdue
+                .iter()
+                .map(|i| (i.customer.clone(), i.reference.clone()))
+                .collect();
+            let mut to = std::collections::BTreeSet::new();
+            let mut cc = std::collections::BTreeSet::new();
+            for a in &step.actions {
+                if let Action::Email { to: t, cc: c, .. } = a {
+                    for r in t {
+                        to.extend(planner.resolve(account, r));
+                    }
+                    for r in c {
+                        cc.extend(planner.resolve(account, r));
+                    }
+                }
+            }
+            let cc = cc.into_iter().filter(|a| !to.contains(a)).collect();
+            (items.first().cloned(), items, to.into_iter().collect(), cc)
+        }
+    };
+    if kind == "email" && to.is_empty() {
+        return Err(Failure::Other(anyhow::anyhow!(
+            "account {} has no recipient for step {step_name} (missing_contact)",
+            account.code
+        )));
+    }
+    Ok(Target {
+        scenario: scenario_name,
+        step: step_name,
+        kind,
+        template,
+        leader,
+        items,
+        to,
+        cc,
+    })
+}

@@ -1,0 +1,381 @@
+//! Golden tests of rendered emails: subject, reply-to, HTML and text parts,
+//! compared with `test_data/golden/<case>.txt` (`UPDATE_EXPECT=1` refreshes).
+
+use std::collections::BTreeMap;
+
+use chrono::NaiveDate;
+use expect_test::expect_file;
+use relance_templates::context::{
+    AccountInfo, Colleague, Contact, Context, Customer, Item, Links, Member, Penalties, Penalty,
+    Settings,
+};
+use relance_templates::{CustomHashtag, RenderError, Templates};
+
+const REMINDER_EN: &str = "---
+subject: Overdue invoices — #customer_name (#customer_code)
+reply_to: #collector_email
+---
+<p>Dear #contact_name,</p>
+<p>On #today, #total_overdue of #total_due remains unpaid on your account {{ customer.name }}:</p>
+#items_list_overdue
+<p>Ref ##{{ account.code }}: {% if account.overdue_items_count > 1 %}several invoices{% else %}one invoice{% endif %}, {{ account.balance | money }}.</p>
+<p>#bank_details</p>
+{% include \"partials/signature.html\" %}
+";
+
+const REMINDER_FR: &str = "---
+subject: Factures échues — #customer_name
+reply_to: #collector_email
+---
+<p>Bonjour #contact_name,</p>
+<p>Au #today, #total_overdue restent impayés :</p>
+#items_list_overdue
+<p>#bank_details</p>
+{% include \"partials/signature.html\" %}
+";
+
+const STATEMENT_EN: &str = "---
+subject: Statement of account #customer_code
+---
+<p>Dear #contact_name, here is the consolidated statement of your group:</p>
+#items_list_collection_grouped_splitted
+<p>The same, in one table:</p>
+#items_list_collection_grouped
+";
+
+const NOTICE_EN: &str = "---
+subject: Formal notice
+---
+<p>#customer_name<br>#today</p>
+<p>Late-payment penalties:</p>
+#late_penalties
+<p>Promised on #promise_date: #dispute_comment</p>
+";
+
+const NOTICE_TXT: &str = "Formal notice to #customer_name ({{ customer.code }}) & co.
+Covered:
+#items_list_covered
+Penalties:
+#late_penalties
+";
+
+const SIGNATURE: &str =
+    "<p>Best regards,<br>#collector_name — #company_name<br>#collector_phone #vip_note</p>";
+const VIP: &str =
+    "{% if customer.segment == \"key\" %}<em>Key account of {{ customer.name }}</em>{% endif %}";
+
+fn templates() -> Templates {
+    let files = [
+        ("en/reminder.html", REMINDER_EN),
+        ("fr/reminder.html", REMINDER_FR),
+        ("en/statement.html", STATEMENT_EN),
+        ("en/notice.html", NOTICE_EN),
+        ("en/notice.txt", NOTICE_TXT),
+        ("partials/signature.html", SIGNATURE),
+        ("partials/vip.html", VIP),
+    ];
+    let custom = BTreeMap::from([
+        (
+            "bank_details".to_string(),
+            CustomHashtag::Text("IBAN FR76 3000 6000 0112 — BIC AGRIFRPP <Crédit & Co>".into()),
+        ),
+        (
+            "vip_note".to_string(),
+            CustomHashtag::Template("partials/vip.html".into()),
+        ),
+    ]);
+    match Templates::load(files, &custom, "en") {
+        Ok(t) => t,
+        Err(e) => panic!("{e}"),
+    }
+}
+
+fn date(s: &str) -> NaiveDate {
+    match NaiveDate::parse_from_str(s, "%Y-%m-%d") {
+        Ok(d) => d,
+        Err(e) => panic!("{s}: {e}"),
+    }
+}
+
+const TODAY: &str = "2026-11-20";
+
+fn item(customer: &str, reference: &str, due: &str, remaining: f64, status: Option<&str>) -> Item {
+    let due_date = date(due);
+    let days = (date(TODAY) - due_date).num_days();
+    Item {
+        customer: customer.into(),
+        reference: reference.into(),
+        kind: "invoice".into(),
+        debit: true,
+        issue_date: Some(due_date - chrono::Duration::days(30)),
+        due_date,
+        days_overdue: days,
+        overdue: days > 0,
+        amount: remaining + 100.0,
+        remaining,
+        currency: "EUR".into(),
+        status: status.map(str::to_string),
+        status_label: status.map(|s| format!("{s} (label)")),
+        promise_date: None,
+        comment: None,
+        custom: BTreeMap::new(),
+    }
+}
+
+fn credit(customer: &str, reference: &str, due: &str, remaining: f64) -> Item {
+    Item {
+        kind: "credit_note".into(),
+        debit: false,
+        overdue: false,
+        ..item(customer, reference, due, remaining, None)
+    }
+}
+
+fn context(customer_name: &str, language: Option<&str>, items: Vec<Item>) -> Context {
+    let code = items
+        .first()
+        .map_or("C001".to_string(), |i| i.customer.clone());
+    let total_due: f64 = items.iter().filter(|i| i.debit).map(|i| i.remaining).sum();
+    let total_overdue: f64 = items
+        .iter()
+        .filter(|i| i.overdue)
+        .map(|i| i.remaining)
+        .sum();
+    let balance: f64 = items
+        .iter()
+        .map(|i| if i.debit { i.remaining } else { -i.remaining })
+        .sum();
+    let mut members: Vec<Member> = Vec::new();
+    for i in &items {
+        match members.iter_mut().find(|m| m.code == i.customer) {
+            Some(m) => {
+                m.subtotal += if i.debit { i.remaining } else { -i.remaining };
+                m.items.push(i.clone());
+            }
+            None => members.push(Member {
+                code: i.customer.clone(),
+                name: format!("{} member", i.customer),
+                subtotal: if i.debit { i.remaining } else { -i.remaining },
+                items: vec![i.clone()],
+            }),
+        }
+    }
+    Context {
+        settings: Settings {
+            company: "ACME Industries SAS".into(),
+            currency: "EUR".into(),
+            language: "en".into(),
+        },
+        customer: Customer {
+            code: code.clone(),
+            name: customer_name.into(),
+            language: None,
+            custom: BTreeMap::from([("segment".to_string(), serde_json::json!("key"))]),
+        },
+        account: AccountInfo {
+            code,
+            currency: "EUR".into(),
+            total_due,
+            total_overdue,
+            balance,
+            items_count: items.len(),
+            overdue_items_count: items.iter().filter(|i| i.overdue).count(),
+            max_days_overdue: items.iter().map(|i| i.days_overdue).max().unwrap_or(0),
+            grouped: members.len() > 1,
+        },
+        contact: Some(Contact {
+            name: Some("Marie Curie".into()),
+            email: "ap@client.example".into(),
+            language: language.map(str::to_string),
+        }),
+        collector: Some(Colleague {
+            name: "Julie Martin".into(),
+            email: "julie@acme.example".into(),
+            phone: Some("+33 1 23 45 67 89".into()),
+        }),
+        covered: items.iter().filter(|i| i.overdue).cloned().collect(),
+        leader: items.iter().find(|i| i.overdue).cloned(),
+        items,
+        members,
+        step: Some("reminder_1".into()),
+        scenario: Some("standard".into()),
+        today: date(TODAY),
+        penalties: Penalties::default(),
+        links: Links::default(),
+    }
+}
+
+fn simple(language: Option<&str>) -> Context {
+    context(
+        "Client SA",
+        language,
+        vec![
+            item("C001", "INV-1001", "2026-10-01", 1234.56, None),
+            item("C001", "INV-1007", "2026-11-02", 99_000.0, Some("promise")),
+            item("C001", "INV-1010", "2026-12-15", 10.0, None),
+            credit("C001", "CN-0003", "2026-10-15", 50.5),
+        ],
+    )
+}
+
+fn render(template: &str, ctx: &Context, forced: Option<&str>) -> String {
+    let r = match templates().render(template, ctx, forced) {
+        Ok(r) => r,
+        Err(e) => panic!("{e}"),
+    };
+    format!(
+        "Language: {}\nSubject: {}\nReply-To: {}\n\n=== HTML\n{}\n=== TEXT\n{}",
+        r.language,
+        r.subject,
+        r.reply_to.as_deref().unwrap_or("-"),
+        r.html,
+        r.text
+    )
+}
+
+#[test]
+fn a_simple_account_in_english() {
+    expect_file!["../test_data/golden/simple_en.txt"].assert_eq(&render(
+        "reminder",
+        &simple(None),
+        None,
+    ));
+}
+
+#[test]
+fn a_french_contact_gets_french_amounts_dates_and_template() {
+    expect_file!["../test_data/golden/simple_fr.txt"].assert_eq(&render(
+        "reminder",
+        &simple(Some("fr")),
+        None,
+    ));
+}
+
+#[test]
+fn a_language_without_the_template_falls_back_to_the_settings_language() {
+    let german = render("reminder", &simple(Some("de")), None);
+    assert!(german.starts_with("Language: en\n"), "{german}");
+    assert_eq!(german, render("reminder", &simple(None), None));
+}
+
+#[test]
+fn a_forced_language_wins_over_the_contact() {
+    let forced = render("reminder", &simple(Some("en")), Some("fr"));
+    assert_eq!(forced, render("reminder", &simple(Some("fr")), None));
+}
+
+#[test]
+fn a_grouped_account_of_three_members_gets_a_split_statement() {
+    let ctx = context(
+        "Groupe Martin",
+        None,
+        vec![
+            item("G001", "INV-1", "2026-09-01", 1000.0, None),
+            item("G001", "INV-2", "2026-10-01", 234.56, None),
+            item("G003", "INV-7", "2026-10-10", 5000.0, None),
+            credit("G003", "CN-1", "2026-10-12", 100.0),
+            item("G002", "INV-9", "2026-11-01", 42.0, Some("dispute")),
+        ],
+    );
+    // Members as the composer gives them: the leader first, then by code.
+    let mut ctx = ctx;
+    ctx.members
+        .sort_by_key(|m| (m.code != "G001", m.code.clone()));
+    expect_file!["../test_data/golden/grouped_split.txt"].assert_eq(&render(
+        "statement",
+        &ctx,
+        None,
+    ));
+}
+
+#[test]
+fn a_single_account_renders_the_grouped_hashtags_as_its_own_items() {
+    let out = render("statement", &simple(None), None);
+    assert!(!out.contains("C001 member"), "no member heading: {out}");
+    assert_eq!(out.matches("<table").count(), 2, "{out}");
+}
+
+#[test]
+fn customer_data_is_escaped_in_html_and_kept_as_is_in_text() {
+    let ctx = context(
+        "<script>alert('x')</script> Smith & Sons",
+        None,
+        vec![item("C666", "INV-<b>1</b>", "2026-10-01", 10.0, None)],
+    );
+    let out = render("reminder", &ctx, None);
+    expect_file!["../test_data/golden/escaped.txt"].assert_eq(&out);
+    let (head, rest) = out.split_once("=== HTML").unwrap_or_default();
+    let (html, text) = rest.split_once("=== TEXT").unwrap_or_default();
+    assert!(
+        head.contains("Subject: Overdue invoices — <script>"),
+        "{head}"
+    );
+    assert!(!html.contains("<script>"), "{html}");
+    assert!(html.contains("&lt;script&gt;"), "{html}");
+    assert!(
+        text.contains("<script>alert('x')</script> Smith & Sons"),
+        "{text}"
+    );
+}
+
+#[test]
+fn a_text_template_penalties_and_leader_hashtags() {
+    let mut ctx = simple(None);
+    ctx.leader = ctx.leader.map(|mut l| {
+        l.promise_date = Some(date("2026-12-01"));
+        l.comment = Some("Goods <damaged>".into());
+        l
+    });
+    ctx.penalties = Penalties {
+        items: vec![
+            Penalty {
+                customer: "C001".into(),
+                reference: "INV-1001".into(),
+                days_overdue: 50,
+                remaining: 1234.56,
+                currency: "EUR".into(),
+                amount: 60.73,
+            },
+            Penalty {
+                customer: "C001".into(),
+                reference: "INV-1007".into(),
+                days_overdue: 18,
+                remaining: 99_000.0,
+                currency: "EUR".into(),
+                amount: 630.41,
+            },
+        ],
+        total: 691.14,
+    };
+    expect_file!["../test_data/golden/notice.txt"].assert_eq(&render("notice", &ctx, None));
+}
+
+#[test]
+fn a_missing_template_is_an_error_not_a_panic() {
+    match templates().render("nope", &simple(None), None) {
+        Err(RenderError::Missing { template, .. }) => assert_eq!(template, "nope"),
+        other => panic!("{other:?}"),
+    }
+}
+
+#[test]
+fn a_tera_error_names_the_file() {
+    let files = [("en/bad.html", "<p>{{ contact.nickname }}</p>")];
+    let t = match Templates::load(files, &BTreeMap::new(), "en") {
+        Ok(t) => t,
+        Err(e) => panic!("{e}"),
+    };
+    match t.render("bad", &simple(None), None) {
+        Err(e @ RenderError::Tera { .. }) => {
+            let message = e.to_string();
+            assert!(message.contains("en/bad.html"), "{message}");
+        }
+        other => panic!("{other:?}"),
+    }
+}
+
+#[test]
+fn a_template_cannot_include_a_file_outside_the_configuration() {
+    let files = [("en/x.html", "{% include \"/etc/passwd\" %}")];
+    assert!(Templates::load(files, &BTreeMap::new(), "en").is_err());
+}

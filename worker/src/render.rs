@@ -1,0 +1,427 @@
+//! From an account's facts and an action to a message: the rendering
+//! context (TEMPLATES.md), the template rendered in the right language, and
+//! the multipart email built with lettre.
+//!
+//! This is where engine types meet the templates crate, which knows none of
+//! them: [`Composer::context`] is the only translation between the two.
+
+use std::sync::Arc;
+
+use chrono::NaiveDate;
+use lettre::Message;
+use lettre::message::header::{Header, HeaderName, HeaderValue};
+use lettre::message::{Mailbox, MultiPart};
+use relance_engine::money;
+use relance_engine::planner::{Account, Item, Planner};
+use relance_templates::context::{
+    AccountInfo, Colleague, Contact, Context, Customer, Links, Member, Penalties, Penalty, Settings,
+};
+use relance_templates::{RenderError, Rendered, Templates};
+
+/// The action a message is for, as recorded (or planned, for a preview).
+#[derive(Debug, Clone, Copy)]
+pub struct ActionRef<'a> {
+    /// Its scenario.
+    pub scenario: &'a str,
+    /// Its step.
+    pub step: &'a str,
+    /// The email's or letter's template.
+    pub template: Option<&'a str>,
+    /// The leader item.
+    pub leader: Option<&'a (String, String)>,
+    /// The covered items still to chase.
+    pub items: &'a [(String, String)],
+    /// Main recipients.
+    pub to: &'a [String],
+    /// Copies.
+    pub cc: &'a [String],
+}
+
+/// Why a message could not be composed: that action fails and an alert is
+/// raised on its account; other actions go on.
+#[derive(Debug, Clone, thiserror::Error)]
+pub enum ComposeError {
+    /// The step has no template to render.
+    #[error("step {0} has no email or letter template")]
+    NoTemplate(String),
+    /// The template failed.
+    #[error(transparent)]
+    Render(#[from] RenderError),
+    /// An address or header is not valid.
+    #[error("{0}")]
+    Address(String),
+    /// lettre refused the message.
+    #[error("building the message: {0}")]
+    Message(String),
+}
+
+/// The `X-Relance-Action` header: the action id.
+#[derive(Debug, Clone)]
+struct RelanceAction(String);
+
+impl Header for RelanceAction {
+    fn name() -> HeaderName {
+        HeaderName::new_from_ascii_str("X-Relance-Action")
+    }
+
+    fn parse(s: &str) -> Result<Self, Box<dyn std::error::Error + Send + Sync>> {
+        Ok(RelanceAction(s.to_string()))
+    }
+
+    fn display(&self) -> HeaderValue {
+        HeaderValue::new(Self::name(), self.0.clone())
+    }
+}
+
+/// Renders a configuration's templates for its accounts; built once.
+pub struct Composer {
+    /// The compiled configuration: settings, statuses, rates, hooks.
+    planner: Arc<Planner>,
+    /// The compiled templates.
+    templates: Templates,
+    /// The sender: settings `from`, else the company name at `relance@localhost`.
+    from: Mailbox,
+}
+
+impl std::fmt::Debug for Composer {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("Composer")
+            .field("from", &self.from)
+            .finish_non_exhaustive()
+    }
+}
+
+impl Composer {
+    /// A composer for a compiled configuration and its templates.
+    pub fn new(planner: Arc<Planner>, templates: Templates) -> Result<Composer, ComposeError> {
+        let settings = &planner.config.settings;
+        let from = match &settings.from {
+            Some(from) => from
+                .parse::<Mailbox>()
+                .map_err(|e| ComposeError::Address(format!("settings from \"{from}\": {e}")))?,
+            None => Mailbox::new(
+                settings.company.clone(),
+                "relance@localhost"
+                    .parse()
+                    .map_err(|e| ComposeError::Address(format!("{e}")))?,
+            ),
+        };
+        Ok(Composer {
+            planner,
+            templates,
+            from,
+        })
+    }
+
+    /// The compiled templates.
+    pub fn templates(&self) -> &Templates {
+        &self.templates
+    }
+
+    /// The sender.
+    pub fn from(&self) -> &Mailbox {
+        &self.from
+    }
+
+    /// The rendering context of an account on `date`, for an action or (with
+    /// `None`) for its statement.
+    pub fn context(
+        &self,
+        account: &Account,
+        action: Option<&ActionRef<'_>>,
+        date: NaiveDate,
+    ) -> Context {
+        let config = &self.planner.config;
+        let settings = &config.settings;
+        let leader = account.leader();
+        // Totals in the items' currency when they share one, else converted.
+        let first = account.items.first().map(|i| i.currency.as_str());
+        let single = first.filter(|c| account.items.iter().all(|i| i.currency == *c));
+        let currency = single.unwrap_or(&settings.currency).to_string();
+        let in_account = |i: &Item| -> f64 {
+            let major = money::major(i.remaining, &i.currency);
+            if i.currency == currency {
+                major
+            } else {
+                major * self.planner.rate(&i.currency).unwrap_or(0.0)
+            }
+        };
+        let label = |status: &Option<String>| {
+            status.as_ref().map(|s| {
+                config
+                    .statuses
+                    .get(s)
+                    .and_then(|d| d.label.clone())
+                    .unwrap_or_else(|| s.clone())
+            })
+        };
+        let item = |i: &Item| {
+            let days = (date - i.due_date).num_days();
+            relance_templates::context::Item {
+                customer: i.customer.clone(),
+                reference: i.reference.clone(),
+                kind: i.kind.as_str().to_string(),
+                debit: i.kind.is_debit(),
+                issue_date: i.issue_date,
+                due_date: i.due_date,
+                days_overdue: days,
+                overdue: i.kind.is_debit() && days > 0,
+                amount: money::major(i.amount, &i.currency),
+                remaining: money::major(i.remaining, &i.currency),
+                currency: i.currency.clone(),
+                status: i.status.clone(),
+                status_label: label(&i.status),
+                promise_date: i.promise_date,
+                comment: i.comment.clone(),
+                custom: i
+                    .custom
+                    .iter()
+                    .map(|(k, v)| (k.clone(), v.clone()))
+                    .collect(),
+            }
+        };
+        let mut sorted: Vec<&Item> = account.items.iter().collect();
+        sorted.sort_by(|a, b| {
+            (a.due_date, &a.customer, &a.reference).cmp(&(b.due_date, &b.customer, &b.reference))
+        });
+        let items: Vec<_> = sorted.iter().map(|i| item(i)).collect();
+        let signed = |i: &Item| {
+            if i.kind.is_debit() {
+                in_account(i)
+            } else {
+                -in_account(i)
+            }
+        };
+        let mut total_due = 0.0;
+        let mut total_overdue = 0.0;
+        let mut balance = 0.0;
+        let mut overdue_count = 0;
+        let mut max_days = 0;
+        for i in &account.items {
+            balance += signed(i);
+            if i.kind.is_debit() {
+                total_due += in_account(i);
+                let days = (date - i.due_date).num_days();
+                if days > 0 {
+                    total_overdue += in_account(i);
+                    overdue_count += 1;
+                    max_days = max_days.max(days);
+                }
+            }
+        }
+        let covered_keys: Vec<&(String, String)> =
+            action.map(|a| a.items.iter().collect()).unwrap_or_default();
+        let is_covered = |i: &Item| {
+            covered_keys
+                .iter()
+                .any(|(c, r)| *c == i.customer && *r == i.reference)
+        };
+        let covered: Vec<_> = sorted
+            .iter()
+            .filter(|i| is_covered(i))
+            .map(|i| item(i))
+            .collect();
+
+        // Members: the leader first, then by code.
+        let mut customers: Vec<_> = account.customers.iter().collect();
+        let leader_code = leader.map(|c| c.facts.code.as_str());
+        customers.sort_by_key(|c| {
+            (
+                Some(c.facts.code.as_str()) != leader_code,
+                c.facts.code.clone(),
+            )
+        });
+        let members = customers
+            .iter()
+            .map(|c| {
+                let own: Vec<&&Item> = sorted
+                    .iter()
+                    .filter(|i| i.customer == c.facts.code)
+                    .collect();
+                Member {
+                    code: c.facts.code.clone(),
+                    name: c.facts.name.clone(),
+                    subtotal: own.iter().map(|i| signed(i)).sum(),
+                    items: own.iter().map(|i| item(i)).collect(),
+                }
+            })
+            .collect();
+
+        let mut penalties = Penalties::default();
+        for i in sorted.iter().filter(|i| is_covered(i)) {
+            let days = (date - i.due_date).num_days();
+            if days <= 0 || !i.kind.is_debit() {
+                continue;
+            }
+            // A failing hook gives no penalty line rather than a wrong one.
+            let Ok(amount) = self.planner.penalty(account, i, date) else {
+                continue;
+            };
+            let amount = if i.currency == currency {
+                amount
+            } else {
+                amount * self.planner.rate(&i.currency).unwrap_or(0.0)
+            };
+            let amount = money::major(
+                relance_templates::format::to_minor(amount, &currency),
+                &currency,
+            );
+            penalties.total += amount;
+            penalties.items.push(Penalty {
+                customer: i.customer.clone(),
+                reference: i.reference.clone(),
+                days_overdue: days,
+                remaining: money::major(i.remaining, &i.currency),
+                currency: i.currency.clone(),
+                amount,
+            });
+        }
+
+        let to = action.and_then(|a| a.to.first());
+        let contact = to.map(|email| {
+            let known = account.contacts.iter().find(|c| &c.email == email);
+            Contact {
+                name: known.and_then(|c| c.name.clone()),
+                email: email.clone(),
+                language: known.and_then(|c| c.language.clone()),
+            }
+        });
+        let collector = account
+            .colleagues
+            .iter()
+            .find(|c| c.role == "collector")
+            .map(|c| Colleague {
+                name: c.name.clone(),
+                email: c.email.clone(),
+                phone: c.phone.clone(),
+            });
+        let leader_item = action
+            .and_then(|a| a.leader)
+            .and_then(|(c, r)| {
+                sorted
+                    .iter()
+                    .find(|i| i.customer == *c && i.reference == *r)
+            })
+            .map(|i| item(i));
+        Context {
+            settings: Settings {
+                company: settings.company.clone().unwrap_or_default(),
+                currency: settings.currency.clone(),
+                language: settings.language.clone(),
+            },
+            customer: match leader {
+                Some(c) => Customer {
+                    code: c.facts.code.clone(),
+                    name: c.facts.name.clone(),
+                    language: c.facts.language.clone(),
+                    custom: c
+                        .custom
+                        .iter()
+                        .map(|(k, v)| (k.clone(), v.clone()))
+                        .collect(),
+                },
+                None => Customer {
+                    code: account.code.clone(),
+                    name: account.code.clone(),
+                    language: None,
+                    custom: Default::default(),
+                },
+            },
+            account: AccountInfo {
+                code: account.code.clone(),
+                currency,
+                total_due: round(total_due),
+                total_overdue: round(total_overdue),
+                balance: round(balance),
+                items_count: account.items.len(),
+                overdue_items_count: overdue_count,
+                max_days_overdue: max_days,
+                grouped: account.customers.len() > 1,
+            },
+            contact,
+            collector,
+            items,
+            covered,
+            members,
+            step: action.map(|a| a.step.to_string()),
+            scenario: action.map(|a| a.scenario.to_string()),
+            today: date,
+            penalties,
+            links: Links::default(),
+            leader: leader_item,
+        }
+    }
+
+    /// Renders an action's template for an account on `date`, in the
+    /// language TEMPLATES.md picks, or `language` when given.
+    pub fn render(
+        &self,
+        account: &Account,
+        action: &ActionRef<'_>,
+        date: NaiveDate,
+        language: Option<&str>,
+    ) -> Result<Rendered, ComposeError> {
+        let template = action
+            .template
+            .ok_or_else(|| ComposeError::NoTemplate(action.step.to_string()))?;
+        let ctx = self.context(account, Some(action), date);
+        Ok(self.templates.render(template, &ctx, language)?)
+    }
+
+    /// The account statement, split by member for a grouped account.
+    pub fn statement(
+        &self,
+        account: &Account,
+        date: NaiveDate,
+        language: Option<&str>,
+    ) -> Rendered {
+        let ctx = self.context(account, None, date);
+        self.templates.statement(&ctx, language)
+    }
+
+    /// The multipart email of a rendered action: From, To, Cc, Reply-To,
+    /// Subject, Message-ID, `X-Relance-Action`, text and HTML parts.
+    pub fn email(
+        &self,
+        rendered: &Rendered,
+        action: &ActionRef<'_>,
+        message_id: &str,
+        action_id: &str,
+    ) -> Result<Message, ComposeError> {
+        let mailbox = |a: &String| {
+            a.parse::<Mailbox>()
+                .map_err(|e| ComposeError::Address(format!("recipient \"{a}\": {e}")))
+        };
+        let mut builder = Message::builder()
+            .from(self.from.clone())
+            .subject(rendered.subject.clone())
+            .message_id(Some(message_id.to_string()))
+            .header(RelanceAction(action_id.to_string()));
+        if action.to.is_empty() {
+            return Err(ComposeError::Address("the action has no recipient".into()));
+        }
+        for to in action.to {
+            builder = builder.to(mailbox(to)?);
+        }
+        for cc in action.cc {
+            builder = builder.cc(mailbox(cc)?);
+        }
+        if let Some(reply_to) = &rendered.reply_to {
+            // A reply-to that renders to no address (no collector) is left out.
+            if let Ok(m) = reply_to.parse::<Mailbox>() {
+                builder = builder.reply_to(m);
+            }
+        }
+        builder
+            .multipart(MultiPart::alternative_plain_html(
+                rendered.text.clone(),
+                rendered.html_document(),
+            ))
+            .map_err(|e| ComposeError::Message(e.to_string()))
+    }
+}
+
+/// Rounds a sum of amounts to cents, so that `1234.5600000001` prints right.
+fn round(x: f64) -> f64 {
+    (x * 1e6).round() / 1e6
+}
