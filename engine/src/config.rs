@@ -383,3 +383,14 @@ pub fn templates(
 pub fn load(dir: &Path) -> Result<Report, LoadError> {
     Ok(check(read_dir(dir)?))
 }
+
+#[cfg(test)]
+mod tests {
+    #[test]
+    fn the_checker_and_the_renderer_know_the_same_builtin_hashtags() {
+        assert_eq!(
+            relance_dsl::check::BUILTIN_HASHTAGS,
+            relance_templates::render::BUILTIN
+        );
+    }
+}
