@@ -103,6 +103,8 @@ enum Bench {
     Import(commands::bench::Args),
     /// Plan a day over generated data in SQLite, beside a raw SQL aggregate.
     Plan(commands::bench::PlanArgs),
+    /// Render one email per account from generated data.
+    Render(commands::bench::PlanArgs),
 }
 
 /// How a command ended, beyond success.
@@ -139,6 +141,7 @@ fn main() -> ExitCode {
         Command::Gen(args) => commands::generate::run(&cli, args),
         Command::Bench(Bench::Import(args)) => commands::bench::run(&cli, args),
         Command::Bench(Bench::Plan(args)) => commands::bench::plan(&cli, args),
+        Command::Bench(Bench::Render(args)) => commands::bench::render(&cli, args),
     };
     match result {
         Ok(()) => ExitCode::SUCCESS,

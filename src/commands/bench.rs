@@ -1,7 +1,7 @@
-//! `relance bench import` and `relance bench plan`: how fast and how lean
-//! imports and plans are, each measured against a plain baseline on the same
-//! data (`sqlite3 .import`; a raw SQL aggregate over the items). Targets live
-//! here, never in tests.
+//! `relance bench import`, `plan` and `render`: how fast and how lean
+//! imports, plans and rendering are, each measured against a plain baseline
+//! where there is one (`sqlite3 .import`; a raw SQL aggregate over the
+//! items). Targets live here, never in tests.
 
 use std::path::Path;
 use std::process::Command;
@@ -203,25 +203,28 @@ pub struct PlanArgs {
     store: Option<String>,
 }
 
-/// Runs `relance bench plan`: generated data imported into SQLite, then the
-/// day's plan beside a raw aggregate over the same items table.
-pub fn plan(cli: &Cli, args: &PlanArgs) -> Result<(), Failure> {
-    let planner = super::plan::planner(&cli.config)?;
-    let work = tempfile::tempdir().map_err(fail)?;
-    let data = work.path().join("data");
-    let today = chrono::NaiveDate::from_ymd_opt(2026, 11, 20).unwrap_or_default();
-    if args.store.is_none() {
-        synthetic::generate(
-            &data,
-            &GenOptions {
-                customers: args.customers,
-                items: args.items,
-                seed: 42,
-                today,
-            },
-        )
-        .map_err(fail)?;
+/// A store to measure: `--store`, or generated data imported into a new
+/// SQLite file inside `work`.
+async fn prepared_store(
+    planner: &relance_engine::planner::Planner,
+    args: &PlanArgs,
+    work: &Path,
+    today: chrono::NaiveDate,
+) -> Result<String, Failure> {
+    if let Some(url) = &args.store {
+        return Ok(url.clone());
     }
+    let data = work.join("data");
+    synthetic::generate(
+        &data,
+        &GenOptions {
+            customers: args.customers,
+            items: args.items,
+            seed: 42,
+            today,
+        },
+    )
+    .map_err(fail)?;
     let options = Options {
         kind: None,
         full: Full::No,
@@ -232,22 +235,32 @@ pub fn plan(cli: &Cli, args: &PlanArgs) -> Result<(), Failure> {
         origin: "bench".into(),
         progress: false,
     };
-    let url = args
-        .store
-        .clone()
-        .unwrap_or_else(|| format!("sqlite://{}", work.path().join("bench.db").display()));
+    let url = format!("sqlite://{}", work.join("bench.db").display());
+    timed_import(
+        "SQLite",
+        &url,
+        &planner.config,
+        std::slice::from_ref(&data),
+        &options,
+    )
+    .await?;
+    Ok(url)
+}
+
+/// The day every benchmark plans for (the generator's "today").
+fn bench_day() -> chrono::NaiveDate {
+    chrono::NaiveDate::from_ymd_opt(2026, 11, 20).unwrap_or_default()
+}
+
+/// Runs `relance bench plan`: generated data imported into SQLite, then the
+/// day's plan beside a raw aggregate over the same items table.
+pub fn plan(cli: &Cli, args: &PlanArgs) -> Result<(), Failure> {
+    let planner = super::plan::planner(&cli.config)?;
+    let work = tempfile::tempdir().map_err(fail)?;
+    let today = bench_day();
     let rt = super::runtime()?;
     rt.block_on(async {
-        if args.store.is_none() {
-            timed_import(
-                "SQLite",
-                &url,
-                &planner.config,
-                std::slice::from_ref(&data),
-                &options,
-            )
-            .await?;
-        }
+        let url = prepared_store(&planner, args, work.path(), today).await?;
         let store = Store::open(&url).await.map_err(fail)?;
 
         // The baseline: per-customer earliest due date and sum of remaining.
@@ -296,6 +309,109 @@ pub fn plan(cli: &Cli, args: &PlanArgs) -> Result<(), Failure> {
         store.close().await;
         Ok::<_, Failure>(())
     })?;
+    if let Some(peak) = peak_rss_mib() {
+        outln!("peak memory of this process: {peak:.0} MiB");
+    }
+    Ok(())
+}
+
+/// Runs `relance bench render`: one email per account (the example's
+/// `reminder_1`, with the split statement of its open items) rendered and
+/// built as a MIME message, from generated data; one compiled template set
+/// is reused for every email.
+pub fn render(cli: &Cli, args: &PlanArgs) -> Result<(), Failure> {
+    use relance_worker::render::{ActionRef, Composer};
+    let report = super::valid_report(&cli.config)?;
+    let planner = std::sync::Arc::new(
+        relance_engine::planner::Planner::new(&report.checked.config, &report.sources)
+            .map_err(fail)?,
+    );
+    let templates =
+        relance_engine::config::templates(&report.sources, &report.checked.config).map_err(fail)?;
+    let template = "reminder_1";
+    let composer =
+        Composer::new(planner.clone(), templates).map_err(|e| fail(anyhow::anyhow!("{e}")))?;
+    let work = tempfile::tempdir().map_err(fail)?;
+    let today = bench_day();
+    let accounts = super::runtime()?.block_on(async {
+        let url = prepared_store(&planner, args, work.path(), today).await?;
+        let store = Store::open(&url).await.map_err(fail)?;
+        let t = Instant::now();
+        let accounts =
+            relance_engine::run::load(&store, &relance_engine::run::Selection::all(&planner))
+                .await
+                .map_err(fail)?;
+        outln!(
+            "loaded {} accounts in {:.2} s",
+            accounts.len(),
+            t.elapsed().as_secs_f64()
+        );
+        store.close().await;
+        Ok::<_, Failure>(accounts)
+    })?;
+
+    let render_chunk = |chunk: &[relance_engine::planner::Account]| -> (usize, usize, usize) {
+        let (mut emails, mut bytes, mut failed) = (0, 0, 0);
+        for account in chunk {
+            let to: Vec<String> = account
+                .contacts
+                .first()
+                .map(|c| vec![c.email.clone()])
+                .unwrap_or_else(|| vec!["ap@example.invalid".into()]);
+            let items: Vec<(String, String)> = account
+                .items
+                .iter()
+                .filter(|i| i.kind.is_debit() && i.due_date < today)
+                .map(|i| (i.customer.clone(), i.reference.clone()))
+                .collect();
+            let action = ActionRef {
+                scenario: "standard",
+                step: "reminder_1",
+                template: Some(template),
+                leader: items.first(),
+                items: &items,
+                to: &to,
+                cc: &[],
+            };
+            let message = composer
+                .render(account, &action, today, None)
+                .and_then(|r| composer.email(&r, &action, "<bench@relance>", "0"));
+            match message {
+                Ok(m) => {
+                    emails += 1;
+                    bytes += m.formatted().len();
+                }
+                Err(_) => failed += 1,
+            }
+        }
+        (emails, bytes, failed)
+    };
+
+    let t = Instant::now();
+    let (emails, bytes, failed) = render_chunk(&accounts);
+    let one = t.elapsed().as_secs_f64();
+    outln!(
+        "render, one thread: {emails} emails ({:.0} MiB of MIME) in {one:.2} s = {:.0} emails/s; {failed} failed",
+        bytes as f64 / 1_048_576.0,
+        emails as f64 / one
+    );
+    let threads = std::thread::available_parallelism().map_or(1, |n| n.get());
+    if threads > 1 {
+        let t = Instant::now();
+        let size = accounts.len().div_ceil(threads).max(1);
+        let emails: usize = std::thread::scope(|s| {
+            let handles: Vec<_> = accounts
+                .chunks(size)
+                .map(|chunk| s.spawn(move || render_chunk(chunk).0))
+                .collect();
+            handles.into_iter().map(|h| h.join().unwrap_or(0)).sum()
+        });
+        let all = t.elapsed().as_secs_f64();
+        outln!(
+            "render, {threads} threads: {emails} emails in {all:.2} s = {:.0} emails/s",
+            emails as f64 / all
+        );
+    }
     if let Some(peak) = peak_rss_mib() {
         outln!("peak memory of this process: {peak:.0} MiB");
     }
