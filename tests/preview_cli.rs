@@ -233,6 +233,27 @@ fn out_writes_a_multipart_email_or_a_printable_letter() {
         assert!(message.contains(header), "{header}: {message}");
     }
 
+    // reminder_2 attaches the statement.
+    let eml = case.dir.path().join("r2.eml");
+    let out = case.relance(&[
+        "preview",
+        "--date",
+        DATE,
+        "--account",
+        "C1",
+        "--step",
+        "reminder_2",
+        "--out",
+        eml.to_str().expect("utf-8 path"),
+    ]);
+    assert!(out.status.success(), "{}", text(&out.stderr));
+    let message = std::fs::read_to_string(&eml).expect("the .eml");
+    assert!(message.contains("multipart/mixed"), "{message}");
+    assert!(
+        message.contains("filename=\"statement-C1-2026-11-20.html\""),
+        "{message}"
+    );
+
     let letter = case.dir.path().join("notice.html");
     let out = case.relance(&[
         "preview",

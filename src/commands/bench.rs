@@ -375,7 +375,7 @@ pub fn render(cli: &Cli, args: &PlanArgs) -> Result<(), Failure> {
             };
             let message = composer
                 .render(account, &action, today, None)
-                .and_then(|r| composer.email(&r, &action, "<bench@relance>", "0"));
+                .and_then(|r| composer.email(&r, &action, "<bench@relance>", "0", &[]));
             match message {
                 Ok(m) => {
                     emails += 1;

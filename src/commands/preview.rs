@@ -120,8 +120,9 @@ pub fn run(cli: &Cli, args: &Args) -> Result<(), Failure> {
                     target.step
                 )));
             }
+            let files = composer.attachments(&account, &action, date, &rendered.language);
             composer
-                .email(&rendered, &action, &message_id, "preview")
+                .email(&rendered, &action, &message_id, "preview", &files)
                 .map_err(|e| {
                     eprintln!("error: account {}: {e}", account.code);
                     Failure::Reported

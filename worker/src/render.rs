@@ -9,8 +9,9 @@ use std::sync::Arc;
 
 use chrono::NaiveDate;
 use lettre::Message;
+use lettre::message::header::ContentType;
 use lettre::message::header::{Header, HeaderName, HeaderValue};
-use lettre::message::{Mailbox, MultiPart};
+use lettre::message::{Attachment, Mailbox, MultiPart};
 use relance_engine::money;
 use relance_engine::planner::{Account, Item, Planner};
 use relance_templates::context::{
@@ -379,14 +380,65 @@ impl Composer {
         self.templates.statement(&ctx, language)
     }
 
+    /// The files an email step attaches (`attach statement`): name and
+    /// HTML. Invoices and penalties wait for the attachments issue.
+    pub fn attachments(
+        &self,
+        account: &Account,
+        action: &ActionRef<'_>,
+        date: NaiveDate,
+        language: &str,
+    ) -> Vec<(String, String)> {
+        let Some(step) = self
+            .planner
+            .config
+            .scenarios
+            .get(action.scenario)
+            .and_then(|s| s.steps.iter().find(|s| s.name == action.step))
+        else {
+            return Vec::new();
+        };
+        let wants_statement = step.actions.iter().any(|a| {
+            matches!(a, relance_dsl::model::Action::Email { attach, .. }
+                if attach.iter().any(|x| matches!(x, relance_dsl::model::Attachment::Statement)))
+        });
+        if !wants_statement {
+            return Vec::new();
+        }
+        let statement = self.statement(account, date, Some(language));
+        let name = format!(
+            "statement-{}-{date}.html",
+            account
+                .code
+                .replace(|c: char| !c.is_ascii_alphanumeric() && c != '-', "_")
+        );
+        vec![(name, statement.letter_page())]
+    }
+
+    /// The whole email of an action: rendered, with its attachments.
+    pub fn compose(
+        &self,
+        account: &Account,
+        action: &ActionRef<'_>,
+        date: NaiveDate,
+        message_id: &str,
+        action_id: &str,
+    ) -> Result<Message, ComposeError> {
+        let rendered = self.render(account, action, date, None)?;
+        let files = self.attachments(account, action, date, &rendered.language);
+        self.email(&rendered, action, message_id, action_id, &files)
+    }
+
     /// The multipart email of a rendered action: From, To, Cc, Reply-To,
-    /// Subject, Message-ID, `X-Relance-Action`, text and HTML parts.
+    /// Subject, Message-ID, `X-Relance-Action`, text and HTML parts, then
+    /// the attached files (name, HTML).
     pub fn email(
         &self,
         rendered: &Rendered,
         action: &ActionRef<'_>,
         message_id: &str,
         action_id: &str,
+        files: &[(String, String)],
     ) -> Result<Message, ComposeError> {
         let mailbox = |a: &String| {
             a.parse::<Mailbox>()
@@ -412,11 +464,21 @@ impl Composer {
                 builder = builder.reply_to(m);
             }
         }
+        let body =
+            MultiPart::alternative_plain_html(rendered.text.clone(), rendered.html_document());
+        let body = if files.is_empty() {
+            body
+        } else {
+            let html = ContentType::parse("text/html; charset=utf-8")
+                .map_err(|e| ComposeError::Message(e.to_string()))?;
+            files
+                .iter()
+                .fold(MultiPart::mixed().multipart(body), |m, (name, text)| {
+                    m.singlepart(Attachment::new(name.clone()).body(text.clone(), html.clone()))
+                })
+        };
         builder
-            .multipart(MultiPart::alternative_plain_html(
-                rendered.text.clone(),
-                rendered.html_document(),
-            ))
+            .multipart(body)
             .map_err(|e| ComposeError::Message(e.to_string()))
     }
 }
