@@ -163,13 +163,13 @@ struct Grid {
 impl Grid {
     fn html(&self, out: &mut String) {
         out.push_str(
-            "<table class=\"relance-items\" style=\"border-collapse:collapse;margin:8px 0\">\n<thead><tr>",
+            "<table class=\"relance-items\" cellpadding=\"4\" style=\"border-collapse:collapse;margin:8px 0\">\n<thead><tr>",
         );
         for (head, align) in &self.heads {
             let _ = write!(
                 out,
-                "<th style=\"{}padding:4px 8px;border-bottom:1px solid #999\">{}</th>",
-                style(*align),
+                "<th{} style=\"padding:4px 8px;border-bottom:1px solid #999\">{}</th>",
+                attrs(*align),
                 escape(head)
             );
         }
@@ -177,12 +177,7 @@ impl Grid {
         for row in &self.rows {
             out.push_str("<tr>");
             for (cell, (_, align)) in row.iter().zip(&self.heads) {
-                let _ = write!(
-                    out,
-                    "<td style=\"{}padding:4px 8px\">{}</td>",
-                    style(*align),
-                    escape(cell)
-                );
+                let _ = write!(out, "<td{}>{}</td>", attrs(*align), escape(cell));
             }
             out.push_str("</tr>\n");
         }
@@ -190,10 +185,10 @@ impl Grid {
         if !self.foot.is_empty() {
             out.push_str("<tfoot>\n");
             for (label, value) in &self.foot {
-                let _ = write!(
+                let _ = writeln!(
                     out,
                     "<tr><th colspan=\"{}\" style=\"text-align:right;padding:4px 8px;border-top:1px solid #999\">{}</th>\
-                     <th style=\"text-align:right;white-space:nowrap;padding:4px 8px;border-top:1px solid #999\">{}</th></tr>\n",
+                     <th style=\"text-align:right;white-space:nowrap;padding:4px 8px;border-top:1px solid #999\">{}</th></tr>",
                     self.heads.len().saturating_sub(1).max(1),
                     escape(label),
                     escape(value)
@@ -247,10 +242,10 @@ impl Grid {
     }
 }
 
-fn style(align: Align) -> &'static str {
+fn attrs(align: Align) -> &'static str {
     match align {
-        Align::Left => "text-align:left;",
-        Align::Right => "text-align:right;white-space:nowrap;",
+        Align::Left => " align=\"left\"",
+        Align::Right => " align=\"right\" nowrap",
     }
 }
 
@@ -408,9 +403,9 @@ impl Tables<'_> {
                 false,
                 vec![(self.words.subtotal.to_string(), subtotal)],
             );
-            let _ = write!(
+            let _ = writeln!(
                 table.html,
-                "<h4 class=\"relance-member\" style=\"margin:12px 0 4px\">{} — {}</h4>\n",
+                "<h4 class=\"relance-member\" style=\"margin:12px 0 4px\">{} — {}</h4>",
                 escape(&m.code),
                 escape(&m.name)
             );

@@ -296,6 +296,7 @@ impl Composer {
                 email: c.email.clone(),
                 phone: c.phone.clone(),
             });
+        // The leader as recorded.
         let leader_item = action
             .and_then(|a| a.leader)
             .and_then(|(c, r)| {
@@ -303,6 +304,8 @@ impl Composer {
                     .iter()
                     .find(|i| i.customer == *c && i.reference == *r)
             })
+            // Without a recorded leader, the earliest due covered item.
+            .or_else(|| sorted.iter().find(|i| is_covered(i)))
             .map(|i| item(i));
         Context {
             settings: Settings {
