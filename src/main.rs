@@ -88,6 +88,12 @@ enum Command {
     /// Qualify items: promise to pay, dispute...
     #[command(subcommand)]
     Status(commands::status::Args),
+    /// Approve `review` actions waiting for review (all or none).
+    Approve(commands::approve::Args),
+    /// Serve the admin HTTP API.
+    Serve(commands::serve::ServeArgs),
+    /// Make a token for the admin API: printed once, stored only as a hash.
+    Token(commands::serve::TokenArgs),
     /// Write synthetic CSV data (deterministic for a seed).
     Gen(commands::generate::Args),
     /// Measure performance.
@@ -133,6 +139,9 @@ fn main() -> ExitCode {
         Command::Simulate(args) => commands::simulate::run(&cli, args),
         Command::Diff(args) => commands::diff::run(&cli, args),
         Command::Status(args) => commands::status::run(&cli, args),
+        Command::Approve(args) => commands::approve::run(&cli, args),
+        Command::Serve(args) => commands::serve::serve(&cli, args),
+        Command::Token(args) => commands::serve::token(&cli, args),
         Command::Gen(args) => commands::generate::run(&cli, args),
         Command::Bench(Bench::Import(args)) => commands::bench::run(&cli, args),
         Command::Bench(Bench::Plan(args)) => commands::bench::plan(&cli, args),

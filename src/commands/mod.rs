@@ -1,5 +1,6 @@
 //! One module per subcommand.
 
+pub mod approve;
 pub mod bench;
 pub mod check;
 pub mod diff;
@@ -7,6 +8,7 @@ pub mod fmt;
 pub mod generate;
 pub mod import;
 pub mod plan;
+pub mod serve;
 pub mod simulate;
 pub mod status;
 

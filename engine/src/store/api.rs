@@ -108,7 +108,10 @@ pub async fn actions(tx: &mut Tx, filter: &ActionFilter) -> Result<Vec<ActionRow
 
 /// One action, `None` when there is no such id.
 pub async fn action(tx: &mut Tx, id: i64) -> Result<Option<ActionRow>, StoreError> {
-    let sql = statement(tx, &format!("SELECT {ACTION_COLUMNS} FROM actions WHERE id = ?"));
+    let sql = statement(
+        tx,
+        &format!("SELECT {ACTION_COLUMNS} FROM actions WHERE id = ?"),
+    );
     on_tx!(tx, c => async {
         let row = sqlx::query(AssertSqlSafe(sql)).bind(id).fetch_optional(&mut **c).await?;
         row.as_ref().map(|r| action_row!(r)).transpose()
@@ -121,7 +124,10 @@ pub async fn action(tx: &mut Tx, id: i64) -> Result<Option<ActionRow>, StoreErro
 /// it did (the check and the change are one statement, so two approvals at
 /// once approve it once).
 pub async fn move_action(tx: &mut Tx, id: i64, from: &str, to: &str) -> Result<bool, StoreError> {
-    let sql = statement(tx, "UPDATE actions SET state = ? WHERE id = ? AND state = ?");
+    let sql = statement(
+        tx,
+        "UPDATE actions SET state = ? WHERE id = ? AND state = ?",
+    );
     on_tx!(tx, c => sqlx::query(AssertSqlSafe(sql)).bind(to).bind(id).bind(from).execute(&mut **c).await
         .map(|done| done.rows_affected() == 1))
         .map_err(StoreError::query("updating an action"))
@@ -362,7 +368,7 @@ pub async fn fail_unfinished(tx: &mut Tx, at: &str, reason: &str) -> Result<u64,
     );
     on_tx!(tx, c => sqlx::query(AssertSqlSafe(sql)).bind(at).bind(reason).execute(&mut **c).await
         .map(|done| done.rows_affected()))
-        .map_err(StoreError::query("updating runs"))
+    .map_err(StoreError::query("updating runs"))
 }
 
 /// One run, `None` when there is no such id.
