@@ -32,8 +32,9 @@ pub struct RunRequest {
     /// Plan only and return the plan (the JSON of `relance plan --json`).
     #[serde(default)]
     pub dry_run: bool,
-    /// Only these collection accounts (default: all).
+    /// Only these collection accounts (default: all), 1 to 1000 codes.
     #[serde(default)]
+    #[schema(min_items = 1, max_items = 1000)]
     pub accounts: Option<Vec<String>>,
 }
 

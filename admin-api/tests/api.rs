@@ -203,7 +203,7 @@ async fn run_requests_with_bad_json_types_dates_or_accounts_are_refused() {
     let member = api
         .post("/runs", OPERATOR, json!({"accounts": ["C2", "NOPE"]}))
         .await;
-    let message = member.assert_error(422, "unknown_account");
+    let message = member.assert_error(404, "not_found");
     assert!(
         message.contains("C2") && message.contains("NOPE"),
         "{message}"

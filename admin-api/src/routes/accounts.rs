@@ -24,7 +24,6 @@ const HISTORY_SHOWN: u32 = 200;
 
 /// Reads a collection account, or says why there is none.
 async fn load(store: &Store, code: &str) -> Result<AccountFacts, AppError> {
-    super::check_code("the account code", code)?;
     let mut tx = store.begin().await?;
     let mut found = facts::accounts(&mut tx, &[code.to_string()]).await?;
     let leader = if found.is_empty() {

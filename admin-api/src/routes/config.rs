@@ -63,14 +63,14 @@ fn wanted(rel: &str) -> bool {
 
 /// Files given as `(path, bytes)` as [`config::read_dir`] would load them.
 /// When every path starts with one directory (an archive of the directory
-/// itself), that directory is taken off.
-fn load(mut files: Vec<(String, Vec<u8>)>) -> Result<Loaded, AppError> {
-    if files.is_empty() {
-        return Err(AppError::BadRequest(
-            "the upload holds no file: send the configuration directory as a tar archive or as multipart files".into(),
-        ));
-    }
-    let first = files[0].0.split('/').next().unwrap_or("").to_string();
+/// itself), that directory is taken off. An empty upload is an empty
+/// configuration: the check says what it lacks.
+fn load(mut files: Vec<(String, Vec<u8>)>) -> Loaded {
+    let first = files
+        .first()
+        .and_then(|(p, _)| p.split('/').next())
+        .unwrap_or("")
+        .to_string();
     if files
         .iter()
         .all(|(p, _)| p.starts_with(&format!("{first}/")))
@@ -102,7 +102,7 @@ fn load(mut files: Vec<(String, Vec<u8>)>) -> Result<Loaded, AppError> {
         }
         config::add_file(&mut loaded, rel, bytes);
     }
-    Ok(loaded)
+    loaded
 }
 
 fn untar(bytes: &[u8]) -> Result<Vec<(String, Vec<u8>)>, AppError> {
@@ -217,7 +217,7 @@ pub async fn validate(
             "send the configuration as application/x-tar or multipart/form-data".into(),
         ));
     };
-    let loaded = load(files)?;
+    let loaded = load(files);
     let report = tokio::task::spawn_blocking(move || config::check(loaded))
         .await
         .map_err(AppError::internal)?;

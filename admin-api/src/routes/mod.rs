@@ -105,14 +105,3 @@ pub fn rate(planner: &Planner, currency: &str) -> Option<f64> {
         settings.rates.get(currency).copied()
     }
 }
-
-/// Refuses text that cannot be a code of the store: empty, too long or with
-/// control characters.
-pub fn check_code(name: &str, value: &str) -> Result<(), AppError> {
-    if value.is_empty() || value.len() > 200 || value.chars().any(char::is_control) {
-        return Err(AppError::BadRequest(format!(
-            "{name} must be 1 to 200 characters without control characters"
-        )));
-    }
-    Ok(())
-}

@@ -83,9 +83,6 @@ fn check_request(request: &RunRequest) -> Result<(), AppError> {
                 codes.len()
             )));
         }
-        for code in codes {
-            super::check_code("an account code", code)?;
-        }
     }
     Ok(())
 }
@@ -99,7 +96,7 @@ fn check_request(request: &RunRequest) -> Result<(), AppError> {
         (status = 202, description = "The run is queued", body = Queued),
         (status = 200, description = "dry_run: the plan, as `relance plan --json`", body = Object),
         (status = 400, description = "Malformed request", body = crate::error::ErrorBody),
-        (status = 422, description = "Unknown accounts", body = crate::error::ErrorBody),
+        (status = 404, description = "Accounts that are no collection accounts", body = crate::error::ErrorBody),
     ),
     security(("bearer" = [])),
     tag = "runs"
@@ -116,14 +113,10 @@ pub async fn start(
         let missing = api::not_accounts(&mut tx, codes).await?;
         tx.rollback().await?;
         if !missing.is_empty() {
-            return Err(AppError::Invalid {
-                code: "unknown_account",
-                message: format!(
-                    "no collection account {}: unknown customers, or customers collected through their group leader",
-                    missing.join(", ")
-                ),
-                details: Some(serde_json::json!({ "accounts": missing })),
-            });
+            return Err(AppError::NotFound(format!(
+                "no collection account {}: unknown customers, or customers collected through their group leader",
+                missing.join(", ")
+            )));
         }
     }
     let planner = state.planner();
@@ -139,11 +132,7 @@ pub async fn start(
                 run::plan(store, &planner, when, &selection)
                     .await
                     .map_err(|e| match e {
-                        RunError::UnknownAccount(_) => AppError::Invalid {
-                            code: "unknown_account",
-                            message: e.to_string(),
-                            details: None,
-                        },
+                        RunError::UnknownAccount(_) => AppError::NotFound(e.to_string()),
                         other => AppError::internal(other),
                     })?;
             for p in &plans {

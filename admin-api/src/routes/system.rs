@@ -129,6 +129,6 @@ pub async fn metrics(State(state): State<AppState>) -> Result<Response, AppError
     security(("bearer" = [])),
     tag = "system"
 )]
-pub async fn openapi() -> Json<utoipa::openapi::OpenApi> {
-    Json(crate::openapi::document())
+pub async fn openapi(State(state): State<AppState>) -> Json<serde_json::Value> {
+    Json(crate::openapi::document(&state.planner()))
 }
