@@ -111,14 +111,7 @@ fn token_refuses_unknown_roles_and_names_that_break_the_file() {
 #[test]
 fn approve_queues_a_waiting_review_action_and_refuses_anything_else() {
     let case = Case::new();
-    let out = case.relance(&[
-        "run",
-        "--json",
-        "--date",
-        "2026-11-20",
-        "--mailer",
-        "none",
-    ]);
+    let out = case.relance(&["run", "--json", "--date", "2026-11-20", "--mailer", "none"]);
     assert!(out.status.success(), "{}", text(&out.stderr));
     let doc: Value = serde_json::from_slice(&out.stdout).expect("JSON");
     let id_of = |account: &str| {
@@ -141,7 +134,8 @@ fn approve_queues_a_waiting_review_action_and_refuses_anything_else() {
     assert_eq!(mixed.status.code(), Some(1));
     let message = text(&mixed.stderr);
     assert!(
-        message.contains(&format!("action {auto} is queued")) && message.contains("nothing was approved"),
+        message.contains(&format!("action {auto} is queued"))
+            && message.contains("nothing was approved"),
         "{message}"
     );
 

@@ -40,6 +40,7 @@ use axum::http::{HeaderName, StatusCode, header};
 use axum::middleware::{self, Next};
 use axum::response::Response;
 use axum::routing::{get, post};
+use tower_http::catch_panic::CatchPanicLayer;
 use tower_http::compression::CompressionLayer;
 use tower_http::request_id::{MakeRequestUuid, PropagateRequestIdLayer, SetRequestIdLayer};
 use tower_http::timeout::TimeoutLayer;
@@ -104,6 +105,7 @@ pub fn router(state: AppState) -> Router {
         .method_not_allowed_fallback(method_not_allowed)
         .layer(DefaultBodyLimit::max(BODY_LIMIT))
         .layer(middleware::from_fn(json_errors))
+        .layer(CatchPanicLayer::custom(panicked))
         .layer(CompressionLayer::new())
         .layer(PropagateRequestIdLayer::new(REQUEST_ID))
         .layer(
@@ -152,6 +154,18 @@ async fn json_errors(request: Request, next: Next) -> Response {
         return error::from_status(status);
     }
     response
+}
+
+/// A handler that panicked (a bug: bad input is an [`AppError`]): a 500 of
+/// the usual shape, the panic logged, the server going on.
+fn panicked(payload: Box<dyn std::any::Any + Send + 'static>) -> Response {
+    let what = payload
+        .downcast_ref::<String>()
+        .map(String::as_str)
+        .or_else(|| payload.downcast_ref::<&str>().copied())
+        .unwrap_or("a panic");
+    tracing::error!(panic = what, "a handler panicked");
+    error::from_status(StatusCode::INTERNAL_SERVER_ERROR)
 }
 
 /// Serves the application on `listener` until `shutdown` completes.

@@ -194,6 +194,17 @@ async fn run_requests_with_bad_json_types_dates_or_accounts_are_refused() {
         .post("/runs", OPERATOR, json!({"date": "2026-13-01"}))
         .await;
     assert!(date.assert_error(400, "bad_request").contains("date"));
+    let far = api
+        .post(
+            "/runs",
+            OPERATOR,
+            json!({"date": "+200000-01-01", "dry_run": true}),
+        )
+        .await;
+    assert!(
+        far.assert_error(400, "bad_request")
+            .contains("out of range")
+    );
     let unknown_field = api.post("/runs", OPERATOR, json!({"dryrun": true})).await;
     assert!(
         unknown_field
@@ -916,6 +927,9 @@ async fn reports_not_built_are_501_and_unknown_ones_404() {
         .await
         .assert_error(400, "bad_request");
     api.get("/reports/aging?date=2026-02-31", VIEWER)
+        .await
+        .assert_error(400, "bad_request");
+    api.get("/reports/aging?date=0001-01-01", VIEWER)
         .await
         .assert_error(400, "bad_request");
 }

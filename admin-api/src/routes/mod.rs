@@ -69,8 +69,23 @@ pub fn next_cursor(
 
 /// A date given as text in a query or a body.
 pub fn parse_date(name: &str, value: &str) -> Result<NaiveDate, AppError> {
-    NaiveDate::parse_from_str(value, "%Y-%m-%d")
-        .map_err(|_| AppError::BadRequest(format!("{name} \"{value}\" is not a date (YYYY-MM-DD)")))
+    let date = NaiveDate::parse_from_str(value, "%Y-%m-%d").map_err(|_| {
+        AppError::BadRequest(format!("{name} \"{value}\" is not a date (YYYY-MM-DD)"))
+    })?;
+    check_year(name, date)
+}
+
+/// Dates of the years 1900 to 9999 only: date arithmetic (offsets,
+/// calendars, aging buckets) stays far from chrono's limits.
+pub fn check_year(name: &str, date: NaiveDate) -> Result<NaiveDate, AppError> {
+    use chrono::Datelike as _;
+    if (1900..=9999).contains(&date.year()) {
+        Ok(date)
+    } else {
+        Err(AppError::BadRequest(format!(
+            "{name} {date} is out of range (years 1900 to 9999)"
+        )))
+    }
 }
 
 /// Today in the settings' timezone.

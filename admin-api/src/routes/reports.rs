@@ -183,7 +183,11 @@ pub async fn show(
     let date = date_or_today(&planner, query.date.as_deref())?;
     let mut tx = state.store().begin().await?;
     let (groups, sums) = if name == "aging" {
-        let day = |days: i64| (date - chrono::Duration::days(days)).to_string();
+        let day = |days: i64| {
+            date.checked_sub_signed(chrono::Duration::days(days))
+                .unwrap_or(date)
+                .to_string()
+        };
         let sums = api::aging(&mut tx, [day(0), day(30), day(60), day(90)]).await?;
         (BUCKETS.iter().map(|b| b.to_string()).collect(), sums)
     } else {

@@ -71,6 +71,9 @@ pub struct RunCounts {
 }
 
 fn check_request(request: &RunRequest) -> Result<(), AppError> {
+    if let Some(date) = request.date {
+        super::check_year("date", date)?;
+    }
     if let Some(codes) = &request.accounts {
         if codes.is_empty() {
             return Err(AppError::BadRequest(
