@@ -4,6 +4,9 @@
 mod support;
 
 use std::collections::BTreeSet;
+use std::sync::Arc;
+
+use relance_admin_api::runs::{BoxFuture, QueueError, RunJob, RunQueue, RunRequest};
 
 use reqwest::Method;
 use serde_json::{Value, json};
@@ -162,6 +165,52 @@ async fn a_queued_run_ends_done_and_counts_the_actions_it_recorded() {
     let again = api.run_to_end(json!({"date": DAY})).await;
     assert_eq!(again["state"], "done");
     assert_eq!(again["counts"]["planned"], 0);
+}
+
+/// A queue that keeps what it is given, like a job queue nobody works.
+#[derive(Default)]
+struct Kept(std::sync::Mutex<Vec<RunJob>>);
+
+impl RunQueue for Kept {
+    fn enqueue(&self, job: RunJob) -> BoxFuture<'_, Result<(), QueueError>> {
+        Box::pin(async move {
+            self.0.lock().expect("not poisoned").push(job);
+            Ok(())
+        })
+    }
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_run_request_goes_to_the_queue_plugged_in_and_stays_queued() {
+    let kept = Arc::new(Kept::default());
+    let api = Api::sqlite_with_queue(kept.clone()).await;
+    let queued = api
+        .post("/runs", OPERATOR, json!({"date": DAY, "accounts": ["C3"]}))
+        .await;
+    let id = queued.ok(202)["id"].as_i64().expect("an id");
+    let jobs = kept.0.lock().expect("not poisoned").clone();
+    assert_eq!(
+        jobs,
+        vec![RunJob {
+            id,
+            request: RunRequest {
+                date: Some(DAY.parse().expect("a date")),
+                dry_run: false,
+                accounts: Some(vec!["C3".into()]),
+            },
+        }]
+    );
+    let run = api.get(&format!("/runs/{id}"), VIEWER).await;
+    assert_eq!(run.ok(200)["state"], "queued");
+    assert_eq!(run.json["counts"]["planned"], 0);
+    // What a job handler does with it: execute, then the run is done.
+    let planner = support::planner(&api.config_dir);
+    relance_admin_api::runs::execute(&api.store, &planner, &jobs[0], chrono::Utc::now())
+        .await
+        .expect("executed");
+    let run = api.get(&format!("/runs/{id}"), VIEWER).await;
+    assert_eq!(run.ok(200)["state"], "done");
+    assert_eq!(run.json["counts"]["planned"], 1);
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]

@@ -10,7 +10,10 @@
 use std::path::{Path, PathBuf};
 use std::sync::atomic::{AtomicU32, Ordering};
 
+use std::sync::Arc;
+
 use relance_admin_api::auth::{Role, Tokens};
+use relance_admin_api::runs::RunQueue;
 use relance_admin_api::{AppState, Settings};
 use relance_engine::planner::Planner;
 use relance_engine::store::Store;
@@ -198,13 +201,31 @@ impl Api {
     async fn start_with(
         store: Store,
         pg_database: Option<String>,
+        dirs: Vec<tempfile::TempDir>,
+    ) -> Api {
+        Api::start_queue(store, pg_database, dirs, None).await
+    }
+
+    /// A server on a new SQLite file holding [`FIXTURE`], whose runs go to `queue`.
+    pub async fn sqlite_with_queue(queue: Arc<dyn RunQueue>) -> Api {
+        let dir = tempfile::tempdir().expect("a temp dir");
+        let url = format!("sqlite://{}", dir.path().join("relance.db").display());
+        let store = Store::open(&url).await.expect("a SQLite store");
+        import(&store, FIXTURE).await;
+        Api::start_queue(store, None, vec![dir], Some(queue)).await
+    }
+
+    async fn start_queue(
+        store: Store,
+        pg_database: Option<String>,
         mut dirs: Vec<tempfile::TempDir>,
+        queue: Option<Arc<dyn RunQueue>>,
     ) -> Api {
         let config = tempfile::tempdir().expect("a temp dir");
         let config_dir = config.path().join("config");
         copy_dir(&example_dir(), &config_dir);
         dirs.push(config);
-        let state = AppState::new(Settings {
+        let settings = Settings {
             store: store.clone(),
             planner: planner(&config_dir),
             config_dir: config_dir.clone(),
@@ -213,7 +234,11 @@ impl Api {
                 ("ci", Role::Operator, OPERATOR),
                 ("boss", Role::Admin, ADMIN),
             ]),
-        });
+        };
+        let state = match queue {
+            None => AppState::new(settings),
+            Some(q) => AppState::with_queue(settings, |_, _| q),
+        };
         let listener = tokio::net::TcpListener::bind("127.0.0.1:0")
             .await
             .expect("a port");
