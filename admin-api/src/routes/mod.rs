@@ -75,15 +75,16 @@ pub fn parse_date(name: &str, value: &str) -> Result<NaiveDate, AppError> {
     check_year(name, date)
 }
 
-/// Dates of the years 1900 to 9999 only: date arithmetic (offsets,
-/// calendars, aging buckets) stays far from chrono's limits.
+/// Dates with four-digit years only (`YYYY-MM-DD`, years 1 to 9999): date
+/// arithmetic (offsets, calendars, aging buckets) stays far from chrono's
+/// limits.
 pub fn check_year(name: &str, date: NaiveDate) -> Result<NaiveDate, AppError> {
     use chrono::Datelike as _;
-    if (1900..=9999).contains(&date.year()) {
+    if (1..=9999).contains(&date.year()) {
         Ok(date)
     } else {
         Err(AppError::BadRequest(format!(
-            "{name} {date} is out of range (years 1900 to 9999)"
+            "{name} {date} is out of range (years 1 to 9999)"
         )))
     }
 }
