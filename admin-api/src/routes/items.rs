@@ -78,9 +78,16 @@ pub struct StatusChange {
 fn status_error(e: StatusError) -> AppError {
     match e {
         StatusError::UnknownItem(_) => AppError::NotFound(e.to_string()),
-        StatusError::UnknownStatus { .. } | StatusError::NeedsDate(_) => AppError::Invalid {
+        StatusError::UnknownStatus { .. } => AppError::Invalid {
             code: "invalid",
             message: e.to_string(),
+            details: None,
+        },
+        StatusError::NeedsDate(status) => AppError::Invalid {
+            code: "invalid",
+            message: format!(
+                "status \"{status}\" suspends until the promised date: give promise_date (YYYY-MM-DD)"
+            ),
             details: None,
         },
         StatusError::Store(e) => e.into(),
