@@ -630,7 +630,7 @@ async fn statuses_are_set_and_cleared_with_history_and_bad_ones_refused() {
     assert!(
         no_date
             .assert_error(422, "invalid")
-            .contains("promise date")
+            .contains("promise_date")
     );
     let bad_date = api
         .post(
