@@ -90,6 +90,12 @@ enum Command {
     Status(commands::status::Args),
     /// Render the email or letter a step would produce for an account.
     Preview(commands::preview::Args),
+    /// Approve `review` actions waiting for review (all or none).
+    Approve(commands::approve::Args),
+    /// Serve the admin HTTP API.
+    Serve(commands::serve::ServeArgs),
+    /// Make a token for the admin API: printed once, stored only as a hash.
+    Token(commands::serve::TokenArgs),
     /// Write synthetic CSV data (deterministic for a seed).
     Gen(commands::generate::Args),
     /// Measure performance.
@@ -138,6 +144,9 @@ fn main() -> ExitCode {
         Command::Diff(args) => commands::diff::run(&cli, args),
         Command::Status(args) => commands::status::run(&cli, args),
         Command::Preview(args) => commands::preview::run(&cli, args),
+        Command::Approve(args) => commands::approve::run(&cli, args),
+        Command::Serve(args) => commands::serve::serve(&cli, args),
+        Command::Token(args) => commands::serve::token(&cli, args),
         Command::Gen(args) => commands::generate::run(&cli, args),
         Command::Bench(Bench::Import(args)) => commands::bench::run(&cli, args),
         Command::Bench(Bench::Plan(args)) => commands::bench::plan(&cli, args),

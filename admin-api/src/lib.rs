@@ -1,5 +1,189 @@
-//! relance admin API: an axum HTTP server for operators (runs, agenda,
-//! alerts, statuses, imports, configuration reload) with bearer tokens and
-//! roles (spec/API.md). Nothing is implemented yet: see the admin API issue.
+//! relance admin API: an axum HTTP server for operators (spec/API.md): runs,
+//! the agenda of actions and their approval, alerts, accounts and their
+//! statements, item statuses, CSV imports, configuration validation and
+//! reload, reports, metrics and the OpenAPI document. Every route but
+//! `/health` needs a bearer token whose role allows it.
+//!
+//! [`router`] builds the whole application over an [`AppState`]; [`serve`]
+//! runs it on a listener until a shutdown signal.
+//!
+//! # Layout
+//! - [`auth`]: token files (SHA-256 only), `relance token`, roles, the
+//!   middleware that admits requests.
+//! - [`error`]: [`AppError`], the one error type, and its JSON shape.
+//! - [`extract`]: axum's extractors with rejections in that shape.
+//! - [`state`]: [`AppState`], the store and the configuration in force
+//!   (swapped atomically by a reload).
+//! - [`runs`]: run requests, the [`runs::RunQueue`] seam and
+//!   [`runs::execute`], what a queued run does.
+//! - [`routes`]: the handlers, one module per resource.
+//! - [`metrics`]: request latencies and the Prometheus text.
+//! - [`openapi`]: the OpenAPI document, generated from the handlers.
 
 #![forbid(unsafe_code)]
+
+pub mod auth;
+pub mod error;
+pub mod extract;
+pub mod metrics;
+pub mod openapi;
+pub mod routes;
+pub mod runs;
+pub mod state;
+
+use std::future::Future;
+use std::time::Duration;
+
+use axum::Router;
+use axum::extract::{DefaultBodyLimit, Request};
+use axum::http::{HeaderName, StatusCode, header};
+use axum::middleware::{self, Next};
+use axum::response::Response;
+use axum::routing::{get, post};
+use tower_http::catch_panic::CatchPanicLayer;
+use tower_http::compression::CompressionLayer;
+use tower_http::request_id::{MakeRequestUuid, PropagateRequestIdLayer, SetRequestIdLayer};
+use tower_http::timeout::TimeoutLayer;
+use tower_http::trace::TraceLayer;
+
+pub use error::AppError;
+pub use state::{AppState, Settings};
+
+/// The largest request body, except imports.
+pub const BODY_LIMIT: usize = 10_000_000;
+/// How long a request may take, except imports.
+pub const TIMEOUT: Duration = Duration::from_secs(120);
+/// How long an import may take.
+pub const IMPORT_TIMEOUT: Duration = Duration::from_secs(900);
+
+const REQUEST_ID: HeaderName = HeaderName::from_static("x-request-id");
+
+/// The whole application.
+pub fn router(state: AppState) -> Router {
+    use routes::{accounts, actions, config, imports, items, reports, runs, system};
+    let timed = Router::new()
+        .route("/runs", post(runs::start))
+        .route("/runs/{id}", get(runs::show))
+        .route("/actions", get(actions::list))
+        .route("/actions/{id}/approve", post(actions::approve))
+        .route("/alerts", get(actions::alerts))
+        .route("/accounts/{code}", get(accounts::show))
+        .route("/accounts/{code}/statement", get(accounts::statement_route))
+        .route(
+            "/items/{customer}/{reference}/status",
+            post(items::set).delete(items::clear),
+        )
+        .route("/config/validate", post(config::validate))
+        .route("/config/reload", post(config::reload))
+        .route("/reports/{name}", get(reports::show))
+        .route("/metrics", get(system::metrics))
+        .route("/openapi.json", get(system::openapi))
+        .layer(TimeoutLayer::with_status_code(
+            StatusCode::REQUEST_TIMEOUT,
+            TIMEOUT,
+        ));
+    let slow = Router::new()
+        .route("/imports", post(imports::create))
+        .layer(TimeoutLayer::with_status_code(
+            StatusCode::REQUEST_TIMEOUT,
+            IMPORT_TIMEOUT,
+        ));
+    let protected = timed
+        .merge(slow)
+        .route_layer(middleware::from_fn_with_state(
+            state.clone(),
+            auth::require_token,
+        ));
+    Router::new()
+        .merge(protected)
+        .route("/health", get(system::health))
+        .route_layer(middleware::from_fn_with_state(
+            state.clone(),
+            metrics::record,
+        ))
+        .fallback(not_found)
+        .method_not_allowed_fallback(method_not_allowed)
+        .layer(DefaultBodyLimit::max(BODY_LIMIT))
+        .layer(middleware::from_fn(json_errors))
+        .layer(CatchPanicLayer::custom(panicked))
+        .layer(CompressionLayer::new())
+        .layer(PropagateRequestIdLayer::new(REQUEST_ID))
+        .layer(
+            TraceLayer::new_for_http().make_span_with(|request: &Request| {
+                let id = request
+                    .headers()
+                    .get(&REQUEST_ID)
+                    .and_then(|v| v.to_str().ok())
+                    .unwrap_or("");
+                tracing::info_span!(
+                    "request",
+                    method = %request.method(),
+                    path = %request.uri().path(),
+                    request_id = %id,
+                )
+            }),
+        )
+        .layer(SetRequestIdLayer::new(REQUEST_ID, MakeRequestUuid))
+        .with_state(state)
+}
+
+async fn not_found(request: Request) -> AppError {
+    AppError::NotFound(format!(
+        "no route {} {}",
+        request.method(),
+        request.uri().path()
+    ))
+}
+
+async fn method_not_allowed(request: Request) -> AppError {
+    AppError::MethodNotAllowed(format!(
+        "{} is not allowed on {}",
+        request.method(),
+        request.uri().path()
+    ))
+}
+
+/// Errors made by layers (a timeout, a body limit) come without a body:
+/// give them the shape of every other error.
+async fn json_errors(request: Request, next: Next) -> Response {
+    let response = next.run(request).await;
+    let status = response.status();
+    if (status.is_client_error() || status.is_server_error())
+        && !response.headers().contains_key(header::CONTENT_TYPE)
+    {
+        return error::from_status(status);
+    }
+    response
+}
+
+/// A handler that panicked (a bug: bad input is an [`AppError`]): a 500 of
+/// the usual shape, the panic logged, the server going on.
+fn panicked(payload: Box<dyn std::any::Any + Send + 'static>) -> Response {
+    let what = payload
+        .downcast_ref::<String>()
+        .map(String::as_str)
+        .or_else(|| payload.downcast_ref::<&str>().copied())
+        .unwrap_or("a panic");
+    tracing::error!(panic = what, "a handler panicked");
+    error::from_status(StatusCode::INTERNAL_SERVER_ERROR)
+}
+
+/// Serves the application on `listener` until `shutdown` completes.
+/// Runs a previous process left unfinished are marked failed first.
+pub async fn serve(
+    listener: tokio::net::TcpListener,
+    state: AppState,
+    shutdown: impl Future<Output = ()> + Send + 'static,
+) -> std::io::Result<()> {
+    match runs::fail_interrupted(state.store(), chrono::Utc::now()).await {
+        Ok(0) => {}
+        Ok(n) => tracing::warn!(
+            runs = n,
+            "runs interrupted by a previous stop were marked failed"
+        ),
+        Err(e) => tracing::error!(error = %e, "cannot check for interrupted runs"),
+    }
+    axum::serve(listener, router(state))
+        .with_graceful_shutdown(shutdown)
+        .await
+}

@@ -14,9 +14,11 @@
 //! - [`run`]: planning and recording a day over the whole store, a page of
 //!   accounts at a time.
 //! - [`status`]: qualifying items by hand (promise, dispute...).
+//! - [`approve`]: approving `review` actions (CLI and API).
 
 #![forbid(unsafe_code)]
 
+pub mod approve;
 pub mod config;
 pub mod import;
 pub mod money;

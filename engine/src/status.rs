@@ -138,7 +138,9 @@ async fn change(
     kind: &str,
     next: impl FnOnce(&ItemStatus) -> (ItemStatus, serde_json::Value),
 ) -> Result<ItemStatus, StatusError> {
-    let mut tx = store.begin().await?;
+    // Read then write: take SQLite's write lock first, so concurrent changes
+    // wait for each other instead of failing on a stale snapshot.
+    let mut tx = store.begin_write().await?;
     let previous = records::item_status(&mut tx, customer, reference)
         .await?
         .ok_or_else(|| StatusError::UnknownItem(format!("{customer}/{reference}")))?;

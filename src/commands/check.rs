@@ -3,8 +3,7 @@
 use std::path::Path;
 
 use relance_dsl::Severity;
-use relance_dsl::diagnostic::{JsonDiagnostic, render};
-use serde_json::json;
+use relance_dsl::diagnostic::render;
 
 use crate::{Cli, Failure};
 
@@ -22,17 +21,7 @@ pub fn run(cli: &Cli, dir: &Path) -> Result<(), Failure> {
         .count();
     let warnings = diags.len() - errors;
     if cli.json {
-        let list: Vec<JsonDiagnostic> = diags
-            .iter()
-            .map(|d| JsonDiagnostic::new(d, &report.sources))
-            .collect();
-        let doc = json!({
-            "ok": errors == 0,
-            "errors": errors,
-            "warnings": warnings,
-            "diagnostics": list,
-            "summary": report.checked.summary,
-        });
+        let doc = relance_admin_api::routes::config::check_document(&report);
         outln!(
             "{}",
             serde_json::to_string_pretty(&doc).map_err(anyhow::Error::from)?

@@ -1,5 +1,6 @@
 //! One module per subcommand.
 
+pub mod approve;
 pub mod bench;
 pub mod check;
 pub mod diff;
@@ -8,6 +9,7 @@ pub mod generate;
 pub mod import;
 pub mod plan;
 pub mod preview;
+pub mod serve;
 pub mod simulate;
 pub mod status;
 
@@ -74,6 +76,26 @@ pub fn stamp(
 }
 
 /// A runtime for the commands that use the store.
+/// A valid configuration compiled for planning and rendering: the planner
+/// and the templates.
+pub fn compiled(
+    dir: &Path,
+) -> Result<
+    (
+        relance_engine::planner::Planner,
+        relance_templates::Templates,
+    ),
+    Failure,
+> {
+    use anyhow::Context as _;
+    let report = valid_report(dir)?;
+    let planner = relance_engine::planner::Planner::new(&report.checked.config, &report.sources)
+        .with_context(|| format!("compiling the configuration in {}", dir.display()))?;
+    let templates = relance_engine::config::templates(&report.sources, &report.checked.config)
+        .with_context(|| format!("loading the templates in {}", dir.display()))?;
+    Ok((planner, templates))
+}
+
 pub fn runtime() -> Result<tokio::runtime::Runtime, Failure> {
     tokio::runtime::Builder::new_multi_thread()
         .enable_all()

@@ -57,11 +57,7 @@ struct PreviewJson<'a> {
 
 /// Runs `relance preview`.
 pub fn run(cli: &Cli, args: &Args) -> Result<(), Failure> {
-    let report = super::valid_report(&cli.config)?;
-    let planner = Planner::new(&report.checked.config, &report.sources)
-        .with_context(|| format!("compiling the configuration in {}", cli.config.display()))?;
-    let templates = relance_engine::config::templates(&report.sources, &report.checked.config)
-        .with_context(|| format!("loading the templates in {}", cli.config.display()))?;
+    let (planner, templates) = super::compiled(&cli.config)?;
     let planner = Arc::new(planner);
     let composer = Composer::new(planner.clone(), templates)
         .map_err(|e| Failure::Other(anyhow::anyhow!("{e}")))?;

@@ -79,7 +79,7 @@ pub struct Composer {
     /// The compiled configuration: settings, statuses, rates, hooks.
     planner: Arc<Planner>,
     /// The compiled templates.
-    templates: Templates,
+    templates: Arc<Templates>,
     /// The sender: settings `from`, else the company name at `relance@localhost`.
     from: Mailbox,
 }
@@ -95,6 +95,14 @@ impl std::fmt::Debug for Composer {
 impl Composer {
     /// A composer for a compiled configuration and its templates.
     pub fn new(planner: Arc<Planner>, templates: Templates) -> Result<Composer, ComposeError> {
+        Composer::shared(planner, Arc::new(templates))
+    }
+
+    /// A composer over templates shared with others (the API's, swapped on reload).
+    pub fn shared(
+        planner: Arc<Planner>,
+        templates: Arc<Templates>,
+    ) -> Result<Composer, ComposeError> {
         let settings = &planner.config.settings;
         let from = match &settings.from {
             Some(from) => from

@@ -10,6 +10,7 @@
 //! statements, never one per item.
 
 pub mod actions;
+pub mod api;
 pub mod facts;
 pub mod records;
 pub mod runs;
@@ -152,6 +153,11 @@ const SQLITE_MIGRATIONS: &[(i64, &str, &str)] = &[
         "alerts",
         include_str!("../../migrations/sqlite/0003_alerts.sql"),
     ),
+    (
+        5,
+        "api_runs",
+        include_str!("../../migrations/sqlite/0005_api_runs.sql"),
+    ),
 ];
 const POSTGRES_MIGRATIONS: &[(i64, &str, &str)] = &[
     (
@@ -168,6 +174,11 @@ const POSTGRES_MIGRATIONS: &[(i64, &str, &str)] = &[
         3,
         "alerts",
         include_str!("../../migrations/postgres/0003_alerts.sql"),
+    ),
+    (
+        5,
+        "api_runs",
+        include_str!("../../migrations/postgres/0005_api_runs.sql"),
     ),
 ];
 

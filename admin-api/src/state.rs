@@ -1,0 +1,162 @@
+//! [`AppState`], what every handler shares: the store, the configuration
+//! in force (swapped whole by a reload), the tokens, the run queue and the
+//! request metrics.
+
+use std::path::PathBuf;
+use std::sync::Arc;
+
+use arc_swap::ArcSwap;
+use relance_engine::planner::Planner;
+use relance_engine::store::Store;
+use relance_templates::Templates;
+
+use crate::auth::Tokens;
+use crate::metrics::Metrics;
+use crate::runs::{InProcessQueue, RunQueue};
+
+/// The configuration in force: readers take a snapshot (`load_full`) and
+/// keep it for their whole request; a reload stores a new one atomically.
+pub type LivePlanner = Arc<ArcSwap<Planner>>;
+
+/// What the server is started with.
+#[derive(Debug)]
+pub struct Settings {
+    /// The store.
+    pub store: Store,
+    /// The configuration, checked and compiled.
+    pub planner: Planner,
+    /// Its templates, compiled (statements).
+    pub templates: Templates,
+    /// Where `POST /config/reload` reads the configuration from.
+    pub config_dir: PathBuf,
+    /// The accepted tokens.
+    pub tokens: Tokens,
+}
+
+/// Shared by every handler; cheap to clone.
+#[derive(Clone)]
+pub struct AppState {
+    /// Everything, behind one pointer.
+    inner: Arc<Inner>,
+}
+
+struct Inner {
+    /// The store.
+    store: Store,
+    /// The configuration in force.
+    planner: LivePlanner,
+    /// Its templates, swapped with it.
+    templates: ArcSwap<Templates>,
+    /// Where reloads read from.
+    config_dir: PathBuf,
+    /// Accepted tokens.
+    tokens: Tokens,
+    /// Where `POST /runs` sends its runs.
+    queue: Arc<dyn RunQueue>,
+    /// Request counts and latencies.
+    metrics: Metrics,
+}
+
+impl std::fmt::Debug for AppState {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("AppState")
+            .field("config_dir", &self.inner.config_dir)
+            .finish_non_exhaustive()
+    }
+}
+
+impl AppState {
+    /// A state whose runs execute in this process ([`InProcessQueue`]).
+    pub fn new(settings: Settings) -> AppState {
+        let planner: LivePlanner = Arc::new(ArcSwap::from_pointee(settings.planner));
+        let queue = InProcessQueue::new(settings.store.clone(), planner.clone());
+        AppState::build(
+            settings.store,
+            planner,
+            settings.templates,
+            settings.config_dir,
+            settings.tokens,
+            Arc::new(queue),
+        )
+    }
+
+    /// A state with another run queue; `queue` gets the live configuration
+    /// to plan with.
+    pub fn with_queue(
+        settings: Settings,
+        queue: impl FnOnce(Store, LivePlanner) -> Arc<dyn RunQueue>,
+    ) -> AppState {
+        let planner: LivePlanner = Arc::new(ArcSwap::from_pointee(settings.planner));
+        let queue = queue(settings.store.clone(), planner.clone());
+        AppState::build(
+            settings.store,
+            planner,
+            settings.templates,
+            settings.config_dir,
+            settings.tokens,
+            queue,
+        )
+    }
+
+    fn build(
+        store: Store,
+        planner: LivePlanner,
+        templates: Templates,
+        config_dir: PathBuf,
+        tokens: Tokens,
+        queue: Arc<dyn RunQueue>,
+    ) -> AppState {
+        AppState {
+            inner: Arc::new(Inner {
+                store,
+                planner,
+                templates: ArcSwap::from_pointee(templates),
+                config_dir,
+                tokens,
+                queue,
+                metrics: Metrics::default(),
+            }),
+        }
+    }
+
+    /// The store.
+    pub fn store(&self) -> &Store {
+        &self.inner.store
+    }
+
+    /// The configuration in force now.
+    pub fn planner(&self) -> Arc<Planner> {
+        self.inner.planner.load_full()
+    }
+
+    /// The templates in force now.
+    pub fn templates(&self) -> Arc<Templates> {
+        self.inner.templates.load_full()
+    }
+
+    /// Installs a new configuration for every later request.
+    pub fn install(&self, planner: Planner, templates: Templates) {
+        self.inner.templates.store(Arc::new(templates));
+        self.inner.planner.store(Arc::new(planner));
+    }
+
+    /// Where reloads read from.
+    pub fn config_dir(&self) -> &std::path::Path {
+        &self.inner.config_dir
+    }
+
+    /// Accepted tokens.
+    pub fn tokens(&self) -> &Tokens {
+        &self.inner.tokens
+    }
+
+    /// The run queue.
+    pub fn queue(&self) -> &dyn RunQueue {
+        &*self.inner.queue
+    }
+
+    /// Request metrics.
+    pub fn metrics(&self) -> &Metrics {
+        &self.inner.metrics
+    }
+}
