@@ -148,6 +148,16 @@ pub async fn load(store: &Store, selection: &Selection) -> Result<Vec<Account>, 
     Ok(all)
 }
 
+/// Reads the accounts with these codes, as the planner needs them (the
+/// worker re-reads an action's account just before sending).
+pub async fn load_accounts(
+    store: &Store,
+    planner: &Planner,
+    codes: Vec<String>,
+) -> Result<Vec<Account>, RunError> {
+    load_codes(store.clone(), codes, Selection::all(planner)).await
+}
+
 /// Where the time of a plan went.
 #[derive(Debug, Clone, Copy, Default)]
 pub struct PlanStats {

@@ -10,6 +10,7 @@
 //! statements, never one per item.
 
 pub mod actions;
+pub mod delivery;
 pub mod facts;
 pub mod records;
 pub mod runs;
@@ -152,6 +153,11 @@ const SQLITE_MIGRATIONS: &[(i64, &str, &str)] = &[
         "alerts",
         include_str!("../../migrations/sqlite/0003_alerts.sql"),
     ),
+    (
+        4,
+        "delivery",
+        include_str!("../../migrations/sqlite/0004_delivery.sql"),
+    ),
 ];
 const POSTGRES_MIGRATIONS: &[(i64, &str, &str)] = &[
     (
@@ -168,6 +174,11 @@ const POSTGRES_MIGRATIONS: &[(i64, &str, &str)] = &[
         3,
         "alerts",
         include_str!("../../migrations/postgres/0003_alerts.sql"),
+    ),
+    (
+        4,
+        "delivery",
+        include_str!("../../migrations/postgres/0004_delivery.sql"),
     ),
 ];
 
@@ -269,6 +280,22 @@ impl Store {
                 .map(Tx::Sqlite)
                 .map_err(what),
             Pool::Postgres(p) => p.begin().await.map(Tx::Postgres).map_err(what),
+        }
+    }
+
+    /// The SQLite pool, for the job queue that shares the database.
+    pub fn sqlite_pool(&self) -> Option<&SqlitePool> {
+        match &self.pool {
+            Pool::Sqlite(p) => Some(p),
+            Pool::Postgres(_) => None,
+        }
+    }
+
+    /// The PostgreSQL pool, for the job queue that shares the database.
+    pub fn postgres_pool(&self) -> Option<&PgPool> {
+        match &self.pool {
+            Pool::Postgres(p) => Some(p),
+            Pool::Sqlite(_) => None,
         }
     }
 

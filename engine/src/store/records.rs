@@ -120,7 +120,7 @@ pub async fn colleague_index(tx: &mut Tx) -> Result<Vec<(String, String)>, Store
 
 /// A statement with its parameters written for the transaction's backend:
 /// each `?` of `template` becomes `?` (SQLite) or `$N` (PostgreSQL).
-fn statement(tx: &Tx, template: &str) -> String {
+pub(crate) fn statement(tx: &Tx, template: &str) -> String {
     let mut params = Params::new(tx);
     let mut sql = String::with_capacity(template.len() + 8);
     for (i, part) in template.split('?').enumerate() {
