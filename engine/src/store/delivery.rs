@@ -420,3 +420,16 @@ pub async fn vacuum_jobs(store: &Store, before: i64) -> Result<u64, StoreError> 
     tx.commit().await?;
     Ok(done)
 }
+
+/// The timezones of collection accounts that name one (leaders only).
+pub async fn account_timezones(store: &Store) -> Result<Vec<String>, StoreError> {
+    let mut tx = store.begin().await?;
+    let zones: Vec<String> = on_tx!(&mut tx, c => sqlx::query_scalar(
+        "SELECT DISTINCT timezone FROM customers WHERE timezone IS NOT NULL AND timezone <> '' \
+         AND group_leader IS NULL ORDER BY timezone")
+        .fetch_all(&mut **c)
+        .await)
+    .map_err(StoreError::query("reading timezones"))?;
+    tx.rollback().await?;
+    Ok(zones)
+}
