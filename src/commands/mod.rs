@@ -2,6 +2,8 @@
 
 pub mod bench;
 pub mod check;
+pub mod deliver;
+pub mod demo;
 pub mod diff;
 pub mod fmt;
 pub mod generate;
@@ -9,6 +11,7 @@ pub mod import;
 pub mod plan;
 pub mod simulate;
 pub mod status;
+pub mod worker;
 
 use std::io::IsTerminal;
 use std::path::Path;
