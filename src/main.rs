@@ -105,6 +105,8 @@ enum Bench {
     Import(commands::bench::Args),
     /// Plan a day over generated data in SQLite, beside a raw SQL aggregate.
     Plan(commands::bench::PlanArgs),
+    /// Compose and send emails to a local SMTP sink, beside a raw lettre blast.
+    Deliver(commands::bench_deliver::Args),
 }
 
 /// How a command ended, beyond success.
@@ -163,6 +165,7 @@ fn main() -> ExitCode {
         Command::Demo(args) => commands::demo::run(&cli, args),
         Command::Bench(Bench::Import(args)) => commands::bench::run(&cli, args),
         Command::Bench(Bench::Plan(args)) => commands::bench::plan(&cli, args),
+        Command::Bench(Bench::Deliver(args)) => commands::bench_deliver::run(&cli, args),
     };
     match result {
         Ok(()) => ExitCode::SUCCESS,

@@ -1,6 +1,7 @@
 //! One module per subcommand.
 
 pub mod bench;
+pub mod bench_deliver;
 pub mod check;
 pub mod deliver;
 pub mod demo;

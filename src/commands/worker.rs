@@ -42,8 +42,27 @@ pub fn run(cli: &Cli, args: &Args) -> Result<(), Failure> {
             deliverers: args.deliverers,
             ..WorkerOptions::default()
         };
+        // Ctrl-C, or SIGTERM from a service manager.
         let shutdown = async {
-            let _ = tokio::signal::ctrl_c().await;
+            #[cfg(unix)]
+            {
+                use tokio::signal::unix::{SignalKind, signal};
+                match signal(SignalKind::terminate()) {
+                    Ok(mut term) => {
+                        tokio::select! {
+                            _ = tokio::signal::ctrl_c() => {}
+                            _ = term.recv() => {}
+                        }
+                    }
+                    Err(_) => {
+                        let _ = tokio::signal::ctrl_c().await;
+                    }
+                }
+            }
+            #[cfg(not(unix))]
+            {
+                let _ = tokio::signal::ctrl_c().await;
+            }
         };
         let result = jobs::run_worker(delivery, options, shutdown).await;
         store.close().await;

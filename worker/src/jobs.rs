@@ -327,6 +327,9 @@ pub async fn run_worker(
         Ok(())
     };
     let poll_every = options.poll;
+    // apalis registers workers by name: a restarted process must not reuse
+    // the names of one that died (its registration is still fresh).
+    let instance = format!("{}.{}", std::process::id(), Utc::now().timestamp_millis());
 
     macro_rules! monitor {
         ($storage:ident, $config:path, $pool:expr, $variant:ident) => {{
@@ -357,9 +360,9 @@ pub async fn run_worker(
             };
             let mut monitor = Monitor::new().shutdown_timeout(Duration::from_secs(60));
             {
-                let (s, q) = (shared.clone(), q_daily);
+                let (s, q, instance) = (shared.clone(), q_daily, instance.clone());
                 monitor = monitor.register(move |_| {
-                    WorkerBuilder::new("relance-daily-run")
+                    WorkerBuilder::new(format!("relance-daily-run@{instance}"))
                         .backend(q.clone().poll_with_interval(poll_every))
                         .retry(RetryPolicy::retries(3))
                         .data(s.clone())
@@ -367,19 +370,20 @@ pub async fn run_worker(
                 });
             }
             for n in 0..options.deliverers.max(1) {
-                let (s, q) = (shared.clone(), q_deliver.clone());
+                let (s, q, instance) = (shared.clone(), q_deliver.clone(), instance.clone());
                 monitor = monitor.register(move |_| {
-                    WorkerBuilder::new(format!("relance-deliver-{n}"))
+                    WorkerBuilder::new(format!("relance-deliver-{n}@{instance}"))
                         .backend(q.clone().poll_with_interval(poll_every.min(Duration::from_secs(1))))
+                        .concurrency(1)
                         .retry(RetryPolicy::retries(3))
                         .data(s.clone())
                         .build(on_deliver)
                 });
             }
             {
-                let (s, q) = (shared.clone(), q_alerts);
+                let (s, q, instance) = (shared.clone(), q_alerts, instance.clone());
                 monitor = monitor.register(move |_| {
-                    WorkerBuilder::new("relance-evaluate-alerts")
+                    WorkerBuilder::new(format!("relance-evaluate-alerts@{instance}"))
                         .backend(q.clone().poll_with_interval(poll_every))
                         .retry(RetryPolicy::retries(3))
                         .data(s.clone())
@@ -387,20 +391,20 @@ pub async fn run_worker(
                 });
             }
             {
-                let q = q_purge;
+                let (q, instance) = (q_purge, instance.clone());
                 monitor = monitor.register(move |_| {
-                    WorkerBuilder::new("relance-purge-files")
+                    WorkerBuilder::new(format!("relance-purge-files@{instance}"))
                         .backend(q.clone().poll_with_interval(poll_every))
                         .build(on_purge_files)
                 });
             }
             let mut ticks: Vec<(String, cron::Schedule, chrono_tz::Tz, Every)> = zones
                 .iter()
-                .map(|tz| (format!("relance-cron-daily-{}", tz.name()), daily.clone(), *tz, Every::Daily(*tz)))
+                .map(|tz| (format!("relance-cron-daily-{}@{instance}", tz.name()), daily.clone(), *tz, Every::Daily(*tz)))
                 .collect();
-            ticks.push(("relance-cron-poll".into(), poll.clone(), settings_tz, Every::Poll));
-            ticks.push(("relance-cron-hourly".into(), hourly.clone(), settings_tz, Every::Hourly));
-            ticks.push(("relance-cron-nightly".into(), nightly.clone(), settings_tz, Every::Nightly));
+            ticks.push((format!("relance-cron-poll@{instance}"), poll.clone(), settings_tz, Every::Poll));
+            ticks.push((format!("relance-cron-hourly@{instance}"), hourly.clone(), settings_tz, Every::Hourly));
+            ticks.push((format!("relance-cron-nightly@{instance}"), nightly.clone(), settings_tz, Every::Nightly));
             for (name, sched, tz, every) in ticks {
                 let s = shared.clone();
                 monitor = monitor.register(move |_| {
