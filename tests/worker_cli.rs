@@ -40,7 +40,8 @@ impl Case {
             ..Data::default()
         }
         .write(&dir.path().join("data"));
-        let db = db.unwrap_or_else(|| format!("sqlite://{}", dir.path().join("relance.db").display()));
+        let db =
+            db.unwrap_or_else(|| format!("sqlite://{}", dir.path().join("relance.db").display()));
         let case = Case { dir, db };
         let out = case.relance(&["import", "--date", "2026-11-09", "data"]);
         assert!(out.status.success(), "{}", text(&out.stderr));
@@ -66,7 +67,8 @@ impl Case {
     /// Starts `relance worker` sending to `sink`, claiming `batch` actions at
     /// a time, taking over `sending` actions after `lease`.
     fn worker(&self, sink: &Sink, name: &str, lease: &str, batch: &str) -> Worker {
-        let log = std::fs::File::create(self.dir.path().join(format!("{name}.log"))).expect("a log");
+        let log =
+            std::fs::File::create(self.dir.path().join(format!("{name}.log"))).expect("a log");
         self.command(&[
             "worker",
             "--mailer",
@@ -148,7 +150,10 @@ fn interrupt(worker: &mut Worker) -> std::process::ExitStatus {
         if let Some(status) = child.try_wait().expect("waiting") {
             return status;
         }
-        assert!(start.elapsed() < Duration::from_secs(60), "the worker did not stop");
+        assert!(
+            start.elapsed() < Duration::from_secs(60),
+            "the worker did not stop"
+        );
         std::thread::sleep(Duration::from_millis(50));
     }
 }
@@ -172,7 +177,10 @@ async fn a_worker_killed_while_sending_and_restarted_sends_each_action_once() {
     assert_eq!(case.states().await.get("queued"), Some(&1000));
 
     let mut first = case.worker(&sink, "first", "5s", "16");
-    wait_until("300 messages", Duration::from_secs(120), async || sink.count() >= 300).await;
+    wait_until("300 messages", Duration::from_secs(120), async || {
+        sink.count() >= 300
+    })
+    .await;
     first.0.kill().expect("SIGKILL");
     first.0.wait().expect("reaped");
     let at_kill = sink.count();
@@ -202,8 +210,15 @@ async fn a_worker_killed_while_sending_and_restarted_sends_each_action_once() {
     assert_eq!(actions.len(), 1000);
     // Only what was in flight at the kill can arrive twice, and then with
     // the same Message-ID.
-    assert!(resent <= in_flight, "{resent} resends, {in_flight} in flight");
-    assert!(case.log("second").contains("worker started"), "{}", case.log("second"));
+    assert!(
+        resent <= in_flight,
+        "{resent} resends, {in_flight} in flight"
+    );
+    assert!(
+        case.log("second").contains("worker started"),
+        "{}",
+        case.log("second")
+    );
 }
 
 #[tokio::test]
@@ -212,10 +227,20 @@ async fn run_with_the_smtp_mailer_sends_and_exits_1_when_a_send_fails() {
     let case = Case::new(2, None);
     // Recorded as queued by Case::new; this run records nothing new and sends them.
     let out = case.relance(&[
-        "run", "--date", "2026-11-09", "--mailer", "smtp", "--smtp-url", &sink.url(),
+        "run",
+        "--date",
+        "2026-11-09",
+        "--mailer",
+        "smtp",
+        "--smtp-url",
+        &sink.url(),
     ]);
     assert!(out.status.success(), "{}", text(&out.stderr));
-    assert!(text(&out.stderr).contains("2 emails sent"), "{}", text(&out.stderr));
+    assert!(
+        text(&out.stderr).contains("2 emails sent"),
+        "{}",
+        text(&out.stderr)
+    );
     assert_eq!(sink.count(), 2);
 
     // A server that refuses connections: retried later, and the run says so.
@@ -230,11 +255,19 @@ async fn run_with_the_smtp_mailer_sends_and_exits_1_when_a_send_fails() {
         .output()
         .expect("relance runs");
     assert_eq!(out.status.code(), Some(1), "{}", text(&out.stderr));
-    assert!(text(&out.stderr).contains("1 to retry"), "{}", text(&out.stderr));
+    assert!(
+        text(&out.stderr).contains("1 to retry"),
+        "{}",
+        text(&out.stderr)
+    );
 
     let out = case.relance(&["run", "--mailer", "smtp"]);
     assert_eq!(out.status.code(), Some(2), "{}", text(&out.stderr));
-    assert!(text(&out.stderr).contains("RELANCE_SMTP_URL"), "{}", text(&out.stderr));
+    assert!(
+        text(&out.stderr).contains("RELANCE_SMTP_URL"),
+        "{}",
+        text(&out.stderr)
+    );
 }
 
 /// A fresh PostgreSQL database, dropped on drop; `None` outside CI when
@@ -252,7 +285,10 @@ impl PgDb {
         let mut conn = match PgConnection::connect(&admin).await {
             Ok(c) => c,
             Err(e) => {
-                assert!(!delivery::ci(), "PostgreSQL is unreachable at {admin} under CI: {e}");
+                assert!(
+                    !delivery::ci(),
+                    "PostgreSQL is unreachable at {admin} under CI: {e}"
+                );
                 eprintln!("skipped: PostgreSQL is unreachable at {admin} ({e})");
                 return None;
             }
@@ -269,7 +305,10 @@ impl PgDb {
     async fn drop_db(self) {
         if let Ok(mut conn) = PgConnection::connect(&self.admin).await {
             let _ = conn
-                .execute(AssertSqlSafe(format!("DROP DATABASE IF EXISTS {} WITH (FORCE)", self.name)))
+                .execute(AssertSqlSafe(format!(
+                    "DROP DATABASE IF EXISTS {} WITH (FORCE)",
+                    self.name
+                )))
                 .await;
         }
     }
@@ -302,7 +341,11 @@ async fn four_workers_on_one_postgres_database_send_each_of_10000_actions_once()
     let elapsed = started.elapsed();
     for (n, w) in workers.iter_mut().enumerate() {
         let status = interrupt(w);
-        assert!(status.success(), "{status:?}\n{}", case.log(&format!("w{n}")));
+        assert!(
+            status.success(),
+            "{status:?}\n{}",
+            case.log(&format!("w{n}"))
+        );
     }
     let (ids, actions) = received(&sink);
     eprintln!(

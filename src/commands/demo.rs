@@ -46,9 +46,12 @@ pub fn run(cli: &Cli, args: &Args) -> Result<(), Failure> {
     let config_dir = dir.join("config");
     std::fs::create_dir_all(&config_dir)
         .with_context(|| format!("creating {}", config_dir.display()))?;
-    CONFIG
-        .extract(&config_dir)
-        .with_context(|| format!("writing the example configuration into {}", config_dir.display()))?;
+    CONFIG.extract(&config_dir).with_context(|| {
+        format!(
+            "writing the example configuration into {}",
+            config_dir.display()
+        )
+    })?;
     let report = super::valid_report(&config_dir)?;
     let config = report.checked.config.clone();
     let planner = Arc::new(super::plan::planner(&config_dir)?);
@@ -85,7 +88,7 @@ pub fn run(cli: &Cli, args: &Args) -> Result<(), Failure> {
                 origin: "demo".into(),
                 progress: false,
             };
-            import::import(&store, &config, &[data.clone()], &options)
+            import::import(&store, &config, std::slice::from_ref(&data), &options)
                 .await
                 .map_err(|e| anyhow::anyhow!("importing the demo data: {e}"))?;
             run::run(
@@ -133,7 +136,13 @@ pub fn run(cli: &Cli, args: &Args) -> Result<(), Failure> {
         summary.items
     );
     outln!("");
-    outln!("{:<14} {:<14} {:<16} {:>7}", "scenario", "step", "state", "actions");
+    outln!(
+        "{:<14} {:<14} {:<16} {:>7}",
+        "scenario",
+        "step",
+        "state",
+        "actions"
+    );
     let mut total = 0;
     for (scenario, step, state, n) in &counts.actions {
         outln!("{scenario:<14} {step:<14} {state:<16} {n:>7}");

@@ -265,7 +265,12 @@ pub fn run(cli: &Cli, args: &RunArgs) -> Result<(), Failure> {
     for r in &outcome.recorded {
         let mut a = ActionJson::new(&r.action);
         a.id = Some(r.id);
-        a.state = Some(states.get(&r.id).cloned().unwrap_or_else(|| r.state.clone()));
+        a.state = Some(
+            states
+                .get(&r.id)
+                .cloned()
+                .unwrap_or_else(|| r.state.clone()),
+        );
         doc.actions.push(a);
     }
     doc.sort();

@@ -136,10 +136,12 @@ impl PlainCompose {
 }
 
 fn mailbox(address: &str) -> Result<Mailbox, ComposeError> {
-    address.parse().map_err(|e: lettre::address::AddressError| ComposeError::Address {
-        address: address.to_string(),
-        reason: e.to_string(),
-    })
+    address
+        .parse()
+        .map_err(|e: lettre::address::AddressError| ComposeError::Address {
+            address: address.to_string(),
+            reason: e.to_string(),
+        })
 }
 
 /// The headers every composer sets: From, To, Cc, Message-ID and

@@ -268,10 +268,7 @@ impl Delivery {
     /// Claims one batch and delivers it; returns what it did and how many
     /// actions it claimed (0: nothing is due).
     #[instrument(skip_all, fields(worker = %self.options.worker))]
-    pub async fn deliver_batch(
-        &self,
-        now: DateTime<Utc>,
-    ) -> Result<(Report, usize), DeliverError> {
+    pub async fn deliver_batch(&self, now: DateTime<Utc>) -> Result<(Report, usize), DeliverError> {
         let stale = now - chrono::TimeDelta::from_std(self.options.lease).unwrap_or_default();
         let claimed = delivery::claim(
             &self.store,
@@ -475,12 +472,9 @@ impl Delivery {
                 until: stamp(until),
             });
         }
-        let composed = self
-            .composer
-            .compose(&out)
-            .map_err(|e| Outcome::Failed {
-                reply: format!("composing: {e}"),
-            })?;
+        let composed = self.composer.compose(&out).map_err(|e| Outcome::Failed {
+            reply: format!("composing: {e}"),
+        })?;
         Ok(Prepared {
             index: 0,
             name: format!(

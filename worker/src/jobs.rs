@@ -191,8 +191,12 @@ enum Queues {
 macro_rules! push {
     ($queues:expr, $field:ident, $job:expr) => {
         match $queues {
-            Queues::Sqlite { $field, .. } => $field.clone().push($job).await.map_err(|e| e.to_string()),
-            Queues::Postgres { $field, .. } => $field.clone().push($job).await.map_err(|e| e.to_string()),
+            Queues::Sqlite { $field, .. } => {
+                $field.clone().push($job).await.map_err(|e| e.to_string())
+            }
+            Queues::Postgres { $field, .. } => {
+                $field.clone().push($job).await.map_err(|e| e.to_string())
+            }
         }
         .map_err(JobError::Queue)
     };
@@ -260,12 +264,28 @@ enum Every {
     Nightly,
 }
 
-async fn on_tick(_tick: Tick<chrono_tz::Tz>, every: Data<Every>, ctx: Ctx) -> Result<(), BoxDynError> {
+async fn on_tick(
+    _tick: Tick<chrono_tz::Tz>,
+    every: Data<Every>,
+    ctx: Ctx,
+) -> Result<(), BoxDynError> {
     let pushed = match *every {
         Every::Daily(tz) => {
-            push!(&ctx.queues, daily, DailyRun { timezone: tz.name().to_string() })
+            push!(
+                &ctx.queues,
+                daily,
+                DailyRun {
+                    timezone: tz.name().to_string()
+                }
+            )
         }
-        Every::Poll => push!(&ctx.queues, deliver, Deliver { reason: "poll".into() }),
+        Every::Poll => push!(
+            &ctx.queues,
+            deliver,
+            Deliver {
+                reason: "poll".into()
+            }
+        ),
         Every::Hourly => {
             let keep = chrono::TimeDelta::from_std(ctx.options.keep_jobs).unwrap_or_default();
             let before = (Utc::now() - keep).timestamp();
@@ -354,8 +374,20 @@ pub async fn run_worker(
                 queues: queues.clone(),
                 options: options.clone(),
             });
-            push!(&shared.queues, deliver, Deliver { reason: "startup".into() })?;
-            let Queues::$variant { daily: q_daily, deliver: q_deliver, alerts: q_alerts, purge: q_purge } = queues else {
+            push!(
+                &shared.queues,
+                deliver,
+                Deliver {
+                    reason: "startup".into()
+                }
+            )?;
+            let Queues::$variant {
+                daily: q_daily,
+                deliver: q_deliver,
+                alerts: q_alerts,
+                purge: q_purge,
+            } = queues
+            else {
                 unreachable!()
             };
             let mut monitor = Monitor::new().shutdown_timeout(Duration::from_secs(60));
@@ -373,7 +405,10 @@ pub async fn run_worker(
                 let (s, q, instance) = (shared.clone(), q_deliver.clone(), instance.clone());
                 monitor = monitor.register(move |_| {
                     WorkerBuilder::new(format!("relance-deliver-{n}@{instance}"))
-                        .backend(q.clone().poll_with_interval(poll_every.min(Duration::from_secs(1))))
+                        .backend(
+                            q.clone()
+                                .poll_with_interval(poll_every.min(Duration::from_secs(1))),
+                        )
                         .concurrency(1)
                         .retry(RetryPolicy::retries(3))
                         .data(s.clone())
@@ -400,11 +435,33 @@ pub async fn run_worker(
             }
             let mut ticks: Vec<(String, cron::Schedule, chrono_tz::Tz, Every)> = zones
                 .iter()
-                .map(|tz| (format!("relance-cron-daily-{}@{instance}", tz.name()), daily.clone(), *tz, Every::Daily(*tz)))
+                .map(|tz| {
+                    (
+                        format!("relance-cron-daily-{}@{instance}", tz.name()),
+                        daily.clone(),
+                        *tz,
+                        Every::Daily(*tz),
+                    )
+                })
                 .collect();
-            ticks.push((format!("relance-cron-poll@{instance}"), poll.clone(), settings_tz, Every::Poll));
-            ticks.push((format!("relance-cron-hourly@{instance}"), hourly.clone(), settings_tz, Every::Hourly));
-            ticks.push((format!("relance-cron-nightly@{instance}"), nightly.clone(), settings_tz, Every::Nightly));
+            ticks.push((
+                format!("relance-cron-poll@{instance}"),
+                poll.clone(),
+                settings_tz,
+                Every::Poll,
+            ));
+            ticks.push((
+                format!("relance-cron-hourly@{instance}"),
+                hourly.clone(),
+                settings_tz,
+                Every::Hourly,
+            ));
+            ticks.push((
+                format!("relance-cron-nightly@{instance}"),
+                nightly.clone(),
+                settings_tz,
+                Every::Nightly,
+            ));
             for (name, sched, tz, every) in ticks {
                 let s = shared.clone();
                 monitor = monitor.register(move |_| {

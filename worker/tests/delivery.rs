@@ -19,7 +19,12 @@ use relance_worker::mailer::Mailer;
 use support::{Data, Sink, at, run_date};
 
 /// A delivery over `store` to `mailer`, retrying 3 times 1 s then 2 s apart.
-fn delivery(store: &Store, planner: &Arc<Planner>, mailer: Mailer, outbox: &std::path::Path) -> Delivery {
+fn delivery(
+    store: &Store,
+    planner: &Arc<Planner>,
+    mailer: Mailer,
+    outbox: &std::path::Path,
+) -> Delivery {
     Delivery {
         store: store.clone(),
         planner: planner.clone(),
@@ -63,12 +68,16 @@ async fn run_once(store: &Store, planner: &Planner) -> Vec<i64> {
 }
 
 async fn state(store: &Store, id: i64) -> String {
-    store_delivery::states(store, &[id]).await.expect("states")[0].1.clone()
+    store_delivery::states(store, &[id]).await.expect("states")[0]
+        .1
+        .clone()
 }
 
 async fn history_kinds(store: &Store, customer: &str, kind: &str) -> Vec<serde_json::Value> {
     let mut tx = store.begin().await.expect("a transaction");
-    let events = records::history_of(&mut tx, customer).await.expect("history");
+    let events = records::history_of(&mut tx, customer)
+        .await
+        .expect("history");
     tx.rollback().await.expect("rollback");
     events
         .into_iter()
@@ -102,7 +111,10 @@ async fn each_email_action_is_one_message_with_the_planned_headers() {
     assert_eq!(m["cc"], "julie@acme.example");
     assert_eq!(m["subject"], "reminder_1 for account C0001");
     assert_eq!(m["x-relance-action"], ids[0].to_string());
-    assert!(m["message-id"].starts_with(&format!("<relance.{}.", ids[0])), "{m:?}");
+    assert!(
+        m["message-id"].starts_with(&format!("<relance.{}.", ids[0])),
+        "{m:?}"
+    );
     assert!(m["from"].contains("ACME Industries SAS"), "{m:?}");
     assert!(m["body"].contains("INV-0001-1"), "{m:?}");
     assert_eq!(state(&ts.store, ids[0]).await, "sent");
@@ -110,7 +122,13 @@ async fn each_email_action_is_one_message_with_the_planned_headers() {
     let attempts = history_kinds(&ts.store, "C0001", "delivery_attempt").await;
     assert_eq!(attempts.len(), 1);
     assert_eq!(attempts[0]["outcome"], "sent");
-    assert!(attempts[0]["reply"].as_str().unwrap_or("").starts_with("250"), "{attempts:?}");
+    assert!(
+        attempts[0]["reply"]
+            .as_str()
+            .unwrap_or("")
+            .starts_with("250"),
+        "{attempts:?}"
+    );
     assert_eq!(attempts[0]["message_id"], m["message-id"].as_str());
     ts.cleanup().await;
 }
@@ -120,7 +138,15 @@ async fn a_second_run_and_delivery_send_nothing() {
     let Some(sink) = Sink::start() else { return };
     let (_cfg, planner) = support::config(|t| t.to_string());
     let ts = store_support::sqlite().await;
-    recorded(&ts.store, &planner, &Data { customers: 3, ..Data::default() }).await;
+    recorded(
+        &ts.store,
+        &planner,
+        &Data {
+            customers: 3,
+            ..Data::default()
+        },
+    )
+    .await;
     let outbox = tempfile::tempdir().expect("a temp dir");
     let mailer = Mailer::smtp(&sink.url(), 2).expect("a mailer");
     let d = delivery(&ts.store, &planner, mailer, outbox.path());
@@ -167,11 +193,21 @@ async fn an_item_paid_since_planning_is_dropped_and_an_action_with_every_item_pa
     let messages = sink.messages();
     assert_eq!(messages.len(), 1);
     assert_eq!(messages[0]["to"], "ap@c0001.example");
-    assert!(messages[0]["body"].contains("Items: INV-0001-2\n"), "{:?}", messages[0]);
+    assert!(
+        messages[0]["body"].contains("Items: INV-0001-2\n"),
+        "{:?}",
+        messages[0]
+    );
     assert_eq!(state(&ts.store, ids[1]).await, "cancelled");
     let cancelled = history_kinds(&ts.store, "C0002", "delivery_attempt").await;
     assert_eq!(cancelled[0]["outcome"], "cancelled");
-    assert!(cancelled[0]["reply"].as_str().unwrap_or("").contains("paid"), "{cancelled:?}");
+    assert!(
+        cancelled[0]["reply"]
+            .as_str()
+            .unwrap_or("")
+            .contains("paid"),
+        "{cancelled:?}"
+    );
     ts.cleanup().await;
 }
 
@@ -203,10 +239,20 @@ async fn an_unreachable_server_is_retried_with_backoff_then_the_action_fails() {
     assert_eq!(state(&ts.store, ids[0]).await, "failed");
 
     let attempts = history_kinds(&ts.store, "C0001", "delivery_attempt").await;
-    let outcomes: Vec<&str> = attempts.iter().map(|a| a["outcome"].as_str().unwrap_or("")).collect();
+    let outcomes: Vec<&str> = attempts
+        .iter()
+        .map(|a| a["outcome"].as_str().unwrap_or(""))
+        .collect();
     assert_eq!(outcomes, ["retry", "retry", "failed"]);
-    assert!(attempts.iter().all(|a| !a["reply"].as_str().unwrap_or("").is_empty()));
-    assert_eq!(open_alerts(&ts.store).await, [("delivery_failed".to_string(), 1)]);
+    assert!(
+        attempts
+            .iter()
+            .all(|a| !a["reply"].as_str().unwrap_or("").is_empty())
+    );
+    assert_eq!(
+        open_alerts(&ts.store).await,
+        [("delivery_failed".to_string(), 1)]
+    );
     ts.cleanup().await;
 }
 
@@ -217,7 +263,13 @@ async fn a_rejected_recipient_fails_at_once_and_raises_delivery_failed() {
     let ts = store_support::sqlite().await;
     let data = Data {
         customers: 2,
-        contact: |n| if n == 1 { "reject@c0001.example".into() } else { format!("ap@c{n:04}.example") },
+        contact: |n| {
+            if n == 1 {
+                "reject@c0001.example".into()
+            } else {
+                format!("ap@c{n:04}.example")
+            }
+        },
         ..Data::default()
     };
     let ids = recorded(&ts.store, &planner, &data).await;
@@ -225,16 +277,29 @@ async fn a_rejected_recipient_fails_at_once_and_raises_delivery_failed() {
     let mailer = Mailer::smtp(&sink.url(), 2).expect("a mailer");
     let d = delivery(&ts.store, &planner, mailer, outbox.path());
     let report = d.deliver_due(at("09:00")).await.expect("delivery");
-    assert_eq!((report.sent, report.failed, report.retried), (1, 1, 0), "{report:?}");
+    assert_eq!(
+        (report.sent, report.failed, report.retried),
+        (1, 1, 0),
+        "{report:?}"
+    );
     assert_eq!(state(&ts.store, ids[0]).await, "failed");
     assert_eq!(state(&ts.store, ids[1]).await, "sent");
     let attempts = history_kinds(&ts.store, "C0001", "delivery_attempt").await;
     assert_eq!(attempts.len(), 1);
-    assert!(attempts[0]["reply"].as_str().unwrap_or("").contains("550"), "{attempts:?}");
-    assert_eq!(open_alerts(&ts.store).await, [("delivery_failed".to_string(), 1)]);
+    assert!(
+        attempts[0]["reply"].as_str().unwrap_or("").contains("550"),
+        "{attempts:?}"
+    );
+    assert_eq!(
+        open_alerts(&ts.store).await,
+        [("delivery_failed".to_string(), 1)]
+    );
     // A later run does not resolve it: the planner does not own it.
     run_once(&ts.store, &planner).await;
-    assert_eq!(open_alerts(&ts.store).await, [("delivery_failed".to_string(), 1)]);
+    assert_eq!(
+        open_alerts(&ts.store).await,
+        [("delivery_failed".to_string(), 1)]
+    );
     ts.cleanup().await;
 }
 
@@ -262,13 +327,25 @@ async fn emails_wait_for_the_send_window_of_the_account() {
 async fn review_actions_wait_until_approved() {
     let Some(sink) = Sink::start() else { return };
     // Every account in the key_accounts scenario (mode review).
-    let (_cfg, planner) = support::config(|t| t.replace("default_scenario \"standard\"", "default_scenario \"key_accounts\""));
+    let (_cfg, planner) = support::config(|t| {
+        t.replace(
+            "default_scenario \"standard\"",
+            "default_scenario \"key_accounts\"",
+        )
+    });
     let ts = store_support::sqlite().await;
     let dir = tempfile::tempdir().expect("a temp dir");
     let files = Data::default().write(dir.path());
     // Due 2026-10-20: reminder_1 of key_accounts (due + 15d) is reached.
-    let items = files.iter().find(|p| p.ends_with("items.csv")).expect("items");
-    std::fs::write(items, "customer,reference,type,due_date,amount\nC0001,INV-1,invoice,2026-10-20,100.00\n").expect("items");
+    let items = files
+        .iter()
+        .find(|p| p.ends_with("items.csv"))
+        .expect("items");
+    std::fs::write(
+        items,
+        "customer,reference,type,due_date,amount\nC0001,INV-1,invoice,2026-10-20,100.00\n",
+    )
+    .expect("items");
     support::import(&ts.store, &planner, &files, "2026-11-09T07:00:00Z").await;
     let ids = run_once(&ts.store, &planner).await;
     assert_eq!(state(&ts.store, ids[0]).await, "waiting_review");
@@ -279,7 +356,9 @@ async fn review_actions_wait_until_approved() {
 
     // `relance approve` turns it into `queued`.
     let mut tx = ts.store.begin().await.expect("tx");
-    relance_engine::store::runs::set_states(&mut tx, "queued", &ids).await.expect("approve");
+    relance_engine::store::runs::set_states(&mut tx, "queued", &ids)
+        .await
+        .expect("approve");
     tx.commit().await.expect("commit");
     assert_eq!(d.deliver_due(at("09:01")).await.expect("delivery").sent, 1);
     assert_eq!(sink.count(), 1);
@@ -289,7 +368,8 @@ async fn review_actions_wait_until_approved() {
 #[tokio::test]
 async fn stale_data_holds_sends_and_raises_stale_data_until_a_fresh_import() {
     let Some(sink) = Sink::start() else { return };
-    let (_cfg, planner) = support::config(|t| t.replace("settings {", "settings {\n  max_data_age 36h"));
+    let (_cfg, planner) =
+        support::config(|t| t.replace("settings {", "settings {\n  max_data_age 36h"));
     assert_eq!(planner.config.settings.max_data_age_hours, Some(36));
     let ts = store_support::sqlite().await;
     // Imported 2026-11-09 02:00 UTC; 2026-11-10 16:00 is 38 h later.
@@ -302,10 +382,19 @@ async fn stale_data_holds_sends_and_raises_stale_data_until_a_fresh_import() {
     let d = delivery(&ts.store, &planner, mailer, outbox.path());
     let late: chrono::DateTime<chrono::Utc> = "2026-11-10T16:00:00Z".parse().expect("an instant");
     let held = d.deliver_due(late).await.expect("delivery");
-    assert!(held.held.as_deref().unwrap_or("").contains("max_data_age 36h"), "{held:?}");
+    assert!(
+        held.held
+            .as_deref()
+            .unwrap_or("")
+            .contains("max_data_age 36h"),
+        "{held:?}"
+    );
     assert_eq!(held.sent, 0);
     assert_eq!(state(&ts.store, ids[0]).await, "queued");
-    assert_eq!(open_alerts(&ts.store).await, [("stale_data".to_string(), 1)]);
+    assert_eq!(
+        open_alerts(&ts.store).await,
+        [("stale_data".to_string(), 1)]
+    );
 
     let dir = tempfile::tempdir().expect("a temp dir");
     let files = Data::default().write(dir.path());
@@ -323,7 +412,10 @@ async fn the_file_mailer_writes_whole_eml_files_and_letters_as_html() {
     let dir = tempfile::tempdir().expect("a temp dir");
     let files = Data::default().write(dir.path());
     // Due 2026-09-01: the notice step (letter) is reached on 2026-11-09.
-    let items = files.iter().find(|p| p.ends_with("items.csv")).expect("items");
+    let items = files
+        .iter()
+        .find(|p| p.ends_with("items.csv"))
+        .expect("items");
     std::fs::write(items, "customer,reference,type,due_date,amount\nC0001,INV-1,invoice,2026-09-20,900.00\nC0001,INV-2,invoice,2026-11-01,10.00\n").expect("items");
     support::import(&ts.store, &planner, &files, "2026-11-09T07:00:00Z").await;
     let ids = run_once(&ts.store, &planner).await;

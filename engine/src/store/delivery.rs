@@ -188,8 +188,10 @@ pub async fn finish(
         let (state, event) = match &f.outcome {
             Outcome::Sent { reply, message_id } => (
                 "sent",
-                Some(serde_json::json!({"id": a.id, "outcome": "sent", "reply": reply,
-                    "message_id": message_id, "attempt": a.attempts + 1, "resent": a.reclaimed})),
+                Some(
+                    serde_json::json!({"id": a.id, "outcome": "sent", "reply": reply,
+                    "message_id": message_id, "attempt": a.attempts + 1, "resent": a.reclaimed}),
+                ),
             ),
             Outcome::Done => ("sent", None),
             Outcome::Cancelled { why } => (
@@ -301,8 +303,9 @@ async fn update_one(
 pub async fn last_items_import(store: &Store) -> Result<Option<String>, StoreError> {
     let mut tx = store.begin().await?;
     let sql = "SELECT MAX(at) FROM imports WHERE counts LIKE '%\"kind\":\"items\"%'";
-    let at: Option<String> = on_tx!(&mut tx, c => sqlx::query_scalar(sql).fetch_one(&mut **c).await)
-        .map_err(StoreError::query("reading the last import"))?;
+    let at: Option<String> =
+        on_tx!(&mut tx, c => sqlx::query_scalar(sql).fetch_one(&mut **c).await)
+            .map_err(StoreError::query("reading the last import"))?;
     tx.rollback().await?;
     Ok(at)
 }

@@ -75,7 +75,9 @@ impl Sink {
         let Ok(port) = line.trim().parse::<u16>() else {
             let _ = child.kill();
             let _ = child.wait();
-            return skip("the SMTP sink did not start (is aiosmtpd installed? `pip install aiosmtpd`)");
+            return skip(
+                "the SMTP sink did not start (is aiosmtpd installed? `pip install aiosmtpd`)",
+            );
         };
         Some(Sink {
             addr: format!("127.0.0.1:{port}"),
@@ -167,11 +169,7 @@ pub fn config(edit: impl Fn(&str) -> String) -> (tempfile::TempDir, Arc<Planner>
     let text = std::fs::read_to_string(&main).expect("main.relance");
     std::fs::write(&main, edit(&text)).expect("main.relance written");
     let report = relance_engine::config::load(dir.path()).expect("the configuration loads");
-    assert!(
-        !report.has_errors(),
-        "{:?}",
-        report.checked.diagnostics
-    );
+    assert!(!report.has_errors(), "{:?}", report.checked.diagnostics);
     let planner = Planner::new(&report.checked.config, &report.sources).expect("a planner");
     (dir, Arc::new(planner))
 }
@@ -236,11 +234,18 @@ impl Data {
             let _ = writeln!(contacts, "C{n:04},{},billing", (self.contact)(n));
             let _ = writeln!(assignments, "C{n:04},julie@acme.example");
             for k in 1..=self.items {
-                let _ = writeln!(items, "C{n:04},INV-{n:04}-{k},invoice,2026-11-01,{}.00", 100 * k);
+                let _ = writeln!(
+                    items,
+                    "C{n:04},INV-{n:04}-{k},invoice,2026-11-01,{}.00",
+                    100 * k
+                );
             }
         }
         let files = [
-            ("colleagues.csv", "email,name,role\njulie@acme.example,Julie,collector\n".to_string()),
+            (
+                "colleagues.csv",
+                "email,name,role\njulie@acme.example,Julie,collector\n".to_string(),
+            ),
             ("customers.csv", customers),
             ("contacts.csv", contacts),
             ("assignments.csv", assignments),
