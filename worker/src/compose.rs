@@ -211,3 +211,32 @@ impl Compose for PlainCompose {
         Ok(composed)
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn the_message_id_is_stable_for_an_action_and_at_the_sender_domain() {
+        let a = message_id(
+            42,
+            "C1/standard/reminder_1/C1/INV-1",
+            "ACME <ar@acme.example>",
+        );
+        assert_eq!(
+            a,
+            message_id(
+                42,
+                "C1/standard/reminder_1/C1/INV-1",
+                "ACME <ar@acme.example>"
+            )
+        );
+        assert!(a.starts_with("<relance.42."), "{a}");
+        assert!(a.ends_with("@acme.example>"), "{a}");
+        assert_ne!(
+            a,
+            message_id(42, "C2/standard/reminder_1/C2/INV-1", "ar@acme.example")
+        );
+        assert!(message_id(1, "k", "").ends_with("@relance.invalid>"));
+    }
+}

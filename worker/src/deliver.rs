@@ -515,3 +515,53 @@ pub fn window_wait(
     })?;
     Some(opening.with_timezone(&Utc))
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn the_default_retries_span_about_an_hour() {
+        let r = Retry::default();
+        let waits: Vec<u64> = (1..r.tries).map(|n| r.delay(n).as_secs() / 60).collect();
+        assert_eq!(waits, [4, 8, 16, 32]);
+        assert_eq!(waits.iter().sum::<u64>(), 60);
+    }
+
+    fn at(s: &str) -> DateTime<Utc> {
+        s.parse().expect("an instant")
+    }
+
+    #[test]
+    fn the_send_window_is_local_time_in_the_account_timezone() {
+        let window = Some((
+            chrono::NaiveTime::from_hms_opt(8, 30, 0).expect("a time"),
+            chrono::NaiveTime::from_hms_opt(18, 0, 0).expect("a time"),
+        ));
+        let paris = chrono_tz::Europe::Paris;
+        let ny = chrono_tz::America::New_York;
+        // 10:00 UTC: 11:00 in Paris (open), 05:00 in New York (opens 13:30 UTC).
+        assert_eq!(window_wait(window, paris, at("2026-11-09T10:00:00Z")), None);
+        assert_eq!(
+            window_wait(window, ny, at("2026-11-09T10:00:00Z")),
+            Some(at("2026-11-09T13:30:00Z"))
+        );
+        // 17:00 UTC is 18:00 in Paris: closed until tomorrow 08:30 (07:30 UTC).
+        assert_eq!(
+            window_wait(window, paris, at("2026-11-09T17:00:00Z")),
+            Some(at("2026-11-10T07:30:00Z"))
+        );
+        assert_eq!(window_wait(None, paris, at("2026-11-09T02:00:00Z")), None);
+    }
+
+    #[test]
+    fn a_window_opening_in_a_dst_gap_opens_at_the_first_valid_hour() {
+        // Paris skips 02:00..03:00 on 2026-03-29.
+        let window = Some((
+            chrono::NaiveTime::from_hms_opt(2, 30, 0).expect("a time"),
+            chrono::NaiveTime::from_hms_opt(18, 0, 0).expect("a time"),
+        ));
+        let opens = window_wait(window, chrono_tz::Europe::Paris, at("2026-03-28T20:00:00Z"));
+        assert_eq!(opens, Some(at("2026-03-29T01:30:00Z")));
+    }
+}

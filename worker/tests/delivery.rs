@@ -431,3 +431,65 @@ async fn the_file_mailer_writes_whole_eml_files_and_letters_as_html() {
     assert_eq!(names, [format!("{:06}-C0001-notice.html", ids[0])]);
     ts.cleanup().await;
 }
+
+#[tokio::test]
+async fn a_daily_run_records_the_accounts_of_its_timezone_only() {
+    let (_cfg, planner) = support::config(|t| t.to_string());
+    let ts = store_support::sqlite().await;
+    let dir = tempfile::tempdir().expect("a temp dir");
+    let files = Data {
+        customers: 2,
+        ..Data::default()
+    }
+    .write(dir.path());
+    let customers = files
+        .iter()
+        .find(|p| p.ends_with("customers.csv"))
+        .expect("customers");
+    std::fs::write(
+        customers,
+        "code,name,timezone\nC0001,Customer 1,Europe/Paris\nC0002,Customer 2,America/New_York\n",
+    )
+    .expect("customers.csv");
+    support::import(&ts.store, &planner, &files, "2026-11-09T07:00:00Z").await;
+    let outbox = tempfile::tempdir().expect("a temp dir");
+    let d = delivery(&ts.store, &planner, Mailer::None, outbox.path());
+
+    let zones = relance_worker::jobs::timezones(&d)
+        .await
+        .expect("timezones");
+    assert_eq!(
+        zones,
+        [chrono_tz::Europe::Paris, chrono_tz::America::New_York]
+    );
+    // 07:00 in Paris on 2026-11-09 is 06:00 UTC (00:00 in New York).
+    let paris = relance_worker::jobs::daily_run(&d, "Europe/Paris", at("06:00"))
+        .await
+        .expect("the Paris run");
+    let accounts: Vec<&str> = paris
+        .recorded
+        .iter()
+        .map(|r| r.action.account.as_str())
+        .collect();
+    assert_eq!(accounts, ["C0001"]);
+    // 07:00 in New York is 12:00 UTC.
+    let ny = relance_worker::jobs::daily_run(&d, "America/New_York", at("12:00"))
+        .await
+        .expect("the New York run");
+    let accounts: Vec<&str> = ny
+        .recorded
+        .iter()
+        .map(|r| r.action.account.as_str())
+        .collect();
+    assert_eq!(accounts, ["C0002"]);
+    // Run again: nothing new.
+    let again = relance_worker::jobs::daily_run(&d, "Europe/Paris", at("06:05"))
+        .await
+        .expect("again");
+    assert!(again.recorded.is_empty());
+    assert!(matches!(
+        relance_worker::jobs::daily_run(&d, "Mars/Olympus", at("06:00")).await,
+        Err(relance_worker::jobs::JobError::Permanent(_))
+    ));
+    ts.cleanup().await;
+}
