@@ -98,6 +98,10 @@ enum Command {
     Token(commands::serve::TokenArgs),
     /// Write synthetic CSV data (deterministic for a seed).
     Gen(commands::generate::Args),
+    /// The scheduled worker: daily runs per timezone, sending, retries (until Ctrl-C).
+    Worker(commands::worker::Args),
+    /// A working demo from nothing: example configuration, generated data, a run.
+    Demo(commands::demo::Args),
     /// Measure performance.
     #[command(subcommand)]
     Bench(Bench),
@@ -111,6 +115,8 @@ enum Bench {
     Plan(commands::bench::PlanArgs),
     /// Render one email per account from generated data.
     Render(commands::bench::PlanArgs),
+    /// Compose and send emails to a local SMTP sink, beside a raw lettre blast.
+    Deliver(commands::bench_deliver::Args),
 }
 
 /// How a command ended, beyond success.
@@ -130,8 +136,29 @@ impl From<anyhow::Error> for Failure {
     }
 }
 
+/// Logs on stderr: `RELANCE_LOG` (an env filter), else by -v/-q, the worker
+/// at `info` by default and the other commands at `warn`.
+fn init_tracing(cli: &Cli) {
+    let default = match (cli.quiet, cli.verbose, &cli.command) {
+        (true, _, _) => "error",
+        (_, 0, Command::Worker(_)) => "info",
+        (_, 0, _) => "warn",
+        (_, 1, _) => "info",
+        (_, 2, _) => "debug",
+        _ => "trace",
+    };
+    let filter = tracing_subscriber::EnvFilter::try_from_env("RELANCE_LOG")
+        .unwrap_or_else(|_| tracing_subscriber::EnvFilter::new(default));
+    let _ = tracing_subscriber::fmt()
+        .with_env_filter(filter)
+        .with_writer(std::io::stderr)
+        .with_ansi(commands::color_stderr())
+        .try_init();
+}
+
 fn main() -> ExitCode {
     let cli = Cli::parse();
+    init_tracing(&cli);
     let result = match &cli.command {
         Command::Check { dir } => commands::check::run(&cli, dir.as_deref().unwrap_or(&cli.config)),
         Command::Fmt { dir, check } => {
@@ -148,9 +175,12 @@ fn main() -> ExitCode {
         Command::Serve(args) => commands::serve::serve(&cli, args),
         Command::Token(args) => commands::serve::token(&cli, args),
         Command::Gen(args) => commands::generate::run(&cli, args),
+        Command::Worker(args) => commands::worker::run(&cli, args),
+        Command::Demo(args) => commands::demo::run(&cli, args),
         Command::Bench(Bench::Import(args)) => commands::bench::run(&cli, args),
         Command::Bench(Bench::Plan(args)) => commands::bench::plan(&cli, args),
         Command::Bench(Bench::Render(args)) => commands::bench::render(&cli, args),
+        Command::Bench(Bench::Deliver(args)) => commands::bench_deliver::run(&cli, args),
     };
     match result {
         Ok(()) => ExitCode::SUCCESS,

@@ -75,6 +75,9 @@ pub struct Selection {
     pub trace: bool,
     /// The item columns to read.
     pub columns: facts::ItemColumns,
+    /// Only the accounts in this timezone (the worker's daily run per
+    /// timezone); `None`: every account.
+    pub timezone: Option<chrono_tz::Tz>,
 }
 
 impl Selection {
@@ -85,6 +88,7 @@ impl Selection {
             keep_all: false,
             trace: false,
             columns: planner.item_columns(),
+            timezone: None,
         }
     }
 }
@@ -146,6 +150,16 @@ pub async fn load(store: &Store, selection: &Selection) -> Result<Vec<Account>, 
         all.extend(load_codes(store.clone(), chunk.to_vec(), selection.clone()).await?);
     }
     Ok(all)
+}
+
+/// Reads the accounts with these codes, as the planner needs them (the
+/// worker re-reads an action's account just before sending).
+pub async fn load_accounts(
+    store: &Store,
+    planner: &Planner,
+    codes: Vec<String>,
+) -> Result<Vec<Account>, RunError> {
+    load_codes(store.clone(), codes, Selection::all(planner)).await
 }
 
 /// Where the time of a plan went.
@@ -276,7 +290,10 @@ pub async fn run(
     let mut outcome = RunOutcome::default();
     for chunk in selected_codes(store, selection).await?.chunks(PAGE) {
         let mut tx = store.begin_write().await?;
-        let accounts = read_accounts(&mut tx, chunk, selection).await?;
+        let mut accounts = read_accounts(&mut tx, chunk, selection).await?;
+        if let Some(tz) = selection.timezone {
+            accounts.retain(|a| planner.timezone(a) == tz);
+        }
         let plans: Vec<AccountPlan> = accounts
             .iter()
             .map(|a| planner.plan_account(a, when.date_for(planner, a)))

@@ -125,6 +125,7 @@ pub fn run(cli: &Cli, args: &Args) -> Result<(), Failure> {
         keep_all: false,
         trace: false,
         columns: relance_engine::store::facts::ItemColumns::ALL,
+        timezone: None,
     };
     let (mine, theirs) = super::runtime()?.block_on(async {
         let store = super::open_store(cli).await?;

@@ -2,7 +2,10 @@
 
 pub mod approve;
 pub mod bench;
+pub mod bench_deliver;
 pub mod check;
+pub mod deliver;
+pub mod demo;
 pub mod diff;
 pub mod fmt;
 pub mod generate;
@@ -12,6 +15,7 @@ pub mod preview;
 pub mod serve;
 pub mod simulate;
 pub mod status;
+pub mod worker;
 
 use std::io::IsTerminal;
 use std::path::Path;

@@ -1,14 +1,16 @@
 //! `relance plan` and `relance run`: the day's actions, alerts and escalations,
 //! printed (plan) or recorded and executed (run).
 
-use std::path::{Path, PathBuf};
+use std::path::Path;
+use std::sync::Arc;
 
 use anyhow::Context as _;
 use chrono::{DateTime, NaiveDate, Utc};
 use relance_engine::planner::output::{ActionJson, PlanJson};
 use relance_engine::planner::{AccountPlan, Planner};
-use relance_engine::run::{self, Recorded, RunError, Selection, When};
+use relance_engine::run::{self, RunError, Selection, When};
 
+use super::deliver::{self, MailArgs, MailerKind};
 use crate::{Cli, Failure};
 
 /// When the day is: `--date` or `--at`.
@@ -47,17 +49,6 @@ pub struct PlanArgs {
     explain: bool,
 }
 
-/// How `run` delivers.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, clap::ValueEnum)]
-pub enum Mailer {
-    /// Record only; a worker sends later.
-    None,
-    /// Write one message per email or letter into --outbox.
-    File,
-    /// Send over SMTP (the worker's job; not available from `run` yet).
-    Smtp,
-}
-
 /// `relance run`.
 #[derive(Debug, clap::Args)]
 pub struct RunArgs {
@@ -68,10 +59,9 @@ pub struct RunArgs {
     account: Option<String>,
     /// How to deliver.
     #[arg(long, value_enum, default_value = "file")]
-    mailer: Mailer,
-    /// Where the file mailer writes.
-    #[arg(long, default_value = "outbox")]
-    outbox: PathBuf,
+    mailer: MailerKind,
+    #[command(flatten)]
+    mail: MailArgs,
 }
 
 /// A checked configuration, compiled for planning.
@@ -227,14 +217,12 @@ fn action_line(a: &ActionJson) -> String {
     )
 }
 
-/// Runs `relance run`.
+/// Runs `relance run`: plans and records the day, then delivers every due
+/// action with the same functions as the worker (exit 1 when sends failed
+/// or wait for a retry, or when sends are held).
 pub fn run(cli: &Cli, args: &RunArgs) -> Result<(), Failure> {
-    if args.mailer == Mailer::Smtp {
-        return Err(Failure::Usage(
-            "`--mailer smtp` is not available yet: use `--mailer file` or `--mailer none`".into(),
-        ));
-    }
-    let planner = planner(&cli.config)?;
+    let (planner, templates) = super::compiled(&cli.config)?;
+    let planner = Arc::new(planner);
     let when = args.when.when();
     let selection = Selection {
         account: args.account.clone(),
@@ -242,24 +230,35 @@ pub fn run(cli: &Cli, args: &RunArgs) -> Result<(), Failure> {
     };
     let now = Utc::now();
     let origin = format!("run:{}", now.format("%Y%m%dT%H%M%SZ"));
-    let (outcome, delivered) = super::runtime()?.block_on(async {
+    let (outcome, report, states) = super::runtime()?.block_on(async {
         let store = super::open_store(cli).await?;
         let result = async {
+            let delivery = deliver::delivery(
+                &store,
+                planner.clone(),
+                templates,
+                args.mailer,
+                &args.mail,
+                &origin,
+            )?;
             let outcome = run::run(&store, &planner, when, &selection, now, &origin)
                 .await
                 .map_err(run_error)?;
-            let delivered = match args.mailer {
-                Mailer::File => {
-                    deliver_to_files(&store, &planner, &outcome.recorded, &args.outbox).await?
-                }
-                Mailer::None | Mailer::Smtp => Vec::new(),
-            };
-            Ok::<_, Failure>((outcome, delivered))
+            let report = delivery
+                .deliver_due(now)
+                .await
+                .map_err(|e| Failure::Other(e.into()))?;
+            let ids: Vec<i64> = outcome.recorded.iter().map(|r| r.id).collect();
+            let states = relance_engine::store::delivery::states(&store, &ids)
+                .await
+                .map_err(|e| Failure::Other(e.into()))?;
+            Ok::<_, Failure>((outcome, report, states))
         }
         .await;
         store.close().await;
         result
     })?;
+    let states: std::collections::HashMap<i64, String> = states.into_iter().collect();
 
     let mut doc = PlanJson {
         date: Some(when.headline(&planner)),
@@ -273,11 +272,12 @@ pub fn run(cli: &Cli, args: &RunArgs) -> Result<(), Failure> {
     for r in &outcome.recorded {
         let mut a = ActionJson::new(&r.action);
         a.id = Some(r.id);
-        a.state = Some(if delivered.contains(&r.id) {
-            "sent".into()
-        } else {
-            r.state.clone()
-        });
+        a.state = Some(
+            states
+                .get(&r.id)
+                .cloned()
+                .unwrap_or_else(|| r.state.clone()),
+        );
         doc.actions.push(a);
     }
     doc.sort();
@@ -286,6 +286,7 @@ pub fn run(cli: &Cli, args: &RunArgs) -> Result<(), Failure> {
     } else {
         print_human(&doc, &[], false);
         if !cli.quiet {
+            let delivered = deliver::describe(&report, &args.mail.outbox, args.mailer);
             eprintln!(
                 "recorded {} action{}; {} alert{} raised, {} resolved; {} escalation{}{}",
                 outcome.recorded.len(),
@@ -298,98 +299,23 @@ pub fn run(cli: &Cli, args: &RunArgs) -> Result<(), Failure> {
                 if delivered.is_empty() {
                     String::new()
                 } else {
-                    format!(
-                        "; {} delivered into {}",
-                        delivered.len(),
-                        args.outbox.display()
-                    )
+                    format!("; {delivered}")
                 }
             );
         }
     }
+    if let Some(why) = &report.held {
+        eprintln!("error: {why}");
+        return Err(Failure::Reported);
+    }
+    if report.failed > 0 || report.retried > 0 {
+        eprintln!(
+            "error: {} send{} failed, {} to retry (see the history of the accounts; `relance worker` retries)",
+            report.failed,
+            if report.failed == 1 { "" } else { "s" },
+            report.retried
+        );
+        return Err(Failure::Reported);
+    }
     Ok(())
-}
-
-/// The file mailer: one message per queued action that has something to
-/// deliver, written into `outbox`; actions with nothing to deliver are done.
-/// States become `sent` once the file is written.
-async fn deliver_to_files(
-    store: &relance_engine::store::Store,
-    planner: &Planner,
-    recorded: &[Recorded],
-    outbox: &Path,
-) -> Result<Vec<i64>, Failure> {
-    let queued: Vec<&Recorded> = recorded.iter().filter(|r| r.state == "queued").collect();
-    if queued.is_empty() {
-        return Ok(Vec::new());
-    }
-    std::fs::create_dir_all(outbox)
-        .with_context(|| format!("creating the outbox {}", outbox.display()))?;
-    let from = planner
-        .config
-        .settings
-        .from
-        .clone()
-        .or_else(|| planner.config.settings.company.clone())
-        .unwrap_or_else(|| "relance".into());
-    let mut sent = Vec::new();
-    for r in queued {
-        let a = &r.action;
-        let delivers = a
-            .kinds
-            .iter()
-            .any(|k| matches!(*k, "email" | "letter" | "notify"));
-        if delivers {
-            let name = format!(
-                "{:06}-{}-{}.eml",
-                r.id,
-                sanitize(&a.account),
-                sanitize(&a.step)
-            );
-            let path = outbox.join(name);
-            let mut items: Vec<&str> = a.items.iter().map(|(_, r)| r.as_str()).collect();
-            items.sort_unstable();
-            let text = format!(
-                "From: {from}\r\nTo: {}\r\n{}Subject: {} for account {}\r\nX-Relance-Action: {}\r\nContent-Type: text/plain; charset=utf-8\r\n\r\n\
-                 Step {} of scenario {} ({}), template {}.\r\nItems: {}\r\n",
-                a.to.join(", "),
-                if a.cc.is_empty() {
-                    String::new()
-                } else {
-                    format!("Cc: {}\r\n", a.cc.join(", "))
-                },
-                a.step,
-                a.account,
-                r.id,
-                a.step,
-                a.scenario,
-                a.kinds.join(", "),
-                a.template.as_deref().unwrap_or("none"),
-                items.join(", "),
-            );
-            // Written whole then renamed, so a crash leaves no half message.
-            let tmp = path.with_extension("eml.tmp");
-            std::fs::write(&tmp, text).with_context(|| format!("writing {}", tmp.display()))?;
-            std::fs::rename(&tmp, &path).with_context(|| format!("writing {}", path.display()))?;
-        }
-        sent.push(r.id);
-    }
-    let mut tx = store.begin().await.map_err(|e| Failure::Other(e.into()))?;
-    relance_engine::store::runs::set_states(&mut tx, "sent", &sent)
-        .await
-        .map_err(|e| Failure::Other(e.into()))?;
-    tx.commit().await.map_err(|e| Failure::Other(e.into()))?;
-    Ok(sent)
-}
-
-fn sanitize(s: &str) -> String {
-    s.chars()
-        .map(|c| {
-            if c.is_ascii_alphanumeric() || c == '-' || c == '_' {
-                c
-            } else {
-                '_'
-            }
-        })
-        .collect()
 }

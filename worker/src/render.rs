@@ -427,7 +427,7 @@ impl Composer {
     }
 
     /// The whole email of an action: rendered, with its attachments.
-    pub fn compose(
+    pub fn compose_email(
         &self,
         account: &Account,
         action: &ActionRef<'_>,
@@ -497,4 +497,54 @@ impl Composer {
 /// Rounds a sum of amounts to cents, so that `1234.5600000001` prints right.
 fn round(x: f64) -> f64 {
     (x * 1e6).round() / 1e6
+}
+
+impl crate::compose::Compose for Composer {
+    /// The templates' email (multipart, with its attachments) and letter
+    /// (a printable page) of an action.
+    fn compose(
+        &self,
+        out: &crate::compose::Outgoing<'_>,
+    ) -> Result<crate::compose::Composed, crate::compose::ComposeError> {
+        use crate::compose::{ComposeError as Seam, Composed};
+        let action = ActionRef {
+            scenario: out.scenario,
+            step: out.step,
+            template: out.template,
+            leader: None,
+            items: out.items,
+            to: out.to,
+            cc: out.cc,
+        };
+        let seam = |e: ComposeError| match e {
+            ComposeError::Address(reason) => Seam::Address {
+                address: out.to.join(", "),
+                reason,
+            },
+            ComposeError::Message(m) => Seam::Message(m),
+            other => Seam::Template {
+                template: out.template.unwrap_or("(none)").to_string(),
+                reason: other.to_string(),
+            },
+        };
+        let mut composed = Composed::default();
+        if !out.has_email() && !out.has_letter() {
+            return Ok(composed);
+        }
+        let rendered = self
+            .render(out.account, &action, out.run_date, None)
+            .map_err(seam)?;
+        if out.has_email() {
+            let files = self.attachments(out.account, &action, out.run_date, &rendered.language);
+            let id = out.id.to_string();
+            composed.email = Some(
+                self.email(&rendered, &action, out.message_id, &id, &files)
+                    .map_err(seam)?,
+            );
+        }
+        if out.has_letter() {
+            composed.letter = Some(rendered.letter_page());
+        }
+        Ok(composed)
+    }
 }

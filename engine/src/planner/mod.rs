@@ -154,6 +154,10 @@ pub struct PlannedEscalation {
     pub why: String,
 }
 
+/// Alerts the worker raises and resolves, never a run: a plan does not
+/// evaluate them, so it must not resolve them.
+pub const WORKER_ALERTS: &[&str] = &["delivery_failed", "stale_data"];
+
 /// What D brings for one account.
 #[derive(Debug, Clone, PartialEq)]
 pub struct AccountPlan {
@@ -204,6 +208,7 @@ impl AccountPlan {
             .open_alerts
             .iter()
             .filter(|(alert, _)| !skipped || alert == "missing_rate")
+            .filter(|(alert, _)| !WORKER_ALERTS.contains(&alert.as_str()))
             .filter(|key| !holding.contains(*key))
             .cloned()
             .collect();
@@ -334,6 +339,12 @@ impl Planner {
         }
     }
 
+    /// An item's remaining in the platform currency's major units.
+    fn convert(&self, i: &Item) -> f64 {
+        let exp = crate::money::exponent(&i.currency) as i32;
+        i.remaining as f64 / 10f64.powi(exp) * self.rate(&i.currency).unwrap_or(0.0)
+    }
+
     /// The late-payment penalty of an item on `date`, in major units of the
     /// item's currency: `hook.penalty(item)` when the hook files define it,
     /// else the built-in rule, interest at 10% a year on the remaining
@@ -352,9 +363,7 @@ impl Planner {
         if !self.hooks.has_function("penalty", 1) {
             return Ok(remaining * 0.10 * days as f64 / 365.0);
         }
-        let summary = Summary::compute(account, date, |i| {
-            crate::money::major(i.remaining, &i.currency) * self.rate(&i.currency).unwrap_or(0.0)
-        });
+        let summary = Summary::compute(account, date, |i| self.convert(i));
         let scenario = account
             .leader()
             .and_then(|c| c.facts.scenario.as_deref())
@@ -462,11 +471,7 @@ impl Planner {
             plan.alerts.push(account_alert("missing_rate", why));
             return plan;
         }
-        let convert = |i: &Item| {
-            let exp = crate::money::exponent(&i.currency) as i32;
-            i.remaining as f64 / 10f64.powi(exp) * self.rate(&i.currency).unwrap_or(0.0)
-        };
-        let summary = Summary::compute(account, date, convert);
+        let summary = Summary::compute(account, date, |i| self.convert(i));
         let mut failures: Vec<HookError> = Vec::new();
 
         // The scenario, then escalations, which may switch it today.
@@ -657,47 +662,11 @@ impl Planner {
             if !item.kind.is_debit() || item.remaining <= 0 {
                 continue;
             }
-            if let Some(status) = item.status.as_deref()
-                && let Some(def) = self.config.statuses.get(status)
+            if let Some(why) =
+                self.status_hold(account, summary, item, scenario_name, date, failures)
             {
-                match &def.effect {
-                    StatusEffect::Excludes => {
-                        plan.trace
-                            .push(format!("{}: {status} excludes it", item.reference));
-                        continue;
-                    }
-                    StatusEffect::Suspends(None) => {
-                        plan.trace
-                            .push(format!("{}: suspended by {status}", item.reference));
-                        continue;
-                    }
-                    StatusEffect::Suspends(Some(_)) => {
-                        let ctx = self.ctx(account, summary, Some(item), scenario_name, date);
-                        let until = self.suspends_until[status]
-                            .eval(&ctx, &self.hooks)
-                            .map_err(|e| failures.push(e))
-                            .ok();
-                        match until {
-                            Some(relance_rules::Value::Date(x)) if date > x => {}
-                            Some(relance_rules::Value::Date(x)) => {
-                                plan.note(|| {
-                                    format!("{}: suspended by {status} until {x}", item.reference)
-                                });
-                                continue;
-                            }
-                            _ => {
-                                plan.note(|| {
-                                    format!(
-                                        "{}: suspended by {status} (no end date)",
-                                        item.reference
-                                    )
-                                });
-                                continue;
-                            }
-                        }
-                    }
-                    StatusEffect::None => {}
-                }
+                plan.note(|| why);
+                continue;
             }
             if let Some(max_age) = scenario.max_age_days
                 && (date - item.due_date).num_days() > max_age
@@ -886,6 +855,78 @@ impl Planner {
             escalate,
             why,
         });
+    }
+
+    /// Why an item's status keeps it from being chased on `date` (it
+    /// excludes it, or suspends it then), or `None`.
+    fn status_hold(
+        &self,
+        account: &Account,
+        summary: &Summary,
+        item: &Item,
+        scenario_name: &str,
+        date: NaiveDate,
+        failures: &mut Vec<HookError>,
+    ) -> Option<String> {
+        let status = item.status.as_deref()?;
+        let def = self.config.statuses.get(status)?;
+        match &def.effect {
+            StatusEffect::Excludes => Some(format!("{}: {status} excludes it", item.reference)),
+            StatusEffect::Suspends(None) => {
+                Some(format!("{}: suspended by {status}", item.reference))
+            }
+            StatusEffect::Suspends(Some(_)) => {
+                let ctx = self.ctx(account, summary, Some(item), scenario_name, date);
+                let until = self.suspends_until[status]
+                    .eval(&ctx, &self.hooks)
+                    .map_err(|e| failures.push(e))
+                    .ok();
+                match until {
+                    Some(relance_rules::Value::Date(x)) if date > x => None,
+                    Some(relance_rules::Value::Date(x)) => Some(format!(
+                        "{}: suspended by {status} until {x}",
+                        item.reference
+                    )),
+                    _ => Some(format!(
+                        "{}: suspended by {status} (no end date)",
+                        item.reference
+                    )),
+                }
+            }
+            StatusEffect::None => None,
+        }
+    }
+
+    /// Just before sending (PLANNING.md "Execution"): which of an action's
+    /// covered items `(customer, reference)` are still to chase on `date`,
+    /// and why each other one was dropped (paid, excluded or suspended).
+    pub fn still_chased(
+        &self,
+        account: &Account,
+        scenario: &str,
+        items: &[(String, String)],
+        date: NaiveDate,
+    ) -> (Vec<(String, String)>, Vec<String>) {
+        let summary = Summary::compute(account, date, |i| self.convert(i));
+        let mut failures = Vec::new();
+        let mut keep = Vec::new();
+        let mut dropped = Vec::new();
+        for (customer, reference) in items {
+            let Some(item) = account
+                .items
+                .iter()
+                .find(|i| &i.customer == customer && &i.reference == reference)
+                .filter(|i| i.remaining > 0)
+            else {
+                dropped.push(format!("{reference}: paid"));
+                continue;
+            };
+            match self.status_hold(account, &summary, item, scenario, date, &mut failures) {
+                Some(why) => dropped.push(why),
+                None => keep.push((customer.clone(), reference.clone())),
+            }
+        }
+        (keep, dropped)
     }
 
     /// Addresses a recipient resolves to.

@@ -11,6 +11,7 @@
 
 pub mod actions;
 pub mod api;
+pub mod delivery;
 pub mod facts;
 pub mod records;
 pub mod runs;
@@ -154,6 +155,11 @@ const SQLITE_MIGRATIONS: &[(i64, &str, &str)] = &[
         include_str!("../../migrations/sqlite/0003_alerts.sql"),
     ),
     (
+        4,
+        "delivery",
+        include_str!("../../migrations/sqlite/0004_delivery.sql"),
+    ),
+    (
         5,
         "api_runs",
         include_str!("../../migrations/sqlite/0005_api_runs.sql"),
@@ -174,6 +180,11 @@ const POSTGRES_MIGRATIONS: &[(i64, &str, &str)] = &[
         3,
         "alerts",
         include_str!("../../migrations/postgres/0003_alerts.sql"),
+    ),
+    (
+        4,
+        "delivery",
+        include_str!("../../migrations/postgres/0004_delivery.sql"),
     ),
     (
         5,
@@ -280,6 +291,22 @@ impl Store {
                 .map(Tx::Sqlite)
                 .map_err(what),
             Pool::Postgres(p) => p.begin().await.map(Tx::Postgres).map_err(what),
+        }
+    }
+
+    /// The SQLite pool, for the job queue that shares the database.
+    pub fn sqlite_pool(&self) -> Option<&SqlitePool> {
+        match &self.pool {
+            Pool::Sqlite(p) => Some(p),
+            Pool::Postgres(_) => None,
+        }
+    }
+
+    /// The PostgreSQL pool, for the job queue that shares the database.
+    pub fn postgres_pool(&self) -> Option<&PgPool> {
+        match &self.pool {
+            Pool::Postgres(p) => Some(p),
+            Pool::Sqlite(_) => None,
         }
     }
 

@@ -1,0 +1,438 @@
+//! Delivery on the outbox, the `actions` table (PLANNING.md "Execution").
+//!
+//! A worker [`claim`]s due actions atomically (state `sending`, with who and
+//! when), sends them, and records every outcome with [`finish`]: the new
+//! state, a `delivery_attempt` history line with the server's reply, and
+//! `delivery_failed` alerts. A `sending` action whose claim is older than the
+//! lease is claimed again (its worker died between sending and recording).
+//! On PostgreSQL the claim skips rows another worker is claiming
+//! (`FOR UPDATE SKIP LOCKED`); on SQLite the write lock serialises claims.
+
+use sqlx::{AssertSqlSafe, Row as _};
+
+use super::records::{self, HistoryEvent, statement};
+use super::runs::{self, RaisedAlert};
+use super::{Backend, Params, Store, StoreError, Tx, on_tx};
+
+/// A claimed action, as the worker needs it.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Claimed {
+    /// The action id.
+    pub id: i64,
+    /// The account.
+    pub account: String,
+    /// The scenario.
+    pub scenario: String,
+    /// The step.
+    pub step: String,
+    /// The leader, `CUSTOMER/REFERENCE`.
+    pub leader: String,
+    /// The run date (ISO).
+    pub run_date: String,
+    /// Covered items, `CUSTOMER/REFERENCE`, as recorded.
+    pub items: Vec<String>,
+    /// The run's payload (kinds, template, to, cc...), a JSON object.
+    pub payload: String,
+    /// Delivery attempts made before this claim.
+    pub attempts: i64,
+    /// Whether it was `sending` already: a worker died before recording
+    /// the outcome of an attempt, which may have reached the server.
+    pub reclaimed: bool,
+}
+
+/// What happened to a claimed action.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum Outcome {
+    /// Handed over (accepted by the server, or written to the outbox).
+    Sent {
+        /// The server's reply or where the file went.
+        reply: String,
+        /// The message's Message-ID, when there was a message.
+        message_id: Option<String>,
+    },
+    /// Nothing to send (a task, a switch, penalties): done once recorded.
+    Done,
+    /// Every covered item was paid or suspended since planning.
+    Cancelled {
+        /// Why.
+        why: String,
+    },
+    /// A transient failure: tried again at `at` (RFC 3339 UTC).
+    Retry {
+        /// The server's reply or the connection error.
+        reply: String,
+        /// When to try again.
+        at: String,
+    },
+    /// A permanent failure, or the last try: `failed`, alert raised.
+    Failed {
+        /// The server's reply or why.
+        reply: String,
+    },
+    /// Outside the send window: `waiting_window` until `until` (RFC 3339 UTC).
+    Wait {
+        /// When the window opens.
+        until: String,
+    },
+    /// Given back unchanged (sends are held): `queued` again.
+    Release,
+}
+
+/// An outcome of one claimed action.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Finished {
+    /// The action, as claimed.
+    pub action: Claimed,
+    /// What happened.
+    pub outcome: Outcome,
+}
+
+/// Claims up to `limit` due actions for `worker`: `queued` or
+/// `waiting_window` ones whose next attempt is due at `now`, and `sending`
+/// ones claimed before `stale_before` (their worker died between sending and
+/// recording). They become `sending`. `waiting_review` actions are never
+/// claimed. One transaction: the write lock on SQLite, row locks skipping
+/// those another worker holds on PostgreSQL.
+pub async fn claim(
+    store: &Store,
+    worker: &str,
+    now: &str,
+    stale_before: &str,
+    limit: usize,
+) -> Result<Vec<Claimed>, StoreError> {
+    let mut tx = store.begin_write().await?;
+    let lock = match tx.backend() {
+        Backend::Sqlite => "",
+        Backend::Postgres => " FOR UPDATE SKIP LOCKED",
+    };
+    let sql = statement(
+        &tx,
+        &format!(
+            "SELECT id, account, scenario, step, leader, run_date, items, payload, attempts, state \
+             FROM actions WHERE (state IN ('queued', 'waiting_window') \
+             AND (next_attempt_at IS NULL OR next_attempt_at <= ?)) \
+             OR (state = 'sending' AND claimed_at <= ?) ORDER BY id LIMIT {limit}{lock}"
+        ),
+    );
+    let claimed: Vec<Claimed> = on_tx!(&mut tx, c => async {
+        let rows = sqlx::query(AssertSqlSafe(sql))
+            .bind(now)
+            .bind(stale_before)
+            .fetch_all(&mut **c)
+            .await?;
+        rows.iter()
+            .map(|r| {
+                let items: String = r.try_get(6)?;
+                let state: String = r.try_get(9)?;
+                Ok(Claimed {
+                    id: r.try_get(0)?,
+                    account: r.try_get(1)?,
+                    scenario: r.try_get(2)?,
+                    step: r.try_get(3)?,
+                    leader: r.try_get(4)?,
+                    run_date: r.try_get(5)?,
+                    items: serde_json::from_str(&items).unwrap_or_default(),
+                    payload: r.try_get(7)?,
+                    attempts: r
+                        .try_get::<i64, _>(8)
+                        .or_else(|_| r.try_get::<i32, _>(8).map(i64::from))?,
+                    reclaimed: state == "sending",
+                })
+            })
+            .collect::<Result<Vec<_>, sqlx::Error>>()
+    }
+    .await)
+    .map_err(StoreError::query("claiming actions"))?;
+    if !claimed.is_empty() {
+        let mut params = Params::new(&tx);
+        let mut sql = String::from("UPDATE actions SET state = 'sending', claimed_at = ");
+        params.push(&mut sql);
+        sql.push_str(", claimed_by = ");
+        params.push(&mut sql);
+        sql.push_str(" WHERE id IN (");
+        params.list(&mut sql, claimed.len());
+        sql.push(')');
+        on_tx!(&mut tx, c => {
+            let mut q = sqlx::query(AssertSqlSafe(sql)).bind(now).bind(worker);
+            for a in &claimed {
+                q = q.bind(a.id);
+            }
+            q.execute(&mut **c).await.map(|_| ())
+        })
+        .map_err(StoreError::query("claiming actions"))?;
+    }
+    tx.commit().await?;
+    Ok(claimed)
+}
+
+/// Records the outcomes of claimed actions in one transaction: states,
+/// attempts, a `delivery_attempt` history line each (with the reply), and a
+/// `delivery_failed` alert on the account of each failed action. `date` is
+/// the date alerts are raised on.
+pub async fn finish(
+    store: &Store,
+    finished: &[Finished],
+    now: &str,
+    date: &str,
+    origin: &str,
+) -> Result<(), StoreError> {
+    if finished.is_empty() {
+        return Ok(());
+    }
+    let mut tx = store.begin_write().await?;
+    let mut by_state: std::collections::BTreeMap<&str, Vec<i64>> = Default::default();
+    let mut history = Vec::new();
+    let mut failed = Vec::new();
+    for f in finished {
+        let a = &f.action;
+        let (state, event) = match &f.outcome {
+            Outcome::Sent { reply, message_id } => (
+                "sent",
+                Some(
+                    serde_json::json!({"id": a.id, "outcome": "sent", "reply": reply,
+                    "message_id": message_id, "attempt": a.attempts + 1, "resent": a.reclaimed}),
+                ),
+            ),
+            Outcome::Done => ("sent", None),
+            Outcome::Cancelled { why } => (
+                "cancelled",
+                Some(serde_json::json!({"id": a.id, "outcome": "cancelled", "reply": why})),
+            ),
+            Outcome::Release => ("queued", None),
+            Outcome::Retry { reply, at } => {
+                update_one(&mut tx, a.id, "queued", Some(at), reply, 1).await?;
+                history.push(event(a, now, origin, serde_json::json!({"id": a.id,
+                    "outcome": "retry", "reply": reply, "attempt": a.attempts + 1, "next_attempt_at": at})));
+                continue;
+            }
+            Outcome::Failed { reply } => {
+                update_one(&mut tx, a.id, "failed", None, reply, 1).await?;
+                history.push(event(
+                    a,
+                    now,
+                    origin,
+                    serde_json::json!({"id": a.id, "outcome": "failed", "reply": reply,
+                    "attempt": a.attempts + 1}),
+                ));
+                failed.push(RaisedAlert {
+                    alert: "delivery_failed".into(),
+                    account: a.account.clone(),
+                    item: String::new(),
+                    level: "high".into(),
+                    detail: format!("action {} ({}/{}): {reply}", a.id, a.scenario, a.step),
+                });
+                continue;
+            }
+            Outcome::Wait { until } => {
+                update_one(&mut tx, a.id, "waiting_window", Some(until), "", 0).await?;
+                continue;
+            }
+        };
+        by_state.entry(state).or_default().push(a.id);
+        if let Some(data) = event {
+            history.push(self::event(a, now, origin, data));
+        }
+    }
+    for (state, ids) in by_state {
+        let counts = state == "sent";
+        for batch in ids.chunks(5000) {
+            let mut params = Params::new(&tx);
+            let mut sql = String::from("UPDATE actions SET state = ");
+            params.push(&mut sql);
+            if counts {
+                sql.push_str(", attempts = attempts + 1");
+            }
+            sql.push_str(", claimed_by = NULL, last_reply = NULL WHERE id IN (");
+            params.list(&mut sql, batch.len());
+            sql.push(')');
+            on_tx!(&mut tx, c => {
+                let mut q = sqlx::query(AssertSqlSafe(sql)).bind(state);
+                for id in batch {
+                    q = q.bind(*id);
+                }
+                q.execute(&mut **c).await.map(|_| ())
+            })
+            .map_err(StoreError::query("recording deliveries"))?;
+        }
+    }
+    records::append_history(&mut tx, &history).await?;
+    if !failed.is_empty() {
+        runs::alerts(&mut tx, &failed, &[], date, now, origin).await?;
+    }
+    tx.commit().await
+}
+
+fn event(a: &Claimed, now: &str, origin: &str, data: serde_json::Value) -> HistoryEvent {
+    HistoryEvent {
+        at: now.to_string(),
+        kind: "delivery_attempt".into(),
+        customer: Some(a.account.clone()),
+        reference: a.leader.split_once('/').map(|(_, r)| r.to_string()),
+        origin: origin.to_string(),
+        data: data.to_string(),
+    }
+}
+
+async fn update_one(
+    tx: &mut Tx,
+    id: i64,
+    state: &str,
+    next: Option<&str>,
+    reply: &str,
+    attempt: i64,
+) -> Result<(), StoreError> {
+    let sql = statement(
+        tx,
+        "UPDATE actions SET state = ?, next_attempt_at = ?, last_reply = ?, \
+         attempts = attempts + ?, claimed_by = NULL WHERE id = ?",
+    );
+    let reply = (!reply.is_empty()).then(|| reply.to_string());
+    on_tx!(tx, c => sqlx::query(AssertSqlSafe(sql))
+        .bind(state)
+        .bind(next)
+        .bind(reply)
+        .bind(attempt as i32)
+        .bind(id)
+        .execute(&mut **c)
+        .await
+        .map(|_| ()))
+    .map_err(StoreError::query("recording a delivery"))
+}
+
+/// When the last import with an items file happened (RFC 3339), if any.
+pub async fn last_items_import(store: &Store) -> Result<Option<String>, StoreError> {
+    let mut tx = store.begin().await?;
+    let sql = "SELECT MAX(at) FROM imports WHERE counts LIKE '%\"kind\":\"items\"%'";
+    let at: Option<String> =
+        on_tx!(&mut tx, c => sqlx::query_scalar(sql).fetch_one(&mut **c).await)
+            .map_err(StoreError::query("reading the last import"))?;
+    tx.rollback().await?;
+    Ok(at)
+}
+
+/// Raises (`hold` true, with `detail`) or resolves the platform-wide
+/// `stale_data` alert (account `""`). Returns whether it changed.
+pub async fn stale_data(
+    store: &Store,
+    hold: bool,
+    detail: &str,
+    date: &str,
+    now: &str,
+    origin: &str,
+) -> Result<bool, StoreError> {
+    let mut tx = store.begin_write().await?;
+    let sql = "SELECT COUNT(*) FROM alerts WHERE alert = 'stale_data' AND account = '' AND resolved_on IS NULL";
+    let open: i64 = on_tx!(&mut tx, c => sqlx::query_scalar(sql).fetch_one(&mut **c).await)
+        .map_err(StoreError::query("reading alerts"))?;
+    let changed = if hold && open == 0 {
+        let alert = RaisedAlert {
+            alert: "stale_data".into(),
+            account: String::new(),
+            item: String::new(),
+            level: "high".into(),
+            detail: detail.to_string(),
+        };
+        !runs::alerts(&mut tx, &[alert], &[], date, now, origin)
+            .await?
+            .is_empty()
+    } else if !hold && open > 0 {
+        let key = ("stale_data".to_string(), String::new(), String::new());
+        runs::alerts(&mut tx, &[], &[key], date, now, origin).await?;
+        true
+    } else {
+        false
+    };
+    tx.commit().await?;
+    Ok(changed)
+}
+
+/// The states of these actions, by id.
+pub async fn states(store: &Store, ids: &[i64]) -> Result<Vec<(i64, String)>, StoreError> {
+    let mut out = Vec::new();
+    let mut tx = store.begin().await?;
+    for batch in ids.chunks(5000) {
+        let mut params = Params::new(&tx);
+        let mut sql = String::from("SELECT id, state FROM actions WHERE id IN (");
+        params.list(&mut sql, batch.len());
+        sql.push(')');
+        let rows: Vec<(i64, String)> = on_tx!(&mut tx, c => {
+            let mut q = sqlx::query_as(AssertSqlSafe(sql));
+            for id in batch {
+                q = q.bind(*id);
+            }
+            q.fetch_all(&mut **c).await
+        })
+        .map_err(StoreError::query("reading action states"))?;
+        out.extend(rows);
+    }
+    tx.rollback().await?;
+    Ok(out)
+}
+
+/// Counts for summaries: actions by `(step, state)` and open alerts by name.
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct Counts {
+    /// `(scenario, step, state, count)`, ordered.
+    pub actions: Vec<(String, String, String, i64)>,
+    /// `(alert, count)` of open alerts, ordered.
+    pub alerts: Vec<(String, i64)>,
+}
+
+/// Actions by step and state, and open alerts by name.
+pub async fn counts(store: &Store) -> Result<Counts, StoreError> {
+    let mut tx = store.begin().await?;
+    let actions: Vec<(String, String, String, i64)> = on_tx!(&mut tx, c => sqlx::query_as(
+        "SELECT scenario, step, state, COUNT(*) FROM actions GROUP BY scenario, step, state \
+         ORDER BY scenario, step, state")
+        .fetch_all(&mut **c)
+        .await)
+    .map_err(StoreError::query("counting actions"))?;
+    let alerts: Vec<(String, i64)> = on_tx!(&mut tx, c => sqlx::query_as(
+        "SELECT alert, COUNT(*) FROM alerts WHERE resolved_on IS NULL GROUP BY alert ORDER BY alert")
+        .fetch_all(&mut **c)
+        .await)
+    .map_err(StoreError::query("counting alerts"))?;
+    tx.rollback().await?;
+    Ok(Counts { actions, alerts })
+}
+
+/// Deletes the job queue's finished jobs (done, killed, or failed for good)
+/// that ended before `before` (Unix seconds). apalis-sqlite's own vacuum
+/// rewrites the whole database file, which the store cannot afford.
+pub async fn vacuum_jobs(store: &Store, before: i64) -> Result<u64, StoreError> {
+    let mut tx = store.begin_write().await?;
+    let done = match &mut tx {
+        Tx::Postgres(c) => sqlx::query(
+            "DELETE FROM apalis.jobs WHERE (status IN ('Done', 'Killed') \
+             OR (status = 'Failed' AND max_attempts <= attempts)) AND done_at < to_timestamp($1)",
+        )
+        .bind(before as f64)
+        .execute(&mut **c)
+        .await
+        .map(|r| r.rows_affected()),
+        Tx::Sqlite(c) => sqlx::query(
+            "DELETE FROM Jobs WHERE (status IN ('Done', 'Killed') \
+             OR (status = 'Failed' AND max_attempts <= attempts)) AND done_at < ?",
+        )
+        .bind(before)
+        .execute(&mut **c)
+        .await
+        .map(|r| r.rows_affected()),
+    }
+    .map_err(StoreError::query("vacuuming finished jobs"))?;
+    tx.commit().await?;
+    Ok(done)
+}
+
+/// The timezones of collection accounts that name one (leaders only).
+pub async fn account_timezones(store: &Store) -> Result<Vec<String>, StoreError> {
+    let mut tx = store.begin().await?;
+    let zones: Vec<String> = on_tx!(&mut tx, c => sqlx::query_scalar(
+        "SELECT DISTINCT timezone FROM customers WHERE timezone IS NOT NULL AND timezone <> '' \
+         AND group_leader IS NULL ORDER BY timezone")
+        .fetch_all(&mut **c)
+        .await)
+    .map_err(StoreError::query("reading timezones"))?;
+    tx.rollback().await?;
+    Ok(zones)
+}

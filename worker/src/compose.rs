@@ -1,0 +1,242 @@
+//! The seam between delivery and message content. Delivery re-reads an
+//! action and its account just before sending and hands them over as an
+//! [`Outgoing`]; a [`Compose`] turns that into an email and/or a printable
+//! letter. [`PlainCompose`] writes a plain-text email naming the step and
+//! the items; the templates' composer (tera, hashtags, multipart) replaces
+//! it behind the same trait.
+
+use lettre::Message;
+use lettre::message::header::{ContentType, HeaderName, HeaderValue};
+use lettre::message::{Mailbox, MessageBuilder};
+
+/// One recorded action, re-read just before sending.
+#[derive(Debug, Clone, Copy)]
+pub struct Outgoing<'a> {
+    /// The action id (the `X-Relance-Action` header).
+    pub id: i64,
+    /// Stable for the action (see [`message_id`]): the composer must use it,
+    /// so that a message sent again after a crash is recognised as the same.
+    pub message_id: &'a str,
+    /// The run date of the action.
+    pub run_date: chrono::NaiveDate,
+    /// Its scenario.
+    pub scenario: &'a str,
+    /// Its step.
+    pub step: &'a str,
+    /// The step's actions in file order (`email`, `letter`, `task`...).
+    pub kinds: &'a [String],
+    /// The first email's or letter's template.
+    pub template: Option<&'a str>,
+    /// Main recipients, as planned.
+    pub to: &'a [String],
+    /// Copies, as planned.
+    pub cc: &'a [String],
+    /// The covered items still to chase, `(customer, reference)`: items
+    /// paid or suspended since planning are dropped.
+    pub items: &'a [(String, String)],
+    /// The account's facts, freshly loaded.
+    pub account: &'a relance_engine::planner::Account,
+}
+
+impl Outgoing<'_> {
+    /// Whether the action sends an email.
+    pub fn has_email(&self) -> bool {
+        self.kinds.iter().any(|k| k == "email") && !self.to.is_empty()
+    }
+
+    /// Whether the action prints a letter.
+    pub fn has_letter(&self) -> bool {
+        self.kinds.iter().any(|k| k == "letter")
+    }
+}
+
+/// What a composer made of an action.
+#[derive(Debug, Clone, Default)]
+pub struct Composed {
+    /// The email, when the action sends one.
+    pub email: Option<Message>,
+    /// The letter as printable HTML, when the action prints one.
+    pub letter: Option<String>,
+}
+
+/// Why an action could not be composed. It fails that action (state
+/// `failed`, alert `delivery_failed` on the account); it never fails the run.
+#[derive(Debug, thiserror::Error)]
+pub enum ComposeError {
+    /// An address (sender or recipient) is not one.
+    #[error("invalid address {address:?}: {reason}")]
+    Address {
+        /// The text.
+        address: String,
+        /// Why.
+        reason: String,
+    },
+    /// The template is missing or fails to render.
+    #[error("template {template}: {reason}")]
+    Template {
+        /// Its name.
+        template: String,
+        /// Why.
+        reason: String,
+    },
+    /// The message cannot be built.
+    #[error("cannot build the message: {0}")]
+    Message(String),
+}
+
+/// Turns an action into messages.
+pub trait Compose: Send + Sync {
+    /// Composes the email and/or letter of an action.
+    fn compose(&self, out: &Outgoing<'_>) -> Result<Composed, ComposeError>;
+}
+
+/// A Message-ID stable for an action: its id and a hash of its unique key,
+/// at the sender's domain. The same action always gets the same one (a
+/// resend after a crash is the same message to every MTA and mail client);
+/// two stores' actions with the same id differ by their keys.
+pub fn message_id(id: i64, key: &str, from: &str) -> String {
+    // FNV-1a, 64 bits: stable across versions and platforms.
+    let mut h: u64 = 0xcbf2_9ce4_8422_2325;
+    for b in key.bytes() {
+        h ^= u64::from(b);
+        h = h.wrapping_mul(0x0100_0000_01b3);
+    }
+    let domain = from
+        .rsplit_once('@')
+        .map(|(_, d)| d.trim_end_matches('>').trim())
+        .filter(|d| !d.is_empty())
+        .unwrap_or("relance.invalid");
+    format!("<relance.{id}.{h:016x}@{domain}>")
+}
+
+/// A plain-text email (and a minimal letter): From from the settings, To
+/// and Cc as planned, a subject naming the step and the account, the stable
+/// Message-ID and `X-Relance-Action`.
+#[derive(Debug, Clone)]
+pub struct PlainCompose {
+    /// The sender, `Name <address>`.
+    pub from: String,
+    /// The company, for the text.
+    pub company: String,
+}
+
+impl PlainCompose {
+    /// From the configuration's settings (`from`, else `company` at a
+    /// placeholder address).
+    pub fn new(settings: &relance_dsl::model::Settings) -> PlainCompose {
+        let company = settings.company.clone().unwrap_or_else(|| "relance".into());
+        PlainCompose {
+            from: settings
+                .from
+                .clone()
+                .unwrap_or_else(|| format!("{company} <noreply@relance.invalid>")),
+            company,
+        }
+    }
+}
+
+fn mailbox(address: &str) -> Result<Mailbox, ComposeError> {
+    address
+        .parse()
+        .map_err(|e: lettre::address::AddressError| ComposeError::Address {
+            address: address.to_string(),
+            reason: e.to_string(),
+        })
+}
+
+/// The headers every composer sets: From, To, Cc, Message-ID and
+/// `X-Relance-Action`. The subject and body are the composer's.
+pub fn headers(out: &Outgoing<'_>, from: &str) -> Result<MessageBuilder, ComposeError> {
+    let mut b = Message::builder()
+        .from(mailbox(from)?)
+        .message_id(Some(out.message_id.to_string()));
+    for to in out.to {
+        b = b.to(mailbox(to)?);
+    }
+    for cc in out.cc {
+        b = b.cc(mailbox(cc)?);
+    }
+    Ok(b.raw_header(HeaderValue::new(
+        HeaderName::new_from_ascii_str("X-Relance-Action"),
+        out.id.to_string(),
+    )))
+}
+
+impl Compose for PlainCompose {
+    fn compose(&self, out: &Outgoing<'_>) -> Result<Composed, ComposeError> {
+        let items: Vec<&str> = out.items.iter().map(|(_, r)| r.as_str()).collect();
+        let name = out
+            .account
+            .leader()
+            .map(|c| c.facts.name.as_str())
+            .unwrap_or(out.account.code.as_str());
+        let mut composed = Composed::default();
+        if out.has_email() {
+            let body = format!(
+                "Dear customer,\n\nAccount {} ({name}): step {} of scenario {} (template {}).\n\
+                 Items: {}\n\n{}\n",
+                out.account.code,
+                out.step,
+                out.scenario,
+                out.template.unwrap_or("none"),
+                items.join(", "),
+                self.company,
+            );
+            let email = headers(out, &self.from)?
+                .subject(format!("{} for account {}", out.step, out.account.code))
+                .header(ContentType::TEXT_PLAIN)
+                .body(body)
+                .map_err(|e| ComposeError::Message(e.to_string()))?;
+            composed.email = Some(email);
+        }
+        if out.has_letter() {
+            let esc = |s: &str| {
+                s.replace('&', "&amp;")
+                    .replace('<', "&lt;")
+                    .replace('>', "&gt;")
+            };
+            composed.letter = Some(format!(
+                "<!doctype html>\n<html><head><meta charset=\"utf-8\"><title>{}</title></head><body>\n\
+                 <p>{}</p>\n<p>{} — {}</p>\n<p>Step {} of scenario {}, {}.</p>\n<p>Items: {}</p>\n</body></html>\n",
+                esc(out.step),
+                esc(&self.company),
+                esc(&out.account.code),
+                esc(name),
+                esc(out.step),
+                esc(out.scenario),
+                out.run_date,
+                esc(&items.join(", ")),
+            ));
+        }
+        Ok(composed)
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn the_message_id_is_stable_for_an_action_and_at_the_sender_domain() {
+        let a = message_id(
+            42,
+            "C1/standard/reminder_1/C1/INV-1",
+            "ACME <ar@acme.example>",
+        );
+        assert_eq!(
+            a,
+            message_id(
+                42,
+                "C1/standard/reminder_1/C1/INV-1",
+                "ACME <ar@acme.example>"
+            )
+        );
+        assert!(a.starts_with("<relance.42."), "{a}");
+        assert!(a.ends_with("@acme.example>"), "{a}");
+        assert_ne!(
+            a,
+            message_id(42, "C2/standard/reminder_1/C2/INV-1", "ar@acme.example")
+        );
+        assert!(message_id(1, "k", "").ends_with("@relance.invalid>"));
+    }
+}

@@ -1,0 +1,567 @@
+//! Delivering due actions (PLANNING.md "Execution"): a plain function over
+//! the store, the compiled configuration, a composer and a mailer, called by
+//! the `Deliver` job and by `relance run`. The time is an argument.
+//!
+//! Per batch: claim due actions (`sending`), re-read their accounts, drop
+//! covered items paid or suspended since planning (none left: `cancelled`),
+//! hold emails outside the account's send window (`waiting_window`), compose,
+//! send (concurrently, over the SMTP pool), then record every outcome in one
+//! transaction: `sent`, a retry with exponential backoff for transient
+//! failures, `failed` with a `delivery_failed` alert for permanent ones or
+//! the last try. A worker killed after sending and before recording leaves
+//! `sending`; once the lease is over another claim sends it again with the
+//! same Message-ID.
+
+use std::collections::HashMap;
+use std::path::PathBuf;
+use std::sync::Arc;
+use std::time::Duration;
+
+use chrono::{DateTime, NaiveDate, TimeZone as _, Utc};
+use relance_engine::planner::{Account, Planner};
+use relance_engine::run::{self, RunError};
+use relance_engine::store::delivery::{self, Claimed, Finished, Outcome};
+use relance_engine::store::{Store, StoreError};
+use tracing::{debug, info, instrument, warn};
+
+use crate::compose::{Compose, Outgoing, message_id};
+use crate::mailer::{self, Mailer, SendError};
+
+/// How transient failures are retried: `tries` attempts in all, the n-th
+/// retry `first × 2^(n-1)` after the previous attempt. The default, 5 tries
+/// 4 minutes apart and doubling, spans an hour (4 + 8 + 16 + 32 minutes).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct Retry {
+    /// Attempts before an action is `failed`.
+    pub tries: u32,
+    /// The wait after the first failed attempt.
+    pub first: Duration,
+}
+
+impl Default for Retry {
+    fn default() -> Self {
+        Retry {
+            tries: 5,
+            first: Duration::from_secs(4 * 60),
+        }
+    }
+}
+
+impl Retry {
+    /// The wait after the `attempt`-th failed attempt (1-based).
+    pub fn delay(&self, attempt: u32) -> Duration {
+        self.first
+            .saturating_mul(2u32.saturating_pow(attempt.saturating_sub(1)))
+    }
+}
+
+/// How a delivery pass works.
+#[derive(Debug, Clone)]
+pub struct Options {
+    /// Where `.eml` files (file mailer) and letters (`.html`) go.
+    pub outbox: PathBuf,
+    /// Retries of transient failures.
+    pub retry: Retry,
+    /// How long a claim holds: a `sending` action older than this is taken
+    /// to belong to a dead worker and claimed again.
+    pub lease: Duration,
+    /// Actions claimed per batch (and per recording transaction).
+    pub batch: usize,
+    /// Whether emails wait for the account's send window (the SMTP mailer:
+    /// the outbox is read by a person, who decides when mail leaves).
+    pub windows: bool,
+    /// Who claims (in `claimed_by`).
+    pub worker: String,
+    /// The origin written in history (`worker:<host>:<pid>`, `run:...`).
+    pub origin: String,
+}
+
+impl Default for Options {
+    fn default() -> Self {
+        Options {
+            outbox: PathBuf::from("outbox"),
+            retry: Retry::default(),
+            lease: Duration::from_secs(10 * 60),
+            batch: 64,
+            windows: true,
+            worker: format!("worker:{}", std::process::id()),
+            origin: format!("worker:{}", std::process::id()),
+        }
+    }
+}
+
+/// What a delivery pass did.
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct Report {
+    /// Emails handed over (to the server or the outbox).
+    pub sent: usize,
+    /// Letters written.
+    pub letters: usize,
+    /// Actions with nothing to send, done.
+    pub done: usize,
+    /// Actions cancelled: every covered item paid or suspended.
+    pub cancelled: usize,
+    /// Transient failures to try again later.
+    pub retried: usize,
+    /// Actions failed for good.
+    pub failed: usize,
+    /// Emails waiting for their send window.
+    pub waiting: usize,
+    /// Why sends are held (stale data), when they are.
+    pub held: Option<String>,
+    /// Ids of the actions sent or done.
+    pub delivered: Vec<i64>,
+}
+
+impl Report {
+    fn add(&mut self, other: Report) {
+        self.sent += other.sent;
+        self.letters += other.letters;
+        self.done += other.done;
+        self.cancelled += other.cancelled;
+        self.retried += other.retried;
+        self.failed += other.failed;
+        self.waiting += other.waiting;
+        self.delivered.extend(other.delivered);
+        if other.held.is_some() {
+            self.held = other.held;
+        }
+    }
+}
+
+/// Why a delivery pass stopped (sending problems are outcomes, not errors).
+#[derive(Debug, thiserror::Error)]
+pub enum DeliverError {
+    /// The store failed.
+    #[error(transparent)]
+    Store(#[from] StoreError),
+    /// Accounts could not be read.
+    #[error(transparent)]
+    Run(#[from] RunError),
+    /// The outbox cannot be created.
+    #[error("cannot create the outbox {path}")]
+    Outbox {
+        /// The directory.
+        path: PathBuf,
+        /// Why.
+        #[source]
+        source: std::io::Error,
+    },
+}
+
+/// Everything a delivery pass needs.
+#[derive(Clone)]
+pub struct Delivery {
+    /// The store (the `actions` table is the outbox).
+    pub store: Store,
+    /// The compiled configuration.
+    pub planner: Arc<Planner>,
+    /// Message content.
+    pub composer: Arc<dyn Compose>,
+    /// Where messages go.
+    pub mailer: Mailer,
+    /// How.
+    pub options: Options,
+}
+
+impl std::fmt::Debug for Delivery {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("Delivery")
+            .field("mailer", &self.mailer)
+            .field("options", &self.options)
+            .finish_non_exhaustive()
+    }
+}
+
+/// The fields of an action's payload the worker reads.
+#[derive(Debug, Default, serde::Deserialize)]
+struct Payload {
+    #[serde(default)]
+    kinds: Vec<String>,
+    #[serde(default)]
+    template: Option<String>,
+    #[serde(default)]
+    to: Vec<String>,
+    #[serde(default)]
+    cc: Vec<String>,
+}
+
+fn stamp(t: DateTime<Utc>) -> String {
+    t.to_rfc3339_opts(chrono::SecondsFormat::Millis, true)
+}
+
+fn after(now: DateTime<Utc>, d: Duration) -> DateTime<Utc> {
+    now + chrono::TimeDelta::from_std(d).unwrap_or(chrono::TimeDelta::MAX)
+}
+
+/// An email or a letter waiting to leave.
+struct Prepared {
+    index: usize,
+    name: String,
+    message_id: String,
+    email: Option<lettre::Message>,
+    letter: Option<String>,
+}
+
+impl Delivery {
+    /// Delivers every action due at `now`, a batch at a time, until none is
+    /// left. Sends are held (nothing claimed) while the data is stale.
+    pub async fn deliver_due(&self, now: DateTime<Utc>) -> Result<Report, DeliverError> {
+        let mut report = Report::default();
+        if !self.mailer.delivers() {
+            return Ok(report);
+        }
+        if let Some(why) = self.freshness(now).await? {
+            warn!(%why, "sends held");
+            report.held = Some(why);
+            return Ok(report);
+        }
+        std::fs::create_dir_all(&self.options.outbox).map_err(|source| DeliverError::Outbox {
+            path: self.options.outbox.clone(),
+            source,
+        })?;
+        loop {
+            let (batch, claimed) = self.deliver_batch(now).await?;
+            report.add(batch);
+            if claimed == 0 {
+                break;
+            }
+        }
+        Ok(report)
+    }
+
+    /// The data freshness gate: when the settings have `max_data_age` and the
+    /// last items import is older (or there is none), raises `stale_data`
+    /// and says why sends are held; otherwise resolves it.
+    pub async fn freshness(&self, now: DateTime<Utc>) -> Result<Option<String>, DeliverError> {
+        let Some(hours) = self.planner.config.settings.max_data_age_hours else {
+            return Ok(None);
+        };
+        let last = delivery::last_items_import(&self.store).await?;
+        let age = last
+            .as_deref()
+            .and_then(|at| DateTime::parse_from_rfc3339(at).ok())
+            .map(|at| now - at.with_timezone(&Utc));
+        let why = match (last.as_deref(), age) {
+            (None, _) => Some(format!(
+                "no items import yet (max_data_age {hours}h): sends are held"
+            )),
+            (Some(at), Some(age)) if age > chrono::TimeDelta::hours(hours) => Some(format!(
+                "the last items import ({at}) is {}h old, over max_data_age {hours}h: sends are held",
+                age.num_hours()
+            )),
+            _ => None,
+        };
+        let date = now.date_naive().to_string();
+        delivery::stale_data(
+            &self.store,
+            why.is_some(),
+            why.as_deref().unwrap_or(""),
+            &date,
+            &stamp(now),
+            &self.options.origin,
+        )
+        .await?;
+        Ok(why)
+    }
+
+    /// Claims one batch and delivers it; returns what it did and how many
+    /// actions it claimed (0: nothing is due).
+    #[instrument(skip_all, fields(worker = %self.options.worker))]
+    pub async fn deliver_batch(&self, now: DateTime<Utc>) -> Result<(Report, usize), DeliverError> {
+        let stale = now - chrono::TimeDelta::from_std(self.options.lease).unwrap_or_default();
+        let claimed = delivery::claim(
+            &self.store,
+            &self.options.worker,
+            &stamp(now),
+            &stamp(stale),
+            self.options.batch,
+        )
+        .await?;
+        if claimed.is_empty() {
+            return Ok((Report::default(), 0));
+        }
+        debug!(count = claimed.len(), "claimed");
+        let mut codes: Vec<String> = claimed.iter().map(|c| c.account.clone()).collect();
+        codes.sort();
+        codes.dedup();
+        let accounts = run::load_accounts(&self.store, &self.planner, codes).await?;
+        let accounts: HashMap<&str, &Account> =
+            accounts.iter().map(|a| (a.code.as_str(), a)).collect();
+
+        let mut outcomes: Vec<Option<Outcome>> = vec![None; claimed.len()];
+        let mut prepared = Vec::new();
+        for (index, action) in claimed.iter().enumerate() {
+            match self.prepare(action, accounts.get(action.account.as_str()).copied(), now) {
+                Ok(p) => prepared.push(Prepared { index, ..p }),
+                Err(outcome) => outcomes[index] = Some(outcome),
+            }
+        }
+
+        // Letters, then emails, concurrently over the pool.
+        let mut sends = tokio::task::JoinSet::new();
+        for p in prepared {
+            let action = &claimed[p.index];
+            if let Some(letter) = &p.letter {
+                let path = self.options.outbox.join(format!("{}.html", p.name));
+                if let Err(e) = mailer::write_whole(&path, letter.as_bytes()) {
+                    outcomes[p.index] = Some(self.failure(
+                        action,
+                        SendError::Transient(format!("writing {}: {e}", path.display())),
+                        now,
+                    ));
+                    continue;
+                }
+            }
+            match p.email {
+                Some(email) => {
+                    let mailer = self.mailer.clone();
+                    let outbox = self.options.outbox.clone();
+                    sends.spawn(async move {
+                        let result = mailer::send(&mailer, &outbox, &p.name, &email).await;
+                        (p.index, p.message_id, p.letter.is_some(), result)
+                    });
+                }
+                None => {
+                    outcomes[p.index] = Some(Outcome::Sent {
+                        reply: format!("letter written to {}.html", p.name),
+                        message_id: None,
+                    });
+                }
+            }
+        }
+        while let Some(joined) = sends.join_next().await {
+            let Ok((index, message_id, _letter, result)) = joined else {
+                continue;
+            };
+            outcomes[index] = Some(match result {
+                Ok(reply) => Outcome::Sent {
+                    reply,
+                    message_id: Some(message_id),
+                },
+                Err(e) => self.failure(&claimed[index], e, now),
+            });
+        }
+
+        let mut report = Report::default();
+        let mut finished = Vec::with_capacity(claimed.len());
+        for (action, outcome) in claimed.into_iter().zip(outcomes) {
+            // A send task that panicked: try again later.
+            let outcome = outcome.unwrap_or(Outcome::Release);
+            match &outcome {
+                Outcome::Sent { message_id, .. } => {
+                    if message_id.is_some() {
+                        report.sent += 1;
+                    } else {
+                        report.letters += 1;
+                    }
+                    report.delivered.push(action.id);
+                }
+                Outcome::Done => {
+                    report.done += 1;
+                    report.delivered.push(action.id);
+                }
+                Outcome::Cancelled { .. } => report.cancelled += 1,
+                Outcome::Retry { .. } => report.retried += 1,
+                Outcome::Failed { reply } => {
+                    warn!(action = action.id, account = %action.account, %reply, "delivery failed");
+                    report.failed += 1;
+                }
+                Outcome::Wait { .. } => report.waiting += 1,
+                Outcome::Release => {}
+            }
+            finished.push(Finished { action, outcome });
+        }
+        let count = finished.len();
+        delivery::finish(
+            &self.store,
+            &finished,
+            &stamp(now),
+            &now.date_naive().to_string(),
+            &self.options.origin,
+        )
+        .await?;
+        info!(
+            claimed = count,
+            sent = report.sent,
+            failed = report.failed,
+            retried = report.retried,
+            "batch recorded"
+        );
+        Ok((report, count))
+    }
+
+    /// A transient failure is retried with backoff until the last try; a
+    /// permanent one fails at once.
+    fn failure(&self, action: &Claimed, e: SendError, now: DateTime<Utc>) -> Outcome {
+        let attempt = u32::try_from(action.attempts + 1).unwrap_or(u32::MAX);
+        match e {
+            SendError::Transient(reply) if attempt < self.options.retry.tries => Outcome::Retry {
+                reply,
+                at: stamp(after(now, self.options.retry.delay(attempt))),
+            },
+            SendError::Transient(reply) => Outcome::Failed {
+                reply: format!("{reply} (after {attempt} tries)"),
+            },
+            SendError::Permanent(reply) => Outcome::Failed { reply },
+        }
+    }
+
+    /// Re-reads one claimed action against its account: what to send, or
+    /// the outcome without sending.
+    fn prepare(
+        &self,
+        action: &Claimed,
+        account: Option<&Account>,
+        now: DateTime<Utc>,
+    ) -> Result<Prepared, Outcome> {
+        let Some(account) = account else {
+            return Err(Outcome::Cancelled {
+                why: format!("account {} has no open item left", action.account),
+            });
+        };
+        let payload: Payload = serde_json::from_str(&action.payload).unwrap_or_default();
+        let tz = self.planner.timezone(account);
+        let today = now.with_timezone(&tz).date_naive();
+        let items: Vec<(String, String)> = action
+            .items
+            .iter()
+            .filter_map(|k| k.split_once('/'))
+            .map(|(c, r)| (c.to_string(), r.to_string()))
+            .collect();
+        let (keep, dropped) = self
+            .planner
+            .still_chased(account, &action.scenario, &items, today);
+        if keep.is_empty() {
+            return Err(Outcome::Cancelled {
+                why: format!("nothing left to chase: {}", dropped.join("; ")),
+            });
+        }
+        let run_date = action.run_date.parse().unwrap_or(today);
+        let settings = &self.planner.config.settings;
+        let from = settings.from.as_deref().unwrap_or("");
+        let mid = message_id(
+            action.id,
+            &format!(
+                "{}/{}/{}/{}",
+                action.account, action.scenario, action.step, action.leader
+            ),
+            from,
+        );
+        let out = Outgoing {
+            id: action.id,
+            message_id: &mid,
+            run_date,
+            scenario: &action.scenario,
+            step: &action.step,
+            kinds: &payload.kinds,
+            template: payload.template.as_deref(),
+            to: &payload.to,
+            cc: &payload.cc,
+            items: &keep,
+            account,
+        };
+        if !out.has_email() && !out.has_letter() {
+            return Err(Outcome::Done);
+        }
+        if self.options.windows
+            && out.has_email()
+            && let Some(until) = window_wait(settings.send_window, tz, now)
+        {
+            return Err(Outcome::Wait {
+                until: stamp(until),
+            });
+        }
+        let composed = self.composer.compose(&out).map_err(|e| Outcome::Failed {
+            reply: format!("composing: {e}"),
+        })?;
+        Ok(Prepared {
+            index: 0,
+            name: format!(
+                "{:06}-{}-{}",
+                action.id,
+                mailer::sanitize(&action.account),
+                mailer::sanitize(&action.step)
+            ),
+            message_id: mid,
+            email: composed.email,
+            letter: composed.letter,
+        })
+    }
+}
+
+/// When an email outside the send window may leave (UTC), or `None` when
+/// `now` is inside it (or there is no window).
+pub fn window_wait(
+    window: Option<(chrono::NaiveTime, chrono::NaiveTime)>,
+    tz: chrono_tz::Tz,
+    now: DateTime<Utc>,
+) -> Option<DateTime<Utc>> {
+    let (start, end) = window?;
+    let local = now.with_timezone(&tz);
+    let time = local.time();
+    if time >= start && time < end {
+        return None;
+    }
+    let day: NaiveDate = if time < start {
+        local.date_naive()
+    } else {
+        local.date_naive().succ_opt()?
+    };
+    // A window opening in a DST gap opens at the first valid instant after.
+    let opening = (0..3).find_map(|h| {
+        tz.from_local_datetime(&(day.and_time(start) + chrono::TimeDelta::hours(h)))
+            .earliest()
+    })?;
+    Some(opening.with_timezone(&Utc))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn the_default_retries_span_about_an_hour() {
+        let r = Retry::default();
+        let waits: Vec<u64> = (1..r.tries).map(|n| r.delay(n).as_secs() / 60).collect();
+        assert_eq!(waits, [4, 8, 16, 32]);
+        assert_eq!(waits.iter().sum::<u64>(), 60);
+    }
+
+    fn at(s: &str) -> DateTime<Utc> {
+        s.parse().expect("an instant")
+    }
+
+    #[test]
+    fn the_send_window_is_local_time_in_the_account_timezone() {
+        let window = Some((
+            chrono::NaiveTime::from_hms_opt(8, 30, 0).expect("a time"),
+            chrono::NaiveTime::from_hms_opt(18, 0, 0).expect("a time"),
+        ));
+        let paris = chrono_tz::Europe::Paris;
+        let ny = chrono_tz::America::New_York;
+        // 10:00 UTC: 11:00 in Paris (open), 05:00 in New York (opens 13:30 UTC).
+        assert_eq!(window_wait(window, paris, at("2026-11-09T10:00:00Z")), None);
+        assert_eq!(
+            window_wait(window, ny, at("2026-11-09T10:00:00Z")),
+            Some(at("2026-11-09T13:30:00Z"))
+        );
+        // 17:00 UTC is 18:00 in Paris: closed until tomorrow 08:30 (07:30 UTC).
+        assert_eq!(
+            window_wait(window, paris, at("2026-11-09T17:00:00Z")),
+            Some(at("2026-11-10T07:30:00Z"))
+        );
+        assert_eq!(window_wait(None, paris, at("2026-11-09T02:00:00Z")), None);
+    }
+
+    #[test]
+    fn a_window_opening_in_a_dst_gap_opens_at_the_first_valid_hour() {
+        // Paris skips 02:00..03:00 on 2026-03-29.
+        let window = Some((
+            chrono::NaiveTime::from_hms_opt(2, 30, 0).expect("a time"),
+            chrono::NaiveTime::from_hms_opt(18, 0, 0).expect("a time"),
+        ));
+        let opens = window_wait(window, chrono_tz::Europe::Paris, at("2026-03-28T20:00:00Z"));
+        assert_eq!(opens, Some(at("2026-03-29T01:30:00Z")));
+    }
+}

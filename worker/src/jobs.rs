@@ -1,0 +1,492 @@
+//! The worker's jobs, on apalis with its SQL storage in the store's own
+//! database (apalis-sqlite, or apalis-postgres when the store is
+//! PostgreSQL), each in a named queue:
+//!
+//! | job | queue | does |
+//! |---|---|---|
+//! | [`DailyRun`] | `relance.daily_run` | plans and records the day of one timezone's accounts, then asks for a `Deliver` |
+//! | [`Deliver`] | `relance.deliver` | delivers every due action (coarse: batches of the outbox) |
+//! | [`EvaluateAlerts`] | `relance.evaluate_alerts` | the data freshness gate: raises or resolves `stale_data` |
+//! | [`PurgeFiles`] | `relance.purge_files` | nothing yet: purging expired attachment files belongs to the attachments issue |
+//!
+//! Cron (apalis-cron, `cron` schedules) pushes them: a `DailyRun` per
+//! timezone at the configured local time (07:00 by default), a `Deliver`
+//! every poll interval (retries, send windows, approvals), `EvaluateAlerts`
+//! hourly, `PurgeFiles` daily; finished jobs are vacuumed hourly. Every job
+//! is idempotent through the database, so several worker processes may each
+//! push the same ticks. Handlers are thin: they call plain functions
+//! ([`daily_run`], [`Delivery::deliver_due`], [`Delivery::freshness`]).
+
+use std::str::FromStr as _;
+use std::sync::Arc;
+use std::time::Duration;
+
+use apalis::prelude::*;
+use apalis_cron::{CronScheduler, Tick};
+use apalis_postgres::PostgresStorage;
+use apalis_sqlite::SqliteStorage;
+use chrono::{NaiveTime, Timelike as _, Utc};
+use relance_engine::run::{self, RunOutcome, Selection, When};
+use relance_engine::store::{StoreError, delivery as store_delivery};
+use serde::{Deserialize, Serialize};
+use tracing::{error, info, instrument};
+
+use crate::deliver::{DeliverError, Delivery};
+
+/// Plans, records and delivers the day of the accounts in one timezone.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct DailyRun {
+    /// The IANA timezone whose accounts run.
+    pub timezone: String,
+}
+
+/// Delivers every due action.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Deliver {
+    /// What asked for it (`poll`, `daily_run`, `startup`), for the logs.
+    pub reason: String,
+}
+
+/// Evaluates the alerts the worker owns (`stale_data`).
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct EvaluateAlerts {}
+
+/// Purges expired files (attachments issue; a no-op until then).
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct PurgeFiles {}
+
+/// Queue names.
+pub mod queue {
+    /// [`super::DailyRun`]
+    pub const DAILY_RUN: &str = "relance.daily_run";
+    /// [`super::Deliver`]
+    pub const DELIVER: &str = "relance.deliver";
+    /// [`super::EvaluateAlerts`]
+    pub const EVALUATE_ALERTS: &str = "relance.evaluate_alerts";
+    /// [`super::PurgeFiles`]
+    pub const PURGE_FILES: &str = "relance.purge_files";
+}
+
+/// How the worker schedules.
+#[derive(Debug, Clone)]
+pub struct WorkerOptions {
+    /// Local time of the daily run in each timezone.
+    pub daily_at: NaiveTime,
+    /// How often due actions are looked for (retries, windows, approvals).
+    pub poll: Duration,
+    /// Finished jobs older than this are vacuumed.
+    pub keep_jobs: Duration,
+    /// Concurrent `Deliver` jobs in this process.
+    pub deliverers: usize,
+}
+
+impl Default for WorkerOptions {
+    fn default() -> Self {
+        WorkerOptions {
+            daily_at: NaiveTime::from_hms_opt(7, 0, 0).unwrap_or_default(),
+            poll: Duration::from_secs(30),
+            keep_jobs: Duration::from_secs(24 * 3600),
+            deliverers: 1,
+        }
+    }
+}
+
+/// Why a job failed.
+#[derive(Debug, thiserror::Error)]
+pub enum JobError {
+    /// Not worth retrying (an unknown timezone): the job is aborted.
+    #[error("{0}")]
+    Permanent(String),
+    /// The run failed (the store...): retried.
+    #[error(transparent)]
+    Run(#[from] run::RunError),
+    /// Delivery failed (the store...): retried.
+    #[error(transparent)]
+    Deliver(#[from] DeliverError),
+    /// The store failed: retried.
+    #[error(transparent)]
+    Store(#[from] StoreError),
+    /// A job could not be queued: retried.
+    #[error("queueing a job: {0}")]
+    Queue(String),
+    /// The job queue failed.
+    #[error("job queue: {0}")]
+    Monitor(String),
+}
+
+impl JobError {
+    /// As apalis wants it: permanent errors abort, others are retried.
+    fn into_apalis(self) -> BoxDynError {
+        match self {
+            JobError::Permanent(_) => Box::new(AbortError::new(self)),
+            other => Box::new(other),
+        }
+    }
+}
+
+/// The daily run of one timezone at `now`: plans and records the day of its
+/// accounts (each at its own date), idempotent through the action key.
+#[instrument(skip_all, fields(timezone = %timezone))]
+pub async fn daily_run(
+    delivery: &Delivery,
+    timezone: &str,
+    now: chrono::DateTime<Utc>,
+) -> Result<RunOutcome, JobError> {
+    let tz: chrono_tz::Tz = timezone
+        .parse()
+        .map_err(|_| JobError::Permanent(format!("unknown timezone {timezone:?}")))?;
+    let planner = &delivery.planner;
+    let selection = Selection {
+        timezone: Some(tz),
+        ..Selection::all(planner)
+    };
+    let origin = format!("worker:daily_run:{timezone}:{}", now.format("%Y%m%d"));
+    let outcome = run::run(
+        &delivery.store,
+        planner,
+        When::At(now),
+        &selection,
+        now,
+        &origin,
+    )
+    .await?;
+    info!(
+        recorded = outcome.recorded.len(),
+        raised = outcome.raised,
+        "daily run recorded"
+    );
+    Ok(outcome)
+}
+
+/// The timezones with accounts: the settings' and the leaders' own.
+pub async fn timezones(delivery: &Delivery) -> Result<Vec<chrono_tz::Tz>, JobError> {
+    let mut list = vec![delivery.planner.config.settings.timezone];
+    for name in store_delivery::account_timezones(&delivery.store).await? {
+        if let Ok(tz) = name.parse::<chrono_tz::Tz>()
+            && !list.contains(&tz)
+        {
+            list.push(tz);
+        }
+    }
+    Ok(list)
+}
+
+/// Where jobs are pushed: the queues of the store's backend.
+#[derive(Clone)]
+enum Queues {
+    Sqlite {
+        daily: SqliteStorage<DailyRun>,
+        deliver: SqliteStorage<Deliver>,
+        alerts: SqliteStorage<EvaluateAlerts>,
+        purge: SqliteStorage<PurgeFiles>,
+    },
+    Postgres {
+        daily: PostgresStorage<DailyRun>,
+        deliver: PostgresStorage<Deliver>,
+        alerts: PostgresStorage<EvaluateAlerts>,
+        purge: PostgresStorage<PurgeFiles>,
+    },
+}
+
+macro_rules! push {
+    ($queues:expr, $field:ident, $job:expr) => {
+        match $queues {
+            Queues::Sqlite { $field, .. } => {
+                $field.clone().push($job).await.map_err(|e| e.to_string())
+            }
+            Queues::Postgres { $field, .. } => {
+                $field.clone().push($job).await.map_err(|e| e.to_string())
+            }
+        }
+        .map_err(JobError::Queue)
+    };
+}
+
+/// What the handlers share.
+struct Shared {
+    delivery: Delivery,
+    queues: Queues,
+    options: WorkerOptions,
+}
+
+type Ctx = Data<Arc<Shared>>;
+
+async fn on_daily_run(job: DailyRun, ctx: Ctx) -> Result<(), BoxDynError> {
+    daily_run(&ctx.delivery, &job.timezone, Utc::now())
+        .await
+        .map_err(JobError::into_apalis)?;
+    push!(
+        &ctx.queues,
+        deliver,
+        Deliver {
+            reason: "daily_run".into()
+        }
+    )
+    .map_err(JobError::into_apalis)
+}
+
+async fn on_deliver(job: Deliver, ctx: Ctx) -> Result<(), BoxDynError> {
+    let report = ctx
+        .delivery
+        .deliver_due(Utc::now())
+        .await
+        .map_err(|e| JobError::from(e).into_apalis())?;
+    if report.sent + report.failed + report.retried + report.cancelled > 0 {
+        info!(reason = %job.reason, sent = report.sent, failed = report.failed,
+            retried = report.retried, cancelled = report.cancelled, waiting = report.waiting, "delivered");
+    }
+    Ok(())
+}
+
+async fn on_evaluate_alerts(_job: EvaluateAlerts, ctx: Ctx) -> Result<(), BoxDynError> {
+    ctx.delivery
+        .freshness(Utc::now())
+        .await
+        .map_err(|e| JobError::from(e).into_apalis())?;
+    Ok(())
+}
+
+async fn on_purge_files(_job: PurgeFiles) -> Result<(), BoxDynError> {
+    // Attachments do not exist yet (attachments issue): nothing to purge.
+    Ok(())
+}
+
+/// A cron tick pushing a job.
+#[derive(Debug, Clone, Copy)]
+enum Every {
+    /// A `DailyRun` for this timezone.
+    Daily(chrono_tz::Tz),
+    /// A `Deliver`.
+    Poll,
+    /// `EvaluateAlerts` and the vacuum of finished jobs.
+    Hourly,
+    /// `PurgeFiles`.
+    Nightly,
+}
+
+async fn on_tick(
+    _tick: Tick<chrono_tz::Tz>,
+    every: Data<Every>,
+    ctx: Ctx,
+) -> Result<(), BoxDynError> {
+    let pushed = match *every {
+        Every::Daily(tz) => {
+            push!(
+                &ctx.queues,
+                daily,
+                DailyRun {
+                    timezone: tz.name().to_string()
+                }
+            )
+        }
+        Every::Poll => push!(
+            &ctx.queues,
+            deliver,
+            Deliver {
+                reason: "poll".into()
+            }
+        ),
+        Every::Hourly => {
+            let keep = chrono::TimeDelta::from_std(ctx.options.keep_jobs).unwrap_or_default();
+            let before = (Utc::now() - keep).timestamp();
+            match store_delivery::vacuum_jobs(&ctx.delivery.store, before).await {
+                Ok(n) if n > 0 => info!(jobs = n, "vacuumed finished jobs"),
+                Ok(_) => {}
+                Err(e) => error!(error = %e, "vacuuming finished jobs"),
+            }
+            push!(&ctx.queues, alerts, EvaluateAlerts {})
+        }
+        Every::Nightly => push!(&ctx.queues, purge, PurgeFiles {}),
+    };
+    pushed.map_err(JobError::into_apalis)
+}
+
+/// A cron schedule (`cron` syntax with seconds) in a timezone.
+fn schedule(expr: &str) -> Result<cron::Schedule, JobError> {
+    cron::Schedule::from_str(expr)
+        .map_err(|e| JobError::Permanent(format!("cron schedule {expr:?}: {e}")))
+}
+
+/// The schedule of a poll interval: every N seconds (N divides a minute) or
+/// minutes.
+fn poll_schedule(poll: Duration) -> Result<cron::Schedule, JobError> {
+    let secs = poll.as_secs().max(1);
+    let expr = if secs < 60 {
+        let step = (1..=secs).rev().find(|s| 60 % s == 0).unwrap_or(1);
+        format!("*/{step} * * * * *")
+    } else {
+        let minutes = (secs / 60).clamp(1, 59);
+        format!("0 */{minutes} * * * *")
+    };
+    schedule(&expr)
+}
+
+/// Runs the worker until `shutdown` resolves (Ctrl-C in the binary): the
+/// job queues in the store's database, the cron schedules, and the jobs'
+/// workers; then stops gracefully (jobs in progress finish).
+pub async fn run_worker(
+    delivery: Delivery,
+    options: WorkerOptions,
+    shutdown: impl std::future::Future<Output = ()> + Send + 'static,
+) -> Result<(), JobError> {
+    let zones = timezones(&delivery).await?;
+    let daily = schedule(&format!(
+        "{} {} {} * * *",
+        options.daily_at.second(),
+        options.daily_at.minute(),
+        options.daily_at.hour()
+    ))?;
+    let poll = poll_schedule(options.poll)?;
+    let hourly = schedule("0 0 * * * *")?;
+    let nightly = schedule("0 30 3 * * *")?;
+    let settings_tz = delivery.planner.config.settings.timezone;
+    let store = delivery.store.clone();
+    let signal = async move {
+        shutdown.await;
+        info!("shutting down");
+        Ok(())
+    };
+    let poll_every = options.poll;
+    // apalis registers workers by name: a restarted process must not reuse
+    // the names of one that died (its registration is still fresh).
+    let instance = format!("{}.{}", std::process::id(), Utc::now().timestamp_millis());
+
+    macro_rules! monitor {
+        ($storage:ident, $config:path, $pool:expr, $variant:ident) => {{
+            let pool = $pool;
+            $storage::<()>::migrations()
+                .run(pool)
+                .await
+                .map_err(|e| JobError::Monitor(format!("job queue schema: {e}")))?;
+            let config = |q: &str| {
+                <$config>::default()
+                    .queue(q)
+                    .heartbeat_interval(Duration::from_secs(10))
+            };
+            let queues = Queues::$variant {
+                daily: $storage::new(pool).with_config(config(queue::DAILY_RUN)),
+                deliver: $storage::new(pool).with_config(config(queue::DELIVER)),
+                alerts: $storage::new(pool).with_config(config(queue::EVALUATE_ALERTS)),
+                purge: $storage::new(pool).with_config(config(queue::PURGE_FILES)),
+            };
+            let shared = Arc::new(Shared {
+                delivery,
+                queues: queues.clone(),
+                options: options.clone(),
+            });
+            push!(
+                &shared.queues,
+                deliver,
+                Deliver {
+                    reason: "startup".into()
+                }
+            )?;
+            let Queues::$variant {
+                daily: q_daily,
+                deliver: q_deliver,
+                alerts: q_alerts,
+                purge: q_purge,
+            } = queues
+            else {
+                unreachable!()
+            };
+            let mut monitor = Monitor::new().shutdown_timeout(Duration::from_secs(60));
+            {
+                let (s, q, instance) = (shared.clone(), q_daily, instance.clone());
+                monitor = monitor.register(move |_| {
+                    WorkerBuilder::new(format!("relance-daily-run@{instance}"))
+                        .backend(q.clone().poll_with_interval(poll_every))
+                        .retry(RetryPolicy::retries(3))
+                        .data(s.clone())
+                        .build(on_daily_run)
+                });
+            }
+            for n in 0..options.deliverers.max(1) {
+                let (s, q, instance) = (shared.clone(), q_deliver.clone(), instance.clone());
+                monitor = monitor.register(move |_| {
+                    WorkerBuilder::new(format!("relance-deliver-{n}@{instance}"))
+                        .backend(
+                            q.clone()
+                                .poll_with_interval(poll_every.min(Duration::from_secs(1))),
+                        )
+                        .concurrency(1)
+                        .retry(RetryPolicy::retries(3))
+                        .data(s.clone())
+                        .build(on_deliver)
+                });
+            }
+            {
+                let (s, q, instance) = (shared.clone(), q_alerts, instance.clone());
+                monitor = monitor.register(move |_| {
+                    WorkerBuilder::new(format!("relance-evaluate-alerts@{instance}"))
+                        .backend(q.clone().poll_with_interval(poll_every))
+                        .retry(RetryPolicy::retries(3))
+                        .data(s.clone())
+                        .build(on_evaluate_alerts)
+                });
+            }
+            {
+                let (q, instance) = (q_purge, instance.clone());
+                monitor = monitor.register(move |_| {
+                    WorkerBuilder::new(format!("relance-purge-files@{instance}"))
+                        .backend(q.clone().poll_with_interval(poll_every))
+                        .build(on_purge_files)
+                });
+            }
+            let mut ticks: Vec<(String, cron::Schedule, chrono_tz::Tz, Every)> = zones
+                .iter()
+                .map(|tz| {
+                    (
+                        format!("relance-cron-daily-{}@{instance}", tz.name()),
+                        daily.clone(),
+                        *tz,
+                        Every::Daily(*tz),
+                    )
+                })
+                .collect();
+            ticks.push((
+                format!("relance-cron-poll@{instance}"),
+                poll.clone(),
+                settings_tz,
+                Every::Poll,
+            ));
+            ticks.push((
+                format!("relance-cron-hourly@{instance}"),
+                hourly.clone(),
+                settings_tz,
+                Every::Hourly,
+            ));
+            ticks.push((
+                format!("relance-cron-nightly@{instance}"),
+                nightly.clone(),
+                settings_tz,
+                Every::Nightly,
+            ));
+            for (name, sched, tz, every) in ticks {
+                let s = shared.clone();
+                monitor = monitor.register(move |_| {
+                    WorkerBuilder::new(name.clone())
+                        .backend(CronScheduler::new(sched.clone()).with_timezone(tz))
+                        .data(every)
+                        .data(s.clone())
+                        .build(on_tick)
+                });
+            }
+            info!(timezones = zones.len(), "worker started");
+            monitor
+                .run_with_signal(signal)
+                .await
+                .map_err(|e| JobError::Monitor(e.to_string()))
+        }};
+    }
+
+    let result = if let Some(pool) = store.sqlite_pool() {
+        monitor!(SqliteStorage, apalis_sqlite::Config, pool, Sqlite)
+    } else if let Some(pool) = store.postgres_pool() {
+        monitor!(PostgresStorage, apalis_postgres::Config, pool, Postgres)
+    } else {
+        Err(JobError::Monitor("the store has no pool".into()))
+    };
+    info!("worker stopped");
+    result
+}

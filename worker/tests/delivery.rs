@@ -1,0 +1,495 @@
+//! Delivery against a real SMTP sink (tests/smtp_sink.py): headers as
+//! planned, once, re-reading items before sending, retries, permanent
+//! failures, send windows and the data freshness gate. Time is an argument:
+//! retries are driven by passing later instants, never by sleeping.
+
+#[path = "../../engine/tests/support/mod.rs"]
+mod store_support;
+mod support;
+
+use std::sync::Arc;
+use std::time::Duration;
+
+use relance_engine::planner::Planner;
+use relance_engine::run::{self, Selection, When};
+use relance_engine::store::{Store, delivery as store_delivery, records};
+use relance_worker::compose::PlainCompose;
+use relance_worker::deliver::{Delivery, Options, Retry};
+use relance_worker::mailer::Mailer;
+use support::{Data, Sink, at, run_date};
+
+/// A delivery over `store` to `mailer`, retrying 3 times 1 s then 2 s apart.
+fn delivery(
+    store: &Store,
+    planner: &Arc<Planner>,
+    mailer: Mailer,
+    outbox: &std::path::Path,
+) -> Delivery {
+    Delivery {
+        store: store.clone(),
+        planner: planner.clone(),
+        composer: Arc::new(PlainCompose::new(&planner.config.settings)),
+        mailer,
+        options: Options {
+            outbox: outbox.to_path_buf(),
+            retry: Retry {
+                tries: 3,
+                first: Duration::from_secs(1),
+            },
+            lease: Duration::from_secs(60),
+            batch: 16,
+            windows: true,
+            worker: "test".into(),
+            origin: "test".into(),
+        },
+    }
+}
+
+/// Imports `data` (dated 07:00 on the run date) and records the run date.
+async fn recorded(store: &Store, planner: &Planner, data: &Data) -> Vec<i64> {
+    let dir = tempfile::tempdir().expect("a temp dir");
+    let files = data.write(dir.path());
+    support::import(store, planner, &files, "2026-11-09T07:00:00Z").await;
+    run_once(store, planner).await
+}
+
+async fn run_once(store: &Store, planner: &Planner) -> Vec<i64> {
+    let outcome = run::run(
+        store,
+        planner,
+        When::Date(run_date()),
+        &Selection::all(planner),
+        at("07:30"),
+        "test-run",
+    )
+    .await
+    .expect("the run");
+    outcome.recorded.iter().map(|r| r.id).collect()
+}
+
+async fn state(store: &Store, id: i64) -> String {
+    store_delivery::states(store, &[id]).await.expect("states")[0]
+        .1
+        .clone()
+}
+
+async fn history_kinds(store: &Store, customer: &str, kind: &str) -> Vec<serde_json::Value> {
+    let mut tx = store.begin().await.expect("a transaction");
+    let events = records::history_of(&mut tx, customer)
+        .await
+        .expect("history");
+    tx.rollback().await.expect("rollback");
+    events
+        .into_iter()
+        .filter(|e| e.kind == kind)
+        .map(|e| serde_json::from_str(&e.data).expect("JSON"))
+        .collect()
+}
+
+async fn open_alerts(store: &Store) -> Vec<(String, i64)> {
+    store_delivery::counts(store).await.expect("counts").alerts
+}
+
+#[tokio::test]
+async fn each_email_action_is_one_message_with_the_planned_headers() {
+    let Some(sink) = Sink::start() else { return };
+    let (_cfg, planner) = support::config(|t| t.to_string());
+    let ts = store_support::sqlite().await;
+    let ids = recorded(&ts.store, &planner, &Data::default()).await;
+    assert_eq!(ids.len(), 1);
+    let outbox = tempfile::tempdir().expect("a temp dir");
+    let mailer = Mailer::smtp(&sink.url(), 2).expect("a mailer");
+    let d = delivery(&ts.store, &planner, mailer, outbox.path());
+
+    let report = d.deliver_due(at("09:00")).await.expect("delivery");
+    assert_eq!(report.sent, 1, "{report:?}");
+
+    let messages = sink.messages();
+    assert_eq!(messages.len(), 1);
+    let m = &messages[0];
+    assert_eq!(m["to"], "ap@c0001.example");
+    assert_eq!(m["cc"], "julie@acme.example");
+    assert_eq!(m["subject"], "reminder_1 for account C0001");
+    assert_eq!(m["x-relance-action"], ids[0].to_string());
+    assert!(
+        m["message-id"].starts_with(&format!("<relance.{}.", ids[0])),
+        "{m:?}"
+    );
+    assert!(m["from"].contains("ACME Industries SAS"), "{m:?}");
+    assert!(m["body"].contains("INV-0001-1"), "{m:?}");
+    assert_eq!(state(&ts.store, ids[0]).await, "sent");
+
+    let attempts = history_kinds(&ts.store, "C0001", "delivery_attempt").await;
+    assert_eq!(attempts.len(), 1);
+    assert_eq!(attempts[0]["outcome"], "sent");
+    assert!(
+        attempts[0]["reply"]
+            .as_str()
+            .unwrap_or("")
+            .starts_with("250"),
+        "{attempts:?}"
+    );
+    assert_eq!(attempts[0]["message_id"], m["message-id"].as_str());
+    ts.cleanup().await;
+}
+
+#[tokio::test]
+async fn a_second_run_and_delivery_send_nothing() {
+    let Some(sink) = Sink::start() else { return };
+    let (_cfg, planner) = support::config(|t| t.to_string());
+    let ts = store_support::sqlite().await;
+    recorded(
+        &ts.store,
+        &planner,
+        &Data {
+            customers: 3,
+            ..Data::default()
+        },
+    )
+    .await;
+    let outbox = tempfile::tempdir().expect("a temp dir");
+    let mailer = Mailer::smtp(&sink.url(), 2).expect("a mailer");
+    let d = delivery(&ts.store, &planner, mailer, outbox.path());
+    assert_eq!(d.deliver_due(at("09:00")).await.expect("delivery").sent, 3);
+
+    assert!(run_once(&ts.store, &planner).await.is_empty());
+    let again = d.deliver_due(at("09:05")).await.expect("delivery");
+    assert_eq!(again.sent, 0, "{again:?}");
+    assert_eq!(sink.count(), 3);
+    ts.cleanup().await;
+}
+
+#[tokio::test]
+async fn an_item_paid_since_planning_is_dropped_and_an_action_with_every_item_paid_is_cancelled() {
+    let Some(sink) = Sink::start() else { return };
+    let (_cfg, planner) = support::config(|t| t.to_string());
+    let ts = store_support::sqlite().await;
+    let data = Data {
+        customers: 2,
+        items: 2,
+        ..Data::default()
+    };
+    let ids = recorded(&ts.store, &planner, &data).await;
+    assert_eq!(ids.len(), 2);
+    // After the run: C0001 paid one of its two items, C0002 both.
+    let dir = tempfile::tempdir().expect("a temp dir");
+    let items = dir.path().join("items.csv");
+    std::fs::write(
+        &items,
+        "customer,reference,type,due_date,amount,remaining\n\
+         C0001,INV-0001-1,invoice,2026-11-01,100.00,0\n\
+         C0002,INV-0002-1,invoice,2026-11-01,100.00,0\n\
+         C0002,INV-0002-2,invoice,2026-11-01,200.00,0\n",
+    )
+    .expect("items.csv");
+    support::import(&ts.store, &planner, &[items], "2026-11-09T08:00:00Z").await;
+
+    let outbox = tempfile::tempdir().expect("a temp dir");
+    let mailer = Mailer::smtp(&sink.url(), 2).expect("a mailer");
+    let d = delivery(&ts.store, &planner, mailer, outbox.path());
+    let report = d.deliver_due(at("09:00")).await.expect("delivery");
+    assert_eq!((report.sent, report.cancelled), (1, 1), "{report:?}");
+
+    let messages = sink.messages();
+    assert_eq!(messages.len(), 1);
+    assert_eq!(messages[0]["to"], "ap@c0001.example");
+    assert!(
+        messages[0]["body"].contains("Items: INV-0001-2\n"),
+        "{:?}",
+        messages[0]
+    );
+    assert_eq!(state(&ts.store, ids[1]).await, "cancelled");
+    let cancelled = history_kinds(&ts.store, "C0002", "delivery_attempt").await;
+    assert_eq!(cancelled[0]["outcome"], "cancelled");
+    assert!(
+        cancelled[0]["reply"]
+            .as_str()
+            .unwrap_or("")
+            .contains("paid"),
+        "{cancelled:?}"
+    );
+    ts.cleanup().await;
+}
+
+#[tokio::test]
+async fn an_unreachable_server_is_retried_with_backoff_then_the_action_fails() {
+    // A port nobody listens on: bind one, then free it.
+    let port = std::net::TcpListener::bind("127.0.0.1:0")
+        .and_then(|l| l.local_addr())
+        .expect("a free port")
+        .port();
+    let (_cfg, planner) = support::config(|t| t.to_string());
+    let ts = store_support::sqlite().await;
+    let ids = recorded(&ts.store, &planner, &Data::default()).await;
+    let outbox = tempfile::tempdir().expect("a temp dir");
+    let mailer = Mailer::smtp(&format!("smtp://127.0.0.1:{port}"), 1).expect("a mailer");
+    let d = delivery(&ts.store, &planner, mailer, outbox.path());
+    let t0 = at("09:00");
+    let secs = |s: i64| t0 + chrono::TimeDelta::seconds(s);
+
+    assert_eq!(d.deliver_due(t0).await.expect("1st").retried, 1);
+    assert_eq!(state(&ts.store, ids[0]).await, "queued");
+    // Not due before its backoff (1 s) is over.
+    let early = d.deliver_due(secs(0)).await.expect("early");
+    assert_eq!((early.retried, early.failed), (0, 0));
+    assert_eq!(d.deliver_due(secs(1)).await.expect("2nd").retried, 1);
+    // The second retry waits twice as long.
+    assert_eq!(d.deliver_due(secs(2)).await.expect("early").retried, 0);
+    assert_eq!(d.deliver_due(secs(3)).await.expect("3rd").failed, 1);
+    assert_eq!(state(&ts.store, ids[0]).await, "failed");
+
+    let attempts = history_kinds(&ts.store, "C0001", "delivery_attempt").await;
+    let outcomes: Vec<&str> = attempts
+        .iter()
+        .map(|a| a["outcome"].as_str().unwrap_or(""))
+        .collect();
+    assert_eq!(outcomes, ["retry", "retry", "failed"]);
+    assert!(
+        attempts
+            .iter()
+            .all(|a| !a["reply"].as_str().unwrap_or("").is_empty())
+    );
+    assert_eq!(
+        open_alerts(&ts.store).await,
+        [("delivery_failed".to_string(), 1)]
+    );
+    ts.cleanup().await;
+}
+
+#[tokio::test]
+async fn a_rejected_recipient_fails_at_once_and_raises_delivery_failed() {
+    let Some(sink) = Sink::start() else { return };
+    let (_cfg, planner) = support::config(|t| t.to_string());
+    let ts = store_support::sqlite().await;
+    let data = Data {
+        customers: 2,
+        contact: |n| {
+            if n == 1 {
+                "reject@c0001.example".into()
+            } else {
+                format!("ap@c{n:04}.example")
+            }
+        },
+        ..Data::default()
+    };
+    let ids = recorded(&ts.store, &planner, &data).await;
+    let outbox = tempfile::tempdir().expect("a temp dir");
+    let mailer = Mailer::smtp(&sink.url(), 2).expect("a mailer");
+    let d = delivery(&ts.store, &planner, mailer, outbox.path());
+    let report = d.deliver_due(at("09:00")).await.expect("delivery");
+    assert_eq!(
+        (report.sent, report.failed, report.retried),
+        (1, 1, 0),
+        "{report:?}"
+    );
+    assert_eq!(state(&ts.store, ids[0]).await, "failed");
+    assert_eq!(state(&ts.store, ids[1]).await, "sent");
+    let attempts = history_kinds(&ts.store, "C0001", "delivery_attempt").await;
+    assert_eq!(attempts.len(), 1);
+    assert!(
+        attempts[0]["reply"].as_str().unwrap_or("").contains("550"),
+        "{attempts:?}"
+    );
+    assert_eq!(
+        open_alerts(&ts.store).await,
+        [("delivery_failed".to_string(), 1)]
+    );
+    // A later run does not resolve it: the planner does not own it.
+    run_once(&ts.store, &planner).await;
+    assert_eq!(
+        open_alerts(&ts.store).await,
+        [("delivery_failed".to_string(), 1)]
+    );
+    ts.cleanup().await;
+}
+
+#[tokio::test]
+async fn emails_wait_for_the_send_window_of_the_account() {
+    let Some(sink) = Sink::start() else { return };
+    // config/: send_window 08:30..18:00, Europe/Paris (UTC+1 in November).
+    let (_cfg, planner) = support::config(|t| t.to_string());
+    let ts = store_support::sqlite().await;
+    let ids = recorded(&ts.store, &planner, &Data::default()).await;
+    let outbox = tempfile::tempdir().expect("a temp dir");
+    let mailer = Mailer::smtp(&sink.url(), 2).expect("a mailer");
+    let d = delivery(&ts.store, &planner, mailer, outbox.path());
+
+    let early = d.deliver_due(at("07:00")).await.expect("08:00 in Paris");
+    assert_eq!((early.sent, early.waiting), (0, 1));
+    assert_eq!(state(&ts.store, ids[0]).await, "waiting_window");
+    assert_eq!(d.deliver_due(at("07:29")).await.expect("08:29").sent, 0);
+    assert_eq!(d.deliver_due(at("07:30")).await.expect("08:30").sent, 1);
+    assert_eq!(sink.count(), 1);
+    ts.cleanup().await;
+}
+
+#[tokio::test]
+async fn review_actions_wait_until_approved() {
+    let Some(sink) = Sink::start() else { return };
+    // Every account in the key_accounts scenario (mode review).
+    let (_cfg, planner) = support::config(|t| {
+        t.replace(
+            "default_scenario \"standard\"",
+            "default_scenario \"key_accounts\"",
+        )
+    });
+    let ts = store_support::sqlite().await;
+    let dir = tempfile::tempdir().expect("a temp dir");
+    let files = Data::default().write(dir.path());
+    // Due 2026-10-20: reminder_1 of key_accounts (due + 15d) is reached.
+    let items = files
+        .iter()
+        .find(|p| p.ends_with("items.csv"))
+        .expect("items");
+    std::fs::write(
+        items,
+        "customer,reference,type,due_date,amount\nC0001,INV-1,invoice,2026-10-20,100.00\n",
+    )
+    .expect("items");
+    support::import(&ts.store, &planner, &files, "2026-11-09T07:00:00Z").await;
+    let ids = run_once(&ts.store, &planner).await;
+    assert_eq!(state(&ts.store, ids[0]).await, "waiting_review");
+    let outbox = tempfile::tempdir().expect("a temp dir");
+    let mailer = Mailer::smtp(&sink.url(), 2).expect("a mailer");
+    let d = delivery(&ts.store, &planner, mailer, outbox.path());
+    assert_eq!(d.deliver_due(at("09:00")).await.expect("delivery").sent, 0);
+
+    // `relance approve` turns it into `queued`.
+    let mut tx = ts.store.begin().await.expect("tx");
+    relance_engine::store::runs::set_states(&mut tx, "queued", &ids)
+        .await
+        .expect("approve");
+    tx.commit().await.expect("commit");
+    assert_eq!(d.deliver_due(at("09:01")).await.expect("delivery").sent, 1);
+    assert_eq!(sink.count(), 1);
+    ts.cleanup().await;
+}
+
+#[tokio::test]
+async fn stale_data_holds_sends_and_raises_stale_data_until_a_fresh_import() {
+    let Some(sink) = Sink::start() else { return };
+    let (_cfg, planner) =
+        support::config(|t| t.replace("settings {", "settings {\n  max_data_age 36h"));
+    assert_eq!(planner.config.settings.max_data_age_hours, Some(36));
+    let ts = store_support::sqlite().await;
+    // Imported 2026-11-09 02:00 UTC; 2026-11-10 16:00 is 38 h later.
+    let dir = tempfile::tempdir().expect("a temp dir");
+    let files = Data::default().write(dir.path());
+    support::import(&ts.store, &planner, &files, "2026-11-09T02:00:00Z").await;
+    let ids = run_once(&ts.store, &planner).await;
+    let outbox = tempfile::tempdir().expect("a temp dir");
+    let mailer = Mailer::smtp(&sink.url(), 2).expect("a mailer");
+    let d = delivery(&ts.store, &planner, mailer, outbox.path());
+    let late: chrono::DateTime<chrono::Utc> = "2026-11-10T16:00:00Z".parse().expect("an instant");
+    let held = d.deliver_due(late).await.expect("delivery");
+    assert!(
+        held.held
+            .as_deref()
+            .unwrap_or("")
+            .contains("max_data_age 36h"),
+        "{held:?}"
+    );
+    assert_eq!(held.sent, 0);
+    assert_eq!(state(&ts.store, ids[0]).await, "queued");
+    assert_eq!(
+        open_alerts(&ts.store).await,
+        [("stale_data".to_string(), 1)]
+    );
+
+    let dir = tempfile::tempdir().expect("a temp dir");
+    let files = Data::default().write(dir.path());
+    support::import(&ts.store, &planner, &files, "2026-11-10T15:30:00Z").await;
+    let fresh = d.deliver_due(late).await.expect("delivery");
+    assert_eq!((fresh.sent, fresh.held.clone()), (1, None), "{fresh:?}");
+    assert!(open_alerts(&ts.store).await.is_empty());
+    ts.cleanup().await;
+}
+
+#[tokio::test]
+async fn the_file_mailer_writes_whole_eml_files_and_letters_as_html() {
+    let (_cfg, planner) = support::config(|t| t.to_string());
+    let ts = store_support::sqlite().await;
+    let dir = tempfile::tempdir().expect("a temp dir");
+    let files = Data::default().write(dir.path());
+    // Due 2026-09-01: the notice step (letter) is reached on 2026-11-09.
+    let items = files
+        .iter()
+        .find(|p| p.ends_with("items.csv"))
+        .expect("items");
+    std::fs::write(items, "customer,reference,type,due_date,amount\nC0001,INV-1,invoice,2026-09-20,900.00\nC0001,INV-2,invoice,2026-11-01,10.00\n").expect("items");
+    support::import(&ts.store, &planner, &files, "2026-11-09T07:00:00Z").await;
+    let ids = run_once(&ts.store, &planner).await;
+    assert_eq!(ids.len(), 1);
+    let outbox = tempfile::tempdir().expect("a temp dir");
+    let d = delivery(&ts.store, &planner, Mailer::File, outbox.path());
+    let report = d.deliver_due(at("03:00")).await.expect("delivery");
+    assert_eq!(report.letters, 1, "{report:?}");
+    let names: Vec<String> = std::fs::read_dir(outbox.path())
+        .expect("outbox")
+        .map(|e| e.expect("entry").file_name().to_string_lossy().into_owned())
+        .collect();
+    assert_eq!(names, [format!("{:06}-C0001-notice.html", ids[0])]);
+    ts.cleanup().await;
+}
+
+#[tokio::test]
+async fn a_daily_run_records_the_accounts_of_its_timezone_only() {
+    let (_cfg, planner) = support::config(|t| t.to_string());
+    let ts = store_support::sqlite().await;
+    let dir = tempfile::tempdir().expect("a temp dir");
+    let files = Data {
+        customers: 2,
+        ..Data::default()
+    }
+    .write(dir.path());
+    let customers = files
+        .iter()
+        .find(|p| p.ends_with("customers.csv"))
+        .expect("customers");
+    std::fs::write(
+        customers,
+        "code,name,timezone\nC0001,Customer 1,Europe/Paris\nC0002,Customer 2,America/New_York\n",
+    )
+    .expect("customers.csv");
+    support::import(&ts.store, &planner, &files, "2026-11-09T07:00:00Z").await;
+    let outbox = tempfile::tempdir().expect("a temp dir");
+    let d = delivery(&ts.store, &planner, Mailer::None, outbox.path());
+
+    let zones = relance_worker::jobs::timezones(&d)
+        .await
+        .expect("timezones");
+    assert_eq!(
+        zones,
+        [chrono_tz::Europe::Paris, chrono_tz::America::New_York]
+    );
+    // 07:00 in Paris on 2026-11-09 is 06:00 UTC (00:00 in New York).
+    let paris = relance_worker::jobs::daily_run(&d, "Europe/Paris", at("06:00"))
+        .await
+        .expect("the Paris run");
+    let accounts: Vec<&str> = paris
+        .recorded
+        .iter()
+        .map(|r| r.action.account.as_str())
+        .collect();
+    assert_eq!(accounts, ["C0001"]);
+    // 07:00 in New York is 12:00 UTC.
+    let ny = relance_worker::jobs::daily_run(&d, "America/New_York", at("12:00"))
+        .await
+        .expect("the New York run");
+    let accounts: Vec<&str> = ny
+        .recorded
+        .iter()
+        .map(|r| r.action.account.as_str())
+        .collect();
+    assert_eq!(accounts, ["C0002"]);
+    // Run again: nothing new.
+    let again = relance_worker::jobs::daily_run(&d, "Europe/Paris", at("06:05"))
+        .await
+        .expect("again");
+    assert!(again.recorded.is_empty());
+    assert!(matches!(
+        relance_worker::jobs::daily_run(&d, "Mars/Olympus", at("06:00")).await,
+        Err(relance_worker::jobs::JobError::Permanent(_))
+    ));
+    ts.cleanup().await;
+}
