@@ -204,7 +204,7 @@ pub fn run(cli: &Cli, args: &Args) -> Result<(), Failure> {
         }
         drop(accounts);
         let delivery_peak = peak_rss_mib();
-        let Mailer::Smtp(transport) =
+        let Mailer::Smtp(transport, _) =
             Mailer::smtp(&args.smtp_url, args.connections).map_err(fail)?
         else {
             return Err(fail(anyhow::anyhow!("not an SMTP mailer")));
@@ -212,7 +212,7 @@ pub fn run(cli: &Cli, args: &Args) -> Result<(), Failure> {
         let n = messages.len();
         let t = Instant::now();
         let slots = Arc::new(tokio::sync::Semaphore::new(
-            (args.connections as usize * 2).max(1),
+            (args.connections as usize).max(1),
         ));
         let mut sends = tokio::task::JoinSet::new();
         let mut ok = 0usize;

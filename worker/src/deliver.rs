@@ -508,7 +508,7 @@ pub fn window_wait(
     } else {
         local.date_naive().succ_opt()?
     };
-    // A window opening in a DST gap opens at the first valid instant after.
+    // A window opening in a DST gap opens an hour later.
     let opening = (0..3).find_map(|h| {
         tz.from_local_datetime(&(day.and_time(start) + chrono::TimeDelta::hours(h)))
             .earliest()

@@ -3,7 +3,10 @@
 //! whole then renamed), or nowhere (`none`: actions stay queued).
 
 use std::path::{Path, PathBuf};
+use std::sync::Arc;
 use std::time::Duration;
+
+use tokio::sync::Semaphore;
 
 use lettre::transport::smtp::PoolConfig;
 use lettre::{AsyncSmtpTransport, AsyncTransport as _, Message, Tokio1Executor};
@@ -15,8 +18,9 @@ pub enum Mailer {
     None,
     /// One `.eml` per message into the outbox.
     File,
-    /// An SMTP relay.
-    Smtp(AsyncSmtpTransport<Tokio1Executor>),
+    /// An SMTP relay, and the permits that bound concurrent sends to the
+    /// pool's size (lettre's pool caps idle connections, not open ones).
+    Smtp(AsyncSmtpTransport<Tokio1Executor>, Arc<Semaphore>),
 }
 
 impl std::fmt::Debug for Mailer {
@@ -24,7 +28,7 @@ impl std::fmt::Debug for Mailer {
         f.write_str(match self {
             Mailer::None => "Mailer::None",
             Mailer::File => "Mailer::File",
-            Mailer::Smtp(_) => "Mailer::Smtp",
+            Mailer::Smtp(..) => "Mailer::Smtp",
         })
     }
 }
@@ -37,14 +41,18 @@ pub struct UrlError(#[source] lettre::transport::smtp::Error);
 impl Mailer {
     /// An SMTP mailer from a URL in lettre's form
     /// (`smtp://user:pass@host:587?tls=required`, `smtp://127.0.0.1:2525`),
-    /// with a pool of up to `connections` connections.
+    /// with up to `connections` connections open at once.
     pub fn smtp(url: &str, connections: u32) -> Result<Mailer, UrlError> {
+        let connections = connections.max(1);
         let transport = AsyncSmtpTransport::<Tokio1Executor>::from_url(url)
             .map_err(UrlError)?
             .timeout(Some(Duration::from_secs(30)))
-            .pool_config(PoolConfig::new().max_size(connections.max(1)))
+            .pool_config(PoolConfig::new().max_size(connections))
             .build();
-        Ok(Mailer::Smtp(transport))
+        Ok(Mailer::Smtp(
+            transport,
+            Arc::new(Semaphore::new(connections as usize)),
+        ))
     }
 
     /// Whether this mailer delivers at all.
@@ -80,15 +88,28 @@ pub async fn send(
                 .map_err(|e| SendError::Transient(format!("writing {}: {e}", path.display())))?;
             Ok(format!("written to {}", path.display()))
         }
-        Mailer::Smtp(transport) => match transport.send(email.clone()).await {
-            Ok(reply) => Ok(format!(
-                "{} {}",
-                reply.code(),
-                reply.message().collect::<Vec<_>>().join(" ")
-            )),
-            Err(e) if e.is_permanent() => Err(SendError::Permanent(smtp_text(&e))),
-            Err(e) => Err(SendError::Transient(smtp_text(&e))),
-        },
+        Mailer::Smtp(transport, slots) => {
+            let _slot = slots
+                .acquire()
+                .await
+                .map_err(|e| SendError::Transient(e.to_string()))?;
+            smtp_send(transport, email).await
+        }
+    }
+}
+
+async fn smtp_send(
+    transport: &AsyncSmtpTransport<Tokio1Executor>,
+    email: &Message,
+) -> Result<String, SendError> {
+    match transport.send(email.clone()).await {
+        Ok(reply) => Ok(format!(
+            "{} {}",
+            reply.code(),
+            reply.message().collect::<Vec<_>>().join(" ")
+        )),
+        Err(e) if e.is_permanent() => Err(SendError::Permanent(smtp_text(&e))),
+        Err(e) => Err(SendError::Transient(smtp_text(&e))),
     }
 }
 

@@ -493,3 +493,29 @@ async fn a_daily_run_records_the_accounts_of_its_timezone_only() {
     ));
     ts.cleanup().await;
 }
+
+#[tokio::test]
+async fn finished_jobs_are_vacuumed_on_both_backends() {
+    let mut stores = vec![store_support::sqlite().await];
+    stores.extend(store_support::postgres().await);
+    for ts in stores {
+        if let Some(pool) = ts.store.sqlite_pool() {
+            apalis_sqlite::SqliteStorage::<()>::migrations()
+                .run(pool)
+                .await
+                .expect("the queue's schema");
+        }
+        if let Some(pool) = ts.store.postgres_pool() {
+            apalis_postgres::PostgresStorage::<()>::migrations()
+                .run(pool)
+                .await
+                .expect("the queue's schema");
+        }
+        let now = chrono::Utc::now().timestamp();
+        let n = store_delivery::vacuum_jobs(&ts.store, now)
+            .await
+            .unwrap_or_else(|e| panic!("{}: {e}", ts.name));
+        assert_eq!(n, 0, "{}", ts.name);
+        ts.cleanup().await;
+    }
+}
