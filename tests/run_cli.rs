@@ -251,3 +251,47 @@ fn diff_lists_actions_that_change_against_a_directory_and_a_git_revision() {
     let out = case.relance(&["diff", "--against", "no-such-rev", "--date", "2026-03-09"]);
     assert_eq!(out.status.code(), Some(2), "{}", text(&out.stderr));
 }
+
+#[tokio::test]
+async fn a_template_that_fails_to_render_fails_its_action_and_raises_an_alert() {
+    use sqlx::Connection as _;
+    let case = Case::new();
+    // An unknown variable passes `relance check` (tera parses it) but fails
+    // when rendered.
+    let template = case.path().join("config/templates/en/reminder_1.html");
+    let body = std::fs::read_to_string(&template).expect("the template");
+    std::fs::write(
+        &template,
+        body.replace("<p>Dear", "<p>{{ contact.nickname }} Dear"),
+    )
+    .expect("the template");
+    let out = case.relance(&["run", "--date", "2026-03-09", "--mailer", "file"]);
+    assert_eq!(out.status.code(), Some(1), "{}", text(&out.stderr));
+    assert!(
+        !case.path().join("outbox").exists()
+            || std::fs::read_dir(case.path().join("outbox"))
+                .expect("outbox")
+                .count()
+                == 0
+    );
+
+    let url = format!("sqlite://{}", case.path().join("relance.db").display());
+    let mut db = sqlx::SqliteConnection::connect(&url)
+        .await
+        .expect("the store");
+    let state: String = sqlx::query_scalar("SELECT state FROM actions WHERE step = 'reminder_1'")
+        .fetch_one(&mut db)
+        .await
+        .expect("the action");
+    assert_eq!(state, "failed");
+    let alerts: Vec<(String, String, String)> =
+        sqlx::query_as("SELECT alert, account, detail FROM alerts WHERE resolved_on IS NULL")
+            .fetch_all(&mut db)
+            .await
+            .expect("alerts");
+    let failed = alerts
+        .iter()
+        .find(|(alert, account, _)| alert == "delivery_failed" && account == "C1")
+        .unwrap_or_else(|| panic!("no delivery_failed alert: {alerts:?}"));
+    assert!(failed.2.contains("reminder_1"), "{failed:?}");
+}
