@@ -27,6 +27,10 @@ use tracing::{debug, info, instrument, warn};
 use crate::compose::{Compose, Outgoing, message_id};
 use crate::mailer::{self, Mailer, SendError};
 
+/// What a send task gives back: the action's index in its batch, its
+/// Message-ID, whether it had a letter, and the server's answer.
+type SendResult = (usize, String, bool, Result<String, SendError>);
+
 /// How transient failures are retried: `tries` attempts in all, the n-th
 /// retry `first × 2^(n-1)` after the previous attempt. The default, 5 tries
 /// 4 minutes apart and doubling, spans an hour (4 + 8 + 16 + 32 minutes).
@@ -300,6 +304,7 @@ impl Delivery {
 
         // Letters, then emails, concurrently over the pool.
         let mut sends = tokio::task::JoinSet::new();
+        let in_flight = self.mailer.concurrency();
         for p in prepared {
             let action = &claimed[p.index];
             if let Some(letter) = &p.letter {
@@ -315,6 +320,16 @@ impl Delivery {
             }
             match p.email {
                 Some(email) => {
+                    // At most one send per connection in flight: a batch of
+                    // hundreds of sends queued at once on the pool stalled
+                    // some of them until lettre's timeout.
+                    while sends.len() >= in_flight {
+                        if let Some(joined) = sends.join_next().await
+                            && let Some((index, outcome)) = self.sent(&claimed, joined, now)
+                        {
+                            outcomes[index] = Some(outcome);
+                        }
+                    }
                     let mailer = self.mailer.clone();
                     let outbox = self.options.outbox.clone();
                     sends.spawn(async move {
@@ -331,16 +346,9 @@ impl Delivery {
             }
         }
         while let Some(joined) = sends.join_next().await {
-            let Ok((index, message_id, _letter, result)) = joined else {
-                continue;
-            };
-            outcomes[index] = Some(match result {
-                Ok(reply) => Outcome::Sent {
-                    reply,
-                    message_id: Some(message_id),
-                },
-                Err(e) => self.failure(&claimed[index], e, now),
-            });
+            if let Some((index, outcome)) = self.sent(&claimed, joined, now) {
+                outcomes[index] = Some(outcome);
+            }
         }
 
         let mut report = Report::default();
@@ -393,6 +401,26 @@ impl Delivery {
 
     /// A transient failure is retried with backoff until the last try; a
     /// permanent one fails at once.
+    /// The outcome of one finished send: `(index in the batch, outcome)`.
+    fn sent(
+        &self,
+        claimed: &[Claimed],
+        joined: Result<SendResult, tokio::task::JoinError>,
+        now: DateTime<Utc>,
+    ) -> Option<(usize, Outcome)> {
+        let (index, message_id, _letter, result) = joined.ok()?;
+        Some((
+            index,
+            match result {
+                Ok(reply) => Outcome::Sent {
+                    reply,
+                    message_id: Some(message_id),
+                },
+                Err(e) => self.failure(&claimed[index], e, now),
+            },
+        ))
+    }
+
     fn failure(&self, action: &Claimed, e: SendError, now: DateTime<Utc>) -> Outcome {
         let attempt = u32::try_from(action.attempts + 1).unwrap_or(u32::MAX);
         match e {

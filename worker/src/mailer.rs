@@ -55,6 +55,15 @@ impl Mailer {
         ))
     }
 
+    /// How many sends are worth having in flight at once: the SMTP pool's
+    /// size, else one (files are written one after another anyway).
+    pub fn concurrency(&self) -> usize {
+        match self {
+            Mailer::Smtp(_, slots) => slots.available_permits().max(1),
+            _ => 1,
+        }
+    }
+
     /// Whether this mailer delivers at all.
     pub fn delivers(&self) -> bool {
         !matches!(self, Mailer::None)
