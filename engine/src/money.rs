@@ -26,16 +26,9 @@ pub enum AmountError {
 }
 
 /// Number of decimals of a currency (ISO 4217 exponent); 2 when unknown.
+/// One definition, shared with the templates that write amounts.
 pub fn exponent(currency: &str) -> u32 {
-    // The common ones without a search through ISO 4217.
-    match currency {
-        "EUR" | "USD" | "GBP" | "CHF" => return 2,
-        "JPY" => return 0,
-        _ => {}
-    }
-    iso_currency::Currency::from_code(currency)
-        .and_then(|c| c.exponent())
-        .map_or(2, u32::from)
+    relance_templates::format::exponent(currency)
 }
 
 /// Minor units as a major-unit number (`123456` EUR → `1234.56`), for

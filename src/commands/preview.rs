@@ -304,20 +304,8 @@ fn target(
                 .iter()
                 .map(|i| (i.customer.clone(), i.reference.clone()))
                 .collect();
-            let mut to = std::collections::BTreeSet::new();
-            let mut cc = std::collections::BTreeSet::new();
-            for a in &step.actions {
-                if let Action::Email { to: t, cc: c, .. } = a {
-                    for r in t {
-                        to.extend(planner.resolve(account, r));
-                    }
-                    for r in c {
-                        cc.extend(planner.resolve(account, r));
-                    }
-                }
-            }
-            let cc = cc.into_iter().filter(|a| !to.contains(a)).collect();
-            (items.first().cloned(), items, to.into_iter().collect(), cc)
+            let (to, cc) = planner.recipients(account, step);
+            (items.first().cloned(), items, to, cc)
         }
     };
     if kind == "email" && to.is_empty() {

@@ -787,20 +787,11 @@ impl Planner {
         }
 
         // Recipients.
-        let mut to = BTreeSet::new();
-        let mut cc = BTreeSet::new();
-        let mut has_email = false;
-        for action in &step.actions {
-            if let Action::Email { to: t, cc: c, .. } = action {
-                has_email = true;
-                for r in t {
-                    to.extend(self.resolve(account, r));
-                }
-                for r in c {
-                    cc.extend(self.resolve(account, r));
-                }
-            }
-        }
+        let has_email = step
+            .actions
+            .iter()
+            .any(|a| matches!(a, Action::Email { .. }));
+        let (to, cc) = self.recipients(account, step);
         if has_email && to.is_empty() {
             let why = format!(
                 "step {} of {scenario_name} emails nobody: the account has no recipient for it",
@@ -816,7 +807,6 @@ impl Planner {
             });
             return;
         }
-        let cc: Vec<String> = cc.into_iter().filter(|a| !to.contains(a)).collect();
 
         // Covered items.
         let mut items: Vec<(String, String)> = chased
@@ -849,7 +839,7 @@ impl Planner {
             late,
             leader: (leader.customer.clone(), leader.reference.clone()),
             items,
-            to: to.into_iter().collect(),
+            to,
             cc,
             mode: step.mode,
             escalate,
@@ -927,6 +917,29 @@ impl Planner {
             }
         }
         (keep, dropped)
+    }
+
+    /// The addresses a step's emails go to: `to` and `cc`, each sorted and
+    /// without duplicates, and no address of `to` repeated in `cc`.
+    pub fn recipients(
+        &self,
+        account: &Account,
+        step: &relance_dsl::model::Step,
+    ) -> (Vec<String>, Vec<String>) {
+        let mut to = BTreeSet::new();
+        let mut cc = BTreeSet::new();
+        for action in &step.actions {
+            if let Action::Email { to: t, cc: c, .. } = action {
+                for r in t {
+                    to.extend(self.resolve(account, r));
+                }
+                for r in c {
+                    cc.extend(self.resolve(account, r));
+                }
+            }
+        }
+        let cc = cc.into_iter().filter(|a| !to.contains(a)).collect();
+        (to.into_iter().collect(), cc)
     }
 
     /// Addresses a recipient resolves to.
