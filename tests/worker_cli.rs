@@ -176,7 +176,7 @@ async fn a_worker_killed_while_sending_and_restarted_sends_each_action_once() {
     let case = Case::new(1000, None);
     assert_eq!(case.states().await.get("queued"), Some(&1000));
 
-    let mut first = case.worker(&sink, "first", "5s", "16");
+    let mut first = case.worker(&sink, "first", "15s", "16");
     wait_until("300 messages", Duration::from_secs(120), async || {
         sink.count() >= 300
     })
@@ -189,7 +189,7 @@ async fn a_worker_killed_while_sending_and_restarted_sends_each_action_once() {
     assert!(at_kill < 1000, "the worker finished before it was killed");
 
     let in_flight = then.get("sending").copied().unwrap_or(0) as usize;
-    let mut second = case.worker(&sink, "second", "5s", "16");
+    let mut second = case.worker(&sink, "second", "15s", "16");
     let store = Store::open(&case.db).await.expect("the store");
     wait_until("every action sent", Duration::from_secs(300), async || {
         states(&store).await.get("sent") == Some(&1000)
