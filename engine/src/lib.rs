@@ -20,6 +20,7 @@
 
 pub mod approve;
 pub mod config;
+pub mod date;
 pub mod import;
 pub mod money;
 pub mod planner;

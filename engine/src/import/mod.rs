@@ -15,7 +15,7 @@
 pub mod csvfile;
 pub mod rows;
 
-use std::collections::{HashMap, HashSet};
+use foldhash::{HashMap, HashMapExt as _, HashSet, HashSetExt as _};
 use std::fmt;
 use std::path::{Path, PathBuf};
 
@@ -23,8 +23,8 @@ use chrono::NaiveDate;
 use relance_dsl::model::Config;
 
 use crate::store::records::{self, HistoryEvent};
-use crate::store::table::{Row, Table, tables};
-use crate::store::{Store, StoreError, Tx};
+use crate::store::table::{self, Prepared, Row, Table, tables};
+use crate::store::{Backend, Store, StoreError, Tx};
 use csvfile::CsvFile;
 use rows::{Indexes, Parser};
 
@@ -381,6 +381,15 @@ impl Run<'_> {
         self.problems.push(e);
     }
 
+    fn stamp(&self) -> Stamp {
+        Stamp {
+            today: self.today.clone(),
+            import_id: self.import_id,
+            now: self.opts.now.clone(),
+            origin: self.opts.origin.clone(),
+        }
+    }
+
     async fn file(
         &mut self,
         tx: &mut Tx,
@@ -422,7 +431,10 @@ impl Run<'_> {
         // Reading and validating (CPU) runs on a blocking thread and hands
         // batches to this task, which writes them (the database's thread):
         // the two overlap. The reader owns the indexes meanwhile.
-        let (sender, mut batches) = tokio::sync::mpsc::channel::<Vec<(u64, Row)>>(2);
+        // Into a table that was empty when the file began, every row is new:
+        // the reader also derives them and binds the statements, and this
+        // task only runs them.
+        let (sender, mut batches) = tokio::sync::mpsc::channel::<Result<Batch, StoreError>>(2);
         let mut reader = Reader {
             name: name.clone(),
             kind,
@@ -431,14 +443,31 @@ impl Run<'_> {
             problems: Problems::default(),
             rows: 0,
             mentioned: HashSet::new(),
+            fresh: empty_at_start.then(|| Fresh {
+                backend: tx.backend(),
+                stamp: self.stamp(),
+            }),
         };
         let reading = tokio::task::spawn_blocking(move || {
             reader.read(&mut csv, &mut parser, &sender);
             reader
         });
-        while let Some(mut batch) = batches.recv().await {
-            self.flush(tx, table, kind, &mut batch, empty_at_start, &mut report)
-                .await?;
+        while let Some(batch) = batches.recv().await {
+            match batch? {
+                Batch::Rows(mut rows) => {
+                    self.flush(tx, table, kind, &mut rows, empty_at_start, &mut report)
+                        .await?;
+                }
+                Batch::Ready {
+                    statements,
+                    history,
+                    rows,
+                } => {
+                    table::execute(tx, statements).await?;
+                    records::append_history(tx, &history).await?;
+                    report.inserted += rows;
+                }
+            }
         }
         let reader = reading
             .await
@@ -502,19 +531,8 @@ impl Run<'_> {
                 existing.get(&key)
             };
             if kind == Kind::Items {
-                let derived = rows::derive_item(&row, old, &self.today, self.import_id);
-                if let Some(change) = rows::status_change(&row, old) {
-                    self.history.push(HistoryEvent {
-                        at: self.opts.now.clone(),
-                        kind: "status_changed".into(),
-                        customer: row[0].as_text().map(str::to_string),
-                        reference: row[1].as_text().map(str::to_string),
-                        origin: self.opts.origin.clone(),
-                        data: change,
-                    });
-                }
-                let n = row.len();
-                row[n - tables::ITEMS_DERIVED..].clone_from_slice(&derived);
+                let stamp = self.stamp();
+                self.history.extend(stamp.derive(&mut row, old));
             }
             match old {
                 None => {
@@ -545,6 +563,62 @@ impl Run<'_> {
     }
 }
 
+/// What an import writes beside the columns it reads: its date, its id,
+/// its instant and origin (for history).
+#[derive(Debug, Clone)]
+struct Stamp {
+    /// The import date as stored.
+    today: String,
+    /// The import's id.
+    import_id: i64,
+    /// The instant, for history.
+    now: String,
+    /// Who imports.
+    origin: String,
+}
+
+impl Stamp {
+    /// Fills the derived columns of an items row (`old` is the stored row,
+    /// if any) and returns the status change it makes, for history.
+    fn derive(&self, row: &mut Row, old: Option<&Row>) -> Option<HistoryEvent> {
+        let derived = rows::derive_item(row, old, &self.today, self.import_id);
+        let change = rows::status_change(row, old).map(|change| HistoryEvent {
+            at: self.now.clone(),
+            kind: "status_changed".into(),
+            customer: row[0].as_text().map(str::to_string),
+            reference: row[1].as_text().map(str::to_string),
+            origin: self.origin.clone(),
+            data: change,
+        });
+        let n = row.len();
+        row[n - tables::ITEMS_DERIVED..].clone_from_slice(&derived);
+        change
+    }
+}
+
+/// What the reader hands the writer.
+enum Batch {
+    /// Validated rows, to compare with the stored ones and write.
+    Rows(Vec<(u64, Row)>),
+    /// New rows, derived and bound by the reader.
+    Ready {
+        /// The INSERT statements.
+        statements: Vec<Prepared>,
+        /// The status changes they make.
+        history: Vec<HistoryEvent>,
+        /// How many rows.
+        rows: u64,
+    },
+}
+
+/// How the reader prepares rows into a table empty when the file began.
+struct Fresh {
+    /// The store's backend (placeholders and binding differ).
+    backend: Backend,
+    /// The derived columns.
+    stamp: Stamp,
+}
+
 /// Reads and validates one file on a blocking thread.
 struct Reader {
     /// The file name, for messages.
@@ -561,6 +635,8 @@ struct Reader {
     rows: u64,
     /// Customers of the items read, for `--full`.
     mentioned: HashSet<String>,
+    /// Set when the table was empty when the file began.
+    fresh: Option<Fresh>,
 }
 
 impl Reader {
@@ -569,11 +645,48 @@ impl Reader {
         self.problems.push(e);
     }
 
+    /// Hands a batch to the writer, prepared when the table was empty; stops
+    /// writing (and only validates) once the writer is gone.
+    fn send(
+        &mut self,
+        rows: Vec<(u64, Row)>,
+        sender: &tokio::sync::mpsc::Sender<Result<Batch, StoreError>>,
+    ) {
+        let batch = match &self.fresh {
+            None => Ok(Batch::Rows(rows)),
+            Some(fresh) => {
+                let count = rows.len() as u64;
+                let mut history = Vec::new();
+                let rows: Vec<Row> = rows
+                    .into_iter()
+                    .map(|(_, mut row)| {
+                        if self.kind == Kind::Items {
+                            history.extend(fresh.stamp.derive(&mut row, None));
+                        }
+                        row
+                    })
+                    .collect();
+                self.kind
+                    .table()
+                    .prepare(fresh.backend, rows, false)
+                    .map(|statements| Batch::Ready {
+                        statements,
+                        history,
+                        rows: count,
+                    })
+            }
+        };
+        if sender.blocking_send(batch).is_err() {
+            // The writer stopped (a store error): only validate.
+            self.clean = false;
+        }
+    }
+
     fn read(
         &mut self,
         csv: &mut CsvFile,
         parser: &mut Parser,
-        sender: &tokio::sync::mpsc::Sender<Vec<(u64, Row)>>,
+        sender: &tokio::sync::mpsc::Sender<Result<Batch, StoreError>>,
     ) {
         let mut batch: Vec<(u64, Row)> = Vec::with_capacity(BATCH);
         while let Some(record) = csv.next_record() {
@@ -601,11 +714,8 @@ impl Reader {
                     }
                     if self.clean {
                         batch.push((line, row));
-                        if batch.len() >= BATCH
-                            && sender.blocking_send(std::mem::take(&mut batch)).is_err()
-                        {
-                            // The writer stopped (a store error): only validate.
-                            self.clean = false;
+                        if batch.len() >= BATCH {
+                            self.send(std::mem::take(&mut batch), sender);
                         }
                     }
                 }
@@ -623,7 +733,7 @@ impl Reader {
             }
         }
         if self.clean && !batch.is_empty() {
-            let _ = sender.blocking_send(batch);
+            self.send(batch, sender);
         }
         for (line, message) in parser.finish(&self.indexes) {
             let name = self.name.clone();

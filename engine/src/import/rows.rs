@@ -1,7 +1,8 @@
 //! From a CSV record to a validated row, per kind of file (DATA.md).
 
-use std::collections::HashMap;
-use std::hash::{BuildHasher, BuildHasherDefault, DefaultHasher, Hash, Hasher};
+use std::hash::BuildHasher;
+
+use foldhash::{HashMap, HashMapExt};
 
 use chrono::NaiveDate;
 use relance_dsl::check::valid_address;
@@ -481,17 +482,13 @@ fn suggest<'a>(name: &str, candidates: impl IntoIterator<Item = &'a str>) -> Str
     closest(name, candidates).map_or_else(String::new, |c| format!(" (did you mean \"{c}\"?)"))
 }
 
-/// A 128-bit fingerprint of a key: collisions are out of reach for any file.
+/// A 128-bit fingerprint of a key (two independently seeded 64-bit
+/// hashes): collisions are out of reach for any file.
 fn fingerprint(parts: &[&str]) -> u128 {
-    let hash = |salt: u8| {
-        let mut h = BuildHasherDefault::<DefaultHasher>::default().build_hasher();
-        salt.hash(&mut h);
-        for p in parts {
-            p.hash(&mut h);
-        }
-        h.finish()
-    };
-    (u128::from(hash(1)) << 64) | u128::from(hash(2))
+    const FIRST: foldhash::quality::FixedState = foldhash::quality::FixedState::with_seed(1);
+    const SECOND: foldhash::quality::FixedState =
+        foldhash::quality::FixedState::with_seed(0x9e37_79b9_7f4a_7c15);
+    (u128::from(FIRST.hash_one(parts)) << 64) | u128::from(SECOND.hash_one(parts))
 }
 
 /// Field access for one record, collecting problems.
@@ -583,7 +580,9 @@ impl Reader<'_, '_> {
 
     fn parse_date(&self, v: &str) -> Option<NaiveDate> {
         match self.date_format {
-            DateFormat::Iso => NaiveDate::parse_from_str(v, "%Y-%m-%d").ok(),
+            DateFormat::Iso => {
+                crate::date::canonical(v).or_else(|| NaiveDate::parse_from_str(v, "%Y-%m-%d").ok())
+            }
             DateFormat::Dmy => NaiveDate::parse_from_str(v, "%d/%m/%Y").ok(),
         }
         .filter(|d| (1900..=2200).contains(&chrono::Datelike::year(d)))

@@ -149,13 +149,13 @@ pub struct Account {
 
 fn parse_date(
     account: &str,
-    what: &str,
+    what: &dyn Fn() -> String,
     field: &'static str,
     value: &str,
 ) -> Result<NaiveDate, FactsError> {
-    value.parse().map_err(|_| FactsError {
+    crate::date::parse_iso(value).ok_or_else(|| FactsError {
         account: account.to_string(),
-        what: what.to_string(),
+        what: what(),
         field,
         value: value.to_string(),
     })
@@ -163,7 +163,7 @@ fn parse_date(
 
 fn parse_opt(
     account: &str,
-    what: &str,
+    what: &dyn Fn() -> String,
     field: &'static str,
     value: Option<&str>,
 ) -> Result<Option<NaiveDate>, FactsError> {
@@ -188,7 +188,8 @@ impl Account {
         let code = f.code;
         let mut items = Vec::with_capacity(f.items.len());
         for i in f.items {
-            let what = format!("item {}/{}", i.customer, i.reference);
+            let what = || format!("item {}/{}", i.customer, i.reference);
+            let what = &what;
             items.push(Item {
                 kind: ItemType::parse(&i.kind),
                 issue_date: parse_opt(&code, &what, "issue_date", i.issue_date.as_deref())?,
@@ -208,7 +209,7 @@ impl Account {
         }
         let last_action = match f.last_action {
             Some((date, step)) => Some((
-                parse_date(&code, "the last action", "run_date", &date)?,
+                parse_date(&code, &|| "the last action".into(), "run_date", &date)?,
                 step,
             )),
             None => None,
@@ -216,7 +217,7 @@ impl Account {
         let mut switches = Vec::with_capacity(f.switches.len());
         for (on, scenario) in f.switches {
             switches.push((
-                parse_date(&code, "a switch", "effective_on", &on)?,
+                parse_date(&code, &|| "a switch".into(), "effective_on", &on)?,
                 scenario,
             ));
         }

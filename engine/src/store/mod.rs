@@ -333,8 +333,13 @@ pub(crate) struct Params {
 impl Params {
     /// The style of the transaction's backend.
     pub(crate) fn new(tx: &Tx) -> Params {
+        Params::for_backend(tx.backend())
+    }
+
+    /// The style of a backend.
+    pub(crate) fn for_backend(backend: Backend) -> Params {
         Params {
-            numbered: tx.backend() == Backend::Postgres,
+            numbered: backend == Backend::Postgres,
             n: 0,
         }
     }

@@ -2,12 +2,14 @@
 //! stored for a set of keys (one statement per batch), and multi-row upserts
 //! (`INSERT … ON CONFLICT (key) DO UPDATE`).
 
-use std::collections::HashMap;
+use foldhash::{HashMap, HashMapExt as _};
 use std::fmt::Write as _;
 
-use sqlx::{AssertSqlSafe, Row as _};
+use sqlx::postgres::PgArguments;
+use sqlx::sqlite::SqliteArguments;
+use sqlx::{Arguments, AssertSqlSafe, Row as _};
 
-use super::{Params, StoreError, Tx, on_tx};
+use super::{Backend, Params, StoreError, Tx, on_tx};
 
 /// Parameters per statement: below SQLite's 32766 and PostgreSQL's 65535.
 const MAX_PARAMS: usize = 30_000;
@@ -175,12 +177,26 @@ impl Table {
     /// Inserts rows; with `upsert`, rows replace the stored ones with the
     /// same key (without it, a row whose key is stored is left out).
     pub async fn write(&self, tx: &mut Tx, rows: Vec<Row>, upsert: bool) -> Result<(), StoreError> {
+        let statements = self.prepare(tx.backend(), rows, upsert)?;
+        execute(tx, statements).await
+    }
+
+    /// The statements that [`write`](Self::write) runs, with their values
+    /// bound: a caller can build them on its own thread, so that running
+    /// them is all the database's thread has to do.
+    pub fn prepare(
+        &self,
+        backend: Backend,
+        rows: Vec<Row>,
+        upsert: bool,
+    ) -> Result<Vec<Prepared>, StoreError> {
         let per_batch = (MAX_PARAMS / self.width()).max(1);
+        let mut statements = Vec::with_capacity(rows.len().div_ceil(per_batch));
         let mut rows = rows.into_iter().peekable();
         while rows.peek().is_some() {
             let batch: Vec<Row> = rows.by_ref().take(per_batch).collect();
             let mut sql = format!("INSERT INTO {} ({}) VALUES ", self.name, self.column_list());
-            let mut params = Params::new(tx);
+            let mut params = Params::for_backend(backend);
             for i in 0..batch.len() {
                 sql.push_str(if i > 0 { ", (" } else { "(" });
                 params.list(&mut sql, self.width());
@@ -195,22 +211,74 @@ impl Table {
                     let _ = write!(sql, "{}{c} = excluded.{c}", if i > 0 { ", " } else { "" });
                 }
             }
-            on_tx!(tx, c => {
-                let mut query = sqlx::query(AssertSqlSafe(sql));
-                for row in batch {
-                    for v in row {
-                        query = match v {
-                            Val::Text(t) => query.bind(t),
-                            Val::Int(i) => query.bind(i),
-                        };
-                    }
-                }
-                query.execute(&mut **c).await.map(|_| ())
-            })
-            .map_err(StoreError::query("writing rows"))?;
+            let values = batch.into_iter().flatten();
+            let bound = match backend {
+                Backend::Sqlite => bind(SqliteArguments::default(), values).map(Values::Sqlite),
+                Backend::Postgres => bind(PgArguments::default(), values).map(Values::Postgres),
+            }
+            .map_err(|e| StoreError::Decode {
+                what: "binding values",
+                reason: e.to_string(),
+            })?;
+            statements.push(Prepared { sql, values: bound });
         }
-        Ok(())
+        Ok(statements)
     }
+}
+
+/// A statement with its values bound, built by [`Table::prepare`].
+#[derive(Debug)]
+pub struct Prepared {
+    /// The SQL.
+    sql: String,
+    /// Its values, for the backend it was written for.
+    values: Values,
+}
+
+#[derive(Debug)]
+enum Values {
+    Sqlite(SqliteArguments),
+    Postgres(PgArguments),
+}
+
+/// Binds every value in order.
+fn bind<A>(mut args: A, values: impl Iterator<Item = Val>) -> Result<A, sqlx::error::BoxDynError>
+where
+    A: Arguments,
+    Option<String>: for<'q> sqlx::Encode<'q, A::Database> + sqlx::Type<A::Database>,
+    Option<i64>: for<'q> sqlx::Encode<'q, A::Database> + sqlx::Type<A::Database>,
+{
+    for v in values {
+        match v {
+            Val::Text(t) => args.add(t)?,
+            Val::Int(i) => args.add(i)?,
+        }
+    }
+    Ok(args)
+}
+
+/// Runs prepared statements in `tx`, in order.
+pub async fn execute(tx: &mut Tx, statements: Vec<Prepared>) -> Result<(), StoreError> {
+    for Prepared { sql, values } in statements {
+        let done = match (&mut *tx, values) {
+            (Tx::Sqlite(c), Values::Sqlite(args)) => sqlx::query_with(AssertSqlSafe(sql), args)
+                .execute(&mut **c)
+                .await
+                .map(|_| ()),
+            (Tx::Postgres(c), Values::Postgres(args)) => sqlx::query_with(AssertSqlSafe(sql), args)
+                .execute(&mut **c)
+                .await
+                .map(|_| ()),
+            _ => {
+                return Err(StoreError::Decode {
+                    what: "writing rows",
+                    reason: "statements prepared for another backend".into(),
+                });
+            }
+        };
+        done.map_err(StoreError::query("writing rows"))?;
+    }
+    Ok(())
 }
 
 /// `a == b` for `const fn`s.
