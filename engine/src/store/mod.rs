@@ -211,6 +211,8 @@ impl Store {
                     .synchronous(SqliteSynchronous::Normal)
                     .foreign_keys(true)
                     .pragma("cache_size", "-65536")
+                    // Reads map the file instead of copying each page in.
+                    .pragma("mmap_size", "1073741824")
                     .pragma("temp_store", "MEMORY");
                 let pool = SqlitePoolOptions::new()
                     .max_connections(4)
