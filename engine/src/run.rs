@@ -104,14 +104,28 @@ async fn selected_codes(store: &Store, selection: &Selection) -> Result<Vec<Stri
     Ok(codes)
 }
 
+/// Which codes are read.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+enum Codes {
+    /// A run of consecutive selected accounts in code order (a page of
+    /// them): read by range.
+    Page,
+    /// Any codes.
+    Listed,
+}
+
 /// Reads the accounts with these codes in `tx`; an account asked for by
 /// name (`--account`) must exist.
 async fn read_accounts(
     tx: &mut Tx,
     codes: &[String],
+    kind: Codes,
     selection: &Selection,
 ) -> Result<Vec<Account>, RunError> {
-    let facts = facts::accounts_with(tx, codes, selection.columns).await?;
+    let facts = match kind {
+        Codes::Page => facts::accounts_between(tx, codes, selection.columns).await?,
+        Codes::Listed => facts::accounts_with(tx, codes, selection.columns).await?,
+    };
     if let Some(code) = &selection.account
         && facts.is_empty()
     {
@@ -127,10 +141,11 @@ async fn read_accounts(
 async fn load_codes(
     store: Store,
     codes: Vec<String>,
+    kind: Codes,
     selection: Selection,
 ) -> Result<Vec<Account>, RunError> {
     let mut tx = store.begin().await?;
-    let accounts = read_accounts(&mut tx, &codes, &selection).await;
+    let accounts = read_accounts(&mut tx, &codes, kind, &selection).await;
     tx.rollback().await?;
     accounts
 }
@@ -147,7 +162,15 @@ fn worth_keeping(plan: &AccountPlan, selection: &Selection) -> bool {
 pub async fn load(store: &Store, selection: &Selection) -> Result<Vec<Account>, RunError> {
     let mut all = Vec::new();
     for chunk in selected_codes(store, selection).await?.chunks(PAGE) {
-        all.extend(load_codes(store.clone(), chunk.to_vec(), selection.clone()).await?);
+        all.extend(
+            load_codes(
+                store.clone(),
+                chunk.to_vec(),
+                Codes::Page,
+                selection.clone(),
+            )
+            .await?,
+        );
     }
     Ok(all)
 }
@@ -159,7 +182,7 @@ pub async fn load_accounts(
     planner: &Planner,
     codes: Vec<String>,
 ) -> Result<Vec<Account>, RunError> {
-    load_codes(store.clone(), codes, Selection::all(planner)).await
+    load_codes(store.clone(), codes, Codes::Listed, Selection::all(planner)).await
 }
 
 /// Where the time of a plan went.
@@ -188,7 +211,7 @@ pub async fn plan(
 }
 
 /// Pages of accounts loaded ahead while the caller plans the current one.
-const PAGES_AHEAD: usize = 2;
+const PAGES_AHEAD: usize = 4;
 
 /// [`plan`], with where the time went. Pages are read ahead on their own
 /// connections while the current one is planned, so reading and planning
@@ -213,6 +236,7 @@ pub async fn plan_measured(
             pending.push_back(tokio::spawn(load_codes(
                 store.clone(),
                 chunk,
+                Codes::Page,
                 selection.clone(),
             )));
         }
@@ -290,7 +314,7 @@ pub async fn run(
     let mut outcome = RunOutcome::default();
     for chunk in selected_codes(store, selection).await?.chunks(PAGE) {
         let mut tx = store.begin_write().await?;
-        let mut accounts = read_accounts(&mut tx, chunk, selection).await?;
+        let mut accounts = read_accounts(&mut tx, chunk, Codes::Page, selection).await?;
         if let Some(tz) = selection.timezone {
             accounts.retain(|a| planner.timezone(a) == tz);
         }

@@ -201,6 +201,10 @@ pub struct PlanArgs {
     /// Plan over this existing SQLite store instead of generating one.
     #[arg(long)]
     store: Option<String>,
+    /// Times each measurement of `bench plan` is taken; the fastest counts
+    /// (for the raw aggregate as for the plan).
+    #[arg(long, default_value_t = 3)]
+    runs: usize,
 }
 
 /// A store to measure: `--store`, or generated data imported into a new
@@ -263,48 +267,59 @@ pub fn plan(cli: &Cli, args: &PlanArgs) -> Result<(), Failure> {
         let url = prepared_store(&planner, args, work.path(), today).await?;
         let store = Store::open(&url).await.map_err(fail)?;
 
+        let runs = args.runs.max(1);
         // The baseline: per-customer earliest due date and sum of remaining.
-        let t = Instant::now();
-        let mut tx = store.begin().await.map_err(fail)?;
-        let groups: Vec<(String, String, i64)> = match &mut tx {
-            relance_engine::store::Tx::Sqlite(c) => sqlx::query_as(
-                "SELECT customer, MIN(due_date), SUM(remaining) FROM items \
-                 WHERE remaining > 0 GROUP BY customer",
-            )
-            .fetch_all(&mut **c)
-            .await
-            .map_err(fail)?,
-            relance_engine::store::Tx::Postgres(_) => Vec::new(),
-        };
-        tx.rollback().await.map_err(fail)?;
-        let raw = t.elapsed().as_secs_f64();
-        outln!(
-            "raw SQL aggregate over open items: {} customers in {raw:.2} s",
-            groups.len()
-        );
-        drop(groups);
+        let mut raw = f64::INFINITY;
+        for _ in 0..runs {
+            let t = Instant::now();
+            let mut tx = store.begin().await.map_err(fail)?;
+            let groups: Vec<(String, String, i64)> = match &mut tx {
+                relance_engine::store::Tx::Sqlite(c) => sqlx::query_as(
+                    "SELECT customer, MIN(due_date), SUM(remaining) FROM items \
+                     WHERE remaining > 0 GROUP BY customer",
+                )
+                .fetch_all(&mut **c)
+                .await
+                .map_err(fail)?,
+                relance_engine::store::Tx::Postgres(_) => Vec::new(),
+            };
+            tx.rollback().await.map_err(fail)?;
+            let secs = t.elapsed().as_secs_f64();
+            raw = raw.min(secs);
+            outln!(
+                "raw SQL aggregate over open items: {} customers in {secs:.2} s",
+                groups.len()
+            );
+        }
 
         let when = relance_engine::run::When::Date(today);
-        let t = Instant::now();
-        let (plans, stats) = relance_engine::run::plan_measured(
-            &store,
-            &planner,
-            when,
-            &relance_engine::run::Selection::all(&planner),
-        )
-        .await
-        .map_err(fail)?;
-        let total = t.elapsed().as_secs_f64();
-        let actions = plans.iter().filter(|p| p.action.is_some()).count();
-        let alerts: usize = plans.iter().map(|p| p.alerts.len()).sum();
+        let mut best = f64::INFINITY;
+        for _ in 0..runs {
+            let t = Instant::now();
+            let (plans, stats) = relance_engine::run::plan_measured(
+                &store,
+                &planner,
+                when,
+                &relance_engine::run::Selection::all(&planner),
+            )
+            .await
+            .map_err(fail)?;
+            let total = t.elapsed().as_secs_f64();
+            best = best.min(total);
+            let actions = plans.iter().filter(|p| p.action.is_some()).count();
+            let alerts: usize = plans.iter().map(|p| p.alerts.len()).sum();
+            outln!(
+                "plan: {} accounts, {} items in {total:.2} s (load {:.2} s, evaluate {:.2} s): \
+                 {actions} actions, {alerts} alerts",
+                stats.accounts,
+                stats.items,
+                stats.load.as_secs_f64(),
+                stats.evaluate.as_secs_f64(),
+            );
+        }
         outln!(
-            "plan: {} accounts, {} items in {total:.2} s (load {:.2} s, evaluate {:.2} s): \
-             {actions} actions, {alerts} alerts; plan/raw = {:.2}",
-            stats.accounts,
-            stats.items,
-            stats.load.as_secs_f64(),
-            stats.evaluate.as_secs_f64(),
-            total / raw
+            "fastest of {runs}: raw {raw:.2} s, plan {best:.2} s; plan/raw = {:.2} (target <= 2)",
+            best / raw
         );
         store.close().await;
         Ok::<_, Failure>(())

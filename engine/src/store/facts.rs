@@ -6,7 +6,7 @@
 //! grouped under it join it (PLANNING.md): their items are the account's, and
 //! the contacts and colleagues are the leader's.
 
-use std::collections::HashMap;
+use foldhash::{HashMap, HashMapExt as _};
 
 use sqlx::AssertSqlSafe;
 
@@ -117,15 +117,27 @@ pub struct AccountFacts {
     pub switches: Vec<(String, String)>,
 }
 
-/// Runs `SELECT cols FROM rest` (ORDER BY included) with `codes` bound in
-/// order and returns its rows, fetched as one JSON array: a single row
-/// crosses from the database to us instead of thousands, which is what
-/// reading costs with sqlx (a thread hand-off per row).
+/// Whose rows a query reads.
+#[derive(Debug, Clone, Copy)]
+enum Scope<'a> {
+    /// These codes.
+    Codes(&'a [&'a str]),
+    /// Codes from the first to the last, inclusive (SQLite only: its text
+    /// order is Rust's byte order).
+    Range(&'a str, &'a str),
+}
+
+/// Runs `SELECT cols FROM rest` (ORDER BY included), `rest` written by
+/// [`with_list`] for `scope` with `lists` lists, and returns its rows,
+/// fetched as one JSON array: a single row crosses from the database to us
+/// instead of thousands, which is what reading costs with sqlx (a thread
+/// hand-off per row).
 async fn json_rows<T: serde::de::DeserializeOwned>(
     tx: &mut Tx,
     cols: &[&str],
     rest: &str,
-    codes: impl IntoIterator<Item = impl ToString>,
+    scope: Scope<'_>,
+    lists: usize,
     what: &'static str,
 ) -> Result<Vec<T>, StoreError> {
     let aliased: Vec<String> = cols
@@ -135,24 +147,47 @@ async fn json_rows<T: serde::de::DeserializeOwned>(
         .collect();
     let names: Vec<String> = (0..cols.len()).map(|i| format!("c{i}")).collect();
     let inner = format!("SELECT {} FROM {rest}", aliased.join(", "));
-    let sql = match tx.backend() {
-        super::Backend::Sqlite => format!(
-            "SELECT json_group_array(json_array({})) FROM ({inner})",
-            names.join(", ")
-        ),
-        super::Backend::Postgres => format!(
-            "SELECT coalesce(json_agg(json_build_array({})), '[]')::text FROM ({inner}) t",
-            names.join(", ")
-        ),
-    };
-    let codes: Vec<String> = codes.into_iter().map(|c| c.to_string()).collect();
-    let text: String = on_tx!(tx, c => {
-        let mut q = sqlx::query_scalar(AssertSqlSafe(sql));
-        for code in &codes {
-            q = q.bind(code.clone());
+    let text: String = match tx {
+        Tx::Sqlite(c) => {
+            let sql = format!(
+                "SELECT json_group_array(json_array({})) FROM ({inner})",
+                names.join(", ")
+            );
+            let q = sqlx::query_scalar(AssertSqlSafe(sql));
+            let q = match scope {
+                // The codes as one JSON array, read by json_each in the query.
+                Scope::Codes(codes) => {
+                    q.bind(
+                        serde_json::to_string(codes).map_err(|e| StoreError::Decode {
+                            what,
+                            reason: e.to_string(),
+                        })?,
+                    )
+                }
+                Scope::Range(first, last) => q.bind(first.to_string()).bind(last.to_string()),
+            };
+            q.fetch_one(&mut **c).await
         }
-        q.fetch_one(&mut **c).await
-    })
+        Tx::Postgres(c) => {
+            let sql = format!(
+                "SELECT coalesce(json_agg(json_build_array({})), '[]')::text FROM ({inner}) t",
+                names.join(", ")
+            );
+            let mut q = sqlx::query_scalar(AssertSqlSafe(sql));
+            let Scope::Codes(codes) = scope else {
+                return Err(StoreError::Decode {
+                    what,
+                    reason: "a range of codes is read on SQLite only".into(),
+                });
+            };
+            for _ in 0..lists {
+                for code in codes {
+                    q = q.bind(code.to_string());
+                }
+            }
+            q.fetch_one(&mut **c).await
+        }
+    }
     .map_err(StoreError::query(what))?;
     serde_json::from_str(&text).map_err(|e| StoreError::Decode {
         what,
@@ -183,13 +218,28 @@ pub async fn all_account_codes(tx: &mut Tx) -> Result<Vec<String>, StoreError> {
         .map_err(StoreError::query("listing accounts"))
 }
 
-/// `template` with `{}` replaced by a list of `n` parameters.
-fn with_list(tx: &Tx, template: &str, n: usize) -> String {
+/// `template` with each `col IN ({})` written for `scope`: on SQLite a
+/// list is one JSON array parameter read with `json_each` (binding a
+/// thousand codes one by one costs more than the query) and a range is
+/// `col BETWEEN ?1 AND ?2`; on PostgreSQL a list is `n` parameters.
+fn with_list(tx: &Tx, template: &str, scope: Scope<'_>) -> String {
+    if let Scope::Range(..) = scope {
+        return template.replace(" IN ({})", " BETWEEN ?1 AND ?2");
+    }
+    let n = match scope {
+        Scope::Codes(codes) => codes.len(),
+        Scope::Range(..) => 0,
+    };
     let mut params = Params::new(tx);
-    let (head, tail) = template.split_once("{}").unwrap_or((template, ""));
-    let mut sql = String::from(head);
-    params.list(&mut sql, n);
-    sql.push_str(tail);
+    let mut parts = template.split("{}");
+    let mut sql = String::from(parts.next().unwrap_or(""));
+    for part in parts {
+        match tx.backend() {
+            super::Backend::Sqlite => sql.push_str("SELECT value FROM json_each(?1)"),
+            super::Backend::Postgres => params.list(&mut sql, n),
+        }
+        sql.push_str(part);
+    }
     sql
 }
 
@@ -229,16 +279,38 @@ pub async fn accounts_with(
     if codes.is_empty() {
         return Ok(Vec::new());
     }
-    let n = codes.len();
+    let codes: Vec<&str> = codes.iter().map(String::as_str).collect();
+    read(tx, Scope::Codes(&codes), columns).await
+}
 
+/// The accounts whose codes run from `first` to `last` (inclusive): a page
+/// of every account, read by ranges of the indexes rather than by lists of
+/// codes. On PostgreSQL, whose text order may not be byte order, the codes
+/// are listed instead (`codes` is the page).
+pub async fn accounts_between(
+    tx: &mut Tx,
+    codes: &[String],
+    columns: ItemColumns,
+) -> Result<Vec<AccountFacts>, StoreError> {
+    match (tx.backend(), codes.first(), codes.last()) {
+        (super::Backend::Sqlite, Some(first), Some(last)) => {
+            read(tx, Scope::Range(first, last), columns).await
+        }
+        _ => accounts_with(tx, codes, columns).await,
+    }
+}
+
+async fn read(
+    tx: &mut Tx,
+    scope: Scope<'_>,
+    columns: ItemColumns,
+) -> Result<Vec<AccountFacts>, StoreError> {
     // Leaders and members.
     let sql = with_list(
         tx,
         "customers WHERE (code IN ({}) AND group_leader IS NULL) OR group_leader IN ({}) ORDER BY code",
-        n,
+        scope,
     );
-    // The list appears twice: bind it twice (numbered parameters continue).
-    let sql = second_list(tx, &sql, n);
     type CustomerRow = (
         String,
         String,
@@ -264,7 +336,8 @@ pub async fn accounts_with(
             "custom",
         ],
         &sql,
-        codes.iter().chain(codes),
+        scope,
+        2,
         "reading customers",
     )
     .await?;
@@ -301,12 +374,25 @@ pub async fn accounts_with(
         return Ok(Vec::new());
     }
 
-    // Open items and their steps.
-    let sql = with_list(
-        tx,
-        "items WHERE remaining > 0 AND customer IN ({}) ORDER BY customer, reference",
-        all_codes.len(),
-    );
+    // Open items and their steps. For a range, the members grouped under
+    // its leaders whose codes fall outside it are read by list (rows of
+    // members inside the range whose leader is elsewhere are read too, and
+    // left out when the accounts are put together).
+    let outside: Vec<&str> = match scope {
+        Scope::Codes(_) => Vec::new(),
+        Scope::Range(first, last) => customers
+            .iter()
+            .filter(|c| c.group_leader.is_some())
+            .map(|c| c.code.as_str())
+            .filter(|code| *code < first || *code > last)
+            .collect(),
+    };
+    let item_scopes: Vec<Scope<'_>> = match scope {
+        Scope::Codes(_) => vec![Scope::Codes(&all_codes)],
+        Scope::Range(..) if outside.is_empty() => vec![scope],
+        Scope::Range(..) => vec![scope, Scope::Codes(&outside)],
+    };
+    let template = "items WHERE remaining > 0 AND customer IN ({}) ORDER BY customer, reference";
     type ItemRow = (
         String,
         String,
@@ -322,32 +408,43 @@ pub async fn accounts_with(
         Option<String>,
         String,
     );
-    let rows: Vec<ItemRow> = json_rows(
-        tx,
-        &[
-            "customer",
-            "reference",
-            "type",
-            if columns.issue_date {
-                "issue_date"
-            } else {
-                "NULL"
-            },
-            "due_date",
-            "amount",
-            "remaining",
-            "currency",
-            "status",
-            "status_since",
-            "promise_date",
-            if columns.comment { "comment" } else { "NULL" },
-            if columns.custom { "custom" } else { "'{}'" },
-        ],
-        &sql,
-        &all_codes,
-        "reading items",
-    )
-    .await?;
+    let mut rows: Vec<ItemRow> = Vec::new();
+    for &items_scope in &item_scopes {
+        let sql = with_list(tx, template, items_scope);
+        rows.extend(
+            json_rows::<ItemRow>(
+                tx,
+                &[
+                    "customer",
+                    "reference",
+                    "type",
+                    if columns.issue_date {
+                        "issue_date"
+                    } else {
+                        "NULL"
+                    },
+                    "due_date",
+                    "amount",
+                    "remaining",
+                    "currency",
+                    "status",
+                    "status_since",
+                    "promise_date",
+                    if columns.comment { "comment" } else { "NULL" },
+                    if columns.custom { "custom" } else { "'{}'" },
+                ],
+                &sql,
+                items_scope,
+                1,
+                "reading items",
+            )
+            .await?,
+        );
+    }
+    if item_scopes.len() > 1 {
+        // As one list query would have given them (SQLite's text order is byte order).
+        rows.sort_by(|a, b| (&a.0, &a.1).cmp(&(&b.0, &b.1)));
+    }
     let mut items: Vec<ItemFacts> = rows
         .into_iter()
         .map(|r| ItemFacts {
@@ -367,29 +464,41 @@ pub async fn accounts_with(
             steps: Vec::new(),
         })
         .collect();
-    let sql = with_list(
-        tx,
-        "item_steps WHERE customer IN ({}) ORDER BY customer, reference, scenario",
-        all_codes.len(),
-    );
-    let steps: Vec<(String, String, String, String)> = json_rows(
-        tx,
-        &["customer", "reference", "scenario", "step"],
-        &sql,
-        &all_codes,
-        "reading item steps",
-    )
-    .await?;
-    let mut by_item: HashMap<(String, String), Vec<(String, String)>> = HashMap::new();
-    for (customer, reference, scenario, step) in steps {
-        by_item
-            .entry((customer, reference))
-            .or_default()
-            .push((scenario, step));
+    let mut steps: Vec<(String, String, String, String)> = Vec::new();
+    for &items_scope in &item_scopes {
+        let sql = with_list(
+            tx,
+            "item_steps WHERE customer IN ({}) ORDER BY customer, reference, scenario",
+            items_scope,
+        );
+        steps.extend(
+            json_rows::<(String, String, String, String)>(
+                tx,
+                &["customer", "reference", "scenario", "step"],
+                &sql,
+                items_scope,
+                1,
+                "reading item steps",
+            )
+            .await?,
+        );
     }
-    for item in &mut items {
-        if let Some(s) = by_item.remove(&(item.customer.clone(), item.reference.clone())) {
-            item.steps = s;
+    // Steps by item, borrowed: only items that reached a step clone anything.
+    if !steps.is_empty() {
+        let mut by_item: HashMap<(&str, &str), Vec<usize>> = HashMap::new();
+        for (n, (customer, reference, ..)) in steps.iter().enumerate() {
+            by_item
+                .entry((customer.as_str(), reference.as_str()))
+                .or_default()
+                .push(n);
+        }
+        for item in &mut items {
+            if let Some(found) = by_item.get(&(item.customer.as_str(), item.reference.as_str())) {
+                item.steps = found
+                    .iter()
+                    .map(|&n| (steps[n].2.clone(), steps[n].3.clone()))
+                    .collect();
+            }
         }
     }
 
@@ -399,17 +508,23 @@ pub async fn accounts_with(
         .filter(|c| c.group_leader.is_none())
         .map(|c| c.code.as_str())
         .collect();
+    // In a range, rows of members come too; only the leaders' are kept.
+    let leader_scope = match scope {
+        Scope::Codes(_) => Scope::Codes(&leaders),
+        Scope::Range(..) => scope,
+    };
     let sql = with_list(
         tx,
         "contacts WHERE customer IN ({}) ORDER BY customer, email",
-        leaders.len(),
+        leader_scope,
     );
     type ContactRow = (String, String, Option<String>, String, Option<String>);
     let rows: Vec<ContactRow> = json_rows(
         tx,
         &["customer", "email", "name", "role", "language"],
         &sql,
-        &leaders,
+        leader_scope,
+        1,
         "reading contacts",
     )
     .await?;
@@ -431,14 +546,15 @@ pub async fn accounts_with(
         tx,
         "assignments a JOIN colleagues g ON g.email = a.colleague WHERE a.customer IN ({}) \
          ORDER BY a.customer, a.role, g.email",
-        leaders.len(),
+        leader_scope,
     );
     type ColleagueRow = (String, String, String, String, Option<String>);
     let rows: Vec<ColleagueRow> = json_rows(
         tx,
         &["a.customer", "a.role", "g.email", "g.name", "g.phone"],
         &sql,
-        &leaders,
+        leader_scope,
+        1,
         "reading colleagues",
     )
     .await?;
@@ -462,13 +578,14 @@ pub async fn accounts_with(
         tx,
         "actions a WHERE a.id IN (SELECT (SELECT b.id FROM actions b WHERE b.account = c.code \
          ORDER BY b.run_date DESC, b.id DESC LIMIT 1) FROM customers c WHERE c.code IN ({})) ORDER BY a.account",
-        leaders.len(),
+        leader_scope,
     );
     let actions: Vec<(String, String, String)> = json_rows(
         tx,
         &["a.account", "a.run_date", "a.step"],
         &sql,
-        &leaders,
+        leader_scope,
+        1,
         "reading actions",
     )
     .await?;
@@ -477,39 +594,42 @@ pub async fn accounts_with(
     let sql = with_list(
         tx,
         "alerts WHERE resolved_on IS NULL AND account IN ({}) ORDER BY account, alert, item",
-        leaders.len(),
+        leader_scope,
     );
     let alerts: Vec<(String, String, String)> = json_rows(
         tx,
         &["account", "alert", "item"],
         &sql,
-        &leaders,
+        leader_scope,
+        1,
         "reading alerts",
     )
     .await?;
     let sql = with_list(
         tx,
         "escalations WHERE ended_on IS NULL AND account IN ({}) ORDER BY account, escalation",
-        leaders.len(),
+        leader_scope,
     );
     let escalations: Vec<(String, String)> = json_rows(
         tx,
         &["account", "escalation"],
         &sql,
-        &leaders,
+        leader_scope,
+        1,
         "reading escalations",
     )
     .await?;
     let sql = with_list(
         tx,
         "switches WHERE account IN ({}) ORDER BY account, effective_on, id",
-        leaders.len(),
+        leader_scope,
     );
     let switches: Vec<(String, String, String)> = json_rows(
         tx,
         &["account", "effective_on", "scenario"],
         &sql,
-        &leaders,
+        leader_scope,
+        1,
         "reading switches",
     )
     .await?;
@@ -549,8 +669,18 @@ pub async fn accounts_with(
             }
         }
     }
+    // Items come by customer: one lookup per customer, not per item.
+    let mut last: Option<(String, Option<usize>)> = None;
     for item in items {
-        if let Some(&i) = account_of.get(&item.customer) {
+        let i = match &last {
+            Some((customer, i)) if *customer == item.customer => *i,
+            _ => {
+                let i = account_of.get(&item.customer).copied();
+                last = Some((item.customer.clone(), i));
+                i
+            }
+        };
+        if let Some(i) = i {
             accounts[i].items.push(item);
         }
     }
@@ -585,17 +715,4 @@ pub async fn accounts_with(
         }
     }
     Ok(accounts)
-}
-
-/// The customers query lists the codes twice; with numbered parameters the
-/// second list must continue the numbering.
-fn second_list(tx: &Tx, sql: &str, n: usize) -> String {
-    let Some(at) = sql.find("{}") else {
-        return sql.to_string();
-    };
-    let mut params = Params::new(tx);
-    params.skip(n);
-    let mut list = String::new();
-    params.list(&mut list, n);
-    format!("{}{list}{}", &sql[..at], &sql[at + 2..])
 }

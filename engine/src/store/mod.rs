@@ -215,7 +215,7 @@ impl Store {
                     .pragma("mmap_size", "1073741824")
                     .pragma("temp_store", "MEMORY");
                 let pool = SqlitePoolOptions::new()
-                    .max_connections(4)
+                    .max_connections(6)
                     .acquire_timeout(Duration::from_secs(10))
                     .connect_with(options)
                     .await
@@ -355,11 +355,6 @@ impl Params {
         } else {
             sql.push('?');
         }
-    }
-
-    /// Skips `n` parameters (their places are written elsewhere).
-    pub(crate) fn skip(&mut self, n: usize) {
-        self.n += n;
     }
 
     /// Appends `n` parameters separated by commas.
