@@ -211,7 +211,7 @@ pub async fn plan(
 }
 
 /// Pages of accounts loaded ahead while the caller plans the current one.
-const PAGES_AHEAD: usize = 4;
+const PAGES_AHEAD: usize = 2;
 
 /// [`plan`], with where the time went. Pages are read ahead on their own
 /// connections while the current one is planned, so reading and planning

@@ -215,7 +215,7 @@ impl Store {
                     .pragma("mmap_size", "1073741824")
                     .pragma("temp_store", "MEMORY");
                 let pool = SqlitePoolOptions::new()
-                    .max_connections(6)
+                    .max_connections(4)
                     .acquire_timeout(Duration::from_secs(10))
                     .connect_with(options)
                     .await
