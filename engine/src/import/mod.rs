@@ -271,8 +271,12 @@ pub async fn import(
     let import_id = records::start_import(&mut tx, &opts.now, &opts.origin).await?;
     let mut run = Run {
         opts,
-        import_id,
-        today: opts.today.format("%Y-%m-%d").to_string(),
+        stamp: Stamp {
+            today: opts.today.format("%Y-%m-%d").to_string(),
+            import_id,
+            now: opts.now.clone(),
+            origin: opts.origin.clone(),
+        },
         problems: Problems::default(),
         mentioned: HashSet::new(),
         history: Vec::new(),
@@ -292,7 +296,7 @@ pub async fn import(
             more: run.problems.more,
         });
     }
-    let today = run.today.clone();
+    let today = run.stamp.today.clone();
     let cleared = match opts.full {
         Full::No => 0,
         Full::All => records::clear_unseen(&mut tx, import_id, &today, None).await?,
@@ -364,10 +368,9 @@ impl Problems {
 struct Run<'o> {
     /// The options.
     opts: &'o Options,
-    /// This import's id (marks the items it saw, for `--full`).
-    import_id: i64,
-    /// The import date as stored (`YYYY-MM-DD`).
-    today: String,
+    /// This import's date, id (marks the items it saw, for `--full`),
+    /// instant and origin.
+    stamp: Stamp,
     /// Bad rows so far.
     problems: Problems,
     /// Customers mentioned by items files, for `--full`.
@@ -379,15 +382,6 @@ struct Run<'o> {
 impl Run<'_> {
     fn error(&mut self, e: RowError) {
         self.problems.push(e);
-    }
-
-    fn stamp(&self) -> Stamp {
-        Stamp {
-            today: self.today.clone(),
-            import_id: self.import_id,
-            now: self.opts.now.clone(),
-            origin: self.opts.origin.clone(),
-        }
     }
 
     async fn file(
@@ -445,7 +439,7 @@ impl Run<'_> {
             mentioned: HashSet::new(),
             fresh: empty_at_start.then(|| Fresh {
                 backend: tx.backend(),
-                stamp: self.stamp(),
+                stamp: self.stamp.clone(),
             }),
         };
         let reading = tokio::task::spawn_blocking(move || {
@@ -531,8 +525,7 @@ impl Run<'_> {
                 existing.get(&key)
             };
             if kind == Kind::Items {
-                let stamp = self.stamp();
-                self.history.extend(stamp.derive(&mut row, old));
+                self.history.extend(self.stamp.derive(&mut row, old));
             }
             match old {
                 None => {
@@ -567,7 +560,7 @@ impl Run<'_> {
 /// its instant and origin (for history).
 #[derive(Debug, Clone)]
 struct Stamp {
-    /// The import date as stored.
+    /// The import date as stored (`YYYY-MM-DD`).
     today: String,
     /// The import's id.
     import_id: i64,

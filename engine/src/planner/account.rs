@@ -189,7 +189,6 @@ impl Account {
         let mut items = Vec::with_capacity(f.items.len());
         for i in f.items {
             let what = || format!("item {}/{}", i.customer, i.reference);
-            let what = &what;
             items.push(Item {
                 kind: ItemType::parse(&i.kind),
                 issue_date: parse_opt(&code, &what, "issue_date", i.issue_date.as_deref())?,

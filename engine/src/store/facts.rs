@@ -127,8 +127,8 @@ enum Scope<'a> {
     Range(&'a str, &'a str),
 }
 
-/// Runs `SELECT cols FROM rest` (ORDER BY included), `rest` written by
-/// [`with_list`] for `scope` with `lists` lists, and returns its rows,
+/// Runs `SELECT cols FROM rest` (ORDER BY included), each `col IN ({})` of
+/// `rest` written for `scope` by [`with_list`], and returns its rows,
 /// fetched as one JSON array: a single row crosses from the database to us
 /// instead of thousands, which is what reading costs with sqlx (a thread
 /// hand-off per row).
@@ -137,9 +137,10 @@ async fn json_rows<T: serde::de::DeserializeOwned>(
     cols: &[&str],
     rest: &str,
     scope: Scope<'_>,
-    lists: usize,
     what: &'static str,
 ) -> Result<Vec<T>, StoreError> {
+    let lists = rest.matches("{}").count();
+    let rest = with_list(tx, rest, scope);
     let aliased: Vec<String> = cols
         .iter()
         .enumerate()
@@ -223,12 +224,9 @@ pub async fn all_account_codes(tx: &mut Tx) -> Result<Vec<String>, StoreError> {
 /// thousand codes one by one costs more than the query) and a range is
 /// `col BETWEEN ?1 AND ?2`; on PostgreSQL a list is `n` parameters.
 fn with_list(tx: &Tx, template: &str, scope: Scope<'_>) -> String {
-    if let Scope::Range(..) = scope {
-        return template.replace(" IN ({})", " BETWEEN ?1 AND ?2");
-    }
     let n = match scope {
+        Scope::Range(..) => return template.replace(" IN ({})", " BETWEEN ?1 AND ?2"),
         Scope::Codes(codes) => codes.len(),
-        Scope::Range(..) => 0,
     };
     let mut params = Params::new(tx);
     let mut parts = template.split("{}");
@@ -306,11 +304,7 @@ async fn read(
     columns: ItemColumns,
 ) -> Result<Vec<AccountFacts>, StoreError> {
     // Leaders and members.
-    let sql = with_list(
-        tx,
-        "customers WHERE (code IN ({}) AND group_leader IS NULL) OR group_leader IN ({}) ORDER BY code",
-        scope,
-    );
+    let sql = "customers WHERE (code IN ({}) AND group_leader IS NULL) OR group_leader IN ({}) ORDER BY code";
     type CustomerRow = (
         String,
         String,
@@ -335,9 +329,8 @@ async fn read(
             "currency",
             "custom",
         ],
-        &sql,
+        sql,
         scope,
-        2,
         "reading customers",
     )
     .await?;
@@ -410,7 +403,6 @@ async fn read(
     );
     let mut rows: Vec<ItemRow> = Vec::new();
     for &items_scope in &item_scopes {
-        let sql = with_list(tx, template, items_scope);
         rows.extend(
             json_rows::<ItemRow>(
                 tx,
@@ -433,9 +425,8 @@ async fn read(
                     if columns.comment { "comment" } else { "NULL" },
                     if columns.custom { "custom" } else { "'{}'" },
                 ],
-                &sql,
+                template,
                 items_scope,
-                1,
                 "reading items",
             )
             .await?,
@@ -466,18 +457,13 @@ async fn read(
         .collect();
     let mut steps: Vec<(String, String, String, String)> = Vec::new();
     for &items_scope in &item_scopes {
-        let sql = with_list(
-            tx,
-            "item_steps WHERE customer IN ({}) ORDER BY customer, reference, scenario",
-            items_scope,
-        );
+        let sql = "item_steps WHERE customer IN ({}) ORDER BY customer, reference, scenario";
         steps.extend(
             json_rows::<(String, String, String, String)>(
                 tx,
                 &["customer", "reference", "scenario", "step"],
-                &sql,
+                sql,
                 items_scope,
-                1,
                 "reading item steps",
             )
             .await?,
@@ -513,18 +499,13 @@ async fn read(
         Scope::Codes(_) => Scope::Codes(&leaders),
         Scope::Range(..) => scope,
     };
-    let sql = with_list(
-        tx,
-        "contacts WHERE customer IN ({}) ORDER BY customer, email",
-        leader_scope,
-    );
+    let sql = "contacts WHERE customer IN ({}) ORDER BY customer, email";
     type ContactRow = (String, String, Option<String>, String, Option<String>);
     let rows: Vec<ContactRow> = json_rows(
         tx,
         &["customer", "email", "name", "role", "language"],
-        &sql,
+        sql,
         leader_scope,
-        1,
         "reading contacts",
     )
     .await?;
@@ -542,19 +523,14 @@ async fn read(
             )
         })
         .collect();
-    let sql = with_list(
-        tx,
-        "assignments a JOIN colleagues g ON g.email = a.colleague WHERE a.customer IN ({}) \
-         ORDER BY a.customer, a.role, g.email",
-        leader_scope,
-    );
+    let sql = "assignments a JOIN colleagues g ON g.email = a.colleague WHERE a.customer IN ({}) \
+         ORDER BY a.customer, a.role, g.email";
     type ColleagueRow = (String, String, String, String, Option<String>);
     let rows: Vec<ColleagueRow> = json_rows(
         tx,
         &["a.customer", "a.role", "g.email", "g.name", "g.phone"],
-        &sql,
+        sql,
         leader_scope,
-        1,
         "reading colleagues",
     )
     .await?;
@@ -574,62 +550,42 @@ async fn read(
         .collect();
 
     // The last action of each account: its latest by run date, then id.
-    let sql = with_list(
-        tx,
-        "actions a WHERE a.id IN (SELECT (SELECT b.id FROM actions b WHERE b.account = c.code \
-         ORDER BY b.run_date DESC, b.id DESC LIMIT 1) FROM customers c WHERE c.code IN ({})) ORDER BY a.account",
-        leader_scope,
-    );
+    let sql = "actions a WHERE a.id IN (SELECT (SELECT b.id FROM actions b WHERE b.account = c.code \
+         ORDER BY b.run_date DESC, b.id DESC LIMIT 1) FROM customers c WHERE c.code IN ({})) ORDER BY a.account";
     let actions: Vec<(String, String, String)> = json_rows(
         tx,
         &["a.account", "a.run_date", "a.step"],
-        &sql,
+        sql,
         leader_scope,
-        1,
         "reading actions",
     )
     .await?;
 
     // What earlier runs left open.
-    let sql = with_list(
-        tx,
-        "alerts WHERE resolved_on IS NULL AND account IN ({}) ORDER BY account, alert, item",
-        leader_scope,
-    );
+    let sql = "alerts WHERE resolved_on IS NULL AND account IN ({}) ORDER BY account, alert, item";
     let alerts: Vec<(String, String, String)> = json_rows(
         tx,
         &["account", "alert", "item"],
-        &sql,
+        sql,
         leader_scope,
-        1,
         "reading alerts",
     )
     .await?;
-    let sql = with_list(
-        tx,
-        "escalations WHERE ended_on IS NULL AND account IN ({}) ORDER BY account, escalation",
-        leader_scope,
-    );
+    let sql = "escalations WHERE ended_on IS NULL AND account IN ({}) ORDER BY account, escalation";
     let escalations: Vec<(String, String)> = json_rows(
         tx,
         &["account", "escalation"],
-        &sql,
+        sql,
         leader_scope,
-        1,
         "reading escalations",
     )
     .await?;
-    let sql = with_list(
-        tx,
-        "switches WHERE account IN ({}) ORDER BY account, effective_on, id",
-        leader_scope,
-    );
+    let sql = "switches WHERE account IN ({}) ORDER BY account, effective_on, id";
     let switches: Vec<(String, String, String)> = json_rows(
         tx,
         &["account", "effective_on", "scenario"],
-        &sql,
+        sql,
         leader_scope,
-        1,
         "reading switches",
     )
     .await?;
@@ -669,18 +625,8 @@ async fn read(
             }
         }
     }
-    // Items come by customer: one lookup per customer, not per item.
-    let mut last: Option<(String, Option<usize>)> = None;
     for item in items {
-        let i = match &last {
-            Some((customer, i)) if *customer == item.customer => *i,
-            _ => {
-                let i = account_of.get(&item.customer).copied();
-                last = Some((item.customer.clone(), i));
-                i
-            }
-        };
-        if let Some(i) = i {
+        if let Some(&i) = account_of.get(&item.customer) {
             accounts[i].items.push(item);
         }
     }
