@@ -6,7 +6,6 @@
 
 use chrono::{DateTime, NaiveDate, Utc};
 
-use crate::planner::account::FactsError;
 use crate::planner::{Account, AccountPlan, PlannedAction, Planner};
 use crate::store::actions::{self, NewAction};
 use crate::store::runs::{self, FiredEscalation, RaisedAlert, Switch};
@@ -51,9 +50,6 @@ pub enum RunError {
     /// The database failed.
     #[error(transparent)]
     Store(#[from] StoreError),
-    /// The data cannot be read.
-    #[error(transparent)]
-    Facts(#[from] FactsError),
     /// A reading task failed.
     #[error("reading accounts failed: {0}")]
     Task(String),
@@ -131,10 +127,7 @@ async fn read_accounts(
     {
         return Err(RunError::UnknownAccount(code.clone()));
     }
-    facts
-        .into_iter()
-        .map(|f| Account::from_facts(f).map_err(RunError::from))
-        .collect()
+    Ok(facts.into_iter().map(Account::from_facts).collect())
 }
 
 /// Reads the accounts with these codes in a transaction of their own.

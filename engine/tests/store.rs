@@ -196,7 +196,7 @@ async fn an_action_is_recorded_once_and_moves_last_step_once() {
         );
         assert_eq!(
             accounts[0].last_action,
-            Some(("2026-11-20".into(), "reminder_2".into())),
+            Some(("2026-11-20".parse().expect("a date"), "reminder_2".into())),
             "{}",
             t.name
         );

@@ -311,7 +311,7 @@ pub async fn show(
     tx.rollback().await?;
     let contacts = f.contacts.clone();
     let colleagues = f.colleagues.clone();
-    let account = Account::from_facts(f).map_err(AppError::internal)?;
+    let account = Account::from_facts(f);
     let missing = missing_rates(&planner, &account);
     let plan: AccountPlan = planner.plan_account(&account, date);
     let settings = &planner.config.settings;
@@ -568,7 +568,7 @@ pub async fn statement_route(
     let planner = state.planner();
     let date = date_or_today(&planner, query.date.as_deref())?;
     let f = load(state.store(), &code).await?;
-    let account = Account::from_facts(f).map_err(AppError::internal)?;
+    let account = Account::from_facts(f);
     if as_html {
         // The templates' statement: split by member for a grouped account,
         // in the customer's language, as a printable page.

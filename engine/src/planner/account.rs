@@ -7,57 +7,11 @@ use chrono::NaiveDate;
 use relance_rules::{Facts, Root, Value};
 
 use crate::money;
-use crate::store::facts::{AccountFacts, ColleagueFacts, ContactFacts, CustomerFacts};
+use crate::store::facts::{
+    AccountFacts, ColleagueFacts, ContactFacts, CustomerFacts, custom_fields,
+};
 
-/// Data the store returned that the planner cannot read (a date that is not
-/// one); only possible when the database was edited by hand.
-#[derive(Debug, thiserror::Error)]
-#[error("account {account}: {field} {value:?} of {what} is not a date")]
-pub struct FactsError {
-    account: String,
-    what: String,
-    field: &'static str,
-    value: String,
-}
-
-/// The kind of an item.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub enum ItemType {
-    /// `invoice`
-    Invoice,
-    /// `debit_note`
-    DebitNote,
-    /// `credit_note`
-    CreditNote,
-    /// `payment` (unallocated)
-    Payment,
-}
-
-impl ItemType {
-    fn parse(s: &str) -> ItemType {
-        match s {
-            "invoice" => ItemType::Invoice,
-            "debit_note" => ItemType::DebitNote,
-            "credit_note" => ItemType::CreditNote,
-            _ => ItemType::Payment,
-        }
-    }
-
-    /// Invoices and debit notes: what customers owe.
-    pub fn is_debit(self) -> bool {
-        matches!(self, ItemType::Invoice | ItemType::DebitNote)
-    }
-
-    /// As written in the data.
-    pub fn as_str(self) -> &'static str {
-        match self {
-            ItemType::Invoice => "invoice",
-            ItemType::DebitNote => "debit_note",
-            ItemType::CreditNote => "credit_note",
-            ItemType::Payment => "payment",
-        }
-    }
-}
+pub use crate::store::facts::{Item, ItemType};
 
 /// A customer of the account.
 #[derive(Debug, Clone)]
@@ -66,39 +20,6 @@ pub struct Customer {
     pub facts: CustomerFacts,
     /// Custom fields, decoded.
     pub custom: serde_json::Map<String, serde_json::Value>,
-}
-
-/// An open item.
-#[derive(Debug, Clone)]
-pub struct Item {
-    /// Its customer's code.
-    pub customer: String,
-    /// Reference.
-    pub reference: String,
-    /// Kind.
-    pub kind: ItemType,
-    /// Issue date.
-    pub issue_date: Option<NaiveDate>,
-    /// Due date.
-    pub due_date: NaiveDate,
-    /// Amount, minor units of `currency`.
-    pub amount: i64,
-    /// Remaining, minor units of `currency`.
-    pub remaining: i64,
-    /// Currency.
-    pub currency: String,
-    /// Status.
-    pub status: Option<String>,
-    /// Since when.
-    pub status_since: Option<NaiveDate>,
-    /// Promised payment date.
-    pub promise_date: Option<NaiveDate>,
-    /// Comment.
-    pub comment: Option<String>,
-    /// Custom fields, decoded.
-    pub custom: serde_json::Map<String, serde_json::Value>,
-    /// Last step per scenario: `(scenario, step)`.
-    pub steps: Vec<(String, String)>,
 }
 
 impl Item {
@@ -147,97 +68,27 @@ pub struct Account {
     pub switches: Vec<(NaiveDate, String)>,
 }
 
-fn parse_date(
-    account: &str,
-    what: &dyn Fn() -> String,
-    field: &'static str,
-    value: &str,
-) -> Result<NaiveDate, FactsError> {
-    crate::date::parse_iso(value).ok_or_else(|| FactsError {
-        account: account.to_string(),
-        what: what(),
-        field,
-        value: value.to_string(),
-    })
-}
-
-fn parse_opt(
-    account: &str,
-    what: &dyn Fn() -> String,
-    field: &'static str,
-    value: Option<&str>,
-) -> Result<Option<NaiveDate>, FactsError> {
-    value
-        .map(|v| parse_date(account, what, field, v))
-        .transpose()
-}
-
-fn custom(json: &str) -> serde_json::Map<String, serde_json::Value> {
-    if json == "{}" {
-        return serde_json::Map::new();
-    }
-    match serde_json::from_str(json) {
-        Ok(serde_json::Value::Object(map)) => map,
-        _ => serde_json::Map::new(),
-    }
-}
-
 impl Account {
     /// From the store's rows.
-    pub fn from_facts(f: AccountFacts) -> Result<Account, FactsError> {
-        let code = f.code;
-        let mut items = Vec::with_capacity(f.items.len());
-        for i in f.items {
-            let what = || format!("item {}/{}", i.customer, i.reference);
-            items.push(Item {
-                kind: ItemType::parse(&i.kind),
-                issue_date: parse_opt(&code, &what, "issue_date", i.issue_date.as_deref())?,
-                due_date: parse_date(&code, &what, "due_date", &i.due_date)?,
-                status_since: parse_opt(&code, &what, "status_since", i.status_since.as_deref())?,
-                promise_date: parse_opt(&code, &what, "promise_date", i.promise_date.as_deref())?,
-                custom: custom(&i.custom),
-                customer: i.customer,
-                reference: i.reference,
-                amount: i.amount,
-                remaining: i.remaining,
-                currency: i.currency,
-                status: i.status,
-                comment: i.comment,
-                steps: i.steps,
-            });
-        }
-        let last_action = match f.last_action {
-            Some((date, step)) => Some((
-                parse_date(&code, &|| "the last action".into(), "run_date", &date)?,
-                step,
-            )),
-            None => None,
-        };
-        let mut switches = Vec::with_capacity(f.switches.len());
-        for (on, scenario) in f.switches {
-            switches.push((
-                parse_date(&code, &|| "a switch".into(), "effective_on", &on)?,
-                scenario,
-            ));
-        }
-        Ok(Account {
+    pub fn from_facts(f: AccountFacts) -> Account {
+        Account {
             customers: f
                 .customers
                 .into_iter()
                 .map(|c| Customer {
-                    custom: custom(&c.custom),
+                    custom: custom_fields(&c.custom),
                     facts: c,
                 })
                 .collect(),
-            items,
+            items: f.items,
             contacts: f.contacts,
             colleagues: f.colleagues,
-            last_action,
+            last_action: f.last_action,
             open_alerts: f.open_alerts.into_iter().collect(),
             escalations: f.escalations.into_iter().collect(),
-            switches,
-            code,
-        })
+            switches: f.switches,
+            code: f.code,
+        }
     }
 
     /// The leader customer.

@@ -6,8 +6,9 @@
 //! grouped under it join it (PLANNING.md): their items are the account's, and
 //! the contacts and colleagues are the leader's.
 
+use chrono::NaiveDate;
 use foldhash::{HashMap, HashMapExt as _};
-
+use serde::de::{Deserialize, Deserializer, Visitor};
 use sqlx::AssertSqlSafe;
 
 use super::{Params, StoreError, Tx, on_tx};
@@ -35,35 +36,77 @@ pub struct CustomerFacts {
     pub custom: String,
 }
 
+/// The kind of an item.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum ItemType {
+    /// `invoice`
+    Invoice,
+    /// `debit_note`
+    DebitNote,
+    /// `credit_note`
+    CreditNote,
+    /// `payment` (unallocated)
+    Payment,
+}
+
+impl ItemType {
+    /// As written in the data (the import admits no other kind; anything
+    /// else, only possible in a database edited by hand, reads as a payment:
+    /// never chased).
+    pub fn parse(s: &str) -> ItemType {
+        match s {
+            "invoice" => ItemType::Invoice,
+            "debit_note" => ItemType::DebitNote,
+            "credit_note" => ItemType::CreditNote,
+            _ => ItemType::Payment,
+        }
+    }
+
+    /// Invoices and debit notes: what customers owe.
+    pub fn is_debit(self) -> bool {
+        matches!(self, ItemType::Invoice | ItemType::DebitNote)
+    }
+
+    /// As written in the data.
+    pub fn as_str(self) -> &'static str {
+        match self {
+            ItemType::Invoice => "invoice",
+            ItemType::DebitNote => "debit_note",
+            ItemType::CreditNote => "credit_note",
+            ItemType::Payment => "payment",
+        }
+    }
+}
+
 /// An open item (remaining above zero), debit or credit.
-#[derive(Debug, Clone, PartialEq, Eq)]
-pub struct ItemFacts {
-    /// Its customer (the leader or a member).
+#[derive(Debug, Clone, PartialEq)]
+pub struct Item {
+    /// Its customer's code (the leader or a member).
     pub customer: String,
     /// Reference.
     pub reference: String,
-    /// `invoice`, `credit_note`, `debit_note`, `payment`.
-    pub kind: String,
-    /// Issue date (ISO).
-    pub issue_date: Option<String>,
-    /// Due date (ISO).
-    pub due_date: String,
-    /// Amount in minor units.
+    /// Kind.
+    pub kind: ItemType,
+    /// Issue date.
+    pub issue_date: Option<NaiveDate>,
+    /// Due date.
+    pub due_date: NaiveDate,
+    /// Amount, minor units of `currency`.
     pub amount: i64,
-    /// Remaining in minor units.
+    /// Remaining, minor units of `currency`.
     pub remaining: i64,
     /// Currency.
     pub currency: String,
-    /// Status, if any.
+    /// Status.
     pub status: Option<String>,
-    /// Since when (ISO).
-    pub status_since: Option<String>,
-    /// Promised payment date (ISO).
-    pub promise_date: Option<String>,
+    /// Since when.
+    pub status_since: Option<NaiveDate>,
+    /// Promised payment date.
+    pub promise_date: Option<NaiveDate>,
     /// Comment.
     pub comment: Option<String>,
-    /// Custom fields, a JSON object.
-    pub custom: String,
+    /// Custom fields, decoded.
+    pub custom: serde_json::Map<String, serde_json::Value>,
     /// Last step reached per scenario: `(scenario, step)`, sorted.
     pub steps: Vec<(String, String)>,
 }
@@ -95,26 +138,26 @@ pub struct ColleagueFacts {
 }
 
 /// A collection account and what belongs to it.
-#[derive(Debug, Clone, PartialEq, Eq)]
+#[derive(Debug, Clone, PartialEq)]
 pub struct AccountFacts {
     /// The leader's code (the account's code).
     pub code: String,
     /// The leader first, then its members by code.
     pub customers: Vec<CustomerFacts>,
     /// Open items of all of them, by customer then reference.
-    pub items: Vec<ItemFacts>,
+    pub items: Vec<Item>,
     /// The leader's contacts, by email.
     pub contacts: Vec<ContactFacts>,
     /// The leader's colleagues, by role then email.
     pub colleagues: Vec<ColleagueFacts>,
     /// The last recorded action: `(run_date, step)`.
-    pub last_action: Option<(String, String)>,
+    pub last_action: Option<(NaiveDate, String)>,
     /// Open alerts: `(alert, item)`, item `CUSTOMER/REFERENCE` or `""`.
     pub open_alerts: Vec<(String, String)>,
     /// Escalations that fired and still hold.
     pub escalations: Vec<String>,
     /// Scenario switches, oldest first: `(effective_on, scenario)`.
-    pub switches: Vec<(String, String)>,
+    pub switches: Vec<(NaiveDate, String)>,
 }
 
 /// Whose rows a query reads.
@@ -139,6 +182,21 @@ async fn json_rows<T: serde::de::DeserializeOwned>(
     scope: Scope<'_>,
     what: &'static str,
 ) -> Result<Vec<T>, StoreError> {
+    let text = json_text(tx, cols, rest, scope, what).await?;
+    serde_json::from_str(&text).map_err(|e| StoreError::Decode {
+        what,
+        reason: e.to_string(),
+    })
+}
+
+/// [`json_rows`]' query, its rows as JSON text.
+async fn json_text(
+    tx: &mut Tx,
+    cols: &[&str],
+    rest: &str,
+    scope: Scope<'_>,
+    what: &'static str,
+) -> Result<String, StoreError> {
     let lists = rest.matches("{}").count();
     let rest = with_list(tx, rest, scope);
     let aliased: Vec<String> = cols
@@ -148,7 +206,7 @@ async fn json_rows<T: serde::de::DeserializeOwned>(
         .collect();
     let names: Vec<String> = (0..cols.len()).map(|i| format!("c{i}")).collect();
     let inner = format!("SELECT {} FROM {rest}", aliased.join(", "));
-    let text: String = match tx {
+    match tx {
         Tx::Sqlite(c) => {
             let sql = format!(
                 "SELECT json_group_array(json_array({})) FROM ({inner})",
@@ -189,11 +247,7 @@ async fn json_rows<T: serde::de::DeserializeOwned>(
             q.fetch_one(&mut **c).await
         }
     }
-    .map_err(StoreError::query(what))?;
-    serde_json::from_str(&text).map_err(|e| StoreError::Decode {
-        what,
-        reason: e.to_string(),
-    })
+    .map_err(StoreError::query(what))
 }
 
 /// A page of account codes in code order, after `after` (exclusive).
@@ -386,21 +440,6 @@ async fn read(
         Scope::Range(..) => vec![scope, Scope::Codes(&outside)],
     };
     let template = "items WHERE remaining > 0 AND customer IN ({}) ORDER BY customer, reference";
-    type ItemRow = (
-        String,
-        String,
-        String,
-        Option<String>,
-        String,
-        i64,
-        i64,
-        String,
-        Option<String>,
-        Option<String>,
-        Option<String>,
-        Option<String>,
-        String,
-    );
     let mut rows: Vec<ItemRow> = Vec::new();
     for &items_scope in &item_scopes {
         rows.extend(
@@ -434,27 +473,12 @@ async fn read(
     }
     if item_scopes.len() > 1 {
         // As one list query would have given them (SQLite's text order is byte order).
-        rows.sort_by(|a, b| (&a.0, &a.1).cmp(&(&b.0, &b.1)));
+        rows.sort_by(|a, b| (&a.customer, &a.reference).cmp(&(&b.customer, &b.reference)));
     }
-    let mut items: Vec<ItemFacts> = rows
+    let mut items = rows
         .into_iter()
-        .map(|r| ItemFacts {
-            customer: r.0,
-            reference: r.1,
-            kind: r.2,
-            issue_date: r.3,
-            due_date: r.4,
-            amount: r.5,
-            remaining: r.6,
-            currency: r.7,
-            status: r.8,
-            status_since: r.9,
-            promise_date: r.10,
-            comment: r.11,
-            custom: r.12,
-            steps: Vec::new(),
-        })
-        .collect();
+        .map(ItemRow::into_item)
+        .collect::<Result<Vec<Item>, StoreError>>()?;
     let mut steps: Vec<(String, String, String, String)> = Vec::new();
     for &items_scope in &item_scopes {
         let sql = "item_steps WHERE customer IN ({}) ORDER BY customer, reference, scenario";
@@ -552,7 +576,7 @@ async fn read(
     // The last action of each account: its latest by run date, then id.
     let sql = "actions a WHERE a.id IN (SELECT (SELECT b.id FROM actions b WHERE b.account = c.code \
          ORDER BY b.run_date DESC, b.id DESC LIMIT 1) FROM customers c WHERE c.code IN ({})) ORDER BY a.account";
-    let actions: Vec<(String, String, String)> = json_rows(
+    let actions: Vec<(String, DateText, String)> = json_rows(
         tx,
         &["a.account", "a.run_date", "a.step"],
         sql,
@@ -581,7 +605,7 @@ async fn read(
     )
     .await?;
     let sql = "switches WHERE account IN ({}) ORDER BY account, effective_on, id";
-    let switches: Vec<(String, String, String)> = json_rows(
+    let switches: Vec<(String, DateText, String)> = json_rows(
         tx,
         &["account", "effective_on", "scenario"],
         sql,
@@ -641,6 +665,8 @@ async fn read(
         }
     }
     for (account, run_date, step) in actions {
+        let run_date =
+            run_date.date(|| format!("account {account}: the last action's run_date"))?;
         if let Some(&i) = index.get(&account) {
             accounts[i].last_action.get_or_insert((run_date, step));
         }
@@ -656,9 +682,141 @@ async fn read(
         }
     }
     for (account, effective_on, scenario) in switches {
+        let effective_on =
+            effective_on.date(|| format!("account {account}: a switch's effective_on"))?;
         if let Some(&i) = index.get(&account) {
             accounts[i].switches.push((effective_on, scenario));
         }
     }
     Ok(accounts)
+}
+
+/// A row of `items` as [`read`] selects it. The kind, the dates and the
+/// custom fields are decoded as the text is read, without a `String` each.
+#[derive(serde::Deserialize)]
+struct ItemRow {
+    customer: String,
+    reference: String,
+    kind: Kind,
+    issue_date: Option<DateText>,
+    due_date: DateText,
+    amount: i64,
+    remaining: i64,
+    currency: String,
+    status: Option<String>,
+    status_since: Option<DateText>,
+    promise_date: Option<DateText>,
+    comment: Option<String>,
+    custom: Custom,
+}
+
+impl ItemRow {
+    fn into_item(self) -> Result<Item, StoreError> {
+        let (customer, reference) = (&self.customer, &self.reference);
+        let of = |field: &'static str| move || format!("item {customer}/{reference}: {field}");
+        let opt = |d: Option<DateText>, field| d.map(|d| d.date(of(field))).transpose();
+        Ok(Item {
+            kind: self.kind.0,
+            issue_date: opt(self.issue_date, "issue_date")?,
+            due_date: self.due_date.date(of("due_date"))?,
+            status_since: opt(self.status_since, "status_since")?,
+            promise_date: opt(self.promise_date, "promise_date")?,
+            custom: self.custom.0,
+            amount: self.amount,
+            remaining: self.remaining,
+            currency: self.currency,
+            status: self.status,
+            comment: self.comment,
+            steps: Vec::new(),
+            customer: self.customer,
+            reference: self.reference,
+        })
+    }
+}
+
+/// A date column, parsed as it is read; text that is no date (only in a
+/// database edited by hand) is kept to be reported.
+enum DateText {
+    Date(NaiveDate),
+    Not(String),
+}
+
+impl DateText {
+    /// The date, or an error naming `what` (the row and column).
+    fn date(self, what: impl FnOnce() -> String) -> Result<NaiveDate, StoreError> {
+        match self {
+            DateText::Date(d) => Ok(d),
+            DateText::Not(text) => Err(StoreError::Decode {
+                what: "reading accounts",
+                reason: format!("{} {text:?} is not a date", what()),
+            }),
+        }
+    }
+}
+
+impl<'de> Deserialize<'de> for DateText {
+    fn deserialize<D: Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
+        struct V;
+        impl Visitor<'_> for V {
+            type Value = DateText;
+            fn expecting(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+                f.write_str("a date")
+            }
+            fn visit_str<E: serde::de::Error>(self, v: &str) -> Result<DateText, E> {
+                Ok(crate::date::parse_iso(v)
+                    .map_or_else(|| DateText::Not(v.to_string()), DateText::Date))
+            }
+        }
+        d.deserialize_str(V)
+    }
+}
+
+/// An item's `type`.
+struct Kind(ItemType);
+
+impl<'de> Deserialize<'de> for Kind {
+    fn deserialize<D: Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
+        struct V;
+        impl Visitor<'_> for V {
+            type Value = Kind;
+            fn expecting(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+                f.write_str("an item type")
+            }
+            fn visit_str<E: serde::de::Error>(self, v: &str) -> Result<Kind, E> {
+                Ok(Kind(ItemType::parse(v)))
+            }
+        }
+        d.deserialize_str(V)
+    }
+}
+
+/// Custom fields, stored as a JSON object in text; anything else (only in a
+/// database edited by hand) reads as no field.
+struct Custom(serde_json::Map<String, serde_json::Value>);
+
+/// Decodes stored custom fields.
+pub fn custom_fields(json: &str) -> serde_json::Map<String, serde_json::Value> {
+    if json == "{}" {
+        return serde_json::Map::new();
+    }
+    match serde_json::from_str(json) {
+        Ok(serde_json::Value::Object(map)) => map,
+        _ => serde_json::Map::new(),
+    }
+}
+
+impl<'de> Deserialize<'de> for Custom {
+    fn deserialize<D: Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
+        struct V;
+        impl Visitor<'_> for V {
+            type Value = Custom;
+            fn expecting(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+                f.write_str("custom fields as JSON text")
+            }
+            fn visit_str<E: serde::de::Error>(self, v: &str) -> Result<Custom, E> {
+                Ok(Custom(custom_fields(v)))
+            }
+        }
+        d.deserialize_str(V)
+    }
 }
