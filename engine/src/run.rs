@@ -122,6 +122,15 @@ async fn read_accounts(
         Codes::Page => facts::accounts_between(tx, codes, selection.columns).await?,
         Codes::Listed => facts::accounts_with(tx, codes, selection.columns).await?,
     };
+    accounts_of(facts, selection)
+}
+
+/// The planner's accounts; an account asked for by name (`--account`) must
+/// exist.
+fn accounts_of(
+    facts: Vec<facts::AccountFacts>,
+    selection: &Selection,
+) -> Result<Vec<Account>, RunError> {
     if let Some(code) = &selection.account
         && facts.is_empty()
     {
@@ -130,13 +139,26 @@ async fn read_accounts(
     Ok(facts.into_iter().map(Account::from_facts).collect())
 }
 
-/// Reads the accounts with these codes in a transaction of their own.
+/// Reads the accounts with these codes in a transaction of their own: from
+/// the file on a blocking thread for a SQLite store, else through the pool.
 async fn load_codes(
     store: Store,
     codes: Vec<String>,
     kind: Codes,
     selection: Selection,
 ) -> Result<Vec<Account>, RunError> {
+    if let Some(path) = store.sqlite_file() {
+        return tokio::task::spawn_blocking(move || {
+            let facts = facts::FileReader::open(&path)?.accounts(
+                &codes,
+                kind == Codes::Page,
+                selection.columns,
+            )?;
+            accounts_of(facts, &selection)
+        })
+        .await
+        .map_err(|e| RunError::Task(e.to_string()))?;
+    }
     let mut tx = store.begin().await?;
     let accounts = read_accounts(&mut tx, &codes, kind, &selection).await;
     tx.rollback().await?;

@@ -261,3 +261,116 @@ async fn two_runs_at_the_same_time_record_an_action_once() {
         t.cleanup().await;
     }
 }
+
+/// The planner reads pages of a SQLite store from the file, without sqlx;
+/// `run` and the API read through the pool. Both must see the same accounts.
+#[tokio::test]
+async fn the_file_reader_reads_what_the_pool_reads() {
+    use relance_engine::store::Tx;
+    use relance_engine::store::facts::{FileReader, ItemColumns};
+
+    let t = support::sqlite().await;
+    seeded(&t.store).await;
+    let mut tx = t.store.begin().await.expect("tx");
+    actions::record(
+        &mut tx,
+        &[action("reminder_1", &[("M1", "INV-7"), ("L1", "INV-1")])],
+        "2026-11-20T07:00:00Z",
+        "run:1",
+    )
+    .await
+    .expect("recorded");
+    let Tx::Sqlite(c) = &mut tx else {
+        panic!("a SQLite store")
+    };
+    for sql in [
+        "INSERT INTO alerts (alert, account, item, level, raised_on, origin) VALUES \
+         ('broken_promise', 'L1', 'M1/INV-7', 'high', '2026-11-19', 'run:0'), \
+         ('old_items', 'S1', '', 'low', '2026-11-19', 'run:0')",
+        "INSERT INTO escalations (escalation, account, fired_on, switch, origin) VALUES \
+         ('big_exposure', 'L1', '2026-11-19', 'key_accounts', 'run:0')",
+        "INSERT INTO switches (account, scenario, effective_on, cause, origin) VALUES \
+         ('L1', 'key_accounts', '2026-11-19', 'escalation big_exposure', 'run:0')",
+    ] {
+        sqlx::query(sql).execute(&mut **c).await.expect(sql);
+    }
+    tx.commit().await.expect("commit");
+
+    let path = t.store.sqlite_file().expect("the store's file");
+    let mut reader = FileReader::open(&path).expect("the file opens");
+    // A page of L1 alone leaves its members (M1, M2) outside its range of codes.
+    for codes in [vec!["L1"], vec!["S1"], vec!["L1", "S1"], vec!["M1", "S1"]] {
+        let codes: Vec<String> = codes.into_iter().map(String::from).collect();
+        let mut tx = t.store.begin().await.expect("tx");
+        let listed = facts::accounts_with(&mut tx, &codes, ItemColumns::ALL)
+            .await
+            .expect("listed through the pool");
+        let page = facts::accounts_between(&mut tx, &codes, ItemColumns::ALL)
+            .await
+            .expect("a page through the pool");
+        tx.rollback().await.expect("rollback");
+        let from_file = reader
+            .accounts(&codes, false, ItemColumns::ALL)
+            .expect("listed from the file");
+        assert_eq!(from_file, listed, "{codes:?} listed");
+        if codes[0] != "M1" {
+            let from_file = reader
+                .accounts(&codes, true, ItemColumns::ALL)
+                .expect("a page from the file");
+            assert_eq!(from_file, page, "{codes:?} as a page");
+        }
+    }
+
+    let all = reader
+        .accounts(&["L1".into(), "S1".into()], true, ItemColumns::ALL)
+        .expect("read");
+    let l1 = &all[0];
+    assert_eq!(l1.items.len(), 3, "the members' items come with the page");
+    assert_eq!(
+        l1.items.iter().map(|i| i.steps.len()).sum::<usize>(),
+        2,
+        "the covered items' steps"
+    );
+    assert!(l1.last_action.is_some());
+    assert_eq!(l1.open_alerts.len(), 1);
+    assert_eq!(l1.escalations, ["big_exposure"]);
+    assert_eq!(l1.switches.len(), 1);
+    assert_eq!(all[1].open_alerts.len(), 1);
+    t.cleanup().await;
+}
+
+/// A date that is no date (a database edited by hand) is reported with its
+/// item and column, by both readers.
+#[tokio::test]
+async fn a_stored_date_that_is_no_date_names_its_item_and_column() {
+    use relance_engine::store::Tx;
+    use relance_engine::store::facts::{FileReader, ItemColumns};
+
+    let t = support::sqlite().await;
+    seeded(&t.store).await;
+    let mut tx = t.store.begin().await.expect("tx");
+    let Tx::Sqlite(c) = &mut tx else {
+        panic!("a SQLite store")
+    };
+    sqlx::query("UPDATE items SET due_date = '2026-13-01' WHERE reference = 'INV-7'")
+        .execute(&mut **c)
+        .await
+        .expect("update");
+    tx.commit().await.expect("commit");
+
+    let codes = vec!["L1".to_string()];
+    let expected = "item M1/INV-7: due_date \"2026-13-01\" is not a date";
+    let mut tx = t.store.begin().await.expect("tx");
+    let pool = facts::accounts_between(&mut tx, &codes, ItemColumns::ALL)
+        .await
+        .expect_err("no date");
+    tx.rollback().await.expect("rollback");
+    assert!(pool.to_string().contains(expected), "{pool}");
+    let path = t.store.sqlite_file().expect("the store's file");
+    let file = FileReader::open(&path)
+        .expect("the file opens")
+        .accounts(&codes, true, ItemColumns::ALL)
+        .expect_err("no date");
+    assert!(file.to_string().contains(expected), "{file}");
+    t.cleanup().await;
+}

@@ -11,7 +11,7 @@ use foldhash::{HashMap, HashMapExt as _};
 use serde::de::{Deserialize, Deserializer, Visitor};
 use sqlx::AssertSqlSafe;
 
-use super::{Params, StoreError, Tx, on_tx};
+use super::{Backend, Params, StoreError, Tx, on_tx};
 
 /// A customer of an account.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -170,6 +170,75 @@ enum Scope<'a> {
     Range(&'a str, &'a str),
 }
 
+/// Where [`read`] takes its rows from.
+enum Source<'s> {
+    /// A transaction of the store: each query's rows come back from sqlx's
+    /// thread as one JSON text.
+    Tx(&'s mut Tx),
+    /// A connection of its own to the SQLite file, stepped row by row on
+    /// the calling thread: nothing is encoded, nothing crosses threads.
+    File(&'s mut rusqlite::Connection),
+}
+
+/// A row [`read`] selects, decoded from either [`Source`].
+trait Row:
+    serde::de::DeserializeOwned + for<'r> TryFrom<&'r rusqlite::Row<'r>, Error = rusqlite::Error>
+{
+}
+
+impl<T> Row for T where
+    T: serde::de::DeserializeOwned
+        + for<'r> TryFrom<&'r rusqlite::Row<'r>, Error = rusqlite::Error>
+{
+}
+
+/// Runs `SELECT cols FROM rest` (ORDER BY included), each `col IN ({})` of
+/// `rest` written for `scope` by [`with_list`], and returns its rows.
+async fn select<T: Row>(
+    src: &mut Source<'_>,
+    cols: &[&str],
+    rest: &str,
+    scope: Scope<'_>,
+    what: &'static str,
+) -> Result<Vec<T>, StoreError> {
+    match src {
+        Source::Tx(tx) => json_rows(tx, cols, rest, scope, what).await,
+        Source::File(conn) => file_rows(conn, cols, rest, scope, what),
+    }
+}
+
+/// [`select`] on a connection to the SQLite file.
+fn file_rows<T: Row>(
+    conn: &rusqlite::Connection,
+    cols: &[&str],
+    rest: &str,
+    scope: Scope<'_>,
+    what: &'static str,
+) -> Result<Vec<T>, StoreError> {
+    let sql = format!(
+        "SELECT {} FROM {}",
+        cols.join(", "),
+        with_list(Backend::Sqlite, rest, scope)
+    );
+    let failed = StoreError::file(what);
+    let mut statement = conn.prepare(&sql).map_err(failed)?;
+    let found = match scope {
+        Scope::Codes(codes) => statement.query([codes_json(codes, what)?]),
+        Scope::Range(first, last) => statement.query([first, last]),
+    };
+    found
+        .and_then(|found| found.mapped(|row| T::try_from(row)).collect())
+        .map_err(StoreError::file(what))
+}
+
+/// Codes as one JSON array, read by `json_each` in SQLite queries.
+fn codes_json(codes: &[&str], what: &'static str) -> Result<String, StoreError> {
+    serde_json::to_string(codes).map_err(|e| StoreError::Decode {
+        what,
+        reason: e.to_string(),
+    })
+}
+
 /// Runs `SELECT cols FROM rest` (ORDER BY included), each `col IN ({})` of
 /// `rest` written for `scope` by [`with_list`], and returns its rows,
 /// fetched as one JSON array: a single row crosses from the database to us
@@ -198,7 +267,7 @@ async fn json_text(
     what: &'static str,
 ) -> Result<String, StoreError> {
     let lists = rest.matches("{}").count();
-    let rest = with_list(tx, rest, scope);
+    let rest = with_list(tx.backend(), rest, scope);
     let aliased: Vec<String> = cols
         .iter()
         .enumerate()
@@ -215,14 +284,7 @@ async fn json_text(
             let q = sqlx::query_scalar(AssertSqlSafe(sql));
             let q = match scope {
                 // The codes as one JSON array, read by json_each in the query.
-                Scope::Codes(codes) => {
-                    q.bind(
-                        serde_json::to_string(codes).map_err(|e| StoreError::Decode {
-                            what,
-                            reason: e.to_string(),
-                        })?,
-                    )
-                }
+                Scope::Codes(codes) => q.bind(codes_json(codes, what)?),
                 Scope::Range(first, last) => q.bind(first.to_string()).bind(last.to_string()),
             };
             q.fetch_one(&mut **c).await
@@ -277,18 +339,18 @@ pub async fn all_account_codes(tx: &mut Tx) -> Result<Vec<String>, StoreError> {
 /// list is one JSON array parameter read with `json_each` (binding a
 /// thousand codes one by one costs more than the query) and a range is
 /// `col BETWEEN ?1 AND ?2`; on PostgreSQL a list is `n` parameters.
-fn with_list(tx: &Tx, template: &str, scope: Scope<'_>) -> String {
+fn with_list(backend: Backend, template: &str, scope: Scope<'_>) -> String {
     let n = match scope {
         Scope::Range(..) => return template.replace(" IN ({})", " BETWEEN ?1 AND ?2"),
         Scope::Codes(codes) => codes.len(),
     };
-    let mut params = Params::new(tx);
+    let mut params = Params::for_backend(backend);
     let mut parts = template.split("{}");
     let mut sql = String::from(parts.next().unwrap_or(""));
     for part in parts {
-        match tx.backend() {
-            super::Backend::Sqlite => sql.push_str("SELECT value FROM json_each(?1)"),
-            super::Backend::Postgres => params.list(&mut sql, n),
+        match backend {
+            Backend::Sqlite => sql.push_str("SELECT value FROM json_each(?1)"),
+            Backend::Postgres => params.list(&mut sql, n),
         }
         sql.push_str(part);
     }
@@ -332,7 +394,7 @@ pub async fn accounts_with(
         return Ok(Vec::new());
     }
     let codes: Vec<&str> = codes.iter().map(String::as_str).collect();
-    read(tx, Scope::Codes(&codes), columns).await
+    read(&mut Source::Tx(tx), Scope::Codes(&codes), columns).await
 }
 
 /// The accounts whose codes run from `first` to `last` (inclusive): a page
@@ -345,15 +407,85 @@ pub async fn accounts_between(
     columns: ItemColumns,
 ) -> Result<Vec<AccountFacts>, StoreError> {
     match (tx.backend(), codes.first(), codes.last()) {
-        (super::Backend::Sqlite, Some(first), Some(last)) => {
-            read(tx, Scope::Range(first, last), columns).await
+        (Backend::Sqlite, Some(first), Some(last)) => {
+            read(&mut Source::Tx(tx), Scope::Range(first, last), columns).await
         }
         _ => accounts_with(tx, codes, columns).await,
     }
 }
 
+/// A connection of its own to a SQLite store's file, reading pages of
+/// accounts without sqlx: rows are stepped on the calling thread instead of
+/// being encoded as JSON and handed across threads, which makes reading a
+/// page several times cheaper (docs/planning.md, "Performance"). Its calls
+/// block: use it from a blocking thread.
+pub struct FileReader {
+    conn: rusqlite::Connection,
+}
+
+impl std::fmt::Debug for FileReader {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("FileReader").finish_non_exhaustive()
+    }
+}
+
+impl FileReader {
+    /// Opens `path`, read-only.
+    pub fn open(path: &std::path::Path) -> Result<FileReader, StoreError> {
+        use rusqlite::OpenFlags;
+        let what = "opening the store file for reading";
+        let conn = rusqlite::Connection::open_with_flags(
+            path,
+            OpenFlags::SQLITE_OPEN_READ_ONLY | OpenFlags::SQLITE_OPEN_NO_MUTEX,
+        )
+        .map_err(StoreError::file(what))?;
+        conn.busy_timeout(std::time::Duration::from_secs(10))
+            .and_then(|()| conn.pragma_update(None, "mmap_size", super::MMAP_SIZE))
+            .map_err(StoreError::file(what))?;
+        Ok(FileReader { conn })
+    }
+
+    /// As [`accounts_between`] (`codes` a page of every account, in code
+    /// order) or, not `page`, [`accounts_with`] (any codes), in a read
+    /// transaction of its own.
+    pub fn accounts(
+        &mut self,
+        codes: &[String],
+        page: bool,
+        columns: ItemColumns,
+    ) -> Result<Vec<AccountFacts>, StoreError> {
+        let listed: Vec<&str> = codes.iter().map(String::as_str).collect();
+        let scope = match (page, listed.first(), listed.last()) {
+            (_, None, _) | (_, _, None) => return Ok(Vec::new()),
+            (true, Some(first), Some(last)) => Scope::Range(first, last),
+            (false, ..) => Scope::Codes(&listed),
+        };
+        let what = "reading accounts";
+        self.conn
+            .execute_batch("BEGIN")
+            .map_err(StoreError::file(what))?;
+        // Reading a file never waits on anything: the future is ready on
+        // its first poll.
+        let read = {
+            let mut source = Source::File(&mut self.conn);
+            let future = std::pin::pin!(read(&mut source, scope, columns));
+            match future.poll(&mut std::task::Context::from_waker(std::task::Waker::noop())) {
+                std::task::Poll::Ready(read) => read,
+                std::task::Poll::Pending => Err(StoreError::Decode {
+                    what,
+                    reason: "reading the file waited".into(),
+                }),
+            }
+        };
+        let ended = self.conn.execute_batch("ROLLBACK");
+        let accounts = read?;
+        ended.map_err(StoreError::file(what))?;
+        Ok(accounts)
+    }
+}
+
 async fn read(
-    tx: &mut Tx,
+    src: &mut Source<'_>,
     scope: Scope<'_>,
     columns: ItemColumns,
 ) -> Result<Vec<AccountFacts>, StoreError> {
@@ -370,8 +502,8 @@ async fn read(
         Option<String>,
         String,
     );
-    let rows: Vec<CustomerRow> = json_rows(
-        tx,
+    let rows: Vec<CustomerRow> = select(
+        src,
         &[
             "code",
             "name",
@@ -443,8 +575,8 @@ async fn read(
     let mut rows: Vec<ItemRow> = Vec::new();
     for &items_scope in &item_scopes {
         rows.extend(
-            json_rows::<ItemRow>(
-                tx,
+            select::<ItemRow>(
+                src,
                 &[
                     "customer",
                     "reference",
@@ -483,8 +615,8 @@ async fn read(
     for &items_scope in &item_scopes {
         let sql = "item_steps WHERE customer IN ({}) ORDER BY customer, reference, scenario";
         steps.extend(
-            json_rows::<(String, String, String, String)>(
-                tx,
+            select::<(String, String, String, String)>(
+                src,
                 &["customer", "reference", "scenario", "step"],
                 sql,
                 items_scope,
@@ -525,8 +657,8 @@ async fn read(
     };
     let sql = "contacts WHERE customer IN ({}) ORDER BY customer, email";
     type ContactRow = (String, String, Option<String>, String, Option<String>);
-    let rows: Vec<ContactRow> = json_rows(
-        tx,
+    let rows: Vec<ContactRow> = select(
+        src,
         &["customer", "email", "name", "role", "language"],
         sql,
         leader_scope,
@@ -550,8 +682,8 @@ async fn read(
     let sql = "assignments a JOIN colleagues g ON g.email = a.colleague WHERE a.customer IN ({}) \
          ORDER BY a.customer, a.role, g.email";
     type ColleagueRow = (String, String, String, String, Option<String>);
-    let rows: Vec<ColleagueRow> = json_rows(
-        tx,
+    let rows: Vec<ColleagueRow> = select(
+        src,
         &["a.customer", "a.role", "g.email", "g.name", "g.phone"],
         sql,
         leader_scope,
@@ -576,8 +708,8 @@ async fn read(
     // The last action of each account: its latest by run date, then id.
     let sql = "actions a WHERE a.id IN (SELECT (SELECT b.id FROM actions b WHERE b.account = c.code \
          ORDER BY b.run_date DESC, b.id DESC LIMIT 1) FROM customers c WHERE c.code IN ({})) ORDER BY a.account";
-    let actions: Vec<(String, DateText, String)> = json_rows(
-        tx,
+    let actions: Vec<(String, DateText, String)> = select(
+        src,
         &["a.account", "a.run_date", "a.step"],
         sql,
         leader_scope,
@@ -587,8 +719,8 @@ async fn read(
 
     // What earlier runs left open.
     let sql = "alerts WHERE resolved_on IS NULL AND account IN ({}) ORDER BY account, alert, item";
-    let alerts: Vec<(String, String, String)> = json_rows(
-        tx,
+    let alerts: Vec<(String, String, String)> = select(
+        src,
         &["account", "alert", "item"],
         sql,
         leader_scope,
@@ -596,8 +728,8 @@ async fn read(
     )
     .await?;
     let sql = "escalations WHERE ended_on IS NULL AND account IN ({}) ORDER BY account, escalation";
-    let escalations: Vec<(String, String)> = json_rows(
-        tx,
+    let escalations: Vec<(String, String)> = select(
+        src,
         &["account", "escalation"],
         sql,
         leader_scope,
@@ -605,8 +737,8 @@ async fn read(
     )
     .await?;
     let sql = "switches WHERE account IN ({}) ORDER BY account, effective_on, id";
-    let switches: Vec<(String, DateText, String)> = json_rows(
-        tx,
+    let switches: Vec<(String, DateText, String)> = select(
+        src,
         &["account", "effective_on", "scenario"],
         sql,
         leader_scope,
@@ -754,41 +886,8 @@ impl DateText {
     }
 }
 
-impl<'de> Deserialize<'de> for DateText {
-    fn deserialize<D: Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
-        struct V;
-        impl Visitor<'_> for V {
-            type Value = DateText;
-            fn expecting(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-                f.write_str("a date")
-            }
-            fn visit_str<E: serde::de::Error>(self, v: &str) -> Result<DateText, E> {
-                Ok(crate::date::parse_iso(v)
-                    .map_or_else(|| DateText::Not(v.to_string()), DateText::Date))
-            }
-        }
-        d.deserialize_str(V)
-    }
-}
-
 /// An item's `type`.
 struct Kind(ItemType);
-
-impl<'de> Deserialize<'de> for Kind {
-    fn deserialize<D: Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
-        struct V;
-        impl Visitor<'_> for V {
-            type Value = Kind;
-            fn expecting(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-                f.write_str("an item type")
-            }
-            fn visit_str<E: serde::de::Error>(self, v: &str) -> Result<Kind, E> {
-                Ok(Kind(ItemType::parse(v)))
-            }
-        }
-        d.deserialize_str(V)
-    }
-}
 
 /// Custom fields, stored as a JSON object in text; anything else (only in a
 /// database edited by hand) reads as no field.
@@ -805,18 +904,64 @@ pub fn custom_fields(json: &str) -> serde_json::Map<String, serde_json::Value> {
     }
 }
 
-impl<'de> Deserialize<'de> for Custom {
-    fn deserialize<D: Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
-        struct V;
-        impl Visitor<'_> for V {
-            type Value = Custom;
-            fn expecting(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-                f.write_str("custom fields as JSON text")
-            }
-            fn visit_str<E: serde::de::Error>(self, v: &str) -> Result<Custom, E> {
-                Ok(Custom(custom_fields(v)))
+/// Implements reading `$ty` from a text column, in either source's rows,
+/// with `$from` (`fn(&str) -> $ty`), borrowing the text.
+macro_rules! text_column {
+    ($ty:ty, $expecting:literal, $from:expr) => {
+        impl<'de> Deserialize<'de> for $ty {
+            fn deserialize<D: Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
+                struct V;
+                impl Visitor<'_> for V {
+                    type Value = $ty;
+                    fn expecting(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+                        f.write_str($expecting)
+                    }
+                    fn visit_str<E: serde::de::Error>(self, v: &str) -> Result<$ty, E> {
+                        Ok($from(v))
+                    }
+                }
+                d.deserialize_str(V)
             }
         }
-        d.deserialize_str(V)
+
+        impl rusqlite::types::FromSql for $ty {
+            fn column_result(
+                value: rusqlite::types::ValueRef<'_>,
+            ) -> rusqlite::types::FromSqlResult<Self> {
+                value.as_str().map($from)
+            }
+        }
+    };
+}
+
+text_column!(DateText, "a date", |text: &str| {
+    crate::date::parse_iso(text).map_or_else(|| DateText::Not(text.to_string()), DateText::Date)
+});
+text_column!(Kind, "an item type", |text: &str| Kind(ItemType::parse(
+    text
+)));
+text_column!(Custom, "custom fields as JSON text", |text: &str| Custom(
+    custom_fields(text)
+));
+
+impl TryFrom<&rusqlite::Row<'_>> for ItemRow {
+    type Error = rusqlite::Error;
+
+    fn try_from(row: &rusqlite::Row<'_>) -> rusqlite::Result<ItemRow> {
+        Ok(ItemRow {
+            customer: row.get(0)?,
+            reference: row.get(1)?,
+            kind: row.get(2)?,
+            issue_date: row.get(3)?,
+            due_date: row.get(4)?,
+            amount: row.get(5)?,
+            remaining: row.get(6)?,
+            currency: row.get(7)?,
+            status: row.get(8)?,
+            status_since: row.get(9)?,
+            promise_date: row.get(10)?,
+            comment: row.get(11)?,
+            custom: row.get(12)?,
+        })
     }
 }

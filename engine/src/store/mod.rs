@@ -107,6 +107,16 @@ pub enum StoreError {
         #[source]
         source: sqlx::Error,
     },
+    /// A query on a connection of our own to the SQLite file failed
+    /// ([`facts::FileReader`]).
+    #[error("store query failed: {what}")]
+    File {
+        /// What was being done.
+        what: &'static str,
+        /// Why.
+        #[source]
+        source: rusqlite::Error,
+    },
     /// Rows came back in a shape we cannot read.
     #[error("store data unreadable while {what}: {reason}")]
     Decode {
@@ -122,7 +132,16 @@ impl StoreError {
     pub fn query(what: &'static str) -> impl FnOnce(sqlx::Error) -> StoreError {
         move |source| StoreError::Query { what, source }
     }
+
+    /// Wraps an error of [`facts::FileReader`] with what was being done.
+    pub fn file(what: &'static str) -> impl Fn(rusqlite::Error) -> StoreError {
+        move |source| StoreError::File { what, source }
+    }
 }
+
+/// How much of a SQLite file is read through a memory map instead of being
+/// copied in page by page (1 GiB).
+const MMAP_SIZE: i64 = 1 << 30;
 
 /// The connections of a store.
 #[derive(Debug, Clone)]
@@ -212,7 +231,7 @@ impl Store {
                     .foreign_keys(true)
                     .pragma("cache_size", "-65536")
                     // Reads map the file instead of copying each page in.
-                    .pragma("mmap_size", "1073741824")
+                    .pragma("mmap_size", MMAP_SIZE.to_string())
                     .pragma("temp_store", "MEMORY");
                 let pool = SqlitePoolOptions::new()
                     .max_connections(4)
@@ -269,6 +288,17 @@ impl Store {
         match self.pool {
             Pool::Sqlite(_) => Backend::Sqlite,
             Pool::Postgres(_) => Backend::Postgres,
+        }
+    }
+
+    /// The SQLite file of the store, if it is one (not an in-memory
+    /// database), for [`facts::FileReader`].
+    pub fn sqlite_file(&self) -> Option<std::path::PathBuf> {
+        match &self.pool {
+            Pool::Sqlite(p) => {
+                Some(p.connect_options().get_filename().to_path_buf()).filter(|path| path.is_file())
+            }
+            Pool::Postgres(_) => None,
         }
     }
 
