@@ -8,8 +8,9 @@ use chrono::{DateTime, NaiveDate, Utc};
 
 use crate::planner::{Account, AccountPlan, PlannedAction, Planner};
 use crate::store::actions::{self, NewAction};
+use crate::store::facts::{self, Codes};
 use crate::store::runs::{self, FiredEscalation, RaisedAlert, Switch};
-use crate::store::{Store, StoreError, Tx, facts};
+use crate::store::{Store, StoreError, Tx};
 
 /// Accounts read and planned per page (and per transaction for `run`).
 pub const PAGE: usize = 1000;
@@ -100,16 +101,6 @@ async fn selected_codes(store: &Store, selection: &Selection) -> Result<Vec<Stri
     Ok(codes)
 }
 
-/// Which codes are read.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-enum Codes {
-    /// A run of consecutive selected accounts in code order (a page of
-    /// them): read by range.
-    Page,
-    /// Any codes.
-    Listed,
-}
-
 /// Reads the accounts with these codes in `tx`; an account asked for by
 /// name (`--account`) must exist.
 async fn read_accounts(
@@ -118,10 +109,7 @@ async fn read_accounts(
     kind: Codes,
     selection: &Selection,
 ) -> Result<Vec<Account>, RunError> {
-    let facts = match kind {
-        Codes::Page => facts::accounts_between(tx, codes, selection.columns).await?,
-        Codes::Listed => facts::accounts_with(tx, codes, selection.columns).await?,
-    };
+    let facts = facts::accounts_in(tx, codes, kind, selection.columns).await?;
     accounts_of(facts, selection)
 }
 
@@ -149,11 +137,8 @@ async fn load_codes(
 ) -> Result<Vec<Account>, RunError> {
     if let Some(path) = store.sqlite_file() {
         return tokio::task::spawn_blocking(move || {
-            let facts = facts::FileReader::open(&path)?.accounts(
-                &codes,
-                kind == Codes::Page,
-                selection.columns,
-            )?;
+            let facts =
+                facts::FileReader::open(&path)?.accounts(&codes, kind, selection.columns)?;
             accounts_of(facts, &selection)
         })
         .await

@@ -267,7 +267,7 @@ async fn two_runs_at_the_same_time_record_an_action_once() {
 #[tokio::test]
 async fn the_file_reader_reads_what_the_pool_reads() {
     use relance_engine::store::Tx;
-    use relance_engine::store::facts::{FileReader, ItemColumns};
+    use relance_engine::store::facts::{Codes, FileReader, ItemColumns};
 
     let t = support::sqlite().await;
     seeded(&t.store).await;
@@ -302,27 +302,27 @@ async fn the_file_reader_reads_what_the_pool_reads() {
     for codes in [vec!["L1"], vec!["S1"], vec!["L1", "S1"], vec!["M1", "S1"]] {
         let codes: Vec<String> = codes.into_iter().map(String::from).collect();
         let mut tx = t.store.begin().await.expect("tx");
-        let listed = facts::accounts_with(&mut tx, &codes, ItemColumns::ALL)
+        let listed = facts::accounts_in(&mut tx, &codes, Codes::Listed, ItemColumns::ALL)
             .await
             .expect("listed through the pool");
-        let page = facts::accounts_between(&mut tx, &codes, ItemColumns::ALL)
+        let page = facts::accounts_in(&mut tx, &codes, Codes::Page, ItemColumns::ALL)
             .await
             .expect("a page through the pool");
         tx.rollback().await.expect("rollback");
         let from_file = reader
-            .accounts(&codes, false, ItemColumns::ALL)
+            .accounts(&codes, Codes::Listed, ItemColumns::ALL)
             .expect("listed from the file");
         assert_eq!(from_file, listed, "{codes:?} listed");
         if codes[0] != "M1" {
             let from_file = reader
-                .accounts(&codes, true, ItemColumns::ALL)
+                .accounts(&codes, Codes::Page, ItemColumns::ALL)
                 .expect("a page from the file");
             assert_eq!(from_file, page, "{codes:?} as a page");
         }
     }
 
     let all = reader
-        .accounts(&["L1".into(), "S1".into()], true, ItemColumns::ALL)
+        .accounts(&["L1".into(), "S1".into()], Codes::Page, ItemColumns::ALL)
         .expect("read");
     let l1 = &all[0];
     assert_eq!(l1.items.len(), 3, "the members' items come with the page");
@@ -344,7 +344,7 @@ async fn the_file_reader_reads_what_the_pool_reads() {
 #[tokio::test]
 async fn a_stored_date_that_is_no_date_names_its_item_and_column() {
     use relance_engine::store::Tx;
-    use relance_engine::store::facts::{FileReader, ItemColumns};
+    use relance_engine::store::facts::{Codes, FileReader, ItemColumns};
 
     let t = support::sqlite().await;
     seeded(&t.store).await;
@@ -361,7 +361,7 @@ async fn a_stored_date_that_is_no_date_names_its_item_and_column() {
     let codes = vec!["L1".to_string()];
     let expected = "item M1/INV-7: due_date \"2026-13-01\" is not a date";
     let mut tx = t.store.begin().await.expect("tx");
-    let pool = facts::accounts_between(&mut tx, &codes, ItemColumns::ALL)
+    let pool = facts::accounts_in(&mut tx, &codes, Codes::Page, ItemColumns::ALL)
         .await
         .expect_err("no date");
     tx.rollback().await.expect("rollback");
@@ -369,7 +369,7 @@ async fn a_stored_date_that_is_no_date_names_its_item_and_column() {
     let path = t.store.sqlite_file().expect("the store's file");
     let file = FileReader::open(&path)
         .expect("the file opens")
-        .accounts(&codes, true, ItemColumns::ALL)
+        .accounts(&codes, Codes::Page, ItemColumns::ALL)
         .expect_err("no date");
     assert!(file.to_string().contains(expected), "{file}");
     t.cleanup().await;

@@ -221,14 +221,14 @@ fn file_rows<T: Row>(
         with_list(Backend::Sqlite, rest, scope)
     );
     let failed = StoreError::file(what);
-    let mut statement = conn.prepare(&sql).map_err(failed)?;
+    let mut statement = conn.prepare(&sql).map_err(&failed)?;
     let found = match scope {
         Scope::Codes(codes) => statement.query([codes_json(codes, what)?]),
         Scope::Range(first, last) => statement.query([first, last]),
     };
     found
         .and_then(|found| found.mapped(|row| T::try_from(row)).collect())
-        .map_err(StoreError::file(what))
+        .map_err(failed)
 }
 
 /// Codes as one JSON array, read by `json_each` in SQLite queries.
@@ -251,21 +251,6 @@ async fn json_rows<T: serde::de::DeserializeOwned>(
     scope: Scope<'_>,
     what: &'static str,
 ) -> Result<Vec<T>, StoreError> {
-    let text = json_text(tx, cols, rest, scope, what).await?;
-    serde_json::from_str(&text).map_err(|e| StoreError::Decode {
-        what,
-        reason: e.to_string(),
-    })
-}
-
-/// [`json_rows`]' query, its rows as JSON text.
-async fn json_text(
-    tx: &mut Tx,
-    cols: &[&str],
-    rest: &str,
-    scope: Scope<'_>,
-    what: &'static str,
-) -> Result<String, StoreError> {
     let lists = rest.matches("{}").count();
     let rest = with_list(tx.backend(), rest, scope);
     let aliased: Vec<String> = cols
@@ -275,7 +260,7 @@ async fn json_text(
         .collect();
     let names: Vec<String> = (0..cols.len()).map(|i| format!("c{i}")).collect();
     let inner = format!("SELECT {} FROM {rest}", aliased.join(", "));
-    match tx {
+    let text: String = match tx {
         Tx::Sqlite(c) => {
             let sql = format!(
                 "SELECT json_group_array(json_array({})) FROM ({inner})",
@@ -309,7 +294,11 @@ async fn json_text(
             q.fetch_one(&mut **c).await
         }
     }
-    .map_err(StoreError::query(what))
+    .map_err(StoreError::query(what))?;
+    serde_json::from_str(&text).map_err(|e| StoreError::Decode {
+        what,
+        reason: e.to_string(),
+    })
 }
 
 /// A page of account codes in code order, after `after` (exclusive).
@@ -381,37 +370,44 @@ impl ItemColumns {
 /// Loads the accounts with these codes (at most a few thousand per call).
 /// Codes that are no account (unknown, or grouped under another) are skipped.
 pub async fn accounts(tx: &mut Tx, codes: &[String]) -> Result<Vec<AccountFacts>, StoreError> {
-    accounts_with(tx, codes, ItemColumns::ALL).await
+    accounts_in(tx, codes, Codes::Listed, ItemColumns::ALL).await
 }
 
-/// [`accounts`], reading only the item columns asked for.
-pub async fn accounts_with(
-    tx: &mut Tx,
-    codes: &[String],
-    columns: ItemColumns,
-) -> Result<Vec<AccountFacts>, StoreError> {
-    if codes.is_empty() {
-        return Ok(Vec::new());
-    }
-    let codes: Vec<&str> = codes.iter().map(String::as_str).collect();
-    read(&mut Source::Tx(tx), Scope::Codes(&codes), columns).await
+/// What a list of account codes is.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Codes {
+    /// A run of consecutive accounts in code order (a page of every
+    /// account): read by ranges of the indexes on SQLite, from the first
+    /// code to the last, rather than by lists of codes. PostgreSQL, whose
+    /// text order may not be byte order, reads the codes as a list.
+    Page,
+    /// Any codes.
+    Listed,
 }
 
-/// The accounts whose codes run from `first` to `last` (inclusive): a page
-/// of every account, read by ranges of the indexes rather than by lists of
-/// codes. On PostgreSQL, whose text order may not be byte order, the codes
-/// are listed instead (`codes` is the page).
-pub async fn accounts_between(
+/// The accounts with these codes, read as `kind` allows, with only the item
+/// columns asked for, in `tx`; codes that are no account are skipped.
+pub async fn accounts_in(
     tx: &mut Tx,
     codes: &[String],
+    kind: Codes,
     columns: ItemColumns,
 ) -> Result<Vec<AccountFacts>, StoreError> {
-    match (tx.backend(), codes.first(), codes.last()) {
-        (Backend::Sqlite, Some(first), Some(last)) => {
-            read(&mut Source::Tx(tx), Scope::Range(first, last), columns).await
-        }
-        _ => accounts_with(tx, codes, columns).await,
+    let listed: Vec<&str> = codes.iter().map(String::as_str).collect();
+    match scope(tx.backend(), &listed, kind) {
+        Some(scope) => read(&mut Source::Tx(tx), scope, columns).await,
+        None => Ok(Vec::new()),
     }
+}
+
+/// How `codes` are read on `backend`: a page by its range of codes on
+/// SQLite, else as a list; `None` when there are none.
+fn scope<'a>(backend: Backend, codes: &'a [&'a str], kind: Codes) -> Option<Scope<'a>> {
+    let (first, last) = (codes.first()?, codes.last()?);
+    Some(match (backend, kind) {
+        (Backend::Sqlite, Codes::Page) => Scope::Range(first, last),
+        _ => Scope::Codes(codes),
+    })
 }
 
 /// A connection of its own to a SQLite store's file, reading pages of
@@ -445,20 +441,16 @@ impl FileReader {
         Ok(FileReader { conn })
     }
 
-    /// As [`accounts_between`] (`codes` a page of every account, in code
-    /// order) or, not `page`, [`accounts_with`] (any codes), in a read
-    /// transaction of its own.
+    /// As [`accounts_in`], in a read transaction of its own.
     pub fn accounts(
         &mut self,
         codes: &[String],
-        page: bool,
+        kind: Codes,
         columns: ItemColumns,
     ) -> Result<Vec<AccountFacts>, StoreError> {
         let listed: Vec<&str> = codes.iter().map(String::as_str).collect();
-        let scope = match (page, listed.first(), listed.last()) {
-            (_, None, _) | (_, _, None) => return Ok(Vec::new()),
-            (true, Some(first), Some(last)) => Scope::Range(first, last),
-            (false, ..) => Scope::Codes(&listed),
+        let Some(scope) = scope(Backend::Sqlite, &listed, kind) else {
+            return Ok(Vec::new());
         };
         let what = "reading accounts";
         self.conn
