@@ -204,7 +204,7 @@ pub fn run(cli: &Cli, args: &Args) -> Result<(), Failure> {
         }
         drop(accounts);
         let delivery_peak = peak_rss_mib();
-        let Mailer::Smtp(transport, _) =
+        let Mailer::Smtp { transport, .. } =
             Mailer::smtp(&args.smtp_url, args.connections).map_err(fail)?
         else {
             return Err(fail(anyhow::anyhow!("not an SMTP mailer")));

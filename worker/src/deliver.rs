@@ -399,8 +399,6 @@ impl Delivery {
         Ok((report, count))
     }
 
-    /// A transient failure is retried with backoff until the last try; a
-    /// permanent one fails at once.
     /// The outcome of one finished send: `(index in the batch, outcome)`.
     fn sent(
         &self,
@@ -421,6 +419,8 @@ impl Delivery {
         ))
     }
 
+    /// A transient failure is retried with backoff until the last try; a
+    /// permanent one fails at once.
     fn failure(&self, action: &Claimed, e: SendError, now: DateTime<Utc>) -> Outcome {
         let attempt = u32::try_from(action.attempts + 1).unwrap_or(u32::MAX);
         match e {

@@ -18,9 +18,16 @@ pub enum Mailer {
     None,
     /// One `.eml` per message into the outbox.
     File,
-    /// An SMTP relay, and the permits that bound concurrent sends to the
-    /// pool's size (lettre's pool caps idle connections, not open ones).
-    Smtp(AsyncSmtpTransport<Tokio1Executor>, Arc<Semaphore>),
+    /// An SMTP relay.
+    Smtp {
+        /// The transport and its pool.
+        transport: AsyncSmtpTransport<Tokio1Executor>,
+        /// Permits that bound concurrent sends to the pool's size (lettre's
+        /// pool caps idle connections, not open ones).
+        slots: Arc<Semaphore>,
+        /// The pool's size.
+        connections: usize,
+    },
 }
 
 impl std::fmt::Debug for Mailer {
@@ -28,7 +35,7 @@ impl std::fmt::Debug for Mailer {
         f.write_str(match self {
             Mailer::None => "Mailer::None",
             Mailer::File => "Mailer::File",
-            Mailer::Smtp(..) => "Mailer::Smtp",
+            Mailer::Smtp { .. } => "Mailer::Smtp",
         })
     }
 }
@@ -49,17 +56,19 @@ impl Mailer {
             .timeout(Some(Duration::from_secs(30)))
             .pool_config(PoolConfig::new().max_size(connections))
             .build();
-        Ok(Mailer::Smtp(
+        let connections = connections as usize;
+        Ok(Mailer::Smtp {
             transport,
-            Arc::new(Semaphore::new(connections as usize)),
-        ))
+            slots: Arc::new(Semaphore::new(connections)),
+            connections,
+        })
     }
 
     /// How many sends are worth having in flight at once: the SMTP pool's
     /// size, else one (files are written one after another anyway).
     pub fn concurrency(&self) -> usize {
         match self {
-            Mailer::Smtp(_, slots) => slots.available_permits().max(1),
+            Mailer::Smtp { connections, .. } => *connections,
             _ => 1,
         }
     }
@@ -97,7 +106,9 @@ pub async fn send(
                 .map_err(|e| SendError::Transient(format!("writing {}: {e}", path.display())))?;
             Ok(format!("written to {}", path.display()))
         }
-        Mailer::Smtp(transport, slots) => {
+        Mailer::Smtp {
+            transport, slots, ..
+        } => {
             let _slot = slots
                 .acquire()
                 .await
