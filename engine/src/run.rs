@@ -88,6 +88,16 @@ impl Selection {
             timezone: None,
         }
     }
+
+    /// Every account, reading every item column: what a message or a
+    /// statement shows (issue dates, comments, custom fields), whether or
+    /// not the configuration's expressions read it.
+    pub fn to_render(planner: &Planner) -> Selection {
+        Selection {
+            columns: facts::ItemColumns::ALL,
+            ..Selection::all(planner)
+        }
+    }
 }
 
 /// The codes of the selected accounts, in code order.
@@ -175,14 +185,21 @@ pub async fn load(store: &Store, selection: &Selection) -> Result<Vec<Account>, 
     Ok(all)
 }
 
-/// Reads the accounts with these codes, as the planner needs them (the
-/// worker re-reads an action's account just before sending).
+/// Reads the accounts with these codes whole, every item column included
+/// (the worker re-reads an action's account just before sending, and its
+/// message shows issue dates and comments the planner may not read).
 pub async fn load_accounts(
     store: &Store,
     planner: &Planner,
     codes: Vec<String>,
 ) -> Result<Vec<Account>, RunError> {
-    load_codes(store.clone(), codes, Codes::Listed, Selection::all(planner)).await
+    load_codes(
+        store.clone(),
+        codes,
+        Codes::Listed,
+        Selection::to_render(planner),
+    )
+    .await
 }
 
 /// Where the time of a plan went.

@@ -374,3 +374,78 @@ async fn a_stored_date_that_is_no_date_names_its_item_and_column() {
     assert!(file.to_string().contains(expected), "{file}");
     t.cleanup().await;
 }
+
+/// The templates' `previous`: what went out to an account, oldest first;
+/// tasks, actions not sent, and emails without recipients are not messages.
+#[tokio::test]
+async fn the_emails_and_letters_sent_to_an_account_are_read_oldest_first() {
+    for t in both().await {
+        seeded(&t.store).await;
+        let sent = |step: &str, run_date: &str, state: &str, payload: &str| NewAction {
+            run_date: run_date.into(),
+            state: state.into(),
+            payload: payload.into(),
+            // A run records one action per account: these move no step.
+            advance: Vec::new(),
+            ..action(step, &[("M1", "INV-7")])
+        };
+        let email = r#"{"kinds":["email"],"to":["ap@leader.example"]}"#;
+        let mut tx = t.store.begin().await.expect("tx");
+        actions::record(
+            &mut tx,
+            &[
+                sent("reminder_2", "2026-11-20", "sent", email),
+                sent("reminder_1", "2026-11-06", "sent", email),
+                sent("call", "2026-11-10", "sent", r#"{"kinds":["task"]}"#),
+                sent("notice", "2026-11-25", "queued", r#"{"kinds":["letter"]}"#),
+                sent(
+                    "final",
+                    "2026-11-12",
+                    "sent",
+                    r#"{"kinds":["letter","email"],"to":[]}"#,
+                ),
+                NewAction {
+                    account: "S1".into(),
+                    leader: ("S1".into(), "INV-2".into()),
+                    ..sent("reminder_1", "2026-11-07", "sent", email)
+                },
+            ],
+            "2026-11-25T08:00:00Z",
+            "run:1",
+        )
+        .await
+        .expect("recorded");
+        let read = actions::sent(&mut tx, &["L1".into(), "S1".into(), "X9".into()])
+            .await
+            .expect("read");
+        tx.rollback().await.expect("rollback");
+        let of = |account: &str| -> Vec<(String, String, Vec<String>)> {
+            read.get(account)
+                .map(|list| {
+                    list.iter()
+                        .map(|s| (s.step.clone(), s.run_date.clone(), s.kinds.clone()))
+                        .collect()
+                })
+                .unwrap_or_default()
+        };
+        let kinds = |k: &[&str]| k.iter().map(|s| s.to_string()).collect::<Vec<_>>();
+        assert_eq!(
+            of("L1"),
+            vec![
+                ("reminder_1".into(), "2026-11-06".into(), kinds(&["email"])),
+                ("final".into(), "2026-11-12".into(), kinds(&["letter"])),
+                ("reminder_2".into(), "2026-11-20".into(), kinds(&["email"])),
+            ],
+            "{}",
+            t.name
+        );
+        assert_eq!(
+            of("S1"),
+            vec![("reminder_1".into(), "2026-11-07".into(), kinds(&["email"]))],
+            "{}",
+            t.name
+        );
+        assert!(of("X9").is_empty(), "{}", t.name);
+        t.cleanup().await;
+    }
+}

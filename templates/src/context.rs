@@ -5,6 +5,12 @@
 //! Amounts are major units (`1234.56`) so that templates can compare and
 //! add them; each carries its currency or the account's. Tables and
 //! `money` turn them back into exact minor units before writing them.
+//!
+//! Items are either *to pay* or *held* ([`Item::held`]: their status
+//! excludes them, or suspends them on the run date). Every total, in
+//! [`AccountInfo`] as in the tables and their hashtags, adds up to-pay items
+//! only, through one function ([`Totals::of`]), so a headline amount cannot
+//! disagree with the table beside it.
 
 use std::collections::BTreeMap;
 
@@ -46,6 +52,22 @@ pub struct Context {
     pub links: Links,
     /// The action's leader item (`#promise_date`, `#dispute_comment`).
     pub leader: Option<Item>,
+    /// The account's earlier emails and letters (not the run date's), oldest
+    /// first: a text says "despite our reminder of …" only when there was one.
+    pub previous: Vec<Previous>,
+}
+
+/// An email or letter sent to the account before.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+pub struct Previous {
+    /// Its step.
+    pub step: String,
+    /// Its scenario.
+    pub scenario: String,
+    /// The date it went out (its run date).
+    pub date: NaiveDate,
+    /// What it was: `email`, `letter` or both, in the step's order.
+    pub kinds: Vec<String>,
 }
 
 /// Platform settings a template may print.
@@ -73,27 +95,99 @@ pub struct Customer {
     pub custom: Custom,
 }
 
-/// The account's totals, in `currency`.
+/// The account's totals, in `currency`: to-pay items only (held items are
+/// in none), each the total of the table its hashtag stands beside.
 #[derive(Debug, Clone, Serialize)]
 pub struct AccountInfo {
     /// The account (leader) code.
     pub code: String,
     /// The currency of the totals: the items' when they share one, else the platform's.
     pub currency: String,
-    /// Open debit items.
+    /// Open debit items to pay (`#total_due`).
     pub total_due: f64,
-    /// Overdue debit items.
+    /// Overdue debit items to pay (`#total_overdue`, the total of `#items_list_overdue`).
     pub total_overdue: f64,
-    /// Debits minus credits.
+    /// Items to pay, credits and payments negative (`#balance`, the total
+    /// of `#items_list` and of the grouped statements).
     pub balance: f64,
-    /// Open items.
+    /// The items this action covers (`#total_covered`, the total of `#items_list_covered`).
+    pub total_covered: f64,
+    /// Open items to pay.
     pub items_count: usize,
-    /// Overdue debit items.
+    /// Overdue debit items to pay.
     pub overdue_items_count: usize,
-    /// Days overdue of the oldest overdue item.
+    /// Held items (excluded or suspended by their status), listed apart.
+    pub held_items_count: usize,
+    /// Days overdue of the oldest overdue item to pay.
     pub max_days_overdue: i64,
     /// Whether the account groups several customers.
     pub grouped: bool,
+}
+
+/// The totals of some items, in the account currency: what [`AccountInfo`]
+/// and the tables show. Held items count in none.
+#[derive(Debug, Clone, Copy, Default, PartialEq)]
+pub struct Totals {
+    /// Open debit items to pay.
+    pub due: f64,
+    /// Overdue debit items to pay.
+    pub overdue: f64,
+    /// Items to pay, credits negative.
+    pub balance: f64,
+    /// Items to pay.
+    pub count: usize,
+    /// Overdue items to pay.
+    pub overdue_count: usize,
+    /// Held items.
+    pub held_count: usize,
+    /// Days overdue of the oldest overdue item to pay.
+    pub max_days_overdue: i64,
+}
+
+impl Totals {
+    /// The totals of `items`, added in minor units of `currency` (each
+    /// item's [`Item::converted`] amount rounded once), so that a total is
+    /// exactly the sum of the rows a table prints.
+    pub fn of<'a>(items: impl IntoIterator<Item = &'a Item>, currency: &str) -> Totals {
+        let mut minor = (0i64, 0i64, 0i64);
+        let mut t = Totals::default();
+        for i in items {
+            if i.held {
+                t.held_count += 1;
+                continue;
+            }
+            let m = crate::format::to_minor(i.converted, currency);
+            t.count += 1;
+            if i.debit {
+                minor.0 += m;
+                minor.2 += m;
+                if i.overdue {
+                    minor.1 += m;
+                    t.overdue_count += 1;
+                    t.max_days_overdue = t.max_days_overdue.max(i.days_overdue);
+                }
+            } else {
+                minor.2 -= m;
+            }
+        }
+        let major = |m: i64| crate::format::to_major(m, currency);
+        t.due = major(minor.0);
+        t.overdue = major(minor.1);
+        t.balance = major(minor.2);
+        t
+    }
+
+    /// The signed total of to-pay `items` (credits negative), in minor units.
+    pub fn signed_minor<'a>(items: impl IntoIterator<Item = &'a Item>, currency: &str) -> i64 {
+        items
+            .into_iter()
+            .filter(|i| !i.held)
+            .map(|i| {
+                let m = crate::format::to_minor(i.converted, currency);
+                if i.debit { m } else { -m }
+            })
+            .sum()
+    }
 }
 
 /// A recipient.
@@ -143,10 +237,21 @@ pub struct Item {
     pub remaining: f64,
     /// Its currency.
     pub currency: String,
+    /// `remaining` in the account currency (converted when the account mixes
+    /// currencies): what totals add up.
+    pub converted: f64,
     /// Its status name, when qualified.
     pub status: Option<String>,
-    /// The status label to show.
+    /// The status label to show: the default one in the context handed in,
+    /// the message language's once rendering picks the language.
     pub status_label: Option<String>,
+    /// The status label per language (language → text), where the status
+    /// has one; rendering puts the message language's in `status_label`.
+    pub status_labels: BTreeMap<String, String>,
+    /// Its status keeps it from being asked for now (it excludes the item,
+    /// or suspends it on the run date, as the planner decides): it is
+    /// listed apart, labelled, and in no total.
+    pub held: bool,
     /// Promised payment date.
     pub promise_date: Option<NaiveDate>,
     /// The status comment (a dispute's reason...).
@@ -165,7 +270,7 @@ pub struct Member {
     pub name: String,
     /// Its open items.
     pub items: Vec<Item>,
-    /// Its balance in the account currency.
+    /// Its items to pay in the account currency, credits negative.
     pub subtotal: f64,
 }
 

@@ -13,11 +13,12 @@
 //! built from text handed in, with no file loader, and tera's only
 //! functions are `range` and `throw`.
 
+use std::borrow::Cow;
 use std::collections::{BTreeMap, BTreeSet};
 
 use tera::{Kwargs, State, Tera};
 
-use crate::context::{Context, Item};
+use crate::context::{Context, Item, Totals};
 use crate::format::Lang;
 use crate::front_matter;
 use crate::hashtags;
@@ -38,6 +39,8 @@ pub const BUILTIN: &[&str] = &[
     "total_due",
     "total_overdue",
     "balance",
+    "total_covered",
+    "previous_date",
     "items_list",
     "items_list_overdue",
     "items_list_covered",
@@ -276,10 +279,12 @@ impl Templates {
                 }
             }
         }
+        let files: Vec<(&str, &str)> = files.into_iter().collect();
+        let partials = Partials::new(&files);
         let mut sources: Vec<(String, String)> = Vec::new();
         let mut entries: BTreeMap<(String, String), Entry> = BTreeMap::new();
         let mut shared_tags = BTreeSet::new();
-        for (path, text) in files {
+        for &(path, text) in &files {
             let (fm, errors) = front_matter::parse(text);
             if let Some(e) = errors.first() {
                 return Err(LoadError {
@@ -289,11 +294,29 @@ impl Templates {
             }
             let body = &text[fm.range.end.min(text.len())..];
             let (body, used) = rewrite(body, &known, &custom_templates);
-            sources.push((path.to_string(), body));
             let Some((lang, name)) = crate::scan::language_template(path) else {
                 shared_tags.extend(used);
+                match partials.language_of(path) {
+                    // A partial of one language: its includes are that language's.
+                    Some(lang) => sources.push((path.to_string(), partials.resolve(&body, lang))),
+                    None => {
+                        // A shared partial: as is, and once more for every
+                        // language with partials of its own, in which its
+                        // includes resolve to that language's.
+                        for lang in partials.overriding_languages() {
+                            if !partials.overridden(lang, path) {
+                                sources.push((
+                                    Partials::copy_name(path, lang),
+                                    partials.resolve(&body, lang),
+                                ));
+                            }
+                        }
+                        sources.push((path.to_string(), body));
+                    }
+                }
                 continue;
             };
+            sources.push((path.to_string(), partials.resolve(&body, lang)));
             let entry = entries
                 .entry((lang.to_string(), name.to_string()))
                 .or_default();
@@ -318,7 +341,7 @@ impl Templates {
                 }
                 let (value, used) = rewrite(value, &known, &custom_templates);
                 let tera_name = format!("{path}@{key}");
-                sources.push((tera_name.clone(), value));
+                sources.push((tera_name.clone(), partials.resolve(&value, lang)));
                 entry.hashtags.extend(used);
                 *field = Some(tera_name);
             }
@@ -343,6 +366,20 @@ impl Templates {
             default_language: default_language.to_string(),
             custom_text,
         })
+    }
+
+    /// The languages that have templates, in code order.
+    pub fn languages(&self) -> BTreeSet<&str> {
+        self.entries.keys().map(|(l, _)| l.as_str()).collect()
+    }
+
+    /// The templates of a language, by name.
+    pub fn names(&self, language: &str) -> Vec<&str> {
+        self.entries
+            .keys()
+            .filter(|(l, _)| l == language)
+            .map(|(_, n)| n.as_str())
+            .collect()
     }
 
     /// Whether a template exists in a language.
@@ -385,6 +422,8 @@ impl Templates {
                     .unwrap_or(&self.default_language)
                     .to_string(),
             })?;
+        let ctx = localized(ctx, &language);
+        let ctx = ctx.as_ref();
         let values = self.hashtag_values(&entry.hashtags, ctx, &language);
         let mut tc = tera::Context::from_serialize(ctx).map_err(|e| RenderError::Tera {
             file: template.to_string(),
@@ -444,8 +483,10 @@ impl Templates {
             .or(ctx.customer.language.as_deref())
             .unwrap_or(&self.default_language)
             .to_string();
+        let ctx = localized(ctx, &language);
+        let ctx = ctx.as_ref();
         let tables = tables(ctx, &language);
-        let table = tables.split(&ctx.members, ctx.account.balance);
+        let table = tables.split(&ctx.members);
         let title = format!(
             "{} — {} ({})",
             ctx.settings.company, ctx.customer.name, ctx.customer.code
@@ -477,6 +518,32 @@ impl Templates {
         }
         values
     }
+}
+
+/// The context with every item's `status_label` in `language`, where its
+/// status has a label in that language (borrowed when nothing changes).
+fn localized<'a>(ctx: &'a Context, language: &str) -> Cow<'a, Context> {
+    let relabel = |i: &Item| i.status_labels.contains_key(language);
+    let any = ctx.items.iter().any(relabel)
+        || ctx.covered.iter().any(relabel)
+        || ctx.leader.iter().any(relabel)
+        || ctx.members.iter().flat_map(|m| &m.items).any(relabel);
+    if !any {
+        return Cow::Borrowed(ctx);
+    }
+    let mut ctx = ctx.clone();
+    let items = ctx
+        .items
+        .iter_mut()
+        .chain(ctx.covered.iter_mut())
+        .chain(ctx.leader.iter_mut())
+        .chain(ctx.members.iter_mut().flat_map(|m| m.items.iter_mut()));
+    for item in items {
+        if let Some(label) = item.status_labels.get(language) {
+            item.status_label = Some(label.clone());
+        }
+    }
+    Cow::Owned(ctx)
 }
 
 fn tables<'a>(ctx: &'a Context, language: &str) -> Tables<'a> {
@@ -532,6 +599,9 @@ fn builtin(name: &str, ctx: &Context, tables: &Tables<'_>) -> Value {
     };
     let all: Vec<&Item> = ctx.items.iter().collect();
     let grouped = ctx.account.grouped;
+    // The totals of exactly what the tables beside them list.
+    let totals = Totals::of(&ctx.items, &ctx.account.currency);
+    let minor = |m: i64| tables.lang.money(m, &ctx.account.currency);
     Value::Scalar(match name {
         "company_name" => ctx.settings.company.clone(),
         "customer_name" => ctx.customer.name.clone(),
@@ -562,9 +632,17 @@ fn builtin(name: &str, ctx: &Context, tables: &Tables<'_>) -> Value {
             .and_then(|c| c.phone.clone())
             .unwrap_or_default(),
         "today" => tables.lang.long_date(ctx.today),
-        "total_due" => money(ctx.account.total_due),
-        "total_overdue" => money(ctx.account.total_overdue),
-        "balance" => money(ctx.account.balance),
+        "total_due" => money(totals.due),
+        "total_overdue" => money(totals.overdue),
+        "balance" => money(totals.balance),
+        "total_covered" => minor(Totals::signed_minor(&ctx.covered, &ctx.account.currency)),
+        "previous_date" => ctx
+            .previous
+            .iter()
+            .map(|p| p.date)
+            .max()
+            .map(|d| tables.lang.long_date(d))
+            .unwrap_or_default(),
         "interactive_link" => ctx.links.interactive.clone().unwrap_or_default(),
         "promise_date" => ctx
             .leader
@@ -589,7 +667,7 @@ fn builtin(name: &str, ctx: &Context, tables: &Tables<'_>) -> Value {
         "items_list_collection_grouped" => return Value::Table(tables.items(&all, grouped)),
         "items_list_collection_grouped_splitted" => {
             return Value::Table(if grouped {
-                tables.split(&ctx.members, ctx.account.balance)
+                tables.split(&ctx.members)
             } else {
                 tables.items(&all, false)
             });
@@ -598,6 +676,143 @@ fn builtin(name: &str, ctx: &Context, tables: &Tables<'_>) -> Value {
         "attachments" => return Value::Table(tables.attachments(&ctx.links.attachments)),
         _ => String::new(),
     })
+}
+
+/// Per-language partials: `partials/<lang>/x.html`, for a language that has
+/// templates, stands in for `partials/x.html` in that language's templates
+/// and partials, so signatures and closing lines are in the message's
+/// language. Tera resolves includes by name at load time, so each file's
+/// includes are rewritten for its language; a shared partial is compiled
+/// once more per language with partials of its own ([`Partials::copy_name`]),
+/// its includes resolved for that language.
+struct Partials<'a> {
+    /// Languages that have templates.
+    languages: BTreeSet<&'a str>,
+    /// `(language, "partials/x.html")` of every per-language partial.
+    overrides: BTreeSet<(&'a str, String)>,
+    /// Every partial that is no language's.
+    shared: BTreeSet<&'a str>,
+}
+
+impl<'a> Partials<'a> {
+    fn new(files: &[(&'a str, &'a str)]) -> Partials<'a> {
+        let languages: BTreeSet<&str> = files
+            .iter()
+            .filter_map(|(p, _)| crate::scan::language_template(p).map(|(l, _)| l))
+            .collect();
+        let mut overrides = BTreeSet::new();
+        let mut shared = BTreeSet::new();
+        for (path, _) in files {
+            let Some(rest) = path.strip_prefix("partials/") else {
+                continue;
+            };
+            match rest.split_once('/') {
+                Some((lang, file)) if languages.contains(lang) => {
+                    overrides.insert((lang, format!("partials/{file}")));
+                }
+                _ => {
+                    shared.insert(*path);
+                }
+            }
+        }
+        Partials {
+            languages,
+            overrides,
+            shared,
+        }
+    }
+
+    /// The language of a per-language partial.
+    fn language_of(&self, path: &str) -> Option<&'a str> {
+        let (lang, _) = path.strip_prefix("partials/")?.split_once('/')?;
+        self.languages.get(lang).copied()
+    }
+
+    /// Languages with partials of their own.
+    fn overriding_languages(&self) -> BTreeSet<&'a str> {
+        self.overrides.iter().map(|(l, _)| *l).collect()
+    }
+
+    /// Whether `language` has its own version of the shared partial `path`.
+    fn overridden(&self, language: &str, path: &str) -> bool {
+        self.overrides
+            .iter()
+            .any(|(l, p)| *l == language && p == path)
+    }
+
+    /// The tera name of a shared partial compiled for `language`.
+    fn copy_name(path: &str, language: &str) -> String {
+        format!("{path}@{language}")
+    }
+
+    /// What `{% include "name" %}` means in `language`.
+    fn target(&self, name: &str, language: &str) -> Option<String> {
+        if !name.starts_with("partials/") {
+            return None;
+        }
+        if let Some(rest) = name.strip_prefix("partials/")
+            && self.overrides.contains(&(language, name.to_string()))
+        {
+            return Some(format!("partials/{language}/{rest}"));
+        }
+        let has_own = self.overrides.iter().any(|(l, _)| *l == language);
+        (has_own && self.shared.contains(name)).then(|| Partials::copy_name(name, language))
+    }
+
+    /// `text` with its includes resolved for `language`.
+    fn resolve(&self, text: &str, language: &str) -> String {
+        if !self.overrides.iter().any(|(l, _)| *l == language) {
+            return text.to_string();
+        }
+        let mut out = String::with_capacity(text.len());
+        let mut at = 0;
+        for (range, name) in includes(text) {
+            if let Some(target) = self.target(name, language) {
+                out.push_str(&text[at..range.start]);
+                out.push_str(&target);
+                at = range.end;
+            }
+        }
+        out.push_str(&text[at..]);
+        out
+    }
+}
+
+/// The names in `{% include "name" %}` tags (any quote, `{%-`), with their
+/// byte ranges.
+fn includes(text: &str) -> Vec<(std::ops::Range<usize>, &str)> {
+    let mut found = Vec::new();
+    let mut from = 0;
+    while let Some(open) = text[from..].find("{%") {
+        let start = from + open + 2;
+        from = start;
+        let rest = &text[start..];
+        let trimmed = rest.trim_start_matches(['-', '+', '~']).trim_start();
+        let Some(after) = trimmed.strip_prefix("include") else {
+            continue;
+        };
+        let args = after.trim_start();
+        if args.len() == after.len() {
+            continue; // `{% includes ...`: not the tag
+        }
+        let Some(quote) = args
+            .chars()
+            .next()
+            .filter(|c| matches!(c, '"' | '\'' | '`'))
+        else {
+            continue;
+        };
+        let name_start = start + (rest.len() - args.len()) + 1;
+        let Some(len) = text[name_start..].find(quote) else {
+            continue;
+        };
+        found.push((
+            name_start..name_start + len,
+            &text[name_start..name_start + len],
+        ));
+        from = name_start + len;
+    }
+    found
 }
 
 /// A header value on one line.

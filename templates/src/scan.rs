@@ -92,6 +92,23 @@ pub fn scan(files: &[TemplateFile<'_>]) -> (TemplateIndex, Vec<Problem>) {
             Ok(()) => parsed.push((file.path.to_string(), blanked)),
         }
     }
+    // A partial that exists only per language (`partials/fr/x.html`) is
+    // included as `partials/x.html`: loading resolves it per language and
+    // says which language lacks one; here it stands for itself.
+    let paths: BTreeSet<&str> = files.iter().map(|f| f.path).collect();
+    for f in files {
+        if let Some((lang, file)) = f
+            .path
+            .strip_prefix("partials/")
+            .and_then(|r| r.split_once('/'))
+            && index.languages.contains_key(lang)
+        {
+            let shared = format!("partials/{file}");
+            if !paths.contains(shared.as_str()) && !parsed.iter().any(|(n, _)| *n == shared) {
+                parsed.push((shared, String::new()));
+            }
+        }
+    }
     let mut all = crate::render::new_tera();
     if let Err(e) = all.add_raw_templates(parsed.iter().map(|(n, t)| (n.as_str(), t.as_str()))) {
         problems.push(locate(files, &e.to_string()));

@@ -3,7 +3,7 @@
 
 use std::fmt::Write as _;
 
-use crate::context::{Item, Member, Penalties};
+use crate::context::{Item, Member, Penalties, Totals};
 use crate::format::{Lang, to_minor};
 
 /// Column headings and labels in one language.
@@ -22,6 +22,7 @@ pub struct Words {
     penalty: &'static str,
     expires: &'static str,
     none: &'static str,
+    held: &'static str,
 }
 
 impl Words {
@@ -42,6 +43,7 @@ impl Words {
                 penalty: "Pénalités",
                 expires: "valable jusqu'au",
                 none: "Aucune pièce ouverte.",
+                held: "En attente (non réclamé à ce jour)",
             },
             "de" => Words {
                 reference: "Beleg",
@@ -57,6 +59,7 @@ impl Words {
                 penalty: "Verzugszinsen",
                 expires: "gültig bis",
                 none: "Keine offenen Posten.",
+                held: "Zurückgestellt (derzeit nicht angefordert)",
             },
             "es" => Words {
                 reference: "Referencia",
@@ -72,6 +75,7 @@ impl Words {
                 penalty: "Penalización",
                 expires: "válido hasta el",
                 none: "Ninguna partida abierta.",
+                held: "En espera (no reclamado por ahora)",
             },
             "it" => Words {
                 reference: "Riferimento",
@@ -87,6 +91,7 @@ impl Words {
                 penalty: "Penale",
                 expires: "valido fino al",
                 none: "Nessuna partita aperta.",
+                held: "In sospeso (non richiesto ora)",
             },
             "nl" => Words {
                 reference: "Referentie",
@@ -102,6 +107,7 @@ impl Words {
                 penalty: "Boete",
                 expires: "geldig tot",
                 none: "Geen openstaande posten.",
+                held: "Aangehouden (nu niet gevraagd)",
             },
             "pt" => Words {
                 reference: "Referência",
@@ -117,6 +123,7 @@ impl Words {
                 penalty: "Penalização",
                 expires: "válido até",
                 none: "Nenhum item em aberto.",
+                held: "Em espera (não solicitado agora)",
             },
             _ => Words {
                 reference: "Reference",
@@ -132,6 +139,7 @@ impl Words {
                 penalty: "Penalty",
                 expires: "until",
                 none: "No open items.",
+                held: "On hold (not requested now)",
             },
         }
     }
@@ -153,17 +161,26 @@ enum Align {
     Right,
 }
 
-/// A table being built: headings, rows, and footer rows (label, value).
+/// A table being built: headings, rows, and footer rows (label, value)
+/// whose value sits under the column it adds up.
 struct Grid {
+    /// The table's class: `relance-items` (items to pay), `relance-held`
+    /// (held items), `relance-penalties`.
+    class: &'static str,
     heads: Vec<(&'static str, Align)>,
     rows: Vec<Vec<String>>,
     foot: Vec<(String, String)>,
+    /// The column footer values stand under (the amounts they add up); the
+    /// label spans the columns before it.
+    under: usize,
 }
 
 impl Grid {
     fn html(&self, out: &mut String) {
-        out.push_str(
-            "<table class=\"relance-items\" cellpadding=\"4\" style=\"border-collapse:collapse;margin:8px 0\">\n<thead><tr>",
+        let _ = write!(
+            out,
+            "<table class=\"{}\" cellpadding=\"4\" style=\"border-collapse:collapse;margin:8px 0\">\n<thead><tr>",
+            self.class
         );
         for (head, align) in &self.heads {
             let _ = write!(
@@ -184,15 +201,26 @@ impl Grid {
         out.push_str("</tbody>\n");
         if !self.foot.is_empty() {
             out.push_str("<tfoot>\n");
+            let border = "border-top:1px solid #999";
             for (label, value) in &self.foot {
-                let _ = writeln!(
+                out.push_str("<tr>");
+                if self.under > 0 {
+                    let _ = write!(
+                        out,
+                        "<th colspan=\"{}\" style=\"text-align:right;padding:4px 8px;{border}\">{}</th>",
+                        self.under,
+                        escape(label)
+                    );
+                }
+                let _ = write!(
                     out,
-                    "<tr><th colspan=\"{}\" style=\"text-align:right;padding:4px 8px;border-top:1px solid #999\">{}</th>\
-                     <th style=\"text-align:right;white-space:nowrap;padding:4px 8px;border-top:1px solid #999\">{}</th></tr>",
-                    self.heads.len().saturating_sub(1).max(1),
-                    escape(label),
+                    "<th align=\"right\" style=\"text-align:right;white-space:nowrap;padding:4px 8px;{border}\">{}</th>",
                     escape(value)
                 );
+                for _ in self.under + 1..self.heads.len() {
+                    let _ = write!(out, "<td style=\"{border}\"></td>");
+                }
+                out.push_str("</tr>\n");
             }
             out.push_str("</tfoot>\n");
         }
@@ -204,6 +232,11 @@ impl Grid {
         for row in &self.rows {
             for (w, cell) in widths.iter_mut().zip(row) {
                 *w = (*w).max(width(cell));
+            }
+        }
+        if let Some(w) = widths.get_mut(self.under) {
+            for (_, value) in &self.foot {
+                *w = (*w).max(width(value));
             }
         }
         let line = |out: &mut String, cells: &mut dyn Iterator<Item = (&str, Align)>| {
@@ -230,13 +263,17 @@ impl Grid {
                     .map(|(c, (_, a))| (c.as_str(), *a)),
             );
         }
+        // The label right-aligned over the columns before `under`, the value
+        // right-aligned in that column.
+        let before: usize = widths[..self.under.min(widths.len())].iter().sum::<usize>()
+            + 2 * self.under.saturating_sub(1);
+        let value_width = widths.get(self.under).copied().unwrap_or(0);
         for (label, value) in &self.foot {
-            let label_width = total.saturating_sub(width(value) + 2);
             let mut s = String::new();
-            pad(&mut s, label, label_width, Align::Right);
+            pad(&mut s, label, before, Align::Right);
             s.push_str("  ");
-            s.push_str(value);
-            out.push_str(&s);
+            pad(&mut s, value, value_width, Align::Right);
+            out.push_str(s.trim_end());
             out.push('\n');
         }
     }
@@ -290,118 +327,195 @@ pub struct Tables<'a> {
     pub currency: &'a str,
 }
 
+/// A column of an items table.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+enum Col {
+    Customer,
+    Reference,
+    Issued,
+    Due,
+    Days,
+    Amount,
+    Remaining,
+    Status,
+}
+
+/// The columns a table of items to pay may show, in order.
+const TO_PAY: &[Col] = &[
+    Col::Customer,
+    Col::Reference,
+    Col::Issued,
+    Col::Due,
+    Col::Days,
+    Col::Amount,
+    Col::Remaining,
+    Col::Status,
+];
+
+/// The columns of the table of held items.
+const HELD: &[Col] = &[
+    Col::Customer,
+    Col::Reference,
+    Col::Due,
+    Col::Remaining,
+    Col::Status,
+];
+
 impl Tables<'_> {
     fn money(&self, major: f64, currency: &str) -> String {
         self.lang.money(to_minor(major, currency), currency)
     }
 
-    fn item_heads(&self, with_customer: bool) -> Vec<(&'static str, Align)> {
+    fn head(&self, col: Col) -> (&'static str, Align) {
         let w = &self.words;
-        let mut heads = Vec::with_capacity(8);
-        if with_customer {
-            heads.push((w.customer, Align::Left));
+        match col {
+            Col::Customer => (w.customer, Align::Left),
+            Col::Reference => (w.reference, Align::Left),
+            Col::Issued => (w.issued, Align::Left),
+            Col::Due => (w.due, Align::Left),
+            Col::Days => (w.days, Align::Right),
+            Col::Amount => (w.amount, Align::Right),
+            Col::Remaining => (w.remaining, Align::Right),
+            Col::Status => (w.status, Align::Left),
         }
-        heads.extend([
-            (w.reference, Align::Left),
-            (w.issued, Align::Left),
-            (w.due, Align::Left),
-            (w.days, Align::Right),
-            (w.amount, Align::Right),
-            (w.remaining, Align::Right),
-            (w.status, Align::Left),
-        ]);
-        heads
     }
 
-    fn item_row(&self, item: &Item, with_customer: bool) -> Vec<String> {
+    fn cell(&self, item: &Item, col: Col) -> String {
         // Credits are written negative: they reduce what is owed.
         let sign = if item.debit { 1.0 } else { -1.0 };
-        let mut row = Vec::with_capacity(8);
-        if with_customer {
-            row.push(item.customer.clone());
-        }
-        row.extend([
-            item.reference.clone(),
-            item.issue_date
+        match col {
+            Col::Customer => item.customer.clone(),
+            Col::Reference => item.reference.clone(),
+            Col::Issued => item
+                .issue_date
                 .map(|d| self.lang.short_date(d))
                 .unwrap_or_default(),
-            self.lang.short_date(item.due_date),
-            if item.overdue {
-                item.days_overdue.to_string()
-            } else {
-                String::new()
-            },
-            self.money(sign * item.amount, &item.currency),
-            self.money(sign * item.remaining, &item.currency),
-            item.status_label
+            Col::Due => self.lang.short_date(item.due_date),
+            Col::Days if item.overdue => item.days_overdue.to_string(),
+            Col::Days => String::new(),
+            Col::Amount => self.money(sign * item.amount, &item.currency),
+            Col::Remaining => self.money(sign * item.remaining, &item.currency),
+            Col::Status => item
+                .status_label
                 .clone()
                 .or_else(|| item.status.clone())
                 .unwrap_or_default(),
-        ]);
-        row
-    }
-
-    fn total(&self, items: &[&Item]) -> f64 {
-        items
-            .iter()
-            .map(|i| if i.debit { i.remaining } else { -i.remaining })
-            .sum()
-    }
-
-    fn item_grid(&self, items: &[&Item], with_customer: bool, foot: Vec<(String, String)>) -> Grid {
-        Grid {
-            heads: self.item_heads(with_customer),
-            rows: items
-                .iter()
-                .map(|i| self.item_row(i, with_customer))
-                .collect(),
-            foot,
         }
     }
 
-    /// A table of items with their total (`#items_list`, `#items_list_overdue`...).
+    /// The columns of `wanted` that some item fills (a column every row
+    /// would leave empty is not declared); the customer's only when asked.
+    fn columns(&self, items: &[&Item], wanted: &[Col], with_customer: bool) -> Vec<Col> {
+        wanted
+            .iter()
+            .copied()
+            .filter(|&c| match c {
+                Col::Customer => with_customer,
+                Col::Reference | Col::Remaining => true,
+                c => items.iter().any(|i| !self.cell(i, c).is_empty()),
+            })
+            .collect()
+    }
+
+    fn grid(
+        &self,
+        class: &'static str,
+        items: &[&Item],
+        cols: &[Col],
+        foot: Vec<(String, String)>,
+    ) -> Grid {
+        Grid {
+            class,
+            heads: cols.iter().map(|&c| self.head(c)).collect(),
+            rows: items
+                .iter()
+                .map(|i| cols.iter().map(|&c| self.cell(i, c)).collect())
+                .collect(),
+            foot,
+            under: cols.iter().position(|&c| c == Col::Remaining).unwrap_or(0),
+        }
+    }
+
+    /// The total of items to pay, written in the account currency.
+    fn total(&self, items: &[&Item]) -> String {
+        self.lang.money(
+            Totals::signed_minor(items.iter().copied(), self.currency),
+            self.currency,
+        )
+    }
+
+    /// A table of items (`#items_list`, `#items_list_overdue`...): those to
+    /// pay with their total under the Remaining column (when they are all
+    /// in the account currency), then the held ones apart.
     pub fn items(&self, items: &[&Item], with_customer: bool) -> Table {
         if items.is_empty() {
             return self.empty();
         }
-        let all_in_currency = items.iter().all(|i| i.currency == self.currency);
-        let foot = if all_in_currency {
-            vec![(
-                self.words.total.to_string(),
-                self.money(self.total(items), self.currency),
-            )]
+        let (to_pay, held): (Vec<&Item>, Vec<&Item>) = items.iter().partition(|i| !i.held);
+        let mut table = if to_pay.is_empty() {
+            self.empty()
         } else {
-            Vec::new()
+            let all_in_currency = to_pay.iter().all(|i| i.currency == self.currency);
+            let foot = if all_in_currency {
+                vec![(self.words.total.to_string(), self.total(&to_pay))]
+            } else {
+                Vec::new()
+            };
+            let cols = self.columns(&to_pay, TO_PAY, with_customer);
+            let mut table = Table {
+                html: String::new(),
+                text: String::new(),
+            };
+            let grid = self.grid("relance-items", &to_pay, &cols, foot);
+            grid.html(&mut table.html);
+            grid.text(&mut table.text);
+            table
         };
-        let grid = self.item_grid(items, with_customer, foot);
-        let mut table = Table {
-            html: String::new(),
-            text: String::new(),
-        };
-        grid.html(&mut table.html);
-        grid.text(&mut table.text);
+        self.held(&held, with_customer, &mut table);
         table
     }
 
+    /// The held items, apart: a heading and a small table of their status,
+    /// with no total.
+    fn held(&self, held: &[&Item], with_customer: bool, table: &mut Table) {
+        if held.is_empty() {
+            return;
+        }
+        let cols = self.columns(held, HELD, with_customer);
+        let grid = self.grid("relance-held", held, &cols, Vec::new());
+        let _ = write!(
+            table.html,
+            "\n<p class=\"relance-held-heading\" style=\"margin:12px 0 4px;font-size:90%\">{}</p>\n",
+            escape(self.words.held)
+        );
+        grid.html(&mut table.html);
+        let _ = write!(table.text, "\n{}\n", self.words.held);
+        grid.text(&mut table.text);
+    }
+
     /// A consolidated statement split by member: a heading, a table and a
-    /// subtotal per member, then the grand total.
-    pub fn split(&self, members: &[Member], grand_total: f64) -> Table {
+    /// subtotal per member, then the grand total (the items to pay of every
+    /// member, credits negative), then the held items apart.
+    pub fn split(&self, members: &[Member]) -> Table {
         let mut table = Table {
             html: String::new(),
             text: String::new(),
         };
-        let mut any = false;
+        let all: Vec<&Item> = members.iter().flat_map(|m| &m.items).collect();
+        let to_pay: Vec<&Item> = all.iter().copied().filter(|i| !i.held).collect();
+        let held: Vec<&Item> = all.iter().copied().filter(|i| i.held).collect();
+        // One set of columns for every member, so their tables line up.
+        let cols = self.columns(&to_pay, TO_PAY, false);
         for m in members {
-            let items: Vec<&Item> = m.items.iter().collect();
+            let items: Vec<&Item> = m.items.iter().filter(|i| !i.held).collect();
             if items.is_empty() {
                 continue;
             }
-            any = true;
-            let subtotal = self.money(m.subtotal, self.currency);
-            let grid = self.item_grid(
+            let grid = self.grid(
+                "relance-items",
                 &items,
-                false,
-                vec![(self.words.subtotal.to_string(), subtotal)],
+                &cols,
+                vec![(self.words.subtotal.to_string(), self.total(&items))],
             );
             let _ = writeln!(
                 table.html,
@@ -415,17 +529,19 @@ impl Tables<'_> {
             grid.text(&mut table.text);
             table.text.push('\n');
         }
-        if !any {
-            return self.empty();
+        if to_pay.is_empty() {
+            table = self.empty();
+        } else {
+            let total = self.total(&to_pay);
+            let _ = write!(
+                table.html,
+                "<p class=\"relance-total\" style=\"text-align:right;font-weight:bold\">{} {}</p>",
+                escape(self.words.total),
+                escape(&total)
+            );
+            let _ = writeln!(table.text, "{}: {}", self.words.total, total);
         }
-        let total = self.money(grand_total, self.currency);
-        let _ = write!(
-            table.html,
-            "<p class=\"relance-total\" style=\"text-align:right;font-weight:bold\">{} {}</p>",
-            escape(self.words.total),
-            escape(&total)
-        );
-        let _ = writeln!(table.text, "{}: {}", self.words.total, total);
+        self.held(&held, members.len() > 1, &mut table);
         table
     }
 
@@ -436,6 +552,7 @@ impl Tables<'_> {
         }
         let w = &self.words;
         let grid = Grid {
+            class: "relance-penalties",
             heads: vec![
                 (w.reference, Align::Left),
                 (w.days, Align::Right),
@@ -458,6 +575,7 @@ impl Tables<'_> {
                 w.total.to_string(),
                 self.money(penalties.total, self.currency),
             )],
+            under: 3,
         };
         let mut table = Table {
             html: String::new(),

@@ -114,8 +114,11 @@ fn item(customer: &str, reference: &str, due: &str, remaining: f64, status: Opti
         amount: remaining + 100.0,
         remaining,
         currency: "EUR".into(),
+        converted: remaining,
         status: status.map(str::to_string),
         status_label: status.map(|s| format!("{s} (label)")),
+        status_labels: BTreeMap::new(),
+        held: false,
         promise_date: None,
         comment: None,
         custom: BTreeMap::new(),
@@ -178,8 +181,10 @@ fn context(customer_name: &str, language: Option<&str>, items: Vec<Item>) -> Con
             total_due,
             total_overdue,
             balance,
+            total_covered: total_overdue,
             items_count: items.len(),
             overdue_items_count: items.iter().filter(|i| i.overdue).count(),
+            held_items_count: 0,
             max_days_overdue: items.iter().map(|i| i.days_overdue).max().unwrap_or(0),
             grouped: members.len() > 1,
         },
@@ -202,6 +207,7 @@ fn context(customer_name: &str, language: Option<&str>, items: Vec<Item>) -> Con
         today: date(TODAY),
         penalties: Penalties::default(),
         links: Links::default(),
+        previous: Vec::new(),
     }
 }
 

@@ -88,6 +88,18 @@ pub enum ComposeError {
 pub trait Compose: Send + Sync {
     /// Composes the email and/or letter of an action.
     fn compose(&self, out: &Outgoing<'_>) -> Result<Composed, ComposeError>;
+
+    /// Composes them knowing the account's earlier emails and letters,
+    /// oldest first (delivery reads them per batch); a composer that does
+    /// not tell the customer about them composes as [`Compose::compose`].
+    fn compose_after(
+        &self,
+        out: &Outgoing<'_>,
+        previous: &[relance_templates::context::Previous],
+    ) -> Result<Composed, ComposeError> {
+        let _ = previous;
+        self.compose(out)
+    }
 }
 
 /// A Message-ID stable for an action: its id and a hash of its unique key,

@@ -289,6 +289,12 @@ impl Delivery {
         let mut codes: Vec<String> = claimed.iter().map(|c| c.account.clone()).collect();
         codes.sort();
         codes.dedup();
+        let sent = {
+            let mut tx = self.store.begin().await?;
+            let sent = relance_engine::store::actions::sent(&mut tx, &codes).await;
+            tx.rollback().await?;
+            sent?
+        };
         let accounts = run::load_accounts(&self.store, &self.planner, codes).await?;
         let accounts: HashMap<&str, &Account> =
             accounts.iter().map(|a| (a.code.as_str(), a)).collect();
@@ -296,7 +302,13 @@ impl Delivery {
         let mut outcomes: Vec<Option<Outcome>> = vec![None; claimed.len()];
         let mut prepared = Vec::new();
         for (index, action) in claimed.iter().enumerate() {
-            match self.prepare(action, accounts.get(action.account.as_str()).copied(), now) {
+            let sent = sent.get(&action.account).map_or(&[][..], Vec::as_slice);
+            match self.prepare(
+                action,
+                accounts.get(action.account.as_str()).copied(),
+                sent,
+                now,
+            ) {
                 Ok(p) => prepared.push(Prepared { index, ..p }),
                 Err(outcome) => outcomes[index] = Some(outcome),
             }
@@ -441,6 +453,7 @@ impl Delivery {
         &self,
         action: &Claimed,
         account: Option<&Account>,
+        sent: &[relance_engine::store::actions::Sent],
         now: DateTime<Utc>,
     ) -> Result<Prepared, Outcome> {
         let Some(account) = account else {
@@ -500,9 +513,14 @@ impl Delivery {
                 until: stamp(until),
             });
         }
-        let composed = self.composer.compose(&out).map_err(|e| Outcome::Failed {
-            reply: format!("composing: {e}"),
-        })?;
+        // The emails and letters that went out before this action's run date.
+        let previous = crate::render::previous(sent, run_date);
+        let composed =
+            self.composer
+                .compose_after(&out, &previous)
+                .map_err(|e| Outcome::Failed {
+                    reply: format!("composing: {e}"),
+                })?;
         Ok(Prepared {
             index: 0,
             name: format!(

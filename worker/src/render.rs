@@ -5,6 +5,7 @@
 //! This is where engine types meet the templates crate, which knows none of
 //! them: [`Composer::context`] is the only translation between the two.
 
+use std::collections::BTreeMap;
 use std::sync::Arc;
 
 use chrono::NaiveDate;
@@ -14,8 +15,10 @@ use lettre::message::header::{Header, HeaderName, HeaderValue};
 use lettre::message::{Attachment, Mailbox, MultiPart};
 use relance_engine::money;
 use relance_engine::planner::{Account, Item, Planner};
+use relance_engine::store::actions::Sent;
 use relance_templates::context::{
-    AccountInfo, Colleague, Contact, Context, Customer, Links, Member, Penalties, Penalty, Settings,
+    AccountInfo, Colleague, Contact, Context, Customer, Links, Member, Penalties, Penalty,
+    Previous, Settings, Totals,
 };
 use relance_templates::{RenderError, Rendered, Templates};
 
@@ -80,8 +83,21 @@ pub struct Composer {
     planner: Arc<Planner>,
     /// The compiled templates.
     templates: Arc<Templates>,
-    /// The sender: settings `from`, else the company name at `relance@localhost`.
+    /// The sender: settings `from`, else the company name at
+    /// `relance@localhost` (docs/templates.md; `relance check` warns).
     from: Mailbox,
+    /// Each status's label: the default one and one per template language,
+    /// computed once rather than per item.
+    labels: BTreeMap<String, Labels>,
+}
+
+/// A status's labels.
+#[derive(Debug, Clone)]
+struct Labels {
+    /// Its `label`, else its name.
+    default: String,
+    /// Language → label, for the languages the templates have.
+    by_language: BTreeMap<String, String>,
 }
 
 impl std::fmt::Debug for Composer {
@@ -115,10 +131,33 @@ impl Composer {
                     .map_err(|e| ComposeError::Address(format!("{e}")))?,
             ),
         };
+        let labels = planner
+            .config
+            .statuses
+            .iter()
+            .map(|(name, def)| {
+                let default = def.label.clone().unwrap_or_else(|| name.clone());
+                // Until the DSL has labels per language, every language
+                // shows the default label.
+                let by_language = templates
+                    .languages()
+                    .into_iter()
+                    .map(|lang| (lang.to_string(), default.clone()))
+                    .collect();
+                (
+                    name.clone(),
+                    Labels {
+                        default,
+                        by_language,
+                    },
+                )
+            })
+            .collect();
         Ok(Composer {
             planner,
             templates,
             from,
+            labels,
         })
     }
 
@@ -133,11 +172,24 @@ impl Composer {
     }
 
     /// The rendering context of an account on `date`, for an action or (with
-    /// `None`) for its statement.
+    /// `None`) for its statement, knowing no earlier message.
     pub fn context(
         &self,
         account: &Account,
         action: Option<&ActionRef<'_>>,
+        date: NaiveDate,
+    ) -> Context {
+        self.context_after(account, action, &[], date)
+    }
+
+    /// The rendering context of an account on `date`, for an action or (with
+    /// `None`) for its statement, after the emails and letters `previous`
+    /// (see [`previous`]).
+    pub fn context_after(
+        &self,
+        account: &Account,
+        action: Option<&ActionRef<'_>>,
+        previous: &[Previous],
         date: NaiveDate,
     ) -> Context {
         let config = &self.planner.config;
@@ -155,17 +207,24 @@ impl Composer {
                 major * self.planner.rate(&i.currency).unwrap_or(0.0)
             }
         };
-        let label = |status: &Option<String>| {
-            status.as_ref().map(|s| {
-                config
-                    .statuses
-                    .get(s)
-                    .and_then(|d| d.label.clone())
-                    .unwrap_or_else(|| s.clone())
-            })
+        let labels = |status: &Option<String>| {
+            let labels = status.as_ref().and_then(|s| self.labels.get(s));
+            (
+                labels.map(|l| l.default.clone()).or_else(|| status.clone()),
+                labels.map(|l| l.by_language.clone()).unwrap_or_default(),
+            )
         };
+        // Held items: what the planner would not chase on `date`.
+        let held: Vec<&Item> = account
+            .items
+            .iter()
+            .zip(self.planner.held(account, action.map(|a| a.scenario), date))
+            .filter_map(|(i, held)| held.then_some(i))
+            .collect();
+        let is_held = |i: &Item| held.iter().any(|h| std::ptr::eq(*h, i));
         let item = |i: &Item| {
             let days = (date - i.due_date).num_days();
+            let (status_label, status_labels) = labels(&i.status);
             relance_templates::context::Item {
                 customer: i.customer.clone(),
                 reference: i.reference.clone(),
@@ -178,8 +237,11 @@ impl Composer {
                 amount: money::major(i.amount, &i.currency),
                 remaining: money::major(i.remaining, &i.currency),
                 currency: i.currency.clone(),
+                converted: in_account(i),
                 status: i.status.clone(),
-                status_label: label(&i.status),
+                status_label,
+                status_labels,
+                held: is_held(i),
                 promise_date: i.promise_date,
                 comment: i.comment.clone(),
                 custom: i
@@ -194,30 +256,7 @@ impl Composer {
             (a.due_date, &a.customer, &a.reference).cmp(&(b.due_date, &b.customer, &b.reference))
         });
         let items: Vec<_> = sorted.iter().map(|i| item(i)).collect();
-        let signed = |i: &Item| {
-            if i.kind.is_debit() {
-                in_account(i)
-            } else {
-                -in_account(i)
-            }
-        };
-        let mut total_due = 0.0;
-        let mut total_overdue = 0.0;
-        let mut balance = 0.0;
-        let mut overdue_count = 0;
-        let mut max_days = 0;
-        for i in &account.items {
-            balance += signed(i);
-            if i.kind.is_debit() {
-                total_due += in_account(i);
-                let days = (date - i.due_date).num_days();
-                if days > 0 {
-                    total_overdue += in_account(i);
-                    overdue_count += 1;
-                    max_days = max_days.max(days);
-                }
-            }
-        }
+        let totals = Totals::of(&items, &currency);
         let covered_keys: Vec<&(String, String)> =
             action.map(|a| a.items.iter().collect()).unwrap_or_default();
         let is_covered = |i: &Item| {
@@ -243,15 +282,19 @@ impl Composer {
         let members = customers
             .iter()
             .map(|c| {
-                let own: Vec<&&Item> = sorted
+                let own: Vec<_> = items
                     .iter()
                     .filter(|i| i.customer == c.facts.code)
+                    .cloned()
                     .collect();
                 Member {
                     code: c.facts.code.clone(),
                     name: c.facts.name.clone(),
-                    subtotal: own.iter().map(|i| signed(i)).sum(),
-                    items: own.iter().map(|i| item(i)).collect(),
+                    subtotal: relance_templates::format::to_major(
+                        Totals::signed_minor(&own, &currency),
+                        &currency,
+                    ),
+                    items: own,
                 }
             })
             .collect();
@@ -341,14 +384,19 @@ impl Composer {
             },
             account: AccountInfo {
                 code: account.code.clone(),
-                currency,
-                total_due: round(total_due),
-                total_overdue: round(total_overdue),
-                balance: round(balance),
-                items_count: account.items.len(),
-                overdue_items_count: overdue_count,
-                max_days_overdue: max_days,
+                total_due: totals.due,
+                total_overdue: totals.overdue,
+                balance: totals.balance,
+                total_covered: relance_templates::format::to_major(
+                    Totals::signed_minor(&covered, &currency),
+                    &currency,
+                ),
+                items_count: totals.count,
+                overdue_items_count: totals.overdue_count,
+                held_items_count: totals.held_count,
+                max_days_overdue: totals.max_days_overdue,
                 grouped: account.customers.len() > 1,
+                currency,
             },
             contact,
             collector,
@@ -361,11 +409,13 @@ impl Composer {
             penalties,
             links: Links::default(),
             leader: leader_item,
+            previous: previous.to_vec(),
         }
     }
 
     /// Renders an action's template for an account on `date`, in the
-    /// language TEMPLATES.md picks, or `language` when given.
+    /// language TEMPLATES.md picks, or `language` when given, knowing no
+    /// earlier message (`previous` is empty).
     pub fn render(
         &self,
         account: &Account,
@@ -373,10 +423,23 @@ impl Composer {
         date: NaiveDate,
         language: Option<&str>,
     ) -> Result<Rendered, ComposeError> {
+        self.render_after(account, action, &[], date, language)
+    }
+
+    /// Renders an action's template after the account's earlier emails and
+    /// letters `previous` (see [`previous`]).
+    pub fn render_after(
+        &self,
+        account: &Account,
+        action: &ActionRef<'_>,
+        previous: &[Previous],
+        date: NaiveDate,
+        language: Option<&str>,
+    ) -> Result<Rendered, ComposeError> {
         let template = action
             .template
             .ok_or_else(|| ComposeError::NoTemplate(action.step.to_string()))?;
-        let ctx = self.context(account, Some(action), date);
+        let ctx = self.context_after(account, Some(action), previous, date);
         Ok(self.templates.render(template, &ctx, language)?)
     }
 
@@ -494,9 +557,23 @@ impl Composer {
     }
 }
 
-/// Rounds a sum of amounts to cents, so that `1234.5600000001` prints right.
-fn round(x: f64) -> f64 {
-    (x * 1e6).round() / 1e6
+/// The emails and letters of `sent` (an account's, as the store reads them)
+/// that went out before `date`, oldest first: the context's `previous`.
+pub fn previous(sent: &[Sent], date: NaiveDate) -> Vec<Previous> {
+    let mut previous: Vec<Previous> = sent
+        .iter()
+        .filter_map(|s| {
+            let day = s.run_date.parse::<NaiveDate>().ok()?;
+            (day < date).then(|| Previous {
+                step: s.step.clone(),
+                scenario: s.scenario.clone(),
+                date: day,
+                kinds: s.kinds.clone(),
+            })
+        })
+        .collect();
+    previous.sort_by_key(|p| p.date);
+    previous
 }
 
 impl crate::compose::Compose for Composer {
@@ -505,6 +582,16 @@ impl crate::compose::Compose for Composer {
     fn compose(
         &self,
         out: &crate::compose::Outgoing<'_>,
+    ) -> Result<crate::compose::Composed, crate::compose::ComposeError> {
+        self.compose_after(out, &[])
+    }
+
+    /// The same, with the account's earlier emails and letters in the
+    /// context (`previous`, `#previous_date`).
+    fn compose_after(
+        &self,
+        out: &crate::compose::Outgoing<'_>,
+        previous: &[Previous],
     ) -> Result<crate::compose::Composed, crate::compose::ComposeError> {
         use crate::compose::{ComposeError as Seam, Composed};
         let action = ActionRef {
@@ -532,7 +619,7 @@ impl crate::compose::Compose for Composer {
             return Ok(composed);
         }
         let rendered = self
-            .render(out.account, &action, out.run_date, None)
+            .render_after(out.account, &action, previous, out.run_date, None)
             .map_err(seam)?;
         if out.has_email() {
             let files = self.attachments(out.account, &action, out.run_date, &rendered.language);

@@ -519,3 +519,133 @@ async fn finished_jobs_are_vacuumed_on_both_backends() {
         ts.cleanup().await;
     }
 }
+
+/// A configuration of its own (the shipped one changes with the product):
+/// two letter steps, a suspending and an excluding status.
+const LETTERS: &str = r#"settings {
+  company          "ACME Industries SAS"
+  timezone         "Europe/Paris"
+  currency         "EUR"
+  language         "en"
+  default_scenario "standard"
+}
+status "promise" {
+  label "Promise to pay"
+  suspends until item.promise_date + 3d
+}
+status "litigation" {
+  label "In litigation"
+  excludes
+}
+scenario "standard" {
+  step "reminder_1" at due + 7d  { letter "reminder" }
+  step "reminder_2" at due + 21d { letter "reminder" }
+}
+"#;
+
+const REMINDER: &str = "---
+subject: Reminder #customer_code
+---
+<p>{% if previous %}Despite our reminder of #previous_date,{% else %}As a first reminder,{% endif %} #total_overdue is overdue.</p>
+#items_list_overdue
+";
+
+/// The planner and the templates' composer of [`LETTERS`], written to `dir`.
+fn letters_config(dir: &std::path::Path) -> (Arc<Planner>, relance_worker::render::Composer) {
+    std::fs::create_dir_all(dir.join("templates/en")).expect("mkdir");
+    std::fs::write(dir.join("main.relance"), LETTERS).expect("main.relance");
+    std::fs::write(dir.join("templates/en/reminder.html"), REMINDER).expect("template");
+    let report = relance_engine::config::load(dir).expect("the configuration loads");
+    assert!(!report.has_errors(), "{:?}", report.checked.diagnostics);
+    let planner =
+        Arc::new(Planner::new(&report.checked.config, &report.sources).expect("a planner"));
+    let templates = relance_engine::config::templates(&report.sources, &report.checked.config)
+        .expect("the templates load");
+    let composer =
+        relance_worker::render::Composer::new(planner.clone(), templates).expect("a composer");
+    (planner, composer)
+}
+
+#[tokio::test]
+async fn a_letter_shows_issue_dates_keeps_held_items_apart_and_knows_the_letters_before() {
+    let cfg = tempfile::tempdir().expect("a temp dir");
+    let (planner, composer) = letters_config(cfg.path());
+    let ts = store_support::sqlite().await;
+    let data = tempfile::tempdir().expect("a temp dir");
+    let files = Data::default().write(data.path());
+    let items = files
+        .iter()
+        .find(|p| p.ends_with("items.csv"))
+        .expect("items");
+    // The configuration reads no issue date: the letter must show it all the same.
+    std::fs::write(
+        items,
+        "customer,reference,type,issue_date,due_date,amount,status,promise_date\n\
+         C0001,INV-1,invoice,2026-09-21,2026-10-21,300.00,,\n\
+         C0001,INV-2,invoice,2026-09-01,2026-10-01,500.00,litigation,\n\
+         C0001,INV-3,invoice,2026-09-05,2026-10-05,70.00,promise,2026-11-30\n",
+    )
+    .expect("items");
+    support::import(&ts.store, &planner, &files, "2026-11-09T07:00:00Z").await;
+    let outbox = tempfile::tempdir().expect("a temp dir");
+    let mut d = delivery(&ts.store, &planner, Mailer::File, outbox.path());
+    d.composer = Arc::new(composer);
+
+    let first = run_once(&ts.store, &planner).await;
+    assert_eq!(first.len(), 1);
+    let report = d.deliver_due(at("09:00")).await.expect("delivery");
+    assert_eq!(report.letters, 1, "{report:?}");
+    let letter = read_letter(&outbox, first[0], "reminder_1");
+    assert!(
+        letter.contains("As a first reminder, €300.00 is overdue."),
+        "{letter}"
+    );
+    assert!(!letter.contains("Despite"), "{letter}");
+    assert!(letter.contains("21 Sep 2026"), "the issue date: {letter}");
+    let (to_pay, held) = letter
+        .split_once("On hold (not requested now)")
+        .expect("held items apart");
+    assert!(
+        !to_pay.contains("INV-2") && !to_pay.contains("INV-3"),
+        "{to_pay}"
+    );
+    assert!(
+        held.contains("INV-2") && held.contains("In litigation"),
+        "{held}"
+    );
+    assert!(
+        held.contains("INV-3") && held.contains("Promise to pay"),
+        "{held}"
+    );
+
+    // Two weeks later, reminder_2: the first letter is now in `previous`.
+    let later: chrono::NaiveDate = "2026-11-23".parse().expect("a date");
+    let second = run::run(
+        &ts.store,
+        &planner,
+        When::Date(later),
+        &Selection::all(&planner),
+        "2026-11-23T07:30:00Z".parse().expect("an instant"),
+        "test-run",
+    )
+    .await
+    .expect("the run");
+    let ids: Vec<i64> = second.recorded.iter().map(|r| r.id).collect();
+    assert_eq!(ids.len(), 1);
+    let report = d
+        .deliver_due("2026-11-23T09:00:00Z".parse().expect("an instant"))
+        .await
+        .expect("delivery");
+    assert_eq!(report.letters, 1, "{report:?}");
+    let letter = read_letter(&outbox, ids[0], "reminder_2");
+    assert!(
+        letter.contains("Despite our reminder of 9 November 2026, €300.00 is overdue."),
+        "{letter}"
+    );
+    ts.cleanup().await;
+}
+
+fn read_letter(outbox: &tempfile::TempDir, id: i64, step: &str) -> String {
+    let path = outbox.path().join(format!("{id:06}-C0001-{step}.html"));
+    std::fs::read_to_string(&path).unwrap_or_else(|e| panic!("{}: {e}", path.display()))
+}

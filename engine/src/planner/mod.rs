@@ -919,6 +919,32 @@ impl Planner {
         (keep, dropped)
     }
 
+    /// Which of the account's items (in `account.items` order) a message
+    /// on `date` must not ask to be paid: their status excludes them or
+    /// suspends them then, decided as for planning (TEMPLATES.md "held
+    /// items"). `scenario` is the action's; `None` (a statement) takes the
+    /// account's own.
+    pub fn held(&self, account: &Account, scenario: Option<&str>, date: NaiveDate) -> Vec<bool> {
+        let summary = Summary::compute(account, date, |i| self.convert(i));
+        let mut failures = Vec::new();
+        let own;
+        let scenario = match scenario {
+            Some(s) => s,
+            None => {
+                own = self.scenario_of(account, &summary, date, &mut failures).0;
+                own.as_str()
+            }
+        };
+        account
+            .items
+            .iter()
+            .map(|item| {
+                self.status_hold(account, &summary, item, scenario, date, &mut failures)
+                    .is_some()
+            })
+            .collect()
+    }
+
     /// The addresses a step's emails go to: `to` and `cc`, each sorted and
     /// without duplicates, and no address of `to` repeated in `cc`.
     pub fn recipients(

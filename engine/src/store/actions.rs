@@ -154,3 +154,74 @@ async fn set_steps(tx: &mut Tx, steps: &[[String; 4]]) -> Result<(), StoreError>
     }
     Ok(())
 }
+
+/// An email or letter that went out to an account (`actions` in state
+/// `sent` whose step emails or prints), for the templates' `previous`.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Sent {
+    /// The scenario.
+    pub scenario: String,
+    /// The step.
+    pub step: String,
+    /// The run date (ISO), the day it went out.
+    pub run_date: String,
+    /// `email` and/or `letter`, in the step's order (from the payload).
+    pub kinds: Vec<String>,
+}
+
+/// The emails and letters sent to these accounts, per account, oldest first
+/// (by run date, then id). Accounts are read by lists of at most 1000 codes.
+pub async fn sent(
+    tx: &mut Tx,
+    accounts: &[String],
+) -> Result<std::collections::HashMap<String, Vec<Sent>>, StoreError> {
+    #[derive(serde::Deserialize, Default)]
+    struct Payload {
+        #[serde(default)]
+        kinds: Vec<String>,
+        #[serde(default)]
+        to: Vec<String>,
+    }
+    let mut out: std::collections::HashMap<String, Vec<Sent>> = Default::default();
+    for batch in accounts.chunks(1000) {
+        let mut params = Params::new(tx);
+        let mut sql = String::from(
+            "SELECT account, scenario, step, run_date, payload FROM actions \
+             WHERE state = 'sent' AND account IN (",
+        );
+        params.list(&mut sql, batch.len());
+        sql.push_str(") ORDER BY account, run_date, id");
+        let rows: Vec<(String, String, String, String, String)> = on_tx!(tx, c => async {
+            let mut q = sqlx::query(AssertSqlSafe(sql));
+            for code in batch {
+                q = q.bind(code.clone());
+            }
+            let rows = q.fetch_all(&mut **c).await?;
+            rows.iter()
+                .map(|r| Ok((r.try_get(0)?, r.try_get(1)?, r.try_get(2)?, r.try_get(3)?, r.try_get(4)?)))
+                .collect::<Result<Vec<_>, sqlx::Error>>()
+        }
+        .await)
+        .map_err(StoreError::query("reading the emails and letters sent"))?;
+        for (account, scenario, step, run_date, payload) in rows {
+            // A payload that does not parse names no email or letter; an
+            // email step without recipients sent no email.
+            let payload = serde_json::from_str::<Payload>(&payload).unwrap_or_default();
+            let kinds: Vec<String> = payload
+                .kinds
+                .into_iter()
+                .filter(|k| k == "letter" || (k == "email" && !payload.to.is_empty()))
+                .collect();
+            if kinds.is_empty() {
+                continue;
+            }
+            out.entry(account).or_default().push(Sent {
+                scenario,
+                step,
+                run_date,
+                kinds,
+            });
+        }
+    }
+    Ok(out)
+}
