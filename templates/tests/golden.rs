@@ -385,3 +385,142 @@ fn a_template_cannot_include_a_file_outside_the_configuration() {
     let files = [("en/x.html", "{% include \"/etc/passwd\" %}")];
     assert!(Templates::load(files, &BTreeMap::new(), "en").is_err());
 }
+
+/// The column of `heading` in an aligned text table: the end of its text.
+fn column_end(text: &str, heading: &str) -> usize {
+    let line = text
+        .lines()
+        .find(|l| l.contains(heading))
+        .unwrap_or_else(|| panic!("no {heading} in {text}"));
+    line[..line.find(heading).unwrap_or(0)].chars().count() + heading.chars().count()
+}
+
+#[test]
+fn the_total_stands_under_the_remaining_column() {
+    let out = render("reminder", &simple(None), None);
+    let (_, text) = out.split_once("=== TEXT").unwrap_or_default();
+    let total = text
+        .lines()
+        .find(|l| l.trim_start().starts_with("Total"))
+        .unwrap_or_else(|| panic!("no total in {text}"));
+    assert_eq!(
+        total.chars().count(),
+        column_end(text, "Remaining"),
+        "{text}"
+    );
+    // In HTML: the label spans the columns before Remaining, then the amount.
+    let (_, html) = out.split_once("=== HTML").unwrap_or_default();
+    assert!(html.contains("<th colspan=\"5\""), "{html}");
+}
+
+#[test]
+fn held_items_are_listed_apart_and_in_no_total() {
+    let mut ctx = simple(None);
+    for i in ctx.items.iter_mut().filter(|i| i.reference == "INV-1007") {
+        i.held = true;
+    }
+    let out = render("reminder", &ctx, None);
+    let (html, text) = out.split_once("=== TEXT").unwrap_or_default();
+    // The headline and the table leave the held promise out: 1,234.56 only.
+    assert!(
+        html.contains("€1,234.56 of €1,244.56 remains unpaid"),
+        "{html}"
+    );
+    let (to_pay, held) = html
+        .split_once("On hold (not requested now)")
+        .unwrap_or_else(|| panic!("no held items: {html}"));
+    assert!(!to_pay.contains("INV-1007"), "{to_pay}");
+    assert!(to_pay.contains(">€1,234.56</th>"), "{to_pay}");
+    assert!(
+        held.contains("INV-1007") && held.contains("promise (label)"),
+        "{held}"
+    );
+    assert!(!held.contains("<tfoot>"), "no total for held items: {held}");
+    assert!(text.contains("On hold (not requested now)"), "{text}");
+}
+
+#[test]
+fn status_labels_and_the_held_heading_follow_the_message_language() {
+    let mut ctx = simple(Some("fr"));
+    for i in ctx.items.iter_mut().filter(|i| i.status.is_some()) {
+        i.held = true;
+        i.status_labels = BTreeMap::from([("fr".into(), "Promesse de paiement".into())]);
+    }
+    let out = render("reminder", &ctx, None);
+    assert!(out.contains("En attente (non réclamé à ce jour)"), "{out}");
+    assert!(out.contains("Promesse de paiement"), "{out}");
+    assert!(!out.contains("promise (label)"), "{out}");
+    // The default label where the language has none.
+    let out = render("reminder", &ctx, Some("en"));
+    assert!(out.contains("promise (label)"), "{out}");
+}
+
+#[test]
+fn a_partial_of_the_message_language_stands_in_for_the_shared_one() {
+    let files = [
+        ("en/r.html", "{% include \"partials/sign.html\" %}|#vip"),
+        ("fr/r.html", "{% include \"partials/sign.html\" %}|#vip"),
+        ("de/r.html", "{%- include 'partials/sign.html' -%}|#vip"),
+        (
+            "partials/sign.html",
+            "Best regards {% include \"partials/name.html\" %}",
+        ),
+        ("partials/name.html", "Julie"),
+        ("partials/fr/name.html", "Julie (service clients)"),
+        ("partials/de/sign.html", "Mit freundlichen Grüßen"),
+        ("partials/vip.html", "VIP"),
+        ("partials/de/vip.html", "Schlüsselkunde"),
+    ];
+    let custom = BTreeMap::from([(
+        "vip".to_string(),
+        CustomHashtag::Template("partials/vip.html".into()),
+    )]);
+    let t = Templates::load(files, &custom, "en").unwrap_or_else(|e| panic!("{e}"));
+    let html = |lang: &str| {
+        t.render("r", &simple(Some(lang)), None)
+            .unwrap_or_else(|e| panic!("{e}"))
+            .html
+    };
+    assert_eq!(html("en"), "Best regards Julie|VIP");
+    // A shared partial including one that French has: French all the way down.
+    assert_eq!(html("fr"), "Best regards Julie (service clients)|VIP");
+    assert_eq!(html("de"), "Mit freundlichen Grüßen|Schlüsselkunde");
+}
+
+#[test]
+fn a_language_without_its_partial_or_a_shared_one_does_not_load() {
+    let files = [
+        ("en/r.html", "{% include \"partials/sign.html\" %}"),
+        ("fr/r.html", "{% include \"partials/sign.html\" %}"),
+        ("partials/fr/sign.html", "Cordialement"),
+    ];
+    match Templates::load(files, &BTreeMap::new(), "en") {
+        Err(e) => assert!(e.to_string().contains("partials/sign.html"), "{e}"),
+        Ok(_) => panic!("English has no signature"),
+    }
+}
+
+#[test]
+fn previous_date_is_the_latest_earlier_message_and_empty_without_one() {
+    let files = [(
+        "en/r.html",
+        "{% if previous %}Despite our reminder of #previous_date{% else %}First{% endif %}",
+    )];
+    let t = Templates::load(files, &BTreeMap::new(), "en").unwrap_or_else(|e| panic!("{e}"));
+    let mut ctx = simple(None);
+    let html = |ctx: &Context| {
+        t.render("r", ctx, None)
+            .unwrap_or_else(|e| panic!("{e}"))
+            .html
+    };
+    assert_eq!(html(&ctx), "First");
+    for (step, day) in [("courtesy", "2026-10-27"), ("reminder_1", "2026-11-08")] {
+        ctx.previous.push(relance_templates::context::Previous {
+            step: step.into(),
+            scenario: "standard".into(),
+            date: date(day),
+            kinds: vec!["email".into()],
+        });
+    }
+    assert_eq!(html(&ctx), "Despite our reminder of 8 November 2026");
+}

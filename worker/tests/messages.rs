@@ -470,7 +470,7 @@ fn check_html(html: &str, ctx: &Context, lang: &str, statuses: &[Status]) -> Vec
         );
         for cell in doc.select(&sel("th, td, p.relance-held-heading, p")) {
             let t = text(cell);
-            if english.iter().any(|w| *w == t) {
+            if english.contains(&t) {
                 problems.push(format!("English \"{t}\" in a message in {lang}"));
             }
         }
