@@ -195,6 +195,23 @@ mod tests {
     }
 
     #[test]
+    fn a_partial_that_exists_only_per_language_is_not_a_missing_include() {
+        let list = [
+            ("fr/r.html", "{% include \"partials/sig.html\" %}"),
+            ("partials/fr/sig.html", "Cordialement"),
+        ];
+        let (_, problems) = scan(&files(&list));
+        assert!(problems.is_empty(), "{problems:?}");
+        // Not for a folder that is no language of the configuration.
+        let list = [
+            ("fr/r.html", "{% include \"partials/sig.html\" %}"),
+            ("partials/old/sig.html", "Cordialement"),
+        ];
+        let (_, problems) = scan(&files(&list));
+        assert_eq!(problems.len(), 1, "{problems:?}");
+    }
+
+    #[test]
     fn indexes_languages_subjects_and_hashtags() {
         let list = [
             (
