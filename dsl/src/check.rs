@@ -744,15 +744,34 @@ impl Checker<'_> {
         let mut def = StatusDef {
             name: s.name.node.clone(),
             label: None,
+            labels: BTreeMap::new(),
             effect: StatusEffect::None,
         };
         let mut seen = BTreeMap::new();
         let mut effect_span: Option<Span> = None;
         for stmt in &s.stmts {
             match stmt {
-                ast::StatusStmt::Label(l) => {
+                ast::StatusStmt::Label(l, translations) => {
                     self.once(&mut seen, "label", l.span);
                     def.label = Some(l.node.clone());
+                    for t in translations {
+                        let lang = &t.language;
+                        if !valid_language(&lang.node) {
+                            self.error(
+                                Code::InvalidValue,
+                                lang.span,
+                                format!("\"{}\" is not a language code such as fr or de", lang.node),
+                            );
+                        } else if def.labels.contains_key(&lang.node) {
+                            self.error(
+                                Code::RepeatedStatement,
+                                lang.span,
+                                format!("the label in \"{}\" is given twice", lang.node),
+                            );
+                        } else {
+                            def.labels.insert(lang.node.clone(), t.text.node.clone());
+                        }
+                    }
                 }
                 ast::StatusStmt::Suspends(until, span) => {
                     if let Some(first) = effect_span {
@@ -791,7 +810,42 @@ impl Checker<'_> {
                 }
             }
         }
+        self.status_translations(s, &def);
         def
+    }
+
+    /// Warns when a status's label has no translation for a language that
+    /// templates are written in: customers would read it in another language.
+    fn status_translations(&mut self, s: &ast::Status, def: &StatusDef) {
+        let Some(label) = &def.label else { return };
+        let span = s
+            .stmts
+            .iter()
+            .find_map(|st| match st {
+                ast::StatusStmt::Label(l, _) => Some(l.span),
+                _ => None,
+            })
+            .unwrap_or(s.name.span);
+        let fallback = self.settings_language();
+        let missing: Vec<String> = self
+            .env
+            .templates
+            .keys()
+            .filter(|lang| **lang != fallback && !def.labels.contains_key(*lang))
+            .cloned()
+            .collect();
+        for lang in missing {
+            self.diags.push(
+                Diagnostic::new(
+                    Code::MissingTranslation,
+                    span,
+                    format!("status \"{}\" has no \"{lang}\" label", def.name),
+                )
+                .with_help(format!(
+                    "emails in \"{lang}\" would show \"{label}\"; add `{lang} \"…\"` after the label"
+                )),
+            );
+        }
     }
 
     fn hashtag(&mut self, h: &ast::Hashtag) -> Option<HashtagDef> {
