@@ -352,6 +352,27 @@ impl Checker<'_> {
                 }
             }
         }
+        let sends_email = config.scenarios.values().any(|sc| {
+            sc.steps
+                .iter()
+                .any(|st| st.actions.iter().any(|a| matches!(a, Action::Email { .. })))
+        });
+        if config.settings.from.is_none() && sends_email {
+            let span = settings_blocks.first().map(|s| Span {
+                end: s.span.start + 8,
+                ..s.span
+            });
+            let message = "emails have no sender: `settings` has no `from`";
+            let d = match span {
+                Some(span) => Diagnostic::new(Code::NoSender, span, message),
+                None => Diagnostic::global(Code::NoSender, message),
+            };
+            self.diags.push(d.with_help(format!(
+                "customers would get emails from \"{} <relance@localhost>\", which their servers may refuse; \
+                 add `from \"Credit team <ar@example.com>\"` to `settings`",
+                config.settings.company.as_deref().unwrap_or("relance")
+            )));
+        }
         config
     }
 
@@ -1111,6 +1132,25 @@ impl Checker<'_> {
             )
             .help =
                 Some("add `email`, `letter`, `task`, `escalate`, `penalties` or `notify`".into());
+        }
+        let to_customer = actions
+            .iter()
+            .any(|a| matches!(a, Action::Email { .. } | Action::Letter { .. }));
+        if offset < 0 && to_customer && !s.when.as_ref().is_some_and(reads_due_date) {
+            self.diags.push(
+                Diagnostic::new(
+                    Code::UnguardedEarlyStep,
+                    s.offset.span,
+                    format!(
+                        "step \"{}\" comes before the due date and nothing stops it for an item already overdue",
+                        s.name.node
+                    ),
+                )
+                .with_help(
+                    "an item first chased after its due date reaches this step as a catch-up; \
+                     add `when item.days_overdue < 0` so it only goes out before the due date",
+                ),
+            );
         }
         let step = Step {
             name: s.name.node.clone(),
@@ -2042,6 +2082,25 @@ fn compatible(got: &Type, want: &Type) -> bool {
         (Type::Any, _) | (_, Type::Any) | (Type::Null, _) | (_, Type::Null) => true,
         (Type::List(a), Type::List(b)) => compatible(a, b),
         (a, b) => a == b,
+    }
+}
+
+/// Whether a condition reads the item's due date (`item.days_overdue`,
+/// `item.due_date`): what keeps a step before the due date from firing for
+/// an item already overdue.
+fn reads_due_date(e: &Expr) -> bool {
+    match &e.kind {
+        ExprKind::Path(parts) => {
+            parts.len() == 2
+                && parts[0].node == "item"
+                && matches!(parts[1].node.as_str(), "days_overdue" | "due_date")
+        }
+        ExprKind::Literal(_) | ExprKind::Var(_) => false,
+        ExprKind::List(list) | ExprKind::Call(_, list) | ExprKind::HookCall(_, list) => {
+            list.iter().any(reads_due_date)
+        }
+        ExprKind::Unary(_, x) | ExprKind::Paren(x) => reads_due_date(x),
+        ExprKind::Binary(_, a, b) => reads_due_date(a) || reads_due_date(b),
     }
 }
 
