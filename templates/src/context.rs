@@ -90,6 +90,14 @@ pub struct Customer {
     pub name: String,
     /// Its language, when known.
     pub language: Option<String>,
+    /// Postal address, street lines separated by `\n`: a letter's recipient block.
+    pub address: Option<String>,
+    /// Postcode.
+    pub postcode: Option<String>,
+    /// City.
+    pub city: Option<String>,
+    /// Country.
+    pub country: Option<String>,
     /// Custom fields.
     #[serde(flatten)]
     pub custom: Custom,

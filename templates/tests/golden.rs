@@ -173,6 +173,10 @@ fn context(customer_name: &str, language: Option<&str>, items: Vec<Item>) -> Con
             code: code.clone(),
             name: customer_name.into(),
             language: None,
+            address: Some("12 rue de la Paix\nBâtiment B".into()),
+            postcode: Some("75002".into()),
+            city: Some("Paris".into()),
+            country: Some("France".into()),
             custom: BTreeMap::from([("segment".to_string(), serde_json::json!("key"))]),
         },
         account: AccountInfo {
@@ -523,4 +527,31 @@ fn previous_date_is_the_latest_earlier_message_and_empty_without_one() {
         });
     }
     assert_eq!(html(&ctx), "Despite our reminder of 8 November 2026");
+}
+
+#[test]
+fn a_letter_writes_the_customer_postal_address_on_several_lines_escaped() {
+    let files = [(
+        "en/letter.html",
+        "<p>{{ customer.name }}<br>{{ customer.address | escape | newlines_to_br | safe }}<br>\
+         {{ customer.postcode }} {{ customer.city }}<br>{{ customer.country }}</p>",
+    )];
+    let t = Templates::load(files, &BTreeMap::new(), "en").unwrap_or_else(|e| panic!("{e}"));
+    let mut ctx = simple(None);
+    let html = |ctx: &Context| {
+        t.render("letter", ctx, None)
+            .unwrap_or_else(|e| panic!("{e}"))
+            .html
+    };
+    assert_eq!(
+        html(&ctx),
+        "<p>Client SA<br>12 rue de la Paix<br>Bâtiment B<br>75002 Paris<br>France</p>"
+    );
+    ctx.customer.address = Some("<b>Rue</b> & Co\nBP 1".into());
+    assert!(
+        html(&ctx).contains("&lt;b&gt;Rue&lt;&#x2F;b&gt; &amp; Co<br>BP 1")
+            || html(&ctx).contains("&lt;b&gt;Rue&lt;/b&gt; &amp; Co<br>BP 1"),
+        "{}",
+        html(&ctx)
+    );
 }

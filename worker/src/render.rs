@@ -137,12 +137,10 @@ impl Composer {
             .iter()
             .map(|(name, def)| {
                 let default = def.label.clone().unwrap_or_else(|| name.clone());
-                // Until the DSL has labels per language, every language
-                // shows the default label.
                 let by_language = templates
                     .languages()
                     .into_iter()
-                    .map(|lang| (lang.to_string(), default.clone()))
+                    .filter_map(|lang| Some((lang.to_string(), def.label_for(lang)?.to_string())))
                     .collect();
                 (
                     name.clone(),
@@ -369,6 +367,10 @@ impl Composer {
                     code: c.facts.code.clone(),
                     name: c.facts.name.clone(),
                     language: c.facts.language.clone(),
+                    address: c.facts.address.clone(),
+                    postcode: c.facts.postcode.clone(),
+                    city: c.facts.city.clone(),
+                    country: c.facts.country.clone(),
                     custom: c
                         .custom
                         .iter()
@@ -379,6 +381,10 @@ impl Composer {
                     code: account.code.clone(),
                     name: account.code.clone(),
                     language: None,
+                    address: None,
+                    postcode: None,
+                    city: None,
+                    country: None,
                     custom: Default::default(),
                 },
             },

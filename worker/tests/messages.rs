@@ -37,9 +37,13 @@ impl Status {
     /// date passes).
     fn of(def: &StatusDef, languages: &BTreeSet<&str>) -> Status {
         let default = def.label.clone().unwrap_or_else(|| def.name.clone());
-        // Until the DSL has labels per language, none of `languages` has its own.
-        let _ = languages;
-        let labels = BTreeMap::from([(String::new(), default)]);
+        let mut labels: BTreeMap<String, String> = def
+            .labels
+            .iter()
+            .filter(|(l, _)| languages.contains(l.as_str()))
+            .map(|(l, t)| (l.clone(), t.clone()))
+            .collect();
+        labels.insert(String::new(), default);
         Status {
             name: def.name.clone(),
             held: !matches!(def.effect, StatusEffect::None),
@@ -206,6 +210,10 @@ fn rich_context(lang: &str, statuses: &[Status]) -> Context {
             code: "C001".into(),
             name: "Client SA".into(),
             language: Some(lang.into()),
+            address: Some("12 rue de la Paix\nBâtiment B".into()),
+            postcode: Some("75002".into()),
+            city: Some("Paris".into()),
+            country: Some("France".into()),
             custom: BTreeMap::new(),
         },
         account: AccountInfo {
@@ -498,11 +506,11 @@ const MAIN: &str = r#"settings {
   default_scenario "standard"
 }
 status "promise" {
-  label "Promise to pay"
+  label "Promise to pay" fr "Promesse de paiement" de "Zahlungszusage" es "Promesa de pago"
   suspends until item.promise_date + 3d
 }
 status "litigation" {
-  label "In litigation"
+  label "In litigation" fr "Contentieux" de "Rechtsstreit" es "En litigio"
   excludes
 }
 scenario "standard" {
@@ -605,37 +613,6 @@ fn write_config(dir: &Path) {
     }
 }
 
-/// Until the DSL has labels per language (contract 1), the rich account's
-/// statuses carry them as a configuration will.
-fn translated(mut statuses: Vec<Status>) -> Vec<Status> {
-    let labels: &[(&str, &[(&str, &str)])] = &[
-        (
-            "promise",
-            &[
-                ("fr", "Promesse de paiement"),
-                ("de", "Zahlungszusage"),
-                ("es", "Promesa de pago"),
-            ],
-        ),
-        (
-            "litigation",
-            &[
-                ("fr", "Contentieux"),
-                ("de", "Rechtsstreit"),
-                ("es", "En litigio"),
-            ],
-        ),
-    ];
-    for s in &mut statuses {
-        if let Some((_, l)) = labels.iter().find(|(n, _)| *n == s.name) {
-            for (lang, text) in *l {
-                s.labels.insert((*lang).into(), (*text).into());
-            }
-        }
-    }
-    statuses
-}
-
 fn loaded(dir: &Path) -> (Templates, Vec<Status>) {
     let report = relance_engine::config::load(dir).expect("the configuration loads");
     assert!(!report.has_errors(), "{:?}", report.checked.diagnostics);
@@ -661,7 +638,7 @@ fn every_template_in_every_language_adds_up_and_speaks_its_language() {
         templates.languages().into_iter().collect::<Vec<_>>(),
         ["de", "en", "es", "fr"]
     );
-    let problems = check_templates(&templates, &translated(statuses));
+    let problems = check_templates(&templates, &statuses);
     assert!(problems.is_empty(), "{problems:#?}");
 }
 
@@ -670,7 +647,6 @@ fn the_rich_account_shows_what_each_check_looks_at() {
     let dir = tempfile::tempdir().expect("a temp dir");
     write_config(dir.path());
     let (templates, statuses) = loaded(dir.path());
-    let statuses = translated(statuses);
     let ctx = rich_context("fr", &statuses);
     let r = templates
         .render("reminder_1", &ctx, Some("fr"))
@@ -720,6 +696,12 @@ fn the_checks_catch_what_users_saw() {
     )
     .expect("a template");
     std::fs::remove_file(dir.path().join("templates/partials/fr/signature.html")).expect("rm");
+    let main = std::fs::read_to_string(dir.path().join("main.relance")).expect("main.relance");
+    std::fs::write(
+        dir.path().join("main.relance"),
+        main.replace(r#" fr "Contentieux""#, ""),
+    )
+    .expect("main.relance");
     std::fs::write(
         dir.path().join("templates/fr/formal_notice.html"),
         "<p>Mise en demeure : #total_overdue.</p>\n#late_penalties\n",
