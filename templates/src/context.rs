@@ -57,6 +57,40 @@ pub struct Context {
     pub previous: Vec<Previous>,
 }
 
+impl Context {
+    /// Every item record of the context: items, covered, the leader, members' items.
+    fn all_items_mut(&mut self) -> impl Iterator<Item = &mut Item> {
+        self.items
+            .iter_mut()
+            .chain(self.covered.iter_mut())
+            .chain(self.leader.iter_mut())
+            .chain(self.members.iter_mut().flat_map(|m| m.items.iter_mut()))
+    }
+
+    /// Whether some item's `status_label` is not yet its label in `language`.
+    pub fn needs_localizing(&self, language: &str) -> bool {
+        let differs = |i: &Item| {
+            i.status_labels
+                .get(language)
+                .is_some_and(|l| i.status_label.as_ref() != Some(l))
+        };
+        self.items.iter().any(differs)
+            || self.covered.iter().any(differs)
+            || self.leader.iter().any(differs)
+            || self.members.iter().flat_map(|m| &m.items).any(differs)
+    }
+
+    /// Puts every item's `status_label` in `language`, where its status has
+    /// a label in that language (rendering does it on a copy otherwise).
+    pub fn localize(&mut self, language: &str) {
+        for item in self.all_items_mut() {
+            if let Some(label) = item.status_labels.get(language) {
+                item.status_label = Some(label.clone());
+            }
+        }
+    }
+}
+
 /// An email or letter sent to the account before.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize)]
 pub struct Previous {

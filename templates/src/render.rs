@@ -521,28 +521,14 @@ impl Templates {
 }
 
 /// The context with every item's `status_label` in `language`, where its
-/// status has a label in that language (borrowed when nothing changes).
+/// status has a label in that language (borrowed when nothing changes: the
+/// caller may have localized it already, see [`Context::localize`]).
 fn localized<'a>(ctx: &'a Context, language: &str) -> Cow<'a, Context> {
-    let relabel = |i: &Item| i.status_labels.contains_key(language);
-    let any = ctx.items.iter().any(relabel)
-        || ctx.covered.iter().any(relabel)
-        || ctx.leader.iter().any(relabel)
-        || ctx.members.iter().flat_map(|m| &m.items).any(relabel);
-    if !any {
+    if !ctx.needs_localizing(language) {
         return Cow::Borrowed(ctx);
     }
     let mut ctx = ctx.clone();
-    let items = ctx
-        .items
-        .iter_mut()
-        .chain(ctx.covered.iter_mut())
-        .chain(ctx.leader.iter_mut())
-        .chain(ctx.members.iter_mut().flat_map(|m| m.items.iter_mut()));
-    for item in items {
-        if let Some(label) = item.status_labels.get(language) {
-            item.status_label = Some(label.clone());
-        }
-    }
+    ctx.localize(language);
     Cow::Owned(ctx)
 }
 

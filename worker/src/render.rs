@@ -445,7 +445,9 @@ impl Composer {
         let template = action
             .template
             .ok_or_else(|| ComposeError::NoTemplate(action.step.to_string()))?;
-        let ctx = self.context_after(account, Some(action), previous, date);
+        let mut ctx = self.context_after(account, Some(action), previous, date);
+        // Status labels in the language the templates pick, in place.
+        ctx.localize(&self.templates.language_for(template, &ctx, language));
         Ok(self.templates.render(template, &ctx, language)?)
     }
 
