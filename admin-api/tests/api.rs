@@ -813,7 +813,11 @@ async fn a_status_set_through_the_api_survives_the_nightly_import() {
     .ok(200);
     assert_eq!(
         inv2(&api).await,
-        (json!("dispute"), json!("2026-12-01"), json!("wrong quantity")),
+        (
+            json!("dispute"),
+            json!("2026-12-01"),
+            json!("wrong quantity")
+        ),
         "a cell that says something replaces; the promise date it leaves unsaid stays"
     );
     let account = api.get("/accounts/C1", VIEWER).await;

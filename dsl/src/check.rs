@@ -781,7 +781,10 @@ impl Checker<'_> {
                             self.error(
                                 Code::InvalidValue,
                                 lang.span,
-                                format!("\"{}\" is not a language code such as fr or de", lang.node),
+                                format!(
+                                    "\"{}\" is not a language code such as fr or de",
+                                    lang.node
+                                ),
                             );
                         } else if def.labels.contains_key(&lang.node) {
                             self.error(

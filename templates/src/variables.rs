@@ -222,7 +222,9 @@ fn tags(body: &str) -> Vec<Range<usize>> {
             }
         } else if bytes[i] == b'{' && bytes[i + 1] == b'#' {
             // A comment.
-            i = body[i + 2..].find("#}").map_or(bytes.len(), |n| i + 2 + n + 2);
+            i = body[i + 2..]
+                .find("#}")
+                .map_or(bytes.len(), |n| i + 2 + n + 2);
         } else {
             i += 1;
         }
@@ -233,11 +235,46 @@ fn tags(body: &str) -> Vec<Range<usize>> {
 /// Words and paths of a tag, strings skipped.
 fn tokenize(body: &str, tag: Range<usize>) -> Vec<Token> {
     const KEYWORDS: &[&str] = &[
-        "and", "or", "not", "in", "is", "if", "elif", "else", "endif", "for", "endfor", "set",
-        "set_global", "include", "macro", "endmacro", "block", "endblock", "extends", "filter",
-        "endfilter", "raw", "endraw", "break", "continue", "true", "false", "none", "True",
-        "False", "None", "loop", "self", "super", "with", "endwith", "import", "as",
-        "ignore", "missing",
+        "and",
+        "or",
+        "not",
+        "in",
+        "is",
+        "if",
+        "elif",
+        "else",
+        "endif",
+        "for",
+        "endfor",
+        "set",
+        "set_global",
+        "include",
+        "macro",
+        "endmacro",
+        "block",
+        "endblock",
+        "extends",
+        "filter",
+        "endfilter",
+        "raw",
+        "endraw",
+        "break",
+        "continue",
+        "true",
+        "false",
+        "none",
+        "True",
+        "False",
+        "None",
+        "loop",
+        "self",
+        "super",
+        "with",
+        "endwith",
+        "import",
+        "as",
+        "ignore",
+        "missing",
     ];
     let text = &body[tag.clone()];
     let bytes = text.as_bytes();
@@ -249,7 +286,9 @@ fn tokenize(body: &str, tag: Range<usize>) -> Vec<Token> {
     while i < bytes.len() {
         let c = bytes[i];
         if c == b'"' || c == b'\'' || c == b'`' {
-            i = text[i + 1..].find(c as char).map_or(bytes.len(), |n| i + 1 + n + 1);
+            i = text[i + 1..]
+                .find(c as char)
+                .map_or(bytes.len(), |n| i + 1 + n + 1);
             after_pipe = false;
             after_is = false;
             continue;
