@@ -136,11 +136,11 @@ const HABITS: &[(u32, u32, i32, i32)] = &[
     // On time: the oldest open item is a few days past due at most.
     (350, 880, 1, 6),
     // A few weeks late: reminders.
-    (800, 580, 7, 29),
+    (820, 580, 7, 29),
     // One to two months late: calls and formal notices.
-    (920, 350, 30, 59),
+    (940, 350, 30, 59),
     // Two to four months late: handed over.
-    (970, 250, 60, 119),
+    (975, 250, 60, 119),
     // The long thin tail, up to more than a year.
     (1000, 150, 120, 400),
 ];
@@ -562,12 +562,22 @@ impl Writer {
     }
 }
 
-/// ASCII letters of a name, for email addresses.
+/// ASCII letters of a name, for email addresses: accents folded
+/// (`Lefèvre` → `lefevre`, `Müller` → `muller`), anything else dropped.
 fn ascii(name: &str) -> String {
     name.chars()
+        .map(|c| match c {
+            'à' | 'á' | 'â' | 'ä' | 'ã' => 'a',
+            'ç' => 'c',
+            'è' | 'é' | 'ê' | 'ë' => 'e',
+            'ì' | 'í' | 'î' | 'ï' => 'i',
+            'ñ' => 'n',
+            'ò' | 'ó' | 'ô' | 'ö' | 'õ' => 'o',
+            'ù' | 'ú' | 'û' | 'ü' => 'u',
+            c => c.to_ascii_lowercase(),
+        })
         .filter(char::is_ascii_alphabetic)
-        .collect::<String>()
-        .to_lowercase()
+        .collect()
 }
 
 #[cfg(test)]
@@ -783,6 +793,9 @@ mod tests {
                 assert!(row[column].is_ascii(), "{file}: {}", row[column]);
             }
         }
+        assert_eq!(ascii("Lefèvre"), "lefevre");
+        assert_eq!(ascii("O'Brien"), "obrien");
+        assert_eq!(ascii("Inês"), "ines");
     }
 
     #[test]

@@ -22,7 +22,8 @@ use std::path::Path;
 
 use relance_engine::config::LoadError;
 
-use crate::{Cli, Failure};
+use crate::Failure;
+use crate::options::Global;
 
 /// Whether stderr gets colours.
 pub fn color_stderr() -> bool {
@@ -108,8 +109,39 @@ pub fn runtime() -> Result<tokio::runtime::Runtime, Failure> {
 }
 
 /// Opens the store named by `--db`.
-pub async fn open_store(cli: &Cli) -> Result<relance_engine::store::Store, Failure> {
+pub async fn open_store(cli: &Global) -> Result<relance_engine::store::Store, Failure> {
     relance_engine::store::Store::open(&cli.db)
         .await
         .map_err(|e| Failure::Other(anyhow::Error::new(e)))
+}
+
+/// `relance SUB`, with `--config` and `--db` when they are not the defaults,
+/// so that a printed command runs as shown against the same configuration
+/// and store.
+pub fn command_line(cli: &Global, sub: &str) -> String {
+    let mut line = String::from("relance ");
+    line.push_str(sub);
+    if cli.config != Path::new("config") {
+        line.push_str(" --config ");
+        line.push_str(&shell_word(&cli.config.display().to_string()));
+    }
+    if cli.db != "sqlite://relance.db" {
+        line.push_str(" --db ");
+        line.push_str(&shell_word(&cli.db));
+    }
+    line
+}
+
+/// A word as a POSIX shell reads it back: quoted when it holds anything but
+/// letters, digits and `-_./:@=+,%`.
+pub fn shell_word(word: &str) -> String {
+    if !word.is_empty()
+        && word
+            .chars()
+            .all(|c| c.is_ascii_alphanumeric() || "-_./:@=+,%".contains(c))
+    {
+        word.to_string()
+    } else {
+        format!("'{}'", word.replace('\'', "'\\''"))
+    }
 }
