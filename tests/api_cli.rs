@@ -95,6 +95,20 @@ fn token_prints_the_token_alone_first_then_the_entry_that_admits_it() {
     assert_eq!(caller.role, Role::Operator);
     let other = case.relance(&["token", "ci", "--role", "operator"]);
     assert_ne!(text(&other.stdout).lines().next(), Some(token));
+
+    let out = case.relance(&["token", "ci", "--role", "viewer", "--json"]);
+    assert!(out.status.success(), "{}", text(&out.stderr));
+    let doc: serde_json::Value = serde_json::from_slice(&out.stdout).expect("JSON on stdout");
+    assert_eq!(doc["name"], "ci");
+    assert_eq!(doc["role"], "viewer");
+    let token = doc["token"].as_str().expect("the token");
+    let entry = doc["entry"].as_str().expect("the entry");
+    assert!(!entry.contains(token), "the token is stored only as a hash");
+    let caller = Tokens::parse(entry)
+        .expect("the entry parses")
+        .verify(token)
+        .expect("the entry admits the token");
+    assert_eq!(caller.role, Role::Viewer);
 }
 
 #[test]
