@@ -310,7 +310,12 @@ fn help(command: &[&str]) -> String {
     let mut args = command.to_vec();
     args.push("--help");
     let out = relance(&args);
-    assert_eq!(out.status.code(), Some(0), "{args:?}: {}", text(&out.stderr));
+    assert_eq!(
+        out.status.code(),
+        Some(0),
+        "{args:?}: {}",
+        text(&out.stderr)
+    );
     text(&out.stdout)
 }
 
@@ -322,7 +327,10 @@ fn the_shared_options_are_listed_only_by_the_commands_that_use_them() {
             !help.contains("--db") && !help.contains("--config"),
             "{command:?} uses no store and no configuration:\n{help}"
         );
-        assert!(help.contains("--json") && help.contains("--quiet"), "{help}");
+        assert!(
+            help.contains("--json") && help.contains("--quiet"),
+            "{help}"
+        );
     }
     for command in [&["check"][..], &["fmt"]] {
         let help = help(command);
@@ -398,7 +406,10 @@ fn the_shared_options_still_work_before_the_subcommand_and_a_later_one_wins() {
     let doc: serde_json::Value = serde_json::from_slice(&out.stdout).expect("JSON on stdout");
     assert_eq!(doc["rows"]["customers"], 3);
     assert_eq!(doc["rows"]["items"], 5);
-    assert!(doc["rows"]["contacts"].as_u64().is_some_and(|n| n >= 3), "{doc}");
+    assert!(
+        doc["rows"]["contacts"].as_u64().is_some_and(|n| n >= 3),
+        "{doc}"
+    );
 }
 
 #[test]

@@ -104,14 +104,18 @@ fn the_demo_says_what_it_sent_to_whom_and_what_waits_for_whom() {
         .next()
         .and_then(|n| n.parse().ok())
         .expect("a count");
-    assert!((1..sent / 10).contains(&reviews), "{reviews} reviews, {sent} emails");
+    assert!(
+        (1..sent / 10).contains(&reviews),
+        "{reviews} reviews, {sent} emails"
+    );
     let approve = stdout
         .lines()
         .find_map(|l| l.trim_start().strip_prefix("approve: "))
         .unwrap_or_else(|| panic!("no approve command: {stdout}"));
     assert!(
         approve.starts_with("relance approve ")
-            && approve.ends_with(" --config relance-demo/config --db sqlite://relance-demo/relance.db"),
+            && approve
+                .ends_with(" --config relance-demo/config --db sqlite://relance-demo/relance.db"),
         "{approve}"
     );
 
@@ -130,10 +134,15 @@ fn the_demo_says_what_it_sent_to_whom_and_what_waits_for_whom() {
         .expect("relance runs");
     assert!(approved.status.success(), "{}", text(&approved.stderr));
     assert_eq!(
-        text(&approved.stdout).matches("approved, now queued").count(),
+        text(&approved.stdout)
+            .matches("approved, now queued")
+            .count(),
         reviews
     );
-    assert!(stdout.contains("files:\n  configuration  relance-demo/config"), "{stdout}");
+    assert!(
+        stdout.contains("files:\n  configuration  relance-demo/config"),
+        "{stdout}"
+    );
 }
 
 #[test]
@@ -143,12 +152,27 @@ fn the_demo_in_json_is_the_same_story_as_a_document() {
     assert!(out.status.success(), "{}", text(&out.stderr));
     let doc: serde_json::Value = serde_json::from_slice(&out.stdout).expect("JSON on stdout");
     assert_eq!(doc["customers"], 120);
-    assert_eq!(doc["emails"]["count"].as_u64(), Some(emails(cwd.path()) as u64));
+    assert_eq!(
+        doc["emails"]["count"].as_u64(),
+        Some(emails(cwd.path()) as u64)
+    );
     let example = &doc["emails"]["examples"][0];
-    assert!(example["to"][0].as_str().is_some_and(|t| t.contains('@')), "{example}");
+    assert!(
+        example["to"][0].as_str().is_some_and(|t| t.contains('@')),
+        "{example}"
+    );
     let file = example["file"].as_str().expect("the message file");
     assert!(cwd.path().join(file).exists(), "{file}");
-    for key in ["review", "tasks", "alerts", "escalations", "files", "actions", "letters", "next"] {
+    for key in [
+        "review",
+        "tasks",
+        "alerts",
+        "escalations",
+        "files",
+        "actions",
+        "letters",
+        "next",
+    ] {
         assert!(doc.get(key).is_some(), "{key} in {doc}");
     }
     let ids = doc["review"]["ids"].as_array().expect("ids");

@@ -330,7 +330,13 @@ fn plan_and_run_name_the_customer_show_amounts_and_say_what_late_means() {
 fn run_reports_the_alerts_raised_and_resolved_today_not_every_open_one() {
     let case = Case::new();
     let set = case.json(&[
-        "status", "set", "C1/INV-1", "promise", "--date", "2026-03-05", "--json",
+        "status",
+        "set",
+        "C1/INV-1",
+        "promise",
+        "--date",
+        "2026-03-05",
+        "--json",
     ]);
     assert_eq!(set["item"], "C1/INV-1");
     assert_eq!(set["status"], "promise");
@@ -395,7 +401,9 @@ fn run_prints_the_ids_waiting_for_review_and_the_command_that_approves_them() {
     assert!(out.status.success(), "{}", text(&out.stderr));
     let stdout = text(&out.stdout);
     assert!(
-        stdout.contains("key_accounts/call [task] for INV-1, step date 2026-03-05 — waiting_review (action 1)"),
+        stdout.contains(
+            "key_accounts/call [task] for INV-1, step date 2026-03-05 — waiting_review (action 1)"
+        ),
         "{stdout}"
     );
     assert!(

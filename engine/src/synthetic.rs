@@ -734,12 +734,19 @@ mod tests {
         let open = open_amounts(dir.path(), today);
         let total: f64 = open.iter().map(|(_, r)| r).sum();
         let share = |keep: &dyn Fn(i64) -> bool| {
-            open.iter().filter(|(d, _)| keep(*d)).map(|(_, r)| r).sum::<f64>() / total
+            open.iter()
+                .filter(|(d, _)| keep(*d))
+                .map(|(_, r)| r)
+                .sum::<f64>()
+                / total
         };
         let not_due = share(&|d| d < 0);
         assert!((0.5..0.7).contains(&not_due), "not yet due: {not_due:.3}");
         let past_90 = share(&|d| d > 90);
-        assert!((0.005..0.08).contains(&past_90), "past 90 days: {past_90:.4}");
+        assert!(
+            (0.005..0.08).contains(&past_90),
+            "past 90 days: {past_90:.4}"
+        );
         let past_180 = open.iter().filter(|(d, _)| *d > 180).count();
         let past_365 = open.iter().filter(|(d, _)| *d > 365).count();
         assert!(
@@ -780,8 +787,14 @@ mod tests {
         let p99 = amounts[amounts.len() * 99 / 100];
         let mean = amounts.iter().sum::<f64>() / amounts.len() as f64;
         assert!((800.0..3000.0).contains(&median), "median {median}");
-        assert!(mean > median * 1.3, "skewed right: mean {mean}, median {median}");
-        assert!(p99 > median * 10.0, "a few large: p99 {p99}, median {median}");
+        assert!(
+            mean > median * 1.3,
+            "skewed right: mean {mean}, median {median}"
+        );
+        assert!(
+            p99 > median * 10.0,
+            "a few large: p99 {p99}, median {median}"
+        );
     }
 
     #[test]

@@ -15,14 +15,14 @@ use std::sync::Arc;
 
 use anyhow::Context as _;
 use chrono::{NaiveDate, Utc};
-use relance_engine::planner::Planner;
-use relance_engine::run::{Recorded, RunOutcome};
-use serde::Serialize;
 use include_dir::{Dir, include_dir};
 use relance_engine::import::{self, DateFormat, Full};
+use relance_engine::planner::Planner;
 use relance_engine::run::{self, Selection, When};
+use relance_engine::run::{Recorded, RunOutcome};
 use relance_engine::store::Store;
 use relance_engine::synthetic::{self, GenOptions};
+use serde::Serialize;
 
 use super::deliver::{self, MailArgs, MailerKind};
 use super::plan;
@@ -302,8 +302,7 @@ struct Files {
 }
 
 impl Story {
-    #[allow(clippy::too_many_arguments)]
-    fn tell(
+        fn tell(
         here: &Global,
         planner: &Planner,
         place: Place<'_>,
@@ -320,7 +319,12 @@ impl Story {
                 .map(|p| p.name.clone())
                 .unwrap_or_default()
         };
-        let state = |r: &Recorded| states.get(&r.id).cloned().unwrap_or_else(|| r.state.clone());
+        let state = |r: &Recorded| {
+            states
+                .get(&r.id)
+                .cloned()
+                .unwrap_or_else(|| r.state.clone())
+        };
         let example = |r: &Recorded, ext: &str| {
             let a = &r.action;
             let file = place
@@ -424,7 +428,10 @@ impl Story {
                 here,
                 &format!("plan --account {code} --explain"),
             ));
-            next.push(super::command_line(here, &format!("preview --account {code}")));
+            next.push(super::command_line(
+                here,
+                &format!("preview --account {code}"),
+            ));
         }
         Story {
             dir: place.dir.display().to_string(),
@@ -514,7 +521,10 @@ impl Story {
                 e.step,
                 e.account,
                 e.name,
-                e.file.as_ref().map(|f| format!(": {f}")).unwrap_or_default()
+                e.file
+                    .as_ref()
+                    .map(|f| format!(": {f}"))
+                    .unwrap_or_default()
             );
         }
         outln!("");
@@ -628,7 +638,10 @@ impl Story {
         outln!("  configuration  {}", self.files.config);
         outln!("  data (CSV)     {}", self.files.data);
         outln!("  store          {}", self.files.store);
-        outln!("  emails/letters {} (.eml, letters .html)", self.files.outbox);
+        outln!(
+            "  emails/letters {} (.eml, letters .html)",
+            self.files.outbox
+        );
         outln!("look further:");
         for n in &self.next {
             outln!("  {n}");
@@ -643,7 +656,9 @@ fn spread<'a, T>(list: &'a [&'a T]) -> impl Iterator<Item = &'a T> + 'a {
     let picks: BTreeSet<usize> = if n <= EXAMPLES {
         (0..n).collect()
     } else {
-        (0..EXAMPLES).map(|k| k * (n - 1) / (EXAMPLES - 1)).collect()
+        (0..EXAMPLES)
+            .map(|k| k * (n - 1) / (EXAMPLES - 1))
+            .collect()
     };
     picks.into_iter().map(move |i| list[i])
 }

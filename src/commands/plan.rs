@@ -169,7 +169,7 @@ pub fn money(amount: f64) -> String {
     let units = (cents / 100).to_string();
     let mut grouped = String::new();
     for (i, c) in units.chars().enumerate() {
-        if i > 0 && (units.len() - i) % 3 == 0 {
+        if i > 0 && (units.len() - i).is_multiple_of(3) {
             grouped.push(',');
         }
         grouped.push(c);
@@ -180,7 +180,12 @@ pub fn money(amount: f64) -> String {
 
 /// `broken_promise "Promise of payment not kept"`: an alert's name and label.
 pub fn alert_name(planner: &Planner, alert: &str) -> String {
-    match planner.config.alerts.get(alert).and_then(|a| a.label.as_deref()) {
+    match planner
+        .config
+        .alerts
+        .get(alert)
+        .and_then(|a| a.label.as_deref())
+    {
         Some(label) => format!("{alert} \"{label}\""),
         None => alert.to_string(),
     }
