@@ -41,7 +41,13 @@ use options::{Configured, Declares, Measure, Plain, Service, Stored};
 
 /// Collection (dunning) workflow and rules engine.
 #[derive(Debug, Parser)]
-#[command(name = "relance", version, about, propagate_version = true)]
+#[command(
+    name = "relance",
+    version,
+    about,
+    propagate_version = true,
+    after_help = "--config, --db, --json and -v/-q are options of the commands that use them: see `relance COMMAND --help`."
+)]
 pub struct Cli {
     /// `--config`, `--db`, `--json`, `-v/-q` written before the subcommand.
     #[command(flatten)]

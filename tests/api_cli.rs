@@ -138,6 +138,7 @@ fn approve_queues_a_waiting_review_action_and_refuses_anything_else() {
             .unwrap_or_else(|| panic!("an action for {account}: {doc}"))
     };
     let (review, auto) = (id_of("C1"), id_of("C3"));
+    assert_eq!(doc["waiting_review"], serde_json::json!([review]));
     assert_eq!(
         doc["actions"][0]["state"], "waiting_review",
         "C1 is a key account: {doc}"
@@ -153,9 +154,12 @@ fn approve_queues_a_waiting_review_action_and_refuses_anything_else() {
         "{message}"
     );
 
-    let ok = case.relance(&["approve", &review.to_string()]);
+    let ok = case.relance(&["approve", &review.to_string(), "--json"]);
     assert!(ok.status.success(), "{}", text(&ok.stderr));
-    assert!(text(&ok.stdout).contains("approved"));
+    let approved: Value = serde_json::from_slice(&ok.stdout).expect("JSON on stdout");
+    assert_eq!(approved[0]["id"], review);
+    assert_eq!(approved[0]["account"], "C1");
+    assert_eq!(approved[0]["state"], "queued");
     let again = case.relance(&["approve", &review.to_string()]);
     assert_eq!(again.status.code(), Some(1));
     assert!(text(&again.stderr).contains("not waiting_review"));

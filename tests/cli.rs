@@ -368,7 +368,7 @@ fn the_shared_options_are_listed_only_by_the_commands_that_use_them() {
         assert!(help.contains("--db <DB>"), "{command:?}:\n{help}");
     }
     let top = help(&[]);
-    assert!(!top.contains("--db"), "{top}");
+    assert!(!top.contains("--db <DB>"), "{top}");
 }
 
 #[test]

@@ -302,7 +302,7 @@ struct Files {
 }
 
 impl Story {
-        fn tell(
+    fn tell(
         here: &Global,
         planner: &Planner,
         place: Place<'_>,
