@@ -754,6 +754,88 @@ async fn an_import_with_bad_rows_reports_them_all_and_imports_nothing() {
         .assert_error(400, "bad_request");
 }
 
+/// The status, promise date and comment of C1/INV-2 as the API shows them.
+async fn inv2(api: &Api) -> (Value, Value, Value) {
+    let account = api.get("/accounts/C1", VIEWER).await;
+    let item = account.json["items"]
+        .as_array()
+        .expect("items")
+        .iter()
+        .find(|i| i["reference"] == "INV-2")
+        .expect("INV-2")
+        .clone();
+    (
+        item["status"].clone(),
+        item["promise_date"].clone(),
+        item["comment"].clone(),
+    )
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_status_set_through_the_api_survives_the_nightly_import() {
+    let api = Api::sqlite().await;
+    api.post(
+        "/items/C1/INV-2/status",
+        OPERATOR,
+        json!({"status": "promise", "promise_date": "2026-12-01", "comment": "CFO phoned"}),
+    )
+    .await
+    .ok(200);
+    let recorded = (json!("promise"), json!("2026-12-01"), json!("CFO phoned"));
+    for (query, body) in [
+        (
+            "?kind=items",
+            "customer,reference,type,due_date,amount,currency
+             C1,INV-2,invoice,2026-11-10,200.00,EUR
+",
+        ),
+        (
+            "?kind=items&full=true",
+            "customer,reference,type,due_date,amount,currency,status,promise_date,comment
+             C1,INV-1,invoice,2026-11-25,100.00,EUR,,,
+             C1,INV-2,invoice,2026-11-10,200.00,EUR,,,
+             C1,INV-4,invoice,2026-09-01,400.00,EUR,,,
+             C1,CN-1,credit_note,2026-10-01,50.00,EUR,,,
+",
+        ),
+    ] {
+        api.send(csv_post(&api, query, body)).await.ok(200);
+        assert_eq!(inv2(&api).await, recorded, "after an import {query}");
+    }
+    api.send(csv_post(
+        &api,
+        "?kind=items",
+        "customer,reference,type,due_date,amount,currency,status,comment
+         C1,INV-2,invoice,2026-11-10,200.00,EUR,dispute,wrong quantity
+",
+    ))
+    .await
+    .ok(200);
+    assert_eq!(
+        inv2(&api).await,
+        (json!("dispute"), json!("2026-12-01"), json!("wrong quantity")),
+        "a cell that says something replaces; the promise date it leaves unsaid stays"
+    );
+    let account = api.get("/accounts/C1", VIEWER).await;
+    let changes: Vec<(String, String)> = account.json["history"]
+        .as_array()
+        .expect("history")
+        .iter()
+        .filter(|h| h["reference"] == "INV-2")
+        .map(|h| {
+            (
+                h["kind"].as_str().unwrap_or_default().to_string(),
+                h["origin"].as_str().unwrap_or_default().to_string(),
+            )
+        })
+        .collect();
+    assert!(
+        changes.contains(&("status_set".into(), "api:ci".into()))
+            && changes.contains(&("status_changed".into(), "import:items.csv".into())),
+        "{changes:?}"
+    );
+}
+
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn an_import_over_one_hundred_megabytes_is_refused_with_413() {
     use tokio::io::{AsyncReadExt as _, AsyncWriteExt as _};

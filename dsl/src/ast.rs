@@ -210,14 +210,23 @@ pub struct Status {
 /// A statement of a `status` block.
 #[derive(Debug, Clone, PartialEq)]
 pub enum StatusStmt {
-    /// `label "..."`
-    Label(Spanned<String>),
+    /// `label "..." [lang "..."]...`: the default label, then translations.
+    Label(Spanned<String>, Vec<Translation>),
     /// `suspends` or `suspends until <expr>`
     Suspends(Option<Expr>, Span),
     /// `excludes`
     Excludes(Span),
     /// Anything else.
     Unknown(Unknown),
+}
+
+/// `fr "Promesse de paiement"` after a status label.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Translation {
+    /// The language code.
+    pub language: Spanned<String>,
+    /// The label in that language.
+    pub text: Spanned<String>,
 }
 
 /// `assign "scenario" when <expr>`

@@ -352,6 +352,27 @@ impl Checker<'_> {
                 }
             }
         }
+        let sends_email = config.scenarios.values().any(|sc| {
+            sc.steps
+                .iter()
+                .any(|st| st.actions.iter().any(|a| matches!(a, Action::Email { .. })))
+        });
+        if config.settings.from.is_none() && sends_email {
+            let span = settings_blocks.first().map(|s| Span {
+                end: s.span.start + 8,
+                ..s.span
+            });
+            let message = "emails have no sender: `settings` has no `from`";
+            let d = match span {
+                Some(span) => Diagnostic::new(Code::NoSender, span, message),
+                None => Diagnostic::global(Code::NoSender, message),
+            };
+            self.diags.push(d.with_help(format!(
+                "customers would get emails from \"{} <relance@localhost>\", which their servers may refuse; \
+                 add `from \"Credit team <ar@example.com>\"` to `settings`",
+                config.settings.company.as_deref().unwrap_or("relance")
+            )));
+        }
         config
     }
 
@@ -744,15 +765,34 @@ impl Checker<'_> {
         let mut def = StatusDef {
             name: s.name.node.clone(),
             label: None,
+            labels: BTreeMap::new(),
             effect: StatusEffect::None,
         };
         let mut seen = BTreeMap::new();
         let mut effect_span: Option<Span> = None;
         for stmt in &s.stmts {
             match stmt {
-                ast::StatusStmt::Label(l) => {
+                ast::StatusStmt::Label(l, translations) => {
                     self.once(&mut seen, "label", l.span);
                     def.label = Some(l.node.clone());
+                    for t in translations {
+                        let lang = &t.language;
+                        if !valid_language(&lang.node) {
+                            self.error(
+                                Code::InvalidValue,
+                                lang.span,
+                                format!("\"{}\" is not a language code such as fr or de", lang.node),
+                            );
+                        } else if def.labels.contains_key(&lang.node) {
+                            self.error(
+                                Code::RepeatedStatement,
+                                lang.span,
+                                format!("the label in \"{}\" is given twice", lang.node),
+                            );
+                        } else {
+                            def.labels.insert(lang.node.clone(), t.text.node.clone());
+                        }
+                    }
                 }
                 ast::StatusStmt::Suspends(until, span) => {
                     if let Some(first) = effect_span {
@@ -791,7 +831,42 @@ impl Checker<'_> {
                 }
             }
         }
+        self.status_translations(s, &def);
         def
+    }
+
+    /// Warns when a status's label has no translation for a language that
+    /// templates are written in: customers would read it in another language.
+    fn status_translations(&mut self, s: &ast::Status, def: &StatusDef) {
+        let Some(label) = &def.label else { return };
+        let span = s
+            .stmts
+            .iter()
+            .find_map(|st| match st {
+                ast::StatusStmt::Label(l, _) => Some(l.span),
+                _ => None,
+            })
+            .unwrap_or(s.name.span);
+        let fallback = self.settings_language();
+        let missing: Vec<String> = self
+            .env
+            .templates
+            .keys()
+            .filter(|lang| **lang != fallback && !def.labels.contains_key(*lang))
+            .cloned()
+            .collect();
+        for lang in missing {
+            self.diags.push(
+                Diagnostic::new(
+                    Code::MissingTranslation,
+                    span,
+                    format!("status \"{}\" has no \"{lang}\" label", def.name),
+                )
+                .with_help(format!(
+                    "emails in \"{lang}\" would show \"{label}\"; add `{lang} \"…\"` after the label"
+                )),
+            );
+        }
     }
 
     fn hashtag(&mut self, h: &ast::Hashtag) -> Option<HashtagDef> {
@@ -1057,6 +1132,25 @@ impl Checker<'_> {
             )
             .help =
                 Some("add `email`, `letter`, `task`, `escalate`, `penalties` or `notify`".into());
+        }
+        let to_customer = actions
+            .iter()
+            .any(|a| matches!(a, Action::Email { .. } | Action::Letter { .. }));
+        if offset < 0 && to_customer && !s.when.as_ref().is_some_and(reads_due_date) {
+            self.diags.push(
+                Diagnostic::new(
+                    Code::UnguardedEarlyStep,
+                    s.offset.span,
+                    format!(
+                        "step \"{}\" comes before the due date and nothing stops it for an item already overdue",
+                        s.name.node
+                    ),
+                )
+                .with_help(
+                    "an item first chased after its due date reaches this step as a catch-up; \
+                     add `when item.days_overdue < 0` so it only goes out before the due date",
+                ),
+            );
         }
         let step = Step {
             name: s.name.node.clone(),
@@ -1988,6 +2082,25 @@ fn compatible(got: &Type, want: &Type) -> bool {
         (Type::Any, _) | (_, Type::Any) | (Type::Null, _) | (_, Type::Null) => true,
         (Type::List(a), Type::List(b)) => compatible(a, b),
         (a, b) => a == b,
+    }
+}
+
+/// Whether a condition reads the item's due date (`item.days_overdue`,
+/// `item.due_date`): what keeps a step before the due date from firing for
+/// an item already overdue.
+fn reads_due_date(e: &Expr) -> bool {
+    match &e.kind {
+        ExprKind::Path(parts) => {
+            parts.len() == 2
+                && parts[0].node == "item"
+                && matches!(parts[1].node.as_str(), "days_overdue" | "due_date")
+        }
+        ExprKind::Literal(_) | ExprKind::Var(_) => false,
+        ExprKind::List(list) | ExprKind::Call(_, list) | ExprKind::HookCall(_, list) => {
+            list.iter().any(reads_due_date)
+        }
+        ExprKind::Unary(_, x) | ExprKind::Paren(x) => reads_due_date(x),
+        ExprKind::Binary(_, a, b) => reads_due_date(a) || reads_due_date(b),
     }
 }
 

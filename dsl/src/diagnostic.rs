@@ -70,6 +70,12 @@ pub enum Code {
     NullComparison,
     /// A contact role that looks like a misspelt known role.
     SuspiciousRole,
+    /// A template reads a context variable that does not exist.
+    UnknownVariable,
+    /// Emails would go out without a configured sender.
+    NoSender,
+    /// A step before the due date that nothing stops for an overdue item.
+    UnguardedEarlyStep,
 }
 
 impl Code {
@@ -100,6 +106,9 @@ impl Code {
         Code::MissingTranslation,
         Code::NullComparison,
         Code::SuspiciousRole,
+        Code::UnknownVariable,
+        Code::NoSender,
+        Code::UnguardedEarlyStep,
     ];
 
     /// The code as printed: `E012`, `W001`.
@@ -130,6 +139,9 @@ impl Code {
             Code::MissingTranslation => "W001",
             Code::NullComparison => "W002",
             Code::SuspiciousRole => "W003",
+            Code::UnknownVariable => "E023",
+            Code::NoSender => "W004",
+            Code::UnguardedEarlyStep => "W005",
         }
     }
 

@@ -537,8 +537,19 @@ impl Printer<'_> {
                     s.stmts
                         .iter()
                         .map(|st| match st {
-                            StatusStmt::Label(l) => {
-                                p.row(vec!["label".into(), quote(&l.node)], l.span, "kv")
+                            StatusStmt::Label(l, translations) => {
+                                let mut text = quote(&l.node);
+                                for t in translations {
+                                    text.push(' ');
+                                    text.push_str(&t.language.node);
+                                    text.push(' ');
+                                    text.push_str(&quote(&t.text.node));
+                                }
+                                let span = translations.last().map_or(l.span, |t| Span {
+                                    end: t.text.span.end,
+                                    ..l.span
+                                });
+                                p.row(vec!["label".into(), text], span, "kv")
                             }
                             StatusStmt::Suspends(until, sp) => match until {
                                 Some(e) => p.row(

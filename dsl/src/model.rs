@@ -144,10 +144,23 @@ pub enum StatusEffect {
 pub struct StatusDef {
     /// Name as found in the items data.
     pub name: String,
-    /// Human label.
+    /// Human label, in the settings' language: customers read it in tables.
     pub label: Option<String>,
+    /// The label in other languages (language → text), so that a customer
+    /// reads it in the language of the message.
+    pub labels: BTreeMap<String, String>,
     /// Effect on collection.
     pub effect: StatusEffect,
+}
+
+impl StatusDef {
+    /// The label to show in `lang`: its translation, else the default label.
+    pub fn label_for(&self, lang: &str) -> Option<&str> {
+        self.labels
+            .get(lang)
+            .or(self.label.as_ref())
+            .map(String::as_str)
+    }
 }
 
 /// `assign "scenario" when <expr>`

@@ -372,7 +372,8 @@ fn describe(rule: Rule) -> Option<&'static str> {
         Rule::escalation => "`escalation`",
         Rule::escalation_stmt => "an escalation statement",
         Rule::switch => "`switch`",
-        Rule::label => "`label`",
+        Rule::label | Rule::status_label => "`label`",
+        Rule::label_translation => "a language and its label (`fr \"Promesse de paiement\"`)",
         Rule::unknown_stmt | Rule::unknown_rest | Rule::raw_string => "a statement",
         Rule::expr | Rule::expr_nl | Rule::primary => "an expression",
         Rule::prefix_op | Rule::op_not | Rule::op_neg => "an expression",
@@ -604,7 +605,19 @@ impl Builder {
                     .map(|p| {
                         let s = self.span(&p);
                         match p.as_rule() {
-                            Rule::label => StatusStmt::Label(self.label(p)),
+                            Rule::status_label => {
+                                let mut it = children(p);
+                                let label = self.name(next(&mut it));
+                                let translations = it
+                                    .map(|t| {
+                                        let mut parts = children(t);
+                                        let language = self.name(next(&mut parts));
+                                        let text = self.name(next(&mut parts));
+                                        Translation { language, text }
+                                    })
+                                    .collect();
+                                StatusStmt::Label(label, translations)
+                            }
                             Rule::suspends => {
                                 StatusStmt::Suspends(children(p).next().map(|e| self.expr(e)), s)
                             }

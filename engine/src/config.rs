@@ -298,6 +298,36 @@ pub fn check(loaded: Loaded) -> Report {
             );
         }
     }
+    // Context variables that do not exist fail at send time: find them now.
+    let declared = |target: relance_dsl::model::FieldTarget| -> Vec<String> {
+        checked
+            .config
+            .fields
+            .iter()
+            .filter(|f| f.target == target)
+            .map(|f| f.name.clone())
+            .collect()
+    };
+    let shape = relance_templates::variables::Shape::new(
+        &declared(relance_dsl::model::FieldTarget::Customer),
+        &declared(relance_dsl::model::FieldTarget::Item),
+    );
+    for (i, file) in template_files.iter().enumerate() {
+        for v in relance_templates::variables::unknown_variables(file.text, &shape) {
+            let parent = v.path.rsplit_once('.').map_or("", |(p, _)| p);
+            let help = relance_dsl::diagnostic::closest(&v.name, v.known.iter().map(String::as_str))
+                .map(|c| format!("did you mean `{parent}.{c}`?"))
+                .unwrap_or_else(|| format!("`{parent}` has: {}", v.known.join(", ")));
+            diagnostics.push(
+                Diagnostic::new(
+                    Code::UnknownVariable,
+                    Span::new(template_ids[i], v.range.start, v.range.end),
+                    format!("`{}` does not exist in the template context", v.path),
+                )
+                .with_help(help),
+            );
+        }
+    }
     let mut email_templates: BTreeMap<&str, Span> = BTreeMap::new();
     for (_, f) in &files {
         for item in &f.items {

@@ -547,3 +547,298 @@ async fn status_changes_are_validated_and_recorded_in_the_history() {
         t.cleanup().await;
     }
 }
+
+/// Status, promise date, comment and status_since of an item.
+type Qualification = (
+    Option<String>,
+    Option<String>,
+    Option<String>,
+    Option<String>,
+);
+
+async fn qualification(store: &Store, customer: &str, reference: &str) -> Qualification {
+    let mut tx = store.begin().await.expect("a transaction");
+    on_tx!(&mut tx, c => {
+        let r = sqlx::query("SELECT status, promise_date, comment, status_since FROM items WHERE customer = $1 AND reference = $2")
+            .bind(customer)
+            .bind(reference)
+            .fetch_one(&mut **c)
+            .await
+            .expect("the item");
+        (r.get(0), r.get(1), r.get(2), r.get(3))
+    })
+}
+
+fn q(status: &str, promise: Option<&str>, comment: Option<&str>, since: &str) -> Qualification {
+    (
+        Some(status.into()),
+        promise.map(Into::into),
+        comment.map(Into::into),
+        Some(since.into()),
+    )
+}
+
+#[tokio::test]
+async fn statuses_people_recorded_survive_imports_that_do_not_mention_them() {
+    use relance_engine::status::{self, NewStatus, Stamp};
+    let (_dir, first) = files(&[("customers.csv", CUSTOMERS), ("items.csv", ITEMS)]);
+    // The nightly ERP sync: no status columns at all.
+    let (_d1, without_columns) = files(&[(
+        "items.csv",
+        b"customer,reference,type,due_date,amount,remaining\n\
+C001,INV-1,invoice,2026-10-01,1234.50,1000\n\
+C001,INV-2,invoice,2026-11-01,200,\n\
+C002,INV-9,invoice,2026-09-15,99.99,\n",
+    )]);
+    // The same with the columns present and empty.
+    let (_d2, empty_cells) = files(&[(
+        "items.csv",
+        b"customer,reference,type,due_date,amount,remaining,status,promise_date,comment\n\
+C001,INV-1,invoice,2026-10-01,1234.50,1000,,,\n\
+C001,INV-2,invoice,2026-11-01,200,,,,\n\
+C002,INV-9,invoice,2026-09-15,99.99,,,,\n",
+    )]);
+    // A file that says something: a new status replaces the person's.
+    let (_d3, replacing) = files(&[(
+        "items.csv",
+        b"customer,reference,type,due_date,amount,remaining,status,comment\n\
+C001,INV-1,invoice,2026-10-01,1234.50,1000,,\n\
+C002,INV-9,invoice,2026-09-15,99.99,,litigation,sent to the lawyers\n",
+    )]);
+    let config = example_config();
+    let by_cli = Stamp {
+        today: NaiveDate::from_ymd_opt(2026, 11, 20).expect("a date"),
+        now: "2026-11-20T09:00:00Z".into(),
+        origin: "cli".into(),
+    };
+    let by_api = Stamp {
+        origin: "api:ops".into(),
+        ..by_cli.clone()
+    };
+    for t in both().await {
+        run(&t.store, &first, &options()).await.expect("valid files");
+        let promise = NewStatus {
+            status: "promise".into(),
+            promise_date: NaiveDate::from_ymd_opt(2026, 12, 15),
+            comment: Some("CFO phoned".into()),
+        };
+        status::set(&t.store, &config, ("C001", "INV-1"), &promise, &by_cli)
+            .await
+            .expect("set by the CLI");
+        let dispute = NewStatus {
+            status: "dispute".into(),
+            promise_date: None,
+            comment: Some("price disagreement".into()),
+        };
+        status::set(&t.store, &config, ("C002", "INV-9"), &dispute, &by_api)
+            .await
+            .expect("set through the API");
+        let recorded = (
+            q("promise", Some("2026-12-15"), Some("CFO phoned"), "2026-11-20"),
+            q("dispute", None, Some("price disagreement"), "2026-11-20"),
+        );
+
+        let later = Options {
+            today: NaiveDate::from_ymd_opt(2026, 11, 21).expect("a date"),
+            now: "2026-11-21T02:00:00Z".into(),
+            ..options()
+        };
+        let full = Options {
+            full: Full::Mentioned,
+            ..later.clone()
+        };
+        for (what, paths, opts) in [
+            ("no status columns", &without_columns, &later),
+            ("empty cells", &empty_cells, &later),
+            ("no status columns, --full", &without_columns, &full),
+            ("empty cells, --full", &empty_cells, &full),
+        ] {
+            run(&t.store, paths, opts).await.expect("valid file");
+            let now = (
+                qualification(&t.store, "C001", "INV-1").await,
+                qualification(&t.store, "C002", "INV-9").await,
+            );
+            assert_eq!(now, recorded, "{}: {what}", t.name);
+        }
+
+        run(&t.store, &replacing, &later).await.expect("valid file");
+        assert_eq!(
+            qualification(&t.store, "C002", "INV-9").await,
+            q("litigation", None, Some("sent to the lawyers"), "2026-11-21"),
+            "{}: a non-empty cell replaces",
+            t.name
+        );
+        assert_eq!(
+            qualification(&t.store, "C001", "INV-1").await,
+            recorded.0,
+            "{}: an empty cell beside it still keeps",
+            t.name
+        );
+
+        let mut tx = t.store.begin().await.expect("tx");
+        let history = relance_engine::store::records::history_of(&mut tx, "C002")
+            .await
+            .expect("history");
+        drop(tx);
+        let changes: Vec<(&str, &str)> = history
+            .iter()
+            .filter(|h| h.reference.as_deref() == Some("INV-9") && h.kind != "import")
+            .map(|h| (h.kind.as_str(), h.origin.as_str()))
+            .collect();
+        assert_eq!(
+            changes,
+            vec![
+                ("status_changed", "import:items.csv"),
+                ("status_set", "api:ops"),
+                ("status_changed", "import:items.csv"),
+            ],
+            "{}: the first import's dispute, the API's, the file's litigation",
+            t.name
+        );
+        let last = history
+            .iter()
+            .rfind(|h| h.reference.as_deref() == Some("INV-9"))
+            .expect("a change");
+        assert!(
+            last.data.contains(r#""from":"dispute""#)
+                && last.data.contains(r#""to":"litigation""#)
+                && last.data.contains(r#""by":"test""#),
+            "{}: {}",
+            t.name,
+            last.data
+        );
+        t.cleanup().await;
+    }
+}
+
+#[tokio::test]
+async fn a_dash_clears_a_status_with_its_promise_and_comment() {
+    let (_dir, first) = files(&[("customers.csv", CUSTOMERS), ("items.csv", ITEMS)]);
+    let (_d1, clearing) = files(&[(
+        "items.csv",
+        b"customer,reference,type,due_date,amount,status,comment\n\
+C001,INV-2,invoice,2026-11-01,200,-,\n\
+C002,INV-9,invoice,2026-09-15,99.99,,-\n",
+    )]);
+    for t in both().await {
+        run(&t.store, &first, &options()).await.expect("valid files");
+        run(&t.store, &clearing, &options()).await.expect("valid file");
+        assert_eq!(
+            qualification(&t.store, "C001", "INV-2").await,
+            (None, None, None, None),
+            "{}: `-` in status clears the promise date too",
+            t.name
+        );
+        assert_eq!(
+            qualification(&t.store, "C002", "INV-9").await,
+            q("dispute", None, None, "2026-11-20"),
+            "{}: `-` in comment clears the comment only",
+            t.name
+        );
+        t.cleanup().await;
+    }
+}
+
+#[tokio::test]
+async fn optional_columns_of_every_kind_are_kept_when_absent_or_empty() {
+    let (_dir, first) = files(&[
+        (
+            "colleagues.csv",
+            b"email,name,role,phone\njulie@acme.example,Julie,sales,+33 1 23 45 67 89\n",
+        ),
+        (
+            "customers.csv",
+            b"code,name,language,timezone,currency,credit_limit,segment,address,postcode,city,country\n\
+C001,Dupont SARL,fr,Europe/Paris,EUR,10000,key,12 rue de la Paix,75002,Paris,France\n",
+        ),
+        (
+            "contacts.csv",
+            b"customer,email,name,role,language,phone\nC001,ap@dupont.example,Marie Curie,accounting,fr,+33 6 00 00 00 00\n",
+        ),
+    ]);
+    let (_d1, sparse) = files(&[
+        ("colleagues.csv", b"email,name,phone\njulie@acme.example,Julie Martin,\n"),
+        (
+            "customers.csv",
+            b"code,name,language,segment,city\nC001,Dupont SA,,,\n",
+        ),
+        ("contacts.csv", b"customer,email\nC001,ap@dupont.example\n"),
+    ]);
+    let (_d2, clearing) = files(&[(
+        "customers.csv",
+        b"code,name,segment,address,country\nC001,Dupont SA,-,-,\n",
+    )]);
+    for t in both().await {
+        run(&t.store, &first, &options()).await.expect("valid files");
+        run(&t.store, &sparse, &options()).await.expect("valid files");
+        let mut tx = t.store.begin().await.expect("tx");
+        let (customer, contact, colleague) = on_tx!(&mut tx, c => {
+            let r = sqlx::query("SELECT name, language, timezone, currency, credit_limit, custom, address, postcode, city, country FROM customers WHERE code = 'C001'")
+                .fetch_one(&mut **c).await.expect("customer");
+            let customer: (String, Option<String>, Option<String>, Option<String>, Option<i64>, String, Option<String>, Option<String>, Option<String>, Option<String>) =
+                (r.get(0), r.get(1), r.get(2), r.get(3), r.get(4), r.get(5), r.get(6), r.get(7), r.get(8), r.get(9));
+            let r = sqlx::query("SELECT name, role, language, phone FROM contacts WHERE customer = 'C001'")
+                .fetch_one(&mut **c).await.expect("contact");
+            let contact: (Option<String>, String, Option<String>, Option<String>) = (r.get(0), r.get(1), r.get(2), r.get(3));
+            let r = sqlx::query("SELECT name, role, phone FROM colleagues")
+                .fetch_one(&mut **c).await.expect("colleague");
+            let colleague: (String, String, Option<String>) = (r.get(0), r.get(1), r.get(2));
+            (customer, contact, colleague)
+        });
+        drop(tx);
+        assert_eq!(
+            customer,
+            (
+                "Dupont SA".to_string(),
+                Some("fr".into()),
+                Some("Europe/Paris".into()),
+                Some("EUR".into()),
+                Some(1_000_000),
+                r#"{"segment":"key"}"#.to_string(),
+                Some("12 rue de la Paix".into()),
+                Some("75002".into()),
+                Some("Paris".into()),
+                Some("France".into()),
+            ),
+            "{}: a name given replaces, the rest is kept",
+            t.name
+        );
+        assert_eq!(
+            contact,
+            (
+                Some("Marie Curie".into()),
+                "accounting".to_string(),
+                Some("fr".into()),
+                Some("+33 6 00 00 00 00".into())
+            ),
+            "{}",
+            t.name
+        );
+        assert_eq!(
+            colleague,
+            (
+                "Julie Martin".to_string(),
+                "sales".to_string(),
+                Some("+33 1 23 45 67 89".into())
+            ),
+            "{}",
+            t.name
+        );
+
+        run(&t.store, &clearing, &options()).await.expect("valid file");
+        let mut tx = t.store.begin().await.expect("tx");
+        let cleared: (String, Option<String>, Option<String>) = on_tx!(&mut tx, c => {
+            let r = sqlx::query("SELECT custom, address, country FROM customers WHERE code = 'C001'")
+                .fetch_one(&mut **c).await.expect("customer");
+            (r.get(0), r.get(1), r.get(2))
+        });
+        drop(tx);
+        assert_eq!(
+            cleared,
+            ("{}".to_string(), None, Some("France".into())),
+            "{}: `-` clears a field and a column, an empty cell keeps",
+            t.name
+        );
+        t.cleanup().await;
+    }
+}

@@ -12,6 +12,8 @@
 //! - [`front_matter`]: the `---` block at the top of a template.
 //! - [`hashtags`]: finding `#name` in template text.
 //! - [`scan`]: checking a set of template files and indexing them by language.
+//! - [`variables`]: the context paths a template reads, checked against the
+//!   context's shape (`{{ customer.nme }}` is found by `relance check`).
 
 #![forbid(unsafe_code)]
 
@@ -23,6 +25,7 @@ pub mod render;
 pub mod scan;
 pub mod tables;
 pub mod text;
+pub mod variables;
 
 pub use context::Context;
 pub use render::{CustomHashtag, LoadError, RenderError, Rendered, Templates};

@@ -524,8 +524,10 @@ impl Run<'_> {
                     .collect();
                 existing.get(&key)
             };
+            rows::resolve(kind, &mut row, old);
             if kind == Kind::Items {
-                self.history.extend(self.stamp.derive(&mut row, old));
+                self.history
+                    .extend(self.stamp.derive(&mut row, old, &report.file));
             }
             match old {
                 None => {
@@ -572,16 +574,20 @@ struct Stamp {
 
 impl Stamp {
     /// Fills the derived columns of an items row (`old` is the stored row,
-    /// if any) and returns the status change it makes, for history.
-    fn derive(&self, row: &mut Row, old: Option<&Row>) -> Option<HistoryEvent> {
+    /// if any) and returns the status change it makes, for history, with
+    /// the file as its origin (`import:items.csv`; who ran the import is in
+    /// the data).
+    fn derive(&self, row: &mut Row, old: Option<&Row>, file: &str) -> Option<HistoryEvent> {
         let derived = rows::derive_item(row, old, &self.today, self.import_id);
-        let change = rows::status_change(row, old).map(|change| HistoryEvent {
-            at: self.now.clone(),
-            kind: "status_changed".into(),
-            customer: row[0].as_text().map(str::to_string),
-            reference: row[1].as_text().map(str::to_string),
-            origin: self.origin.clone(),
-            data: change,
+        let change = rows::status_change(row, old, &self.origin, self.import_id).map(|change| {
+            HistoryEvent {
+                at: self.now.clone(),
+                kind: "status_changed".into(),
+                customer: row[0].as_text().map(str::to_string),
+                reference: row[1].as_text().map(str::to_string),
+                origin: format!("import:{file}"),
+                data: change,
+            }
         });
         let n = row.len();
         row[n - tables::ITEMS_DERIVED..].clone_from_slice(&derived);
@@ -653,8 +659,9 @@ impl Reader {
                 let rows: Vec<Row> = rows
                     .into_iter()
                     .map(|(_, mut row)| {
+                        rows::resolve(self.kind, &mut row, None);
                         if self.kind == Kind::Items {
-                            history.extend(fresh.stamp.derive(&mut row, None));
+                            history.extend(fresh.stamp.derive(&mut row, None, &self.name));
                         }
                         row
                     })

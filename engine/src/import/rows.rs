@@ -84,6 +84,10 @@ fn columns(kind: Kind) -> (&'static [&'static str], &'static [&'static str]) {
                 "group_leader",
                 "credit_limit",
                 "currency",
+                "address",
+                "postcode",
+                "city",
+                "country",
             ],
         ),
         Kind::Contacts => (
@@ -119,6 +123,8 @@ pub struct Parser {
     seen: HashMap<u128, u64>,
     /// `(line, code, leader)` of grouped customers, checked at the end.
     leaders: Vec<(u64, String, String)>,
+    /// The optional columns of this kind: there `-` clears the stored value.
+    optional: &'static [&'static str],
 }
 
 impl Parser {
@@ -175,6 +181,7 @@ impl Parser {
             date_format: opts.date_format,
             seen: HashMap::new(),
             leaders: Vec::new(),
+            optional,
         })
     }
 
@@ -183,6 +190,7 @@ impl Parser {
         let mut r = Reader {
             rec,
             index: &self.index,
+            optional: self.optional,
             errors: Vec::new(),
             date_format: self.date_format,
         };
@@ -190,7 +198,12 @@ impl Parser {
             Kind::Colleagues => {
                 let email = r.address("email");
                 let name = r.required("name");
-                let role = r.get("role").unwrap_or("collector").to_string();
+                // Unsaid, the role stays what is stored (or `collector`).
+                let role = r
+                    .get("role")
+                    .map(str::to_string)
+                    .or_else(|| email.as_ref().and_then(|e| ix.colleagues.get(e)).cloned())
+                    .unwrap_or_else(|| "collector".to_string());
                 if !COLLEAGUE_ROLES.contains(&role.as_str()) {
                     r.fail(format!(
                         "role \"{role}\" is not a colleague role (collector, sales, manager){}",
@@ -210,6 +223,9 @@ impl Parser {
             Kind::Customers => {
                 let code = r.code("code");
                 let name = r.required("name");
+                // What the store (or an earlier file of this call) holds:
+                // an unsaid currency or group leader stays.
+                let stored = code.as_ref().and_then(|c| ix.customers.get(c)).cloned();
                 let language = r.language("language");
                 let timezone = r.get("timezone").map(str::to_string);
                 if let Some(tz) = &timezone
@@ -229,8 +245,14 @@ impl Parser {
                         suggest(s, ix.scenarios.iter().map(String::as_str))
                     ));
                 }
-                let leader = r.get("group_leader").map(str::to_string);
-                let currency = r.currency("currency");
+                let leader = match r.cell("group_leader") {
+                    Cell::Unsaid => stored.as_ref().and_then(|s| s.leader.clone()),
+                    _ => r.get("group_leader").map(str::to_string),
+                };
+                let currency = match r.cell("currency") {
+                    Cell::Unsaid => stored.as_ref().and_then(|s| s.currency.clone()),
+                    _ => r.currency("currency"),
+                };
                 let credit_currency = currency.clone().unwrap_or_else(|| ix.currency.clone());
                 let credit_limit = r.amount("credit_limit", &credit_currency);
                 let custom = r.custom(&self.custom);
@@ -249,13 +271,17 @@ impl Parser {
                 vec![
                     text(code),
                     text(name),
-                    text(language),
-                    text(timezone),
-                    text(scenario),
+                    r.keep("language", text(language)),
+                    r.keep("timezone", text(timezone)),
+                    r.keep("scenario", text(scenario)),
                     text(leader),
-                    Val::Int(credit_limit),
+                    r.keep("credit_limit", Val::Int(credit_limit)),
                     text(currency),
                     Val::Text(Some(custom)),
+                    r.opt("address"),
+                    r.opt("postcode"),
+                    r.opt("city"),
+                    r.opt("country"),
                 ]
             }
             Kind::Contacts => {
@@ -270,12 +296,13 @@ impl Parser {
                         "role \"{role}\" must be a lower-case word such as billing"
                     ));
                 }
+                let language = r.language("language");
                 vec![
                     text(customer),
                     text(email),
                     r.opt("name"),
-                    Val::Text(Some(role)),
-                    text(r.language("language")),
+                    r.keep("role", Val::Text(Some(role))),
+                    r.keep("language", text(language)),
                     r.opt("phone"),
                 ]
             }
@@ -362,19 +389,32 @@ impl Parser {
                     ));
                 }
                 let promise_date = r.date("promise_date");
-                let comment = r.opt("comment");
                 let custom = r.custom(&self.custom);
+                let status_cell = r.cell("status");
+                let mut status = r.keep("status", text(status));
+                let mut promise_date = r.keep("promise_date", text(promise_date));
+                let mut comment = r.opt("comment");
+                if status_cell == Cell::Clear {
+                    // Clearing a status clears its qualification, as
+                    // `relance status clear` does, unless the row says more.
+                    status = Val::Text(None);
+                    for v in [&mut promise_date, &mut comment] {
+                        if matches!(v, Val::Keep(_)) {
+                            *v = Val::Text(None);
+                        }
+                    }
+                }
                 vec![
                     text(customer),
                     text(reference),
                     text(kind),
-                    text(issue_date),
+                    r.keep("issue_date", text(issue_date)),
                     text(due_date),
                     Val::Int(amount),
                     Val::Int(remaining),
                     Val::Text(Some(currency)),
-                    text(status),
-                    text(promise_date),
+                    status,
+                    promise_date,
                     comment,
                     Val::Text(Some(custom)),
                     Val::Text(None),
@@ -439,6 +479,55 @@ const STATUS: usize = tables::ITEMS.position("status");
 const REMAINING: usize = tables::ITEMS.position("remaining");
 const STATUS_SINCE: usize = tables::ITEMS.position("status_since");
 const CLEARED_ON: usize = tables::ITEMS.position("cleared_on");
+const PROMISE_DATE: usize = tables::ITEMS.position("promise_date");
+const COMMENT: usize = tables::ITEMS.position("comment");
+const ITEMS_CUSTOM: usize = tables::ITEMS.position("custom");
+const CUSTOMERS_CUSTOM: usize = tables::CUSTOMERS.position("custom");
+
+/// Resolves what a row leaves unsaid against the stored row (`old`, when
+/// there is one): a `Keep` takes the stored value (or, for a new row, its
+/// default), and custom fields merge into the stored ones (a `-` cell
+/// removes its field). Runs before the row is compared or written.
+pub fn resolve(kind: Kind, row: &mut Row, old: Option<&Row>) {
+    for (i, v) in row.iter_mut().enumerate() {
+        if let Val::Keep(default) = v {
+            *v = match old.and_then(|o| o.get(i)) {
+                Some(stored) => stored.clone(),
+                None => std::mem::replace(default.as_mut(), Val::Text(None)),
+            };
+        }
+    }
+    let custom = match kind {
+        Kind::Items => ITEMS_CUSTOM,
+        Kind::Customers => CUSTOMERS_CUSTOM,
+        _ => return,
+    };
+    let stored = old.and_then(|o| o[custom].as_text());
+    if let Val::Text(Some(new)) = &mut row[custom] {
+        *new = merge_custom(stored, new);
+    }
+}
+
+/// The stored custom fields (a JSON object) with the row's merged in:
+/// a field set replaces, a `null` (the `-` cell) removes.
+fn merge_custom(stored: Option<&str>, new: &str) -> String {
+    if new == "{}" {
+        return stored.unwrap_or("{}").to_string();
+    }
+    let mut merged: serde_json::Map<String, serde_json::Value> = stored
+        .and_then(|s| serde_json::from_str(s).ok())
+        .unwrap_or_default();
+    let fields: serde_json::Map<String, serde_json::Value> =
+        serde_json::from_str(new).unwrap_or_default();
+    for (name, value) in fields {
+        if value.is_null() {
+            merged.remove(&name);
+        } else {
+            merged.insert(name, value);
+        }
+    }
+    serde_json::Value::Object(merged).to_string()
+}
 
 /// The derived columns of an items row: `status_since`, `cleared_on`, `seen_import`.
 pub fn derive_item(row: &Row, old: Option<&Row>, today: &str, import_id: i64) -> [Val; 3] {
@@ -463,14 +552,26 @@ pub fn derive_item(row: &Row, old: Option<&Row>, today: &str, import_id: i64) ->
     ]
 }
 
-/// A JSON description of the status change an items row makes, if any.
-pub fn status_change(row: &Row, old: Option<&Row>) -> Option<String> {
+/// A JSON description of the status change an items row makes, if any:
+/// the statuses before and after, the promise date and comment now, and
+/// who ran the import (`by`) under which id.
+pub fn status_change(row: &Row, old: Option<&Row>, by: &str, import_id: i64) -> Option<String> {
     let new = row[STATUS].as_text();
     let before = old.and_then(|o| o[STATUS].as_text());
     if new == before {
         return None;
     }
-    Some(serde_json::json!({ "from": before, "to": new }).to_string())
+    Some(
+        serde_json::json!({
+            "from": before,
+            "to": new,
+            "promise_date": row[PROMISE_DATE].as_text(),
+            "comment": row[COMMENT].as_text(),
+            "by": by,
+            "import": import_id,
+        })
+        .to_string(),
+    )
 }
 
 fn text(v: Option<String>) -> Val {
@@ -491,10 +592,26 @@ fn fingerprint(parts: &[&str]) -> u128 {
     (u128::from(FIRST.hash_one(parts)) << 64) | u128::from(SECOND.hash_one(parts))
 }
 
+/// The cell that clears a stored value in an optional column.
+pub const CLEAR: &str = "-";
+
+/// What a row says of one column.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+enum Cell<'a> {
+    /// Nothing: the column is absent or the cell empty. What is stored stays.
+    Unsaid,
+    /// `-` in an optional column: the stored value is removed.
+    Clear,
+    /// A value.
+    Value(&'a str),
+}
+
 /// Field access for one record, collecting problems.
 struct Reader<'r, 'a> {
     rec: &'r Record<'a>,
     index: &'r HashMap<&'static str, usize>,
+    /// The optional columns of the kind (where `-` clears).
+    optional: &'static [&'static str],
     errors: Vec<String>,
     date_format: DateFormat,
 }
@@ -504,14 +621,44 @@ impl Reader<'_, '_> {
         self.errors.push(message);
     }
 
-    /// A non-empty value.
+    /// A non-empty value (in an optional column, `-` is no value: it clears).
     fn get(&self, column: &str) -> Option<&str> {
-        let i = *self.index.get(column)?;
-        self.rec.fields.get(i).copied().filter(|v| !v.is_empty())
+        match self.cell(column) {
+            Cell::Value(v) => Some(v),
+            Cell::Unsaid | Cell::Clear => None,
+        }
     }
 
+    /// What the file says of a column on this row.
+    fn cell(&self, column: &str) -> Cell<'_> {
+        let Some(v) = self
+            .index
+            .get(column)
+            .and_then(|&i| self.rec.fields.get(i).copied())
+            .filter(|v| !v.is_empty())
+        else {
+            return Cell::Unsaid;
+        };
+        if v == CLEAR && self.optional.contains(&column) {
+            Cell::Clear
+        } else {
+            Cell::Value(v)
+        }
+    }
+
+    /// `value` (read from `column`) as written: when the file leaves the
+    /// column unsaid, a stored row keeps its own and `value` is the default
+    /// of a new row.
+    fn keep(&self, column: &str, value: Val) -> Val {
+        match self.cell(column) {
+            Cell::Unsaid => Val::Keep(Box::new(value)),
+            Cell::Clear | Cell::Value(_) => value,
+        }
+    }
+
+    /// An optional text column, kept when unsaid.
     fn opt(&self, column: &str) -> Val {
-        Val::Text(self.get(column).map(str::to_string))
+        self.keep(column, Val::Text(self.get(column).map(str::to_string)))
     }
 
     fn required(&mut self, column: &str) -> Option<String> {
@@ -618,6 +765,11 @@ impl Reader<'_, '_> {
             let Some(v) = self.rec.fields.get(*i).copied().filter(|v| !v.is_empty()) else {
                 continue;
             };
+            if v == CLEAR {
+                // Removed from the stored fields (see `resolve`).
+                map.insert(name.clone(), serde_json::Value::Null);
+                continue;
+            }
             let value = match ty {
                 Some(Type::Number) => match v.replace(',', ".").parse::<f64>() {
                     Ok(n) if n.is_finite() => serde_json::json!(n),

@@ -34,6 +34,14 @@ pub struct CustomerFacts {
     pub currency: Option<String>,
     /// Custom fields, a JSON object.
     pub custom: String,
+    /// Postal address (street lines, `\n` between them), for letters.
+    pub address: Option<String>,
+    /// Postcode, for letters.
+    pub postcode: Option<String>,
+    /// City, for letters.
+    pub city: Option<String>,
+    /// Country, for letters.
+    pub country: Option<String>,
 }
 
 /// The kind of an item.
@@ -493,6 +501,10 @@ async fn read(
         Option<i64>,
         Option<String>,
         String,
+        Option<String>,
+        Option<String>,
+        Option<String>,
+        Option<String>,
     );
     let rows: Vec<CustomerRow> = select(
         src,
@@ -506,6 +518,10 @@ async fn read(
             "credit_limit",
             "currency",
             "custom",
+            "address",
+            "postcode",
+            "city",
+            "country",
         ],
         sql,
         scope,
@@ -525,6 +541,10 @@ async fn read(
                 credit_limit,
                 currency,
                 custom,
+                address,
+                postcode,
+                city,
+                country,
             )| {
                 CustomerFacts {
                     code,
@@ -536,6 +556,10 @@ async fn read(
                     credit_limit,
                     currency,
                     custom,
+                    address,
+                    postcode,
+                    city,
+                    country,
                 }
             },
         )

@@ -183,6 +183,11 @@ const SQLITE_MIGRATIONS: &[(i64, &str, &str)] = &[
         "api_runs",
         include_str!("../../migrations/sqlite/0005_api_runs.sql"),
     ),
+    (
+        6,
+        "customer_address",
+        include_str!("../../migrations/sqlite/0006_customer_address.sql"),
+    ),
 ];
 const POSTGRES_MIGRATIONS: &[(i64, &str, &str)] = &[
     (
@@ -209,6 +214,11 @@ const POSTGRES_MIGRATIONS: &[(i64, &str, &str)] = &[
         5,
         "api_runs",
         include_str!("../../migrations/postgres/0005_api_runs.sql"),
+    ),
+    (
+        6,
+        "customer_address",
+        include_str!("../../migrations/postgres/0006_customer_address.sql"),
     ),
 ];
 

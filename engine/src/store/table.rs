@@ -30,6 +30,10 @@ pub enum Val {
     Text(Option<String>),
     /// A BIGINT value.
     Int(Option<i64>),
+    /// A value the file leaves unsaid (an absent column or an empty cell):
+    /// a stored row keeps its own, a new row takes this default. Imports
+    /// resolve it against the stored row before comparing or writing.
+    Keep(Box<Val>),
 }
 
 impl Val {
@@ -37,7 +41,7 @@ impl Val {
     pub fn as_text(&self) -> Option<&str> {
         match self {
             Val::Text(t) => t.as_deref(),
-            Val::Int(_) => None,
+            Val::Int(_) | Val::Keep(_) => None,
         }
     }
 
@@ -45,7 +49,7 @@ impl Val {
     pub fn as_int(&self) -> Option<i64> {
         match self {
             Val::Int(i) => *i,
-            Val::Text(_) => None,
+            Val::Text(_) | Val::Keep(_) => None,
         }
     }
 }
@@ -248,10 +252,15 @@ where
     Option<String>: for<'q> sqlx::Encode<'q, A::Database> + sqlx::Type<A::Database>,
     Option<i64>: for<'q> sqlx::Encode<'q, A::Database> + sqlx::Type<A::Database>,
 {
-    for v in values {
+    for mut v in values {
+        // A `Keep` left unresolved writes its default.
+        while let Val::Keep(default) = v {
+            v = *default;
+        }
         match v {
             Val::Text(t) => args.add(t)?,
             Val::Int(i) => args.add(i)?,
+            Val::Keep(_) => {}
         }
     }
     Ok(args)
@@ -314,6 +323,10 @@ pub mod tables {
             ("credit_limit", Kind::Int),
             ("currency", Kind::Text),
             ("custom", Kind::Text),
+            ("address", Kind::Text),
+            ("postcode", Kind::Text),
+            ("city", Kind::Text),
+            ("country", Kind::Text),
         ],
     };
 
