@@ -5,7 +5,8 @@
 //! What it makes: colleagues (about one per 50 customers, every role present);
 //! customers in several languages and currencies (mostly EUR, some USD, a few
 //! GBP), a few in other timezones, ~3% grouped under a leader, a `segment`
-//! custom column (one customer in 200 is a `key` account); 1–3 contacts each,
+//! custom column (one customer in 200 is a `key` account), a postal address
+//! in the country of their currency or language; 1–3 contacts each,
 //! with ASCII mailboxes; a collector per customer, some a sales person and a
 //! manager; items spread unevenly over customers, mostly invoices with some
 //! credit notes, debit notes and unallocated payments, partial payments,
@@ -170,6 +171,8 @@ impl Habit {
 struct Customer {
     code: String,
     currency: &'static str,
+    /// A key account (`segment` = `key`).
+    key: bool,
     /// How it pays.
     habit: Habit,
     /// Payment terms in days: due date minus issue date.
@@ -183,6 +186,211 @@ fn normal(rng: &mut fastrand::Rng) -> f64 {
     let u = 1.0 - rng.f64(); // in (0, 1]: ln is finite
     let v = rng.f64();
     (-2.0 * u.ln()).sqrt() * (std::f64::consts::TAU * v).cos()
+}
+
+/// A country's postal addresses: where customers of a language (or a
+/// currency) are.
+struct Country {
+    /// Its name as printed on a letter.
+    name: &'static str,
+    /// Cities with a postcode prefix (the rest is drawn).
+    cities: &'static [(&'static str, &'static str)],
+    /// Street names.
+    streets: &'static [&'static str],
+    /// How a street line is written: `{n}` the number, `{s}` the street.
+    line: &'static str,
+    /// How the postcode ends: `#` a digit, `A` a capital letter.
+    postcode_tail: &'static str,
+    /// A first line some addresses have (a building, a department).
+    extra: &'static [&'static str],
+}
+
+const FRANCE: Country = Country {
+    name: "France",
+    cities: &[
+        ("Paris", "7501"),
+        ("Lyon", "6900"),
+        ("Marseille", "1300"),
+        ("Lille", "5900"),
+        ("Nantes", "4400"),
+        ("Bordeaux", "3300"),
+        ("Toulouse", "3100"),
+    ],
+    streets: &[
+        "rue de la République",
+        "avenue Jean Jaurès",
+        "boulevard Victor Hugo",
+        "rue des Lilas",
+        "avenue du Général Leclerc",
+        "rue du Faubourg Saint-Antoine",
+    ],
+    line: "{n} {s}",
+    postcode_tail: "#",
+    extra: &[
+        "Bâtiment B",
+        "ZI des Chênes",
+        "Service comptabilité fournisseurs",
+    ],
+};
+const GERMANY: Country = Country {
+    name: "Germany",
+    cities: &[
+        ("Berlin", "101"),
+        ("München", "803"),
+        ("Hamburg", "200"),
+        ("Köln", "506"),
+        ("Frankfurt am Main", "603"),
+    ],
+    streets: &[
+        "Hauptstraße",
+        "Bahnhofstraße",
+        "Gartenweg",
+        "Schillerstraße",
+        "Goethestraße",
+    ],
+    line: "{s} {n}",
+    postcode_tail: "##",
+    extra: &["Kreditorenbuchhaltung", "Gebäude 3"],
+};
+const SPAIN: Country = Country {
+    name: "Spain",
+    cities: &[
+        ("Madrid", "280"),
+        ("Barcelona", "080"),
+        ("Valencia", "460"),
+        ("Sevilla", "410"),
+    ],
+    streets: &[
+        "Calle Mayor",
+        "Calle de Alcalá",
+        "Gran Vía",
+        "Avenida de la Constitución",
+    ],
+    line: "{s}, {n}",
+    postcode_tail: "##",
+    extra: &["Departamento de cuentas a pagar", "Polígono Industrial Sur"],
+};
+const ITALY: Country = Country {
+    name: "Italy",
+    cities: &[
+        ("Milano", "201"),
+        ("Roma", "001"),
+        ("Torino", "101"),
+        ("Bologna", "401"),
+    ],
+    streets: &[
+        "Via Roma",
+        "Via Garibaldi",
+        "Corso Italia",
+        "Via Dante Alighieri",
+    ],
+    line: "{s}, {n}",
+    postcode_tail: "##",
+    extra: &["Ufficio contabilità fornitori"],
+};
+const NETHERLANDS: Country = Country {
+    name: "Netherlands",
+    cities: &[
+        ("Amsterdam", "101"),
+        ("Rotterdam", "301"),
+        ("Utrecht", "351"),
+    ],
+    streets: &["Kerkstraat", "Dorpsstraat", "Molenweg", "Stationsplein"],
+    line: "{s} {n}",
+    postcode_tail: "# AA",
+    extra: &["Crediteurenadministratie"],
+};
+const PORTUGAL: Country = Country {
+    name: "Portugal",
+    cities: &[("Lisboa", "1100-0"), ("Porto", "4000-3")],
+    streets: &["Rua Augusta", "Rua do Ouro", "Avenida da Liberdade"],
+    line: "{s}, {n}",
+    postcode_tail: "##",
+    extra: &["Departamento financeiro"],
+};
+const UNITED_KINGDOM: Country = Country {
+    name: "United Kingdom",
+    cities: &[
+        ("London", "EC1A "),
+        ("Manchester", "M1 "),
+        ("Leeds", "LS1 "),
+    ],
+    streets: &[
+        "High Street",
+        "Station Road",
+        "Church Lane",
+        "Victoria Road",
+    ],
+    line: "{n} {s}",
+    postcode_tail: "#AA",
+    extra: &["Accounts Payable", "Unit 4, Riverside Park"],
+};
+const UNITED_STATES: Country = Country {
+    name: "United States",
+    cities: &[
+        ("New York, NY", "100"),
+        ("Chicago, IL", "606"),
+        ("Boston, MA", "021"),
+    ],
+    streets: &["Main Street", "Oak Avenue", "Maple Drive", "Market Street"],
+    line: "{n} {s}",
+    postcode_tail: "##",
+    extra: &["Suite 200", "Attn: Accounts Payable"],
+};
+
+/// A customer's postal address.
+struct Postal {
+    /// Street lines, `\n` between them.
+    address: String,
+    postcode: String,
+    city: &'static str,
+    country: &'static str,
+}
+
+impl Postal {
+    /// An address in the country of the customer's currency (USD, GBP), else
+    /// of its language; one in five has a second line (a building, a
+    /// department) before the street.
+    fn draw(rng: &mut fastrand::Rng, language: &str, currency: &str) -> Postal {
+        let country = match (currency, language) {
+            ("USD", _) => &UNITED_STATES,
+            ("GBP", _) | (_, "en") => &UNITED_KINGDOM,
+            (_, "de") => &GERMANY,
+            (_, "es") => &SPAIN,
+            (_, "it") => &ITALY,
+            (_, "nl") => &NETHERLANDS,
+            (_, "pt") => &PORTUGAL,
+            _ => &FRANCE,
+        };
+        let (city, prefix) = country.cities[rng.usize(..country.cities.len())];
+        let street = country.streets[rng.usize(..country.streets.len())];
+        let line = country
+            .line
+            .replace("{n}", &rng.u32(1..200).to_string())
+            .replace("{s}", street);
+        let address = if rng.u32(..5) == 0 {
+            format!(
+                "{}\n{line}",
+                country.extra[rng.usize(..country.extra.len())]
+            )
+        } else {
+            line
+        };
+        let mut postcode = String::from(prefix);
+        for c in country.postcode_tail.chars() {
+            match c {
+                '#' => postcode.push(char::from(b'0' + rng.u8(..10))),
+                'A' => postcode.push(char::from(b'A' + rng.u8(..26))),
+                c => postcode.push(c),
+            }
+        }
+        Postal {
+            address,
+            postcode,
+            city,
+            country: country.name,
+        }
+    }
 }
 
 /// One customer in this many is a key account.
@@ -258,6 +466,10 @@ pub fn generate(dir: &Path, opts: &GenOptions) -> Result<GenSummary, GenError> {
         "credit_limit",
         "currency",
         "segment",
+        "address",
+        "postcode",
+        "city",
+        "country",
     ])?;
     contacts.row(&["customer", "email", "name", "role", "language", "phone"])?;
     assignments.row(&["customer", "colleague", "role"])?;
@@ -311,6 +523,7 @@ pub fn generate(dir: &Path, opts: &GenOptions) -> Result<GenSummary, GenError> {
         // portfolio has one.
         let key = i % KEY_ACCOUNT_EVERY == KEY_ACCOUNT_EVERY / 5;
         let segment = if key { "key" } else { "standard" };
+        let postal = Postal::draw(&mut rng, language, currency);
         w.row(&[
             &code,
             &name,
@@ -321,6 +534,10 @@ pub fn generate(dir: &Path, opts: &GenOptions) -> Result<GenSummary, GenError> {
             &credit_limit,
             currency,
             segment,
+            &postal.address,
+            &postal.postcode,
+            postal.city,
+            postal.country,
         ])?;
         summary.customers += 1;
 
@@ -375,6 +592,7 @@ pub fn generate(dir: &Path, opts: &GenOptions) -> Result<GenSummary, GenError> {
         customers.push(Customer {
             code,
             currency,
+            key,
             habit: Habit::draw(&mut rng, key),
             terms,
             ln_median,
@@ -399,9 +617,12 @@ pub fn generate(dir: &Path, opts: &GenOptions) -> Result<GenSummary, GenError> {
         "promise_date",
         "comment",
     ])?;
-    // Weights: 1 customer in 10 has no open item, 1 in 10 has many.
-    let weights: Vec<u64> = (0..customers.len())
-        .map(|_| match rng.u32(..10) {
+    // Weights: 1 customer in 10 has no open item, 1 in 10 has many, and so
+    // do key accounts (they buy more).
+    let weights: Vec<u64> = customers
+        .iter()
+        .map(|c| match rng.u32(..10) {
+            _ if c.key => 8,
             0 => 0,
             1 => 8,
             _ => 1 + rng.u64(..3),
@@ -795,6 +1016,38 @@ mod tests {
             p99 > median * 10.0,
             "a few large: p99 {p99}, median {median}"
         );
+    }
+
+    #[test]
+    fn every_customer_has_a_postal_address_some_on_two_lines() {
+        let dir = tempfile::tempdir().expect("dir");
+        generate(dir.path(), &options(1)).expect("generated");
+        let customers = read(dir.path(), "customers.csv");
+        for c in &customers {
+            for column in ["address", "postcode", "city", "country"] {
+                assert!(!c[column].trim().is_empty(), "{column} of {c:?}");
+            }
+        }
+        let two_lines = customers
+            .iter()
+            .filter(|c| c["address"].contains('\n'))
+            .count();
+        assert!(
+            (10..150).contains(&two_lines),
+            "{two_lines} of 300 addresses on two lines"
+        );
+        let french: Vec<_> = customers
+            .iter()
+            .filter(|c| c["language"] == "fr" && c["currency"] == "EUR")
+            .collect();
+        assert!(!french.is_empty());
+        for c in french {
+            assert_eq!(c["country"], "France");
+            assert!(
+                c["postcode"].len() == 5 && c["postcode"].chars().all(|d| d.is_ascii_digit()),
+                "{c:?}"
+            );
+        }
     }
 
     #[test]
