@@ -256,13 +256,13 @@ fn diff_lists_actions_that_change_against_a_directory_and_a_git_revision() {
 async fn a_template_that_fails_to_render_fails_its_action_and_raises_an_alert() {
     use sqlx::Connection as _;
     let case = Case::new();
-    // An unknown variable passes `relance check` (tera parses it) but fails
-    // when rendered.
+    // A filter given a value of the wrong type passes `relance check` (which
+    // knows the variables, not their values) but fails when rendered.
     let template = case.path().join("config/templates/en/reminder_1.html");
     let body = std::fs::read_to_string(&template).expect("the template");
     std::fs::write(
         &template,
-        body.replace("<p>Dear", "<p>{{ contact.nickname }} Dear"),
+        body.replace("<p>Dear", "<p>{{ customer.name | round }} Dear"),
     )
     .expect("the template");
     let out = case.relance(&["run", "--date", "2026-03-09", "--mailer", "file"]);

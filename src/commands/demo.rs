@@ -48,7 +48,7 @@ pub struct Args {
 /// Runs the demo.
 pub fn run(cli: &Global, args: &Args) -> Result<(), Failure> {
     let dir = &args.dir;
-    prepare(dir)?;
+    prepare(dir, cli.quiet)?;
     let config_dir = dir.join("config");
     std::fs::create_dir_all(&config_dir)
         .with_context(|| format!("creating {}", config_dir.display()))?;
@@ -712,7 +712,7 @@ fn alert_command(
 
 /// Makes `dir` ready: created and marked, or started over when it holds an
 /// earlier demo; refused when it holds anything else.
-fn prepare(dir: &Path) -> Result<(), Failure> {
+fn prepare(dir: &Path, quiet: bool) -> Result<(), Failure> {
     if dir.exists() {
         let marked = dir.join(MARK).exists();
         let empty = std::fs::read_dir(dir)
@@ -726,7 +726,9 @@ fn prepare(dir: &Path) -> Result<(), Failure> {
             )));
         }
         if marked {
-            eprintln!("{} holds an earlier demo: starting over", dir.display());
+            if !quiet {
+                eprintln!("{} holds an earlier demo: starting over", dir.display());
+            }
             for name in ["config", "data", "outbox"] {
                 let path = dir.join(name);
                 if path.exists() {
