@@ -145,3 +145,49 @@ pub fn shell_word(word: &str) -> String {
         format!("'{}'", word.replace('\'', "'\\''"))
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use std::path::PathBuf;
+
+    use super::{command_line, shell_word};
+    use crate::options::Global;
+
+    fn options(config: &str, db: &str) -> Global {
+        Global {
+            config: PathBuf::from(config),
+            db: db.to_string(),
+            json: false,
+            verbose: 0,
+            quiet: false,
+        }
+    }
+
+    #[test]
+    fn a_printed_command_names_only_the_options_that_are_not_the_defaults() {
+        assert_eq!(
+            command_line(&options("config", "sqlite://relance.db"), "approve 3 4"),
+            "relance approve 3 4"
+        );
+        assert_eq!(
+            command_line(&options("demo/config", "sqlite://demo/relance.db"), "plan"),
+            "relance plan --config demo/config --db sqlite://demo/relance.db"
+        );
+        assert_eq!(
+            command_line(&options("my config", "sqlite://relance.db"), "plan"),
+            "relance plan --config 'my config'"
+        );
+    }
+
+    #[test]
+    fn shell_words_are_quoted_only_when_needed_and_read_back_whole() {
+        assert_eq!(
+            shell_word("postgres://u@h:5432/db"),
+            "postgres://u@h:5432/db"
+        );
+        assert_eq!(shell_word("a b"), "'a b'");
+        assert_eq!(shell_word("it's"), "'it'\\''s'");
+        assert_eq!(shell_word(""), "''");
+        assert_eq!(shell_word("$HOME"), "'$HOME'");
+    }
+}

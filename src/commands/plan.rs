@@ -581,3 +581,18 @@ pub fn approve_command(cli: &Global, ids: &[i64]) -> String {
     let ids: Vec<String> = ids.iter().take(APPROVE_SHOWN).map(i64::to_string).collect();
     super::command_line(cli, &format!("approve {}", ids.join(" ")))
 }
+
+#[cfg(test)]
+mod tests {
+    use super::money;
+
+    #[test]
+    fn money_has_two_decimals_and_thousands_separators() {
+        assert_eq!(money(0.0), "0.00");
+        assert_eq!(money(189.9), "189.90");
+        assert_eq!(money(1_234_567.891), "1,234,567.89");
+        assert_eq!(money(999.999), "1,000.00");
+        assert_eq!(money(-5.5), "-5.50");
+        assert_eq!(money(-0.001), "0.00");
+    }
+}
