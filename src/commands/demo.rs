@@ -394,11 +394,7 @@ impl Story {
             .filter(|a| seen.insert(a.alert.clone()))
             .map(|a| AlertExample {
                 alert: a.alert.clone(),
-                label: planner
-                    .config
-                    .alerts
-                    .get(&a.alert)
-                    .and_then(|d| d.label.clone()),
+                label: plan::alert_label(planner, &a.alert),
                 level: a.level.clone(),
                 account: a.account.clone(),
                 name: name_of(&a.account),

@@ -178,14 +178,44 @@ pub fn money(amount: f64) -> String {
     format!("{sign}{grouped}.{:02}", cents % 100)
 }
 
-/// `broken_promise "Promise of payment not kept"`: an alert's name and label.
-pub fn alert_name(planner: &Planner, alert: &str) -> String {
-    match planner
+/// What the built-in alerts mean, for the ones the configuration does not
+/// label (the engine raises them itself).
+const BUILTIN_LABELS: &[(&str, &str)] = &[
+    (
+        "old_items",
+        "Items older than the scenario's max_age, no longer chased",
+    ),
+    ("missing_contact", "No contact to send the step to"),
+    (
+        "missing_rate",
+        "No exchange rate for an item's currency: account skipped",
+    ),
+    (
+        "hook_failed",
+        "A hook failed: its condition was taken as false",
+    ),
+    ("delivery_failed", "A message could not be sent"),
+    ("stale_data", "Sends held: the last items import is too old"),
+];
+
+/// An alert's label: the configuration's, else what a built-in alert means.
+pub fn alert_label(planner: &Planner, alert: &str) -> Option<String> {
+    planner
         .config
         .alerts
         .get(alert)
-        .and_then(|a| a.label.as_deref())
-    {
+        .and_then(|a| a.label.clone())
+        .or_else(|| {
+            BUILTIN_LABELS
+                .iter()
+                .find(|(name, _)| *name == alert)
+                .map(|(_, label)| (*label).to_string())
+        })
+}
+
+/// `broken_promise "Promise of payment not kept"`: an alert's name and label.
+pub fn alert_name(planner: &Planner, alert: &str) -> String {
+    match alert_label(planner, alert) {
         Some(label) => format!("{alert} \"{label}\""),
         None => alert.to_string(),
     }
@@ -584,7 +614,17 @@ pub fn approve_command(cli: &Global, ids: &[i64]) -> String {
 
 #[cfg(test)]
 mod tests {
-    use super::money;
+    use super::{BUILTIN_LABELS, money};
+
+    #[test]
+    fn every_built_in_alert_says_what_it_means() {
+        for (name, ..) in relance_dsl::model::BUILTIN_ALERTS {
+            assert!(
+                BUILTIN_LABELS.iter().any(|(n, _)| n == name),
+                "{name} has no label for people"
+            );
+        }
+    }
 
     #[test]
     fn money_has_two_decimals_and_thousands_separators() {
