@@ -281,6 +281,8 @@ struct AlertExample {
     account: String,
     name: String,
     item: Option<String>,
+    /// Why it was raised.
+    why: String,
     /// What a person would run about it.
     command: String,
 }
@@ -399,6 +401,7 @@ impl Story {
                 account: a.account.clone(),
                 name: name_of(&a.account),
                 item: (!a.item.is_empty()).then(|| a.item.clone()),
+                why: a.detail.clone(),
                 command: alert_command(here, planner, &a.alert, &a.account, &a.item, today),
             })
             .collect();
@@ -593,6 +596,7 @@ impl Story {
                         .map(|i| format!(", item {i}"))
                         .unwrap_or_default()
                 );
+                outln!("      why: {}", a.why);
                 outln!("      {}", a.command);
             }
         }
