@@ -73,8 +73,10 @@ pub struct Plain<A: clap::Args> {
     /// The command's own arguments.
     #[command(flatten)]
     pub args: A,
+    /// `--json`.
     #[command(flatten)]
     json: JsonOption,
+    /// `-v/-q`.
     #[command(flatten)]
     verbosity: Verbosity,
 }
@@ -85,10 +87,13 @@ pub struct Configured<A: clap::Args> {
     /// The command's own arguments.
     #[command(flatten)]
     pub args: A,
+    /// `--config`.
     #[command(flatten)]
     config: ConfigOption,
+    /// `--json`.
     #[command(flatten)]
     json: JsonOption,
+    /// `-v/-q`.
     #[command(flatten)]
     verbosity: Verbosity,
 }
@@ -99,12 +104,16 @@ pub struct Stored<A: clap::Args> {
     /// The command's own arguments.
     #[command(flatten)]
     pub args: A,
+    /// `--config`.
     #[command(flatten)]
     config: ConfigOption,
+    /// `--db`.
     #[command(flatten)]
     db: DbOption,
+    /// `--json`.
     #[command(flatten)]
     json: JsonOption,
+    /// `-v/-q`.
     #[command(flatten)]
     verbosity: Verbosity,
 }
@@ -116,10 +125,13 @@ pub struct Service<A: clap::Args> {
     /// The command's own arguments.
     #[command(flatten)]
     pub args: A,
+    /// `--config`.
     #[command(flatten)]
     config: ConfigOption,
+    /// `--db`.
     #[command(flatten)]
     db: DbOption,
+    /// `-v/-q`.
     #[command(flatten)]
     verbosity: Verbosity,
 }
@@ -131,8 +143,10 @@ pub struct Measure<A: clap::Args> {
     /// The command's own arguments.
     #[command(flatten)]
     pub args: A,
+    /// `--config`.
     #[command(flatten)]
     config: ConfigOption,
+    /// `-v/-q`.
     #[command(flatten)]
     verbosity: Verbosity,
 }
@@ -195,14 +209,19 @@ impl<A: clap::Args> Declares for Measure<A> {
 /// The same options placed before the subcommand: accepted, not listed.
 #[derive(Debug, Clone, clap::Args)]
 pub struct Before {
+    /// `relance --config D COMMAND`, as scripts of the global option wrote it.
     #[arg(long = "config", hide = true)]
     config: Option<PathBuf>,
+    /// `relance --db URL COMMAND`.
     #[arg(long = "db", hide = true)]
     db: Option<String>,
+    /// `relance --json COMMAND`.
     #[arg(long = "json", hide = true)]
     json: bool,
+    /// `relance -v COMMAND`.
     #[arg(short = 'v', long = "verbose", hide = true, action = clap::ArgAction::Count)]
     verbose: u8,
+    /// `relance -q COMMAND`.
     #[arg(short = 'q', long = "quiet", hide = true)]
     quiet: bool,
 }

@@ -173,10 +173,15 @@ pub fn run(cli: &Global, args: &Args) -> Result<(), Failure> {
 
 /// Where the demo's files are.
 struct Place<'a> {
+    /// The demo's directory.
     dir: &'a Path,
+    /// The configuration in it.
     config: &'a Path,
+    /// The generated data.
     data: &'a Path,
+    /// The file mailer's outbox.
     outbox: &'a Path,
+    /// The store's URL.
     db: &'a str,
 }
 
@@ -215,11 +220,16 @@ struct Story {
     next: Vec<String>,
 }
 
+/// How many actions of one step ended in one state.
 #[derive(Debug, Serialize)]
 struct StepCount {
+    /// The scenario.
     scenario: String,
+    /// The step.
     step: String,
+    /// The state after delivery (`sent`, `waiting_review`...).
     state: String,
+    /// How many.
     actions: usize,
 }
 
@@ -252,19 +262,29 @@ struct Waiting {
 /// One action, as shown.
 #[derive(Debug, Serialize)]
 struct Example {
+    /// Its id, for `relance approve`.
     id: i64,
+    /// The account's code.
     account: String,
+    /// The leader customer's name, so people see who it is.
     name: String,
+    /// The scenario.
     scenario: String,
+    /// The step.
     step: String,
+    /// The step's actions (email, letter, task...).
     kinds: Vec<&'static str>,
+    /// Main recipients.
     to: Vec<String>,
+    /// Copies.
     cc: Vec<String>,
+    /// How many items it covers.
     items: usize,
     /// The message in the outbox, when one was written.
     file: Option<String>,
 }
 
+/// The alerts raised today.
 #[derive(Debug, Serialize)]
 struct Alerts {
     /// Raised today, by alert.
@@ -273,13 +293,20 @@ struct Alerts {
     examples: Vec<AlertExample>,
 }
 
+/// One alert raised today, as shown.
 #[derive(Debug, Serialize)]
 struct AlertExample {
+    /// The alert's name.
     alert: String,
+    /// What it means (the configuration's label, or the built-in one's).
     label: Option<String>,
+    /// `low`, `medium`, `high`.
     level: String,
+    /// The account's code.
     account: String,
+    /// The leader customer's name.
     name: String,
+    /// `CUSTOMER/REFERENCE` for item alerts, as `relance status` takes it.
     item: Option<String>,
     /// Why it was raised.
     why: String,
@@ -287,19 +314,29 @@ struct AlertExample {
     command: String,
 }
 
+/// An escalation fired today.
 #[derive(Debug, Serialize)]
 struct Escalated {
+    /// The escalation's name.
     escalation: String,
+    /// The account's code.
     account: String,
+    /// The leader customer's name.
     name: String,
+    /// The scenario the account switched to, if it did.
     switch: Option<String>,
 }
 
+/// Where the demo's files are, to open or reuse them.
 #[derive(Debug, Serialize)]
 struct Files {
+    /// The example configuration.
     config: String,
+    /// The generated CSV files.
     data: String,
+    /// The store's URL, as `--db` takes it.
     store: String,
+    /// The emails (`.eml`) and letters (`.html`).
     outbox: String,
 }
 
