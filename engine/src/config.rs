@@ -315,10 +315,9 @@ pub fn check(loaded: Loaded) -> Report {
     for (i, file) in template_files.iter().enumerate() {
         for v in relance_templates::variables::unknown_variables(file.text, &shape) {
             let parent = v.path.rsplit_once('.').map_or("", |(p, _)| p);
-            let help =
-                relance_dsl::diagnostic::closest(&v.name, v.known.iter().map(String::as_str))
-                    .map(|c| format!("did you mean `{parent}.{c}`?"))
-                    .unwrap_or_else(|| format!("`{parent}` has: {}", v.known.join(", ")));
+            let help = relance_dsl::diagnostic::closest(&v.name, v.known.iter().map(String::as_str))
+                .map(|c| format!("did you mean `{parent}.{c}`?"))
+                .unwrap_or_else(|| format!("`{parent}` has: {}", v.known.join(", ")));
             diagnostics.push(
                 Diagnostic::new(
                     Code::UnknownVariable,

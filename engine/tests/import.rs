@@ -616,9 +616,7 @@ C002,INV-9,invoice,2026-09-15,99.99,,litigation,sent to the lawyers\n",
         ..by_cli.clone()
     };
     for t in both().await {
-        run(&t.store, &first, &options())
-            .await
-            .expect("valid files");
+        run(&t.store, &first, &options()).await.expect("valid files");
         let promise = NewStatus {
             status: "promise".into(),
             promise_date: NaiveDate::from_ymd_opt(2026, 12, 15),
@@ -636,12 +634,7 @@ C002,INV-9,invoice,2026-09-15,99.99,,litigation,sent to the lawyers\n",
             .await
             .expect("set through the API");
         let recorded = (
-            q(
-                "promise",
-                Some("2026-12-15"),
-                Some("CFO phoned"),
-                "2026-11-20",
-            ),
+            q("promise", Some("2026-12-15"), Some("CFO phoned"), "2026-11-20"),
             q("dispute", None, Some("price disagreement"), "2026-11-20"),
         );
 
@@ -671,12 +664,7 @@ C002,INV-9,invoice,2026-09-15,99.99,,litigation,sent to the lawyers\n",
         run(&t.store, &replacing, &later).await.expect("valid file");
         assert_eq!(
             qualification(&t.store, "C002", "INV-9").await,
-            q(
-                "litigation",
-                None,
-                Some("sent to the lawyers"),
-                "2026-11-21"
-            ),
+            q("litigation", None, Some("sent to the lawyers"), "2026-11-21"),
             "{}: a non-empty cell replaces",
             t.name
         );
@@ -733,12 +721,8 @@ C001,INV-2,invoice,2026-11-01,200,-,\n\
 C002,INV-9,invoice,2026-09-15,99.99,,-\n",
     )]);
     for t in both().await {
-        run(&t.store, &first, &options())
-            .await
-            .expect("valid files");
-        run(&t.store, &clearing, &options())
-            .await
-            .expect("valid file");
+        run(&t.store, &first, &options()).await.expect("valid files");
+        run(&t.store, &clearing, &options()).await.expect("valid file");
         assert_eq!(
             qualification(&t.store, "C001", "INV-2").await,
             (None, None, None, None),
@@ -773,10 +757,7 @@ C001,Dupont SARL,fr,Europe/Paris,EUR,10000,key,12 rue de la Paix,75002,Paris,Fra
         ),
     ]);
     let (_d1, sparse) = files(&[
-        (
-            "colleagues.csv",
-            b"email,name,phone\njulie@acme.example,Julie Martin,\n",
-        ),
+        ("colleagues.csv", b"email,name,phone\njulie@acme.example,Julie Martin,\n"),
         (
             "customers.csv",
             b"code,name,language,segment,city\nC001,Dupont SA,,,\n",
@@ -788,12 +769,8 @@ C001,Dupont SARL,fr,Europe/Paris,EUR,10000,key,12 rue de la Paix,75002,Paris,Fra
         b"code,name,segment,address,country\nC001,Dupont SA,-,-,\n",
     )]);
     for t in both().await {
-        run(&t.store, &first, &options())
-            .await
-            .expect("valid files");
-        run(&t.store, &sparse, &options())
-            .await
-            .expect("valid files");
+        run(&t.store, &first, &options()).await.expect("valid files");
+        run(&t.store, &sparse, &options()).await.expect("valid files");
         let mut tx = t.store.begin().await.expect("tx");
         let (customer, contact, colleague) = on_tx!(&mut tx, c => {
             let r = sqlx::query("SELECT name, language, timezone, currency, credit_limit, custom, address, postcode, city, country FROM customers WHERE code = 'C001'")
@@ -848,9 +825,7 @@ C001,Dupont SARL,fr,Europe/Paris,EUR,10000,key,12 rue de la Paix,75002,Paris,Fra
             t.name
         );
 
-        run(&t.store, &clearing, &options())
-            .await
-            .expect("valid file");
+        run(&t.store, &clearing, &options()).await.expect("valid file");
         let mut tx = t.store.begin().await.expect("tx");
         let cleared: (String, Option<String>, Option<String>) = on_tx!(&mut tx, c => {
             let r = sqlx::query("SELECT custom, address, country FROM customers WHERE code = 'C001'")
