@@ -13,6 +13,7 @@ macro_rules! outln {
 }
 
 mod commands;
+mod options;
 
 /// Planning and importing allocate many small values on one thread and free
 /// them on another; mimalloc does this several times cheaper than the
@@ -33,35 +34,24 @@ pub fn write_out(args: std::fmt::Arguments<'_>) {
     }
 }
 
-use std::path::PathBuf;
 use std::process::ExitCode;
 
-use clap::{Parser, Subcommand};
+use clap::{CommandFactory as _, FromArgMatches as _, Parser, Subcommand};
+use options::{Configured, Declares, Measure, Plain, Service, Stored};
 
 /// Collection (dunning) workflow and rules engine.
 #[derive(Debug, Parser)]
-#[command(name = "relance", version, about, propagate_version = true)]
+#[command(
+    name = "relance",
+    version,
+    about,
+    propagate_version = true,
+    after_help = "--config, --db, --json and -v/-q are options of the commands that use them: see `relance COMMAND --help`."
+)]
 pub struct Cli {
-    /// The configuration directory.
-    #[arg(long, global = true, env = "RELANCE_CONFIG", default_value = "config")]
-    config: PathBuf,
-    /// The store: `sqlite://relance.db` or `postgres://user@host/db`.
-    #[arg(
-        long,
-        global = true,
-        env = "RELANCE_DB",
-        default_value = "sqlite://relance.db"
-    )]
-    db: String,
-    /// Machine-readable output on stdout (messages go to stderr).
-    #[arg(long, global = true)]
-    json: bool,
-    /// More messages on stderr.
-    #[arg(short, long, global = true, action = clap::ArgAction::Count)]
-    verbose: u8,
-    /// Fewer messages on stderr.
-    #[arg(short, long, global = true)]
-    quiet: bool,
+    /// `--config`, `--db`, `--json`, `-v/-q` written before the subcommand.
+    #[command(flatten)]
+    before: options::Before,
     #[command(subcommand)]
     command: Command,
 }
@@ -69,45 +59,36 @@ pub struct Cli {
 #[derive(Debug, Subcommand)]
 enum Command {
     /// Validate a configuration directory (exit 0 valid, 1 invalid).
-    Check {
-        /// The directory (default: --config).
-        dir: Option<PathBuf>,
-    },
+    Check(Configured<commands::check::Args>),
     /// Rewrite `.relance` files in the canonical layout.
-    Fmt {
-        /// The directory (default: --config).
-        dir: Option<PathBuf>,
-        /// Change nothing; exit 1 when a file is not formatted.
-        #[arg(long)]
-        check: bool,
-    },
+    Fmt(Configured<commands::fmt::Args>),
     /// Import CSV files (customers, contacts, colleagues, assignments, items).
-    Import(commands::import::Args),
+    Import(Stored<commands::import::Args>),
     /// The day's actions, alerts and escalations, recording nothing.
-    Plan(commands::plan::PlanArgs),
+    Plan(Stored<commands::plan::PlanArgs>),
     /// Plan the day, record it, and deliver.
-    Run(commands::plan::RunArgs),
+    Run(Stored<commands::plan::RunArgs>),
     /// Replay each day between two dates in memory: the timeline each account would follow.
-    Simulate(commands::simulate::Args),
+    Simulate(Stored<commands::simulate::Args>),
     /// Compare the day's actions with those of another configuration.
-    Diff(commands::diff::Args),
+    Diff(Stored<commands::diff::Args>),
     /// Qualify items: promise to pay, dispute...
     #[command(subcommand)]
     Status(commands::status::Args),
     /// Render the email or letter a step would produce for an account.
-    Preview(commands::preview::Args),
+    Preview(Stored<commands::preview::Args>),
     /// Approve `review` actions waiting for review (all or none).
-    Approve(commands::approve::Args),
+    Approve(Stored<commands::approve::Args>),
     /// Serve the admin HTTP API.
-    Serve(commands::serve::ServeArgs),
+    Serve(Service<commands::serve::ServeArgs>),
     /// Make a token for the admin API: printed once, stored only as a hash.
-    Token(commands::serve::TokenArgs),
+    Token(Plain<commands::serve::TokenArgs>),
     /// Write synthetic CSV data (deterministic for a seed).
-    Gen(commands::generate::Args),
+    Gen(Plain<commands::generate::Args>),
     /// The scheduled worker: daily runs per timezone, sending, retries (until Ctrl-C).
-    Worker(commands::worker::Args),
+    Worker(Service<commands::worker::Args>),
     /// A working demo from nothing: example configuration, generated data, a run.
-    Demo(commands::demo::Args),
+    Demo(Plain<commands::demo::Args>),
     /// Measure performance.
     #[command(subcommand)]
     Bench(Bench),
@@ -116,13 +97,42 @@ enum Command {
 #[derive(Debug, Subcommand)]
 enum Bench {
     /// Import generated data into SQLite and PostgreSQL, beside `sqlite3 .import`.
-    Import(commands::bench::Args),
+    Import(Measure<commands::bench::Args>),
     /// Plan a day over generated data in SQLite, beside a raw SQL aggregate.
-    Plan(commands::bench::PlanArgs),
+    Plan(Measure<commands::bench::PlanArgs>),
     /// Render one email per account from generated data.
-    Render(commands::bench::PlanArgs),
+    Render(Measure<commands::bench::PlanArgs>),
     /// Compose and send emails to a local SMTP sink, beside a raw lettre blast.
-    Deliver(commands::bench_deliver::Args),
+    Deliver(Measure<commands::bench_deliver::Args>),
+}
+
+impl Command {
+    /// The shared options the command declared.
+    fn declared(&self) -> options::Declared<'_> {
+        use commands::status::Args as Status;
+        match self {
+            Command::Check(c) => c.declared(),
+            Command::Fmt(c) => c.declared(),
+            Command::Import(c) => c.declared(),
+            Command::Plan(c) => c.declared(),
+            Command::Run(c) => c.declared(),
+            Command::Simulate(c) => c.declared(),
+            Command::Diff(c) => c.declared(),
+            Command::Status(Status::Set(c)) => c.declared(),
+            Command::Status(Status::Clear(c)) => c.declared(),
+            Command::Preview(c) => c.declared(),
+            Command::Approve(c) => c.declared(),
+            Command::Serve(c) => c.declared(),
+            Command::Token(c) => c.declared(),
+            Command::Gen(c) => c.declared(),
+            Command::Worker(c) => c.declared(),
+            Command::Demo(c) => c.declared(),
+            Command::Bench(Bench::Import(c)) => c.declared(),
+            Command::Bench(Bench::Plan(c)) => c.declared(),
+            Command::Bench(Bench::Render(c)) => c.declared(),
+            Command::Bench(Bench::Deliver(c)) => c.declared(),
+        }
+    }
 }
 
 /// How a command ended, beyond success.
@@ -144,8 +154,8 @@ impl From<anyhow::Error> for Failure {
 
 /// Logs on stderr: `RELANCE_LOG` (an env filter), else by -v/-q, the worker
 /// at `info` by default and the other commands at `warn`.
-fn init_tracing(cli: &Cli) {
-    let default = match (cli.quiet, cli.verbose, &cli.command) {
+fn init_tracing(options: &options::Global, command: &Command) {
+    let default = match (options.quiet, options.verbose, command) {
         (true, _, _) => "error",
         (_, 0, Command::Worker(_)) => "info",
         (_, 0, _) => "warn",
@@ -163,30 +173,34 @@ fn init_tracing(cli: &Cli) {
 }
 
 fn main() -> ExitCode {
-    let cli = Cli::parse();
-    init_tracing(&cli);
+    let matches = Cli::command().get_matches();
+    let cli = match Cli::from_arg_matches(&matches) {
+        Ok(cli) => cli,
+        Err(e) => e.exit(),
+    };
+    let opts = options::Global::resolve(&cli.before, &cli.command.declared(), &matches);
+    init_tracing(&opts, &cli.command);
+    let o = &opts;
     let result = match &cli.command {
-        Command::Check { dir } => commands::check::run(&cli, dir.as_deref().unwrap_or(&cli.config)),
-        Command::Fmt { dir, check } => {
-            commands::fmt::run(&cli, dir.as_deref().unwrap_or(&cli.config), *check)
-        }
-        Command::Import(args) => commands::import::run(&cli, args),
-        Command::Plan(args) => commands::plan::plan(&cli, args),
-        Command::Run(args) => commands::plan::run(&cli, args),
-        Command::Simulate(args) => commands::simulate::run(&cli, args),
-        Command::Diff(args) => commands::diff::run(&cli, args),
-        Command::Status(args) => commands::status::run(&cli, args),
-        Command::Preview(args) => commands::preview::run(&cli, args),
-        Command::Approve(args) => commands::approve::run(&cli, args),
-        Command::Serve(args) => commands::serve::serve(&cli, args),
-        Command::Token(args) => commands::serve::token(&cli, args),
-        Command::Gen(args) => commands::generate::run(&cli, args),
-        Command::Worker(args) => commands::worker::run(&cli, args),
-        Command::Demo(args) => commands::demo::run(&cli, args),
-        Command::Bench(Bench::Import(args)) => commands::bench::run(&cli, args),
-        Command::Bench(Bench::Plan(args)) => commands::bench::plan(&cli, args),
-        Command::Bench(Bench::Render(args)) => commands::bench::render(&cli, args),
-        Command::Bench(Bench::Deliver(args)) => commands::bench_deliver::run(&cli, args),
+        Command::Check(c) => commands::check::run(o, &c.args),
+        Command::Fmt(c) => commands::fmt::run(o, &c.args),
+        Command::Import(c) => commands::import::run(o, &c.args),
+        Command::Plan(c) => commands::plan::plan(o, &c.args),
+        Command::Run(c) => commands::plan::run(o, &c.args),
+        Command::Simulate(c) => commands::simulate::run(o, &c.args),
+        Command::Diff(c) => commands::diff::run(o, &c.args),
+        Command::Status(args) => commands::status::run(o, args),
+        Command::Preview(c) => commands::preview::run(o, &c.args),
+        Command::Approve(c) => commands::approve::run(o, &c.args),
+        Command::Serve(c) => commands::serve::serve(o, &c.args),
+        Command::Token(c) => commands::serve::token(o, &c.args),
+        Command::Gen(c) => commands::generate::run(o, &c.args),
+        Command::Worker(c) => commands::worker::run(o, &c.args),
+        Command::Demo(c) => commands::demo::run(o, &c.args),
+        Command::Bench(Bench::Import(c)) => commands::bench::run(o, &c.args),
+        Command::Bench(Bench::Plan(c)) => commands::bench::plan(o, &c.args),
+        Command::Bench(Bench::Render(c)) => commands::bench::render(o, &c.args),
+        Command::Bench(Bench::Deliver(c)) => commands::bench_deliver::run(o, &c.args),
     };
     match result {
         Ok(()) => ExitCode::SUCCESS,

@@ -95,6 +95,20 @@ fn token_prints_the_token_alone_first_then_the_entry_that_admits_it() {
     assert_eq!(caller.role, Role::Operator);
     let other = case.relance(&["token", "ci", "--role", "operator"]);
     assert_ne!(text(&other.stdout).lines().next(), Some(token));
+
+    let out = case.relance(&["token", "ci", "--role", "viewer", "--json"]);
+    assert!(out.status.success(), "{}", text(&out.stderr));
+    let doc: serde_json::Value = serde_json::from_slice(&out.stdout).expect("JSON on stdout");
+    assert_eq!(doc["name"], "ci");
+    assert_eq!(doc["role"], "viewer");
+    let token = doc["token"].as_str().expect("the token");
+    let entry = doc["entry"].as_str().expect("the entry");
+    assert!(!entry.contains(token), "the token is stored only as a hash");
+    let caller = Tokens::parse(entry)
+        .expect("the entry parses")
+        .verify(token)
+        .expect("the entry admits the token");
+    assert_eq!(caller.role, Role::Viewer);
 }
 
 #[test]
@@ -124,6 +138,7 @@ fn approve_queues_a_waiting_review_action_and_refuses_anything_else() {
             .unwrap_or_else(|| panic!("an action for {account}: {doc}"))
     };
     let (review, auto) = (id_of("C1"), id_of("C3"));
+    assert_eq!(doc["waiting_review"], serde_json::json!([review]));
     assert_eq!(
         doc["actions"][0]["state"], "waiting_review",
         "C1 is a key account: {doc}"
@@ -139,9 +154,12 @@ fn approve_queues_a_waiting_review_action_and_refuses_anything_else() {
         "{message}"
     );
 
-    let ok = case.relance(&["approve", &review.to_string()]);
+    let ok = case.relance(&["approve", &review.to_string(), "--json"]);
     assert!(ok.status.success(), "{}", text(&ok.stderr));
-    assert!(text(&ok.stdout).contains("approved"));
+    let approved: Value = serde_json::from_slice(&ok.stdout).expect("JSON on stdout");
+    assert_eq!(approved[0]["id"], review);
+    assert_eq!(approved[0]["account"], "C1");
+    assert_eq!(approved[0]["state"], "queued");
     let again = case.relance(&["approve", &review.to_string()]);
     assert_eq!(again.status.code(), Some(1));
     assert!(text(&again.stderr).contains("not waiting_review"));

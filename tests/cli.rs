@@ -249,7 +249,26 @@ fn fmt_check_lists_unformatted_files_and_fmt_rewrites_them() {
     let out = relance(&["fmt", "--check", path]);
     assert_eq!(out.status.code(), Some(1));
     let listed = text(&out.stdout);
-    assert!(listed.lines().any(|l| l == "main.relance"), "{listed}");
+    assert!(
+        listed.lines().any(|l| l == "not formatted: main.relance"),
+        "{listed}"
+    );
+    assert!(
+        text(&out.stderr).contains(" file(s) not formatted: run `relance fmt"),
+        "{}",
+        text(&out.stderr)
+    );
+    let out = relance(&["fmt", "--check", "--json", path]);
+    assert_eq!(out.status.code(), Some(1));
+    let doc: serde_json::Value = serde_json::from_slice(&out.stdout).expect("JSON on stdout");
+    assert!(
+        doc["changed"]
+            .as_array()
+            .is_some_and(|c| c.contains(&serde_json::json!("main.relance"))),
+        "{doc}"
+    );
+    assert_eq!(doc["formatted"], false);
+    assert!(doc["files"].as_u64().is_some_and(|n| n >= 4), "{doc}");
     assert_eq!(
         std::fs::read_to_string(&main)
             .expect("readable")
@@ -261,6 +280,9 @@ fn fmt_check_lists_unformatted_files_and_fmt_rewrites_them() {
 
     let out = relance(&["fmt", path]);
     assert_eq!(out.status.code(), Some(0), "{}", text(&out.stderr));
+    let said = text(&out.stdout);
+    assert!(said.contains("formatted main.relance\n"), "{said}");
+    assert!(said.contains(" file(s) reformatted"), "{said}");
     let formatted = std::fs::read_to_string(&main).expect("readable");
     assert!(
         formatted.contains("\n  company          \"ACME Industries SAS\"\n"),
@@ -276,6 +298,118 @@ fn fmt_check_lists_unformatted_files_and_fmt_rewrites_them() {
     );
     let out = relance(&["check", path]);
     assert_eq!(out.status.code(), Some(0), "{}", text(&out.stderr));
+    let out = relance(&["fmt", "--json", path]);
+    assert_eq!(out.status.code(), Some(0), "{}", text(&out.stderr));
+    let doc: serde_json::Value = serde_json::from_slice(&out.stdout).expect("JSON on stdout");
+    assert_eq!(doc["changed"], serde_json::json!([]));
+    assert_eq!(doc["formatted"], true);
+}
+
+/// The options of `--help` for a command.
+fn help(command: &[&str]) -> String {
+    let mut args = command.to_vec();
+    args.push("--help");
+    let out = relance(&args);
+    assert_eq!(
+        out.status.code(),
+        Some(0),
+        "{args:?}: {}",
+        text(&out.stderr)
+    );
+    text(&out.stdout)
+}
+
+#[test]
+fn the_shared_options_are_listed_only_by_the_commands_that_use_them() {
+    for command in [&["token"][..], &["gen"], &["demo"]] {
+        let help = help(command);
+        assert!(
+            !help.contains("--db") && !help.contains("--config"),
+            "{command:?} uses no store and no configuration:\n{help}"
+        );
+        assert!(
+            help.contains("--json") && help.contains("--quiet"),
+            "{help}"
+        );
+    }
+    for command in [&["check"][..], &["fmt"]] {
+        let help = help(command);
+        assert!(!help.contains("--db"), "{command:?}:\n{help}");
+        assert!(
+            help.contains("--config <CONFIG>") && help.contains("[env: RELANCE_CONFIG"),
+            "{help}"
+        );
+    }
+    for command in [
+        &["plan"][..],
+        &["run"],
+        &["import"],
+        &["status", "set"],
+        &["status", "clear"],
+        &["approve"],
+        &["preview"],
+        &["simulate"],
+        &["diff"],
+    ] {
+        let help = help(command);
+        for option in [
+            "--config <CONFIG>",
+            "--db <DB>",
+            "[default: sqlite://relance.db]",
+            "[env: RELANCE_DB",
+            "--json",
+            "--verbose",
+        ] {
+            assert!(help.contains(option), "{command:?} lists {option}:\n{help}");
+        }
+    }
+    for command in [&["serve"][..], &["worker"]] {
+        let help = help(command);
+        assert!(help.contains("--db <DB>"), "{command:?}:\n{help}");
+    }
+    let top = help(&[]);
+    assert!(!top.contains("--db <DB>"), "{top}");
+}
+
+#[test]
+fn the_shared_options_still_work_before_the_subcommand_and_a_later_one_wins() {
+    let example = example();
+    let example = example.to_str().expect("utf-8");
+    let out = relance(&["--config", example, "check"]);
+    assert_eq!(out.status.code(), Some(0), "{}", text(&out.stderr));
+    let out = relance(&["--config", "no-such-dir", "check", "--config", example]);
+    assert_eq!(out.status.code(), Some(0), "{}", text(&out.stderr));
+    // A flag before the subcommand is still a flag: it beats the environment.
+    let out = Command::new(env!("CARGO_BIN_EXE_relance"))
+        .args(["--config", example, "check", "--json"])
+        .env("RELANCE_CONFIG", "no-such-dir")
+        .output()
+        .expect("runs");
+    assert_eq!(out.status.code(), Some(0), "{}", text(&out.stderr));
+    let doc: serde_json::Value = serde_json::from_slice(&out.stdout).expect("JSON on stdout");
+    assert_eq!(doc["ok"], true);
+    // A command that uses no store ignores one given before it.
+    let dir = tempfile::tempdir().expect("a temp dir");
+    let out = relance(&[
+        "--db",
+        "sqlite://x.db",
+        "--json",
+        "gen",
+        "--customers",
+        "3",
+        "--items",
+        "5",
+        "--out",
+        dir.path().to_str().expect("utf-8"),
+    ]);
+    assert_eq!(out.status.code(), Some(0), "{}", text(&out.stderr));
+    let doc: serde_json::Value = serde_json::from_slice(&out.stdout).expect("JSON on stdout");
+    assert_eq!(doc["rows"]["customers"], 3);
+    assert_eq!(doc["rows"]["items"], 5);
+    assert!(
+        doc["rows"]["contacts"].as_u64().is_some_and(|n| n >= 3),
+        "{doc}"
+    );
 }
 
 #[test]

@@ -9,12 +9,14 @@ use support::text;
 
 fn relance(db: &Path, args: &[&str]) -> Output {
     let config = Path::new(env!("CARGO_MANIFEST_DIR")).join("config");
+    // Before the subcommand: accepted by every command, used by those that
+    // read a configuration or a store (`gen` uses neither).
     Command::new(env!("CARGO_BIN_EXE_relance"))
-        .args(args)
         .arg("--config")
         .arg(&config)
         .arg("--db")
         .arg(format!("sqlite://{}", db.display()))
+        .args(args)
         .env("NO_COLOR", "1")
         .output()
         .expect("the relance binary runs")

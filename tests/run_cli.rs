@@ -256,13 +256,13 @@ fn diff_lists_actions_that_change_against_a_directory_and_a_git_revision() {
 async fn a_template_that_fails_to_render_fails_its_action_and_raises_an_alert() {
     use sqlx::Connection as _;
     let case = Case::new();
-    // An unknown variable passes `relance check` (tera parses it) but fails
-    // when rendered.
+    // A filter given a value of the wrong type passes `relance check` (which
+    // knows the variables, not their values) but fails when rendered.
     let template = case.path().join("config/templates/en/reminder_1.html");
     let body = std::fs::read_to_string(&template).expect("the template");
     std::fs::write(
         &template,
-        body.replace("<p>Dear", "<p>{{ contact.nickname }} Dear"),
+        body.replace("<p>Dear", "<p>{{ customer.name | round }} Dear"),
     )
     .expect("the template");
     let out = case.relance(&["run", "--date", "2026-03-09", "--mailer", "file"]);
@@ -294,4 +294,128 @@ async fn a_template_that_fails_to_render_fails_its_action_and_raises_an_alert() 
         .find(|(alert, account, _)| alert == "delivery_failed" && account == "C1")
         .unwrap_or_else(|| panic!("no delivery_failed alert: {alerts:?}"));
     assert!(failed.2.contains("reminder_1"), "{failed:?}");
+}
+
+#[test]
+fn plan_and_run_name_the_customer_show_amounts_and_say_what_late_means() {
+    let case = Case::new();
+    // reminder_1 fell on 2026-03-09: on the 12th it is caught up, late.
+    let out = case.relance(&["plan", "--date", "2026-03-12"]);
+    assert!(out.status.success(), "{}", text(&out.stderr));
+    let stdout = text(&out.stdout);
+    assert!(
+        stdout.contains("C1 Client One (overdue 1,200.00 of 1,200.00 EUR open)"),
+        "{stdout}"
+    );
+    assert!(
+        stdout.contains("standard/reminder_1 [email] for INV-1, step date 2026-03-09 (late)"),
+        "{stdout}"
+    );
+    assert!(
+        stdout.contains("late: the step's own date") && stdout.contains("not say how overdue"),
+        "late is explained: {stdout}"
+    );
+
+    let out = case.relance(&["run", "--date", "2026-03-12", "--mailer", "none"]);
+    assert!(out.status.success(), "{}", text(&out.stderr));
+    let stdout = text(&out.stdout);
+    assert!(stdout.contains("2026-03-12: 1 action recorded"), "{stdout}");
+    assert!(
+        stdout.contains("for INV-1, step date 2026-03-09 (late), to ap@client.example, cc julie@acme.example — queued (action 1)"),
+        "{stdout}"
+    );
+}
+
+#[test]
+fn run_reports_the_alerts_raised_and_resolved_today_not_every_open_one() {
+    let case = Case::new();
+    let set = case.json(&[
+        "status",
+        "set",
+        "C1/INV-1",
+        "promise",
+        "--date",
+        "2026-03-05",
+        "--json",
+    ]);
+    assert_eq!(set["item"], "C1/INV-1");
+    assert_eq!(set["status"], "promise");
+    assert_eq!(set["promise_date"], "2026-03-05");
+    assert_eq!(set["previous"]["status"], Value::Null);
+
+    // The promise was not kept: raised on the first run.
+    let out = case.relance(&["run", "--date", "2026-03-12", "--mailer", "none"]);
+    assert!(out.status.success(), "{}", text(&out.stderr));
+    let stdout = text(&out.stdout);
+    assert!(
+        stdout.contains(
+            "alerts raised today (1):\n  broken_promise \"Promise of payment not kept\" (high): C1 Client One, item INV-1"
+        ),
+        "{stdout}"
+    );
+
+    // The next day it is still open, but nothing changed.
+    let out = case.relance(&["run", "--date", "2026-03-13", "--mailer", "none"]);
+    let stdout = text(&out.stdout);
+    assert!(
+        stdout.contains("no alert raised or resolved and no escalation today"),
+        "{stdout}"
+    );
+    assert!(!stdout.contains("broken_promise"), "{stdout}");
+    assert!(
+        stdout.contains("1 alert raised earlier still open: `relance plan` lists them"),
+        "{stdout}"
+    );
+
+    let cleared = case.json(&["status", "clear", "C1/INV-1", "--json"]);
+    assert_eq!(cleared["status"], Value::Null);
+    assert_eq!(cleared["previous"]["status"], "promise");
+    assert_eq!(cleared["previous"]["promise_date"], "2026-03-05");
+    let run = case.json(&["run", "--date", "2026-03-14", "--mailer", "none", "--json"]);
+    assert_eq!(
+        run["changes"]["alerts_resolved"],
+        serde_json::json!([{"alert": "broken_promise", "account": "C1", "item": "INV-1"}])
+    );
+    assert_eq!(run["changes"]["alerts_raised"], serde_json::json!([]));
+    assert_eq!(run["changes"]["escalations_fired"], serde_json::json!([]));
+    assert_eq!(run["waiting_review"], serde_json::json!([]));
+    // The keys of the plan document are all still there.
+    for key in ["date", "actions", "alerts", "escalations"] {
+        assert!(run.get(key).is_some(), "{key} in {run}");
+    }
+}
+
+#[test]
+fn run_prints_the_ids_waiting_for_review_and_the_command_that_approves_them() {
+    let case = Case::new();
+    std::fs::write(
+        case.path().join("customers.csv"),
+        "code,name,segment\nC1,Client One,key\n",
+    )
+    .expect("a data file");
+    let out = case.relance(&["import", "--date", "2026-02-20", "customers.csv"]);
+    assert!(out.status.success(), "{}", text(&out.stderr));
+
+    // Key accounts: a call at due + 3d, in review.
+    let out = case.relance(&["run", "--date", "2026-03-05", "--mailer", "none"]);
+    assert!(out.status.success(), "{}", text(&out.stderr));
+    let stdout = text(&out.stdout);
+    assert!(
+        stdout.contains(
+            "key_accounts/call [task] for INV-1, step date 2026-03-05 — waiting_review (action 1)"
+        ),
+        "{stdout}"
+    );
+    assert!(
+        stdout.contains("1 action waiting for review; to send it:\n  relance approve 1\n"),
+        "{stdout}"
+    );
+    // The printed command works as shown.
+    let approved = case.relance(&["approve", "1"]);
+    assert!(approved.status.success(), "{}", text(&approved.stderr));
+    assert!(
+        text(&approved.stdout).contains("action 1 (C1 call): approved, now queued"),
+        "{}",
+        text(&approved.stdout)
+    );
 }

@@ -306,6 +306,12 @@ pub struct RunOutcome {
     pub resolved: usize,
     /// Escalations recorded now.
     pub escalated: usize,
+    /// The alerts raised now (what changed today, for people).
+    pub raised_alerts: Vec<RaisedAlert>,
+    /// The alerts resolved now: `(alert, account, item key or "")`.
+    pub resolved_alerts: Vec<(String, String, String)>,
+    /// The escalations recorded now.
+    pub fired: Vec<FiredEscalation>,
 }
 
 /// The state a new action starts in: review actions wait for a person.
@@ -455,9 +461,12 @@ async fn record_page(
         let date = date.to_string();
         let new = runs::escalations(tx, &fired, &ended, &date, now, origin).await?;
         outcome.escalated += new.len();
+        outcome.fired.extend(new);
         let new = runs::alerts(tx, &raised, &resolved, &date, now, origin).await?;
         outcome.raised += new.len();
+        outcome.raised_alerts.extend(new);
         outcome.resolved += resolved.len();
+        outcome.resolved_alerts.extend(resolved);
     }
     Ok(())
 }

@@ -755,6 +755,21 @@ C002,INV-9,invoice,2026-09-15,99.99,,-\n",
     }
 }
 
+/// name, language, timezone, currency, credit_limit, custom, address,
+/// postcode, city, country.
+type StoredCustomer = (
+    String,
+    Option<String>,
+    Option<String>,
+    Option<String>,
+    Option<i64>,
+    String,
+    Option<String>,
+    Option<String>,
+    Option<String>,
+    Option<String>,
+);
+
 #[tokio::test]
 async fn optional_columns_of_every_kind_are_kept_when_absent_or_empty() {
     let (_dir, first) = files(&[
@@ -798,7 +813,7 @@ C001,Dupont SARL,fr,Europe/Paris,EUR,10000,key,12 rue de la Paix,75002,Paris,Fra
         let (customer, contact, colleague) = on_tx!(&mut tx, c => {
             let r = sqlx::query("SELECT name, language, timezone, currency, credit_limit, custom, address, postcode, city, country FROM customers WHERE code = 'C001'")
                 .fetch_one(&mut **c).await.expect("customer");
-            let customer: (String, Option<String>, Option<String>, Option<String>, Option<i64>, String, Option<String>, Option<String>, Option<String>, Option<String>) =
+            let customer: StoredCustomer =
                 (r.get(0), r.get(1), r.get(2), r.get(3), r.get(4), r.get(5), r.get(6), r.get(7), r.get(8), r.get(9));
             let r = sqlx::query("SELECT name, role, language, phone FROM contacts WHERE customer = 'C001'")
                 .fetch_one(&mut **c).await.expect("contact");

@@ -3,7 +3,8 @@
 
 use relance_engine::approve::{self, ApproveError};
 
-use crate::{Cli, Failure};
+use crate::Failure;
+use crate::options::Global;
 
 /// The arguments of `relance approve`.
 #[derive(Debug, clap::Args)]
@@ -14,7 +15,7 @@ pub struct Args {
 }
 
 /// Runs the command: all the actions are approved, or none.
-pub fn run(cli: &Cli, args: &Args) -> Result<(), Failure> {
+pub fn run(cli: &Global, args: &Args) -> Result<(), Failure> {
     let config = super::valid_config(&cli.config)?;
     let stamp = super::stamp(&config, None);
     let result = super::runtime()?.block_on(async {

@@ -12,7 +12,8 @@ use relance_engine::store::Store;
 use relance_engine::synthetic::{self, GenOptions};
 use sqlx::{AssertSqlSafe, Connection as _, Executor as _, PgConnection};
 
-use crate::{Cli, Failure};
+use crate::Failure;
+use crate::options::Global;
 
 /// The arguments of `relance bench import`.
 #[derive(Debug, clap::Args)]
@@ -41,7 +42,7 @@ fn fail(e: impl Into<anyhow::Error>) -> Failure {
 }
 
 /// Runs the command.
-pub fn run(cli: &Cli, args: &Args) -> Result<(), Failure> {
+pub fn run(cli: &Global, args: &Args) -> Result<(), Failure> {
     let config = super::valid_config(&cli.config)?;
     let work = tempfile::tempdir().map_err(fail)?;
     let data = work.path().join("data");
@@ -258,7 +259,7 @@ fn bench_day() -> chrono::NaiveDate {
 
 /// Runs `relance bench plan`: generated data imported into SQLite, then the
 /// day's plan beside a raw aggregate over the same items table.
-pub fn plan(cli: &Cli, args: &PlanArgs) -> Result<(), Failure> {
+pub fn plan(cli: &Global, args: &PlanArgs) -> Result<(), Failure> {
     let planner = super::plan::planner(&cli.config)?;
     let work = tempfile::tempdir().map_err(fail)?;
     let today = bench_day();
@@ -334,7 +335,7 @@ pub fn plan(cli: &Cli, args: &PlanArgs) -> Result<(), Failure> {
 /// `reminder_1`, with the split statement of its open items) rendered and
 /// built as a MIME message, from generated data; one compiled template set
 /// is reused for every email.
-pub fn render(cli: &Cli, args: &PlanArgs) -> Result<(), Failure> {
+pub fn render(cli: &Global, args: &PlanArgs) -> Result<(), Failure> {
     use relance_worker::render::{ActionRef, Composer};
     let report = super::valid_report(&cli.config)?;
     let planner = std::sync::Arc::new(

@@ -17,7 +17,8 @@ use relance_worker::compose::Compose as _;
 use relance_worker::deliver::{Delivery, Options as DeliverOptions, Report, Retry};
 use relance_worker::mailer::Mailer;
 
-use crate::{Cli, Failure};
+use crate::Failure;
+use crate::options::Global;
 
 /// The arguments of `relance bench deliver`.
 #[derive(Debug, clap::Args)]
@@ -92,7 +93,7 @@ fn write_data(dir: &std::path::Path, n: usize) -> std::io::Result<()> {
 }
 
 /// Runs the benchmark.
-pub fn run(cli: &Cli, args: &Args) -> Result<(), Failure> {
+pub fn run(cli: &Global, args: &Args) -> Result<(), Failure> {
     let (planner, templates) = super::compiled(&cli.config)?;
     let planner = Arc::new(planner);
     let composer = Arc::new(

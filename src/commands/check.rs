@@ -1,17 +1,26 @@
 //! `relance check [DIR]`: validate a configuration.
 
-use std::path::Path;
+use std::path::PathBuf;
 
 use relance_dsl::Severity;
 use relance_dsl::diagnostic::render;
 
-use crate::{Cli, Failure};
+use crate::Failure;
+use crate::options::Global;
 
 /// Diagnostics printed at the most in human mode (JSON has them all).
 const MAX_PRINTED: usize = 200;
 
+/// The arguments of `relance check`.
+#[derive(Debug, clap::Args)]
+pub struct Args {
+    /// The directory (default: --config).
+    dir: Option<PathBuf>,
+}
+
 /// Runs the command.
-pub fn run(cli: &Cli, dir: &Path) -> Result<(), Failure> {
+pub fn run(cli: &Global, args: &Args) -> Result<(), Failure> {
+    let dir = args.dir.as_deref().unwrap_or(&cli.config);
     let loaded = super::read_config(dir)?;
     let report = relance_engine::config::check(loaded);
     let diags = &report.checked.diagnostics;

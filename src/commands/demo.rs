@@ -9,19 +9,25 @@
 //! exists without the mark and is not empty is refused, so the demo never
 //! overwrites someone's files.
 
+use std::collections::{BTreeMap, BTreeSet, HashMap};
 use std::path::{Path, PathBuf};
 use std::sync::Arc;
 
 use anyhow::Context as _;
-use chrono::Utc;
+use chrono::{NaiveDate, Utc};
 use include_dir::{Dir, include_dir};
 use relance_engine::import::{self, DateFormat, Full};
+use relance_engine::planner::Planner;
 use relance_engine::run::{self, Selection, When};
+use relance_engine::run::{Recorded, RunOutcome};
 use relance_engine::store::Store;
 use relance_engine::synthetic::{self, GenOptions};
+use serde::Serialize;
 
 use super::deliver::{self, MailArgs, MailerKind};
-use crate::{Cli, Failure};
+use super::plan;
+use crate::Failure;
+use crate::options::Global;
 
 /// The example configuration (the repository's `config/`).
 static CONFIG: Dir<'_> = include_dir!("$CARGO_MANIFEST_DIR/config");
@@ -40,9 +46,9 @@ pub struct Args {
 }
 
 /// Runs the demo.
-pub fn run(cli: &Cli, args: &Args) -> Result<(), Failure> {
+pub fn run(cli: &Global, args: &Args) -> Result<(), Failure> {
     let dir = &args.dir;
-    prepare(dir)?;
+    prepare(dir, cli.quiet)?;
     let config_dir = dir.join("config");
     std::fs::create_dir_all(&config_dir)
         .with_context(|| format!("creating {}", config_dir.display()))?;
@@ -74,7 +80,7 @@ pub fn run(cli: &Cli, args: &Args) -> Result<(), Failure> {
     let outbox = dir.join("outbox");
     let origin = format!("demo:{}", now.format("%Y%m%dT%H%M%SZ"));
 
-    let (counts, report) = super::runtime()?.block_on(async {
+    let (outcome, report, states) = super::runtime()?.block_on(async {
         let store = Store::open(&db)
             .await
             .map_err(|e| Failure::Other(e.into()))?;
@@ -92,7 +98,7 @@ pub fn run(cli: &Cli, args: &Args) -> Result<(), Failure> {
             import::import(&store, &config, std::slice::from_ref(&data), &options)
                 .await
                 .map_err(|e| anyhow::anyhow!("importing the demo data: {e}"))?;
-            run::run(
+            let outcome = run::run(
                 &store,
                 &planner,
                 When::Date(today),
@@ -123,63 +129,627 @@ pub fn run(cli: &Cli, args: &Args) -> Result<(), Failure> {
                 .deliver_due(now)
                 .await
                 .context("writing the emails")?;
-            let counts = relance_engine::store::delivery::counts(&store)
+            let ids: Vec<i64> = outcome.recorded.iter().map(|r| r.id).collect();
+            let states = relance_engine::store::delivery::states(&store, &ids)
                 .await
-                .context("counting")?;
-            Ok::<_, Failure>((counts, report))
+                .context("reading the actions' states")?;
+            Ok::<_, Failure>((outcome, report, states))
         }
         .await;
         store.close().await;
         result
     })?;
 
-    if cli.quiet {
-        return Ok(());
+    let here = Global {
+        config: config_dir.clone(),
+        db: db.clone(),
+        ..cli.clone()
+    };
+    let story = Story::tell(
+        &here,
+        &planner,
+        Place {
+            dir,
+            config: &config_dir,
+            data: &data,
+            outbox: &outbox,
+            db: &db,
+        },
+        (today, summary.customers, summary.items),
+        &outcome,
+        &report,
+        &states.into_iter().collect(),
+    );
+    if cli.json {
+        outln!(
+            "{}",
+            serde_json::to_string_pretty(&story).context("writing JSON")?
+        );
+    } else if !cli.quiet {
+        story.print();
     }
-    outln!(
-        "relance demo in {}: {} customers, {} items, today {today}",
-        dir.display(),
-        summary.customers,
-        summary.items
-    );
-    outln!("");
-    outln!(
-        "{:<14} {:<14} {:<16} {:>7}",
-        "scenario",
-        "step",
-        "state",
-        "actions"
-    );
-    let mut total = 0;
-    for (scenario, step, state, n) in &counts.actions {
-        outln!("{scenario:<14} {step:<14} {state:<16} {n:>7}");
-        total += n;
-    }
-    outln!("{:<14} {:<14} {:<16} {total:>7}", "total", "", "");
-    outln!("");
-    outln!("{:<20} {:>7}", "open alerts", "count");
-    for (alert, n) in &counts.alerts {
-        outln!("{alert:<20} {n:>7}");
-    }
-    outln!("");
-    outln!(
-        "{} emails and {} letters are in {}",
-        report.sent,
-        report.letters,
-        outbox.display()
-    );
-    outln!("look around:");
-    outln!(
-        "  relance --config {} --db {db} plan --explain",
-        config_dir.display()
-    );
-    outln!("  ls {}", outbox.display());
     Ok(())
+}
+
+/// Where the demo's files are.
+struct Place<'a> {
+    /// The demo's directory.
+    dir: &'a Path,
+    /// The configuration in it.
+    config: &'a Path,
+    /// The generated data.
+    data: &'a Path,
+    /// The file mailer's outbox.
+    outbox: &'a Path,
+    /// The store's URL.
+    db: &'a str,
+}
+
+/// Examples shown per kind of work.
+const EXAMPLES: usize = 3;
+
+/// What the demo did and what waits for a person, printed for people or as
+/// the `--json` document.
+#[derive(Debug, Serialize)]
+struct Story {
+    /// The demo's directory.
+    dir: String,
+    /// The run date.
+    today: NaiveDate,
+    /// Customers generated.
+    customers: usize,
+    /// Items generated.
+    items: usize,
+    /// Actions recorded today by scenario, step and state.
+    actions: Vec<StepCount>,
+    /// Emails written to the outbox.
+    emails: Sent,
+    /// Letters written to the outbox.
+    letters: Sent,
+    /// Actions of `review` steps: nothing is sent until a person approves.
+    review: Waiting,
+    /// Tasks (calls, handovers) for the team.
+    tasks: Waiting,
+    /// Alerts raised today.
+    alerts: Alerts,
+    /// Escalations fired today.
+    escalations: Vec<Escalated>,
+    /// Where the files are.
+    files: Files,
+    /// Commands to look further.
+    next: Vec<String>,
+}
+
+/// How many actions of one step ended in one state.
+#[derive(Debug, Serialize)]
+struct StepCount {
+    /// The scenario.
+    scenario: String,
+    /// The step.
+    step: String,
+    /// The state after delivery (`sent`, `waiting_review`...).
+    state: String,
+    /// How many.
+    actions: usize,
+}
+
+/// Messages of one kind handed over.
+#[derive(Debug, Serialize)]
+struct Sent {
+    /// How many.
+    count: usize,
+    /// To how many accounts.
+    accounts: usize,
+    /// By step.
+    by_step: BTreeMap<String, usize>,
+    /// A few of them.
+    examples: Vec<Example>,
+}
+
+/// Actions that wait for a person.
+#[derive(Debug, Serialize)]
+struct Waiting {
+    /// Their ids.
+    ids: Vec<i64>,
+    /// How many by step.
+    by_step: BTreeMap<String, usize>,
+    /// A few of them.
+    examples: Vec<Example>,
+    /// The command that acts on them, when there is one.
+    command: Option<String>,
+}
+
+/// One action, as shown.
+#[derive(Debug, Serialize)]
+struct Example {
+    /// Its id, for `relance approve`.
+    id: i64,
+    /// The account's code.
+    account: String,
+    /// The leader customer's name, so people see who it is.
+    name: String,
+    /// The scenario.
+    scenario: String,
+    /// The step.
+    step: String,
+    /// The step's actions (email, letter, task...).
+    kinds: Vec<&'static str>,
+    /// Main recipients.
+    to: Vec<String>,
+    /// Copies.
+    cc: Vec<String>,
+    /// How many items it covers.
+    items: usize,
+    /// The message in the outbox, when one was written.
+    file: Option<String>,
+}
+
+/// The alerts raised today.
+#[derive(Debug, Serialize)]
+struct Alerts {
+    /// Raised today, by alert.
+    raised: BTreeMap<String, usize>,
+    /// A few of them, with a command to act on each.
+    examples: Vec<AlertExample>,
+}
+
+/// One alert raised today, as shown.
+#[derive(Debug, Serialize)]
+struct AlertExample {
+    /// The alert's name.
+    alert: String,
+    /// What it means (the configuration's label, or the built-in one's).
+    label: Option<String>,
+    /// `low`, `medium`, `high`.
+    level: String,
+    /// The account's code.
+    account: String,
+    /// The leader customer's name.
+    name: String,
+    /// `CUSTOMER/REFERENCE` for item alerts, as `relance status` takes it.
+    item: Option<String>,
+    /// Why it was raised.
+    why: String,
+    /// What a person would run about it.
+    command: String,
+}
+
+/// An escalation fired today.
+#[derive(Debug, Serialize)]
+struct Escalated {
+    /// The escalation's name.
+    escalation: String,
+    /// The account's code.
+    account: String,
+    /// The leader customer's name.
+    name: String,
+    /// The scenario the account switched to, if it did.
+    switch: Option<String>,
+}
+
+/// Where the demo's files are, to open or reuse them.
+#[derive(Debug, Serialize)]
+struct Files {
+    /// The example configuration.
+    config: String,
+    /// The generated CSV files.
+    data: String,
+    /// The store's URL, as `--db` takes it.
+    store: String,
+    /// The emails (`.eml`) and letters (`.html`).
+    outbox: String,
+}
+
+impl Story {
+    fn tell(
+        here: &Global,
+        planner: &Planner,
+        place: Place<'_>,
+        (today, customers, items): (NaiveDate, usize, usize),
+        outcome: &RunOutcome,
+        report: &relance_worker::deliver::Report,
+        states: &HashMap<i64, String>,
+    ) -> Story {
+        let name_of = |code: &str| {
+            outcome
+                .plans
+                .iter()
+                .find(|p| p.account == code)
+                .map(|p| p.name.clone())
+                .unwrap_or_default()
+        };
+        let state = |r: &Recorded| {
+            states
+                .get(&r.id)
+                .cloned()
+                .unwrap_or_else(|| r.state.clone())
+        };
+        let example = |r: &Recorded, ext: &str| {
+            let a = &r.action;
+            let file = place
+                .outbox
+                .join(format!("{:06}-{}-{}.{ext}", r.id, a.account, a.step));
+            Example {
+                id: r.id,
+                account: a.account.clone(),
+                name: name_of(&a.account),
+                scenario: a.scenario.clone(),
+                step: a.step.clone(),
+                kinds: a.kinds.clone(),
+                to: a.to.clone(),
+                cc: a.cc.clone(),
+                items: a.items.len(),
+                file: file.exists().then(|| file.display().to_string()),
+            }
+        };
+
+        let mut counts: BTreeMap<(String, String, String), usize> = BTreeMap::new();
+        for r in &outcome.recorded {
+            *counts
+                .entry((r.action.scenario.clone(), r.action.step.clone(), state(r)))
+                .or_default() += 1;
+        }
+        let sent = |kind: &str, ext: &str| {
+            let list: Vec<&Recorded> = outcome
+                .recorded
+                .iter()
+                .filter(|r| r.action.kinds.contains(&kind) && state(r) == "sent")
+                .collect();
+            let by_step = count_steps(&list);
+            let accounts: BTreeSet<&str> = list.iter().map(|r| r.action.account.as_str()).collect();
+            Sent {
+                count: list.len(),
+                accounts: accounts.len(),
+                by_step,
+                examples: spread(&list).map(|r| example(r, ext)).collect(),
+            }
+        };
+        let mut emails = sent("email", "eml");
+        // The report counts what the delivery handed over, retries included.
+        emails.count = emails.count.max(report.sent);
+        let letters = sent("letter", "html");
+
+        let review: Vec<&Recorded> = outcome
+            .recorded
+            .iter()
+            .filter(|r| state(r) == "waiting_review")
+            .collect();
+        let review_ids: Vec<i64> = review.iter().map(|r| r.id).collect();
+        let tasks: Vec<&Recorded> = outcome
+            .recorded
+            .iter()
+            .filter(|r| r.action.kinds.contains(&"task") && state(r) != "waiting_review")
+            .collect();
+
+        let mut raised = BTreeMap::new();
+        for a in &outcome.raised_alerts {
+            *raised.entry(a.alert.clone()).or_default() += 1;
+        }
+        // One example per alert, so each kind shows what to do about it.
+        let mut seen = BTreeSet::new();
+        let alert_examples = outcome
+            .raised_alerts
+            .iter()
+            .filter(|a| seen.insert(a.alert.clone()))
+            .map(|a| AlertExample {
+                alert: a.alert.clone(),
+                label: plan::alert_label(planner, &a.alert),
+                level: a.level.clone(),
+                account: a.account.clone(),
+                name: name_of(&a.account),
+                item: (!a.item.is_empty()).then(|| a.item.clone()),
+                why: a.detail.clone(),
+                command: alert_command(here, planner, &a.alert, &a.account, &a.item, today),
+            })
+            .collect();
+
+        let escalations = outcome
+            .fired
+            .iter()
+            .map(|e| Escalated {
+                escalation: e.escalation.clone(),
+                account: e.account.clone(),
+                name: name_of(&e.account),
+                switch: e.switch.clone(),
+            })
+            .collect();
+        let first = outcome
+            .recorded
+            .iter()
+            .find(|r| r.action.kinds.contains(&"email"))
+            .map(|r| r.action.account.clone());
+        let mut next = vec![super::command_line(here, "plan --explain")];
+        if let Some(code) = &first {
+            next.push(super::command_line(
+                here,
+                &format!("plan --account {code} --explain"),
+            ));
+            next.push(super::command_line(
+                here,
+                &format!("preview --account {code}"),
+            ));
+        }
+        Story {
+            dir: place.dir.display().to_string(),
+            today,
+            customers,
+            items,
+            actions: counts
+                .into_iter()
+                .map(|((scenario, step, state), actions)| StepCount {
+                    scenario,
+                    step,
+                    state,
+                    actions,
+                })
+                .collect(),
+            emails,
+            letters,
+            review: Waiting {
+                by_step: count_steps(&review),
+                command: (!review_ids.is_empty()).then(|| plan::approve_command(here, &review_ids)),
+                examples: spread(&review).map(|r| example(r, "eml")).collect(),
+                ids: review_ids,
+            },
+            tasks: Waiting {
+                by_step: count_steps(&tasks),
+                ids: tasks.iter().map(|r| r.id).collect(),
+                examples: spread(&tasks).map(|r| example(r, "eml")).collect(),
+                command: None,
+            },
+            alerts: Alerts {
+                raised,
+                examples: alert_examples,
+            },
+            escalations,
+            files: Files {
+                config: place.config.display().to_string(),
+                data: place.data.display().to_string(),
+                store: place.db.to_string(),
+                outbox: place.outbox.display().to_string(),
+            },
+            next,
+        }
+    }
+
+    fn print(&self) {
+        outln!(
+            "relance demo in {}: {} customers, {} items, today {}",
+            self.dir,
+            self.customers,
+            self.items,
+            self.today
+        );
+        outln!("");
+        outln!(
+            "{} email{} to {} customer{} (by step: {})",
+            self.emails.count,
+            plural(self.emails.count),
+            self.emails.accounts,
+            plural(self.emails.accounts),
+            by_step(&self.emails.by_step)
+        );
+        for e in &self.emails.examples {
+            outln!(
+                "  {}/{} to {} {}: {}{}",
+                e.scenario,
+                e.step,
+                e.account,
+                e.name,
+                e.to.join(", "),
+                if e.cc.is_empty() {
+                    String::new()
+                } else {
+                    format!(" (cc {})", e.cc.join(", "))
+                }
+            );
+        }
+        outln!(
+            "{} letter{} written (by step: {}), to print and post",
+            self.letters.count,
+            plural(self.letters.count),
+            by_step(&self.letters.by_step)
+        );
+        for e in &self.letters.examples {
+            outln!(
+                "  {}/{} for {} {}{}",
+                e.scenario,
+                e.step,
+                e.account,
+                e.name,
+                e.file
+                    .as_ref()
+                    .map(|f| format!(": {f}"))
+                    .unwrap_or_default()
+            );
+        }
+        outln!("");
+        outln!("waiting for a person:");
+        if self.review.ids.is_empty() {
+            outln!("  no action waits for review");
+        } else {
+            outln!(
+                "  {} action{} of review steps, sent only once approved:",
+                self.review.ids.len(),
+                plural(self.review.ids.len())
+            );
+            for e in &self.review.examples {
+                outln!(
+                    "    action {}: {}/{} [{}] for {} {}",
+                    e.id,
+                    e.scenario,
+                    e.step,
+                    e.kinds.join(", "),
+                    e.account,
+                    e.name
+                );
+            }
+            if let Some(command) = &self.review.command {
+                outln!("    approve: {command}");
+            }
+        }
+        if !self.tasks.ids.is_empty() {
+            outln!(
+                "  {} task{} for the team (by step: {}):",
+                self.tasks.ids.len(),
+                plural(self.tasks.ids.len()),
+                by_step(&self.tasks.by_step)
+            );
+            for e in &self.tasks.examples {
+                outln!(
+                    "    {}/{} for {} {}{}",
+                    e.scenario,
+                    e.step,
+                    e.account,
+                    e.name,
+                    if e.to.is_empty() {
+                        String::new()
+                    } else {
+                        format!(", assigned to {}", e.to.join(", "))
+                    }
+                );
+            }
+        }
+        let raised: usize = self.alerts.raised.values().sum();
+        if raised > 0 {
+            outln!(
+                "  {raised} alert{} raised ({}):",
+                plural(raised),
+                by_step(&self.alerts.raised)
+            );
+            for a in &self.alerts.examples {
+                outln!(
+                    "    {}{} ({}): {} {}{}",
+                    a.alert,
+                    a.label
+                        .as_ref()
+                        .map(|l| format!(" \"{l}\""))
+                        .unwrap_or_default(),
+                    a.level,
+                    a.account,
+                    a.name,
+                    a.item
+                        .as_ref()
+                        .map(|i| format!(", item {i}"))
+                        .unwrap_or_default()
+                );
+                outln!("      why: {}", a.why);
+                outln!("      {}", a.command);
+            }
+        }
+        for e in &self.escalations {
+            outln!(
+                "  escalation {}: {} {}{}",
+                e.escalation,
+                e.account,
+                e.name,
+                e.switch
+                    .as_ref()
+                    .map(|s| format!(", now in scenario {s}"))
+                    .unwrap_or_default()
+            );
+        }
+        outln!("");
+        outln!("actions recorded today:");
+        outln!(
+            "  {:<14} {:<14} {:<16} {:>7}",
+            "scenario",
+            "step",
+            "state",
+            "actions"
+        );
+        let mut total = 0;
+        for c in &self.actions {
+            outln!(
+                "  {:<14} {:<14} {:<16} {:>7}",
+                c.scenario,
+                c.step,
+                c.state,
+                c.actions
+            );
+            total += c.actions;
+        }
+        outln!("  {:<14} {:<14} {:<16} {total:>7}", "total", "", "");
+        outln!("");
+        outln!("files:");
+        outln!("  configuration  {}", self.files.config);
+        outln!("  data (CSV)     {}", self.files.data);
+        outln!("  store          {}", self.files.store);
+        outln!(
+            "  emails/letters {} (.eml, letters .html)",
+            self.files.outbox
+        );
+        outln!("look further:");
+        for n in &self.next {
+            outln!("  {n}");
+        }
+    }
+}
+
+/// Up to [`EXAMPLES`] entries spread over the list (its first, middle and
+/// last), so the examples show different steps.
+fn spread<'a, T>(list: &'a [&'a T]) -> impl Iterator<Item = &'a T> + 'a {
+    let n = list.len();
+    let picks: BTreeSet<usize> = if n <= EXAMPLES {
+        (0..n).collect()
+    } else {
+        (0..EXAMPLES)
+            .map(|k| k * (n - 1) / (EXAMPLES - 1))
+            .collect()
+    };
+    picks.into_iter().map(move |i| list[i])
+}
+
+fn count_steps(list: &[&Recorded]) -> BTreeMap<String, usize> {
+    let mut counts = BTreeMap::new();
+    for r in list {
+        *counts.entry(r.action.step.clone()).or_default() += 1;
+    }
+    counts
+}
+
+fn by_step(counts: &BTreeMap<String, usize>) -> String {
+    if counts.is_empty() {
+        return "none".into();
+    }
+    counts
+        .iter()
+        .map(|(k, n)| format!("{k} {n}"))
+        .collect::<Vec<_>>()
+        .join(", ")
+}
+
+fn plural(n: usize) -> &'static str {
+    if n == 1 { "" } else { "s" }
+}
+
+/// What a person runs about an alert: a promise not kept gets a new date or
+/// is cleared (`relance status`); anything else is looked into with `plan
+/// --account ... --explain`.
+fn alert_command(
+    here: &Global,
+    planner: &Planner,
+    alert: &str,
+    account: &str,
+    item: &str,
+    today: NaiveDate,
+) -> String {
+    let promise = planner.config.statuses.contains_key("promise");
+    if alert == "broken_promise" && promise && !item.is_empty() {
+        let later = today + chrono::Duration::days(14);
+        format!(
+            "new promise: {}; or no promise: {}",
+            super::command_line(here, &format!("status set {item} promise --date {later}")),
+            super::command_line(here, &format!("status clear {item}"))
+        )
+    } else {
+        super::command_line(here, &format!("plan --account {account} --explain"))
+    }
 }
 
 /// Makes `dir` ready: created and marked, or started over when it holds an
 /// earlier demo; refused when it holds anything else.
-fn prepare(dir: &Path) -> Result<(), Failure> {
+fn prepare(dir: &Path, quiet: bool) -> Result<(), Failure> {
     if dir.exists() {
         let marked = dir.join(MARK).exists();
         let empty = std::fs::read_dir(dir)
@@ -193,7 +763,9 @@ fn prepare(dir: &Path) -> Result<(), Failure> {
             )));
         }
         if marked {
-            eprintln!("{} holds an earlier demo: starting over", dir.display());
+            if !quiet {
+                eprintln!("{} holds an earlier demo: starting over", dir.display());
+            }
             for name in ["config", "data", "outbox"] {
                 let path = dir.join(name);
                 if path.exists() {

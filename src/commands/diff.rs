@@ -13,7 +13,8 @@ use relance_engine::planner::output::ActionJson;
 use relance_engine::run::{self, Selection};
 use serde::Serialize;
 
-use crate::{Cli, Failure};
+use crate::Failure;
+use crate::options::Global;
 
 /// `relance diff`.
 #[derive(Debug, clap::Args)]
@@ -106,7 +107,7 @@ fn without_why(mut a: ActionJson) -> ActionJson {
 }
 
 /// Runs the command.
-pub fn run(cli: &Cli, args: &Args) -> Result<(), Failure> {
+pub fn run(cli: &Global, args: &Args) -> Result<(), Failure> {
     let planner = super::plan::planner(&cli.config)?;
     let (other_dir, _keep) = other_config(&cli.config, &args.against)?;
     let other: Planner = super::plan::planner(&other_dir).map_err(|e| match e {

@@ -4,7 +4,8 @@ use std::path::PathBuf;
 
 use relance_engine::synthetic::{self, GenOptions};
 
-use crate::{Cli, Failure};
+use crate::Failure;
+use crate::options::Global;
 
 /// The arguments of `relance gen`.
 #[derive(Debug, clap::Args)]
@@ -27,7 +28,7 @@ pub struct Args {
 }
 
 /// Runs the command.
-pub fn run(cli: &Cli, args: &Args) -> Result<(), Failure> {
+pub fn run(cli: &Global, args: &Args) -> Result<(), Failure> {
     let options = GenOptions {
         customers: args.customers,
         items: args.items,
@@ -38,7 +39,25 @@ pub fn run(cli: &Cli, args: &Args) -> Result<(), Failure> {
         e @ synthetic::GenError::NoCustomers => Failure::Usage(e.to_string()),
         e => Failure::Other(anyhow::Error::new(e)),
     })?;
-    if !cli.quiet {
+    if cli.json {
+        // The directory and the rows written per file.
+        let doc = serde_json::json!({
+            "out": args.out.display().to_string(),
+            "seed": args.seed,
+            "date": options.today,
+            "rows": {
+                "colleagues": summary.colleagues,
+                "customers": summary.customers,
+                "contacts": summary.contacts,
+                "assignments": summary.assignments,
+                "items": summary.items,
+            },
+        });
+        outln!(
+            "{}",
+            serde_json::to_string_pretty(&doc).map_err(anyhow::Error::from)?
+        );
+    } else if !cli.quiet {
         outln!(
             "{}: {} colleagues, {} customers, {} contacts, {} assignments, {} items",
             args.out.display(),

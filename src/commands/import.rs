@@ -5,7 +5,8 @@ use std::path::PathBuf;
 
 use relance_engine::import::{self, DateFormat, Full, ImportError, Kind, Options};
 
-use crate::{Cli, Failure};
+use crate::Failure;
+use crate::options::Global;
 
 /// The arguments of `relance import`.
 #[derive(Debug, clap::Args)]
@@ -35,7 +36,7 @@ pub struct Args {
 }
 
 /// Runs the command.
-pub fn run(cli: &Cli, args: &Args) -> Result<(), Failure> {
+pub fn run(cli: &Global, args: &Args) -> Result<(), Failure> {
     let config = super::valid_config(&cli.config)?;
     let stamp = super::stamp(&config, args.date);
     let options = Options {

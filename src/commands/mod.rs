@@ -22,7 +22,8 @@ use std::path::Path;
 
 use relance_engine::config::LoadError;
 
-use crate::{Cli, Failure};
+use crate::Failure;
+use crate::options::Global;
 
 /// Whether stderr gets colours.
 pub fn color_stderr() -> bool {
@@ -108,8 +109,85 @@ pub fn runtime() -> Result<tokio::runtime::Runtime, Failure> {
 }
 
 /// Opens the store named by `--db`.
-pub async fn open_store(cli: &Cli) -> Result<relance_engine::store::Store, Failure> {
+pub async fn open_store(cli: &Global) -> Result<relance_engine::store::Store, Failure> {
     relance_engine::store::Store::open(&cli.db)
         .await
         .map_err(|e| Failure::Other(anyhow::Error::new(e)))
+}
+
+/// `relance SUB`, with `--config` and `--db` when they are not the defaults,
+/// so that a printed command runs as shown against the same configuration
+/// and store.
+pub fn command_line(cli: &Global, sub: &str) -> String {
+    let mut line = String::from("relance ");
+    line.push_str(sub);
+    if cli.config != Path::new("config") {
+        line.push_str(" --config ");
+        line.push_str(&shell_word(&cli.config.display().to_string()));
+    }
+    if cli.db != "sqlite://relance.db" {
+        line.push_str(" --db ");
+        line.push_str(&shell_word(&cli.db));
+    }
+    line
+}
+
+/// A word as a POSIX shell reads it back: quoted when it holds anything but
+/// letters, digits and `-_./:@=+,%`.
+pub fn shell_word(word: &str) -> String {
+    if !word.is_empty()
+        && word
+            .chars()
+            .all(|c| c.is_ascii_alphanumeric() || "-_./:@=+,%".contains(c))
+    {
+        word.to_string()
+    } else {
+        format!("'{}'", word.replace('\'', "'\\''"))
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use std::path::PathBuf;
+
+    use super::{command_line, shell_word};
+    use crate::options::Global;
+
+    fn options(config: &str, db: &str) -> Global {
+        Global {
+            config: PathBuf::from(config),
+            db: db.to_string(),
+            json: false,
+            verbose: 0,
+            quiet: false,
+        }
+    }
+
+    #[test]
+    fn a_printed_command_names_only_the_options_that_are_not_the_defaults() {
+        assert_eq!(
+            command_line(&options("config", "sqlite://relance.db"), "approve 3 4"),
+            "relance approve 3 4"
+        );
+        assert_eq!(
+            command_line(&options("demo/config", "sqlite://demo/relance.db"), "plan"),
+            "relance plan --config demo/config --db sqlite://demo/relance.db"
+        );
+        assert_eq!(
+            command_line(&options("my config", "sqlite://relance.db"), "plan"),
+            "relance plan --config 'my config'"
+        );
+    }
+
+    #[test]
+    fn shell_words_are_quoted_only_when_needed_and_read_back_whole() {
+        assert_eq!(
+            shell_word("postgres://u@h:5432/db"),
+            "postgres://u@h:5432/db"
+        );
+        assert_eq!(shell_word("a b"), "'a b'");
+        assert_eq!(shell_word("it's"), "'it'\\''s'");
+        assert_eq!(shell_word(""), "''");
+        assert_eq!(shell_word("$HOME"), "'$HOME'");
+    }
 }

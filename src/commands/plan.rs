@@ -1,6 +1,7 @@
 //! `relance plan` and `relance run`: the day's actions, alerts and escalations,
 //! printed (plan) or recorded and executed (run).
 
+use std::collections::HashMap;
 use std::path::Path;
 use std::sync::Arc;
 
@@ -11,7 +12,8 @@ use relance_engine::planner::{AccountPlan, Planner};
 use relance_engine::run::{self, RunError, Selection, When};
 
 use super::deliver::{self, MailArgs, MailerKind};
-use crate::{Cli, Failure};
+use crate::Failure;
+use crate::options::Global;
 
 /// When the day is: `--date` or `--at`.
 #[derive(Debug, Clone, clap::Args)]
@@ -81,7 +83,7 @@ pub fn run_error(e: RunError) -> Failure {
 }
 
 /// Runs `relance plan`.
-pub fn plan(cli: &Cli, args: &PlanArgs) -> Result<(), Failure> {
+pub fn plan(cli: &Global, args: &PlanArgs) -> Result<(), Failure> {
     let planner = planner(&cli.config)?;
     let when = args.when.when();
     let selection = Selection {
@@ -109,57 +111,162 @@ pub fn plan(cli: &Cli, args: &PlanArgs) -> Result<(), Failure> {
     if cli.json {
         print_json(&doc)?;
     } else {
-        print_human(&doc, &plans, args.explain);
+        print_human(&doc, &plans, &planner, args.explain);
     }
     Ok(())
 }
 
-fn print_json(doc: &PlanJson) -> Result<(), Failure> {
+fn print_json(doc: &impl serde::Serialize) -> Result<(), Failure> {
     let text = serde_json::to_string_pretty(doc).context("writing JSON")?;
     outln!("{text}");
     Ok(())
 }
 
-fn print_human(doc: &PlanJson, plans: &[AccountPlan], explain: bool) {
+/// What people read beside an account's code: its name and amounts, from
+/// its plan.
+pub struct Names<'a> {
+    /// Plans by account code.
+    plans: HashMap<&'a str, &'a AccountPlan>,
+    /// The settings' currency, which the amounts are in.
+    currency: &'a str,
+}
+
+impl<'a> Names<'a> {
+    /// From the day's plans.
+    pub fn new(plans: &'a [AccountPlan], planner: &'a Planner) -> Names<'a> {
+        Names {
+            plans: plans.iter().map(|p| (p.account.as_str(), p)).collect(),
+            currency: &planner.config.settings.currency,
+        }
+    }
+
+    /// `C000042 Dupont SA` (the code alone when the plan is not at hand).
+    pub fn who(&self, code: &str) -> String {
+        match self.plans.get(code) {
+            Some(p) if !p.name.is_empty() => format!("{code} {}", p.name),
+            _ => code.to_string(),
+        }
+    }
+
+    /// `C000042 Dupont SA (overdue 1,200.00 of 3,400.00 EUR)`.
+    pub fn who_owes(&self, code: &str) -> String {
+        match self.plans.get(code).and_then(|p| p.amounts) {
+            Some((overdue, open)) => format!(
+                "{} (overdue {} of {} {} open)",
+                self.who(code),
+                money(overdue),
+                money(open),
+                self.currency
+            ),
+            None => self.who(code),
+        }
+    }
+}
+
+/// An amount with two decimals and thousands separators: `12,345.60`.
+pub fn money(amount: f64) -> String {
+    let cents = (amount.abs() * 100.0).round() as u64;
+    let units = (cents / 100).to_string();
+    let mut grouped = String::new();
+    for (i, c) in units.chars().enumerate() {
+        if i > 0 && (units.len() - i).is_multiple_of(3) {
+            grouped.push(',');
+        }
+        grouped.push(c);
+    }
+    let sign = if amount < 0.0 && cents > 0 { "-" } else { "" };
+    format!("{sign}{grouped}.{:02}", cents % 100)
+}
+
+/// What the built-in alerts mean, for the ones the configuration does not
+/// label (the engine raises them itself).
+const BUILTIN_LABELS: &[(&str, &str)] = &[
+    (
+        "old_items",
+        "Items older than the scenario's max_age, no longer chased",
+    ),
+    ("missing_contact", "No contact to send the step to"),
+    (
+        "missing_rate",
+        "No exchange rate for an item's currency: account skipped",
+    ),
+    (
+        "hook_failed",
+        "A hook failed: its condition was taken as false",
+    ),
+    ("delivery_failed", "A message could not be sent"),
+    ("stale_data", "Sends held: the last items import is too old"),
+];
+
+/// An alert's label: the configuration's, else what a built-in alert means.
+pub fn alert_label(planner: &Planner, alert: &str) -> Option<String> {
+    planner
+        .config
+        .alerts
+        .get(alert)
+        .and_then(|a| a.label.clone())
+        .or_else(|| {
+            BUILTIN_LABELS
+                .iter()
+                .find(|(name, _)| *name == alert)
+                .map(|(_, label)| (*label).to_string())
+        })
+}
+
+/// `broken_promise "Promise of payment not kept"`: an alert's name and label.
+pub fn alert_name(planner: &Planner, alert: &str) -> String {
+    match alert_label(planner, alert) {
+        Some(label) => format!("{alert} \"{label}\""),
+        None => alert.to_string(),
+    }
+}
+
+/// The plan for people: per action who, what and when; the open alerts and
+/// the escalations with names and labels.
+fn print_human(doc: &PlanJson, plans: &[AccountPlan], planner: &Planner, explain: bool) {
+    let names = Names::new(plans, planner);
     let date = doc.date.map(|d| d.to_string()).unwrap_or_default();
     outln!(
-        "{date}: {} action{}, {} alert{}, {} escalation{}",
+        "{date}: {} action{}, {} open alert{}, {} escalation{}",
         doc.actions.len(),
-        if doc.actions.len() == 1 { "" } else { "s" },
+        plural(doc.actions.len()),
         doc.alerts.len(),
-        if doc.alerts.len() == 1 { "" } else { "s" },
+        plural(doc.alerts.len()),
         doc.escalations.len(),
-        if doc.escalations.len() == 1 { "" } else { "s" },
+        plural(doc.escalations.len()),
     );
-    for a in &doc.actions {
-        outln!("{}", action_line(a));
-        if explain {
-            outln!("    why: {}", a.why);
-        }
+    print_actions(doc, &names, explain);
+    if !doc.alerts.is_empty() {
+        outln!("");
+        outln!("open alerts:");
     }
     for a in &doc.alerts {
         outln!(
-            "  alert {} ({}) on {}{}",
-            a.alert,
+            "  {} ({}): {}{}",
+            alert_name(planner, &a.alert),
             a.level,
-            a.account,
+            names.who(&a.account),
             a.item
                 .as_ref()
-                .map(|i| format!(" item {i}"))
+                .map(|i| format!(", item {i}"))
                 .unwrap_or_default()
         );
         if explain {
             outln!("    why: {}", a.why);
         }
     }
+    if !doc.escalations.is_empty() {
+        outln!("");
+        outln!("escalations:");
+    }
     for e in &doc.escalations {
         outln!(
-            "  escalation {} on {}{}",
+            "  {}: {}{}",
             e.escalation,
-            e.account,
+            names.who_owes(&e.account),
             e.switch
                 .as_ref()
-                .map(|s| format!(" → {s}"))
+                .map(|s| format!(" → scenario {s}"))
                 .unwrap_or_default()
         );
         if explain {
@@ -181,25 +288,44 @@ fn print_human(doc: &PlanJson, plans: &[AccountPlan], explain: bool) {
     }
 }
 
+fn plural(n: usize) -> &'static str {
+    if n == 1 { "" } else { "s" }
+}
+
+/// The actions, two lines each, after a line saying what "late" means when
+/// some are.
+fn print_actions(doc: &PlanJson, names: &Names<'_>, explain: bool) {
+    if doc.actions.iter().any(|a| a.late) {
+        outln!(
+            "(late: the step's own date, the leader item's due date plus the step's offset, \
+             is before the run date, so the step is caught up today; it does not say how \
+             overdue the invoice is)"
+        );
+    }
+    for a in &doc.actions {
+        outln!("  {}", names.who_owes(&a.account));
+        outln!("    {}", action_line(a));
+        if explain {
+            outln!("    why: {}", a.why);
+        }
+    }
+}
+
 fn action_line(a: &ActionJson) -> String {
     let extra = a.items.len().saturating_sub(1);
     format!(
-        "  {:<10} {}/{} [{}] leader {}{}{}{}{}{}",
-        a.account,
+        "{}/{} [{}] for {}{}, step date {}{}{}{}{}",
         a.scenario,
         a.step,
         a.kinds.join(", "),
         a.leader,
         if extra > 0 {
-            format!(" (+{extra} item{})", if extra == 1 { "" } else { "s" })
+            format!(" and {extra} more item{}", plural(extra))
         } else {
             String::new()
         },
-        if a.late {
-            format!(", late (due {})", a.planned_for)
-        } else {
-            String::new()
-        },
+        a.planned_for,
+        if a.late { " (late)" } else { "" },
         if a.to.is_empty() {
             String::new()
         } else {
@@ -210,17 +336,18 @@ fn action_line(a: &ActionJson) -> String {
         } else {
             format!(", cc {}", a.cc.join(", "))
         },
-        a.state
-            .as_ref()
-            .map(|s| format!(" — {s}"))
-            .unwrap_or_default(),
+        match (&a.state, a.id) {
+            (Some(state), Some(id)) => format!(" — {state} (action {id})"),
+            (Some(state), None) => format!(" — {state}"),
+            _ => String::new(),
+        },
     )
 }
 
 /// Runs `relance run`: plans and records the day, then delivers every due
 /// action with the same functions as the worker (exit 1 when sends failed
 /// or wait for a retry, or when sends are held).
-pub fn run(cli: &Cli, args: &RunArgs) -> Result<(), Failure> {
+pub fn run(cli: &Global, args: &RunArgs) -> Result<(), Failure> {
     let (planner, templates) = super::compiled(&cli.config)?;
     let planner = Arc::new(planner);
     let when = args.when.when();
@@ -281,21 +408,27 @@ pub fn run(cli: &Cli, args: &RunArgs) -> Result<(), Failure> {
         doc.actions.push(a);
     }
     doc.sort();
+    let waiting: Vec<i64> = doc
+        .actions
+        .iter()
+        .filter(|a| a.state.as_deref() == Some("waiting_review"))
+        .filter_map(|a| a.id)
+        .collect();
     if cli.json {
-        print_json(&doc)?;
+        print_json(&run_document(&doc, &outcome, &waiting)?)?;
     } else {
-        print_human(&doc, &[], false);
+        print_run(cli, &doc, &outcome, &planner, &waiting);
         if !cli.quiet {
             let delivered = deliver::describe(&report, &args.mail.outbox, args.mailer);
             eprintln!(
                 "recorded {} action{}; {} alert{} raised, {} resolved; {} escalation{}{}",
                 outcome.recorded.len(),
-                if outcome.recorded.len() == 1 { "" } else { "s" },
+                plural(outcome.recorded.len()),
                 outcome.raised,
-                if outcome.raised == 1 { "" } else { "s" },
+                plural(outcome.raised),
                 outcome.resolved,
                 outcome.escalated,
-                if outcome.escalated == 1 { "" } else { "s" },
+                plural(outcome.escalated),
                 if delivered.is_empty() {
                     String::new()
                 } else {
@@ -318,4 +451,188 @@ pub fn run(cli: &Cli, args: &RunArgs) -> Result<(), Failure> {
         return Err(Failure::Reported);
     }
     Ok(())
+}
+
+/// `run --json`: the `plan --json` document of the recorded actions (with
+/// `id` and `state`) and the open alerts, plus what changed today
+/// (`changes`) and the ids waiting for review (`waiting_review`).
+fn run_document(
+    doc: &PlanJson,
+    outcome: &run::RunOutcome,
+    waiting: &[i64],
+) -> Result<serde_json::Value, Failure> {
+    let mut value = serde_json::to_value(doc).context("writing JSON")?;
+    let raised: Vec<_> = outcome
+        .raised_alerts
+        .iter()
+        .map(|a| {
+            serde_json::json!({
+                "alert": a.alert, "account": a.account,
+                "item": item_ref(&a.item), "level": a.level,
+            })
+        })
+        .collect();
+    let resolved: Vec<_> = outcome
+        .resolved_alerts
+        .iter()
+        .map(|(alert, account, item)| {
+            serde_json::json!({"alert": alert, "account": account, "item": item_ref(item)})
+        })
+        .collect();
+    let fired: Vec<_> = outcome
+        .fired
+        .iter()
+        .map(|e| {
+            serde_json::json!({"escalation": e.escalation, "account": e.account, "switch": e.switch})
+        })
+        .collect();
+    if let Some(map) = value.as_object_mut() {
+        map.insert(
+            "changes".into(),
+            serde_json::json!({
+                "alerts_raised": raised,
+                "alerts_resolved": resolved,
+                "escalations_fired": fired,
+            }),
+        );
+        map.insert("waiting_review".into(), serde_json::json!(waiting));
+    }
+    Ok(value)
+}
+
+/// An alert's item key (`CUSTOMER/REFERENCE`) as its reference, like the
+/// `alerts` of the plan document; `None` for account alerts.
+fn item_ref(key: &str) -> Option<&str> {
+    if key.is_empty() {
+        None
+    } else {
+        Some(key.split_once('/').map_or(key, |(_, r)| r))
+    }
+}
+
+/// Ids printed in the approve command at the most.
+const APPROVE_SHOWN: usize = 30;
+
+/// `relance run` for people: the actions recorded, what changed today
+/// (alerts raised and resolved, escalations fired, not every open alert
+/// again) and the command that approves what waits for review.
+fn print_run(
+    cli: &Global,
+    doc: &PlanJson,
+    outcome: &run::RunOutcome,
+    planner: &Planner,
+    waiting: &[i64],
+) {
+    let names = Names::new(&outcome.plans, planner);
+    let date = doc.date.map(|d| d.to_string()).unwrap_or_default();
+    outln!(
+        "{date}: {} action{} recorded",
+        doc.actions.len(),
+        plural(doc.actions.len())
+    );
+    print_actions(doc, &names, false);
+    outln!("");
+    if outcome.raised_alerts.is_empty()
+        && outcome.resolved_alerts.is_empty()
+        && outcome.fired.is_empty()
+    {
+        outln!("no alert raised or resolved and no escalation today");
+    }
+    if !outcome.raised_alerts.is_empty() {
+        outln!("alerts raised today ({}):", outcome.raised_alerts.len());
+        for a in &outcome.raised_alerts {
+            outln!(
+                "  {} ({}): {}{}",
+                alert_name(planner, &a.alert),
+                a.level,
+                names.who(&a.account),
+                item_ref(&a.item)
+                    .map(|i| format!(", item {i}"))
+                    .unwrap_or_default()
+            );
+        }
+    }
+    if !outcome.resolved_alerts.is_empty() {
+        outln!("alerts resolved today ({}):", outcome.resolved_alerts.len());
+        for (alert, account, item) in &outcome.resolved_alerts {
+            outln!(
+                "  {}: {}{}",
+                alert_name(planner, alert),
+                names.who(account),
+                item_ref(item)
+                    .map(|i| format!(", item {i}"))
+                    .unwrap_or_default()
+            );
+        }
+    }
+    if !outcome.fired.is_empty() {
+        outln!("escalations today ({}):", outcome.fired.len());
+        for e in &outcome.fired {
+            outln!(
+                "  {}: {}{}",
+                e.escalation,
+                names.who_owes(&e.account),
+                e.switch
+                    .as_ref()
+                    .map(|s| format!(" → scenario {s}"))
+                    .unwrap_or_default()
+            );
+        }
+    }
+    let still_open = doc.alerts.len().saturating_sub(outcome.raised_alerts.len());
+    if still_open > 0 {
+        outln!(
+            "{still_open} alert{} raised earlier still open: `{}` lists them",
+            plural(still_open),
+            super::command_line(cli, "plan")
+        );
+    }
+    if !waiting.is_empty() {
+        outln!("");
+        outln!(
+            "{} action{} waiting for review; to send {}:",
+            waiting.len(),
+            plural(waiting.len()),
+            if waiting.len() == 1 { "it" } else { "them" }
+        );
+        outln!("  {}", approve_command(cli, waiting));
+        if waiting.len() > APPROVE_SHOWN {
+            outln!(
+                "  (the first {APPROVE_SHOWN}; `{}` lists every id under waiting_review)",
+                super::command_line(cli, "run --json")
+            );
+        }
+    }
+}
+
+/// `relance approve 12 15 18` (the first ids), with `--config`/`--db` when
+/// they are not the defaults.
+pub fn approve_command(cli: &Global, ids: &[i64]) -> String {
+    let ids: Vec<String> = ids.iter().take(APPROVE_SHOWN).map(i64::to_string).collect();
+    super::command_line(cli, &format!("approve {}", ids.join(" ")))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::{BUILTIN_LABELS, money};
+
+    #[test]
+    fn every_built_in_alert_says_what_it_means() {
+        for (name, ..) in relance_dsl::model::BUILTIN_ALERTS {
+            assert!(
+                BUILTIN_LABELS.iter().any(|(n, _)| n == name),
+                "{name} has no label for people"
+            );
+        }
+    }
+
+    #[test]
+    fn money_has_two_decimals_and_thousands_separators() {
+        assert_eq!(money(0.0), "0.00");
+        assert_eq!(money(189.9), "189.90");
+        assert_eq!(money(1_234_567.891), "1,234,567.89");
+        assert_eq!(money(999.999), "1,000.00");
+        assert_eq!(money(-5.5), "-5.50");
+        assert_eq!(money(-0.001), "0.00");
+    }
 }

@@ -13,7 +13,8 @@ use relance_worker::render::{ActionRef, Composer};
 use serde::Serialize;
 
 use super::plan::{DateArgs, run_error};
-use crate::{Cli, Failure};
+use crate::Failure;
+use crate::options::Global;
 
 /// `relance preview` arguments.
 #[derive(Debug, clap::Args)]
@@ -56,7 +57,7 @@ struct PreviewJson<'a> {
 }
 
 /// Runs `relance preview`.
-pub fn run(cli: &Cli, args: &Args) -> Result<(), Failure> {
+pub fn run(cli: &Global, args: &Args) -> Result<(), Failure> {
     let (planner, templates) = super::compiled(&cli.config)?;
     let planner = Arc::new(planner);
     let composer = Composer::new(planner.clone(), templates)

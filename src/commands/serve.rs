@@ -6,7 +6,8 @@ use anyhow::Context as _;
 use relance_admin_api::auth::{self, Role, Tokens};
 use relance_admin_api::{AppState, Settings};
 
-use crate::{Cli, Failure};
+use crate::Failure;
+use crate::options::Global;
 
 /// The arguments of `relance serve`.
 #[derive(Debug, clap::Args)]
@@ -30,13 +31,27 @@ pub struct TokenArgs {
 }
 
 /// Runs `relance token`: the token alone on the first line, then the entry.
-pub fn token(_cli: &Cli, args: &TokenArgs) -> Result<(), Failure> {
+pub fn token(cli: &Global, args: &TokenArgs) -> Result<(), Failure> {
     let role = Role::parse(&args.role)
         .ok_or_else(|| Failure::Usage(format!("unknown role {}", args.role)))?;
     let made = auth::new_token(&args.name, role).map_err(|e| match e {
         auth::NewTokenError::Name(_) => Failure::Usage(e.to_string()),
         other => Failure::Other(other.into()),
     })?;
+    if cli.json {
+        // The token (shown once) and the entry to add to the token file.
+        let doc = serde_json::json!({
+            "name": args.name,
+            "role": args.role,
+            "token": made.token,
+            "entry": made.entry,
+        });
+        outln!(
+            "{}",
+            serde_json::to_string_pretty(&doc).map_err(anyhow::Error::from)?
+        );
+        return Ok(());
+    }
     outln!("{}", made.token);
     outln!("");
     outln!("# add to the token file (the token above is shown only once):");
@@ -44,7 +59,7 @@ pub fn token(_cli: &Cli, args: &TokenArgs) -> Result<(), Failure> {
     Ok(())
 }
 
-fn init_tracing(cli: &Cli) {
+fn init_tracing(cli: &Global) {
     let default = match (cli.quiet, cli.verbose) {
         (true, _) => "warn",
         (false, 0) => "info",
@@ -61,7 +76,7 @@ fn init_tracing(cli: &Cli) {
 }
 
 /// Runs `relance serve` until Ctrl-C or SIGTERM.
-pub fn serve(cli: &Cli, args: &ServeArgs) -> Result<(), Failure> {
+pub fn serve(cli: &Global, args: &ServeArgs) -> Result<(), Failure> {
     let Some(token_file) = &args.tokens else {
         return Err(Failure::Usage(
             "no token file: give --tokens FILE or RELANCE_TOKENS (create entries with `relance token NAME --role ROLE`)".into(),

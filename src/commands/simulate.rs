@@ -7,7 +7,8 @@ use relance_engine::planner::{self, Account};
 use relance_engine::run::{self, Selection};
 use serde::Serialize;
 
-use crate::{Cli, Failure};
+use crate::Failure;
+use crate::options::Global;
 
 /// `relance simulate`.
 #[derive(Debug, clap::Args)]
@@ -76,7 +77,7 @@ fn reference(item: &str) -> Option<String> {
 }
 
 /// Runs the command.
-pub fn run(cli: &Cli, args: &Args) -> Result<(), Failure> {
+pub fn run(cli: &Global, args: &Args) -> Result<(), Failure> {
     if args.to < args.from {
         return Err(Failure::Usage(format!(
             "--to {} is before --from {}",

@@ -8,7 +8,8 @@ use chrono::NaiveTime;
 use relance_worker::jobs::{self, WorkerOptions};
 
 use super::deliver::{self, MailArgs, MailerKind, parse_duration};
-use crate::{Cli, Failure};
+use crate::Failure;
+use crate::options::Global;
 
 /// The arguments of `relance worker`.
 #[derive(Debug, clap::Args)]
@@ -30,7 +31,7 @@ pub struct Args {
 }
 
 /// Runs the worker.
-pub fn run(cli: &Cli, args: &Args) -> Result<(), Failure> {
+pub fn run(cli: &Global, args: &Args) -> Result<(), Failure> {
     let (planner, templates) = super::compiled(&cli.config)?;
     let planner = Arc::new(planner);
     let origin = format!("worker:{}", std::process::id());

@@ -163,6 +163,11 @@ pub const WORKER_ALERTS: &[&str] = &["delivery_failed", "stale_data"];
 pub struct AccountPlan {
     /// The account.
     pub account: String,
+    /// The leader customer's name, so people reading a plan see who it is.
+    pub name: String,
+    /// The account's overdue and open debit amounts on D in the settings'
+    /// currency, for people reading a plan (`None` when a rate is missing).
+    pub amounts: Option<(f64, f64)>,
     /// D for this account.
     pub date: NaiveDate,
     /// The scenario the steps were chosen in (`None` when the account was skipped).
@@ -435,6 +440,12 @@ impl Planner {
     ) -> AccountPlan {
         let mut plan = AccountPlan {
             account: account.code.clone(),
+            name: account
+                .customers
+                .first()
+                .map(|c| c.facts.name.clone())
+                .unwrap_or_default(),
+            amounts: None,
             date,
             scenario: None,
             action: None,
@@ -472,6 +483,7 @@ impl Planner {
             return plan;
         }
         let summary = Summary::compute(account, date, |i| self.convert(i));
+        plan.amounts = Some((summary.overdue_amount, summary.total_due));
         let mut failures: Vec<HookError> = Vec::new();
 
         // The scenario, then escalations, which may switch it today.
