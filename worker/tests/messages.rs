@@ -90,11 +90,24 @@ fn check_templates(templates: &Templates, statuses: &[Status]) -> Vec<String> {
         for name in templates.names(lang) {
             let place = format!("{lang}/{name}");
             match templates.render(name, &ctx, Some(lang)) {
-                Ok(r) => problems.extend(
-                    check_html(&r.html, &ctx, lang, statuses)
-                        .into_iter()
-                        .map(|p| format!("{place}: {p}")),
-                ),
+                Ok(r) => {
+                    problems.extend(
+                        check_html(&r.html, &ctx, lang, statuses)
+                            .into_iter()
+                            .map(|p| format!("{place}: {p}")),
+                    );
+                    // The text part (a `.txt` template is written apart).
+                    if Lang::of(lang).code != "en" {
+                        for phrase in ENGLISH_PHRASES {
+                            if r.text.contains(phrase) && !r.html.contains(phrase) {
+                                problems.push(format!(
+                                    "{place}: English \"{}\" in the text part in {lang}",
+                                    phrase.trim()
+                                ));
+                            }
+                        }
+                    }
+                }
                 Err(e) => problems.push(format!("{place}: {e}")),
             }
         }
@@ -707,6 +720,11 @@ fn the_checks_catch_what_users_saw() {
         "<p>Mise en demeure : #total_overdue.</p>\n#late_penalties\n",
     )
     .expect("a template");
+    std::fs::write(
+        dir.path().join("templates/fr/reminder_2.txt"),
+        "#balance\n#items_list\nKind regards\n",
+    )
+    .expect("a template");
     let (templates, statuses) = loaded(dir.path());
     let problems = check_templates(&templates, &statuses).join("\n");
     for expected in [
@@ -714,6 +732,7 @@ fn the_checks_catch_what_users_saw() {
         "fr/reminder_1: English \"Best regards\" in a message in fr",
         "fr/reminder_1: English \"In litigation\" in a message in fr",
         "fr/formal_notice: the headline 1 584,55 € (total_overdue) is the total of no table",
+        "fr/reminder_2: English \"Kind regards\" in the text part in fr",
     ] {
         assert!(problems.contains(expected), "{expected}\nin:\n{problems}");
     }
