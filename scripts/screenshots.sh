@@ -51,22 +51,31 @@ mkdir -p "$out"
 
 echo "relance: $relance"
 echo "config:  $config"
-"$relance" gen --customers "$customers" --items $((customers * 5)) --seed 1 --date "$day" \
+"$relance" gen -q --customers "$customers" --items $((customers * 5)) --seed 1 --date "$day" \
   --out "$work/data" >/dev/null
-"$relance" import --config "$config" --db "$db" --date "$before" "$work/data" >/dev/null
-"$relance" run --config "$config" --db "$db" --date "$before" --mailer file \
+"$relance" import -q --config "$config" --db "$db" --date "$before" "$work/data" >/dev/null
+"$relance" run -q --config "$config" --db "$db" --date "$before" --mailer file \
   --outbox "$work/outbox" >/dev/null ||
   echo "warning: the run of $before failed to send some messages (above); going on" >&2
-"$relance" plan --config "$config" --db "$db" --date "$day" --json >"$work/plan.json"
+for offset in 0 1 2 3 4 5 6 7 8 9; do
+  "$relance" plan -q --config "$config" --db "$db" --date "$(date -d "$day + $offset days" +%F)" \
+    --json >"$work/plan-$offset.json"
+done
 
-# The step to preview each template with, and an account that has a step using
-# it planned on $day (else any account: preview then covers its overdue items).
+# An account, a step and a date for a template: the first day from $day on
+# when a step using it is planned (the standard scenario preferred), so that
+# the preview covers the items that step would cover. Else any account on
+# $day, whose preview then covers its overdue items.
 pick() {
-  local template=$1
-  jq -r --arg t "$template" '
-    [.actions[] | select(.template == $t)]
-    | (map(select(.scenario == "standard")) + .)[0]
-    | if . == null then empty else "\(.account) \(.step)" end' "$work/plan.json"
+  local template=$1 offset
+  for offset in 0 1 2 3 4 5 6 7 8 9; do
+    jq -r --arg t "$template" '
+      . as $plan
+      | [.actions[] | select(.template == $t)]
+      | (map(select(.scenario == "standard")) + .)[0]
+      | if . == null then empty else "\(.account) \(.step) \($plan.date)" end' \
+      "$work/plan-$offset.json"
+  done | head -n 1
 }
 
 shoot() {
@@ -78,18 +87,18 @@ shoot() {
     --screenshot="$png" "file://$html" >/dev/null 2>&1
 }
 
-any=$(jq -r '.actions[0].account // empty' "$work/plan.json")
+any=$(jq -r '.actions[0].account // empty' "$work/plan-0.json")
 for template in courtesy reminder_1 reminder_2 formal_notice; do
-  account='' step=''
-  read -r account step <<<"$(pick "$template")" || true
+  account='' step='' on=''
+  read -r account step on <<<"$(pick "$template")" || true
   if [[ -z $account ]]; then
-    account=$any
+    account=$any on=$day
     case $template in formal_notice) step=notice ;; *) step=$template ;; esac
-    echo "note: no $template planned on $day; previewing $step for $account"
+    echo "note: no $template planned from $day to $day + 9 days; previewing $step for $account"
   fi
   for lang in en fr de es; do
     html=$out/$template-$lang.html
-    "$relance" preview -q --config "$config" --db "$db" --date "$day" --account "$account" \
+    "$relance" preview -q --config "$config" --db "$db" --date "$on" --account "$account" \
       --step "$step" --lang "$lang" --out "$html" >/dev/null
     if [[ $template == formal_notice ]]; then
       shoot "$html" "$out/$template-$lang.png" 900 2200
@@ -97,6 +106,6 @@ for template in courtesy reminder_1 reminder_2 formal_notice; do
       shoot "$html" "$out/$template-$lang.png" 800 2000
       shoot "$html" "$out/$template-$lang-narrow.png" 390 2600
     fi
-    echo "$template ($step, $account, $lang): $out/$template-$lang.png"
+    echo "$template: $out/$template-$lang.png ($step for $account on $on)"
   done
 done
