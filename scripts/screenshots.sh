@@ -7,9 +7,10 @@
 #   RELANCE=target/release/relance DATE=2026-11-20 scripts/screenshots.sh
 #
 # It generates a portfolio (`relance gen`), imports it into a throwaway SQLite
-# store, runs the collection two weeks before DATE (so that later messages have
-# earlier reminders to refer to), then, for each template, picks an account that
-# has its step planned on DATE and renders it in en, fr, de and es with
+# store and runs the collection each day of the three weeks before DATE (so
+# that later messages have earlier reminders to refer to). Then, for each
+# template, it picks an account with a step using it planned on DATE or one of
+# the nine days after, renders it in en, fr, de and es with
 # `relance preview --lang`, and shoots each page with headless Chromium.
 #
 # Output in target/screenshots/ (or $CARGO_TARGET_DIR/screenshots/):
@@ -46,7 +47,7 @@ done
 work=$(mktemp -d)
 trap 'rm -rf "$work"' EXIT
 db="sqlite://$work/relance.db"
-before=$(date -d "$day - 14 days" +%F)
+before=$(date -d "$day - 21 days" +%F)
 mkdir -p "$out"
 
 echo "relance: $relance"
@@ -54,9 +55,12 @@ echo "config:  $config"
 "$relance" gen -q --customers "$customers" --items $((customers * 5)) --seed 1 --date "$day" \
   --out "$work/data" >/dev/null
 "$relance" import -q --config "$config" --db "$db" --date "$before" "$work/data" >/dev/null
-"$relance" run -q --config "$config" --db "$db" --date "$before" --mailer file \
-  --outbox "$work/outbox" >/dev/null ||
-  echo "warning: the run of $before failed to send some messages (above); going on" >&2
+for offset in $(seq 21 -1 1); do
+  run_day=$(date -d "$day - $offset days" +%F)
+  "$relance" run -q --config "$config" --db "$db" --date "$run_day" --mailer file \
+    --outbox "$work/outbox" >/dev/null ||
+    echo "warning: the run of $run_day failed to send some messages (above); going on" >&2
+done
 for offset in 0 1 2 3 4 5 6 7 8 9; do
   "$relance" plan -q --config "$config" --db "$db" --date "$(date -d "$day + $offset days" +%F)" \
     --json >"$work/plan-$offset.json"
