@@ -125,7 +125,7 @@ fn every_step_of_the_example_with_a_template_previews() {
             "{step}: {out}"
         );
         let body = out.split_once("\n\n").map_or("", |(_, b)| b);
-        assert!(body.contains("<p>"), "{step}: {out}");
+        assert!(body.contains("<p"), "{step}: {out}");
         assert!(
             unexpanded(body).is_empty(),
             "{step}: {:?}",
@@ -146,7 +146,7 @@ fn the_planned_step_is_previewed_without_naming_it() {
     assert!(out.contains("To: ap@client.example\n"), "{out}");
     assert!(out.contains("Cc: julie@acme.example\n"), "{out}");
     assert!(out.contains("Reply-To: julie@acme.example\n"), "{out}");
-    assert!(out.contains("<p>Dear Ada Payable,</p>"), "{out}");
+    assert!(out.contains(">Dear Ada Payable,</p>"), "{out}");
     assert!(out.contains("€1,234.56"), "{out}");
 }
 
@@ -174,8 +174,8 @@ fn a_french_grouped_account_gets_a_french_split_statement() {
 #[test]
 fn a_customer_without_a_translation_gets_the_settings_language_and_lang_forces_one() {
     let case = Case::new();
-    // G1 is French, but there is no French reminder_2.
-    let out = case.preview(&["--account", "G1", "--step", "reminder_2"]);
+    // There is no Italian reminder_2: asked for Italian, G1 gets English.
+    let out = case.preview(&["--account", "G1", "--step", "reminder_2", "--lang", "it"]);
     assert!(out.contains("Language: en\n"), "{out}");
     let forced = case.preview(&["--account", "C1", "--step", "reminder_1", "--lang", "fr"]);
     assert!(forced.contains("Language: fr\n"), "{forced}");
@@ -220,7 +220,7 @@ fn out_writes_a_multipart_email_or_a_printable_letter() {
     assert!(out.status.success(), "{}", text(&out.stderr));
     let message = std::fs::read_to_string(&eml).expect("the .eml");
     for header in [
-        "From: \"ACME Industries SAS\" <relance@localhost>",
+        "From: \"ACME Credit Team\" <ar@acme.example>",
         "To: ap@client.example",
         "Cc: julie@acme.example",
         "Reply-To: julie@acme.example",

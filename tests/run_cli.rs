@@ -205,7 +205,9 @@ fn diff_lists_actions_that_change_against_a_directory_and_a_git_revision() {
         .replace("at due + 7d ", "at due + 10d");
     std::fs::write(&standard, edited).expect("written");
 
-    // On 2026-03-09 the old reminder_1 is due; with +10d it waits until the 12th.
+    // On 2026-03-09 the old reminder_1 is due; with +10d it waits until the
+    // 12th, and the courtesy step reached instead is guarded against items
+    // already overdue: the action goes.
     let diff = case.json(&[
         "diff",
         "--against",
@@ -214,9 +216,9 @@ fn diff_lists_actions_that_change_against_a_directory_and_a_git_revision() {
         "2026-03-09",
         "--json",
     ]);
-    assert_eq!(diff["changed"][0]["account"], "C1");
-    assert_eq!(diff["changed"][0]["before"]["step"], "reminder_1");
-    assert_eq!(diff["changed"][0]["after"]["step"], "courtesy");
+    assert_eq!(diff["removed"][0]["account"], "C1");
+    assert_eq!(diff["removed"][0]["step"], "reminder_1");
+    assert_eq!(diff["changed"], serde_json::json!([]));
     assert_eq!(diff["added"], serde_json::json!([]));
 
     // The same against the committed configuration.
@@ -245,8 +247,11 @@ fn diff_lists_actions_that_change_against_a_directory_and_a_git_revision() {
     let out = case.relance(&["diff", "--against", "HEAD", "--date", "2026-03-09"]);
     assert!(out.status.success(), "{}", text(&out.stderr));
     let stdout = text(&out.stdout);
-    assert!(stdout.contains("0 added, 0 removed, 1 changed"), "{stdout}");
-    assert!(stdout.contains("was standard/reminder_1"), "{stdout}");
+    assert!(stdout.contains("0 added, 1 removed, 0 changed"), "{stdout}");
+    assert!(
+        stdout.contains("C1         standard/reminder_1"),
+        "{stdout}"
+    );
 
     let out = case.relance(&["diff", "--against", "no-such-rev", "--date", "2026-03-09"]);
     assert_eq!(out.status.code(), Some(2), "{}", text(&out.stderr));
@@ -262,7 +267,10 @@ async fn a_template_that_fails_to_render_fails_its_action_and_raises_an_alert() 
     let body = std::fs::read_to_string(&template).expect("the template");
     std::fs::write(
         &template,
-        body.replace("<p>Dear", "<p>{{ customer.name | round }} Dear"),
+        body.replace(
+            "Dear #contact_name",
+            "{{ customer.name | round }} Dear #contact_name",
+        ),
     )
     .expect("the template");
     let out = case.relance(&["run", "--date", "2026-03-09", "--mailer", "file"]);

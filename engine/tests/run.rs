@@ -219,12 +219,27 @@ async fn accounts_far_apart_get_their_own_date_from_one_instant() {
             paris.action.as_ref().map(|a| a.step.as_str()),
             Some("reminder_1")
         );
-        // In New York it is still Sunday the 29th: the courtesy email only.
-        let ny = of("N1").expect("New York has an action");
-        assert_eq!(ny.date, day("2026-03-29"));
+        // In New York it is still Sunday the 29th: only the courtesy step is
+        // reached there, and it is guarded against items already overdue.
+        assert!(of("N1").is_none(), "New York has no action on the 29th");
+        // Its reminder_1 comes on its own 30th.
+        let later = Utc.with_ymd_and_hms(2026, 3, 30, 13, 0, 0).unwrap();
+        let plans = run::plan(
+            &t.store,
+            &planner,
+            When::At(later),
+            &Selection::all(&planner),
+        )
+        .await
+        .expect("planned");
+        let ny = plans
+            .iter()
+            .find(|p| p.account == "N1")
+            .expect("New York has an action");
+        assert_eq!(ny.date, day("2026-03-30"));
         assert_eq!(
             ny.action.as_ref().map(|a| a.step.as_str()),
-            Some("courtesy")
+            Some("reminder_1")
         );
         t.cleanup().await;
     }
