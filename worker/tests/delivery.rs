@@ -115,7 +115,10 @@ async fn each_email_action_is_one_message_with_the_planned_headers() {
         m["message-id"].starts_with(&format!("<relance.{}.", ids[0])),
         "{m:?}"
     );
-    assert!(m["from"].contains("ACME Industries SAS"), "{m:?}");
+    assert!(
+        m["from"].contains("ACME Credit Team") && m["from"].contains("<ar@acme.example>"),
+        "the configured sender: {m:?}"
+    );
     assert!(m["body"].contains("INV-0001-1"), "{m:?}");
     assert_eq!(state(&ts.store, ids[0]).await, "sent");
 
