@@ -350,3 +350,35 @@ fn the_formal_notice_lists_penalties_from_the_rhai_hook() {
     assert!(out.contains(">€42.88</td>"), "{out}");
     assert!(!out.contains(">INV-2</td>"), "{out}");
 }
+
+#[test]
+fn the_second_reminder_mentions_the_first_only_once_it_was_sent() {
+    let case = Case::new();
+    let preview = |date: &str| {
+        let out = case.relance(&[
+            "preview",
+            "--account",
+            "C1",
+            "--step",
+            "reminder_2",
+            "--date",
+            date,
+        ]);
+        assert!(out.status.success(), "{}", text(&out.stderr));
+        text(&out.stdout)
+    };
+    let before = preview(DATE);
+    assert!(
+        !before.contains("Despite our reminder"),
+        "nothing was sent yet:\n{before}"
+    );
+    let out = case.relance(&[
+        "run", "--date", DATE, "--mailer", "file", "--outbox", "outbox",
+    ]);
+    assert!(out.status.success(), "{}", text(&out.stderr));
+    let after = preview("2026-12-04");
+    assert!(
+        after.contains("Despite our reminder of 20 November 2026"),
+        "the first reminder went out on {DATE}:\n{after}"
+    );
+}

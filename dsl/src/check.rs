@@ -2144,6 +2144,8 @@ pub const BUILTIN_HASHTAGS: &[&str] = &[
     "total_due",
     "total_overdue",
     "balance",
+    "total_covered",
+    "previous_date",
     "items_list",
     "items_list_overdue",
     "items_list_covered",

@@ -62,15 +62,29 @@ pub fn run(cli: &Global, args: &Args) -> Result<(), Failure> {
     let planner = Arc::new(planner);
     let composer = Composer::new(planner.clone(), templates)
         .map_err(|e| Failure::Other(anyhow::anyhow!("{e}")))?;
+    // Every item column (a message shows issue dates and comments that the
+    // rules may not read), and what was sent before (`previous`), as the
+    // worker reads them just before sending.
     let selection = Selection {
         account: Some(args.account.clone()),
-        ..Selection::all(&planner)
+        ..Selection::to_render(&planner)
     };
-    let accounts = super::runtime()?.block_on(async {
+    let (accounts, mut sent) = super::runtime()?.block_on(async {
         let store = super::open_store(cli).await?;
-        let accounts = run::load(&store, &selection).await.map_err(run_error);
+        let read = async {
+            let accounts = run::load(&store, &selection).await.map_err(run_error)?;
+            let mut tx = store
+                .begin()
+                .await
+                .map_err(|e| Failure::Other(anyhow::anyhow!("{e}")))?;
+            let sent = relance_engine::store::actions::sent(&mut tx, &[args.account.clone()])
+                .await
+                .map_err(|e| Failure::Other(anyhow::anyhow!("{e}")))?;
+            Ok::<_, Failure>((accounts, sent))
+        }
+        .await;
         store.close().await;
-        accounts
+        read
     })?;
     let Some(account) = accounts.into_iter().next() else {
         return Err(Failure::Usage(format!(
@@ -89,8 +103,12 @@ pub fn run(cli: &Global, args: &Args) -> Result<(), Failure> {
         to: &target.to,
         cc: &target.cc,
     };
+    let previous = relance_worker::render::previous(
+        &sent.remove(&account.code).unwrap_or_default(),
+        date,
+    );
     let rendered = composer
-        .render(&account, &action, date, args.lang.as_deref())
+        .render_after(&account, &action, &previous, date, args.lang.as_deref())
         .map_err(|e| {
             eprintln!("error: account {}: {e}", account.code);
             Failure::Reported
