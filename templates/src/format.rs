@@ -52,6 +52,8 @@ enum Long {
     DayMonthYear,
     /// `20 de noviembre de 2026`.
     WithDe,
+    /// `20. November 2026` (an ordinal day).
+    OrdinalDay,
 }
 
 /// The languages relance formats, in code order.
@@ -76,7 +78,7 @@ const LANGS: &[Lang] = &[
             "Dezember",
         ],
         short: Short::DayMonthYear("."),
-        long: Long::DayMonthYear,
+        long: Long::OrdinalDay,
     },
     Lang {
         code: "en",
@@ -296,6 +298,7 @@ impl Lang {
         match self.long {
             Long::DayMonthYear => format!("{} {month} {}", date.day(), date.year()),
             Long::WithDe => format!("{} de {month} de {}", date.day(), date.year()),
+            Long::OrdinalDay => format!("{}. {month} {}", date.day(), date.year()),
         }
     }
 }
@@ -375,6 +378,7 @@ mod tests {
         assert_eq!(Lang::of("fr").long_date(d), "5 mars 2026");
         assert_eq!(Lang::of("es").long_date(d), "5 de marzo de 2026");
         assert_eq!(Lang::of("en").long_date(d), "5 March 2026");
+        assert_eq!(Lang::of("de").long_date(d), "5. März 2026");
     }
 
     #[test]
