@@ -77,9 +77,10 @@ pub fn run(cli: &Global, args: &Args) -> Result<(), Failure> {
                 .begin()
                 .await
                 .map_err(|e| Failure::Other(anyhow::anyhow!("{e}")))?;
-            let sent = relance_engine::store::actions::sent(&mut tx, &[args.account.clone()])
-                .await
-                .map_err(|e| Failure::Other(anyhow::anyhow!("{e}")))?;
+            let sent =
+                relance_engine::store::actions::sent(&mut tx, std::slice::from_ref(&args.account))
+                    .await
+                    .map_err(|e| Failure::Other(anyhow::anyhow!("{e}")))?;
             Ok::<_, Failure>((accounts, sent))
         }
         .await;
@@ -103,10 +104,8 @@ pub fn run(cli: &Global, args: &Args) -> Result<(), Failure> {
         to: &target.to,
         cc: &target.cc,
     };
-    let previous = relance_worker::render::previous(
-        &sent.remove(&account.code).unwrap_or_default(),
-        date,
-    );
+    let previous =
+        relance_worker::render::previous(&sent.remove(&account.code).unwrap_or_default(), date);
     let rendered = composer
         .render_after(&account, &action, &previous, date, args.lang.as_deref())
         .map_err(|e| {
