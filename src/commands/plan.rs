@@ -161,6 +161,14 @@ impl<'a> Names<'a> {
             None => self.who(code),
         }
     }
+
+    /// `big_exposure: C000042 Dupont SA (…) → scenario key_accounts`.
+    pub fn escalation(&self, name: &str, account: &str, switch: Option<&str>) -> String {
+        let switch = switch
+            .map(|s| format!(" → scenario {s}"))
+            .unwrap_or_default();
+        format!("{name}: {}{switch}", self.who_owes(account))
+    }
 }
 
 /// An amount with two decimals and thousands separators: `12,345.60`.
@@ -261,13 +269,8 @@ fn print_human(doc: &PlanJson, plans: &[AccountPlan], planner: &Planner, explain
     }
     for e in &doc.escalations {
         outln!(
-            "  {}: {}{}",
-            e.escalation,
-            names.who_owes(&e.account),
-            e.switch
-                .as_ref()
-                .map(|s| format!(" → scenario {s}"))
-                .unwrap_or_default()
+            "  {}",
+            names.escalation(&e.escalation, &e.account, e.switch.as_deref())
         );
         if explain {
             outln!("    why: {}", e.why);
@@ -569,13 +572,8 @@ fn print_run(
         outln!("escalations today ({}):", outcome.fired.len());
         for e in &outcome.fired {
             outln!(
-                "  {}: {}{}",
-                e.escalation,
-                names.who_owes(&e.account),
-                e.switch
-                    .as_ref()
-                    .map(|s| format!(" → scenario {s}"))
-                    .unwrap_or_default()
+                "  {}",
+                names.escalation(&e.escalation, &e.account, e.switch.as_deref())
             );
         }
     }
