@@ -583,6 +583,44 @@ async fn a_statement_groups_open_items_by_member_with_subtotals_and_total() {
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_statement_lists_an_item_in_litigation_apart_from_its_totals() {
+    let api = Api::sqlite().await;
+    api.post(
+        "/items/C1/INV-4/status",
+        OPERATOR,
+        json!({"status": "litigation"}),
+    )
+    .await
+    .ok(200);
+    let s = api
+        .get(
+            &format!("/accounts/C1/statement?format=json&date={DAY}"),
+            VIEWER,
+        )
+        .await
+        .ok(200)
+        .clone();
+    let items = s["groups"][0]["items"].as_array().expect("items").clone();
+    let inv4 = items
+        .iter()
+        .find(|i| i["reference"] == "INV-4")
+        .expect("still listed");
+    assert_eq!(inv4["held"], true);
+    assert!(
+        items
+            .iter()
+            .filter(|i| i["reference"] != "INV-4")
+            .all(|i| i["held"] == false)
+    );
+    assert_eq!(
+        s["groups"][0]["subtotals"],
+        json!({"EUR": 250.0}),
+        "650 without the 400 in litigation"
+    );
+    assert_eq!(s["total"], 550.0);
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn statuses_are_set_and_cleared_with_history_and_bad_ones_refused() {
     let api = Api::sqlite().await;
     let set = api

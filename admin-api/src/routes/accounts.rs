@@ -215,6 +215,10 @@ pub struct ItemView {
     /// Last step reached, per scenario.
     #[schema(value_type = Object)]
     pub last_steps: BTreeMap<String, String>,
+    /// Not asked to be paid on the date: its status excludes it, or
+    /// suspends it then, as the planner decides. A statement lists it and
+    /// counts it in no subtotal or total, as the emails do.
+    pub held: bool,
 }
 
 /// An alert holding on the date.
@@ -252,8 +256,13 @@ fn sign(kind: ItemType) -> f64 {
     if kind.is_debit() { 1.0 } else { -1.0 }
 }
 
-fn item_view(item: &relance_engine::planner::account::Item, date: NaiveDate) -> ItemView {
+fn item_view(
+    item: &relance_engine::planner::account::Item,
+    date: NaiveDate,
+    held: bool,
+) -> ItemView {
     ItemView {
+        held,
         customer: item.customer.clone(),
         reference: item.reference.clone(),
         kind: item.kind.as_str().to_string(),
@@ -371,7 +380,15 @@ pub async fn show(
             .collect(),
         contacts: contacts.into_iter().map(ContactView::from).collect(),
         colleagues: colleagues.into_iter().map(ColleagueView::from).collect(),
-        items: account.items.iter().map(|i| item_view(i, date)).collect(),
+        items: {
+            let held = planner.held(&account, None, date);
+            account
+                .items
+                .iter()
+                .zip(held)
+                .map(|(i, held)| item_view(i, date, held))
+                .collect()
+        },
         alerts: plan
             .alerts
             .iter()
@@ -459,18 +476,23 @@ pub struct StatementGroup {
 fn statement(planner: &Planner, account: &Account, date: NaiveDate) -> Statement {
     let mut groups = Vec::new();
     let mut totals: BTreeMap<String, f64> = BTreeMap::new();
+    let held = planner.held(account, None, date);
     for customer in &account.customers {
-        let mut items: Vec<&relance_engine::planner::account::Item> = account
+        let mut items: Vec<(&relance_engine::planner::account::Item, bool)> = account
             .items
             .iter()
-            .filter(|i| i.customer == customer.facts.code)
+            .zip(held.iter().copied())
+            .filter(|(i, _)| i.customer == customer.facts.code)
             .collect();
         if items.is_empty() {
             continue;
         }
-        items.sort_by(|a, b| (a.due_date, &a.reference).cmp(&(b.due_date, &b.reference)));
+        items.sort_by(|(a, _), (b, _)| (a.due_date, &a.reference).cmp(&(b.due_date, &b.reference)));
         let mut subtotals: BTreeMap<String, i64> = BTreeMap::new();
-        for i in &items {
+        for (i, held) in &items {
+            if *held {
+                continue;
+            }
             let signed = if i.kind.is_debit() {
                 i.remaining
             } else {
@@ -489,7 +511,10 @@ fn statement(planner: &Planner, account: &Account, date: NaiveDate) -> Statement
         groups.push(StatementGroup {
             customer: customer.facts.code.clone(),
             name: customer.facts.name.clone(),
-            items: items.iter().map(|i| item_view(i, date)).collect(),
+            items: items
+                .iter()
+                .map(|(i, held)| item_view(i, date, *held))
+                .collect(),
             subtotals,
         });
     }

@@ -53,7 +53,11 @@ pub fn copy_dir(from: &Path, to: &Path) {
 /// The planner of a configuration directory that must be valid.
 pub fn planner(dir: &Path) -> Planner {
     let report = relance_engine::config::load(dir).expect("the configuration loads");
-    assert!(!report.has_errors(), "the test configuration is valid");
+    assert!(
+        !report.has_errors(),
+        "the test configuration is valid: {:?}",
+        report.checked.diagnostics
+    );
     Planner::new(&report.checked.config, &report.sources).expect("compiles")
 }
 
