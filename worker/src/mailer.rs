@@ -3,7 +3,7 @@
 //! whole then renamed), or nowhere (`none`: actions stay queued).
 
 use std::path::{Path, PathBuf};
-use std::sync::Arc;
+use std::sync::{Arc, Mutex};
 use std::time::Duration;
 
 use tokio::sync::Semaphore;
@@ -20,8 +20,11 @@ pub enum Mailer {
     File,
     /// An SMTP relay.
     Smtp {
-        /// The transport and its pool.
-        transport: AsyncSmtpTransport<Tokio1Executor>,
+        /// The transport and its pool, with a generation number: a send
+        /// that times out replaces it (see [`Smtp::fresh`]).
+        transport: Arc<Mutex<(u64, AsyncSmtpTransport<Tokio1Executor>)>>,
+        /// How to build a transport again, and the send timeout.
+        config: Arc<Smtp>,
         /// Permits that bound concurrent sends to the pool's size (lettre's
         /// pool caps idle connections, not open ones).
         slots: Arc<Semaphore>,
@@ -45,20 +48,76 @@ impl std::fmt::Debug for Mailer {
 #[error("invalid SMTP URL (expected smtp://[user:pass@]host[:port][?tls=required]): {0}")]
 pub struct UrlError(#[source] lettre::transport::smtp::Error);
 
+/// The default of `--smtp-timeout`: the longest one SMTP send may take.
+pub const DEFAULT_SMTP_TIMEOUT: Duration = Duration::from_secs(30);
+
+/// What an SMTP transport is built from, kept to build a fresh one.
+pub struct Smtp {
+    /// The URL in lettre's form (it may hold credentials: never printed).
+    url: String,
+    /// The pool's size.
+    connections: u32,
+    /// The longest one send may take, from asking the pool for a connection
+    /// (connect, greeting, EHLO, TLS, AUTH) to the server's reply to the
+    /// data; lettre's own timeout only covers the TCP connect.
+    pub timeout: Duration,
+}
+
+impl Smtp {
+    /// A new transport (a new, empty pool).
+    fn build(&self) -> Result<AsyncSmtpTransport<Tokio1Executor>, UrlError> {
+        Ok(AsyncSmtpTransport::<Tokio1Executor>::from_url(&self.url)
+            .map_err(UrlError)?
+            .timeout(Some(self.timeout))
+            .pool_config(PoolConfig::new().max_size(self.connections))
+            .build())
+    }
+
+    /// Replaces the transport of generation `generation` by a fresh one. A
+    /// send cancelled by the timeout hands its connection back to lettre's
+    /// pool in the middle of a command (lettre does not know it broke): the
+    /// next send taking it would wait on the same silent server or read a
+    /// late reply meant for the cancelled one. A fresh pool never lends it
+    /// again; sends in flight on the old pool finish on it.
+    fn fresh(&self, current: &Mutex<(u64, AsyncSmtpTransport<Tokio1Executor>)>, generation: u64) {
+        let Ok(transport) = self.build() else {
+            return;
+        };
+        if let Ok(mut current) = current.lock()
+            && current.0 == generation
+        {
+            *current = (generation + 1, transport);
+        }
+    }
+}
+
 impl Mailer {
     /// An SMTP mailer from a URL in lettre's form
     /// (`smtp://user:pass@host:587?tls=required`, `smtp://127.0.0.1:2525`),
-    /// with up to `connections` connections open at once.
+    /// with up to `connections` connections open at once and the default
+    /// send timeout ([`DEFAULT_SMTP_TIMEOUT`]).
     pub fn smtp(url: &str, connections: u32) -> Result<Mailer, UrlError> {
+        Mailer::smtp_with_timeout(url, connections, DEFAULT_SMTP_TIMEOUT)
+    }
+
+    /// An SMTP mailer whose every send (connect, greeting, each command,
+    /// the data) is abandoned after `timeout` in all: a transient failure.
+    pub fn smtp_with_timeout(
+        url: &str,
+        connections: u32,
+        timeout: Duration,
+    ) -> Result<Mailer, UrlError> {
         let connections = connections.max(1);
-        let transport = AsyncSmtpTransport::<Tokio1Executor>::from_url(url)
-            .map_err(UrlError)?
-            .timeout(Some(Duration::from_secs(30)))
-            .pool_config(PoolConfig::new().max_size(connections))
-            .build();
+        let config = Smtp {
+            url: url.to_string(),
+            connections,
+            timeout: timeout.max(Duration::from_millis(1)),
+        };
+        let transport = config.build()?;
         let connections = connections as usize;
         Ok(Mailer::Smtp {
-            transport,
+            transport: Arc::new(Mutex::new((0, transport))),
+            config: Arc::new(config),
             slots: Arc::new(Semaphore::new(connections)),
             connections,
         })
@@ -70,6 +129,14 @@ impl Mailer {
         match self {
             Mailer::Smtp { connections, .. } => *connections,
             _ => 1,
+        }
+    }
+
+    /// The SMTP transport in use (lettre's, for the benchmark's raw sends).
+    pub fn transport(&self) -> Option<AsyncSmtpTransport<Tokio1Executor>> {
+        match self {
+            Mailer::Smtp { transport, .. } => transport.lock().ok().map(|t| t.1.clone()),
+            _ => None,
         }
     }
 
@@ -107,14 +174,40 @@ pub async fn send(
             Ok(format!("written to {}", path.display()))
         }
         Mailer::Smtp {
-            transport, slots, ..
+            transport,
+            config,
+            slots,
+            ..
         } => {
             let _slot = slots
                 .acquire()
                 .await
                 .map_err(|e| SendError::Transient(e.to_string()))?;
-            smtp_send(transport, email).await
+            let (generation, current) = match transport.lock() {
+                Ok(t) => (t.0, t.1.clone()),
+                Err(_) => return Err(SendError::Transient("the SMTP pool is unusable".into())),
+            };
+            match tokio::time::timeout(config.timeout, smtp_send(&current, email)).await {
+                Ok(result) => result,
+                Err(_) => {
+                    config.fresh(transport, generation);
+                    Err(SendError::Transient(format!(
+                        "timed out: no answer from the SMTP server within {} (--smtp-timeout)",
+                        seconds(config.timeout)
+                    )))
+                }
+            }
         }
+    }
+}
+
+/// `30 s`, `1.5 s`.
+fn seconds(d: Duration) -> String {
+    let ms = d.as_millis();
+    if ms % 1000 == 0 {
+        format!("{} s", ms / 1000)
+    } else {
+        format!("{} s", ms as f64 / 1000.0)
     }
 }
 

@@ -652,3 +652,196 @@ fn read_letter(outbox: &tempfile::TempDir, id: i64, step: &str) -> String {
     let path = outbox.path().join(format!("{id:06}-C0001-{step}.html"));
     std::fs::read_to_string(&path).unwrap_or_else(|e| panic!("{}: {e}", path.display()))
 }
+
+/// An SMTP server that accepts connections and never says a word.
+async fn silent_server() -> (String, tokio::task::JoinHandle<()>) {
+    let listener = tokio::net::TcpListener::bind("127.0.0.1:0")
+        .await
+        .expect("a port");
+    let url = format!("smtp://{}", listener.local_addr().expect("the address"));
+    let task = tokio::spawn(async move {
+        let mut held = Vec::new();
+        while let Ok((socket, _)) = listener.accept().await {
+            held.push(socket);
+        }
+    });
+    (url, task)
+}
+
+/// A proxy in front of the real sink that passes every exchange through,
+/// except that a transaction with a `stall@…` recipient stops at DATA: the
+/// command is never forwarded and the connection stays open, silent.
+async fn stalling_proxy(upstream: String) -> (String, tokio::task::JoinHandle<()>) {
+    use tokio::io::{AsyncBufReadExt as _, AsyncWriteExt as _};
+    let listener = tokio::net::TcpListener::bind("127.0.0.1:0")
+        .await
+        .expect("a port");
+    let url = format!("smtp://{}", listener.local_addr().expect("the address"));
+    let task = tokio::spawn(async move {
+        while let Ok((client, _)) = listener.accept().await {
+            let upstream = upstream.clone();
+            tokio::spawn(async move {
+                let Ok(server) = tokio::net::TcpStream::connect(&upstream).await else {
+                    return;
+                };
+                let (client_read, mut client_write) = client.into_split();
+                let (mut server_read, mut server_write) = server.into_split();
+                tokio::spawn(async move {
+                    let _ = tokio::io::copy(&mut server_read, &mut client_write).await;
+                });
+                let mut lines = tokio::io::BufReader::new(client_read);
+                let mut stall = false;
+                let mut line = String::new();
+                loop {
+                    line.clear();
+                    match lines.read_line(&mut line).await {
+                        Ok(0) | Err(_) => return,
+                        Ok(_) => {}
+                    }
+                    let upper = line.to_ascii_uppercase();
+                    if upper.starts_with("RCPT TO:<STALL@") {
+                        stall = true;
+                    }
+                    if upper.starts_with("RSET") || upper.starts_with("MAIL FROM") {
+                        stall = false;
+                    }
+                    if stall && upper.trim_end() == "DATA" {
+                        // Hold the connection open, answer nothing, forever.
+                        std::future::pending::<()>().await;
+                    }
+                    if server_write.write_all(line.as_bytes()).await.is_err() {
+                        return;
+                    }
+                }
+            });
+        }
+    });
+    (url, task)
+}
+
+async fn retries_of(store: &Store, customer: &str) -> Vec<serde_json::Value> {
+    history_kinds(store, customer, "delivery_attempt")
+        .await
+        .into_iter()
+        .filter(|a| a["outcome"] == "retry")
+        .collect()
+}
+
+#[tokio::test]
+async fn a_server_that_never_answers_times_out_and_the_action_is_retried() {
+    let (url, server) = silent_server().await;
+    let (_cfg, planner) = support::config(|t| t.to_string());
+    let ts = store_support::sqlite().await;
+    let ids = recorded(
+        &ts.store,
+        &planner,
+        &Data {
+            customers: 3,
+            ..Data::default()
+        },
+    )
+    .await;
+    let outbox = tempfile::tempdir().expect("a temp dir");
+    let mailer = Mailer::smtp_with_timeout(&url, 2, Duration::from_millis(500)).expect("a mailer");
+    let d = delivery(&ts.store, &planner, mailer, outbox.path());
+
+    let started = std::time::Instant::now();
+    let report = tokio::time::timeout(Duration::from_secs(20), d.deliver_due(at("09:00")))
+        .await
+        .expect("the pass ends: the silent server does not hold it")
+        .expect("delivery");
+    // Three sends over two connections: two rounds of the timeout, not forever.
+    assert!(
+        started.elapsed() < Duration::from_secs(10),
+        "{:?}",
+        started.elapsed()
+    );
+    assert_eq!(
+        (report.sent, report.retried, report.failed),
+        (0, 3, 0),
+        "{report:?}"
+    );
+    for id in &ids {
+        assert_eq!(state(&ts.store, *id).await, "queued");
+    }
+    let retries = retries_of(&ts.store, "C0001").await;
+    assert_eq!(retries.len(), 1, "{retries:?}");
+    let reply = retries[0]["reply"].as_str().unwrap_or("");
+    assert!(
+        reply.contains("timed out") && reply.contains("0.5 s"),
+        "{reply}"
+    );
+    assert_eq!(retries[0]["next_attempt_at"], "2026-11-09T09:00:01.000Z");
+
+    // The retry, due a second later, times out the same way and is counted.
+    let again = d
+        .deliver_due(at("09:00") + chrono::TimeDelta::seconds(1))
+        .await
+        .expect("delivery");
+    assert_eq!(again.retried, 3, "{again:?}");
+    assert_eq!(retries_of(&ts.store, "C0001").await.len(), 2);
+    server.abort();
+    ts.cleanup().await;
+}
+
+#[tokio::test]
+async fn a_server_stalling_at_data_holds_neither_the_batch_nor_the_other_recipients() {
+    let Some(sink) = Sink::start() else { return };
+    let (proxy, server) = stalling_proxy(sink.addr.clone()).await;
+    let (_cfg, planner) = support::config(|t| t.to_string());
+    let ts = store_support::sqlite().await;
+    let data = Data {
+        customers: 3,
+        contact: |n| {
+            if n == 2 {
+                "stall@c0002.example".into()
+            } else {
+                format!("ap@c{n:04}.example")
+            }
+        },
+        ..Data::default()
+    };
+    let ids = recorded(&ts.store, &planner, &data).await;
+    let outbox = tempfile::tempdir().expect("a temp dir");
+    // One connection: the sends go one after another through the stalled
+    // one, so the third needs a connection the stalled send did not spoil.
+    let mailer =
+        Mailer::smtp_with_timeout(&proxy, 1, Duration::from_millis(800)).expect("a mailer");
+    let d = delivery(&ts.store, &planner, mailer, outbox.path());
+
+    let started = std::time::Instant::now();
+    let report = tokio::time::timeout(Duration::from_secs(20), d.deliver_due(at("09:00")))
+        .await
+        .expect("the pass ends")
+        .expect("delivery");
+    assert!(
+        started.elapsed() < Duration::from_secs(8),
+        "{:?}",
+        started.elapsed()
+    );
+    assert_eq!(
+        (report.sent, report.retried, report.failed),
+        (2, 1, 0),
+        "{report:?}"
+    );
+    assert_eq!(sink.count(), 2);
+    let to: Vec<String> = sink.messages().iter().map(|m| m["to"].clone()).collect();
+    assert!(
+        to.contains(&"ap@c0001.example".to_string())
+            && to.contains(&"ap@c0003.example".to_string()),
+        "{to:?}"
+    );
+    assert_eq!(state(&ts.store, ids[1]).await, "queued");
+    let retries = retries_of(&ts.store, "C0002").await;
+    assert_eq!(retries.len(), 1, "{retries:?}");
+    assert!(
+        retries[0]["reply"]
+            .as_str()
+            .unwrap_or("")
+            .contains("timed out"),
+        "{retries:?}"
+    );
+    assert!(retries[0]["next_attempt_at"].is_string(), "{retries:?}");
+    server.abort();
+    ts.cleanup().await;
+}
