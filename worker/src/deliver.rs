@@ -523,12 +523,7 @@ impl Delivery {
                 })?;
         Ok(Prepared {
             index: 0,
-            name: format!(
-                "{:06}-{}-{}",
-                action.id,
-                mailer::sanitize(&action.account),
-                mailer::sanitize(&action.step)
-            ),
+            name: mailer::file_name(action.id, &action.account, &action.step),
             message_id: mid,
             email: composed.email,
             letter: composed.letter,

@@ -250,6 +250,30 @@ pub fn write_whole(path: &Path, bytes: &[u8]) -> std::io::Result<()> {
     std::fs::rename(&tmp, path)
 }
 
+/// The longest outbox file name relance makes, before `.eml`/`.html` and
+/// the `.tmp` of a write in progress: well under the 255 bytes file systems
+/// allow, whatever the customer code or step name.
+pub const MAX_FILE_NAME: usize = 120;
+
+/// The outbox file name of an action, `ID-ACCOUNT-STEP` with every part
+/// [`sanitize`]d; a name over [`MAX_FILE_NAME`] is cut and ends with `~`
+/// and 16 hex digits of a hash of the whole, so two long codes that start
+/// alike still get two files.
+pub fn file_name(id: i64, account: &str, step: &str) -> String {
+    let name = format!("{id:06}-{}-{}", sanitize(account), sanitize(step));
+    if name.len() <= MAX_FILE_NAME {
+        return name;
+    }
+    // FNV-1a of the unsanitized parts: stable across versions.
+    let mut h: u64 = 0xcbf2_9ce4_8422_2325;
+    for b in format!("{id}\0{account}\0{step}").bytes() {
+        h ^= u64::from(b);
+        h = h.wrapping_mul(0x0100_0000_01b3);
+    }
+    // Sanitized names are ASCII: any byte index is a char boundary.
+    format!("{}~{h:016x}", &name[..MAX_FILE_NAME - 17])
+}
+
 /// A file name part: letters, digits, `-` and `_` kept, anything else `_`.
 pub fn sanitize(s: &str) -> String {
     s.chars()
@@ -261,4 +285,27 @@ pub fn sanitize(s: &str) -> String {
             }
         })
         .collect()
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn long_names_are_cut_to_the_bound_and_stay_distinct() {
+        assert_eq!(
+            file_name(7, "C0001", "reminder_1"),
+            "000007-C0001-reminder_1"
+        );
+        let a = file_name(7, &format!("{}A", "x".repeat(300)), "reminder_1");
+        let b = file_name(7, &format!("{}B", "x".repeat(300)), "reminder_1");
+        assert_eq!(a.len(), MAX_FILE_NAME);
+        assert!(a.starts_with("000007-xxx"), "{a}");
+        assert_ne!(a, b);
+        let accents = file_name(8, &"é".repeat(200), "step");
+        assert!(
+            accents.len() <= MAX_FILE_NAME && accents.is_ascii(),
+            "{accents}"
+        );
+    }
 }

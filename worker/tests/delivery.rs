@@ -845,3 +845,40 @@ async fn a_server_stalling_at_data_holds_neither_the_batch_nor_the_other_recipie
     server.abort();
     ts.cleanup().await;
 }
+
+#[tokio::test]
+async fn a_300_character_customer_code_gets_a_bounded_outbox_file_name() {
+    let (_cfg, planner) = support::config(support::no_window);
+    let ts = store_support::sqlite().await;
+    let dir = tempfile::tempdir().expect("a temp dir");
+    let files = Data::default().write(dir.path());
+    let code = format!("C{}", "9".repeat(299));
+    for f in &files {
+        let text = std::fs::read_to_string(f).expect("a CSV file");
+        std::fs::write(f, text.replace("C0001", &code)).expect("a CSV file");
+    }
+    support::import(&ts.store, &planner, &files, "2026-11-09T07:00:00Z").await;
+    let ids = run_once(&ts.store, &planner).await;
+    assert_eq!(ids.len(), 1);
+    let outbox = tempfile::tempdir().expect("a temp dir");
+    let d = delivery(&ts.store, &planner, Mailer::File, outbox.path());
+    let report = d.deliver_due(at("09:00")).await.expect("delivery");
+    assert_eq!((report.sent, report.retried), (1, 0), "{report:?}");
+    assert_eq!(state(&ts.store, ids[0]).await, "sent");
+    let names: Vec<String> = std::fs::read_dir(outbox.path())
+        .expect("outbox")
+        .map(|e| e.expect("entry").file_name().to_string_lossy().into_owned())
+        .collect();
+    assert_eq!(names.len(), 1, "{names:?}");
+    assert!(
+        names[0].len() <= 130 && names[0].ends_with(".eml"),
+        "{names:?}"
+    );
+    assert!(
+        names[0].starts_with(&format!("{:06}-C999", ids[0])),
+        "{names:?}"
+    );
+    let eml = std::fs::read_to_string(outbox.path().join(&names[0])).expect("the message");
+    assert!(eml.contains(&code), "the message names the account in full");
+    ts.cleanup().await;
+}
