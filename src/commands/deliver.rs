@@ -155,6 +155,10 @@ pub fn describe(report: &Report, outbox: &std::path::Path, kind: MailerKind) -> 
         (report.waiting, "waiting for the send window"),
         (report.retried, "to retry (transient failure)"),
         (report.failed, "failed"),
+        (
+            report.refused,
+            "recipients refused (an address no server can take; the others were served)",
+        ),
     ] {
         if n > 0 {
             parts.push(format!("{n} {what}"));

@@ -444,12 +444,21 @@ pub fn run(cli: &Global, args: &RunArgs) -> Result<(), Failure> {
         eprintln!("error: {why}");
         return Err(Failure::Reported);
     }
-    if report.failed > 0 || report.retried > 0 {
+    if report.failed > 0 || report.retried > 0 || report.refused > 0 {
         eprintln!(
-            "error: {} send{} failed, {} to retry (see the history of the accounts; `relance worker` retries)",
+            "error: {} send{} failed, {} to retry{} (see the history of the accounts; `relance worker` retries)",
             report.failed,
             if report.failed == 1 { "" } else { "s" },
-            report.retried
+            report.retried,
+            if report.refused > 0 {
+                format!(
+                    ", {} recipient{} refused",
+                    report.refused,
+                    plural(report.refused)
+                )
+            } else {
+                String::new()
+            }
         );
         return Err(Failure::Reported);
     }

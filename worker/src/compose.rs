@@ -102,6 +102,43 @@ pub trait Compose: Send + Sync {
     }
 }
 
+/// An address as it can leave over SMTP without extensions, or why it
+/// cannot. A non-ASCII domain is written in IDNA (`café.example` becomes
+/// `xn--caf-dma.example`), which every server takes; a non-ASCII local part
+/// (`inês@…`) would need SMTPUTF8, which relance does not use (a server
+/// without it refuses the whole message, and most relays lack it): that
+/// recipient is refused, permanently, and the others are still served.
+/// `Name <address>` keeps its name.
+pub fn sendable(text: &str) -> Result<String, String> {
+    let text = text.trim();
+    let (name, address) = match (text.rfind('<'), text.strip_suffix('>')) {
+        (Some(open), Some(rest)) => (Some(&text[..open]), &rest[open + 1..]),
+        _ => (None, text),
+    };
+    let Some((local, domain)) = address.rsplit_once('@') else {
+        return Err(format!("\"{address}\" is not an email address"));
+    };
+    if !local.is_ascii() {
+        return Err(format!(
+            "the mailbox name of \"{address}\" is not ASCII: it needs SMTPUTF8, which relance does not use"
+        ));
+    }
+    let domain = if domain.is_ascii() {
+        domain.to_string()
+    } else {
+        idna::domain_to_ascii(domain)
+            .map_err(|_| format!("the domain of \"{address}\" is not a valid domain name"))?
+    };
+    let address = format!("{local}@{domain}");
+    address
+        .parse::<lettre::Address>()
+        .map_err(|e| format!("\"{address}\" is not an email address: {e}"))?;
+    Ok(match name {
+        Some(name) => format!("{name}<{address}>"),
+        None => address,
+    })
+}
+
 /// A Message-ID stable for an action: its id and a hash of its unique key,
 /// at the sender's domain. The same action always gets the same one (a
 /// resend after a crash is the same message to every MTA and mail client);
@@ -227,6 +264,26 @@ impl Compose for PlainCompose {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn addresses_leave_in_ascii_or_are_refused() {
+        assert_eq!(sendable(" ap@c1.example "), Ok("ap@c1.example".into()));
+        assert_eq!(
+            sendable("ap@café.example"),
+            Ok("ap@xn--caf-dma.example".into())
+        );
+        assert_eq!(
+            sendable("Ap Team <ap@café.example>"),
+            Ok("Ap Team <ap@xn--caf-dma.example>".into())
+        );
+        let refused = sendable("inês0@c1.example").expect_err("SMTPUTF8 needed");
+        assert!(
+            refused.contains("SMTPUTF8") && refused.contains("inês0@c1.example"),
+            "{refused}"
+        );
+        assert!(sendable("no-at-sign").is_err());
+        assert!(sendable("a b@c1.example").is_err());
+    }
 
     #[test]
     fn the_message_id_is_stable_for_an_action_and_at_the_sender_domain() {

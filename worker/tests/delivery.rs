@@ -882,3 +882,93 @@ async fn a_300_character_customer_code_gets_a_bounded_outbox_file_name() {
     assert!(eml.contains(&code), "the message names the account in full");
     ts.cleanup().await;
 }
+
+/// Rewrites the planned recipients of every action of `customer` in the
+/// store, as an older version of relance could have recorded them.
+async fn set_to(store: &Store, customer: &str, from: &str, to: &str) {
+    let pool = store.sqlite_pool().expect("a SQLite store");
+    let changed =
+        sqlx::query("UPDATE actions SET payload = replace(payload, ?, ?) WHERE account = ?")
+            .bind(from)
+            .bind(to)
+            .bind(customer)
+            .execute(pool)
+            .await
+            .expect("the payload rewritten")
+            .rows_affected();
+    assert_eq!(changed, 1);
+}
+
+#[tokio::test]
+async fn an_address_no_server_can_take_fails_that_recipient_only_and_idna_domains_leave_in_ascii() {
+    let Some(sink) = Sink::start() else { return };
+    let (_cfg, planner) = support::config(support::no_window);
+    let ts = store_support::sqlite().await;
+    let data = Data {
+        customers: 3,
+        contact: |n| match n {
+            2 => "ap@café.example".into(),
+            n => format!("ap@c{n:04}.example"),
+        },
+        ..Data::default()
+    };
+    let ids = recorded(&ts.store, &planner, &data).await;
+    assert_eq!(ids.len(), 3);
+    // Recorded before addresses were checked at import: a second recipient
+    // whose mailbox name needs SMTPUTF8 for C0001, the only one for C0003.
+    set_to(
+        &ts.store,
+        "C0001",
+        "\"ap@c0001.example\"",
+        "\"ap@c0001.example\",\"inês0@c0001.example\"",
+    )
+    .await;
+    set_to(
+        &ts.store,
+        "C0003",
+        "\"ap@c0003.example\"",
+        "\"inês0@c0003.example\"",
+    )
+    .await;
+    let outbox = tempfile::tempdir().expect("a temp dir");
+    let mailer = Mailer::smtp(&sink.url(), 2).expect("a mailer");
+    let d = delivery(&ts.store, &planner, mailer, outbox.path());
+    let report = d.deliver_due(at("09:00")).await.expect("delivery");
+    assert_eq!(
+        (report.sent, report.refused, report.failed, report.retried),
+        (2, 1, 1, 0),
+        "{report:?}"
+    );
+    let mut to: Vec<String> = sink.messages().iter().map(|m| m["to"].clone()).collect();
+    to.sort();
+    assert_eq!(to, ["ap@c0001.example", "ap@xn--caf-dma.example"]);
+    assert_eq!(state(&ts.store, ids[0]).await, "sent");
+    assert_eq!(state(&ts.store, ids[2]).await, "failed");
+
+    let sent = history_kinds(&ts.store, "C0001", "delivery_attempt").await;
+    assert_eq!(sent.len(), 1, "{sent:?}");
+    assert_eq!(sent[0]["outcome"], "sent");
+    let refused = sent[0]["refused"][0].as_str().unwrap_or("");
+    assert!(
+        refused.contains("inês0@c0001.example") && refused.contains("SMTPUTF8"),
+        "{sent:?}"
+    );
+    let failed = history_kinds(&ts.store, "C0003", "delivery_attempt").await;
+    assert_eq!(failed[0]["outcome"], "failed");
+    assert!(
+        failed[0]["reply"]
+            .as_str()
+            .unwrap_or("")
+            .contains("inês0@c0003.example"),
+        "{failed:?}"
+    );
+    // One delivery_failed on C0001 (the refused copy) and one on C0003.
+    assert_eq!(
+        open_alerts(&ts.store).await,
+        [("delivery_failed".to_string(), 2)]
+    );
+    // Nothing is retried: the refusal is permanent.
+    let later = d.deliver_due(at("10:00")).await.expect("delivery");
+    assert_eq!(later, relance_worker::deliver::Report::default());
+    ts.cleanup().await;
+}

@@ -49,6 +49,10 @@ pub enum Outcome {
         reply: String,
         /// The message's Message-ID, when there was a message.
         message_id: Option<String>,
+        /// Recipients left out because no server could take them
+        /// (`address: why`): each is in the history line and raises
+        /// `delivery_failed` on the account; the others were served.
+        refused: Vec<String>,
     },
     /// Nothing to send (a task, a switch, penalties): done once recorded.
     Done,
@@ -186,13 +190,31 @@ pub async fn finish(
     for f in finished {
         let a = &f.action;
         let (state, event) = match &f.outcome {
-            Outcome::Sent { reply, message_id } => (
-                "sent",
-                Some(
-                    serde_json::json!({"id": a.id, "outcome": "sent", "reply": reply,
-                    "message_id": message_id, "attempt": a.attempts + 1, "resent": a.reclaimed}),
-                ),
-            ),
+            Outcome::Sent {
+                reply,
+                message_id,
+                refused,
+            } => {
+                let mut data = serde_json::json!({"id": a.id, "outcome": "sent", "reply": reply,
+                    "message_id": message_id, "attempt": a.attempts + 1, "resent": a.reclaimed});
+                if !refused.is_empty() {
+                    data["refused"] = serde_json::json!(refused);
+                    failed.push(RaisedAlert {
+                        alert: "delivery_failed".into(),
+                        account: a.account.clone(),
+                        item: String::new(),
+                        level: "high".into(),
+                        detail: format!(
+                            "action {} ({}/{}): sent to the other recipients; refused {}",
+                            a.id,
+                            a.scenario,
+                            a.step,
+                            refused.join("; ")
+                        ),
+                    });
+                }
+                ("sent", Some(data))
+            }
             Outcome::Done => ("sent", None),
             Outcome::Cancelled { why } => (
                 "cancelled",
