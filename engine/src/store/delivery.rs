@@ -391,6 +391,51 @@ pub async fn states(store: &Store, ids: &[i64]) -> Result<Vec<(i64, String)>, St
     Ok(out)
 }
 
+/// An action left `sending`: claimed and not recorded yet. Either a worker
+/// is sending it right now, or the one that claimed it died (a killed
+/// `relance run` or worker); nobody sends it again before its lease ends.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Sending {
+    /// The action.
+    pub id: i64,
+    /// Its account.
+    pub account: String,
+    /// Its scenario.
+    pub scenario: String,
+    /// Its step.
+    pub step: String,
+    /// Who claimed it (`run:…:PID`, `worker:…`).
+    pub claimed_by: String,
+    /// When (RFC 3339 UTC): the lease runs from there.
+    pub claimed_at: String,
+}
+
+/// The actions in state `sending`, oldest claim first.
+pub async fn sending(store: &Store) -> Result<Vec<Sending>, StoreError> {
+    let mut tx = store.begin().await?;
+    let rows: Vec<(i64, String, String, String, Option<String>, Option<String>)> =
+        on_tx!(&mut tx, c => sqlx::query_as(
+            "SELECT id, account, scenario, step, claimed_by, claimed_at FROM actions \
+             WHERE state = 'sending' ORDER BY claimed_at, id")
+            .fetch_all(&mut **c)
+            .await)
+        .map_err(StoreError::query("reading the actions being sent"))?;
+    tx.rollback().await?;
+    Ok(rows
+        .into_iter()
+        .map(
+            |(id, account, scenario, step, claimed_by, claimed_at)| Sending {
+                id,
+                account,
+                scenario,
+                step,
+                claimed_by: claimed_by.unwrap_or_default(),
+                claimed_at: claimed_at.unwrap_or_default(),
+            },
+        )
+        .collect())
+}
+
 /// Counts for summaries: actions by `(step, state)` and open alerts by name.
 #[derive(Debug, Clone, Default, PartialEq, Eq)]
 pub struct Counts {
