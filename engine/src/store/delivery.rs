@@ -413,13 +413,13 @@ pub struct Sending {
 /// The actions in state `sending`, oldest claim first.
 pub async fn sending(store: &Store) -> Result<Vec<Sending>, StoreError> {
     let mut tx = store.begin().await?;
-    let rows: Vec<(i64, String, String, String, Option<String>, Option<String>)> =
-        on_tx!(&mut tx, c => sqlx::query_as(
+    type Row = (i64, String, String, String, Option<String>, Option<String>);
+    let rows: Vec<Row> = on_tx!(&mut tx, c => sqlx::query_as(
             "SELECT id, account, scenario, step, claimed_by, claimed_at FROM actions \
              WHERE state = 'sending' ORDER BY claimed_at, id")
             .fetch_all(&mut **c)
             .await)
-        .map_err(StoreError::query("reading the actions being sent"))?;
+    .map_err(StoreError::query("reading the actions being sent"))?;
     tx.rollback().await?;
     Ok(rows
         .into_iter()
