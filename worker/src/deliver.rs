@@ -30,7 +30,12 @@ use crate::mailer::{self, Mailer, SendError};
 /// What a send task gives back: the action's index in its batch, its
 /// Message-ID, the recipients refused before sending, and the server's
 /// answer.
-type SendResult = (usize, String, Vec<String>, Result<String, SendError>);
+type SendResult = (
+    usize,
+    String,
+    Vec<String>,
+    Result<mailer::Delivered, SendError>,
+);
 
 /// How transient failures are retried: `tries` attempts in all, the n-th
 /// retry `first × 2^(n-1)` after the previous attempt. The default, 5 tries
@@ -431,14 +436,17 @@ impl Delivery {
         joined: Result<SendResult, tokio::task::JoinError>,
         now: DateTime<Utc>,
     ) -> Option<(usize, Outcome)> {
-        let (index, message_id, refused, result) = joined.ok()?;
+        let (index, message_id, mut refused, result) = joined.ok()?;
         Some((
             index,
             match result {
-                Ok(reply) => Outcome::Sent {
-                    reply,
+                Ok(delivered) => Outcome::Sent {
+                    reply: delivered.reply,
                     message_id: Some(message_id),
-                    refused,
+                    refused: {
+                        refused.extend(delivered.refused);
+                        refused
+                    },
                 },
                 Err(e) => self.failure(&claimed[index], e, now),
             },

@@ -158,20 +158,40 @@ pub enum SendError {
     Permanent(String),
 }
 
-/// Sends one message; returns the server's reply (or where it was written).
+/// A message handed over.
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct Delivered {
+    /// The server's reply, or where the file went.
+    pub reply: String,
+    /// Recipients the server refused while it took the message for the
+    /// others (`address: reply`).
+    pub refused: Vec<String>,
+}
+
+/// Sends one message; returns the server's reply (or where it was written)
+/// and the recipients refused while the others were served.
+///
+/// SMTP is one transaction per message: a `5xx` to one recipient fails it
+/// for all. When a message with several recipients fails permanently, it is
+/// sent again one recipient at a time (same bytes, same Message-ID): the
+/// message is handed over when a main recipient (To) takes it, and those
+/// refused are reported; when no main recipient takes it, it fails.
 pub async fn send(
     mailer: &Mailer,
     outbox: &Path,
     name: &str,
     email: &Message,
-) -> Result<String, SendError> {
+) -> Result<Delivered, SendError> {
     match mailer {
-        Mailer::None => Ok(String::new()),
+        Mailer::None => Ok(Delivered::default()),
         Mailer::File => {
             let path = outbox.join(format!("{name}.eml"));
             write_whole(&path, &email.formatted())
                 .map_err(|e| SendError::Transient(format!("writing {}: {e}", path.display())))?;
-            Ok(format!("written to {}", path.display()))
+            Ok(Delivered {
+                reply: format!("written to {}", path.display()),
+                refused: Vec::new(),
+            })
         }
         Mailer::Smtp {
             transport,
@@ -183,20 +203,97 @@ pub async fn send(
                 .acquire()
                 .await
                 .map_err(|e| SendError::Transient(e.to_string()))?;
-            let (generation, current) = match transport.lock() {
-                Ok(t) => (t.0, t.1.clone()),
-                Err(_) => return Err(SendError::Transient("the SMTP pool is unusable".into())),
-            };
-            match tokio::time::timeout(config.timeout, smtp_send(&current, email)).await {
-                Ok(result) => result,
-                Err(_) => {
-                    config.fresh(transport, generation);
-                    Err(SendError::Transient(format!(
-                        "timed out: no answer from the SMTP server within {} (--smtp-timeout)",
-                        seconds(config.timeout)
-                    )))
+            let bytes = email.formatted();
+            let envelope = email.envelope();
+            let whole = timed_send(transport, config, envelope, &bytes).await;
+            let recipients = envelope.to();
+            match whole {
+                Err(SendError::Permanent(reply)) if recipients.len() > 1 => {
+                    each_recipient(transport, config, email, &bytes, reply).await
                 }
+                other => other.map(|reply| Delivered {
+                    reply,
+                    refused: Vec::new(),
+                }),
             }
+        }
+    }
+}
+
+/// The per-recipient sends after a permanent failure of the whole message.
+async fn each_recipient(
+    transport: &Mutex<(u64, AsyncSmtpTransport<Tokio1Executor>)>,
+    config: &Smtp,
+    email: &Message,
+    bytes: &[u8],
+    whole: String,
+) -> Result<Delivered, SendError> {
+    let envelope = email.envelope();
+    let main: Vec<lettre::Address> = email
+        .headers()
+        .get::<lettre::message::header::To>()
+        .map(|to| {
+            let boxes: lettre::message::Mailboxes = to.into();
+            boxes.into_iter().map(|m| m.email).collect()
+        })
+        .unwrap_or_default();
+    // Main recipients first: when none takes it, no copy leaves either.
+    let (first, copies): (Vec<&lettre::Address>, Vec<&lettre::Address>) =
+        envelope.to().iter().partition(|a| main.contains(a));
+    let (mut accepted, mut refused, mut transient) = (Vec::new(), Vec::new(), false);
+    let mut last_reply = String::new();
+    for (n, rcpt) in first.iter().chain(copies.iter()).enumerate() {
+        if n == first.len() && accepted.is_empty() {
+            break;
+        }
+        let one = lettre::address::Envelope::new(envelope.from().cloned(), vec![(*rcpt).clone()])
+            .map_err(|e| SendError::Permanent(e.to_string()))?;
+        match timed_send(transport, config, &one, bytes).await {
+            Ok(reply) => {
+                accepted.push(rcpt.to_string());
+                last_reply = reply;
+            }
+            Err(SendError::Permanent(reply)) => refused.push(format!("{rcpt}: {reply}")),
+            Err(SendError::Transient(reply)) => {
+                transient = true;
+                refused.push(format!("{rcpt}: {reply}"));
+            }
+        }
+    }
+    if !accepted.is_empty() {
+        return Ok(Delivered {
+            reply: format!("{last_reply} (accepted for {})", accepted.join(", ")),
+            refused,
+        });
+    }
+    let reply = format!("{whole}; one recipient at a time: {}", refused.join("; "));
+    if transient {
+        Err(SendError::Transient(reply))
+    } else {
+        Err(SendError::Permanent(reply))
+    }
+}
+
+/// One SMTP transaction under the send timeout; a timed-out one replaces
+/// the pool (see [`Smtp::fresh`]).
+async fn timed_send(
+    transport: &Mutex<(u64, AsyncSmtpTransport<Tokio1Executor>)>,
+    config: &Smtp,
+    envelope: &lettre::address::Envelope,
+    bytes: &[u8],
+) -> Result<String, SendError> {
+    let (generation, current) = match transport.lock() {
+        Ok(t) => (t.0, t.1.clone()),
+        Err(_) => return Err(SendError::Transient("the SMTP pool is unusable".into())),
+    };
+    match tokio::time::timeout(config.timeout, smtp_send(&current, envelope, bytes)).await {
+        Ok(result) => result,
+        Err(_) => {
+            config.fresh(transport, generation);
+            Err(SendError::Transient(format!(
+                "timed out: no answer from the SMTP server within {} (--smtp-timeout)",
+                seconds(config.timeout)
+            )))
         }
     }
 }
@@ -213,9 +310,10 @@ fn seconds(d: Duration) -> String {
 
 async fn smtp_send(
     transport: &AsyncSmtpTransport<Tokio1Executor>,
-    email: &Message,
+    envelope: &lettre::address::Envelope,
+    bytes: &[u8],
 ) -> Result<String, SendError> {
-    match transport.send(email.clone()).await {
+    match transport.send_raw(envelope, bytes).await {
         Ok(reply) => Ok(format!(
             "{} {}",
             reply.code(),

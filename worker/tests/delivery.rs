@@ -975,3 +975,59 @@ async fn an_address_no_server_can_take_fails_that_recipient_only_and_idna_domain
     assert_eq!(later, relance_worker::deliver::Report::default());
     ts.cleanup().await;
 }
+
+#[tokio::test]
+async fn a_recipient_the_server_refuses_fails_alone_and_the_others_are_served() {
+    let Some(sink) = Sink::start() else { return };
+    let (_cfg, planner) = support::config(support::no_window);
+    let ts = store_support::sqlite().await;
+    let dir = tempfile::tempdir().expect("a temp dir");
+    let files = Data::default().write(dir.path());
+    let contacts = files
+        .iter()
+        .find(|p| p.ends_with("contacts.csv"))
+        .expect("contacts");
+    std::fs::write(
+        contacts,
+        "customer,email,role\nC0001,ap@c0001.example,billing\nC0001,reject@c0001.example,billing\n",
+    )
+    .expect("contacts.csv");
+    support::import(&ts.store, &planner, &files, "2026-11-09T07:00:00Z").await;
+    let ids = run_once(&ts.store, &planner).await;
+    assert_eq!(ids.len(), 1);
+    let outbox = tempfile::tempdir().expect("a temp dir");
+    let mailer = Mailer::smtp(&sink.url(), 2).expect("a mailer");
+    let d = delivery(&ts.store, &planner, mailer, outbox.path());
+    let report = d.deliver_due(at("09:00")).await.expect("delivery");
+    assert_eq!(
+        (report.sent, report.refused, report.failed, report.retried),
+        (1, 1, 0, 0),
+        "{report:?}"
+    );
+    assert_eq!(state(&ts.store, ids[0]).await, "sent");
+    // One copy per recipient who took it, each the same message.
+    let messages = sink.messages();
+    assert_eq!(messages.len(), 2, "ap@ and the collector in copy");
+    assert!(
+        messages
+            .iter()
+            .all(|m| m["message-id"] == messages[0]["message-id"])
+    );
+    assert!(
+        messages[0]["to"].contains("reject@c0001.example"),
+        "the header is as planned"
+    );
+    let attempts = history_kinds(&ts.store, "C0001", "delivery_attempt").await;
+    assert_eq!(attempts.len(), 1, "{attempts:?}");
+    assert_eq!(attempts[0]["outcome"], "sent");
+    let refused = attempts[0]["refused"][0].as_str().unwrap_or("");
+    assert!(
+        refused.starts_with("reject@c0001.example: ") && refused.contains("550"),
+        "{attempts:?}"
+    );
+    assert_eq!(
+        open_alerts(&ts.store).await,
+        [("delivery_failed".to_string(), 1)]
+    );
+    ts.cleanup().await;
+}
