@@ -427,3 +427,122 @@ fn run_prints_the_ids_waiting_for_review_and_the_command_that_approves_them() {
         text(&approved.stdout)
     );
 }
+
+#[tokio::test]
+async fn run_reports_the_actions_a_killed_run_left_sending_with_their_lease_end() {
+    use sqlx::Connection as _;
+    let case = Case::new();
+    // Record only; then make the action look claimed by a run killed a
+    // minute ago between sending and recording.
+    let out = case.relance(&["run", "--date", "2026-03-09", "--mailer", "none"]);
+    assert!(out.status.success(), "{}", text(&out.stderr));
+    let claimed = chrono::Utc::now() - chrono::TimeDelta::minutes(1);
+    let claimed_at = claimed.to_rfc3339_opts(chrono::SecondsFormat::Millis, true);
+    let url = format!("sqlite://{}", case.path().join("relance.db").display());
+    let mut db = sqlx::SqliteConnection::connect(&url)
+        .await
+        .expect("the store");
+    let changed = sqlx::query(
+        "UPDATE actions SET state = 'sending', claimed_by = 'run:killed:4242', claimed_at = ? \
+         WHERE step = 'reminder_1'",
+    )
+    .bind(&claimed_at)
+    .execute(&mut db)
+    .await
+    .expect("the claim")
+    .rows_affected();
+    assert_eq!(changed, 1);
+    db.close().await.expect("closed");
+
+    let lease_ends = (claimed + chrono::TimeDelta::minutes(10))
+        .to_rfc3339_opts(chrono::SecondsFormat::Secs, true);
+    let out = case.relance(&["run", "--date", "2026-03-09", "--mailer", "file"]);
+    assert!(out.status.success(), "{}", text(&out.stderr));
+    let stderr = text(&out.stderr);
+    assert!(
+        stderr.contains("1 action still `sending`")
+            && stderr.contains("claimed by run:killed:4242")
+            && stderr.contains(&format!("lease ends {lease_ends}")),
+        "{stderr}"
+    );
+    let run = case.json(&["run", "--date", "2026-03-09", "--mailer", "file", "--json"]);
+    let sending = run["still_sending"].as_array().expect("still_sending");
+    assert_eq!(sending.len(), 1, "{run}");
+    assert_eq!(sending[0]["claimed_by"], "run:killed:4242");
+    assert_eq!(sending[0]["claimed_at"], claimed_at.as_str());
+    assert_eq!(sending[0]["lease_ends"], lease_ends.as_str());
+    assert_eq!(sending[0]["account"], "C1");
+    // Nothing was written for it: the lease still holds.
+    assert!(
+        !case.path().join("outbox").exists()
+            || std::fs::read_dir(case.path().join("outbox"))
+                .expect("outbox")
+                .count()
+                == 0
+    );
+    // With a lease shorter than the claim's age, it is sent and no longer listed.
+    let run = case.json(&[
+        "run",
+        "--date",
+        "2026-03-09",
+        "--mailer",
+        "file",
+        "--lease",
+        "30s",
+        "--json",
+    ]);
+    assert_eq!(run["still_sending"], serde_json::json!([]), "{run}");
+    assert_eq!(
+        std::fs::read_dir(case.path().join("outbox"))
+            .expect("outbox")
+            .count(),
+        1
+    );
+}
+
+#[test]
+fn a_1000_letter_name_gives_header_lines_folded_as_rfc_5322_says() {
+    let case = Case::new();
+    let name = "N".repeat(1000);
+    std::fs::write(
+        case.path().join("customers.csv"),
+        format!("code,name\nC1,{name}\n"),
+    )
+    .expect("customers.csv");
+    std::fs::write(
+        case.path().join("colleagues.csv"),
+        format!("email,name\njulie@acme.example,{}\n", "J".repeat(1000)),
+    )
+    .expect("colleagues.csv");
+    let out = case.relance(&["import", "--date", "2026-02-20", "."]);
+    assert!(out.status.success(), "{}", text(&out.stderr));
+    let out = case.relance(&["run", "--date", "2026-03-09", "--mailer", "file"]);
+    assert!(out.status.success(), "{}", text(&out.stderr));
+    let outbox: Vec<PathBuf> = std::fs::read_dir(case.path().join("outbox"))
+        .expect("an outbox")
+        .map(|e| e.expect("an entry").path())
+        .filter(|p| p.extension().is_some_and(|e| e == "eml"))
+        .collect();
+    assert_eq!(outbox.len(), 1);
+    let message = std::fs::read_to_string(&outbox[0]).expect("a message");
+    let (head, _) = message
+        .split_once("\r\n\r\n")
+        .expect("headers, then a body");
+    for line in head.split("\r\n") {
+        assert!(
+            line.len() <= 78,
+            "a header line of {} octets: {line}",
+            line.len()
+        );
+    }
+    for line in message.split("\r\n") {
+        assert!(line.len() <= 998, "a line of {} octets", line.len());
+    }
+    // The subject still carries the name: unfolded, its encoded-words
+    // decode to it (checked in the worker's unit tests); here it is split.
+    assert!(head.contains("Subject: "), "{head}");
+    assert!(
+        !head.contains(&name[..100]),
+        "the name is encoded, not one long word"
+    );
+}

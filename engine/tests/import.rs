@@ -882,3 +882,44 @@ C001,Dupont SARL,fr,Europe/Paris,EUR,10000,key,12 rue de la Paix,75002,Paris,Fra
         t.cleanup().await;
     }
 }
+
+#[tokio::test]
+async fn addresses_that_cannot_be_sent_are_refused_with_file_line_and_field() {
+    let contacts = "customer,email\n\
+C001,inês0@dupont.example\n\
+C001,ap@café.example\n\
+C001,ap@bad\u{FFFD}.example\n\
+C001,not-an-address\n";
+    let (_dir, paths) = files(&[
+        ("customers.csv", CUSTOMERS),
+        ("contacts.csv", contacts.as_bytes()),
+    ]);
+    for t in both().await {
+        let (errors, _) = invalid(run(&t.store, &paths, &options()).await, t.name);
+        assert_eq!(
+            printed(&errors),
+            vec![
+                "contacts.csv:2: email \"inês0@dupont.example\": the mailbox name before @ must be ASCII (a non-ASCII one needs SMTPUTF8, which relance does not use)",
+                "contacts.csv:4: email \"ap@bad\u{FFFD}.example\": the domain is not a valid internationalised domain name",
+                "contacts.csv:5: email \"not-an-address\" is not an email address",
+            ],
+            "{}",
+            t.name
+        );
+        t.cleanup().await;
+    }
+    // A non-ASCII domain alone is accepted (sent in IDNA).
+    let (_dir, paths) = files(&[
+        ("customers.csv", CUSTOMERS),
+        (
+            "contacts.csv",
+            "customer,email\nC001,ap@café.example\n".as_bytes(),
+        ),
+    ]);
+    for t in both().await {
+        run(&t.store, &paths, &options())
+            .await
+            .expect("an IDNA domain is accepted");
+        t.cleanup().await;
+    }
+}

@@ -205,8 +205,9 @@ pub fn run(cli: &Global, args: &Args) -> Result<(), Failure> {
         }
         drop(accounts);
         let delivery_peak = peak_rss_mib();
-        let Mailer::Smtp { transport, .. } =
-            Mailer::smtp(&args.smtp_url, args.connections).map_err(fail)?
+        let Some(transport) = Mailer::smtp(&args.smtp_url, args.connections)
+            .map_err(fail)?
+            .transport()
         else {
             return Err(fail(anyhow::anyhow!("not an SMTP mailer")));
         };

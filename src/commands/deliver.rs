@@ -46,6 +46,11 @@ pub struct MailArgs {
     /// SMTP connections in the pool.
     #[arg(long, default_value_t = 8)]
     pub smtp_connections: u32,
+    /// The longest one SMTP send may take, from connecting to the server's
+    /// reply to the data (`30s`, `2m`); past it the send is a transient
+    /// failure, retried like any other.
+    #[arg(long, env = "RELANCE_SMTP_TIMEOUT", default_value = "30s", value_parser = parse_timeout)]
+    pub smtp_timeout: Duration,
     /// Actions claimed per batch.
     #[arg(long, default_value_t = 64)]
     pub batch: usize,
@@ -72,6 +77,15 @@ pub fn parse_duration(text: &str) -> Result<Duration, String> {
     Ok(Duration::from_millis(ms))
 }
 
+/// A duration above zero.
+fn parse_timeout(text: &str) -> Result<Duration, String> {
+    let d = parse_duration(text)?;
+    if d.is_zero() {
+        return Err("the SMTP timeout must be above zero (30s, 2m)".into());
+    }
+    Ok(d)
+}
+
 /// Builds the delivery of `kind` over `store`.
 pub fn delivery(
     store: &Store,
@@ -91,7 +105,8 @@ pub fn delivery(
                         .into(),
                 ));
             };
-            Mailer::smtp(url, args.smtp_connections).map_err(|e| Failure::Usage(e.to_string()))?
+            Mailer::smtp_with_timeout(url, args.smtp_connections, args.smtp_timeout)
+                .map_err(|e| Failure::Usage(e.to_string()))?
         }
     };
     let composer = Arc::new(
@@ -140,6 +155,10 @@ pub fn describe(report: &Report, outbox: &std::path::Path, kind: MailerKind) -> 
         (report.waiting, "waiting for the send window"),
         (report.retried, "to retry (transient failure)"),
         (report.failed, "failed"),
+        (
+            report.refused,
+            "recipients refused (an address no server can take; the others were served)",
+        ),
     ] {
         if n > 0 {
             parts.push(format!("{n} {what}"));

@@ -115,6 +115,7 @@ pub fn run(cli: &Global, args: &Args) -> Result<(), Failure> {
                 retry_after: std::time::Duration::from_secs(60),
                 lease: std::time::Duration::from_secs(600),
                 smtp_connections: 1,
+                smtp_timeout: relance_worker::mailer::DEFAULT_SMTP_TIMEOUT,
                 batch: 256,
             };
             let delivery = deliver::delivery(

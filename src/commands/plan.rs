@@ -360,7 +360,7 @@ pub fn run(cli: &Global, args: &RunArgs) -> Result<(), Failure> {
     };
     let now = Utc::now();
     let origin = format!("run:{}", now.format("%Y%m%dT%H%M%SZ"));
-    let (outcome, report, states) = super::runtime()?.block_on(async {
+    let (outcome, report, states, sending) = super::runtime()?.block_on(async {
         let store = super::open_store(cli).await?;
         let result = async {
             let delivery = deliver::delivery(
@@ -382,7 +382,10 @@ pub fn run(cli: &Global, args: &RunArgs) -> Result<(), Failure> {
             let states = relance_engine::store::delivery::states(&store, &ids)
                 .await
                 .map_err(|e| Failure::Other(e.into()))?;
-            Ok::<_, Failure>((outcome, report, states))
+            let sending = relance_engine::store::delivery::sending(&store)
+                .await
+                .map_err(|e| Failure::Other(e.into()))?;
+            Ok::<_, Failure>((outcome, report, states, sending))
         }
         .await;
         store.close().await;
@@ -417,8 +420,19 @@ pub fn run(cli: &Global, args: &RunArgs) -> Result<(), Failure> {
         .filter(|a| a.state.as_deref() == Some("waiting_review"))
         .filter_map(|a| a.id)
         .collect();
+    let sending: Vec<StillSending> = sending
+        .into_iter()
+        .map(|s| StillSending::new(s, args.mail.lease))
+        .collect();
     if cli.json {
-        print_json(&run_document(&doc, &outcome, &waiting)?)?;
+        let mut value = run_document(&doc, &outcome, &waiting)?;
+        if let Some(map) = value.as_object_mut() {
+            map.insert(
+                "still_sending".into(),
+                serde_json::to_value(&sending).context("writing JSON")?,
+            );
+        }
+        print_json(&value)?;
     } else {
         print_run(cli, &doc, &outcome, &planner, &waiting);
         if !cli.quiet {
@@ -440,20 +454,109 @@ pub fn run(cli: &Global, args: &RunArgs) -> Result<(), Failure> {
             );
         }
     }
+    if !sending.is_empty() && !cli.quiet {
+        eprintln!("{}", describe_sending(&sending));
+    }
     if let Some(why) = &report.held {
         eprintln!("error: {why}");
         return Err(Failure::Reported);
     }
-    if report.failed > 0 || report.retried > 0 {
+    if report.failed > 0 || report.retried > 0 || report.refused > 0 {
         eprintln!(
-            "error: {} send{} failed, {} to retry (see the history of the accounts; `relance worker` retries)",
+            "error: {} send{} failed, {} to retry{} (see the history of the accounts; `relance worker` retries)",
             report.failed,
             if report.failed == 1 { "" } else { "s" },
-            report.retried
+            report.retried,
+            if report.refused > 0 {
+                format!(
+                    ", {} recipient{} refused",
+                    report.refused,
+                    plural(report.refused)
+                )
+            } else {
+                String::new()
+            }
         );
         return Err(Failure::Reported);
     }
     Ok(())
+}
+
+/// An action found `sending` after delivery (`run --json`'s
+/// `still_sending`): claimed by a process that is sending it now or died;
+/// it is sent again, with its Message-ID, once `lease_ends` is past.
+#[derive(Debug, serde::Serialize)]
+struct StillSending {
+    /// The action.
+    id: i64,
+    /// Its account.
+    account: String,
+    /// Its scenario.
+    scenario: String,
+    /// Its step.
+    step: String,
+    /// Who claimed it.
+    claimed_by: String,
+    /// When (RFC 3339 UTC).
+    claimed_at: String,
+    /// When the claim lapses and the next delivery pass takes it (claimed
+    /// at + `--lease`), RFC 3339 UTC; absent when the claim time is unreadable.
+    lease_ends: Option<String>,
+}
+
+impl StillSending {
+    fn new(s: relance_engine::store::delivery::Sending, lease: std::time::Duration) -> Self {
+        let lease_ends = chrono::DateTime::parse_from_rfc3339(&s.claimed_at)
+            .ok()
+            .and_then(|at| Some(at.with_timezone(&Utc) + chrono::TimeDelta::from_std(lease).ok()?))
+            .map(|t| t.to_rfc3339_opts(chrono::SecondsFormat::Secs, true));
+        StillSending {
+            id: s.id,
+            account: s.account,
+            scenario: s.scenario,
+            step: s.step,
+            claimed_by: s.claimed_by,
+            claimed_at: s.claimed_at,
+            lease_ends,
+        }
+    }
+}
+
+/// Sending actions listed in full at the most.
+const SENDING_SHOWN: usize = 10;
+
+/// The lines about actions still `sending`, for stderr.
+fn describe_sending(sending: &[StillSending]) -> String {
+    let mut text = format!(
+        "{} action{} still `sending`: claimed by a run or worker that is sending {} now or died; \
+         each is sent again (same Message-ID) by the first delivery after its lease ends:",
+        sending.len(),
+        plural(sending.len()),
+        if sending.len() == 1 { "it" } else { "them" },
+    );
+    for s in sending.iter().take(SENDING_SHOWN) {
+        text.push_str(&format!(
+            "\n  action {} ({}, {}/{}), claimed by {} at {}, lease ends {}",
+            s.id,
+            s.account,
+            s.scenario,
+            s.step,
+            if s.claimed_by.is_empty() {
+                "?"
+            } else {
+                &s.claimed_by
+            },
+            s.claimed_at,
+            s.lease_ends.as_deref().unwrap_or("(unknown)"),
+        ));
+    }
+    if sending.len() > SENDING_SHOWN {
+        text.push_str(&format!(
+            "\n  … and {} more (`relance run --json` lists them all)",
+            sending.len() - SENDING_SHOWN
+        ));
+    }
+    text
 }
 
 /// `run --json`: the `plan --json` document of the recorded actions (with

@@ -102,6 +102,131 @@ pub trait Compose: Send + Sync {
     }
 }
 
+/// The longest word (octets between spaces) left to lettre in a header:
+/// lettre folds header lines only at spaces and writes an ASCII word whole,
+/// so a 1,000-letter name made a 1,000-octet line, which servers refuse
+/// (RFC 5322: at most 998, should be 78).
+const LONG_WORD: usize = 60;
+
+/// Octets of text per encoded-word: `=?utf-8?b?` + base64 of 39 octets (52)
+/// + `?=` is 64, so `Reply-To: ` and the first word stay within 78.
+const WORD_OCTETS: usize = 39;
+
+/// Whether lettre would write `text` with a line over 78 octets.
+fn has_long_word(text: &str) -> bool {
+    text.split([' ', '\t']).any(|w| w.len() > LONG_WORD)
+}
+
+/// `text` as RFC 2047 encoded-words (UTF-8, base64), each within 64
+/// octets, cut only between characters, one per line (`CRLF SP` between
+/// them: folding white space between encoded-words is not part of the text).
+fn encoded_words(text: &str) -> String {
+    let mut words = Vec::new();
+    let mut chunk = String::new();
+    for c in text.chars() {
+        if chunk.len() + c.len_utf8() > WORD_OCTETS {
+            words.push(format!("=?utf-8?b?{}?=", base64(chunk.as_bytes())));
+            chunk.clear();
+        }
+        chunk.push(c);
+    }
+    if !chunk.is_empty() || words.is_empty() {
+        words.push(format!("=?utf-8?b?{}?=", base64(chunk.as_bytes())));
+    }
+    words.join("\r\n ")
+}
+
+fn base64(bytes: &[u8]) -> String {
+    const ALPHABET: &[u8; 64] = b"ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789+/";
+    let mut out = String::with_capacity(bytes.len().div_ceil(3) * 4);
+    for group in bytes.chunks(3) {
+        let n = group
+            .iter()
+            .enumerate()
+            .fold(0u32, |n, (i, b)| n | u32::from(*b) << (16 - 8 * i));
+        for i in 0..4 {
+            if i <= group.len() {
+                out.push(char::from(ALPHABET[(n >> (18 - 6 * i) & 63) as usize]));
+            } else {
+                out.push('=');
+            }
+        }
+    }
+    out
+}
+
+/// Sets the Subject, folded whatever it holds: as lettre writes it, unless
+/// a word is too long to fit a line, then as RFC 2047 encoded-words.
+pub fn subject(builder: MessageBuilder, text: &str) -> MessageBuilder {
+    if !has_long_word(text) {
+        return builder.subject(text);
+    }
+    builder.raw_header(HeaderValue::dangerous_new_pre_encoded(
+        HeaderName::new_from_ascii_str("Subject"),
+        text.to_string(),
+        encoded_words(text),
+    ))
+}
+
+/// Sets a mailbox header (`From`, `Reply-To`), folded whatever its display
+/// name: as lettre writes it, unless a word of the name is too long to fit
+/// a line, then the name as RFC 2047 encoded-words.
+pub fn mailbox_header(
+    builder: MessageBuilder,
+    name: &'static str,
+    mailbox: &Mailbox,
+) -> MessageBuilder {
+    let long = mailbox.name.as_deref().filter(|n| has_long_word(n));
+    let Some(display) = long else {
+        return match name {
+            "From" => builder.from(mailbox.clone()),
+            _ => builder.reply_to(mailbox.clone()),
+        };
+    };
+    builder.raw_header(HeaderValue::dangerous_new_pre_encoded(
+        HeaderName::new_from_ascii_str(name),
+        mailbox.to_string(),
+        format!("{}\r\n <{}>", encoded_words(display), mailbox.email),
+    ))
+}
+
+/// An address as it can leave over SMTP without extensions, or why it
+/// cannot. A non-ASCII domain is written in IDNA (`café.example` becomes
+/// `xn--caf-dma.example`), which every server takes; a non-ASCII local part
+/// (`inês@…`) would need SMTPUTF8, which relance does not use (a server
+/// without it refuses the whole message, and most relays lack it): that
+/// recipient is refused, permanently, and the others are still served.
+/// `Name <address>` keeps its name.
+pub fn sendable(text: &str) -> Result<String, String> {
+    let text = text.trim();
+    let (name, address) = match (text.rfind('<'), text.strip_suffix('>')) {
+        (Some(open), Some(rest)) => (Some(&text[..open]), &rest[open + 1..]),
+        _ => (None, text),
+    };
+    let Some((local, domain)) = address.rsplit_once('@') else {
+        return Err(format!("\"{address}\" is not an email address"));
+    };
+    if !local.is_ascii() {
+        return Err(format!(
+            "the mailbox name of \"{address}\" is not ASCII: it needs SMTPUTF8, which relance does not use"
+        ));
+    }
+    let domain = if domain.is_ascii() {
+        domain.to_string()
+    } else {
+        idna::domain_to_ascii(domain)
+            .map_err(|_| format!("the domain of \"{address}\" is not a valid domain name"))?
+    };
+    let address = format!("{local}@{domain}");
+    address
+        .parse::<lettre::Address>()
+        .map_err(|e| format!("\"{address}\" is not an email address: {e}"))?;
+    Ok(match name {
+        Some(name) => format!("{name}<{address}>"),
+        None => address,
+    })
+}
+
 /// A Message-ID stable for an action: its id and a hash of its unique key,
 /// at the sender's domain. The same action always gets the same one (a
 /// resend after a crash is the same message to every MTA and mail client);
@@ -159,8 +284,7 @@ fn mailbox(address: &str) -> Result<Mailbox, ComposeError> {
 /// The headers every composer sets: From, To, Cc, Message-ID and
 /// `X-Relance-Action`. The subject and body are the composer's.
 pub fn headers(out: &Outgoing<'_>, from: &str) -> Result<MessageBuilder, ComposeError> {
-    let mut b = Message::builder()
-        .from(mailbox(from)?)
+    let mut b = mailbox_header(Message::builder(), "From", &mailbox(from)?)
         .message_id(Some(out.message_id.to_string()));
     for to in out.to {
         b = b.to(mailbox(to)?);
@@ -194,11 +318,13 @@ impl Compose for PlainCompose {
                 items.join(", "),
                 self.company,
             );
-            let email = headers(out, &self.from)?
-                .subject(format!("{} for account {}", out.step, out.account.code))
-                .header(ContentType::TEXT_PLAIN)
-                .body(body)
-                .map_err(|e| ComposeError::Message(e.to_string()))?;
+            let email = subject(
+                headers(out, &self.from)?,
+                &format!("{} for account {}", out.step, out.account.code),
+            )
+            .header(ContentType::TEXT_PLAIN)
+            .body(body)
+            .map_err(|e| ComposeError::Message(e.to_string()))?;
             composed.email = Some(email);
         }
         if out.has_letter() {
@@ -227,6 +353,73 @@ impl Compose for PlainCompose {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    fn unbase64(text: &str) -> Vec<u8> {
+        let value = |c: u8| {
+            b"ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789+/"
+                .iter()
+                .position(|x| *x == c)
+                .expect("a base64 digit") as u32
+        };
+        let mut out = Vec::new();
+        for group in text.as_bytes().chunks(4) {
+            let digits: Vec<u8> = group.iter().copied().filter(|c| *c != b'=').collect();
+            let n = digits
+                .iter()
+                .enumerate()
+                .fold(0u32, |n, (i, c)| n | value(*c) << (18 - 6 * i));
+            for i in 0..digits.len().saturating_sub(1) {
+                out.push((n >> (16 - 8 * i) & 255) as u8);
+            }
+        }
+        out
+    }
+
+    #[test]
+    fn long_words_become_encoded_words_that_decode_to_the_text() {
+        assert_eq!(base64(b"Man"), "TWFu");
+        assert_eq!(base64(b"Ma"), "TWE=");
+        assert_eq!(base64(b"M"), "TQ==");
+        for text in [
+            "x".repeat(1000),
+            format!("Relance — {}", "é".repeat(500)),
+            "a".to_string(),
+        ] {
+            let encoded = encoded_words(&text);
+            let mut decoded = Vec::new();
+            for line in encoded.split("\r\n ") {
+                assert!(line.len() <= 64, "{line}");
+                let b64 = line
+                    .strip_prefix("=?utf-8?b?")
+                    .and_then(|l| l.strip_suffix("?="))
+                    .expect("an encoded-word");
+                decoded.extend(unbase64(b64));
+            }
+            assert_eq!(String::from_utf8(decoded).expect("UTF-8"), text);
+        }
+        assert!(has_long_word(&"x".repeat(61)));
+        assert!(!has_long_word("Overdue invoices — Dupont SA (C1)"));
+    }
+
+    #[test]
+    fn addresses_leave_in_ascii_or_are_refused() {
+        assert_eq!(sendable(" ap@c1.example "), Ok("ap@c1.example".into()));
+        assert_eq!(
+            sendable("ap@café.example"),
+            Ok("ap@xn--caf-dma.example".into())
+        );
+        assert_eq!(
+            sendable("Ap Team <ap@café.example>"),
+            Ok("Ap Team <ap@xn--caf-dma.example>".into())
+        );
+        let refused = sendable("inês0@c1.example").expect_err("SMTPUTF8 needed");
+        assert!(
+            refused.contains("SMTPUTF8") && refused.contains("inês0@c1.example"),
+            "{refused}"
+        );
+        assert!(sendable("no-at-sign").is_err());
+        assert!(sendable("a b@c1.example").is_err());
+    }
 
     #[test]
     fn the_message_id_is_stable_for_an_action_and_at_the_sender_domain() {

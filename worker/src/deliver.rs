@@ -28,8 +28,14 @@ use crate::compose::{Compose, Outgoing, message_id};
 use crate::mailer::{self, Mailer, SendError};
 
 /// What a send task gives back: the action's index in its batch, its
-/// Message-ID, whether it had a letter, and the server's answer.
-type SendResult = (usize, String, bool, Result<String, SendError>);
+/// Message-ID, the recipients refused before sending, and the server's
+/// answer.
+type SendResult = (
+    usize,
+    String,
+    Vec<String>,
+    Result<mailer::Delivered, SendError>,
+);
 
 /// How transient failures are retried: `tries` attempts in all, the n-th
 /// retry `first × 2^(n-1)` after the previous attempt. The default, 5 tries
@@ -111,6 +117,9 @@ pub struct Report {
     pub failed: usize,
     /// Emails waiting for their send window.
     pub waiting: usize,
+    /// Recipients left out of emails sent to the others (an address no
+    /// server can take); each raised `delivery_failed`.
+    pub refused: usize,
     /// Why sends are held (stale data), when they are.
     pub held: Option<String>,
     /// Ids of the actions sent or done.
@@ -126,6 +135,7 @@ impl Report {
         self.retried += other.retried;
         self.failed += other.failed;
         self.waiting += other.waiting;
+        self.refused += other.refused;
         self.delivered.extend(other.delivered);
         if other.held.is_some() {
             self.held = other.held;
@@ -205,6 +215,8 @@ struct Prepared {
     message_id: String,
     email: Option<lettre::Message>,
     letter: Option<String>,
+    /// Recipients left out (`address: why`).
+    refused: Vec<String>,
 }
 
 impl Delivery {
@@ -346,13 +358,14 @@ impl Delivery {
                     let outbox = self.options.outbox.clone();
                     sends.spawn(async move {
                         let result = mailer::send(&mailer, &outbox, &p.name, &email).await;
-                        (p.index, p.message_id, p.letter.is_some(), result)
+                        (p.index, p.message_id, p.refused, result)
                     });
                 }
                 None => {
                     outcomes[p.index] = Some(Outcome::Sent {
                         reply: format!("letter written to {}.html", p.name),
                         message_id: None,
+                        refused: p.refused,
                     });
                 }
             }
@@ -369,7 +382,12 @@ impl Delivery {
             // A send task that panicked: try again later.
             let outcome = outcome.unwrap_or(Outcome::Release);
             match &outcome {
-                Outcome::Sent { message_id, .. } => {
+                Outcome::Sent {
+                    message_id,
+                    refused,
+                    ..
+                } => {
+                    report.refused += refused.len();
                     if message_id.is_some() {
                         report.sent += 1;
                     } else {
@@ -418,13 +436,17 @@ impl Delivery {
         joined: Result<SendResult, tokio::task::JoinError>,
         now: DateTime<Utc>,
     ) -> Option<(usize, Outcome)> {
-        let (index, message_id, _letter, result) = joined.ok()?;
+        let (index, message_id, mut refused, result) = joined.ok()?;
         Some((
             index,
             match result {
-                Ok(reply) => Outcome::Sent {
-                    reply,
+                Ok(delivered) => Outcome::Sent {
+                    reply: delivered.reply,
                     message_id: Some(message_id),
+                    refused: {
+                        refused.extend(delivered.refused);
+                        refused
+                    },
                 },
                 Err(e) => self.failure(&claimed[index], e, now),
             },
@@ -478,6 +500,28 @@ impl Delivery {
                 why: format!("nothing left to chase: {}", dropped.join("; ")),
             });
         }
+        // Addresses leave in ASCII (IDNA domains); one no server can take
+        // is left out, and the message goes to the others.
+        let mut refused = Vec::new();
+        let mut keep_sendable = |list: &[String]| -> Vec<String> {
+            list.iter()
+                .filter_map(|a| match crate::compose::sendable(a) {
+                    Ok(a) => Some(a),
+                    Err(why) => {
+                        refused.push(format!("{a}: {why}"));
+                        None
+                    }
+                })
+                .collect()
+        };
+        let to = keep_sendable(&payload.to);
+        let cc = keep_sendable(&payload.cc);
+        let wants_email = payload.kinds.iter().any(|k| k == "email");
+        if wants_email && to.is_empty() && !payload.to.is_empty() {
+            return Err(Outcome::Failed {
+                reply: format!("no recipient can be sent to: {}", refused.join("; ")),
+            });
+        }
         let run_date = action.run_date.parse().unwrap_or(today);
         let settings = &self.planner.config.settings;
         let from = settings.from.as_deref().unwrap_or("");
@@ -497,8 +541,8 @@ impl Delivery {
             step: &action.step,
             kinds: &payload.kinds,
             template: payload.template.as_deref(),
-            to: &payload.to,
-            cc: &payload.cc,
+            to: &to,
+            cc: &cc,
             items: &keep,
             account,
         };
@@ -523,13 +567,13 @@ impl Delivery {
                 })?;
         Ok(Prepared {
             index: 0,
-            name: format!(
-                "{:06}-{}-{}",
-                action.id,
-                mailer::sanitize(&action.account),
-                mailer::sanitize(&action.step)
-            ),
+            name: mailer::file_name(action.id, &action.account, &action.step),
             message_id: mid,
+            refused: if composed.email.is_some() {
+                refused
+            } else {
+                Vec::new()
+            },
             email: composed.email,
             letter: composed.letter,
         })

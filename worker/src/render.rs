@@ -526,9 +526,8 @@ impl Composer {
             a.parse::<Mailbox>()
                 .map_err(|e| ComposeError::Address(format!("recipient \"{a}\": {e}")))
         };
-        let mut builder = Message::builder()
-            .from(self.from.clone())
-            .subject(rendered.subject.clone())
+        let builder = crate::compose::mailbox_header(Message::builder(), "From", &self.from);
+        let mut builder = crate::compose::subject(builder, &rendered.subject)
             .message_id(Some(message_id.to_string()))
             .header(RelanceAction(action_id.to_string()));
         if action.to.is_empty() {
@@ -543,7 +542,7 @@ impl Composer {
         if let Some(reply_to) = &rendered.reply_to {
             // A reply-to that renders to no address (no collector) is left out.
             if let Ok(m) = reply_to.parse::<Mailbox>() {
-                builder = builder.reply_to(m);
+                builder = crate::compose::mailbox_header(builder, "Reply-To", &m);
             }
         }
         let body =

@@ -652,3 +652,382 @@ fn read_letter(outbox: &tempfile::TempDir, id: i64, step: &str) -> String {
     let path = outbox.path().join(format!("{id:06}-C0001-{step}.html"));
     std::fs::read_to_string(&path).unwrap_or_else(|e| panic!("{}: {e}", path.display()))
 }
+
+/// An SMTP server that accepts connections and never says a word.
+async fn silent_server() -> (String, tokio::task::JoinHandle<()>) {
+    let listener = tokio::net::TcpListener::bind("127.0.0.1:0")
+        .await
+        .expect("a port");
+    let url = format!("smtp://{}", listener.local_addr().expect("the address"));
+    let task = tokio::spawn(async move {
+        let mut held = Vec::new();
+        while let Ok((socket, _)) = listener.accept().await {
+            held.push(socket);
+        }
+    });
+    (url, task)
+}
+
+/// A proxy in front of the real sink that passes every exchange through,
+/// except that a transaction with a `stall@…` recipient stops at DATA: the
+/// command is never forwarded and the connection stays open, silent.
+async fn stalling_proxy(upstream: String) -> (String, tokio::task::JoinHandle<()>) {
+    use tokio::io::{AsyncBufReadExt as _, AsyncWriteExt as _};
+    let listener = tokio::net::TcpListener::bind("127.0.0.1:0")
+        .await
+        .expect("a port");
+    let url = format!("smtp://{}", listener.local_addr().expect("the address"));
+    let task = tokio::spawn(async move {
+        while let Ok((client, _)) = listener.accept().await {
+            let upstream = upstream.clone();
+            tokio::spawn(async move {
+                let Ok(server) = tokio::net::TcpStream::connect(&upstream).await else {
+                    return;
+                };
+                let (client_read, mut client_write) = client.into_split();
+                let (mut server_read, mut server_write) = server.into_split();
+                tokio::spawn(async move {
+                    let _ = tokio::io::copy(&mut server_read, &mut client_write).await;
+                });
+                let mut lines = tokio::io::BufReader::new(client_read);
+                let mut stall = false;
+                let mut line = String::new();
+                loop {
+                    line.clear();
+                    match lines.read_line(&mut line).await {
+                        Ok(0) | Err(_) => return,
+                        Ok(_) => {}
+                    }
+                    let upper = line.to_ascii_uppercase();
+                    if upper.starts_with("RCPT TO:<STALL@") {
+                        stall = true;
+                    }
+                    if upper.starts_with("RSET") || upper.starts_with("MAIL FROM") {
+                        stall = false;
+                    }
+                    if stall && upper.trim_end() == "DATA" {
+                        // Hold the connection open, answer nothing, forever.
+                        std::future::pending::<()>().await;
+                    }
+                    if server_write.write_all(line.as_bytes()).await.is_err() {
+                        return;
+                    }
+                }
+            });
+        }
+    });
+    (url, task)
+}
+
+async fn retries_of(store: &Store, customer: &str) -> Vec<serde_json::Value> {
+    history_kinds(store, customer, "delivery_attempt")
+        .await
+        .into_iter()
+        .filter(|a| a["outcome"] == "retry")
+        .collect()
+}
+
+#[tokio::test]
+async fn a_server_that_never_answers_times_out_and_the_action_is_retried() {
+    let (url, server) = silent_server().await;
+    let (_cfg, planner) = support::config(|t| t.to_string());
+    let ts = store_support::sqlite().await;
+    let ids = recorded(
+        &ts.store,
+        &planner,
+        &Data {
+            customers: 3,
+            ..Data::default()
+        },
+    )
+    .await;
+    let outbox = tempfile::tempdir().expect("a temp dir");
+    let mailer = Mailer::smtp_with_timeout(&url, 2, Duration::from_millis(500)).expect("a mailer");
+    let d = delivery(&ts.store, &planner, mailer, outbox.path());
+
+    let started = std::time::Instant::now();
+    let report = tokio::time::timeout(Duration::from_secs(20), d.deliver_due(at("09:00")))
+        .await
+        .expect("the pass ends: the silent server does not hold it")
+        .expect("delivery");
+    // Three sends over two connections: two rounds of the timeout, not forever.
+    assert!(
+        started.elapsed() < Duration::from_secs(10),
+        "{:?}",
+        started.elapsed()
+    );
+    assert_eq!(
+        (report.sent, report.retried, report.failed),
+        (0, 3, 0),
+        "{report:?}"
+    );
+    for id in &ids {
+        assert_eq!(state(&ts.store, *id).await, "queued");
+    }
+    let retries = retries_of(&ts.store, "C0001").await;
+    assert_eq!(retries.len(), 1, "{retries:?}");
+    let reply = retries[0]["reply"].as_str().unwrap_or("");
+    assert!(
+        reply.contains("timed out") && reply.contains("0.5 s"),
+        "{reply}"
+    );
+    assert_eq!(retries[0]["next_attempt_at"], "2026-11-09T09:00:01.000Z");
+
+    // The retry, due a second later, times out the same way and is counted.
+    let again = d
+        .deliver_due(at("09:00") + chrono::TimeDelta::seconds(1))
+        .await
+        .expect("delivery");
+    assert_eq!(again.retried, 3, "{again:?}");
+    assert_eq!(retries_of(&ts.store, "C0001").await.len(), 2);
+    server.abort();
+    ts.cleanup().await;
+}
+
+#[tokio::test]
+async fn a_server_stalling_at_data_holds_neither_the_batch_nor_the_other_recipients() {
+    let Some(sink) = Sink::start() else { return };
+    let (proxy, server) = stalling_proxy(sink.addr.clone()).await;
+    let (_cfg, planner) = support::config(|t| t.to_string());
+    let ts = store_support::sqlite().await;
+    let data = Data {
+        customers: 3,
+        contact: |n| {
+            if n == 2 {
+                "stall@c0002.example".into()
+            } else {
+                format!("ap@c{n:04}.example")
+            }
+        },
+        ..Data::default()
+    };
+    let ids = recorded(&ts.store, &planner, &data).await;
+    let outbox = tempfile::tempdir().expect("a temp dir");
+    // One connection: the sends go one after another through the stalled
+    // one, so the third needs a connection the stalled send did not spoil.
+    let mailer =
+        Mailer::smtp_with_timeout(&proxy, 1, Duration::from_millis(800)).expect("a mailer");
+    let d = delivery(&ts.store, &planner, mailer, outbox.path());
+
+    let started = std::time::Instant::now();
+    let report = tokio::time::timeout(Duration::from_secs(20), d.deliver_due(at("09:00")))
+        .await
+        .expect("the pass ends")
+        .expect("delivery");
+    assert!(
+        started.elapsed() < Duration::from_secs(8),
+        "{:?}",
+        started.elapsed()
+    );
+    assert_eq!(
+        (report.sent, report.retried, report.failed),
+        (2, 1, 0),
+        "{report:?}"
+    );
+    assert_eq!(sink.count(), 2);
+    let to: Vec<String> = sink.messages().iter().map(|m| m["to"].clone()).collect();
+    assert!(
+        to.contains(&"ap@c0001.example".to_string())
+            && to.contains(&"ap@c0003.example".to_string()),
+        "{to:?}"
+    );
+    assert_eq!(state(&ts.store, ids[1]).await, "queued");
+    let retries = retries_of(&ts.store, "C0002").await;
+    assert_eq!(retries.len(), 1, "{retries:?}");
+    assert!(
+        retries[0]["reply"]
+            .as_str()
+            .unwrap_or("")
+            .contains("timed out"),
+        "{retries:?}"
+    );
+    assert!(retries[0]["next_attempt_at"].is_string(), "{retries:?}");
+    server.abort();
+    ts.cleanup().await;
+}
+
+#[tokio::test]
+async fn a_300_character_customer_code_gets_a_bounded_outbox_file_name() {
+    let (_cfg, planner) = support::config(support::no_window);
+    let ts = store_support::sqlite().await;
+    let dir = tempfile::tempdir().expect("a temp dir");
+    let files = Data::default().write(dir.path());
+    let code = format!("C{}", "9".repeat(299));
+    for f in &files {
+        let text = std::fs::read_to_string(f).expect("a CSV file");
+        std::fs::write(f, text.replace("C0001", &code)).expect("a CSV file");
+    }
+    support::import(&ts.store, &planner, &files, "2026-11-09T07:00:00Z").await;
+    let ids = run_once(&ts.store, &planner).await;
+    assert_eq!(ids.len(), 1);
+    let outbox = tempfile::tempdir().expect("a temp dir");
+    let d = delivery(&ts.store, &planner, Mailer::File, outbox.path());
+    let report = d.deliver_due(at("09:00")).await.expect("delivery");
+    assert_eq!((report.sent, report.retried), (1, 0), "{report:?}");
+    assert_eq!(state(&ts.store, ids[0]).await, "sent");
+    let names: Vec<String> = std::fs::read_dir(outbox.path())
+        .expect("outbox")
+        .map(|e| e.expect("entry").file_name().to_string_lossy().into_owned())
+        .collect();
+    assert_eq!(names.len(), 1, "{names:?}");
+    assert!(
+        names[0].len() <= 130 && names[0].ends_with(".eml"),
+        "{names:?}"
+    );
+    assert!(
+        names[0].starts_with(&format!("{:06}-C999", ids[0])),
+        "{names:?}"
+    );
+    let eml = std::fs::read_to_string(outbox.path().join(&names[0])).expect("the message");
+    assert!(
+        support::parse(&eml)["body"].contains(&code),
+        "the message names the account in full"
+    );
+    ts.cleanup().await;
+}
+
+/// Rewrites the planned recipients of every action of `customer` in the
+/// store, as an older version of relance could have recorded them.
+async fn set_to(store: &Store, customer: &str, from: &str, to: &str) {
+    let pool = store.sqlite_pool().expect("a SQLite store");
+    let changed =
+        sqlx::query("UPDATE actions SET payload = replace(payload, ?, ?) WHERE account = ?")
+            .bind(from)
+            .bind(to)
+            .bind(customer)
+            .execute(pool)
+            .await
+            .expect("the payload rewritten")
+            .rows_affected();
+    assert_eq!(changed, 1);
+}
+
+#[tokio::test]
+async fn an_address_no_server_can_take_fails_that_recipient_only_and_idna_domains_leave_in_ascii() {
+    let Some(sink) = Sink::start() else { return };
+    let (_cfg, planner) = support::config(support::no_window);
+    let ts = store_support::sqlite().await;
+    let data = Data {
+        customers: 3,
+        contact: |n| match n {
+            2 => "ap@café.example".into(),
+            n => format!("ap@c{n:04}.example"),
+        },
+        ..Data::default()
+    };
+    let ids = recorded(&ts.store, &planner, &data).await;
+    assert_eq!(ids.len(), 3);
+    // Recorded before addresses were checked at import: a second recipient
+    // whose mailbox name needs SMTPUTF8 for C0001, the only one for C0003.
+    set_to(
+        &ts.store,
+        "C0001",
+        "\"ap@c0001.example\"",
+        "\"ap@c0001.example\",\"inês0@c0001.example\"",
+    )
+    .await;
+    set_to(
+        &ts.store,
+        "C0003",
+        "\"ap@c0003.example\"",
+        "\"inês0@c0003.example\"",
+    )
+    .await;
+    let outbox = tempfile::tempdir().expect("a temp dir");
+    let mailer = Mailer::smtp(&sink.url(), 2).expect("a mailer");
+    let d = delivery(&ts.store, &planner, mailer, outbox.path());
+    let report = d.deliver_due(at("09:00")).await.expect("delivery");
+    assert_eq!(
+        (report.sent, report.refused, report.failed, report.retried),
+        (2, 1, 1, 0),
+        "{report:?}"
+    );
+    let mut to: Vec<String> = sink.messages().iter().map(|m| m["to"].clone()).collect();
+    to.sort();
+    assert_eq!(to, ["ap@c0001.example", "ap@xn--caf-dma.example"]);
+    assert_eq!(state(&ts.store, ids[0]).await, "sent");
+    assert_eq!(state(&ts.store, ids[2]).await, "failed");
+
+    let sent = history_kinds(&ts.store, "C0001", "delivery_attempt").await;
+    assert_eq!(sent.len(), 1, "{sent:?}");
+    assert_eq!(sent[0]["outcome"], "sent");
+    let refused = sent[0]["refused"][0].as_str().unwrap_or("");
+    assert!(
+        refused.contains("inês0@c0001.example") && refused.contains("SMTPUTF8"),
+        "{sent:?}"
+    );
+    let failed = history_kinds(&ts.store, "C0003", "delivery_attempt").await;
+    assert_eq!(failed[0]["outcome"], "failed");
+    assert!(
+        failed[0]["reply"]
+            .as_str()
+            .unwrap_or("")
+            .contains("inês0@c0003.example"),
+        "{failed:?}"
+    );
+    // One delivery_failed on C0001 (the refused copy) and one on C0003.
+    assert_eq!(
+        open_alerts(&ts.store).await,
+        [("delivery_failed".to_string(), 2)]
+    );
+    // Nothing is retried: the refusal is permanent.
+    let later = d.deliver_due(at("10:00")).await.expect("delivery");
+    assert_eq!(later, relance_worker::deliver::Report::default());
+    ts.cleanup().await;
+}
+
+#[tokio::test]
+async fn a_recipient_the_server_refuses_fails_alone_and_the_others_are_served() {
+    let Some(sink) = Sink::start() else { return };
+    let (_cfg, planner) = support::config(support::no_window);
+    let ts = store_support::sqlite().await;
+    let dir = tempfile::tempdir().expect("a temp dir");
+    let files = Data::default().write(dir.path());
+    let contacts = files
+        .iter()
+        .find(|p| p.ends_with("contacts.csv"))
+        .expect("contacts");
+    std::fs::write(
+        contacts,
+        "customer,email,role\nC0001,ap@c0001.example,billing\nC0001,reject@c0001.example,billing\n",
+    )
+    .expect("contacts.csv");
+    support::import(&ts.store, &planner, &files, "2026-11-09T07:00:00Z").await;
+    let ids = run_once(&ts.store, &planner).await;
+    assert_eq!(ids.len(), 1);
+    let outbox = tempfile::tempdir().expect("a temp dir");
+    let mailer = Mailer::smtp(&sink.url(), 2).expect("a mailer");
+    let d = delivery(&ts.store, &planner, mailer, outbox.path());
+    let report = d.deliver_due(at("09:00")).await.expect("delivery");
+    assert_eq!(
+        (report.sent, report.refused, report.failed, report.retried),
+        (1, 1, 0, 0),
+        "{report:?}"
+    );
+    assert_eq!(state(&ts.store, ids[0]).await, "sent");
+    // One copy per recipient who took it, each the same message.
+    let messages = sink.messages();
+    assert_eq!(messages.len(), 2, "ap@ and the collector in copy");
+    assert!(
+        messages
+            .iter()
+            .all(|m| m["message-id"] == messages[0]["message-id"])
+    );
+    assert!(
+        messages[0]["to"].contains("reject@c0001.example"),
+        "the header is as planned"
+    );
+    let attempts = history_kinds(&ts.store, "C0001", "delivery_attempt").await;
+    assert_eq!(attempts.len(), 1, "{attempts:?}");
+    assert_eq!(attempts[0]["outcome"], "sent");
+    let refused = attempts[0]["refused"][0].as_str().unwrap_or("");
+    assert!(
+        refused.starts_with("reject@c0001.example: ") && refused.contains("550"),
+        "{attempts:?}"
+    );
+    assert_eq!(
+        open_alerts(&ts.store).await,
+        [("delivery_failed".to_string(), 1)]
+    );
+    ts.cleanup().await;
+}

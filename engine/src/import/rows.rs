@@ -677,10 +677,25 @@ impl Reader<'_, '_> {
         Some(v)
     }
 
+    /// An email address that can be sent to without SMTP extensions: an
+    /// ASCII mailbox name (a non-ASCII one needs SMTPUTF8, which relance
+    /// does not use), and a domain that is ASCII or valid IDNA (sent as
+    /// punycode). Stored as written, lower-cased. docs/data.md.
     fn address(&mut self, column: &str) -> Option<String> {
         let v = self.required(column)?;
         if !valid_address(&v) {
             self.fail(format!("{column} \"{v}\" is not an email address"));
+        } else if let Some((local, domain)) = v.rsplit_once('@') {
+            if !local.is_ascii() {
+                self.fail(format!(
+                    "{column} \"{v}\": the mailbox name before @ must be ASCII \
+                     (a non-ASCII one needs SMTPUTF8, which relance does not use)"
+                ));
+            } else if !domain.is_ascii() && idna::domain_to_ascii(domain).is_err() {
+                self.fail(format!(
+                    "{column} \"{v}\": the domain is not a valid internationalised domain name"
+                ));
+            }
         }
         Some(v.to_lowercase())
     }

@@ -49,6 +49,10 @@ pub enum Outcome {
         reply: String,
         /// The message's Message-ID, when there was a message.
         message_id: Option<String>,
+        /// Recipients left out because no server could take them
+        /// (`address: why`): each is in the history line and raises
+        /// `delivery_failed` on the account; the others were served.
+        refused: Vec<String>,
     },
     /// Nothing to send (a task, a switch, penalties): done once recorded.
     Done,
@@ -186,13 +190,31 @@ pub async fn finish(
     for f in finished {
         let a = &f.action;
         let (state, event) = match &f.outcome {
-            Outcome::Sent { reply, message_id } => (
-                "sent",
-                Some(
-                    serde_json::json!({"id": a.id, "outcome": "sent", "reply": reply,
-                    "message_id": message_id, "attempt": a.attempts + 1, "resent": a.reclaimed}),
-                ),
-            ),
+            Outcome::Sent {
+                reply,
+                message_id,
+                refused,
+            } => {
+                let mut data = serde_json::json!({"id": a.id, "outcome": "sent", "reply": reply,
+                    "message_id": message_id, "attempt": a.attempts + 1, "resent": a.reclaimed});
+                if !refused.is_empty() {
+                    data["refused"] = serde_json::json!(refused);
+                    failed.push(RaisedAlert {
+                        alert: "delivery_failed".into(),
+                        account: a.account.clone(),
+                        item: String::new(),
+                        level: "high".into(),
+                        detail: format!(
+                            "action {} ({}/{}): sent to the other recipients; refused {}",
+                            a.id,
+                            a.scenario,
+                            a.step,
+                            refused.join("; ")
+                        ),
+                    });
+                }
+                ("sent", Some(data))
+            }
             Outcome::Done => ("sent", None),
             Outcome::Cancelled { why } => (
                 "cancelled",
@@ -367,6 +389,51 @@ pub async fn states(store: &Store, ids: &[i64]) -> Result<Vec<(i64, String)>, St
     }
     tx.rollback().await?;
     Ok(out)
+}
+
+/// An action left `sending`: claimed and not recorded yet. Either a worker
+/// is sending it right now, or the one that claimed it died (a killed
+/// `relance run` or worker); nobody sends it again before its lease ends.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Sending {
+    /// The action.
+    pub id: i64,
+    /// Its account.
+    pub account: String,
+    /// Its scenario.
+    pub scenario: String,
+    /// Its step.
+    pub step: String,
+    /// Who claimed it (`run:…:PID`, `worker:…`).
+    pub claimed_by: String,
+    /// When (RFC 3339 UTC): the lease runs from there.
+    pub claimed_at: String,
+}
+
+/// The actions in state `sending`, oldest claim first.
+pub async fn sending(store: &Store) -> Result<Vec<Sending>, StoreError> {
+    let mut tx = store.begin().await?;
+    type Row = (i64, String, String, String, Option<String>, Option<String>);
+    let rows: Vec<Row> = on_tx!(&mut tx, c => sqlx::query_as(
+            "SELECT id, account, scenario, step, claimed_by, claimed_at FROM actions \
+             WHERE state = 'sending' ORDER BY claimed_at, id")
+            .fetch_all(&mut **c)
+            .await)
+    .map_err(StoreError::query("reading the actions being sent"))?;
+    tx.rollback().await?;
+    Ok(rows
+        .into_iter()
+        .map(
+            |(id, account, scenario, step, claimed_by, claimed_at)| Sending {
+                id,
+                account,
+                scenario,
+                step,
+                claimed_by: claimed_by.unwrap_or_default(),
+                claimed_at: claimed_at.unwrap_or_default(),
+            },
+        )
+        .collect())
 }
 
 /// Counts for summaries: actions by `(step, state)` and open alerts by name.
