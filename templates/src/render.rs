@@ -11,7 +11,8 @@
 //!
 //! A template cannot read files or reach the network: the instance is
 //! built from text handed in, with no file loader, and tera's only
-//! functions are `range` and `throw`.
+//! functions are `range` and `throw`. Each message is bounded in time and
+//! size ([`crate::limits`]).
 
 use std::borrow::Cow;
 use std::collections::{BTreeMap, BTreeSet};
@@ -180,6 +181,7 @@ pub fn new_tera() -> Tera {
     let mut tera = Tera::default();
     tera.register_filter("money", money_filter);
     tera.register_filter("date", date_filter);
+    tera.register_function("range", crate::limits::range);
     tera
 }
 
@@ -194,6 +196,7 @@ fn lang_of(kwargs: &Kwargs, state: &State) -> tera::TeraResult<Lang> {
 /// `{{ x | money(currency="EUR", lang="fr") }}`; the currency defaults to
 /// the account's, the language to the rendering's.
 fn money_filter(value: f64, kwargs: Kwargs, state: &State) -> tera::TeraResult<String> {
+    crate::limits::check_time()?;
     let currency = match kwargs.get::<&str>("currency")? {
         Some(c) => c.to_string(),
         None => state
@@ -211,6 +214,7 @@ fn money_filter(value: f64, kwargs: Kwargs, state: &State) -> tera::TeraResult<S
 /// `{{ d | date(lang="fr", format="short") }}`: a `YYYY-MM-DD` date written
 /// for the language; `long` (the default) for sentences, `short` for tables.
 fn date_filter(value: &str, kwargs: Kwargs, state: &State) -> tera::TeraResult<String> {
+    crate::limits::check_time()?;
     let date = chrono::NaiveDate::parse_from_str(value.get(..10).unwrap_or(value), "%Y-%m-%d")
         .map_err(|_| tera::Error::message(format!("date: \"{value}\" is not a YYYY-MM-DD date")))?;
     let lang = lang_of(&kwargs, state)?;
@@ -432,11 +436,25 @@ impl Templates {
         tc.insert("lang", &language);
         tc.insert("currency", &ctx.account.currency);
 
+        // One budget (range numbers, time) for the whole message; each part
+        // bounded in bytes (`limits`).
+        let _budget = crate::limits::MessageBudget::start();
         let run = |name: &str, tc: &tera::Context| {
-            self.tera.render(name, tc).map_err(|e| RenderError::Tera {
-                file: name.split('@').next().unwrap_or(name).to_string(),
-                message: error_chain(&e),
-            })
+            let file = name.split('@').next().unwrap_or(name).to_string();
+            let mut out = crate::limits::Bounded::new();
+            match self.tera.render_to(name, tc, &mut out) {
+                Ok(()) => String::from_utf8(out.bytes).map_err(|_| RenderError::Tera {
+                    file,
+                    message: "the rendered text is not UTF-8".into(),
+                }),
+                Err(e) => Err(RenderError::Tera {
+                    file,
+                    message: match out.over {
+                        Some(over) => over.message(),
+                        None => error_chain(&e),
+                    },
+                }),
+            }
         };
         // Plain values: subject, reply-to, `.txt`.
         tc.insert("__h", &values.plain);

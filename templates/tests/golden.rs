@@ -555,3 +555,69 @@ fn a_letter_writes_the_customer_postal_address_on_several_lines_escaped() {
         html(&ctx)
     );
 }
+
+fn one_template(text: &str) -> Templates {
+    match Templates::load([("en/t.html", text)], &BTreeMap::new(), "en") {
+        Ok(t) => t,
+        Err(e) => panic!("{e}"),
+    }
+}
+
+fn many_items(n: usize) -> Context {
+    let items = (0..n)
+        .map(|i| item("C001", &format!("INV-{i:05}"), "2026-10-01", 100.0 + i as f64, None))
+        .collect();
+    context("Client SA", None, items)
+}
+
+fn render_error(t: &Templates, ctx: &Context) -> String {
+    match t.render("t", ctx, None) {
+        Err(e @ RenderError::Tera { .. }) => e.to_string(),
+        other => panic!("expected a rendering error, got {other:?}"),
+    }
+}
+
+#[test]
+fn two_nested_ranges_fail_fast_with_a_clear_message() {
+    let t = one_template(
+        "{% for i in range(end=10000) %}{% for j in range(end=10000) %}{{ i }}-{{ j }} {% endfor %}{% endfor %}",
+    );
+    let started = std::time::Instant::now();
+    let message = render_error(&t, &simple(None));
+    assert!(started.elapsed().as_secs() < 5, "{:?}", started.elapsed());
+    assert!(message.contains("en/t.html"), "{message}");
+    assert!(message.contains("100000 numbers in all"), "{message}");
+    // The next message has a budget of its own.
+    let ok = one_template("{% for i in range(end=3) %}{{ i }}{% endfor %}");
+    assert_eq!(ok.render("t", &simple(None), None).map(|r| r.html).ok().as_deref(), Some("012"));
+}
+
+#[test]
+fn one_range_over_its_limit_is_refused() {
+    let t = one_template("{% for i in range(end=1000000000) %}x{% endfor %}");
+    let message = render_error(&t, &simple(None));
+    assert!(message.contains("at most 10000 a call"), "{message}");
+}
+
+#[test]
+fn a_loop_writing_past_the_size_limit_fails_that_message() {
+    // 2,000 items looped over 2,000 times: 4 million rows of text.
+    let t = one_template(
+        "{% for a in items %}{% for b in items %}<p>{{ a.reference }} {{ b.reference }}</p>{% endfor %}{% endfor %}",
+    );
+    let started = std::time::Instant::now();
+    let message = render_error(&t, &many_items(2000));
+    assert!(started.elapsed().as_secs() < 10, "{:?}", started.elapsed());
+    assert!(message.contains("passed 8 MiB"), "{message}");
+}
+
+#[test]
+fn a_statement_of_5000_items_still_renders() {
+    let t = one_template("---\nsubject: Statement\n---\n<p>#balance</p>\n#items_list\n");
+    let r = match t.render("t", &many_items(5000), None) {
+        Ok(r) => r,
+        Err(e) => panic!("{e}"),
+    };
+    assert!(r.html.contains("INV-00000") && r.html.contains("INV-04999"));
+    assert!(r.text.contains("INV-04999"));
+}
