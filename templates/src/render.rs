@@ -605,7 +605,7 @@ fn builtin(name: &str, ctx: &Context, tables: &Tables<'_>) -> Value {
     let grouped = ctx.account.grouped;
     // The totals of exactly what the tables beside them list.
     let totals = Totals::of(&ctx.items, &ctx.account.currency);
-    let minor = |m: i64| tables.lang.money(m, &ctx.account.currency);
+    let minor = |m: i128| tables.lang.money(m, &ctx.account.currency);
     Value::Scalar(match name {
         "company_name" => ctx.settings.company.clone(),
         "customer_name" => ctx.customer.name.clone(),

@@ -693,12 +693,9 @@ impl Reader {
             let record = match record {
                 Ok(r) => r,
                 Err(e) => {
-                    // A line too long or an IO error: the file cannot be read on.
-                    let fatal = e.line == 0 || e.message.starts_with("cannot read");
+                    // After a line too long, a quote never closed or an IO
+                    // error, `next_record` gives no more records.
                     self.error(e);
-                    if fatal {
-                        break;
-                    }
                     continue;
                 }
             };
