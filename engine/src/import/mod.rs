@@ -177,6 +177,28 @@ pub struct RowError {
     pub message: String,
 }
 
+impl RowError {
+    /// The same problem with control characters of the message (a CR/LF
+    /// inside a quoted cell it quotes) written as escapes (`\r\n`): a
+    /// problem is one line, in a terminal, a log or an API answer.
+    pub fn escaped(mut self) -> RowError {
+        if self.message.chars().any(char::is_control) {
+            self.message = self
+                .message
+                .chars()
+                .map(|c| {
+                    if c.is_control() {
+                        c.escape_default().to_string()
+                    } else {
+                        c.to_string()
+                    }
+                })
+                .collect();
+        }
+        self
+    }
+}
+
 impl fmt::Display for RowError {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         if self.line == 0 {
@@ -381,7 +403,7 @@ struct Run<'o> {
 
 impl Run<'_> {
     fn error(&mut self, e: RowError) {
-        self.problems.push(e);
+        self.problems.push(e.escaped());
     }
 
     async fn file(
@@ -641,7 +663,7 @@ struct Reader {
 impl Reader {
     fn error(&mut self, e: RowError) {
         self.clean = false;
-        self.problems.push(e);
+        self.problems.push(e.escaped());
     }
 
     /// Hands a batch to the writer, prepared when the table was empty; stops
