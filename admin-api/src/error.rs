@@ -195,7 +195,11 @@ impl std::fmt::Display for ErrorChain<'_> {
 
 impl From<StoreError> for AppError {
     fn from(e: StoreError) -> Self {
-        AppError::internal(e)
+        match e {
+            // Another writer held the store: say so, it is no bug.
+            e @ StoreError::Busy { .. } => AppError::Unavailable(e.to_string()),
+            e => AppError::internal(e),
+        }
     }
 }
 

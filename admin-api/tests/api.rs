@@ -765,6 +765,33 @@ async fn import_problems_give_their_real_line_and_escape_line_breaks() {
     );
 }
 
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn an_import_while_another_writes_says_the_store_is_busy() {
+    let api = Api::sqlite().await;
+    let holder = api.store.begin_import().await.expect("the write lock");
+    let answer = api
+        .send(csv_post(
+            &api,
+            "?kind=items",
+            "customer,reference,type,due_date,amount\nC1,NEW-1,invoice,2026-12-01,10.00\n",
+        ))
+        .await;
+    let message = answer.assert_error(503, "unavailable");
+    assert!(
+        message.starts_with("the store is busy: another import or run is writing (waited 10 s)"),
+        "{message}"
+    );
+    holder.rollback().await.expect("a rollback");
+    let answer = api
+        .send(csv_post(
+            &api,
+            "?kind=items",
+            "customer,reference,type,due_date,amount\nC1,NEW-1,invoice,2026-12-01,10.00\n",
+        ))
+        .await;
+    assert_eq!(answer.ok(200)["files"][0]["inserted"], 1);
+}
+
 fn csv_post(api: &Api, query: &str, body: &'static str) -> reqwest::RequestBuilder {
     api.request(Method::POST, &format!("/imports{query}"), Some(OPERATOR))
         .header("content-type", "text/csv")

@@ -918,3 +918,41 @@ C002,INV-4,invoice,2026-10-01,1,99999999999999999999\n";
         t.cleanup().await;
     }
 }
+
+#[tokio::test]
+async fn a_second_import_waits_for_the_first_then_says_the_store_is_busy() {
+    let (_dir, paths) = files(&[("customers.csv", CUSTOMERS)]);
+    for t in both().await {
+        // Another import holds the store for a second: this one waits.
+        let holder = t.store.begin_import().await.expect("the lock");
+        let release = tokio::spawn(async move {
+            tokio::time::sleep(std::time::Duration::from_secs(1)).await;
+            holder.rollback().await.expect("a rollback");
+        });
+        let report = run(&t.store, &paths, &options()).await;
+        assert!(report.is_ok(), "{}: {report:?}", t.name);
+        release.await.expect("released");
+
+        // Held past the wait: a clear refusal before the files are read.
+        let holder = t.store.begin_import().await.expect("the lock");
+        let started = std::time::Instant::now();
+        let err = run(&t.store, &paths, &options())
+            .await
+            .expect_err("the store is busy");
+        let waited = started.elapsed();
+        let message = err.to_string();
+        assert!(
+            message.starts_with("the store is busy: another import"),
+            "{}: {message}",
+            t.name
+        );
+        assert!(message.contains("(waited 10 s)"), "{}: {message}", t.name);
+        assert!(
+            (9..20).contains(&waited.as_secs()),
+            "{}: waited {waited:?}",
+            t.name
+        );
+        holder.rollback().await.expect("a rollback");
+        t.cleanup().await;
+    }
+}

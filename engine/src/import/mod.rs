@@ -288,7 +288,9 @@ pub async fn import(
             "--full and --full-all need an items file in the same call".into(),
         ));
     }
-    let mut tx = store.begin().await?;
+    // The write side from the start: a second import fails here, clearly,
+    // rather than after validating its files.
+    let mut tx = store.begin_import().await?;
     let mut indexes = Indexes::load(&mut tx, config).await?;
     let import_id = records::start_import(&mut tx, &opts.now, &opts.origin).await?;
     let mut run = Run {
