@@ -36,6 +36,9 @@ struct Budget {
 }
 
 thread_local! {
+    /// Set when a bound of this module refused something during the
+    /// current message: its error is then a `RenderError::Bounded`.
+    static TRIPPED: Cell<bool> = const { Cell::new(false) };
     /// The budget of the message rendering on this thread; `None` outside
     /// [`Templates::render`](crate::Templates::render) (a check, a test).
     static BUDGET: Cell<Option<Budget>> = const { Cell::new(None) };
@@ -51,6 +54,7 @@ pub(crate) struct MessageBudget {
 impl MessageBudget {
     /// A fresh budget: [`MAX_RANGE_TOTAL`] numbers, [`MAX_TIME`].
     pub(crate) fn start() -> Self {
+        TRIPPED.with(|t| t.set(false));
         let before = BUDGET.with(|b| {
             b.replace(Some(Budget {
                 range_left: MAX_RANGE_TOTAL,
@@ -75,10 +79,21 @@ fn too_slow() -> String {
     )
 }
 
+/// Whether a bound refused something since the message started.
+pub(crate) fn tripped() -> bool {
+    TRIPPED.with(Cell::get)
+}
+
+/// A refusal by a bound, remembered for [`tripped`].
+fn refuse(message: String) -> tera::TeraResult<()> {
+    TRIPPED.with(|t| t.set(true));
+    Err(tera::Error::message(message))
+}
+
 /// Fails once the message has run over [`MAX_TIME`].
 pub(crate) fn check_time() -> tera::TeraResult<()> {
     match BUDGET.with(Cell::get) {
-        Some(b) if Instant::now() > b.deadline => Err(tera::Error::message(too_slow())),
+        Some(b) if Instant::now() > b.deadline => refuse(too_slow()),
         _ => Ok(()),
     }
 }
@@ -87,10 +102,10 @@ pub(crate) fn check_time() -> tera::TeraResult<()> {
 fn take_range(n: usize) -> tera::TeraResult<()> {
     BUDGET.with(|cell| match cell.get() {
         None => Ok(()),
-        Some(b) if Instant::now() > b.deadline => Err(tera::Error::message(too_slow())),
-        Some(b) if n > b.range_left => Err(tera::Error::message(format!(
+        Some(b) if Instant::now() > b.deadline => refuse(too_slow()),
+        Some(b) if n > b.range_left => refuse(format!(
             "range: this message's range() calls would produce more than {MAX_RANGE_TOTAL} numbers in all (nested loops over range?)"
-        ))),
+        )),
         Some(b) => {
             cell.set(Some(Budget {
                 range_left: b.range_left - n,
@@ -119,9 +134,9 @@ pub(crate) fn range(kwargs: tera::Kwargs, _: &tera::State) -> tera::TeraResult<V
         0
     };
     if len > MAX_RANGE as i128 {
-        return Err(tera::Error::message(format!(
+        refuse(format!(
             "range: {len} numbers asked, at most {MAX_RANGE} a call"
-        )));
+        ))?;
     }
     // `len` is at most MAX_RANGE here.
     let len = usize::try_from(len).unwrap_or(MAX_RANGE);

@@ -88,6 +88,15 @@ pub enum RenderError {
         /// The language wanted.
         language: String,
     },
+    /// The message went past a bound of [`crate::limits`] (range numbers,
+    /// output bytes, time): a template that loops over too much.
+    #[error("template {file}: {message}")]
+    Bounded {
+        /// The file.
+        file: String,
+        /// Which bound, and how far.
+        message: String,
+    },
     /// Tera failed (an unknown variable, a filter given a wrong value...).
     #[error("template {file}: {message}")]
     Tera {
@@ -407,6 +416,21 @@ impl Templates {
         }
     }
 
+    /// Renders every template in every language once, for a sample
+    /// context (one element per list), and returns those that go past a
+    /// bound of [`crate::limits`] whatever the data: `relance check` says
+    /// so before anything is sent.
+    pub fn trial(&self) -> Vec<RenderError> {
+        let sample = crate::variables::sample();
+        self.entries
+            .keys()
+            .filter_map(|(lang, name)| match self.render(name, &sample, Some(lang)) {
+                Err(e @ RenderError::Bounded { .. }) => Some(e),
+                _ => None,
+            })
+            .collect()
+    }
+
     /// Renders a template for a context, in the language `language_for` picks.
     pub fn render(
         &self,
@@ -447,11 +471,18 @@ impl Templates {
                     file,
                     message: "the rendered text is not UTF-8".into(),
                 }),
-                Err(e) => Err(RenderError::Tera {
-                    file,
-                    message: match out.over {
-                        Some(over) => over.message(),
-                        None => error_chain(&e),
+                Err(e) => Err(match out.over {
+                    Some(over) => RenderError::Bounded {
+                        file,
+                        message: over.message(),
+                    },
+                    None if crate::limits::tripped() => RenderError::Bounded {
+                        file,
+                        message: error_chain(&e),
+                    },
+                    None => RenderError::Tera {
+                        file,
+                        message: error_chain(&e),
                     },
                 }),
             }

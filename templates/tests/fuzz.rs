@@ -21,7 +21,7 @@ use relance_templates::{CustomHashtag, Templates};
 
 mod support;
 
-const CASES: u64 = 2000;
+const CASES: u64 = 1000;
 
 /// Pieces that matter to tera, the front matter and the hashtag scanner.
 const PIECES: &[&str] = &[

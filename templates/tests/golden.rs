@@ -433,8 +433,8 @@ fn many_items(n: usize) -> Context {
 
 fn render_error(t: &Templates, ctx: &Context) -> String {
     match t.render("t", ctx, None) {
-        Err(e @ RenderError::Tera { .. }) => e.to_string(),
-        other => panic!("expected a rendering error, got {other:?}"),
+        Err(e @ RenderError::Bounded { .. }) => e.to_string(),
+        other => panic!("expected a bound to stop rendering, got {other:?}"),
     }
 }
 
@@ -449,7 +449,9 @@ fn two_nested_ranges_fail_fast_with_a_clear_message() {
     assert!(message.contains("en/t.html"), "{message}");
     assert!(message.contains("100000 numbers in all"), "{message}");
     // The next message has a budget of its own.
+    assert_eq!(t.trial().len(), 1, "the check finds it too");
     let ok = one_template("{% for i in range(end=3) %}{{ i }}{% endfor %}");
+    assert!(ok.trial().is_empty());
     assert_eq!(ok.render("t", &simple(None), None).map(|r| r.html).ok().as_deref(), Some("012"));
 }
 
