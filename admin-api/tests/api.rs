@@ -271,7 +271,13 @@ async fn run_requests_with_bad_json_types_dates_or_accounts_are_refused() {
     let empty = api.post("/runs", OPERATOR, json!({"accounts": []})).await;
     empty.assert_error(400, "bad_request");
     // serde reads a struct from an array: `[]` must not pass for `{}`.
-    for body in [json!([]), json!([null, false]), json!("run"), json!(null), json!(7)] {
+    for body in [
+        json!([]),
+        json!([null, false]),
+        json!("run"),
+        json!(null),
+        json!(7),
+    ] {
         let answer = api.post("/runs", OPERATOR, body.clone()).await;
         let message = answer.assert_error(400, "bad_request");
         assert!(message.contains("a JSON object"), "{body}: {message}");
@@ -279,11 +285,23 @@ async fn run_requests_with_bad_json_types_dates_or_accounts_are_refused() {
     let answer = api
         .post("/items/C1/INV-1/status", OPERATOR, json!(["dispute"]))
         .await;
-    assert!(answer.assert_error(400, "bad_request").contains("a JSON object"));
+    assert!(
+        answer
+            .assert_error(400, "bad_request")
+            .contains("a JSON object")
+    );
     let answer = api
-        .post("/items/C1/INV-1/status", OPERATOR, json!({"status": "dispute", "by": "x"}))
+        .post(
+            "/items/C1/INV-1/status",
+            OPERATOR,
+            json!({"status": "dispute", "by": "x"}),
+        )
         .await;
-    assert!(answer.assert_error(400, "bad_request").contains("unknown field `by`"));
+    assert!(
+        answer
+            .assert_error(400, "bad_request")
+            .contains("unknown field `by`")
+    );
     let not_json = api
         .send(
             api.request(Method::POST, "/runs", Some(OPERATOR))
@@ -316,7 +334,11 @@ async fn oversized_headers_get_431_with_the_error_shape() {
     for i in 0..300 {
         many = many.header(format!("x-h{i}"), "v");
     }
-    let message = api.send(many).await.assert_error(431, "headers_too_large").to_string();
+    let message = api
+        .send(many)
+        .await
+        .assert_error(431, "headers_too_large")
+        .to_string();
     assert!(message.contains("at most 100 lines"), "{message}");
     // The server goes on.
     api.get("/actions", VIEWER).await.ok(200);
@@ -719,7 +741,9 @@ async fn statuses_are_set_and_cleared_with_history_and_bad_ones_refused() {
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn import_problems_give_their_real_line_and_escape_line_breaks() {
     let api = Api::sqlite().await;
-    let mut long = String::from("customer,reference,type,due_date,amount\nC1,NEW-1,invoice,2026-12-01,10.00\nC1,NEW-2,invoice,2026-12-01,");
+    let mut long = String::from(
+        "customer,reference,type,due_date,amount\nC1,NEW-1,invoice,2026-12-01,10.00\nC1,NEW-2,invoice,2026-12-01,",
+    );
     long.push_str(&"9".repeat(2 * 1024 * 1024));
     long.push('\n');
     let answer = api
@@ -745,7 +769,10 @@ async fn import_problems_give_their_real_line_and_escape_line_breaks() {
     let message = crlf.json["error"]["details"]["errors"][0]["message"]
         .as_str()
         .expect("a message");
-    assert!(!message.contains('\r') && !message.contains('\n'), "{message:?}");
+    assert!(
+        !message.contains('\r') && !message.contains('\n'),
+        "{message:?}"
+    );
     assert!(message.contains("2026\\r\\n12-01"), "{message:?}");
 
     let quote = api
@@ -759,7 +786,9 @@ async fn import_problems_give_their_real_line_and_escape_line_breaks() {
     let error = &quote.json["error"]["details"]["errors"][0];
     assert_eq!(error["line"], 3, "{}", quote.text);
     assert!(
-        error["message"].as_str().is_some_and(|m| m.starts_with("unterminated quote starting on line 3")),
+        error["message"]
+            .as_str()
+            .is_some_and(|m| m.starts_with("unterminated quote starting on line 3")),
         "{}",
         quote.text
     );

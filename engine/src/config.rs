@@ -386,9 +386,7 @@ pub fn check(loaded: Loaded) -> Report {
                         continue;
                     };
                     let path = format!("templates/{file}");
-                    let span = sources
-                        .find(&path)
-                        .map(|id| Span::new(id, 0, 0));
+                    let span = sources.find(&path).map(|id| Span::new(id, 0, 0));
                     diagnostics.push(match span {
                         Some(span) => Diagnostic::new(Code::TemplateSyntax, span, e.to_string()),
                         None => Diagnostic::global(Code::TemplateSyntax, e.to_string()),

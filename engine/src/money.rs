@@ -181,7 +181,10 @@ mod tests {
         assert_eq!(parse_minor("", "EUR"), Err(AmountError::NotANumber));
         assert_eq!(parse_minor("1.2.3x", "EUR"), Err(AmountError::NotANumber));
         assert_eq!(parse_minor("-5", "EUR"), Err(AmountError::Negative));
-        let too_large = Err("is too large: at most 10000000000.00 EUR a single amount, so that totals stay exact".to_string());
+        let too_large = Err(
+            "is too large: at most 10000000000.00 EUR a single amount, so that totals stay exact"
+                .to_string(),
+        );
         assert_eq!(
             parse_minor("99999999999999999999", "EUR").map_err(|e| e.to_string()),
             too_large

@@ -20,14 +20,66 @@ const CASES: u64 = 500;
 
 /// Pieces that matter to a CSV reader and to the row checks.
 const PIECES: &[&[u8]] = &[
-    b"\"", b"\"\"", b",", b";", b"\t", b"\n", b"\r\n", b"\r", b"\xEF\xBB\xBF", b"\xff", b"\xc3",
-    b"\0", b"-", b" ", b"\"\n", b",\"", b"\",", b"2026-02-30", b"2026-13-01", b"31/12/2026",
-    b"0000-01-01", b"99999-01-01", b"2026-1-1", b"1e5", b"NaN", b"-0", b"0.001", b"1,234.56",
-    b"1.234,56", b"1 234,56", b"92233720368547758.07", b"9223372036854775807",
-    b"10000000000.00", b"10000000000.01", b"\xd9\xa3", b"+5", b".", b",,,,,,,,,,", b"C001",
-    b"C999", b"INV-1", b"invoice", b"credit_note", b"payment", b"promise", b"dispute",
-    b"litigation", b"EUR", b"JPY", b"KWD", b"EUX", b"fr", b"xx", b"Europe/Paris", b"Mars/Base",
-    b"a@b.example", b"a@b\r\n.example", b"not-an-email", b"\xe2\x80\xae", b"\xf0\x9f\x92\xb6",
+    b"\"",
+    b"\"\"",
+    b",",
+    b";",
+    b"\t",
+    b"\n",
+    b"\r\n",
+    b"\r",
+    b"\xEF\xBB\xBF",
+    b"\xff",
+    b"\xc3",
+    b"\0",
+    b"-",
+    b" ",
+    b"\"\n",
+    b",\"",
+    b"\",",
+    b"2026-02-30",
+    b"2026-13-01",
+    b"31/12/2026",
+    b"0000-01-01",
+    b"99999-01-01",
+    b"2026-1-1",
+    b"1e5",
+    b"NaN",
+    b"-0",
+    b"0.001",
+    b"1,234.56",
+    b"1.234,56",
+    b"1 234,56",
+    b"92233720368547758.07",
+    b"9223372036854775807",
+    b"10000000000.00",
+    b"10000000000.01",
+    b"\xd9\xa3",
+    b"+5",
+    b".",
+    b",,,,,,,,,,",
+    b"C001",
+    b"C999",
+    b"INV-1",
+    b"invoice",
+    b"credit_note",
+    b"payment",
+    b"promise",
+    b"dispute",
+    b"litigation",
+    b"EUR",
+    b"JPY",
+    b"KWD",
+    b"EUX",
+    b"fr",
+    b"xx",
+    b"Europe/Paris",
+    b"Mars/Base",
+    b"a@b.example",
+    b"a@b\r\n.example",
+    b"not-an-email",
+    b"\xe2\x80\xae",
+    b"\xf0\x9f\x92\xb6",
 ];
 
 fn corpus() -> Vec<(String, Vec<u8>)> {
@@ -82,7 +134,11 @@ fn mutate(rng: &mut fastrand::Rng, bytes: &[u8]) -> Vec<u8> {
 
 /// Random bytes, sometimes behind a valid header.
 fn random(rng: &mut fastrand::Rng, header: &[u8]) -> Vec<u8> {
-    let mut out = if rng.bool() { header.to_vec() } else { Vec::new() };
+    let mut out = if rng.bool() {
+        header.to_vec()
+    } else {
+        Vec::new()
+    };
     for _ in 0..rng.usize(0..400) {
         if rng.bool() {
             out.extend_from_slice(PIECES[rng.usize(..PIECES.len())]);
@@ -108,7 +164,10 @@ fn check_refusals(result: Result<import::Report, ImportError>, files: &[(String,
             panic!("{printed}: names no file of the import")
         };
         let lines = bytes.iter().filter(|b| **b == b'\n').count() as u64 + 1;
-        assert!(e.line <= lines, "{printed}: line past the file's {lines} lines");
+        assert!(
+            e.line <= lines,
+            "{printed}: line past the file's {lines} lines"
+        );
         assert!(!e.message.trim().is_empty(), "{printed}: no message");
         assert!(
             !printed.chars().any(char::is_control),
@@ -122,7 +181,10 @@ async fn csv_files_never_panic_and_every_refusal_is_file_line_message() {
     let seconds: Option<u64> = std::env::var("RELANCE_FUZZ_SECONDS")
         .ok()
         .and_then(|s| s.parse().ok());
-    let seed: u64 = match std::env::var("RELANCE_FUZZ_SEED").ok().and_then(|s| s.parse().ok()) {
+    let seed: u64 = match std::env::var("RELANCE_FUZZ_SEED")
+        .ok()
+        .and_then(|s| s.parse().ok())
+    {
         Some(s) => s,
         None if seconds.is_some() => std::time::SystemTime::now()
             .duration_since(std::time::UNIX_EPOCH)
@@ -151,7 +213,11 @@ async fn csv_files_never_panic_and_every_refusal_is_file_line_message() {
             if files.iter().any(|(n, _)| n == name) {
                 continue;
             }
-            let header: Vec<u8> = bytes.split(|b| *b == b'\n').next().unwrap_or_default().to_vec();
+            let header: Vec<u8> = bytes
+                .split(|b| *b == b'\n')
+                .next()
+                .unwrap_or_default()
+                .to_vec();
             let bytes = match case.u8(..5) {
                 0 => random(&mut case, &[header, b"\n".to_vec()].concat()),
                 1 => bytes.clone(),

@@ -424,10 +424,12 @@ impl Templates {
         let sample = crate::variables::sample();
         self.entries
             .keys()
-            .filter_map(|(lang, name)| match self.render(name, &sample, Some(lang)) {
-                Err(e @ RenderError::Bounded { .. }) => Some(e),
-                _ => None,
-            })
+            .filter_map(
+                |(lang, name)| match self.render(name, &sample, Some(lang)) {
+                    Err(e @ RenderError::Bounded { .. }) => Some(e),
+                    _ => None,
+                },
+            )
             .collect()
     }
 

@@ -25,22 +25,112 @@ const CASES: u64 = 1000;
 
 /// Pieces that matter to tera, the front matter and the hashtag scanner.
 const PIECES: &[&str] = &[
-    "{{ ", " }}", "{% ", " %}", "{# ", " #}", "{%- ", " -%}", "{{- ", " -}}",
-    "for x in items", "for i in range(end=100)", "for i in range(start=5, end=-5, step_by=-1)",
-    "for i in range(end=99999)", "for m in members", "for k, v in customer.custom",
-    "endfor", "if ", "elif ", "else", "endif", "set y = ", "filter upper", "endfilter",
-    "raw", "endraw", "include \"partials/p.html\"", "macro m(a)", "endmacro", "block b", "endblock",
-    "x.reference", "x.remaining", "items", "customer.name", "account.balance", "loop.index",
-    "| money", "| money(currency=\"JPY\", lang=\"fr\")", "| date", "| date(format=\"short\")",
-    "| date(format=\"odd\")", "| upper", "| length", "| safe", "| escape", "| truncate(length=3)",
-    "| join(sep=\",\")", "| default(value=1)", "| replace(from=\"a\", to=\"bb\")",
-    "throw(message=\"no\")", "range(end=3)", "range(end=-1)", "range(end=10, step_by=0)",
-    "1 + ", "* 2", "/ 0", "% 0", "~ ", "== ", "and ", "not ", "in ", "[1, 2]", "{\"a\": 1}",
-    "\"text\"", "'s'", "9223372036854775807", "1e308", "-0.0", "(", ")", "[", "]", ",",
-    "#items_list", "#items_list_overdue", "#balance", "#total_overdue", "#customer_name",
-    "#contact_name", "#late_penalties", "#previous_date", "#items_list_collection_grouped_splitted",
-    "#custom_text", "#custom_tpl", "#nope", "##", "#", "---\n", "subject: ", "reply_to: ",
-    "\n", " ", "<p>", "</p>", "<b>&amp;", "é", "€", "\u{0}", "\r\n", "\t", "}}", "{{", "%}", "{%",
+    "{{ ",
+    " }}",
+    "{% ",
+    " %}",
+    "{# ",
+    " #}",
+    "{%- ",
+    " -%}",
+    "{{- ",
+    " -}}",
+    "for x in items",
+    "for i in range(end=100)",
+    "for i in range(start=5, end=-5, step_by=-1)",
+    "for i in range(end=99999)",
+    "for m in members",
+    "for k, v in customer.custom",
+    "endfor",
+    "if ",
+    "elif ",
+    "else",
+    "endif",
+    "set y = ",
+    "filter upper",
+    "endfilter",
+    "raw",
+    "endraw",
+    "include \"partials/p.html\"",
+    "macro m(a)",
+    "endmacro",
+    "block b",
+    "endblock",
+    "x.reference",
+    "x.remaining",
+    "items",
+    "customer.name",
+    "account.balance",
+    "loop.index",
+    "| money",
+    "| money(currency=\"JPY\", lang=\"fr\")",
+    "| date",
+    "| date(format=\"short\")",
+    "| date(format=\"odd\")",
+    "| upper",
+    "| length",
+    "| safe",
+    "| escape",
+    "| truncate(length=3)",
+    "| join(sep=\",\")",
+    "| default(value=1)",
+    "| replace(from=\"a\", to=\"bb\")",
+    "throw(message=\"no\")",
+    "range(end=3)",
+    "range(end=-1)",
+    "range(end=10, step_by=0)",
+    "1 + ",
+    "* 2",
+    "/ 0",
+    "% 0",
+    "~ ",
+    "== ",
+    "and ",
+    "not ",
+    "in ",
+    "[1, 2]",
+    "{\"a\": 1}",
+    "\"text\"",
+    "'s'",
+    "9223372036854775807",
+    "1e308",
+    "-0.0",
+    "(",
+    ")",
+    "[",
+    "]",
+    ",",
+    "#items_list",
+    "#items_list_overdue",
+    "#balance",
+    "#total_overdue",
+    "#customer_name",
+    "#contact_name",
+    "#late_penalties",
+    "#previous_date",
+    "#items_list_collection_grouped_splitted",
+    "#custom_text",
+    "#custom_tpl",
+    "#nope",
+    "##",
+    "#",
+    "---\n",
+    "subject: ",
+    "reply_to: ",
+    "\n",
+    " ",
+    "<p>",
+    "</p>",
+    "<b>&amp;",
+    "é",
+    "€",
+    "\u{0}",
+    "\r\n",
+    "\t",
+    "}}",
+    "{{",
+    "%}",
+    "{%",
 ];
 
 fn corpus() -> Vec<String> {
@@ -88,13 +178,37 @@ fn generate(rng: &mut fastrand::Rng) -> String {
 }
 
 const EXPRS: &[&str] = &[
-    "customer.name", "account.balance", "account.items_count", "x", "x.reference", "x.remaining",
-    "x.due_date", "loop.index", "i", "items | length", "1 + 2", "\"a\" ~ customer.code", "i * 3",
-    "previous", "customer.custom.segment", "nope.field", "items[0].reference", "members",
+    "customer.name",
+    "account.balance",
+    "account.items_count",
+    "x",
+    "x.reference",
+    "x.remaining",
+    "x.due_date",
+    "loop.index",
+    "i",
+    "items | length",
+    "1 + 2",
+    "\"a\" ~ customer.code",
+    "i * 3",
+    "previous",
+    "customer.custom.segment",
+    "nope.field",
+    "items[0].reference",
+    "members",
 ];
 const FILTERS: &[&str] = &[
-    "", "| money", "| money(currency=\"JPY\")", "| date", "| date(format=\"short\")", "| upper",
-    "| safe", "| length", "| truncate(length=2)", "| default(value=\"-\")", "| round",
+    "",
+    "| money",
+    "| money(currency=\"JPY\")",
+    "| date",
+    "| date(format=\"short\")",
+    "| upper",
+    "| safe",
+    "| length",
+    "| truncate(length=2)",
+    "| default(value=\"-\")",
+    "| round",
 ];
 
 /// A random template with balanced tags, so that most cases reach the
@@ -134,7 +248,17 @@ fn structured(rng: &mut fastrand::Rng, depth: u32, out: &mut String) {
                 structured(rng, depth - 1, out);
                 out.push_str("{% endfor %}");
             }
-            5 => out.push_str(["#items_list", "#balance", "#customer_name", "#custom_tpl", "#late_penalties", "##", "#nope"][rng.usize(..7)]),
+            5 => out.push_str(
+                [
+                    "#items_list",
+                    "#balance",
+                    "#customer_name",
+                    "#custom_tpl",
+                    "#late_penalties",
+                    "##",
+                    "#nope",
+                ][rng.usize(..7)],
+            ),
             _ => out.push_str(["<p>", "</p>", "text ", "\n", "é€ "][rng.usize(..5)]),
         }
     }
@@ -183,13 +307,25 @@ enum Outcome {
 /// and a template-backed hashtag that are fuzzed too.
 fn one(text: &str, partial: &str, ctx: &Context) -> Outcome {
     let files = [
-        TemplateFile { path: "en/t.html", text },
-        TemplateFile { path: "partials/p.html", text: partial },
+        TemplateFile {
+            path: "en/t.html",
+            text,
+        },
+        TemplateFile {
+            path: "partials/p.html",
+            text: partial,
+        },
     ];
     let _ = scan(&files);
     let custom = BTreeMap::from([
-        ("custom_text".to_string(), CustomHashtag::Text("<IBAN & co>".into())),
-        ("custom_tpl".to_string(), CustomHashtag::Template("partials/p.html".into())),
+        (
+            "custom_text".to_string(),
+            CustomHashtag::Text("<IBAN & co>".into()),
+        ),
+        (
+            "custom_tpl".to_string(),
+            CustomHashtag::Template("partials/p.html".into()),
+        ),
     ]);
     let Ok(t) = Templates::load(
         [("en/t.html", text), ("partials/p.html", partial)],
@@ -202,18 +338,28 @@ fn one(text: &str, partial: &str, ctx: &Context) -> Outcome {
     let result = t.render("t", ctx, None);
     let took = started.elapsed();
     // The deadline is checked at writes and calls: allow one slow step past it.
-    assert!(took < MAX_TIME + Duration::from_secs(5), "rendering took {took:?}");
+    assert!(
+        took < MAX_TIME + Duration::from_secs(5),
+        "rendering took {took:?}"
+    );
     match result {
         Ok(r) => {
             for part in [&r.subject, &r.html, &r.text] {
-                assert!(part.len() <= 2 * MAX_OUTPUT, "a part of {} bytes", part.len());
+                assert!(
+                    part.len() <= 2 * MAX_OUTPUT,
+                    "a part of {} bytes",
+                    part.len()
+                );
             }
             Outcome::Rendered
         }
         Err(e) => {
             let message = e.to_string();
             assert!(message.starts_with("template "), "{message}");
-            if message.contains("MiB") || message.contains("range:") || message.contains("took longer") {
+            if message.contains("MiB")
+                || message.contains("range:")
+                || message.contains("took longer")
+            {
                 Outcome::Bounded
             } else {
                 Outcome::Failed
@@ -227,7 +373,10 @@ fn templates_never_panic_and_stay_bounded() {
     let seconds: Option<u64> = std::env::var("RELANCE_FUZZ_SECONDS")
         .ok()
         .and_then(|s| s.parse().ok());
-    let seed: u64 = match std::env::var("RELANCE_FUZZ_SEED").ok().and_then(|s| s.parse().ok()) {
+    let seed: u64 = match std::env::var("RELANCE_FUZZ_SEED")
+        .ok()
+        .and_then(|s| s.parse().ok())
+    {
         Some(s) => s,
         None if seconds.is_some() => std::time::SystemTime::now()
             .duration_since(std::time::UNIX_EPOCH)
@@ -267,7 +416,11 @@ fn templates_never_panic_and_stay_bounded() {
                 mutate(&mut case, base)
             }
         };
-        let partial = if case.u8(..4) == 0 { generate(&mut case) } else { "<p>{{ customer.name }}</p>".into() };
+        let partial = if case.u8(..4) == 0 {
+            generate(&mut case)
+        } else {
+            "<p>{{ customer.name }}</p>".into()
+        };
         let context = if case.u8(..8) == 0 { &big } else { &ctx };
         match catch_unwind(AssertUnwindSafe(|| one(&text, &partial, context))) {
             Ok(outcome) => *outcomes.entry(format!("{outcome:?}")).or_default() += 1,
@@ -279,5 +432,10 @@ fn templates_never_panic_and_stay_bounded() {
     }
     eprintln!("template fuzzing: {executions} executions from seed {seed}, no panic: {outcomes:?}");
     // The generator reaches the renderer, not only the loader's refusals.
-    assert!(outcomes.get("Rendered").is_some_and(|n| *n > executions / 20), "{outcomes:?}");
+    assert!(
+        outcomes
+            .get("Rendered")
+            .is_some_and(|n| *n > executions / 20),
+        "{outcomes:?}"
+    );
 }

@@ -426,7 +426,15 @@ fn one_template(text: &str) -> Templates {
 
 fn many_items(n: usize) -> Context {
     let items = (0..n)
-        .map(|i| item("C001", &format!("INV-{i:05}"), "2026-10-01", 100.0 + i as f64, None))
+        .map(|i| {
+            item(
+                "C001",
+                &format!("INV-{i:05}"),
+                "2026-10-01",
+                100.0 + i as f64,
+                None,
+            )
+        })
         .collect();
     context("Client SA", None, items)
 }
@@ -452,7 +460,13 @@ fn two_nested_ranges_fail_fast_with_a_clear_message() {
     assert_eq!(t.trial().len(), 1, "the check finds it too");
     let ok = one_template("{% for i in range(end=3) %}{{ i }}{% endfor %}");
     assert!(ok.trial().is_empty());
-    assert_eq!(ok.render("t", &simple(None), None).map(|r| r.html).ok().as_deref(), Some("012"));
+    assert_eq!(
+        ok.render("t", &simple(None), None)
+            .map(|r| r.html)
+            .ok()
+            .as_deref(),
+        Some("012")
+    );
 }
 
 #[test]

@@ -180,7 +180,10 @@ fn read_error(file: &str, line: u64, e: &csv::Error) -> RowError {
     let (line, message) = match (refused, e.kind()) {
         (Some(r), _) => (r.line, r.message.clone()),
         (None, csv::ErrorKind::Io(io)) => (line, format!("cannot read: {io}")),
-        (None, other) => (e.position().map_or(line, |p| p.line()), format!("{other:?}")),
+        (None, other) => (
+            e.position().map_or(line, |p| p.line()),
+            format!("{other:?}"),
+        ),
     };
     RowError {
         file: file.to_string(),
@@ -287,17 +290,20 @@ impl<R> Limited<R> {
     }
 
     fn unterminated(start: u64) -> String {
-        format!("unterminated quote starting on line {start} (a field opened with \" is never closed)")
+        format!(
+            "unterminated quote starting on line {start} (a field opened with \" is never closed)"
+        )
     }
 }
 
 impl<R: Read> Read for Limited<R> {
     fn read(&mut self, buf: &mut [u8]) -> io::Result<usize> {
         let n = self.inner.read(buf)?;
-        if n == 0 && !buf.is_empty() {
-            if let Quote::Open(start) = self.quote {
-                return Err(Self::refuse(start, Self::unterminated(start)));
-            }
+        if n == 0
+            && !buf.is_empty()
+            && let Quote::Open(start) = self.quote
+        {
+            return Err(Self::refuse(start, Self::unterminated(start)));
         }
         for &b in &buf[..n] {
             let line = self.lines + 1;

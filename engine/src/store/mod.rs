@@ -384,7 +384,10 @@ impl Store {
             Pool::Sqlite(_) => self.begin_write().await,
             Pool::Postgres(p) => {
                 let what = StoreError::query("taking the import lock");
-                let mut tx = p.begin().await.map_err(StoreError::query("starting a transaction"))?;
+                let mut tx = p
+                    .begin()
+                    .await
+                    .map_err(StoreError::query("starting a transaction"))?;
                 sqlx::query(sqlx::AssertSqlSafe(format!(
                     "SET LOCAL lock_timeout = '{}s'",
                     BUSY_WAIT.as_secs()

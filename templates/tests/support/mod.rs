@@ -18,7 +18,13 @@ pub fn date(s: &str) -> NaiveDate {
 
 pub const TODAY: &str = "2026-11-20";
 
-pub fn item(customer: &str, reference: &str, due: &str, remaining: f64, status: Option<&str>) -> Item {
+pub fn item(
+    customer: &str,
+    reference: &str,
+    due: &str,
+    remaining: f64,
+    status: Option<&str>,
+) -> Item {
     let due_date = date(due);
     let days = (date(TODAY) - due_date).num_days();
     Item {
@@ -146,4 +152,3 @@ pub fn simple(language: Option<&str>) -> Context {
         ],
     )
 }
-
