@@ -113,6 +113,7 @@ pub fn from_status(status: StatusCode) -> Response {
         StatusCode::PAYLOAD_TOO_LARGE => "too_large",
         StatusCode::NOT_FOUND => "not_found",
         StatusCode::METHOD_NOT_ALLOWED => "method_not_allowed",
+        StatusCode::REQUEST_HEADER_FIELDS_TOO_LARGE => "headers_too_large",
         s if s.is_server_error() => "internal",
         _ => "bad_request",
     };
@@ -127,7 +128,8 @@ pub fn from_status(status: StatusCode) -> Response {
     body(status, code, message, None)
 }
 
-fn body(
+/// An error response of the usual shape.
+pub(crate) fn body(
     status: StatusCode,
     code: &str,
     message: String,
@@ -193,7 +195,11 @@ impl std::fmt::Display for ErrorChain<'_> {
 
 impl From<StoreError> for AppError {
     fn from(e: StoreError) -> Self {
-        AppError::internal(e)
+        match e {
+            // Another writer held the store: say so, it is no bug.
+            e @ StoreError::Busy { .. } => AppError::Unavailable(e.to_string()),
+            e => AppError::internal(e),
+        }
     }
 }
 

@@ -55,6 +55,18 @@ pub const BODY_LIMIT: usize = 10_000_000;
 pub const TIMEOUT: Duration = Duration::from_secs(120);
 /// How long an import may take.
 pub const IMPORT_TIMEOUT: Duration = Duration::from_secs(900);
+/// The most header bytes (names and values) a request may carry; more is
+/// 431 with the error shape of every other error.
+pub const MAX_HEADER_BYTES: usize = 64 * 1024;
+/// The most header lines a request may carry (431 past it).
+pub const MAX_HEADERS: usize = 100;
+/// What the HTTP parser reads of a request head before giving up on its
+/// own (a bare 431 and the connection closed): far above
+/// [`MAX_HEADER_BYTES`] and [`MAX_HEADERS`], so that the server, not the
+/// parser, answers oversized headers in the common case.
+const PARSER_BUFFER: usize = 4 * 1024 * 1024;
+/// Header lines the parser accepts before giving up on its own.
+const PARSER_HEADERS: usize = 1000;
 
 const REQUEST_ID: HeaderName = HeaderName::from_static("x-request-id");
 
@@ -104,6 +116,7 @@ pub fn router(state: AppState) -> Router {
         .fallback(not_found)
         .method_not_allowed_fallback(method_not_allowed)
         .layer(DefaultBodyLimit::max(BODY_LIMIT))
+        .layer(middleware::from_fn(header_limit))
         .layer(middleware::from_fn(json_errors))
         .layer(CatchPanicLayer::custom(panicked))
         .layer(CompressionLayer::new())
@@ -141,6 +154,29 @@ async fn method_not_allowed(request: Request) -> AppError {
         request.method(),
         request.uri().path()
     ))
+}
+
+/// Requests with more than [`MAX_HEADERS`] header lines or
+/// [`MAX_HEADER_BYTES`] of headers: 431 with a JSON body.
+async fn header_limit(request: Request, next: Next) -> Response {
+    let headers = request.headers();
+    let bytes: usize = headers
+        .iter()
+        .map(|(name, value)| name.as_str().len() + value.len())
+        .sum();
+    if headers.len() > MAX_HEADERS || bytes > MAX_HEADER_BYTES {
+        return error::body(
+            StatusCode::REQUEST_HEADER_FIELDS_TOO_LARGE,
+            "headers_too_large",
+            format!(
+                "the request has {} header lines and {bytes} bytes of headers; at most {MAX_HEADERS} lines and {} KiB are accepted",
+                headers.len(),
+                MAX_HEADER_BYTES / 1024
+            ),
+            None,
+        );
+    }
+    next.run(request).await
 }
 
 /// Errors made by layers (a timeout, a body limit) come without a body:
@@ -183,7 +219,56 @@ pub async fn serve(
         ),
         Err(e) => tracing::error!(error = %e, "cannot check for interrupted runs"),
     }
-    axum::serve(listener, router(state))
-        .with_graceful_shutdown(shutdown)
-        .await
+    // hyper's own connection loop rather than `axum::serve`, which cannot
+    // set the parser's limits (see PARSER_BUFFER).
+    let app = router(state);
+    let (stop, stopping) = tokio::sync::watch::channel(());
+    let mut shutdown = std::pin::pin!(shutdown);
+    let mut connections = tokio::task::JoinSet::new();
+    loop {
+        tokio::select! {
+            () = &mut shutdown => break,
+            Some(_) = connections.join_next(), if !connections.is_empty() => {}
+            accepted = listener.accept() => {
+                let stream = match accepted {
+                    Ok((stream, _)) => stream,
+                    Err(e) => {
+                        // Out of file descriptors, a connection reset before accept...
+                        tracing::warn!(error = %e, "cannot accept a connection");
+                        tokio::time::sleep(Duration::from_millis(50)).await;
+                        continue;
+                    }
+                };
+                let _ = stream.set_nodelay(true);
+                let service = hyper_util::service::TowerToHyperService::new(app.clone());
+                let mut stopping = stopping.clone();
+                connections.spawn(async move {
+                    let mut builder = hyper::server::conn::http1::Builder::new();
+                    builder
+                        .max_buf_size(PARSER_BUFFER)
+                        .max_headers(PARSER_HEADERS);
+                    let connection = builder
+                        .serve_connection(hyper_util::rt::TokioIo::new(stream), service)
+                        .with_upgrades();
+                    let mut connection = std::pin::pin!(connection);
+                    tokio::select! {
+                        result = connection.as_mut() => {
+                            if let Err(e) = result {
+                                tracing::debug!(error = %e, "connection ended");
+                            }
+                            return;
+                        }
+                        _ = stopping.changed() => connection.as_mut().graceful_shutdown(),
+                    }
+                    if let Err(e) = connection.await {
+                        tracing::debug!(error = %e, "connection ended");
+                    }
+                });
+            }
+        }
+    }
+    drop(stop);
+    drop(listener);
+    while connections.join_next().await.is_some() {}
+    Ok(())
 }

@@ -270,6 +270,38 @@ async fn run_requests_with_bad_json_types_dates_or_accounts_are_refused() {
     );
     let empty = api.post("/runs", OPERATOR, json!({"accounts": []})).await;
     empty.assert_error(400, "bad_request");
+    // serde reads a struct from an array: `[]` must not pass for `{}`.
+    for body in [
+        json!([]),
+        json!([null, false]),
+        json!("run"),
+        json!(null),
+        json!(7),
+    ] {
+        let answer = api.post("/runs", OPERATOR, body.clone()).await;
+        let message = answer.assert_error(400, "bad_request");
+        assert!(message.contains("a JSON object"), "{body}: {message}");
+    }
+    let answer = api
+        .post("/items/C1/INV-1/status", OPERATOR, json!(["dispute"]))
+        .await;
+    assert!(
+        answer
+            .assert_error(400, "bad_request")
+            .contains("a JSON object")
+    );
+    let answer = api
+        .post(
+            "/items/C1/INV-1/status",
+            OPERATOR,
+            json!({"status": "dispute", "by": "x"}),
+        )
+        .await;
+    assert!(
+        answer
+            .assert_error(400, "bad_request")
+            .contains("unknown field `by`")
+    );
     let not_json = api
         .send(
             api.request(Method::POST, "/runs", Some(OPERATOR))
@@ -282,6 +314,34 @@ async fn run_requests_with_bad_json_types_dates_or_accounts_are_refused() {
     api.get("/runs/1", VIEWER)
         .await
         .assert_error(404, "not_found");
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn oversized_headers_get_431_with_the_error_shape() {
+    let api = Api::sqlite().await;
+    // One header of 1 MB.
+    let answer = api
+        .send(
+            api.request(Method::GET, "/actions", Some(VIEWER))
+                .header("x-big", "a".repeat(1_000_000)),
+        )
+        .await;
+    let message = answer.assert_error(431, "headers_too_large");
+    assert!(message.contains("64 KiB"), "{message}");
+    assert!(answer.content_type.starts_with("application/json"));
+    // 300 small header lines, on the open route too.
+    let mut many = api.request(Method::GET, "/health", None);
+    for i in 0..300 {
+        many = many.header(format!("x-h{i}"), "v");
+    }
+    let message = api
+        .send(many)
+        .await
+        .assert_error(431, "headers_too_large")
+        .to_string();
+    assert!(message.contains("at most 100 lines"), "{message}");
+    // The server goes on.
+    api.get("/actions", VIEWER).await.ok(200);
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
@@ -714,6 +774,89 @@ async fn statuses_are_set_and_cleared_with_history_and_bad_ones_refused() {
     api.send(api.request(Method::DELETE, "/items/C1/NOPE/status", Some(OPERATOR)))
         .await
         .assert_error(404, "not_found");
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn import_problems_give_their_real_line_and_escape_line_breaks() {
+    let api = Api::sqlite().await;
+    let mut long = String::from(
+        "customer,reference,type,due_date,amount\nC1,NEW-1,invoice,2026-12-01,10.00\nC1,NEW-2,invoice,2026-12-01,",
+    );
+    long.push_str(&"9".repeat(2 * 1024 * 1024));
+    long.push('\n');
+    let answer = api
+        .send(
+            api.request(Method::POST, "/imports?kind=items", Some(OPERATOR))
+                .header("content-type", "text/csv")
+                .body(long),
+        )
+        .await;
+    answer.assert_error(422, "invalid_rows");
+    let error = &answer.json["error"]["details"]["errors"][0];
+    assert_eq!(error["line"], 3, "{}", answer.text);
+    assert_eq!(error["message"], "the line is longer than 1 MiB");
+
+    let crlf = api
+        .send(csv_post(
+            &api,
+            "?kind=items",
+            "customer,reference,type,due_date,amount\nC1,\"NEW\r\n-9\",invoice,\"2026\r\n12-01\",10.00\n",
+        ))
+        .await;
+    crlf.assert_error(422, "invalid_rows");
+    let message = crlf.json["error"]["details"]["errors"][0]["message"]
+        .as_str()
+        .expect("a message");
+    assert!(
+        !message.contains('\r') && !message.contains('\n'),
+        "{message:?}"
+    );
+    assert!(message.contains("2026\\r\\n12-01"), "{message:?}");
+
+    let quote = api
+        .send(csv_post(
+            &api,
+            "?kind=items",
+            "customer,reference,type,due_date,amount\nC1,NEW-1,invoice,2026-12-01,10.00\nC1,\"NEW-2,invoice,2026-12-01,10.00\nC1,NEW-3,invoice,2026-12-01,10.00\n",
+        ))
+        .await;
+    quote.assert_error(422, "invalid_rows");
+    let error = &quote.json["error"]["details"]["errors"][0];
+    assert_eq!(error["line"], 3, "{}", quote.text);
+    assert!(
+        error["message"]
+            .as_str()
+            .is_some_and(|m| m.starts_with("unterminated quote starting on line 3")),
+        "{}",
+        quote.text
+    );
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn an_import_while_another_writes_says_the_store_is_busy() {
+    let api = Api::sqlite().await;
+    let holder = api.store.begin_import().await.expect("the write lock");
+    let answer = api
+        .send(csv_post(
+            &api,
+            "?kind=items",
+            "customer,reference,type,due_date,amount\nC1,NEW-1,invoice,2026-12-01,10.00\n",
+        ))
+        .await;
+    let message = answer.assert_error(503, "unavailable");
+    assert!(
+        message.starts_with("the store is busy: another import or run is writing (waited 10 s)"),
+        "{message}"
+    );
+    holder.rollback().await.expect("a rollback");
+    let answer = api
+        .send(csv_post(
+            &api,
+            "?kind=items",
+            "customer,reference,type,due_date,amount\nC1,NEW-1,invoice,2026-12-01,10.00\n",
+        ))
+        .await;
+    assert_eq!(answer.ok(200)["files"][0]["inserted"], 1);
 }
 
 fn csv_post(api: &Api, query: &str, body: &'static str) -> reqwest::RequestBuilder {

@@ -373,9 +373,27 @@ pub fn check(loaded: Loaded) -> Report {
         .iter()
         .chain(&checked.diagnostics)
         .any(|d| d.code == Code::TemplateSyntax)
-        && let Err(e) = templates(&sources, &checked.config)
     {
-        diagnostics.push(Diagnostic::global(Code::TemplateSyntax, e.to_string()));
+        match templates(&sources, &checked.config) {
+            Err(e) => diagnostics.push(Diagnostic::global(Code::TemplateSyntax, e.to_string())),
+            // A template that loops past a rendering bound whatever the
+            // data (nested `range` loops) would fail every message.
+            Ok(t) => {
+                for e in t.trial() {
+                    let (relance_templates::RenderError::Bounded { file, .. }
+                    | relance_templates::RenderError::Tera { file, .. }) = &e
+                    else {
+                        continue;
+                    };
+                    let path = format!("templates/{file}");
+                    let span = sources.find(&path).map(|id| Span::new(id, 0, 0));
+                    diagnostics.push(match span {
+                        Some(span) => Diagnostic::new(Code::TemplateSyntax, span, e.to_string()),
+                        None => Diagnostic::global(Code::TemplateSyntax, e.to_string()),
+                    });
+                }
+            }
+        }
     }
     diagnostics.append(&mut checked.diagnostics);
     relance_dsl::diagnostic::sort(&mut diagnostics);

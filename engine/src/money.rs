@@ -20,10 +20,19 @@ pub enum AmountError {
         /// Its number of decimals.
         digits: u32,
     },
-    /// Does not fit in 64 bits of minor units.
-    #[error("is too large")]
-    TooLarge,
+    /// Over [`MAX_MINOR`] minor units: totals could not hold it.
+    #[error("is too large: at most {max} a single amount, so that totals stay exact")]
+    TooLarge {
+        /// The bound, in the currency (`10000000000.00 EUR`).
+        max: String,
+    },
 }
+
+/// The largest amount relance takes, in minor units of its currency: 10^12
+/// (10,000,000,000.00 in a currency with two decimals). A sum of nine
+/// million such amounts still fits in an `i64`, and the templates add in
+/// `i128`: no total can overflow or saturate.
+pub const MAX_MINOR: i64 = 1_000_000_000_000;
 
 /// Number of decimals of a currency (ISO 4217 exponent); 2 when unknown.
 /// One definition, shared with the templates that write amounts.
@@ -77,12 +86,20 @@ pub fn parse_minor(text: &str, currency: &str) -> Result<i64, AmountError> {
             digits,
         });
     }
+    let too_large = || AmountError::TooLarge {
+        max: Minor {
+            amount: MAX_MINOR,
+            currency,
+        }
+        .to_string(),
+    };
     let mut minor: i64 = 0;
     for c in int_part.chars() {
         minor = minor
             .checked_mul(10)
             .and_then(|m| m.checked_add(i64::from(c as u8 - b'0')))
-            .ok_or(AmountError::TooLarge)?;
+            .filter(|m| *m <= MAX_MINOR)
+            .ok_or_else(too_large)?;
     }
     for i in 0..digits as usize {
         let d = frac_trimmed
@@ -92,7 +109,8 @@ pub fn parse_minor(text: &str, currency: &str) -> Result<i64, AmountError> {
         minor = minor
             .checked_mul(10)
             .and_then(|m| m.checked_add(d))
-            .ok_or(AmountError::TooLarge)?;
+            .filter(|m| *m <= MAX_MINOR)
+            .ok_or_else(too_large)?;
     }
     Ok(minor)
 }
@@ -163,10 +181,24 @@ mod tests {
         assert_eq!(parse_minor("", "EUR"), Err(AmountError::NotANumber));
         assert_eq!(parse_minor("1.2.3x", "EUR"), Err(AmountError::NotANumber));
         assert_eq!(parse_minor("-5", "EUR"), Err(AmountError::Negative));
-        assert_eq!(
-            parse_minor("99999999999999999999", "EUR"),
-            Err(AmountError::TooLarge)
+        let too_large = Err(
+            "is too large: at most 10000000000.00 EUR a single amount, so that totals stay exact"
+                .to_string(),
         );
+        assert_eq!(
+            parse_minor("99999999999999999999", "EUR").map_err(|e| e.to_string()),
+            too_large
+        );
+        assert_eq!(
+            parse_minor("92233720368547758.07", "EUR").map_err(|e| e.to_string()),
+            too_large
+        );
+        assert_eq!(
+            parse_minor("10000000000.01", "EUR").map_err(|e| e.to_string()),
+            too_large
+        );
+        assert_eq!(parse_minor("10000000000.00", "EUR"), Ok(MAX_MINOR));
+        assert_eq!(parse_minor("1000000000000", "JPY"), Ok(MAX_MINOR));
     }
 
     #[test]

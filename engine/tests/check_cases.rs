@@ -93,3 +93,31 @@ fn the_shipped_example_configuration_is_valid() {
     assert_eq!(report.checked.summary.scenarios, 3);
     assert_eq!(report.checked.summary.steps, 11);
 }
+
+/// A template whose loops pass a rendering bound whatever the data fails
+/// `check`, naming the file, before any message is sent.
+#[test]
+fn a_template_looping_past_the_rendering_bounds_fails_the_check() {
+    let dir = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("../config");
+    let mut loaded = relance_engine::config::read_dir(&dir).expect("config/ is readable");
+    let clean = relance_engine::config::check(loaded.clone());
+    assert!(!clean.has_errors(), "the example is valid");
+    relance_engine::config::add_file(
+        &mut loaded,
+        "templates/en/loops.html".into(),
+        b"---\nsubject: Loops\n---\n{% for i in range(end=10000) %}{% for j in range(end=10000) %}{{ i }}{{ j }}{% endfor %}{% endfor %}\n".to_vec(),
+    );
+    let report = relance_engine::config::check(loaded);
+    assert!(report.has_errors());
+    let messages: Vec<String> = report
+        .checked
+        .diagnostics
+        .iter()
+        .map(|d| d.message.clone())
+        .collect();
+    assert!(
+        messages.iter().any(|m| m.starts_with("template en/loops.html: ")
+            && m.contains("range: this message's range() calls would produce more than 100000 numbers in all")),
+        "{messages:#?}"
+    );
+}

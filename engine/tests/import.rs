@@ -373,6 +373,14 @@ async fn bad_files_get_one_clear_message_each() {
         ("customers_4_binary.csv", &binary),
         ("customers_5_latin1.csv", &latin1),
         ("customers_6_long_line.csv", &long),
+        (
+            "customers_7_quote.csv",
+            b"code,name\nC1,\"Dupont, \"\"the\"\" SARL\"\nC2,\"Smith\nC3,Jones\nC4,Brown\n",
+        ),
+        (
+            "customers_8_huge.csv",
+            b"code,name,currency,credit_limit\nC1,A,EUR,92233720368547758.07\nC2,B,EUR,10000000000.01\nC3,C,EUR,10000000000.00\n",
+        ),
     ]);
     for t in both().await {
         let (errors, _) = invalid(run(&t.store, &paths, &options()).await, t.name);
@@ -385,7 +393,10 @@ async fn bad_files_get_one_clear_message_each() {
                 "customers_3_missing.csv:1: missing required column `name` (the header has: code, nom)",
                 "customers_4_binary.csv: this is a binary file, not CSV",
                 "customers_5_latin1.csv:2: not UTF-8 text (save the file as UTF-8)",
-                "customers_6_long_line.csv: line 2 is longer than 1 MiB",
+                "customers_6_long_line.csv:2: the line is longer than 1 MiB",
+                "customers_7_quote.csv:3: unterminated quote starting on line 3 (a field opened with \" is never closed)",
+                "customers_8_huge.csv:2: credit_limit \"92233720368547758.07\" is too large: at most 10000000000.00 EUR a single amount, so that totals stay exact",
+                "customers_8_huge.csv:3: credit_limit \"10000000000.01\" is too large: at most 10000000000.00 EUR a single amount, so that totals stay exact",
             ],
             "{}",
             t.name
@@ -879,6 +890,69 @@ C001,Dupont SARL,fr,Europe/Paris,EUR,10000,key,12 rue de la Paix,75002,Paris,Fra
             "{}: `-` clears a field and a column, an empty cell keeps",
             t.name
         );
+        t.cleanup().await;
+    }
+}
+
+#[tokio::test]
+async fn amounts_beyond_what_totals_hold_are_refused_with_their_line_and_field() {
+    let items = b"customer,reference,type,due_date,amount,remaining\n\
+C001,INV-1,invoice,2026-10-01,92233720368547758.07,\n\
+C001,INV-2,invoice,2026-10-01,10000000000.00,10000000000.00\n\
+C001,INV-3,invoice,2026-10-01,10000000001,1\n\
+C002,INV-4,invoice,2026-10-01,1,99999999999999999999\n";
+    let (_dir, paths) = files(&[("customers.csv", CUSTOMERS), ("items.csv", items)]);
+    for t in both().await {
+        let (errors, _) = invalid(run(&t.store, &paths, &options()).await, t.name);
+        assert_eq!(
+            printed(&errors),
+            vec![
+                "items.csv:2: amount \"92233720368547758.07\" is too large: at most 10000000000.00 EUR a single amount, so that totals stay exact",
+                "items.csv:4: amount \"10000000001\" is too large: at most 10000000000.00 EUR a single amount, so that totals stay exact",
+                "items.csv:5: remaining \"99999999999999999999\" is too large: at most 10000000000.00 USD a single amount, so that totals stay exact",
+            ],
+            "{}",
+            t.name
+        );
+        assert_eq!(count(&t.store, "items").await, 0, "{}", t.name);
+        t.cleanup().await;
+    }
+}
+
+#[tokio::test]
+async fn a_second_import_waits_for_the_first_then_says_the_store_is_busy() {
+    let (_dir, paths) = files(&[("customers.csv", CUSTOMERS)]);
+    for t in both().await {
+        // Another import holds the store for a second: this one waits.
+        let holder = t.store.begin_import().await.expect("the lock");
+        let release = tokio::spawn(async move {
+            tokio::time::sleep(std::time::Duration::from_secs(1)).await;
+            holder.rollback().await.expect("a rollback");
+        });
+        let report = run(&t.store, &paths, &options()).await;
+        assert!(report.is_ok(), "{}: {report:?}", t.name);
+        release.await.expect("released");
+
+        // Held past the wait: a clear refusal before the files are read.
+        let holder = t.store.begin_import().await.expect("the lock");
+        let started = std::time::Instant::now();
+        let err = run(&t.store, &paths, &options())
+            .await
+            .expect_err("the store is busy");
+        let waited = started.elapsed();
+        let message = err.to_string();
+        assert!(
+            message.starts_with("the store is busy: another import"),
+            "{}: {message}",
+            t.name
+        );
+        assert!(message.contains("(waited 10 s)"), "{}: {message}", t.name);
+        assert!(
+            (9..20).contains(&waited.as_secs()),
+            "{}: waited {waited:?}",
+            t.name
+        );
+        holder.rollback().await.expect("a rollback");
         t.cleanup().await;
     }
 }

@@ -191,14 +191,15 @@ impl Totals {
     /// item's [`Item::converted`] amount rounded once), so that a total is
     /// exactly the sum of the rows a table prints.
     pub fn of<'a>(items: impl IntoIterator<Item = &'a Item>, currency: &str) -> Totals {
-        let mut minor = (0i64, 0i64, 0i64);
+        // In i128: no sum of i64 amounts can overflow it.
+        let mut minor = (0i128, 0i128, 0i128);
         let mut t = Totals::default();
         for i in items {
             if i.held {
                 t.held_count += 1;
                 continue;
             }
-            let m = crate::format::to_minor(i.converted, currency);
+            let m = i128::from(crate::format::to_minor(i.converted, currency));
             t.count += 1;
             if i.debit {
                 minor.0 += m;
@@ -212,20 +213,21 @@ impl Totals {
                 minor.2 -= m;
             }
         }
-        let major = |m: i64| crate::format::to_major(m, currency);
+        let major = |m: i128| crate::format::to_major(m, currency);
         t.due = major(minor.0);
         t.overdue = major(minor.1);
         t.balance = major(minor.2);
         t
     }
 
-    /// The signed total of to-pay `items` (credits negative), in minor units.
-    pub fn signed_minor<'a>(items: impl IntoIterator<Item = &'a Item>, currency: &str) -> i64 {
+    /// The signed total of to-pay `items` (credits negative), in minor units;
+    /// in i128, so that no sum of amounts overflows.
+    pub fn signed_minor<'a>(items: impl IntoIterator<Item = &'a Item>, currency: &str) -> i128 {
         items
             .into_iter()
             .filter(|i| !i.held)
             .map(|i| {
-                let m = crate::format::to_minor(i.converted, currency);
+                let m = i128::from(crate::format::to_minor(i.converted, currency));
                 if i.debit { m } else { -m }
             })
             .sum()

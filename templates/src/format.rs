@@ -235,7 +235,7 @@ impl Lang {
     }
 
     /// An amount in minor units of `currency`: `1 234,56 €` (fr), `€1,234.56` (en).
-    pub fn money(&self, minor: i64, currency: &str) -> String {
+    pub fn money(&self, minor: impl Into<i128>, currency: &str) -> String {
         let digits = exponent(currency);
         let number = self.number(minor, digits);
         let symbol = symbol(currency);
@@ -253,10 +253,11 @@ impl Lang {
     }
 
     /// A number given in units of 10^-`digits`, grouped: `1 234,56` (fr).
-    pub fn number(&self, scaled: i64, digits: u32) -> String {
+    pub fn number(&self, scaled: impl Into<i128>, digits: u32) -> String {
+        let scaled: i128 = scaled.into();
         let negative = scaled < 0;
         let magnitude = scaled.unsigned_abs();
-        let scale = 10u64.pow(digits);
+        let scale = 10u128.pow(digits);
         let (whole, fraction) = (magnitude / scale, magnitude % scale);
         let whole = whole.to_string();
         let mut out = String::with_capacity(whole.len() + 8);
@@ -322,8 +323,8 @@ pub fn to_minor(major: f64, currency: &str) -> i64 {
 }
 
 /// Minor units back to a major-unit amount (exact for the amounts relance handles).
-pub fn to_major(minor: i64, currency: &str) -> f64 {
-    minor as f64 / 10f64.powi(exponent(currency) as i32)
+pub fn to_major(minor: impl Into<i128>, currency: &str) -> f64 {
+    minor.into() as f64 / 10f64.powi(exponent(currency) as i32)
 }
 
 /// The sign written for a currency: `€`, `$`, `£`, `¥`, else its code.

@@ -10,6 +10,7 @@
 //! - [`format`]: money and dates per language.
 //! - [`text`]: the text part derived from the HTML one.
 //! - [`front_matter`]: the `---` block at the top of a template.
+//! - [`limits`]: what one message may cost (range numbers, bytes, time).
 //! - [`hashtags`]: finding `#name` in template text.
 //! - [`scan`]: checking a set of template files and indexing them by language.
 //! - [`variables`]: the context paths a template reads, checked against the
@@ -21,6 +22,7 @@ pub mod context;
 pub mod format;
 pub mod front_matter;
 pub mod hashtags;
+pub mod limits;
 pub mod render;
 pub mod scan;
 pub mod tables;

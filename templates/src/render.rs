@@ -11,7 +11,8 @@
 //!
 //! A template cannot read files or reach the network: the instance is
 //! built from text handed in, with no file loader, and tera's only
-//! functions are `range` and `throw`.
+//! functions are `range` and `throw`. Each message is bounded in time and
+//! size ([`crate::limits`]).
 
 use std::borrow::Cow;
 use std::collections::{BTreeMap, BTreeSet};
@@ -86,6 +87,15 @@ pub enum RenderError {
         template: String,
         /// The language wanted.
         language: String,
+    },
+    /// The message went past a bound of [`crate::limits`] (range numbers,
+    /// output bytes, time): a template that loops over too much.
+    #[error("template {file}: {message}")]
+    Bounded {
+        /// The file.
+        file: String,
+        /// Which bound, and how far.
+        message: String,
     },
     /// Tera failed (an unknown variable, a filter given a wrong value...).
     #[error("template {file}: {message}")]
@@ -180,6 +190,7 @@ pub fn new_tera() -> Tera {
     let mut tera = Tera::default();
     tera.register_filter("money", money_filter);
     tera.register_filter("date", date_filter);
+    tera.register_function("range", crate::limits::range);
     tera
 }
 
@@ -194,6 +205,7 @@ fn lang_of(kwargs: &Kwargs, state: &State) -> tera::TeraResult<Lang> {
 /// `{{ x | money(currency="EUR", lang="fr") }}`; the currency defaults to
 /// the account's, the language to the rendering's.
 fn money_filter(value: f64, kwargs: Kwargs, state: &State) -> tera::TeraResult<String> {
+    crate::limits::check_time()?;
     let currency = match kwargs.get::<&str>("currency")? {
         Some(c) => c.to_string(),
         None => state
@@ -211,6 +223,7 @@ fn money_filter(value: f64, kwargs: Kwargs, state: &State) -> tera::TeraResult<S
 /// `{{ d | date(lang="fr", format="short") }}`: a `YYYY-MM-DD` date written
 /// for the language; `long` (the default) for sentences, `short` for tables.
 fn date_filter(value: &str, kwargs: Kwargs, state: &State) -> tera::TeraResult<String> {
+    crate::limits::check_time()?;
     let date = chrono::NaiveDate::parse_from_str(value.get(..10).unwrap_or(value), "%Y-%m-%d")
         .map_err(|_| tera::Error::message(format!("date: \"{value}\" is not a YYYY-MM-DD date")))?;
     let lang = lang_of(&kwargs, state)?;
@@ -403,6 +416,23 @@ impl Templates {
         }
     }
 
+    /// Renders every template in every language once, for a sample
+    /// context (one element per list), and returns those that go past a
+    /// bound of [`crate::limits`] whatever the data: `relance check` says
+    /// so before anything is sent.
+    pub fn trial(&self) -> Vec<RenderError> {
+        let sample = crate::variables::sample();
+        self.entries
+            .keys()
+            .filter_map(
+                |(lang, name)| match self.render(name, &sample, Some(lang)) {
+                    Err(e @ RenderError::Bounded { .. }) => Some(e),
+                    _ => None,
+                },
+            )
+            .collect()
+    }
+
     /// Renders a template for a context, in the language `language_for` picks.
     pub fn render(
         &self,
@@ -432,11 +462,32 @@ impl Templates {
         tc.insert("lang", &language);
         tc.insert("currency", &ctx.account.currency);
 
+        // One budget (range numbers, time) for the whole message; each part
+        // bounded in bytes (`limits`).
+        let _budget = crate::limits::MessageBudget::start();
         let run = |name: &str, tc: &tera::Context| {
-            self.tera.render(name, tc).map_err(|e| RenderError::Tera {
-                file: name.split('@').next().unwrap_or(name).to_string(),
-                message: error_chain(&e),
-            })
+            let file = name.split('@').next().unwrap_or(name).to_string();
+            let mut out = crate::limits::Bounded::new();
+            match self.tera.render_to(name, tc, &mut out) {
+                Ok(()) => String::from_utf8(out.bytes).map_err(|_| RenderError::Tera {
+                    file,
+                    message: "the rendered text is not UTF-8".into(),
+                }),
+                Err(e) => Err(match out.over {
+                    Some(over) => RenderError::Bounded {
+                        file,
+                        message: over.message(),
+                    },
+                    None if crate::limits::tripped() => RenderError::Bounded {
+                        file,
+                        message: error_chain(&e),
+                    },
+                    None => RenderError::Tera {
+                        file,
+                        message: error_chain(&e),
+                    },
+                }),
+            }
         };
         // Plain values: subject, reply-to, `.txt`.
         tc.insert("__h", &values.plain);
@@ -587,7 +638,7 @@ fn builtin(name: &str, ctx: &Context, tables: &Tables<'_>) -> Value {
     let grouped = ctx.account.grouped;
     // The totals of exactly what the tables beside them list.
     let totals = Totals::of(&ctx.items, &ctx.account.currency);
-    let minor = |m: i64| tables.lang.money(m, &ctx.account.currency);
+    let minor = |m: i128| tables.lang.money(m, &ctx.account.currency);
     Value::Scalar(match name {
         "company_name" => ctx.settings.company.clone(),
         "customer_name" => ctx.customer.name.clone(),

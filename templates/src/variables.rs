@@ -341,7 +341,7 @@ fn tokenize(body: &str, tag: Range<usize>) -> Vec<Token> {
 }
 
 /// A context with every optional part present and one element per list.
-fn sample() -> Context {
+pub(crate) fn sample() -> Context {
     let day = NaiveDate::MIN;
     let text = String::new;
     let item = Item {

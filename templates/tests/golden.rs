@@ -3,13 +3,12 @@
 
 use std::collections::BTreeMap;
 
-use chrono::NaiveDate;
 use expect_test::expect_file;
-use relance_templates::context::{
-    AccountInfo, Colleague, Contact, Context, Customer, Item, Links, Member, Penalties, Penalty,
-    Settings,
-};
+use relance_templates::context::{Context, Penalties, Penalty};
 use relance_templates::{CustomHashtag, RenderError, Templates};
+
+mod support;
+use support::{context, credit, date, item, simple};
 
 const REMINDER_EN: &str = "---
 subject: Overdue invoices — #customer_name (#customer_code)
@@ -88,144 +87,6 @@ fn templates() -> Templates {
         Ok(t) => t,
         Err(e) => panic!("{e}"),
     }
-}
-
-fn date(s: &str) -> NaiveDate {
-    match NaiveDate::parse_from_str(s, "%Y-%m-%d") {
-        Ok(d) => d,
-        Err(e) => panic!("{s}: {e}"),
-    }
-}
-
-const TODAY: &str = "2026-11-20";
-
-fn item(customer: &str, reference: &str, due: &str, remaining: f64, status: Option<&str>) -> Item {
-    let due_date = date(due);
-    let days = (date(TODAY) - due_date).num_days();
-    Item {
-        customer: customer.into(),
-        reference: reference.into(),
-        kind: "invoice".into(),
-        debit: true,
-        issue_date: Some(due_date - chrono::Duration::days(30)),
-        due_date,
-        days_overdue: days,
-        overdue: days > 0,
-        amount: remaining + 100.0,
-        remaining,
-        currency: "EUR".into(),
-        converted: remaining,
-        status: status.map(str::to_string),
-        status_label: status.map(|s| format!("{s} (label)")),
-        status_labels: BTreeMap::new(),
-        held: false,
-        promise_date: None,
-        comment: None,
-        custom: BTreeMap::new(),
-    }
-}
-
-fn credit(customer: &str, reference: &str, due: &str, remaining: f64) -> Item {
-    Item {
-        kind: "credit_note".into(),
-        debit: false,
-        overdue: false,
-        ..item(customer, reference, due, remaining, None)
-    }
-}
-
-fn context(customer_name: &str, language: Option<&str>, items: Vec<Item>) -> Context {
-    let code = items
-        .first()
-        .map_or("C001".to_string(), |i| i.customer.clone());
-    let total_due: f64 = items.iter().filter(|i| i.debit).map(|i| i.remaining).sum();
-    let total_overdue: f64 = items
-        .iter()
-        .filter(|i| i.overdue)
-        .map(|i| i.remaining)
-        .sum();
-    let balance: f64 = items
-        .iter()
-        .map(|i| if i.debit { i.remaining } else { -i.remaining })
-        .sum();
-    let mut members: Vec<Member> = Vec::new();
-    for i in &items {
-        match members.iter_mut().find(|m| m.code == i.customer) {
-            Some(m) => {
-                m.subtotal += if i.debit { i.remaining } else { -i.remaining };
-                m.items.push(i.clone());
-            }
-            None => members.push(Member {
-                code: i.customer.clone(),
-                name: format!("{} member", i.customer),
-                subtotal: if i.debit { i.remaining } else { -i.remaining },
-                items: vec![i.clone()],
-            }),
-        }
-    }
-    Context {
-        settings: Settings {
-            company: "ACME Industries SAS".into(),
-            currency: "EUR".into(),
-            language: "en".into(),
-        },
-        customer: Customer {
-            code: code.clone(),
-            name: customer_name.into(),
-            language: None,
-            address: Some("12 rue de la Paix\nBâtiment B".into()),
-            postcode: Some("75002".into()),
-            city: Some("Paris".into()),
-            country: Some("France".into()),
-            custom: BTreeMap::from([("segment".to_string(), serde_json::json!("key"))]),
-        },
-        account: AccountInfo {
-            code,
-            currency: "EUR".into(),
-            total_due,
-            total_overdue,
-            balance,
-            total_covered: total_overdue,
-            items_count: items.len(),
-            overdue_items_count: items.iter().filter(|i| i.overdue).count(),
-            held_items_count: 0,
-            max_days_overdue: items.iter().map(|i| i.days_overdue).max().unwrap_or(0),
-            grouped: members.len() > 1,
-        },
-        contact: Some(Contact {
-            name: Some("Marie Curie".into()),
-            email: "ap@client.example".into(),
-            language: language.map(str::to_string),
-        }),
-        collector: Some(Colleague {
-            name: "Julie Martin".into(),
-            email: "julie@acme.example".into(),
-            phone: Some("+33 1 23 45 67 89".into()),
-        }),
-        covered: items.iter().filter(|i| i.overdue).cloned().collect(),
-        leader: items.iter().find(|i| i.overdue).cloned(),
-        items,
-        members,
-        step: Some("reminder_1".into()),
-        scenario: Some("standard".into()),
-        today: date(TODAY),
-        penalties: Penalties::default(),
-        links: Links::default(),
-        previous: Vec::new(),
-    }
-}
-
-fn simple(language: Option<&str>) -> Context {
-    context(
-        "Client SA",
-        language,
-        vec![
-            item("C001", "INV-1001", "2026-10-01", 1234.56, None),
-            item("C001", "INV-1007", "2026-11-02", 99_000.0, Some("promise")),
-            item("C001", "INV-1010", "2026-12-15", 10.0, None),
-            credit("C001", "CN-0003", "2026-10-15", 50.5),
-        ],
-    )
 }
 
 fn render(template: &str, ctx: &Context, forced: Option<&str>) -> String {
@@ -554,4 +415,86 @@ fn a_letter_writes_the_customer_postal_address_on_several_lines_escaped() {
         "{}",
         html(&ctx)
     );
+}
+
+fn one_template(text: &str) -> Templates {
+    match Templates::load([("en/t.html", text)], &BTreeMap::new(), "en") {
+        Ok(t) => t,
+        Err(e) => panic!("{e}"),
+    }
+}
+
+fn many_items(n: usize) -> Context {
+    let items = (0..n)
+        .map(|i| {
+            item(
+                "C001",
+                &format!("INV-{i:05}"),
+                "2026-10-01",
+                100.0 + i as f64,
+                None,
+            )
+        })
+        .collect();
+    context("Client SA", None, items)
+}
+
+fn render_error(t: &Templates, ctx: &Context) -> String {
+    match t.render("t", ctx, None) {
+        Err(e @ RenderError::Bounded { .. }) => e.to_string(),
+        other => panic!("expected a bound to stop rendering, got {other:?}"),
+    }
+}
+
+#[test]
+fn two_nested_ranges_fail_fast_with_a_clear_message() {
+    let t = one_template(
+        "{% for i in range(end=10000) %}{% for j in range(end=10000) %}{{ i }}-{{ j }} {% endfor %}{% endfor %}",
+    );
+    let started = std::time::Instant::now();
+    let message = render_error(&t, &simple(None));
+    assert!(started.elapsed().as_secs() < 5, "{:?}", started.elapsed());
+    assert!(message.contains("en/t.html"), "{message}");
+    assert!(message.contains("100000 numbers in all"), "{message}");
+    // The next message has a budget of its own.
+    assert_eq!(t.trial().len(), 1, "the check finds it too");
+    let ok = one_template("{% for i in range(end=3) %}{{ i }}{% endfor %}");
+    assert!(ok.trial().is_empty());
+    assert_eq!(
+        ok.render("t", &simple(None), None)
+            .map(|r| r.html)
+            .ok()
+            .as_deref(),
+        Some("012")
+    );
+}
+
+#[test]
+fn one_range_over_its_limit_is_refused() {
+    let t = one_template("{% for i in range(end=1000000000) %}x{% endfor %}");
+    let message = render_error(&t, &simple(None));
+    assert!(message.contains("at most 10000 a call"), "{message}");
+}
+
+#[test]
+fn a_loop_writing_past_the_size_limit_fails_that_message() {
+    // 2,000 items looped over 2,000 times: 4 million rows of text.
+    let t = one_template(
+        "{% for a in items %}{% for b in items %}<p>{{ a.reference }} {{ b.reference }}</p>{% endfor %}{% endfor %}",
+    );
+    let started = std::time::Instant::now();
+    let message = render_error(&t, &many_items(2000));
+    assert!(started.elapsed().as_secs() < 10, "{:?}", started.elapsed());
+    assert!(message.contains("passed 8 MiB"), "{message}");
+}
+
+#[test]
+fn a_statement_of_5000_items_still_renders() {
+    let t = one_template("---\nsubject: Statement\n---\n<p>#balance</p>\n#items_list\n");
+    let r = match t.render("t", &many_items(5000), None) {
+        Ok(r) => r,
+        Err(e) => panic!("{e}"),
+    };
+    assert!(r.html.contains("INV-00000") && r.html.contains("INV-04999"));
+    assert!(r.text.contains("INV-04999"));
 }

@@ -1,6 +1,7 @@
 //! Reading one CSV file of an import, defensively: a BOM is skipped, the
 //! delimiter (`,` or `;`) is taken from the header line, lines are bounded in
-//! length (a 2 GB line is refused after 1 MiB, not loaded), every field is
+//! length (a 2 GB line is refused after 1 MiB, not loaded), a quote never
+//! closed is named with the line it opens on, every field is
 //! checked to be UTF-8, and binary or empty files are refused with a clear
 //! message. Records are read one at a time into a reused buffer.
 
@@ -23,6 +24,9 @@ pub struct CsvFile {
     reader: csv::Reader<Limited<Progress<BufReader<File>>>>,
     /// Reused buffer for the current record.
     record: csv::ByteRecord,
+    /// Set once the file cannot be read on (a line too long, a quote never
+    /// closed, an IO error): no more records after the error.
+    stopped: bool,
 }
 
 /// One record: its line number and its fields.
@@ -76,10 +80,13 @@ impl CsvFile {
             file.read_exact(&mut bom)
                 .map_err(|e| whole(format!("cannot read: {e}")))?;
         }
-        let inner = Limited::new(Progress {
-            inner: BufReader::with_capacity(256 * 1024, file),
-            bar: progress,
-        });
+        let inner = Limited::new(
+            Progress {
+                inner: BufReader::with_capacity(256 * 1024, file),
+                bar: progress,
+            },
+            delimiter,
+        );
         let mut reader = csv::ReaderBuilder::new()
             .delimiter(delimiter)
             .has_headers(false)
@@ -106,6 +113,7 @@ impl CsvFile {
             headers,
             reader,
             record,
+            stopped: false,
         })
     }
 
@@ -116,10 +124,16 @@ impl CsvFile {
 
     /// The next record, `None` at the end of the file.
     pub fn next_record(&mut self) -> Option<Result<Record<'_>, RowError>> {
+        if self.stopped {
+            return None;
+        }
         let line = self.reader.position().line() + 1;
         match self.reader.read_byte_record(&mut self.record) {
             Ok(false) => None,
-            Err(e) => Some(Err(read_error(&self.name, line, &e))),
+            Err(e) => {
+                self.stopped = true;
+                Some(Err(read_error(&self.name, line, &e)))
+            }
             Ok(true) => {
                 let line = self.record.position().map_or(line, |p| p.line());
                 if self.record.len() != self.headers.len() {
@@ -158,15 +172,18 @@ impl CsvFile {
 }
 
 fn read_error(file: &str, line: u64, e: &csv::Error) -> RowError {
-    let message = match e.kind() {
-        csv::ErrorKind::Io(io) if io.kind() == io::ErrorKind::InvalidData => io.to_string(),
-        csv::ErrorKind::Io(io) => format!("cannot read: {io}"),
-        other => format!("{other:?}"),
+    // The length and quote guard counts lines itself and says which one.
+    let refused = match e.kind() {
+        csv::ErrorKind::Io(io) => io.get_ref().and_then(|r| r.downcast_ref::<Refused>()),
+        _ => None,
     };
-    // The length guard counts lines itself and says which one.
-    let line = match e.kind() {
-        csv::ErrorKind::Io(io) if io.kind() == io::ErrorKind::InvalidData => 0,
-        _ => e.position().map_or(line, |p| p.line()),
+    let (line, message) = match (refused, e.kind()) {
+        (Some(r), _) => (r.line, r.message.clone()),
+        (None, csv::ErrorKind::Io(io)) => (line, format!("cannot read: {io}")),
+        (None, other) => (
+            e.position().map_or(line, |p| p.line()),
+            format!("{other:?}"),
+        ),
     };
     RowError {
         file: file.to_string(),
@@ -205,41 +222,128 @@ impl<R: Read> Read for Progress<R> {
     }
 }
 
-/// Fails the read when a line grows past [`MAX_LINE_BYTES`], so that memory
-/// stays bounded whatever the file holds.
+/// Why [`Limited`] stopped a read: a line too long or a quote never
+/// closed, with the line to name (csv's position is lost in an IO error).
+#[derive(Debug)]
+struct Refused {
+    /// 1-based line the problem is on (or starts on).
+    line: u64,
+    /// What is wrong.
+    message: String,
+}
+
+impl std::fmt::Display for Refused {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str(&self.message)
+    }
+}
+
+impl std::error::Error for Refused {}
+
+/// Where the CSV lexer is, as far as quotes go (RFC 4180, as the csv crate
+/// reads by default: a quote opens a field only at its start; `""` inside
+/// a quoted field is a quote).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+enum Quote {
+    /// At the start of a field.
+    FieldStart,
+    /// In a field that did not start with a quote.
+    Plain,
+    /// Inside a quoted field that opened on this line.
+    Open(u64),
+    /// Just after a quote inside a quoted field (closed, or the first of `""`).
+    MaybeClosed(u64),
+}
+
+/// Fails the read when a line grows past [`MAX_LINE_BYTES`], or a quoted
+/// field runs past [`MAX_LINE_BYTES`] or to the end of the file unclosed, so
+/// that memory stays bounded whatever the file holds and an unclosed quote
+/// is named as such, with the line it opens on.
 struct Limited<R> {
     inner: R,
+    /// The field delimiter.
+    delimiter: u8,
     /// Bytes since the last line break.
     current: usize,
+    /// Bytes since the open quote, while inside a quoted field.
+    quoted_bytes: usize,
     /// Line breaks seen, for the message.
     lines: u64,
+    /// Quote state at the end of what was read.
+    quote: Quote,
 }
 
 impl<R> Limited<R> {
-    fn new(inner: R) -> Self {
+    fn new(inner: R, delimiter: u8) -> Self {
         Limited {
             inner,
+            delimiter,
             current: 0,
+            quoted_bytes: 0,
             lines: 0,
+            quote: Quote::FieldStart,
         }
+    }
+
+    fn refuse(line: u64, message: String) -> io::Error {
+        io::Error::new(io::ErrorKind::InvalidData, Refused { line, message })
+    }
+
+    fn unterminated(start: u64) -> String {
+        format!(
+            "unterminated quote starting on line {start} (a field opened with \" is never closed)"
+        )
     }
 }
 
 impl<R: Read> Read for Limited<R> {
     fn read(&mut self, buf: &mut [u8]) -> io::Result<usize> {
         let n = self.inner.read(buf)?;
-        for b in &buf[..n] {
-            if *b == b'\n' {
+        if n == 0
+            && !buf.is_empty()
+            && let Quote::Open(start) = self.quote
+        {
+            return Err(Self::refuse(start, Self::unterminated(start)));
+        }
+        for &b in &buf[..n] {
+            let line = self.lines + 1;
+            self.quote = match (self.quote, b) {
+                (Quote::FieldStart, b'"') => Quote::Open(line),
+                (Quote::FieldStart | Quote::Plain, b'\n' | b'\r') => Quote::FieldStart,
+                (Quote::FieldStart | Quote::Plain, d) if d == self.delimiter => Quote::FieldStart,
+                (Quote::FieldStart | Quote::Plain, _) => Quote::Plain,
+                (Quote::Open(start), b'"') => Quote::MaybeClosed(start),
+                (Quote::Open(start), _) => Quote::Open(start),
+                (Quote::MaybeClosed(start), b'"') => Quote::Open(start),
+                (Quote::MaybeClosed(_), b'\n' | b'\r') => Quote::FieldStart,
+                (Quote::MaybeClosed(_), d) if d == self.delimiter => Quote::FieldStart,
+                (Quote::MaybeClosed(_), _) => Quote::Plain,
+            };
+            if let Quote::Open(start) = self.quote {
+                self.quoted_bytes += 1;
+                if self.quoted_bytes > MAX_LINE_BYTES {
+                    return Err(Self::refuse(
+                        start,
+                        format!(
+                            "{}: no closing quote within {} MiB",
+                            Self::unterminated(start),
+                            MAX_LINE_BYTES / (1024 * 1024)
+                        ),
+                    ));
+                }
+            } else {
+                self.quoted_bytes = 0;
+            }
+            if b == b'\n' {
                 self.current = 0;
                 self.lines += 1;
             } else {
                 self.current += 1;
                 if self.current > MAX_LINE_BYTES {
-                    return Err(io::Error::new(
-                        io::ErrorKind::InvalidData,
+                    return Err(Self::refuse(
+                        line,
                         format!(
-                            "line {} is longer than {} MiB",
-                            self.lines + 1,
+                            "the line is longer than {} MiB",
                             MAX_LINE_BYTES / (1024 * 1024)
                         ),
                     ));

@@ -177,6 +177,28 @@ pub struct RowError {
     pub message: String,
 }
 
+impl RowError {
+    /// The same problem with control characters of the message (a CR/LF
+    /// inside a quoted cell it quotes) written as escapes (`\r\n`): a
+    /// problem is one line, in a terminal, a log or an API answer.
+    pub fn escaped(mut self) -> RowError {
+        if self.message.chars().any(char::is_control) {
+            self.message = self
+                .message
+                .chars()
+                .map(|c| {
+                    if c.is_control() {
+                        c.escape_default().to_string()
+                    } else {
+                        c.to_string()
+                    }
+                })
+                .collect();
+        }
+        self
+    }
+}
+
 impl fmt::Display for RowError {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         if self.line == 0 {
@@ -266,7 +288,9 @@ pub async fn import(
             "--full and --full-all need an items file in the same call".into(),
         ));
     }
-    let mut tx = store.begin().await?;
+    // The write side from the start: a second import fails here, clearly,
+    // rather than after validating its files.
+    let mut tx = store.begin_import().await?;
     let mut indexes = Indexes::load(&mut tx, config).await?;
     let import_id = records::start_import(&mut tx, &opts.now, &opts.origin).await?;
     let mut run = Run {
@@ -381,7 +405,7 @@ struct Run<'o> {
 
 impl Run<'_> {
     fn error(&mut self, e: RowError) {
-        self.problems.push(e);
+        self.problems.push(e.escaped());
     }
 
     async fn file(
@@ -641,7 +665,7 @@ struct Reader {
 impl Reader {
     fn error(&mut self, e: RowError) {
         self.clean = false;
-        self.problems.push(e);
+        self.problems.push(e.escaped());
     }
 
     /// Hands a batch to the writer, prepared when the table was empty; stops
@@ -693,12 +717,9 @@ impl Reader {
             let record = match record {
                 Ok(r) => r,
                 Err(e) => {
-                    // A line too long or an IO error: the file cannot be read on.
-                    let fatal = e.line == 0 || e.message.starts_with("cannot read");
+                    // After a line too long, a quote never closed or an IO
+                    // error, `next_record` gives no more records.
                     self.error(e);
-                    if fatal {
-                        break;
-                    }
                     continue;
                 }
             };

@@ -117,6 +117,12 @@ pub enum StoreError {
         #[source]
         source: rusqlite::Error,
     },
+    /// Another writer held the store longer than [`BUSY_WAIT`].
+    #[error("the store is busy: {holder} is writing (waited {} s); try again when it is done", BUSY_WAIT.as_secs())]
+    Busy {
+        /// Who holds it, as far as we can tell.
+        holder: &'static str,
+    },
     /// Rows came back in a shape we cannot read.
     #[error("store data unreadable while {what}: {reason}")]
     Decode {
@@ -125,6 +131,29 @@ pub enum StoreError {
         /// Why.
         reason: String,
     },
+}
+
+/// How long a writer waits for another before giving up: SQLite's busy
+/// timeout, PostgreSQL's lock timeout on the import lock.
+pub const BUSY_WAIT: Duration = Duration::from_secs(10);
+
+/// The PostgreSQL advisory lock an import holds for its transaction
+/// (`pg_advisory_xact_lock`): the ASCII of "relimpo".
+const IMPORT_LOCK: i64 = 0x72_65_6c_69_6d_70_6f;
+
+/// Whether a sqlx error is SQLite's "database is locked" (SQLITE_BUSY and
+/// its extended codes) or PostgreSQL's lock timeout (55P03).
+fn is_busy(e: &sqlx::Error) -> bool {
+    match e {
+        sqlx::Error::Database(db) => {
+            let code = db.code();
+            let code = code.as_deref().unwrap_or("");
+            code == "55P03"
+                || code.parse::<i32>().is_ok_and(|c| c & 0xff == 5)
+                || db.message().contains("database is locked")
+        }
+        _ => false,
+    }
 }
 
 impl StoreError {
@@ -236,7 +265,7 @@ impl Store {
                     .map_err(connect)?
                     .create_if_missing(true)
                     .journal_mode(SqliteJournalMode::Wal)
-                    .busy_timeout(Duration::from_secs(10))
+                    .busy_timeout(BUSY_WAIT)
                     .synchronous(SqliteSynchronous::Normal)
                     .foreign_keys(true)
                     .pragma("cache_size", "-65536")
@@ -324,6 +353,7 @@ impl Store {
     /// Starts a transaction that will write: on SQLite it takes the write
     /// lock at once (`BEGIN IMMEDIATE`), so a concurrent writer waits for it
     /// (busy timeout) instead of failing when a read is upgraded to a write.
+    /// Past [`BUSY_WAIT`] it is [`StoreError::Busy`].
     pub async fn begin_write(&self) -> Result<Tx, StoreError> {
         let what = StoreError::query("starting a transaction");
         match &self.pool {
@@ -331,8 +361,59 @@ impl Store {
                 .begin_with(sqlx::AssertSqlSafe("BEGIN IMMEDIATE"))
                 .await
                 .map(Tx::Sqlite)
-                .map_err(what),
+                .map_err(|e| {
+                    if is_busy(&e) {
+                        StoreError::Busy {
+                            holder: "another import or run",
+                        }
+                    } else {
+                        what(e)
+                    }
+                }),
             Pool::Postgres(p) => p.begin().await.map(Tx::Postgres).map_err(what),
+        }
+    }
+
+    /// Starts an import's transaction, which holds the store's write side
+    /// from its start: on SQLite the write lock (`BEGIN IMMEDIATE`), on
+    /// PostgreSQL an advisory lock only imports take. A second import
+    /// waits up to [`BUSY_WAIT`] for the first, then fails at once with
+    /// [`StoreError::Busy`], before reading its files.
+    pub async fn begin_import(&self) -> Result<Tx, StoreError> {
+        match &self.pool {
+            Pool::Sqlite(_) => self.begin_write().await,
+            Pool::Postgres(p) => {
+                let what = StoreError::query("taking the import lock");
+                let mut tx = p
+                    .begin()
+                    .await
+                    .map_err(StoreError::query("starting a transaction"))?;
+                sqlx::query(sqlx::AssertSqlSafe(format!(
+                    "SET LOCAL lock_timeout = '{}s'",
+                    BUSY_WAIT.as_secs()
+                )))
+                .execute(&mut *tx)
+                .await
+                .map_err(StoreError::query("setting the lock timeout"))?;
+                match sqlx::query("SELECT pg_advisory_xact_lock($1)")
+                    .bind(IMPORT_LOCK)
+                    .execute(&mut *tx)
+                    .await
+                {
+                    Ok(_) => {}
+                    Err(e) if is_busy(&e) => {
+                        return Err(StoreError::Busy {
+                            holder: "another import",
+                        });
+                    }
+                    Err(e) => return Err(what(e)),
+                }
+                sqlx::query("SET LOCAL lock_timeout = 0")
+                    .execute(&mut *tx)
+                    .await
+                    .map_err(StoreError::query("resetting the lock timeout"))?;
+                Ok(Tx::Postgres(tx))
+            }
         }
     }
 
