@@ -108,12 +108,12 @@ pub fn too_deep(text: &str) -> Vec<usize> {
             }
             b')' | b']' => {
                 i += 1;
-                if levels.len() > 1 {
-                    if let Some(closed) = levels.pop() {
-                        let depth = 1 + closed.done.max(closed.element());
-                        if let Some(parent) = levels.last_mut() {
-                            parent.child = parent.child.max(depth);
-                        }
+                if levels.len() > 1
+                    && let Some(closed) = levels.pop()
+                {
+                    let depth = 1 + closed.done.max(closed.element());
+                    if let Some(parent) = levels.last_mut() {
+                        parent.child = parent.child.max(depth);
                     }
                 }
             }

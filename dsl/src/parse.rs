@@ -65,10 +65,10 @@ pub fn parse_file(file: FileId, text: &str) -> (File, Vec<Diagnostic>) {
     // Statements nested too deep never reach pest, which would recurse once
     // per bracket: their blocks are refused whole (see `depth`).
     let deep = crate::depth::too_deep(text);
-    builder.diags.borrow_mut().extend(
-        deep.iter()
-            .map(|&at| too_deep_diagnostic(file, text, at)),
-    );
+    builder
+        .diags
+        .borrow_mut()
+        .extend(deep.iter().map(|&at| too_deep_diagnostic(file, text, at)));
     let mut deep_sites = deep.iter().copied().peekable();
     let mut offset = skip_trivia(text, 0);
     while offset < text.len() {

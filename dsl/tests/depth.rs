@@ -9,16 +9,25 @@ use relance_dsl::fmt::{format_file, meaning};
 use relance_dsl::parse::parse_file;
 use relance_dsl::{Code, FileId, SourceFile, Sources};
 
+/// A condition of `n` levels of one shape.
+type Shape = fn(usize) -> String;
+
 /// The crashing shapes of the issue, as a condition of `n` levels.
-fn shapes() -> Vec<(&'static str, fn(usize) -> String)> {
+fn shapes() -> Vec<(&'static str, Shape)> {
     vec![
-        ("parentheses", |n| format!("{}true{}", "(".repeat(n), ")".repeat(n))),
+        ("parentheses", |n| {
+            format!("{}true{}", "(".repeat(n), ")".repeat(n))
+        }),
         ("and", |n| vec!["true"; n + 1].join(" and ")),
         ("or", |n| vec!["false"; n + 1].join(" or ")),
         ("not", |n| format!("{}true", "not ".repeat(n))),
         ("minus", |n| format!("{}1 < 0", "- ".repeat(n))),
-        ("lists", |n| format!("1 in {}1{}", "[".repeat(n), "]".repeat(n))),
-        ("calls", |n| format!("{}1{} > 0", "min(".repeat(n), ", 1)".repeat(n))),
+        ("lists", |n| {
+            format!("1 in {}1{}", "[".repeat(n), "]".repeat(n))
+        }),
+        ("calls", |n| {
+            format!("{}1{} > 0", "min(".repeat(n), ", 1)".repeat(n))
+        }),
         ("mixed", |n| {
             format!("{}true{}", "not (1 + 2 > 0 and ".repeat(n), ")".repeat(n))
         }),
@@ -31,12 +40,24 @@ fn file_with(condition: &str) -> String {
     )
 }
 
-/// The largest `n` the bound accepts for a shape.
-fn largest_accepted(shape: fn(usize) -> String) -> usize {
+/// The largest `n` the bound accepts for a shape in the alert of `file_with`.
+fn largest_accepted(shape: Shape) -> usize {
+    largest(|n| file_with(&shape(n)))
+}
+
+fn largest(text: impl Fn(usize) -> String) -> usize {
     (1..=MAX_DEPTH)
         .rev()
-        .find(|&n| too_deep(&file_with(&shape(n))).is_empty())
+        .find(|&n| too_deep(&text(n)).is_empty())
         .expect("one level is accepted")
+}
+
+/// A step before the due date whose condition the checker also walks for
+/// what it reads (W005).
+fn early_step(condition: &str) -> String {
+    format!(
+        "scenario \"early\" {{\n  step \"s\" at due - 5d when {condition} {{ task call }}\n}}\n"
+    )
 }
 
 /// Runs `f` on a thread with the default 2 MiB stack.
@@ -67,13 +88,18 @@ fn the_deepest_accepted_statements_go_through_every_walk() {
     for (name, shape) in shapes() {
         let n = largest_accepted(shape);
         assert!(n >= MAX_DEPTH / 8, "{name}: only {n} levels accepted");
-        let text = file_with(&shape(n));
-        let (diags, formatted) = small_stack(|| everything(&text));
-        assert!(
-            diags.iter().all(|d| d.code != Code::TooDeep && d.code != Code::Syntax),
-            "{name} at {n}: {diags:?}"
-        );
-        assert!(formatted.is_some(), "{name} at {n} formats");
+        let step = early_step(&shape(largest(|n| early_step(&shape(n)))));
+        for text in [file_with(&shape(n)), step] {
+            assert!(too_deep(&text).is_empty(), "{name} at {n}");
+            let (diags, formatted) = small_stack(|| everything(&text));
+            assert!(
+                diags
+                    .iter()
+                    .all(|d| d.code != Code::TooDeep && d.code != Code::Syntax),
+                "{name} at {n}: {diags:?}"
+            );
+            assert!(formatted.is_some(), "{name} at {n} formats");
+        }
     }
 }
 

@@ -142,10 +142,11 @@ fn expr() -> impl Strategy<Value = String> {
             inner.clone().prop_map(|a| format!("not {a}")),
             inner.clone().prop_map(|a| format!("-{a}")),
             inner.clone().prop_map(|a| format!("({a})")),
-            prop::collection::vec(inner.clone(), 0..4)
-                .prop_map(|v| format!("[{}]", v.join(", "))),
+            prop::collection::vec(inner.clone(), 0..4).prop_map(|v| format!("[{}]", v.join(", "))),
             (
-                prop::sample::select(&["days_since", "min", "max", "lower", "is_null", "hook.f"][..]),
+                prop::sample::select(
+                    &["days_since", "min", "max", "lower", "is_null", "hook.f"][..]
+                ),
                 prop::collection::vec(inner, 0..3)
             )
                 .prop_map(|(f, v)| format!("{f}({})", v.join(", "))),
@@ -191,16 +192,24 @@ fn step() -> impl Strategy<Value = String> {
 
 fn block() -> impl Strategy<Value = String> {
     prop_oneof![
-        Just("settings {\n  company \"ACME\"\n  language en\n  default_scenario \"s\"\n}".to_string()),
+        Just(
+            "settings {\n  company \"ACME\"\n  language en\n  default_scenario \"s\"\n}"
+                .to_string()
+        ),
         (prop::collection::vec(step(), 0..4))
             .prop_map(|steps| format!("scenario \"s\" {{\n{}\n}}", steps.join("\n"))),
         expr().prop_map(|e| format!("assign \"s\" when {e}")),
         expr().prop_map(|e| {
             format!("alert \"a\" for item {{\n  when {e}\n  level low\n  notify collector\n}}")
         }),
-        expr().prop_map(|e| format!("status \"promise\" {{\n  label \"P\"\n  suspends until {e}\n}}")),
+        expr().prop_map(|e| format!(
+            "status \"promise\" {{\n  label \"P\"\n  suspends until {e}\n}}"
+        )),
         Just("field customer.segment text".to_string()),
-        Just("calendar \"be\" {\n  weekend sat, sun\n  holidays 2026-01-01,\n    2026-05-01\n}".to_string()),
+        Just(
+            "calendar \"be\" {\n  weekend sat, sun\n  holidays 2026-01-01,\n    2026-05-01\n}"
+                .to_string()
+        ),
         Just("hashtag \"iban\" { text \"BE00\" }".to_string()),
         "[ -~\n]{0,40}",
     ]
@@ -225,10 +234,40 @@ fn grammar_file() -> impl Strategy<Value = String> {
 
 /// Pieces worth inserting: what the grammar reacts to.
 const INTERESTING: &[&[u8]] = &[
-    b"{", b"}", b"(", b")", b"[", b"]", b"\"", b"#", b"//", b"\\", b"\n", b"\r\n", b",",
-    b".", b"..", b"==", b"<", b"+", b"-", b"not ", b" and ", b" or ", b"7d", b"2026-02-30",
-    b"25:00", b"item.", b"hook.", b"when ", b"step ", "é".as_bytes(), "€".as_bytes(),
-    b"\t", b"\xff", b"\0",
+    b"{",
+    b"}",
+    b"(",
+    b")",
+    b"[",
+    b"]",
+    b"\"",
+    b"#",
+    b"//",
+    b"\\",
+    b"\n",
+    b"\r\n",
+    b",",
+    b".",
+    b"..",
+    b"==",
+    b"<",
+    b"+",
+    b"-",
+    b"not ",
+    b" and ",
+    b" or ",
+    b"7d",
+    b"2026-02-30",
+    b"25:00",
+    b"item.",
+    b"hook.",
+    b"when ",
+    b"step ",
+    "é".as_bytes(),
+    "€".as_bytes(),
+    b"\t",
+    b"\xff",
+    b"\0",
 ];
 
 #[derive(Debug, Clone)]
@@ -319,7 +358,8 @@ where
             max_shrink_iters: 2000,
             ..Config::default()
         };
-        let mut runner = TestRunner::new_with_rng(config, TestRng::from_seed(RngAlgorithm::ChaCha, &seed));
+        let mut runner =
+            TestRunner::new_with_rng(config, TestRng::from_seed(RngAlgorithm::ChaCha, &seed));
         if let Err(e) = runner.run(&strategy, &test) {
             panic!("{name}, batch {batch} (after {executions} executions): {e}");
         }

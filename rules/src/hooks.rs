@@ -305,9 +305,17 @@ mod tests {
         vec![
             ("eval", "fn f() { eval(\"1\") }".into(), false),
             ("import", "import \"m\" as m;\nfn f() { 1 }".into(), false),
-            ("import in a function", "fn f() { import \"m\" as m; 1 }".into(), false),
+            (
+                "import in a function",
+                "fn f() { import \"m\" as m; 1 }".into(),
+                false,
+            ),
             ("print", "fn f() { print(\"x\"); debug(1); 1 }".into(), true),
-            ("a literal over the string limit", format!("fn f() {{ \"{long}\" }}"), false),
+            (
+                "a literal over the string limit",
+                format!("fn f() {{ \"{long}\" }}"),
+                false,
+            ),
             ("an expression nested too deep", deep, false),
             ("a plain function", "fn f(x) { x * 2 }".into(), true),
         ]
