@@ -254,10 +254,13 @@ impl Printer<'_> {
         }
     }
 
-    /// The comment ending the source line on which `end` is, if any.
+    /// The comment ending the source line on which `end` is, if any. A
+    /// comment after a closing `}` belongs to the block, not to its last
+    /// statement (`step … { email … }  # x` written as a block keeps `# x`
+    /// after the `}`; found by the fuzzer).
     fn trailing_comment(&mut self, end: usize) -> Option<String> {
         let c = self.comments.get(self.next_comment)?;
-        if c.own_line || c.start < end || self.text[end..c.start].contains('\n') {
+        if c.own_line || c.start < end || self.text[end..c.start].contains(['\n', '}']) {
             return None;
         }
         self.next_comment += 1;
