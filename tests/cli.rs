@@ -471,3 +471,73 @@ fn the_spec_example_still_checks_and_the_shipped_example_checks_clean_and_format
         text(&out.stderr)
     );
 }
+
+/// The crashing inputs of issue 15, one statement a line, each 10,000 to
+/// 20,000 levels deep.
+fn deep_statements() -> String {
+    let n = 10_000;
+    [
+        format!("{}true{}", "(".repeat(n), ")".repeat(n)),
+        vec!["true"; 2 * n].join(" and "),
+        format!("1 in {}1{}", "[".repeat(n), "]".repeat(n)),
+        format!("{}true", "not ".repeat(n)),
+        format!("{}1 < 0", "- ".repeat(n)),
+    ]
+    .iter()
+    .map(|e| format!("assign \"standard\" when {e}\n"))
+    .collect()
+}
+
+#[test]
+fn deeply_nested_expressions_are_diagnostics_with_file_and_line_not_crashes() {
+    let dir = copy_of_example();
+    let path = dir.path().to_str().expect("utf-8");
+    std::fs::write(dir.path().join("deep.relance"), deep_statements()).expect("write");
+
+    let out = relance(&["check", path]);
+    assert_no_panic(&out);
+    assert_eq!(out.status.code(), Some(1), "{}", text(&out.stderr));
+    let stderr = text(&out.stderr);
+    for line in 1..=5 {
+        assert!(
+            stderr.contains(&format!("--> deep.relance:{line}:")),
+            "line {line}: {}",
+            &stderr[..stderr.len().min(3000)]
+        );
+    }
+    assert_eq!(
+        stderr
+            .matches("error[E024]: this expression nests deeper than 128 levels")
+            .count(),
+        5
+    );
+
+    let out = relance(&["check", "--json", path]);
+    assert_no_panic(&out);
+    let doc: serde_json::Value = serde_json::from_slice(&out.stdout).expect("JSON on stdout");
+    let deep: Vec<&serde_json::Value> = doc["diagnostics"]
+        .as_array()
+        .expect("diagnostics")
+        .iter()
+        .filter(|d| d["code"] == "E024")
+        .collect();
+    assert_eq!(deep.len(), 5, "{doc}");
+    assert!(deep.iter().all(|d| d["file"] == "deep.relance"), "{doc}");
+
+    for args in [vec!["fmt", path], vec!["fmt", "--check", path]] {
+        let out = relance(&args);
+        assert_no_panic(&out);
+        assert_eq!(out.status.code(), Some(1), "{args:?}");
+        let stderr = text(&out.stderr);
+        assert!(
+            stderr.contains("error[E024]") && stderr.contains("--> deep.relance:1:"),
+            "{args:?}: {}",
+            &stderr[..stderr.len().min(3000)]
+        );
+    }
+    assert_eq!(
+        std::fs::read_to_string(dir.path().join("deep.relance")).expect("readable"),
+        deep_statements(),
+        "fmt leaves a file it cannot read alone"
+    );
+}

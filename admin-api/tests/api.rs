@@ -1133,6 +1133,64 @@ async fn validating_an_uploaded_configuration_gives_the_check_diagnostics() {
     .assert_error(415, "unsupported_media_type");
 }
 
+/// The crashing inputs of issue 15, one statement a line, 10,000 to 20,000
+/// levels deep: each used to overflow the stack of the thread checking them.
+fn deep_statements() -> String {
+    let n = 10_000;
+    [
+        format!("{}true{}", "(".repeat(n), ")".repeat(n)),
+        vec!["true"; 2 * n].join(" and "),
+        format!("1 in {}1{}", "[".repeat(n), "]".repeat(n)),
+        format!("{}true", "not ".repeat(n)),
+        format!("{}1 < 0", "- ".repeat(n)),
+    ]
+    .iter()
+    .map(|e| format!("assign \"standard\" when {e}\n"))
+    .collect()
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_deeply_nested_configuration_is_refused_with_its_lines_and_the_server_lives_on() {
+    let api = Api::sqlite().await;
+    let dir = tempfile::tempdir().expect("a temp dir");
+    support::copy_dir(&support::example_dir(), dir.path());
+    std::fs::write(dir.path().join("deep.relance"), deep_statements()).expect("written");
+
+    let answer = api
+        .send(
+            api.request(Method::POST, "/config/validate", Some(OPERATOR))
+                .header("content-type", "application/x-tar")
+                .body(tar_of(dir.path())),
+        )
+        .await;
+    let doc = answer.ok(200).clone();
+    assert_eq!(doc["ok"], false);
+    let deep: Vec<&Value> = doc["diagnostics"]
+        .as_array()
+        .expect("diagnostics")
+        .iter()
+        .filter(|d| d["code"] == "E024")
+        .collect();
+    assert_eq!(deep.len(), 5, "{doc}");
+    for (d, line) in deep.iter().zip(1..) {
+        assert_eq!(d["file"], "deep.relance", "{d}");
+        assert_eq!(d["line"], line, "{d}");
+    }
+
+    // An admin reloading the same files: refused, the old configuration serves.
+    std::fs::write(api.config_dir.join("deep.relance"), deep_statements()).expect("written");
+    let refused = api
+        .send(api.request(Method::POST, "/config/reload", Some(ADMIN)))
+        .await;
+    refused.assert_error(422, "invalid_config");
+    let health = api.send(api.request(Method::GET, "/health", None)).await;
+    assert_eq!(health.ok(200), &json!({"status": "ok", "store": "ok"}));
+    let plan = api
+        .post("/runs", OPERATOR, json!({"date": DAY, "dry_run": true}))
+        .await;
+    assert!(plan.status.is_success(), "{:?}", plan.json);
+}
+
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn an_invalid_configuration_is_not_installed_and_the_old_one_keeps_serving() {
     let api = Api::sqlite().await;

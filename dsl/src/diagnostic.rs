@@ -76,6 +76,8 @@ pub enum Code {
     NoSender,
     /// A step before the due date that nothing stops for an overdue item.
     UnguardedEarlyStep,
+    /// An expression nested deeper than `depth::MAX_DEPTH` levels.
+    TooDeep,
 }
 
 impl Code {
@@ -109,6 +111,7 @@ impl Code {
         Code::UnknownVariable,
         Code::NoSender,
         Code::UnguardedEarlyStep,
+        Code::TooDeep,
     ];
 
     /// The code as printed: `E012`, `W001`.
@@ -142,6 +145,7 @@ impl Code {
             Code::UnknownVariable => "E023",
             Code::NoSender => "W004",
             Code::UnguardedEarlyStep => "W005",
+            Code::TooDeep => "E024",
         }
     }
 

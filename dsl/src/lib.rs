@@ -5,6 +5,7 @@
 //!
 //! # Layout
 //! - [`source`]: files, spans, line/column look-ups.
+//! - [`depth`]: the nesting bound, checked on the text before parsing.
 //! - [`parse`]: the pest grammar and the conversion to the AST, with recovery.
 //! - [`ast`]: the syntax tree, a span on every node.
 //! - [`diagnostic`]: `Diagnostic`, codes, rendering (terminal and JSON).
@@ -17,6 +18,7 @@
 
 pub mod ast;
 pub mod check;
+pub mod depth;
 pub mod diagnostic;
 pub mod fmt;
 pub mod model;

@@ -62,9 +62,24 @@ pub fn parse_file(file: FileId, text: &str) -> (File, Vec<Diagnostic>) {
         diags: RefCell::new(Vec::new()),
     };
     let mut items = Vec::new();
+    // Statements nested too deep never reach pest, which would recurse once
+    // per bracket: their blocks are refused whole (see `depth`).
+    let deep = crate::depth::too_deep(text);
+    builder
+        .diags
+        .borrow_mut()
+        .extend(deep.iter().map(|&at| too_deep_diagnostic(file, text, at)));
+    let mut deep_sites = deep.iter().copied().peekable();
     let mut offset = skip_trivia(text, 0);
     while offset < text.len() {
-        let rest = &text[offset..];
+        while deep_sites.next_if(|&at| at < offset).is_some() {}
+        let stop = deep_sites.peek().copied().unwrap_or(text.len());
+        if stop < next_block_start(text, offset) {
+            items.push(Item::Broken(broken_block(file, text, offset)));
+            offset = skip_trivia(text, next_block_start(text, offset));
+            continue;
+        }
+        let rest = &text[offset..stop];
         let b = Builder {
             base: offset,
             ..builder.fork()
@@ -72,33 +87,68 @@ pub fn parse_file(file: FileId, text: &str) -> (File, Vec<Diagnostic>) {
         match Grammar::parse(Rule::top_line, rest) {
             Ok(pairs) => {
                 let mut end = offset;
+                let mut block = Vec::new();
                 for pair in pairs {
                     end = offset + pair.as_span().end();
                     if !matches!(pair.as_rule(), Rule::EOI | Rule::nl) {
-                        items.push(b.item(pair));
+                        block.push(b.item(pair));
                     }
                 }
+                if end >= stop && stop < text.len() {
+                    // The block ran into a statement nested too deep.
+                    items.push(Item::Broken(broken_block(file, text, offset)));
+                    offset = skip_trivia(text, next_block_start(text, stop));
+                    continue;
+                }
+                items.extend(block);
                 builder.diags.borrow_mut().extend(b.diags.take());
                 offset = skip_trivia(text, end.max(offset + 1));
             }
             Err(err) => {
                 let error_at = offset + error_offset(&err.location);
-                builder.diags.borrow_mut().push(syntax_diagnostic(
-                    file,
-                    text,
-                    error_at,
-                    &err.variant,
-                ));
+                let resume = if error_at >= stop && stop < text.len() {
+                    // Cut short at a statement nested too deep, already reported.
+                    next_block_start(text, stop)
+                } else {
+                    builder.diags.borrow_mut().push(syntax_diagnostic(
+                        file,
+                        text,
+                        error_at,
+                        &err.variant,
+                    ));
+                    next_block_start(text, offset)
+                };
                 items.push(Item::Broken(broken_block(file, text, offset)));
-                offset = skip_trivia(text, next_block_start(text, offset));
+                offset = skip_trivia(text, resume);
             }
         }
     }
     (File { items }, builder.diags.take())
 }
 
+/// The diagnostic for a statement that nests deeper than `depth::MAX_DEPTH`,
+/// at the token where it does.
+fn too_deep_diagnostic(file: FileId, text: &str, at: usize) -> Diagnostic {
+    let end = at + found_at(text, at).1;
+    Diagnostic::new(
+        Code::TooDeep,
+        Span::new(file, at, end),
+        format!(
+            "this expression nests deeper than {} levels",
+            crate::depth::MAX_DEPTH
+        ),
+    )
+    .with_help(
+        "every operator and every bracket counts a level: write a long `or` of \
+         comparisons as `x in [a, b, c]`, or move part of the condition into a hook",
+    )
+}
+
 /// Parses a lone expression (used by tests and by tools that evaluate snippets).
 pub fn parse_expr(file: FileId, text: &str) -> (Option<Expr>, Vec<Diagnostic>) {
+    if let Some(&at) = crate::depth::too_deep(text).first() {
+        return (None, vec![too_deep_diagnostic(file, text, at)]);
+    }
     let b = Builder {
         file,
         base: 0,

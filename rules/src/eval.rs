@@ -417,4 +417,43 @@ mod tests {
         );
         assert_eq!(run("contains(customer.segment, \"x\")"), Value::Bool(false));
     }
+
+    /// Whatever the parser accepts compiles and evaluates on a 2 MiB thread,
+    /// the default stack of a test, a worker task or an API request.
+    #[test]
+    fn the_deepest_expressions_the_parser_accepts_evaluate_on_a_small_stack() {
+        let shapes: [fn(usize) -> String; 7] = [
+            |n| format!("{}true{}", "(".repeat(n), ")".repeat(n)),
+            |n| vec!["true"; n + 1].join(" and "),
+            |n| vec!["false"; n + 1].join(" or "),
+            |n| format!("{}true", "not ".repeat(n)),
+            |n| format!("{}1 < 0", "- ".repeat(n)),
+            |n| format!("1 in {}1{}", "[".repeat(n), "]".repeat(n)),
+            |n| format!("{}1{} > 0", "min(".repeat(n), ", 1)".repeat(n)),
+        ];
+        for shape in shapes {
+            let n = (1..=relance_dsl::depth::MAX_DEPTH)
+                .rev()
+                .find(|&n| relance_dsl::depth::too_deep(&shape(n)).is_empty())
+                .expect("one level is accepted");
+            let src = shape(n);
+            std::thread::scope(|s| {
+                std::thread::Builder::new()
+                    .stack_size(2 << 20)
+                    .spawn_scoped(s, || {
+                        let (e, diags) = relance_dsl::parse::parse_expr(FileId(0), &src);
+                        assert!(diags.is_empty(), "{diags:?}");
+                        let compiled = Compiled::new(&e.expect("an expression"), src.as_str())
+                            .expect("compiles");
+                        let toy = Toy {
+                            today: NaiveDate::from_ymd_opt(2026, 3, 20).unwrap(),
+                        };
+                        compiled.test(&toy, &Hooks::empty()).expect("no hook")
+                    })
+                    .expect("a thread")
+                    .join()
+                    .expect("no stack overflow");
+            });
+        }
+    }
 }

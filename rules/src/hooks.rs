@@ -25,8 +25,11 @@ pub struct HookTable {
 /// Compiles every declared hook file. Each problem becomes a diagnostic: a
 /// missing file at the declaration, a compile error at its place in the file,
 /// and a function defined by two files at the second definition.
+///
+/// Each file is compiled by [`compile_file`] with the engine [`Hooks`] runs,
+/// so a file `check` accepts is one the runtime accepts.
 pub fn compile_all(sources: &Sources, decls: &[HookDecl]) -> (HookTable, Vec<Diagnostic>) {
-    let engine = rhai::Engine::new_raw();
+    let engine = sandboxed_engine();
     let mut table = HookTable {
         functions: BTreeMap::new(),
         complete: true,
@@ -56,7 +59,7 @@ pub fn compile_all(sources: &Sources, decls: &[HookDecl]) -> (HookTable, Vec<Dia
             continue;
         };
         let file = sources.get(file_id);
-        match engine.compile(&file.text) {
+        match compile_file(&engine, &file.text) {
             Ok(ast) => {
                 for f in ast.iter_functions() {
                     if f.access == rhai::FnAccess::Private {
@@ -154,10 +157,14 @@ pub struct HookLoadError {
     pub reason: String,
 }
 
+/// The one rhai engine hooks are compiled and run with, by `check` and at run
+/// time alike: `eval` and `import` are refused when the file compiles,
+/// printing goes nowhere, and the limits of [`limits`] hold.
 fn sandboxed_engine() -> rhai::Engine {
     let mut engine = rhai::Engine::new();
     engine.set_module_resolver(rhai::module_resolvers::DummyModuleResolver::new());
     engine.disable_symbol("eval");
+    engine.disable_symbol("import");
     engine.on_print(|_| {});
     engine.on_debug(|_, _, _| {});
     engine.set_max_operations(limits::OPERATIONS);
@@ -167,6 +174,12 @@ fn sandboxed_engine() -> rhai::Engine {
     engine.set_max_array_size(limits::COLLECTION);
     engine.set_max_map_size(limits::COLLECTION);
     engine
+}
+
+/// Compiles one hook file: the only way a hook file is compiled, for `check`
+/// ([`compile_all`]) and for running ([`Hooks::compile`]).
+fn compile_file(engine: &rhai::Engine, text: &str) -> Result<rhai::AST, rhai::ParseError> {
+    engine.compile(text)
 }
 
 impl Hooks {
@@ -185,7 +198,7 @@ impl Hooks {
         let engine = sandboxed_engine();
         let mut ast = rhai::AST::empty();
         for (path, text) in files {
-            let file_ast = engine.compile(text).map_err(|e| HookLoadError {
+            let file_ast = compile_file(&engine, text).map_err(|e| HookLoadError {
                 path: path.to_string(),
                 reason: e.to_string(),
             })?;
@@ -282,9 +295,47 @@ mod tests {
     #[test]
     fn hooks_cannot_eval_or_import() {
         assert!(Hooks::compile([("h.rhai", "fn f() { eval(\"1\") }")]).is_err());
-        let hooks =
-            Hooks::compile([("h.rhai", "fn f() { import \"x\" as x; 1 }")]).expect("compiles");
-        assert!(hooks.call("f", vec![]).is_err());
+        assert!(Hooks::compile([("h.rhai", "fn f() { import \"x\" as x; 1 }")]).is_err());
+    }
+
+    /// Hook files `check` must judge exactly as the runtime does.
+    fn hostile_hooks() -> Vec<(&'static str, String, bool)> {
+        let long = "a".repeat(limits::STRING + 1);
+        let deep = format!("fn f() {{ {}1{} }}", "(".repeat(80), ")".repeat(80));
+        vec![
+            ("eval", "fn f() { eval(\"1\") }".into(), false),
+            ("import", "import \"m\" as m;\nfn f() { 1 }".into(), false),
+            (
+                "import in a function",
+                "fn f() { import \"m\" as m; 1 }".into(),
+                false,
+            ),
+            ("print", "fn f() { print(\"x\"); debug(1); 1 }".into(), true),
+            (
+                "a literal over the string limit",
+                format!("fn f() {{ \"{long}\" }}"),
+                false,
+            ),
+            ("an expression nested too deep", deep, false),
+            ("a plain function", "fn f(x) { x * 2 }".into(), true),
+        ]
+    }
+
+    #[test]
+    fn check_compiles_hooks_as_the_runtime_does() {
+        for (what, text, accepted) in hostile_hooks() {
+            let mut sources = Sources::new();
+            sources.add(SourceFile::new("main.relance", ""));
+            sources.add(SourceFile::new("hooks/h.rhai", text.clone()));
+            let (table, diags) = compile_all(&sources, &[decl("hooks/h.rhai")]);
+            let runtime = Hooks::compile([("hooks/h.rhai", text.as_str())]);
+            assert_eq!(diags.is_empty(), accepted, "check on {what}: {diags:?}");
+            assert_eq!(table.complete, accepted, "check on {what}");
+            assert_eq!(runtime.is_ok(), accepted, "runtime on {what}");
+            if let Ok(hooks) = runtime {
+                assert!(hooks.has_function("f", usize::from(what == "a plain function")));
+            }
+        }
     }
 
     #[test]
