@@ -719,6 +719,18 @@ async fn stalling_proxy(upstream: String) -> (String, tokio::task::JoinHandle<()
     (url, task)
 }
 
+/// One delivery pass at 09:00 that must end (a hung server may not hold
+/// it) and end within `bound`: the timeouts, not the test's guard, stop it.
+async fn deliver_within(d: &Delivery, bound: Duration) -> relance_worker::deliver::Report {
+    let started = std::time::Instant::now();
+    let report = tokio::time::timeout(Duration::from_secs(20), d.deliver_due(at("09:00")))
+        .await
+        .expect("the pass ends: a silent or stalled server does not hold it")
+        .expect("delivery");
+    assert!(started.elapsed() < bound, "{:?}", started.elapsed());
+    report
+}
+
 async fn retries_of(store: &Store, customer: &str) -> Vec<serde_json::Value> {
     history_kinds(store, customer, "delivery_attempt")
         .await
@@ -745,17 +757,8 @@ async fn a_server_that_never_answers_times_out_and_the_action_is_retried() {
     let mailer = Mailer::smtp_with_timeout(&url, 2, Duration::from_millis(500)).expect("a mailer");
     let d = delivery(&ts.store, &planner, mailer, outbox.path());
 
-    let started = std::time::Instant::now();
-    let report = tokio::time::timeout(Duration::from_secs(20), d.deliver_due(at("09:00")))
-        .await
-        .expect("the pass ends: the silent server does not hold it")
-        .expect("delivery");
     // Three sends over two connections: two rounds of the timeout, not forever.
-    assert!(
-        started.elapsed() < Duration::from_secs(10),
-        "{:?}",
-        started.elapsed()
-    );
+    let report = deliver_within(&d, Duration::from_secs(10)).await;
     assert_eq!(
         (report.sent, report.retried, report.failed),
         (0, 3, 0),
@@ -809,16 +812,7 @@ async fn a_server_stalling_at_data_holds_neither_the_batch_nor_the_other_recipie
         Mailer::smtp_with_timeout(&proxy, 1, Duration::from_millis(800)).expect("a mailer");
     let d = delivery(&ts.store, &planner, mailer, outbox.path());
 
-    let started = std::time::Instant::now();
-    let report = tokio::time::timeout(Duration::from_secs(20), d.deliver_due(at("09:00")))
-        .await
-        .expect("the pass ends")
-        .expect("delivery");
-    assert!(
-        started.elapsed() < Duration::from_secs(8),
-        "{:?}",
-        started.elapsed()
-    );
+    let report = deliver_within(&d, Duration::from_secs(8)).await;
     assert_eq!(
         (report.sent, report.retried, report.failed),
         (2, 1, 0),
