@@ -22,9 +22,12 @@ pub mod approve;
 pub mod config;
 pub mod date;
 pub mod import;
-pub mod money;
-pub mod planner;
 pub mod run;
 pub mod status;
 pub mod store;
 pub mod synthetic;
+
+/// The planner and its domain types live in their own crate, which cannot
+/// read the database; re-exported under their old paths.
+pub use relance_money as money;
+pub use relance_planner as planner;

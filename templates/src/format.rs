@@ -304,18 +304,7 @@ impl Lang {
     }
 }
 
-/// Number of decimals of a currency (ISO 4217); 2 when unknown.
-pub fn exponent(currency: &str) -> u32 {
-    // The common ones without a search through ISO 4217.
-    match currency {
-        "EUR" | "USD" | "GBP" | "CHF" => return 2,
-        "JPY" => return 0,
-        _ => {}
-    }
-    iso_currency::Currency::from_code(currency)
-        .and_then(|c| c.exponent())
-        .map_or(2, u32::from)
-}
+pub use relance_money::exponent;
 
 /// A major-unit amount (as templates compute them) in minor units, rounded half away from zero.
 pub fn to_minor(major: f64, currency: &str) -> i64 {

@@ -6,12 +6,13 @@ use std::collections::BTreeSet;
 use chrono::NaiveDate;
 use relance_rules::{Facts, Root, Value};
 
-use crate::money;
-use crate::store::facts::{
+use relance_money as money;
+
+use crate::facts::{
     AccountFacts, ColleagueFacts, ContactFacts, CustomerFacts, custom_fields,
 };
 
-pub use crate::store::facts::{Item, ItemType};
+pub use crate::facts::{Item, ItemType};
 
 /// A customer of the account.
 #[derive(Debug, Clone)]

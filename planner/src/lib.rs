@@ -7,6 +7,7 @@
 //! [`apply`] carries a plan's effects into the account, for `simulate`.
 
 pub mod account;
+pub mod facts;
 pub mod calendar;
 pub mod output;
 
@@ -346,7 +347,7 @@ impl Planner {
 
     /// An item's remaining in the platform currency's major units.
     fn convert(&self, i: &Item) -> f64 {
-        let exp = crate::money::exponent(&i.currency) as i32;
+        let exp = relance_money::exponent(&i.currency) as i32;
         i.remaining as f64 / 10f64.powi(exp) * self.rate(&i.currency).unwrap_or(0.0)
     }
 
@@ -364,7 +365,7 @@ impl Planner {
         if days <= 0 || !item.kind.is_debit() {
             return Ok(0.0);
         }
-        let remaining = crate::money::major(item.remaining, &item.currency);
+        let remaining = relance_money::major(item.remaining, &item.currency);
         if !self.hooks.has_function("penalty", 1) {
             return Ok(remaining * 0.10 * days as f64 / 365.0);
         }
@@ -386,7 +387,7 @@ impl Planner {
 
     /// The item columns the configuration's expressions read (a hook given
     /// the whole item reads them all).
-    pub fn item_columns(&self) -> crate::store::facts::ItemColumns {
+    pub fn item_columns(&self) -> crate::facts::ItemColumns {
         fn whole_item(e: &relance_dsl::ast::Expr) -> bool {
             use relance_dsl::ast::ExprKind as K;
             match &e.kind {
@@ -418,7 +419,7 @@ impl Planner {
             || c.fields
                 .iter()
                 .any(|f| f.target == relance_dsl::model::FieldTarget::Item && reads(&f.name));
-        crate::store::facts::ItemColumns {
+        crate::facts::ItemColumns {
             issue_date: reads("issue_date"),
             comment: reads("comment"),
             custom,

@@ -35,9 +35,17 @@ pub enum AmountError {
 pub const MAX_MINOR: i64 = 1_000_000_000_000;
 
 /// Number of decimals of a currency (ISO 4217 exponent); 2 when unknown.
-/// One definition, shared with the templates that write amounts.
+/// One definition, shared by the importer, the planner and the templates.
 pub fn exponent(currency: &str) -> u32 {
-    relance_templates::format::exponent(currency)
+    // The common ones without a search through ISO 4217.
+    match currency {
+        "EUR" | "USD" | "GBP" | "CHF" => return 2,
+        "JPY" => return 0,
+        _ => {}
+    }
+    iso_currency::Currency::from_code(currency)
+        .and_then(|c| c.exponent())
+        .map_or(2, u32::from)
 }
 
 /// Minor units as a major-unit number (`123456` EUR → `1234.56`), for
