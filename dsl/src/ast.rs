@@ -89,7 +89,7 @@ pub enum Value {
     /// `"text"`, unescaped.
     String(String),
     /// `12.5`
-    Number(f64),
+    Number(rust_decimal::Decimal),
     /// `7d`
     Duration(Duration),
     /// `2026-11-22`

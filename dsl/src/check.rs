@@ -533,7 +533,7 @@ impl Checker<'_> {
                             continue;
                         }
                         match rate.node {
-                            Value::Number(r) if r > 0.0 => {
+                            Value::Number(r) if r > rust_decimal::Decimal::ZERO => {
                                 if s.rates.insert(code.clone(), r).is_some() {
                                     self.error(
                                         Code::RepeatedStatement,

@@ -921,7 +921,7 @@ pub fn quote(s: &str) -> String {
 pub fn value(v: &Value) -> String {
     match v {
         Value::String(s) => quote(s),
-        Value::Number(n) => n.to_string(),
+        Value::Number(n) => n.normalize().to_string(),
         Value::Duration(d) => d.to_string(),
         Value::Date(d) => d.format("%Y-%m-%d").to_string(),
         Value::Time(t) => t.format("%H:%M").to_string(),

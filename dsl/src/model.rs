@@ -56,7 +56,7 @@ pub struct Settings {
     /// Sends are held when the last items import is older than this many hours.
     pub max_data_age_hours: Option<i64>,
     /// Conversion rates to the platform currency, by currency code.
-    pub rates: BTreeMap<String, f64>,
+    pub rates: BTreeMap<String, rust_decimal::Decimal>,
 }
 
 /// A business calendar.

@@ -927,13 +927,14 @@ impl Builder {
         let text = pair.as_str();
         let value = match pair.as_rule() {
             Rule::string => Value::String(self.unescape(&pair)),
-            Rule::number => match text.parse::<f64>() {
-                Ok(n) if n.is_finite() => Value::Number(n),
+            // Exact decimals: `0.1` is one tenth, not its nearest binary float.
+            Rule::number => match text.parse::<rust_decimal::Decimal>() {
+                Ok(n) => Value::Number(n),
                 _ => {
                     self.error(
                         Code::InvalidValue,
                         span,
-                        format!("`{text}` is not a number"),
+                        format!("`{text}` is too long a number (at most 28 digits)"),
                     );
                     Value::Invalid(text.into())
                 }

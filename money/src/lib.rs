@@ -1,7 +1,26 @@
 //! Exact money: amounts are integers in minor units of their currency (cents
 //! for EUR, yen for JPY, fils for KWD), never binary floats.
+//!
+//! # The rules
+//! - An amount is read from text once ([`parse_minor`]) and is an integer of
+//!   minor units from then on.
+//! - Expressions compute with exact decimals ([`Decimal`]): an amount enters
+//!   them as [`Money::to_decimal`], with no loss.
+//! - A conversion to another currency ([`Money::convert`]) multiplies by the
+//!   settings' rate exactly and rounds **once**, half away from zero, to the
+//!   target currency's minor unit. Sums add those rounded amounts exactly, so
+//!   a threshold, a statement's total and the API agree to the cent.
+//! - Anything else computed (a penalty) is rounded the same way, once, by
+//!   [`Money::from_decimal`].
+//! - An amount leaves as a JSON or template number in major units
+//!   ([`Money`]'s `Serialize`); that is the only place a binary float is
+//!   made, and its shortest decimal form is the exact amount (amounts stay
+//!   far below 2^53 minor units).
 
 use std::fmt;
+
+pub use rust_decimal::Decimal;
+use rust_decimal::RoundingStrategy;
 
 /// Why an amount could not be read.
 #[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
@@ -48,10 +67,162 @@ pub fn exponent(currency: &str) -> u32 {
         .map_or(2, u32::from)
 }
 
-/// Minor units as a major-unit number (`123456` EUR → `1234.56`), for
-/// expressions and templates.
-pub fn major(minor: i64, currency: &str) -> f64 {
-    minor as f64 / 10f64.powi(exponent(currency) as i32)
+/// A currency: its ISO 4217 code (three ASCII letters), cheap to copy.
+#[derive(Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash)]
+pub struct Currency([u8; 3]);
+
+impl Currency {
+    /// `XXX`, ISO 4217's "no currency".
+    pub const NONE: Currency = Currency(*b"XXX");
+
+    /// A three-letter code, upper case (`EUR`); `None` for anything else.
+    pub fn new(code: &str) -> Option<Currency> {
+        let b: [u8; 3] = code.as_bytes().try_into().ok()?;
+        b.iter()
+            .all(u8::is_ascii_uppercase)
+            .then_some(Currency(b))
+    }
+
+    /// The code.
+    pub fn as_str(&self) -> &str {
+        // Three ASCII letters, checked by `new`.
+        std::str::from_utf8(&self.0).unwrap_or("XXX")
+    }
+
+    /// Its number of decimals ([`exponent`]).
+    pub fn exponent(self) -> u32 {
+        exponent(self.as_str())
+    }
+}
+
+impl fmt::Display for Currency {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(self.as_str())
+    }
+}
+
+impl fmt::Debug for Currency {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(self.as_str())
+    }
+}
+
+/// An exact amount: a whole number of minor units of a currency. Held in
+/// an `i128`, so no sum of amounts relance takes ([`MAX_MINOR`] each) can
+/// overflow.
+#[derive(Clone, Copy, PartialEq, Eq, Hash)]
+pub struct Money {
+    /// Minor units (cents).
+    pub minor: i128,
+    /// The currency.
+    pub currency: Currency,
+}
+
+impl Money {
+    /// `minor` units of `currency`.
+    pub fn new(minor: impl Into<i128>, currency: Currency) -> Money {
+        Money {
+            minor: minor.into(),
+            currency,
+        }
+    }
+
+    /// Nothing, in `currency`.
+    pub fn zero(currency: Currency) -> Money {
+        Money::new(0, currency)
+    }
+
+    /// The amount in major units, exactly (`123456` cents → `1234.56`).
+    pub fn to_decimal(self) -> Decimal {
+        Decimal::try_from_i128_with_scale(self.minor, self.currency.exponent())
+            .unwrap_or(if self.minor < 0 { Decimal::MIN } else { Decimal::MAX })
+    }
+
+    /// A major-unit decimal as money of `currency`, rounded once, half away
+    /// from zero, to its minor unit (`0.125` EUR → `0.13`).
+    pub fn from_decimal(value: Decimal, currency: Currency) -> Money {
+        let exp = currency.exponent();
+        let mut rounded = value.round_dp_with_strategy(exp, RoundingStrategy::MidpointAwayFromZero);
+        rounded.rescale(exp);
+        Money::new(rounded.mantissa(), currency)
+    }
+
+    /// The amount in `to` at `rate` (units of `to` for one unit of this
+    /// currency): multiplied exactly, rounded once ([`Money::from_decimal`]).
+    /// The same currency converts as itself, whatever the rate.
+    pub fn convert(self, rate: Decimal, to: Currency) -> Money {
+        if self.currency == to {
+            return self;
+        }
+        let exact = self.to_decimal().checked_mul(rate).unwrap_or(Decimal::MAX);
+        Money::from_decimal(exact, to)
+    }
+
+    /// Whether it is below zero.
+    pub fn is_negative(self) -> bool {
+        self.minor < 0
+    }
+}
+
+impl std::ops::Add for Money {
+    type Output = Money;
+
+    /// Adds amounts of one currency (a sum across currencies is a bug: it
+    /// panics in debug builds and keeps the left currency otherwise).
+    fn add(self, other: Money) -> Money {
+        debug_assert_eq!(self.currency, other.currency, "adding different currencies");
+        Money::new(self.minor + other.minor, self.currency)
+    }
+}
+
+impl std::ops::Neg for Money {
+    type Output = Money;
+
+    fn neg(self) -> Money {
+        Money::new(-self.minor, self.currency)
+    }
+}
+
+impl std::ops::AddAssign for Money {
+    fn add_assign(&mut self, other: Money) {
+        *self = *self + other;
+    }
+}
+
+impl std::ops::SubAssign for Money {
+    fn sub_assign(&mut self, other: Money) {
+        *self = *self + -other;
+    }
+}
+
+impl fmt::Display for Money {
+    /// `1234.56 EUR`.
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        write!(f, "{} {}", self.to_decimal(), self.currency)
+    }
+}
+
+impl fmt::Debug for Money {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        fmt::Display::fmt(self, f)
+    }
+}
+
+impl serde::Serialize for Money {
+    /// A number in major units (`1234.56`), as every JSON document and
+    /// template of relance gives amounts. JSON and tera numbers are binary
+    /// floats: this is where one is made, from the exact decimal, whose
+    /// shortest form it prints back.
+    fn serialize<S: serde::Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
+        serializer.serialize_f64(to_f64(self.to_decimal()))
+    }
+}
+
+/// The binary float nearest a decimal, for serialisers that only take
+/// floats (JSON, tera): through its text, so its shortest form prints the
+/// decimal back.
+fn to_f64(d: Decimal) -> f64 {
+    d.normalize().to_string().parse().unwrap_or(0.0)
 }
 
 /// Parses a non-negative decimal amount into minor units of `currency`.

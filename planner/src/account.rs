@@ -6,7 +6,7 @@ use std::collections::BTreeSet;
 use chrono::NaiveDate;
 use relance_rules::{Facts, Root, Value};
 
-use relance_money as money;
+use relance_money::{self as money, Currency, Decimal, Money};
 
 use crate::facts::{
     AccountFacts, ColleagueFacts, ContactFacts, CustomerFacts, custom_fields,
@@ -103,16 +103,17 @@ impl Account {
     }
 }
 
-/// The account figures expressions read as `account.*`, in the platform
-/// currency's major units.
-#[derive(Debug, Clone, Default)]
-pub struct Summary {
+/// The account figures expressions read as `account.*`; amounts in the
+/// platform currency, each item converted and rounded once
+/// ([`Money::convert`]) and the rounded amounts added exactly.
+#[derive(Debug, Clone)]
+pub struct AccountFigures {
     /// Sum of remaining of open debit items.
-    pub total_due: f64,
+    pub total_due: Money,
     /// Same, due before D.
-    pub overdue_amount: f64,
+    pub overdue_amount: Money,
     /// Debits minus credits and payments.
-    pub balance: f64,
+    pub balance: Money,
     /// Days overdue of the most overdue debit item (0 when none is).
     pub max_days_overdue: i64,
     /// Earliest due date of open debit items.
@@ -122,20 +123,34 @@ pub struct Summary {
     /// Open debit items due before D.
     pub overdue_items_count: usize,
     /// Remaining of items in dispute.
-    pub disputed_amount: f64,
+    pub disputed_amount: Money,
     /// Remaining of items with a promise to pay.
-    pub promised_amount: f64,
+    pub promised_amount: Money,
     /// Grouped members (the leader not counted).
     pub members_count: usize,
 }
 
-impl Summary {
-    /// Computes the figures on `today`; `convert` gives an item's remaining in
-    /// the platform currency (callers make sure every currency converts).
-    pub fn compute(account: &Account, today: NaiveDate, convert: impl Fn(&Item) -> f64) -> Summary {
-        let mut s = Summary {
+impl AccountFigures {
+    /// Computes the figures on `today` in `currency`; `convert` gives an
+    /// item's remaining in it (callers make sure every currency converts).
+    pub fn compute(
+        account: &Account,
+        today: NaiveDate,
+        currency: Currency,
+        convert: impl Fn(&Item) -> Money,
+    ) -> AccountFigures {
+        let zero = Money::zero(currency);
+        let mut s = AccountFigures {
+            total_due: zero,
+            overdue_amount: zero,
+            balance: zero,
+            max_days_overdue: 0,
+            oldest_due_date: None,
+            open_items_count: 0,
+            overdue_items_count: 0,
+            disputed_amount: zero,
+            promised_amount: zero,
             members_count: account.customers.len().saturating_sub(1),
-            ..Summary::default()
         };
         for item in &account.items {
             let value = convert(item);
@@ -165,11 +180,11 @@ impl Summary {
 }
 
 /// What an expression evaluates over: one account on one day, maybe one item.
-pub struct Ctx<'a> {
+pub struct Evaluation<'a> {
     /// The account.
     pub account: &'a Account,
     /// Its figures.
-    pub summary: &'a Summary,
+    pub summary: &'a AccountFigures,
     /// The item in question (step conditions, item alerts, statuses).
     pub item: Option<&'a Item>,
     /// The account's current scenario.
@@ -182,8 +197,10 @@ pub struct Ctx<'a> {
     pub fields: &'a [relance_dsl::model::FieldDef],
 }
 
-fn major(minor: i64, currency: &str) -> f64 {
-    money::major(minor, currency)
+/// Minor units of `currency` as an exact major-unit number; an unknown
+/// currency code (none passes the import) reads with two decimals.
+fn major(minor: i64, currency: &str) -> Decimal {
+    Decimal::new(minor, money::exponent(currency))
 }
 
 fn custom_value<'a>(
@@ -200,7 +217,8 @@ fn custom_value<'a>(
             }
             Value::text(s)
         }
-        Some(serde_json::Value::Number(n)) => Value::opt_number(n.as_f64()),
+        // Through its text: the exact decimal that was imported.
+        Some(serde_json::Value::Number(n)) => Value::opt_number(n.to_string().parse().ok()),
         Some(serde_json::Value::Bool(b)) => Value::Bool(*b),
         _ => Value::Null,
     }
@@ -259,7 +277,7 @@ const SETTINGS_FIELDS: &[&str] = &[
     "default_scenario",
 ];
 
-impl Ctx<'_> {
+impl Evaluation<'_> {
     fn field_type(
         &self,
         target: relance_dsl::model::FieldTarget,
@@ -272,7 +290,7 @@ impl Ctx<'_> {
     }
 }
 
-impl Facts for Ctx<'_> {
+impl Facts for Evaluation<'_> {
     fn field(&self, root: Root, name: &str) -> Value<'_> {
         use relance_dsl::model::FieldTarget;
         match root {
@@ -315,7 +333,7 @@ impl Facts for Ctx<'_> {
                     "status_since" => Value::opt_date(i.status_since),
                     "promise_date" => Value::opt_date(i.promise_date),
                     "comment" => Value::opt_text(i.comment.as_deref()),
-                    "days_overdue" => Value::Number((self.today - i.due_date).num_days() as f64),
+                    "days_overdue" => Value::Number((self.today - i.due_date).num_days().into()),
                     "last_step" => Value::opt_text(i.last_step(self.scenario)),
                     "cleared_on" => Value::Null,
                     other => {
@@ -340,22 +358,22 @@ impl Facts for Ctx<'_> {
                 match name {
                     "code" => Value::text(&self.account.code),
                     "scenario" => Value::text(self.scenario),
-                    "total_due" => Value::Number(s.total_due),
-                    "overdue_amount" => Value::Number(s.overdue_amount),
-                    "balance" => Value::Number(s.balance),
-                    "max_days_overdue" => Value::Number(s.max_days_overdue as f64),
+                    "total_due" => Value::Number(s.total_due.to_decimal()),
+                    "overdue_amount" => Value::Number(s.overdue_amount.to_decimal()),
+                    "balance" => Value::Number(s.balance.to_decimal()),
+                    "max_days_overdue" => Value::Number(s.max_days_overdue.into()),
                     "oldest_due_date" => Value::opt_date(s.oldest_due_date),
-                    "open_items_count" => Value::Number(s.open_items_count as f64),
-                    "overdue_items_count" => Value::Number(s.overdue_items_count as f64),
-                    "disputed_amount" => Value::Number(s.disputed_amount),
-                    "promised_amount" => Value::Number(s.promised_amount),
+                    "open_items_count" => Value::Number(s.open_items_count.into()),
+                    "overdue_items_count" => Value::Number(s.overdue_items_count.into()),
+                    "disputed_amount" => Value::Number(s.disputed_amount.to_decimal()),
+                    "promised_amount" => Value::Number(s.promised_amount.to_decimal()),
                     "last_action_date" => {
                         Value::opt_date(self.account.last_action.as_ref().map(|(d, _)| *d))
                     }
                     "last_action_step" => {
                         Value::opt_text(self.account.last_action.as_ref().map(|(_, s)| s.as_str()))
                     }
-                    "members_count" => Value::Number(s.members_count as f64),
+                    "members_count" => Value::Number(s.members_count.into()),
                     _ => Value::Null,
                 }
             }

@@ -18,7 +18,8 @@ use relance_dsl::Sources;
 use relance_dsl::model::{Action, Config, Level, Mode, Recipient, Scenario, StatusEffect};
 use relance_rules::{Compiled, HookError, Hooks};
 
-pub use account::{Account, Ctx, Item, Summary};
+pub use account::{Account, AccountFigures, Evaluation, Item};
+pub use relance_money::{Currency, Decimal, Money};
 use calendar::BusinessCalendar;
 
 /// A configuration that cannot be planned with; `relance check` rules these
@@ -34,6 +35,9 @@ pub enum PlannerError {
     /// A hook file is missing.
     #[error("hook file {0} is missing")]
     MissingHook(String),
+    /// The settings' currency is no ISO 4217 code.
+    #[error("the settings' currency `{0}` is not a currency code")]
+    Currency(String),
 }
 
 struct CompiledStep {
@@ -67,6 +71,8 @@ pub struct Planner {
     suspends_until: HashMap<String, Compiled>,
     alerts: Vec<CompiledAlert>,
     escalations: Vec<CompiledEscalation>,
+    /// The settings' currency.
+    currency: Currency,
 }
 
 impl std::fmt::Debug for Planner {
@@ -168,7 +174,7 @@ pub struct AccountPlan {
     pub name: String,
     /// The account's overdue and open debit amounts on D in the settings'
     /// currency, for people reading a plan (`None` when a rate is missing).
-    pub amounts: Option<(f64, f64)>,
+    pub amounts: Option<(Money, Money)>,
     /// D for this account.
     pub date: NaiveDate,
     /// The scenario the steps were chosen in (`None` when the account was skipped).
@@ -300,7 +306,10 @@ impl Planner {
                 })
             })
             .collect::<Result<Vec<_>, PlannerError>>()?;
+        let currency = Currency::new(&config.settings.currency)
+            .ok_or_else(|| PlannerError::Currency(config.settings.currency.clone()))?;
         Ok(Planner {
+            currency,
             config: config.clone(),
             hooks,
             calendars,
@@ -336,40 +345,99 @@ impl Planner {
             .unwrap_or(&self.every_day)
     }
 
-    /// The rate of a currency to the platform currency.
-    pub fn rate(&self, currency: &str) -> Option<f64> {
+    /// The platform currency (the settings').
+    pub fn currency(&self) -> Currency {
+        self.currency
+    }
+
+    /// The rate of a currency to the platform currency (1 for itself);
+    /// `None` when the settings give none, or the code is no currency.
+    pub fn rate(&self, currency: &str) -> Option<Decimal> {
         if currency == self.config.settings.currency {
-            Some(1.0)
+            Some(Decimal::ONE)
         } else {
+            Currency::new(currency)?;
             self.config.settings.rates.get(currency).copied()
         }
     }
 
-    /// An item's remaining in the platform currency's major units.
-    fn convert(&self, i: &Item) -> f64 {
-        let exp = relance_money::exponent(&i.currency) as i32;
-        i.remaining as f64 / 10f64.powi(exp) * self.rate(&i.currency).unwrap_or(0.0)
+    /// An amount of `currency` in `to`: unchanged in its own currency, else
+    /// converted at the settings' rate and rounded once
+    /// ([`Money::convert`]). `None` when no rate converts it (every rate
+    /// given converts into the platform currency; `to` is that or `currency`).
+    pub fn convert(&self, minor: i64, currency: &str, to: Currency) -> Option<Money> {
+        let from = Currency::new(currency)?;
+        if from == to {
+            return Some(Money::new(minor, to));
+        }
+        Some(Money::new(minor, from).convert(self.rate(currency)?, to))
     }
 
-    /// The late-payment penalty of an item on `date`, in major units of the
-    /// item's currency: `hook.penalty(item)` when the hook files define it,
-    /// else the built-in rule, interest at 10% a year on the remaining
-    /// amount for each day past due. Nothing before the due date.
+    /// An item's remaining in the platform currency (nothing when no rate
+    /// converts it: callers skip such accounts first).
+    fn remaining(&self, i: &Item) -> Money {
+        self.convert(i.remaining, &i.currency, self.currency)
+            .unwrap_or(Money::zero(self.currency))
+    }
+
+    /// The account's figures on `date` (`account.*`).
+    pub fn figures(&self, account: &Account, date: NaiveDate) -> AccountFigures {
+        AccountFigures::compute(account, date, self.currency, |i| self.remaining(i))
+    }
+
+    /// The late-payment penalty of an item on `date`, in `to` (the item's
+    /// currency, or one its rate converts into), computed in exact decimals
+    /// and rounded once to `to`'s minor unit: `hook.penalty(item)` when the
+    /// hook files define it (its result in the item's currency), else the
+    /// built-in rule, interest at 10% a year on the remaining amount for
+    /// each day past due. Nothing before the due date; a negative result is
+    /// nothing.
     pub fn penalty(
         &self,
         account: &Account,
         item: &Item,
         date: NaiveDate,
-    ) -> Result<f64, HookError> {
+        to: Currency,
+    ) -> Result<Money, HookError> {
+        let failed = |reason: String| HookError {
+            function: "penalty".into(),
+            reason,
+        };
+        let currency = Currency::new(&item.currency)
+            .ok_or_else(|| failed(format!("`{}` is no currency", item.currency)))?;
+        let rate = if currency == to {
+            Decimal::ONE
+        } else {
+            self.rate(&item.currency)
+                .ok_or_else(|| failed(format!("no rate from {currency} to {to}")))?
+        };
+        let exact = self.penalty_exact(account, item, date, currency)?;
+        let converted = exact.checked_mul(rate).unwrap_or(Decimal::MAX);
+        Ok(Money::from_decimal(converted.max(Decimal::ZERO), to))
+    }
+
+    /// [`Planner::penalty`] in the item's currency, before rounding.
+    fn penalty_exact(
+        &self,
+        account: &Account,
+        item: &Item,
+        date: NaiveDate,
+        currency: Currency,
+    ) -> Result<Decimal, HookError> {
         let days = (date - item.due_date).num_days();
         if days <= 0 || !item.kind.is_debit() {
-            return Ok(0.0);
+            return Ok(Decimal::ZERO);
         }
-        let remaining = relance_money::major(item.remaining, &item.currency);
+        let remaining = Money::new(item.remaining, currency).to_decimal();
         if !self.hooks.has_function("penalty", 1) {
-            return Ok(remaining * 0.10 * days as f64 / 365.0);
+            let yearly = remaining * Decimal::new(10, 2) * Decimal::from(days);
+            return Ok(yearly / Decimal::from(365));
         }
-        let summary = Summary::compute(account, date, |i| self.convert(i));
+        let failed = |reason: String| HookError {
+            function: "penalty".into(),
+            reason,
+        };
+        let summary = self.figures(account, date);
         let scenario = account
             .leader()
             .and_then(|c| c.facts.scenario.as_deref())
@@ -377,11 +445,8 @@ impl Planner {
         let ctx = self.ctx(account, &summary, Some(item), scenario, date);
         let arg = relance_rules::eval::whole(&ctx, relance_rules::Root::Item);
         match self.hooks.call("penalty", vec![arg])? {
-            relance_rules::Value::Number(n) if n.is_finite() => Ok(n.max(0.0)),
-            other => Err(HookError {
-                function: "penalty".into(),
-                reason: format!("it returned {other:?}, not an amount"),
-            }),
+            relance_rules::Value::Number(n) => Ok(n),
+            other => Err(failed(format!("it returned {other:?}, not an amount"))),
         }
     }
 
@@ -483,7 +548,7 @@ impl Planner {
             plan.alerts.push(account_alert("missing_rate", why));
             return plan;
         }
-        let summary = Summary::compute(account, date, |i| self.convert(i));
+        let summary = self.figures(account, date);
         plan.amounts = Some((summary.overdue_amount, summary.total_due));
         let mut failures: Vec<HookError> = Vec::new();
 
@@ -595,12 +660,12 @@ impl Planner {
     fn ctx<'a>(
         &'a self,
         account: &'a Account,
-        summary: &'a Summary,
+        summary: &'a AccountFigures,
         item: Option<&'a Item>,
         scenario: &'a str,
         today: NaiveDate,
-    ) -> Ctx<'a> {
-        Ctx {
+    ) -> Evaluation<'a> {
+        Evaluation {
             account,
             summary,
             item,
@@ -615,7 +680,7 @@ impl Planner {
     fn scenario_of(
         &self,
         account: &Account,
-        summary: &Summary,
+        summary: &AccountFigures,
         date: NaiveDate,
         failures: &mut Vec<HookError>,
     ) -> (String, bool) {
@@ -654,7 +719,7 @@ impl Planner {
     fn choose_step(
         &self,
         account: &Account,
-        summary: &Summary,
+        summary: &AccountFigures,
         scenario_name: &str,
         date: NaiveDate,
         plan: &mut AccountPlan,
@@ -865,7 +930,7 @@ impl Planner {
     fn status_hold(
         &self,
         account: &Account,
-        summary: &Summary,
+        summary: &AccountFigures,
         item: &Item,
         scenario_name: &str,
         date: NaiveDate,
@@ -910,7 +975,7 @@ impl Planner {
         items: &[(String, String)],
         date: NaiveDate,
     ) -> (Vec<(String, String)>, Vec<String>) {
-        let summary = Summary::compute(account, date, |i| self.convert(i));
+        let summary = self.figures(account, date);
         let mut failures = Vec::new();
         let mut keep = Vec::new();
         let mut dropped = Vec::new();
@@ -938,7 +1003,7 @@ impl Planner {
     /// items"). `scenario` is the action's; `None` (a statement) takes the
     /// account's own.
     pub fn held(&self, account: &Account, scenario: Option<&str>, date: NaiveDate) -> Vec<bool> {
-        let summary = Summary::compute(account, date, |i| self.convert(i));
+        let summary = self.figures(account, date);
         let mut failures = Vec::new();
         let own;
         let scenario = match scenario {
@@ -1035,7 +1100,7 @@ impl Planner {
     }
 }
 
-fn test(when: &Compiled, ctx: &Ctx<'_>, hooks: &Hooks, failures: &mut Vec<HookError>) -> bool {
+fn test(when: &Compiled, ctx: &Evaluation<'_>, hooks: &Hooks, failures: &mut Vec<HookError>) -> bool {
     match when.test(ctx, hooks) {
         Ok(b) => b,
         Err(e) => {

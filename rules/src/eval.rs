@@ -9,6 +9,8 @@
 use std::borrow::Cow;
 use std::cmp::Ordering;
 
+use rust_decimal::Decimal;
+use rust_decimal::prelude::ToPrimitive as _;
 use chrono::{Days, NaiveDate};
 use relance_dsl::ast::{BinaryOp, Expr, ExprKind, UnaryOp, Value as Lit};
 
@@ -202,7 +204,7 @@ pub fn whole(facts: &dyn Facts, root: Root) -> rhai::Dynamic {
 }
 
 fn days_between(from: NaiveDate, to: NaiveDate) -> Value<'static> {
-    Value::Number((to - from).num_days() as f64)
+    Value::Number(Decimal::from((to - from).num_days()))
 }
 
 fn call<'f>(func: Func, mut args: Vec<Value<'f>>, today: NaiveDate) -> Value<'f> {
@@ -271,6 +273,14 @@ fn shift(d: NaiveDate, hours: i64) -> Value<'static> {
     Value::opt_date(moved)
 }
 
+/// `d` moved by `n` whole days (the fraction dropped), `sign` forward or back.
+fn shift_days(d: NaiveDate, n: Decimal, sign: i64) -> Value<'static> {
+    match n.trunc().to_i64().and_then(|n| n.checked_mul(24 * sign)) {
+        Some(hours) => shift(d, hours),
+        None => Value::Null,
+    }
+}
+
 fn binary<'f>(op: BinaryOp, l: Value<'f>, r: Value<'f>) -> Value<'f> {
     use BinaryOp as B;
     match op {
@@ -295,30 +305,34 @@ fn binary<'f>(op: BinaryOp, l: Value<'f>, r: Value<'f>) -> Value<'f> {
             _ => Value::Bool(false),
         },
         B::Add => match (l, r) {
-            (Value::Number(a), Value::Number(b)) => Value::Number(a + b),
+            (Value::Number(a), Value::Number(b)) => Value::opt_number(a.checked_add(b)),
             (Value::Date(d), Value::Hours(h)) | (Value::Hours(h), Value::Date(d)) => shift(d, h),
-            (Value::Date(d), Value::Number(n)) => shift(d, (n as i64) * 24),
+            (Value::Date(d), Value::Number(n)) => shift_days(d, n, 1),
             (Value::Hours(a), Value::Hours(b)) => Value::Hours(a + b),
             (Value::Text(a), Value::Text(b)) => Value::Text(Cow::Owned(format!("{a}{b}"))),
             _ => Value::Null,
         },
         B::Sub => match (l, r) {
-            (Value::Number(a), Value::Number(b)) => Value::Number(a - b),
+            (Value::Number(a), Value::Number(b)) => Value::opt_number(a.checked_sub(b)),
             (Value::Date(d), Value::Hours(h)) => shift(d, -h),
-            (Value::Date(d), Value::Number(n)) => shift(d, -(n as i64) * 24),
+            (Value::Date(d), Value::Number(n)) => shift_days(d, n, -1),
             (Value::Date(a), Value::Date(b)) => days_between(b, a),
             (Value::Hours(a), Value::Hours(b)) => Value::Hours(a - b),
             _ => Value::Null,
         },
         B::Mul => match (l, r) {
-            (Value::Number(a), Value::Number(b)) => Value::Number(a * b),
+            (Value::Number(a), Value::Number(b)) => Value::opt_number(a.checked_mul(b)),
             (Value::Hours(h), Value::Number(n)) | (Value::Number(n), Value::Hours(h)) => {
-                Value::Hours((h as f64 * n).round() as i64)
+                match Decimal::from(h).checked_mul(n).and_then(|x| x.round().to_i64()) {
+                    Some(hours) => Value::Hours(hours),
+                    None => Value::Null,
+                }
             }
             _ => Value::Null,
         },
         B::Div => match (l, r) {
-            (Value::Number(a), Value::Number(b)) if b != 0.0 => Value::Number(a / b),
+            // Exact to 28 significant digits; by zero, or past the range, null.
+            (Value::Number(a), Value::Number(b)) => Value::opt_number(a.checked_div(b)),
             _ => Value::Null,
         },
         B::And => Value::Bool(l.is_true() && r.is_true()),
@@ -338,7 +352,7 @@ mod tests {
     impl Facts for Toy {
         fn field(&self, root: Root, name: &str) -> Value<'_> {
             match (root, name) {
-                (Root::Item, "amount") => Value::Number(1200.0),
+                (Root::Item, "amount") => Value::Number(1200.into()),
                 (Root::Item, "due_date") => {
                     Value::Date(NaiveDate::from_ymd_opt(2026, 3, 2).unwrap())
                 }
@@ -375,9 +389,9 @@ mod tests {
     #[test]
     fn dates_move_by_durations_and_subtract_to_days() {
         assert_eq!(run("item.due_date + 1w"), run("2026-03-09"));
-        assert_eq!(run("today - item.due_date"), Value::Number(18.0));
-        assert_eq!(run("days_since(item.due_date)"), Value::Number(18.0));
-        assert_eq!(run("days_until(item.due_date)"), Value::Number(-18.0));
+        assert_eq!(run("today - item.due_date"), Value::Number(18.into()));
+        assert_eq!(run("days_since(item.due_date)"), Value::Number(18.into()));
+        assert_eq!(run("days_until(item.due_date)"), Value::Number((-18).into()));
         assert_eq!(run("item.due_date - 2d < 2026-03-01"), Value::Bool(true));
     }
 

@@ -343,10 +343,13 @@ mod tests {
         let hooks = Hooks::compile([("h.rhai", "fn n(x) { x.amount * 2 }\nfn m() { #{a: 1} }")])
             .expect("compiles");
         let mut map = rhai::Map::new();
-        map.insert("amount".into(), 2.5_f64.into());
+        map.insert(
+            "amount".into(),
+            rhai::Dynamic::from_decimal("2.5".parse().expect("a decimal")),
+        );
         assert_eq!(
             hooks.call("n", vec![map.into()]).expect("ok"),
-            crate::Value::Number(5.0)
+            crate::Value::Number(5.into())
         );
         assert!(hooks.call("m", vec![]).is_err());
     }

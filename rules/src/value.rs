@@ -3,6 +3,7 @@
 use std::borrow::Cow;
 
 use chrono::NaiveDate;
+use rust_decimal::Decimal;
 
 /// A value an expression reads or computes. Text borrows from the facts
 /// where it can, so reading a field costs no allocation.
@@ -12,8 +13,8 @@ pub enum Value<'a> {
     Null,
     /// `true` / `false`.
     Bool(bool),
-    /// Numbers and amounts.
-    Number(f64),
+    /// Numbers and amounts: exact decimals (`0.1 + 0.2 == 0.3`).
+    Number(Decimal),
     /// Text.
     Text(Cow<'a, str>),
     /// A calendar date.
@@ -41,7 +42,7 @@ impl<'a> Value<'a> {
     }
 
     /// A number when present, else null.
-    pub fn opt_number(n: Option<f64>) -> Self {
+    pub fn opt_number(n: Option<Decimal>) -> Self {
         n.map_or(Value::Null, Value::Number)
     }
 
@@ -64,15 +65,16 @@ impl<'a> Value<'a> {
     }
 
     /// The value as a rhai value, for hooks: dates become `"YYYY-MM-DD"`,
-    /// numbers floats, null `()`.
+    /// numbers decimals (rhai's `Decimal`: hooks compute exactly too),
+    /// durations decimal days, null `()`.
     pub fn to_dynamic(&self) -> rhai::Dynamic {
         match self {
             Value::Null => rhai::Dynamic::UNIT,
             Value::Bool(b) => (*b).into(),
-            Value::Number(n) => (*n).into(),
+            Value::Number(n) => rhai::Dynamic::from_decimal(*n),
             Value::Text(t) => t.to_string().into(),
             Value::Date(d) => d.format("%Y-%m-%d").to_string().into(),
-            Value::Hours(h) => ((*h as f64) / 24.0).into(),
+            Value::Hours(h) => rhai::Dynamic::from_decimal(Decimal::from(*h) / Decimal::from(24)),
             Value::List(l) => {
                 let array: rhai::Array = l.iter().map(Value::to_dynamic).collect();
                 array.into()
@@ -89,10 +91,10 @@ impl<'a> Value<'a> {
             return Some(Value::Bool(b));
         }
         if let Ok(i) = d.as_int() {
-            return Some(Value::Number(i as f64));
+            return Some(Value::Number(Decimal::from(i)));
         }
-        if let Ok(f) = d.as_float() {
-            return Some(Value::Number(f));
+        if let Ok(n) = d.as_decimal() {
+            return Some(Value::Number(n));
         }
         if d.is_string() {
             let s = d.into_string().ok()?;
@@ -115,7 +117,7 @@ impl std::fmt::Display for Value<'_> {
         match self {
             Value::Null => f.write_str("null"),
             Value::Bool(b) => write!(f, "{b}"),
-            Value::Number(n) => write!(f, "{n}"),
+            Value::Number(n) => write!(f, "{}", n.normalize()),
             Value::Text(t) => write!(f, "{t:?}"),
             Value::Date(d) => write!(f, "{d}"),
             Value::Hours(h) if h % 24 == 0 => write!(f, "{}d", h / 24),

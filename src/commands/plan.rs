@@ -1,6 +1,7 @@
 //! `relance plan` and `relance run`: the day's actions, alerts and escalations,
 //! printed (plan) or recorded and executed (run).
 
+use relance_engine::money::Money;
 use std::collections::HashMap;
 use std::path::Path;
 use std::sync::Arc;
@@ -171,10 +172,13 @@ impl<'a> Names<'a> {
     }
 }
 
-/// An amount with two decimals and thousands separators: `12,345.60`.
-pub fn money(amount: f64) -> String {
-    let cents = (amount.abs() * 100.0).round() as u64;
-    let units = (cents / 100).to_string();
+/// An amount with its currency's decimals and thousands separators:
+/// `12,345.60` (EUR), `12,346` (JPY).
+pub fn money(amount: Money) -> String {
+    let digits = amount.currency.exponent();
+    let scale = 10u128.pow(digits);
+    let abs = amount.minor.unsigned_abs();
+    let units = (abs / scale).to_string();
     let mut grouped = String::new();
     for (i, c) in units.chars().enumerate() {
         if i > 0 && (units.len() - i).is_multiple_of(3) {
@@ -182,8 +186,12 @@ pub fn money(amount: f64) -> String {
         }
         grouped.push(c);
     }
-    let sign = if amount < 0.0 && cents > 0 { "-" } else { "" };
-    format!("{sign}{grouped}.{:02}", cents % 100)
+    let sign = if amount.is_negative() { "-" } else { "" };
+    if digits == 0 {
+        return format!("{sign}{grouped}");
+    }
+    let width = digits as usize;
+    format!("{sign}{grouped}.{:0width$}", abs % scale)
 }
 
 /// What the built-in alerts mean, for the ones the configuration does not
@@ -729,11 +737,14 @@ mod tests {
 
     #[test]
     fn money_has_two_decimals_and_thousands_separators() {
-        assert_eq!(money(0.0), "0.00");
-        assert_eq!(money(189.9), "189.90");
-        assert_eq!(money(1_234_567.891), "1,234,567.89");
-        assert_eq!(money(999.999), "1,000.00");
-        assert_eq!(money(-5.5), "-5.50");
-        assert_eq!(money(-0.001), "0.00");
+        use relance_engine::money::{Currency, Money};
+        let eur = |minor: i64| money(Money::new(minor, Currency::new("EUR").expect("EUR")));
+        assert_eq!(eur(0), "0.00");
+        assert_eq!(eur(18_990), "189.90");
+        assert_eq!(eur(123_456_789), "1,234,567.89");
+        assert_eq!(eur(100_000), "1,000.00");
+        assert_eq!(eur(-550), "-5.50");
+        assert_eq!(eur(-1), "-0.01");
+        assert_eq!(money(Money::new(12_346, Currency::new("JPY").expect("JPY"))), "12,346");
     }
 }

@@ -2,9 +2,9 @@
 //! can read, as plain serde types. The engine side fills it; this crate
 //! knows nothing of the store or the planner.
 //!
-//! Amounts are major units (`1234.56`) so that templates can compare and
-//! add them; each carries its currency or the account's. Tables and
-//! `money` turn them back into exact minor units before writing them.
+//! Amounts are exact ([`Money`]: minor units and currency); a template
+//! reads them as numbers in major units (`1234.56`) so that it can compare
+//! them, and `money` and the tables write them from their minor units.
 //!
 //! Items are either *to pay* or *held* ([`Item::held`]: their status
 //! excludes them, or suspends them on the run date). Every total, in
@@ -15,6 +15,7 @@
 use std::collections::BTreeMap;
 
 use chrono::NaiveDate;
+use relance_money::{Currency, Money};
 use serde::Serialize;
 
 /// Custom fields: declared with `field` in the DSL, flattened into their record.
@@ -146,14 +147,14 @@ pub struct AccountInfo {
     /// The currency of the totals: the items' when they share one, else the platform's.
     pub currency: String,
     /// Open debit items to pay (`#total_due`).
-    pub total_due: f64,
+    pub total_due: Money,
     /// Overdue debit items to pay (`#total_overdue`, the total of `#items_list_overdue`).
-    pub total_overdue: f64,
+    pub total_overdue: Money,
     /// Items to pay, credits and payments negative (`#balance`, the total
     /// of `#items_list` and of the grouped statements).
-    pub balance: f64,
+    pub balance: Money,
     /// The items this action covers (`#total_covered`, the total of `#items_list_covered`).
-    pub total_covered: f64,
+    pub total_covered: Money,
     /// Open items to pay.
     pub items_count: usize,
     /// Overdue debit items to pay.
@@ -168,14 +169,14 @@ pub struct AccountInfo {
 
 /// The totals of some items, in the account currency: what [`AccountInfo`]
 /// and the tables show. Held items count in none.
-#[derive(Debug, Clone, Copy, Default, PartialEq)]
+#[derive(Debug, Clone, Copy, PartialEq)]
 pub struct Totals {
     /// Open debit items to pay.
-    pub due: f64,
+    pub due: Money,
     /// Overdue debit items to pay.
-    pub overdue: f64,
+    pub overdue: Money,
     /// Items to pay, credits negative.
-    pub balance: f64,
+    pub balance: Money,
     /// Items to pay.
     pub count: usize,
     /// Overdue items to pay.
@@ -187,51 +188,53 @@ pub struct Totals {
 }
 
 impl Totals {
-    /// The totals of `items`, added in minor units of `currency` (each
-    /// item's [`Item::converted`] amount rounded once), so that a total is
-    /// exactly the sum of the rows a table prints.
+    /// The totals of `items` in `currency`: each item's
+    /// [`Item::converted`] amount (already rounded once) added exactly, so
+    /// that a total is exactly the sum of the rows a table prints.
     pub fn of<'a>(items: impl IntoIterator<Item = &'a Item>, currency: &str) -> Totals {
-        // In i128: no sum of i64 amounts can overflow it.
-        let mut minor = (0i128, 0i128, 0i128);
-        let mut t = Totals::default();
+        let zero = Money::zero(currency_of(currency));
+        let mut t = Totals {
+            due: zero,
+            overdue: zero,
+            balance: zero,
+            count: 0,
+            overdue_count: 0,
+            held_count: 0,
+            max_days_overdue: 0,
+        };
         for i in items {
             if i.held {
                 t.held_count += 1;
                 continue;
             }
-            let m = i128::from(crate::format::to_minor(i.converted, currency));
+            let m = Money::new(i.converted.minor, zero.currency);
             t.count += 1;
             if i.debit {
-                minor.0 += m;
-                minor.2 += m;
+                t.due += m;
+                t.balance += m;
                 if i.overdue {
-                    minor.1 += m;
+                    t.overdue += m;
                     t.overdue_count += 1;
                     t.max_days_overdue = t.max_days_overdue.max(i.days_overdue);
                 }
             } else {
-                minor.2 -= m;
+                t.balance -= m;
             }
         }
-        let major = |m: i128| crate::format::to_major(m, currency);
-        t.due = major(minor.0);
-        t.overdue = major(minor.1);
-        t.balance = major(minor.2);
         t
     }
 
-    /// The signed total of to-pay `items` (credits negative), in minor units;
-    /// in i128, so that no sum of amounts overflows.
-    pub fn signed_minor<'a>(items: impl IntoIterator<Item = &'a Item>, currency: &str) -> i128 {
-        items
-            .into_iter()
-            .filter(|i| !i.held)
-            .map(|i| {
-                let m = i128::from(crate::format::to_minor(i.converted, currency));
-                if i.debit { m } else { -m }
-            })
-            .sum()
+    /// The signed total of to-pay `items` (credits negative) in `currency`.
+    pub fn signed<'a>(items: impl IntoIterator<Item = &'a Item>, currency: &str) -> Money {
+        Totals::of(items, currency).balance
     }
+}
+
+/// A currency code of the context as a [`Currency`]; the engine side hands
+/// in only codes it checked, anything else reads as `XXX` (ISO 4217's "no
+/// currency", two decimals).
+pub fn currency_of(code: &str) -> Currency {
+    Currency::new(code).unwrap_or(Currency::NONE)
 }
 
 /// A recipient.
@@ -276,14 +279,14 @@ pub struct Item {
     /// A debit past its due date.
     pub overdue: bool,
     /// Original amount, major units of `currency`.
-    pub amount: f64,
+    pub amount: Money,
     /// Still open, major units of `currency`.
-    pub remaining: f64,
+    pub remaining: Money,
     /// Its currency.
     pub currency: String,
     /// `remaining` in the account currency (converted when the account mixes
     /// currencies): what totals add up.
-    pub converted: f64,
+    pub converted: Money,
     /// Its status name, when qualified.
     pub status: Option<String>,
     /// The status label to show: the default one in the context handed in,
@@ -315,16 +318,26 @@ pub struct Member {
     /// Its open items.
     pub items: Vec<Item>,
     /// Its items to pay in the account currency, credits negative.
-    pub subtotal: f64,
+    pub subtotal: Money,
 }
 
 /// Penalties per covered item, in the account currency.
-#[derive(Debug, Clone, Default, Serialize)]
+#[derive(Debug, Clone, Serialize)]
 pub struct Penalties {
     /// One line per overdue covered item.
     pub items: Vec<Penalty>,
     /// Their sum.
-    pub total: f64,
+    pub total: Money,
+}
+
+impl Penalties {
+    /// No penalty, in `currency`.
+    pub fn none(currency: Currency) -> Penalties {
+        Penalties {
+            items: Vec::new(),
+            total: Money::zero(currency),
+        }
+    }
 }
 
 /// The penalty of one item.
@@ -337,11 +350,11 @@ pub struct Penalty {
     /// Days overdue.
     pub days_overdue: i64,
     /// The item's remaining amount, in its currency.
-    pub remaining: f64,
+    pub remaining: Money,
     /// The item's currency.
     pub currency: String,
     /// The penalty, in the account currency.
-    pub amount: f64,
+    pub amount: Money,
 }
 
 /// Links shared with the customer.

@@ -306,16 +306,6 @@ impl Lang {
 
 pub use relance_money::exponent;
 
-/// A major-unit amount (as templates compute them) in minor units, rounded half away from zero.
-pub fn to_minor(major: f64, currency: &str) -> i64 {
-    (major * 10f64.powi(exponent(currency) as i32)).round() as i64
-}
-
-/// Minor units back to a major-unit amount (exact for the amounts relance handles).
-pub fn to_major(minor: impl Into<i128>, currency: &str) -> f64 {
-    minor.into() as f64 / 10f64.powi(exponent(currency) as i32)
-}
-
 /// The sign written for a currency: `€`, `$`, `£`, `¥`, else its code.
 fn symbol(currency: &str) -> &str {
     match currency {

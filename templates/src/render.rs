@@ -204,6 +204,11 @@ fn lang_of(kwargs: &Kwargs, state: &State) -> tera::TeraResult<Lang> {
 
 /// `{{ x | money(currency="EUR", lang="fr") }}`; the currency defaults to
 /// the account's, the language to the rendering's.
+///
+/// tera hands numbers over as binary floats: an amount of the context
+/// arrives as the float whose shortest text is its exact decimal, which
+/// is read back through that text and rounded once (half away from zero)
+/// to the currency's minor unit, so what is written is the exact amount.
 fn money_filter(value: f64, kwargs: Kwargs, state: &State) -> tera::TeraResult<String> {
     crate::limits::check_time()?;
     let currency = match kwargs.get::<&str>("currency")? {
@@ -212,12 +217,13 @@ fn money_filter(value: f64, kwargs: Kwargs, state: &State) -> tera::TeraResult<S
             .get::<String>("currency")?
             .unwrap_or_else(|| "EUR".into()),
     };
+    let not_an_amount = || tera::Error::message(format!("money: {value} is not an amount"));
     if !value.is_finite() {
-        return Err(tera::Error::message(format!(
-            "money: {value} is not an amount"
-        )));
+        return Err(not_an_amount());
     }
-    Ok(lang_of(&kwargs, state)?.money(crate::format::to_minor(value, &currency), &currency))
+    let exact: relance_money::Decimal = value.to_string().parse().map_err(|_| not_an_amount())?;
+    let amount = relance_money::Money::from_decimal(exact, crate::context::currency_of(&currency));
+    Ok(lang_of(&kwargs, state)?.money(amount.minor, &currency))
 }
 
 /// `{{ d | date(lang="fr", format="short") }}`: a `YYYY-MM-DD` date written
@@ -628,17 +634,13 @@ impl Values {
 }
 
 fn builtin(name: &str, ctx: &Context, tables: &Tables<'_>) -> Value {
-    let money = |major: f64| {
-        tables.lang.money(
-            crate::format::to_minor(major, &ctx.account.currency),
-            &ctx.account.currency,
-        )
+    let money = |amount: relance_money::Money| {
+        tables.lang.money(amount.minor, amount.currency.as_str())
     };
     let all: Vec<&Item> = ctx.items.iter().collect();
     let grouped = ctx.account.grouped;
     // The totals of exactly what the tables beside them list.
     let totals = Totals::of(&ctx.items, &ctx.account.currency);
-    let minor = |m: i128| tables.lang.money(m, &ctx.account.currency);
     Value::Scalar(match name {
         "company_name" => ctx.settings.company.clone(),
         "customer_name" => ctx.customer.name.clone(),
@@ -672,7 +674,7 @@ fn builtin(name: &str, ctx: &Context, tables: &Tables<'_>) -> Value {
         "total_due" => money(totals.due),
         "total_overdue" => money(totals.overdue),
         "balance" => money(totals.balance),
-        "total_covered" => minor(Totals::signed_minor(&ctx.covered, &ctx.account.currency)),
+        "total_covered" => money(Totals::signed(&ctx.covered, &ctx.account.currency)),
         "previous_date" => ctx
             .previous
             .iter()

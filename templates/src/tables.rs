@@ -4,7 +4,9 @@
 use std::fmt::Write as _;
 
 use crate::context::{Item, Member, Penalties, Totals};
-use crate::format::{Lang, to_minor};
+use relance_money::Money;
+
+use crate::format::Lang;
 
 /// Column headings and labels in one language.
 #[derive(Debug, Clone, Copy)]
@@ -362,8 +364,8 @@ const HELD: &[Col] = &[
 ];
 
 impl Tables<'_> {
-    fn money(&self, major: f64, currency: &str) -> String {
-        self.lang.money(to_minor(major, currency), currency)
+    fn money(&self, amount: Money) -> String {
+        self.lang.money(amount.minor, amount.currency.as_str())
     }
 
     fn head(&self, col: Col) -> (&'static str, Align) {
@@ -382,7 +384,7 @@ impl Tables<'_> {
 
     fn cell(&self, item: &Item, col: Col) -> String {
         // Credits are written negative: they reduce what is owed.
-        let sign = if item.debit { 1.0 } else { -1.0 };
+        let signed = |m: Money| if item.debit { m } else { -m };
         match col {
             Col::Customer => item.customer.clone(),
             Col::Reference => item.reference.clone(),
@@ -393,8 +395,8 @@ impl Tables<'_> {
             Col::Due => self.lang.short_date(item.due_date),
             Col::Days if item.overdue => item.days_overdue.to_string(),
             Col::Days => String::new(),
-            Col::Amount => self.money(sign * item.amount, &item.currency),
-            Col::Remaining => self.money(sign * item.remaining, &item.currency),
+            Col::Amount => self.money(signed(item.amount)),
+            Col::Remaining => self.money(signed(item.remaining)),
             Col::Status => item
                 .status_label
                 .clone()
@@ -438,10 +440,7 @@ impl Tables<'_> {
 
     /// The total of items to pay, written in the account currency.
     fn total(&self, items: &[&Item]) -> String {
-        self.lang.money(
-            Totals::signed_minor(items.iter().copied(), self.currency),
-            self.currency,
-        )
+        self.money(Totals::signed(items.iter().copied(), self.currency))
     }
 
     /// A table of items (`#items_list`, `#items_list_overdue`...): those to
@@ -566,14 +565,14 @@ impl Tables<'_> {
                     vec![
                         p.reference.clone(),
                         p.days_overdue.to_string(),
-                        self.money(p.remaining, &p.currency),
-                        self.money(p.amount, self.currency),
+                        self.money(p.remaining),
+                        self.money(p.amount),
                     ]
                 })
                 .collect(),
             foot: vec![(
                 w.total.to_string(),
-                self.money(penalties.total, self.currency),
+                self.money(penalties.total),
             )],
             under: 3,
         };

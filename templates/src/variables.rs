@@ -344,6 +344,7 @@ fn tokenize(body: &str, tag: Range<usize>) -> Vec<Token> {
 pub(crate) fn sample() -> Context {
     let day = NaiveDate::MIN;
     let text = String::new;
+    let zero = relance_money::Money::zero(relance_money::Currency::NONE);
     let item = Item {
         customer: text(),
         reference: text(),
@@ -353,10 +354,10 @@ pub(crate) fn sample() -> Context {
         due_date: day,
         days_overdue: 0,
         overdue: false,
-        amount: 0.0,
-        remaining: 0.0,
+        amount: zero,
+        remaining: zero,
         currency: text(),
-        converted: 0.0,
+        converted: zero,
         status: Some(text()),
         status_label: Some(text()),
         status_labels: std::collections::BTreeMap::new(),
@@ -384,10 +385,10 @@ pub(crate) fn sample() -> Context {
         account: AccountInfo {
             code: text(),
             currency: text(),
-            total_due: 0.0,
-            total_overdue: 0.0,
-            balance: 0.0,
-            total_covered: 0.0,
+            total_due: zero,
+            total_overdue: zero,
+            balance: zero,
+            total_covered: zero,
             items_count: 0,
             overdue_items_count: 0,
             held_items_count: 0,
@@ -410,7 +411,7 @@ pub(crate) fn sample() -> Context {
             code: text(),
             name: text(),
             items: vec![item.clone()],
-            subtotal: 0.0,
+            subtotal: zero,
         }],
         step: Some(text()),
         scenario: Some(text()),
@@ -420,11 +421,11 @@ pub(crate) fn sample() -> Context {
                 customer: text(),
                 reference: text(),
                 days_overdue: 0,
-                remaining: 0.0,
+                remaining: zero,
                 currency: text(),
-                amount: 0.0,
+                amount: zero,
             }],
-            total: 0.0,
+            total: zero,
         },
         links: Links {
             interactive: Some(text()),

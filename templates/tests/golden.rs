@@ -8,7 +8,7 @@ use relance_templates::context::{Context, Penalties, Penalty};
 use relance_templates::{CustomHashtag, RenderError, Templates};
 
 mod support;
-use support::{context, credit, date, item, simple};
+use support::{context, credit, date, eur, item, simple};
 
 const REMINDER_EN: &str = "---
 subject: Overdue invoices — #customer_name (#customer_code)
@@ -203,20 +203,20 @@ fn a_text_template_penalties_and_leader_hashtags() {
                 customer: "C001".into(),
                 reference: "INV-1001".into(),
                 days_overdue: 50,
-                remaining: 1234.56,
+                remaining: eur(1234.56),
                 currency: "EUR".into(),
-                amount: 60.73,
+                amount: eur(60.73),
             },
             Penalty {
                 customer: "C001".into(),
                 reference: "INV-1007".into(),
                 days_overdue: 18,
-                remaining: 99_000.0,
+                remaining: eur(99_000.0),
                 currency: "EUR".into(),
-                amount: 630.41,
+                amount: eur(630.41),
             },
         ],
-        total: 691.14,
+        total: eur(691.14),
     };
     expect_file!["../test_data/golden/notice.txt"].assert_eq(&render("notice", &ctx, None));
 }

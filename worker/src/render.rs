@@ -13,10 +13,11 @@ use lettre::Message;
 use lettre::message::header::ContentType;
 use lettre::message::header::{Header, HeaderName, HeaderValue};
 use lettre::message::{Attachment, Mailbox, MultiPart};
-use relance_engine::money;
+use relance_engine::money::Money;
 use relance_engine::planner::{Account, Item, Planner};
 use relance_engine::store::actions::Sent;
 use relance_templates::context::{
+    currency_of,
     AccountInfo, Colleague, Contact, Context, Customer, Links, Member, Penalties, Penalty,
     Previous, Settings, Totals,
 };
@@ -197,14 +198,16 @@ impl Composer {
         let first = account.items.first().map(|i| i.currency.as_str());
         let single = first.filter(|c| account.items.iter().all(|i| i.currency == *c));
         let currency = single.unwrap_or(&settings.currency).to_string();
-        let in_account = |i: &Item| -> f64 {
-            let major = money::major(i.remaining, &i.currency);
-            if i.currency == currency {
-                major
-            } else {
-                major * self.planner.rate(&i.currency).unwrap_or(0.0)
-            }
+        let account_currency = currency_of(&currency);
+        // An amount in the account currency: converted and rounded once
+        // when the account mixes currencies (nothing when no rate converts
+        // it: the planner skips such accounts, so no message shows one).
+        let in_account = |minor: i64, from: &str| -> Money {
+            self.planner
+                .convert(minor, from, account_currency)
+                .unwrap_or(Money::zero(account_currency))
         };
+        let own = |minor: i64, code: &str| Money::new(minor, currency_of(code));
         let labels = |status: &Option<String>| {
             let labels = status.as_ref().and_then(|s| self.labels.get(s));
             (
@@ -232,10 +235,10 @@ impl Composer {
                 due_date: i.due_date,
                 days_overdue: days,
                 overdue: i.kind.is_debit() && days > 0,
-                amount: money::major(i.amount, &i.currency),
-                remaining: money::major(i.remaining, &i.currency),
+                amount: own(i.amount, &i.currency),
+                remaining: own(i.remaining, &i.currency),
                 currency: i.currency.clone(),
-                converted: in_account(i),
+                converted: in_account(i.remaining, &i.currency),
                 status: i.status.clone(),
                 status_label,
                 status_labels,
@@ -288,40 +291,28 @@ impl Composer {
                 Member {
                     code: c.facts.code.clone(),
                     name: c.facts.name.clone(),
-                    subtotal: relance_templates::format::to_major(
-                        Totals::signed_minor(&own, &currency),
-                        &currency,
-                    ),
+                    subtotal: Totals::signed(&own, &currency),
                     items: own,
                 }
             })
             .collect();
 
-        let mut penalties = Penalties::default();
+        let mut penalties = Penalties::none(account_currency);
         for i in sorted.iter().filter(|i| is_covered(i)) {
             let days = (date - i.due_date).num_days();
             if days <= 0 || !i.kind.is_debit() {
                 continue;
             }
             // A failing hook gives no penalty line rather than a wrong one.
-            let Ok(amount) = self.planner.penalty(account, i, date) else {
+            let Ok(amount) = self.planner.penalty(account, i, date, account_currency) else {
                 continue;
             };
-            let amount = if i.currency == currency {
-                amount
-            } else {
-                amount * self.planner.rate(&i.currency).unwrap_or(0.0)
-            };
-            let amount = money::major(
-                relance_templates::format::to_minor(amount, &currency),
-                &currency,
-            );
             penalties.total += amount;
             penalties.items.push(Penalty {
                 customer: i.customer.clone(),
                 reference: i.reference.clone(),
                 days_overdue: days,
-                remaining: money::major(i.remaining, &i.currency),
+                remaining: own(i.remaining, &i.currency),
                 currency: i.currency.clone(),
                 amount,
             });
@@ -393,10 +384,7 @@ impl Composer {
                 total_due: totals.due,
                 total_overdue: totals.overdue,
                 balance: totals.balance,
-                total_covered: relance_templates::format::to_major(
-                    Totals::signed_minor(&covered, &currency),
-                    &currency,
-                ),
+                total_covered: Totals::signed(&covered, &currency),
                 items_count: totals.count,
                 overdue_items_count: totals.overdue_count,
                 held_items_count: totals.held_count,

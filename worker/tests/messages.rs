@@ -19,7 +19,8 @@ use relance_templates::context::{
     AccountInfo, Colleague, Contact, Context, Customer, Item, Links, Member, Penalties, Penalty,
     Previous, Settings, Totals,
 };
-use relance_templates::format::{Lang, to_major};
+use relance_templates::format::Lang;
+use relance_engine::money::{Currency, Money};
 use scraper::{ElementRef, Html, Selector};
 
 /// A status as the rich account uses it: whether it holds its items, and
@@ -117,6 +118,12 @@ fn check_templates(templates: &Templates, statuses: &[Status]) -> Vec<String> {
 
 const TODAY: &str = "2026-11-20";
 
+/// An amount in EUR, from a test's literal (through its text: exact).
+fn eur(major: f64) -> Money {
+    let exact = major.to_string().parse().expect("a decimal");
+    Money::from_decimal(exact, Currency::new("EUR").expect("EUR"))
+}
+
 fn date(s: &str) -> NaiveDate {
     s.parse().unwrap_or_else(|e| panic!("{s}: {e}"))
 }
@@ -135,10 +142,10 @@ fn item(customer: &str, reference: &str, kind: &str, due: &str, amount: f64) -> 
         due_date,
         days_overdue: days,
         overdue: debit && days > 0,
-        amount: amount + 10.0,
-        remaining: amount,
+        amount: eur(amount + 10.0),
+        remaining: eur(amount),
         currency: "EUR".into(),
-        converted: amount,
+        converted: eur(amount),
         status: None,
         status_label: None,
         status_labels: BTreeMap::new(),
@@ -208,7 +215,7 @@ fn rich_context(lang: &str, statuses: &[Status]) -> Context {
             Member {
                 code: (*code).into(),
                 name: format!("Client {code}"),
-                subtotal: to_major(Totals::signed_minor(&own, "EUR"), "EUR"),
+                subtotal: Totals::signed(&own, "EUR"),
                 items: own,
             }
         })
@@ -235,7 +242,7 @@ fn rich_context(lang: &str, statuses: &[Status]) -> Context {
             total_due: totals.due,
             total_overdue: totals.overdue,
             balance: totals.balance,
-            total_covered: to_major(Totals::signed_minor(&covered, "EUR"), "EUR"),
+            total_covered: Totals::signed(&covered, "EUR"),
             items_count: totals.count,
             overdue_items_count: totals.overdue_count,
             held_items_count: totals.held_count,
@@ -258,11 +265,11 @@ fn rich_context(lang: &str, statuses: &[Status]) -> Context {
                 customer: "C001".into(),
                 reference: "INV-1001".into(),
                 days_overdue: 50,
-                remaining: 1234.56,
+                remaining: eur(1234.56),
                 currency: "EUR".into(),
-                amount: 16.91,
+                amount: eur(16.91),
             }],
-            total: 16.91,
+            total: eur(16.91),
         },
         covered,
         items,
@@ -436,8 +443,7 @@ fn check_html(html: &str, ctx: &Context, lang: &str, statuses: &[Status]) -> Vec
     // Headline amounts: an account total written outside the tables must
     // be the total of a table of the message.
     let lang_fmt = Lang::of(lang);
-    let money =
-        |major: f64| lang_fmt.money(relance_templates::format::to_minor(major, "EUR"), "EUR");
+    let money = |m: Money| lang_fmt.money(m.minor, "EUR");
     let a = &ctx.account;
     let named = [
         ("total_due", a.total_due),
@@ -469,7 +475,7 @@ fn check_html(html: &str, ctx: &Context, lang: &str, statuses: &[Status]) -> Vec
     for (name, value) in named {
         let written = money(value);
         if outside.contains(&written) {
-            let m = relance_templates::format::to_minor(value, "EUR");
+            let m = i64::try_from(value.minor).expect("a test amount");
             if !totals.contains(&m) {
                 problems.push(format!(
                     "the headline {written} ({name}) is the total of no table of the message"

@@ -7,7 +7,8 @@ use axum::extract::State;
 use axum::http::header;
 use axum::response::{IntoResponse, Response};
 use chrono::NaiveDate;
-use relance_engine::planner::account::{Account, ItemType, Summary};
+use relance_engine::money::Money;
+use relance_engine::planner::account::{Account, ItemType};
 use relance_engine::planner::{AccountPlan, Planner};
 use relance_engine::store::facts::{self, AccountFacts, ColleagueFacts, ContactFacts};
 use relance_engine::store::{Store, api};
@@ -16,7 +17,7 @@ use serde::{Deserialize, Serialize};
 
 use crate::error::AppError;
 use crate::extract::{ApiPath, ApiQuery};
-use crate::routes::{date_or_today, major, rate, round};
+use crate::routes::{amount, date_or_today};
 use crate::state::AppState;
 
 /// History lines shown with an account, newest first.
@@ -85,11 +86,14 @@ pub struct FactsView {
     /// Platform currency.
     pub currency: String,
     /// Sum of remaining of open debit items.
-    pub total_due: f64,
+    #[schema(value_type = f64)]
+    pub total_due: Money,
     /// Same, due before the date.
-    pub overdue_amount: f64,
+    #[schema(value_type = f64)]
+    pub overdue_amount: Money,
     /// Debits minus credits and payments.
-    pub balance: f64,
+    #[schema(value_type = f64)]
+    pub balance: Money,
     /// Days overdue of the most overdue debit item.
     pub max_days_overdue: i64,
     /// Earliest due date of open debit items.
@@ -99,9 +103,11 @@ pub struct FactsView {
     /// Open debit items due before the date.
     pub overdue_items_count: usize,
     /// Remaining of items in dispute.
-    pub disputed_amount: f64,
+    #[schema(value_type = f64)]
+    pub disputed_amount: Money,
     /// Remaining of items with a promise to pay.
-    pub promised_amount: f64,
+    #[schema(value_type = f64)]
+    pub promised_amount: Money,
     /// The last recorded action's run date.
     pub last_action_date: Option<NaiveDate>,
     /// The last recorded action's step.
@@ -126,7 +132,8 @@ pub struct CustomerView {
     /// Its group leader (members).
     pub group_leader: Option<String>,
     /// Credit limit, major units of `currency`.
-    pub credit_limit: Option<f64>,
+    #[schema(value_type = Option<f64>)]
+    pub credit_limit: Option<Money>,
     /// Currency.
     pub currency: Option<String>,
     /// Custom fields.
@@ -199,9 +206,11 @@ pub struct ItemView {
     /// Days past the due date on the date (negative: not due yet).
     pub days_overdue: i64,
     /// Amount, major units, signed: credits and payments are negative.
-    pub amount: f64,
+    #[schema(value_type = f64)]
+    pub amount: Money,
     /// Remaining, major units, signed like `amount`.
-    pub remaining: f64,
+    #[schema(value_type = f64)]
+    pub remaining: Money,
     /// Currency.
     pub currency: String,
     /// Status.
@@ -252,8 +261,9 @@ pub struct HistoryView {
     pub data: serde_json::Value,
 }
 
-fn sign(kind: ItemType) -> f64 {
-    if kind.is_debit() { 1.0 } else { -1.0 }
+/// Signed like the statement: credits and payments negative.
+fn signed(kind: ItemType, m: Money) -> Money {
+    if kind.is_debit() { m } else { -m }
 }
 
 fn item_view(
@@ -269,8 +279,8 @@ fn item_view(
         issue_date: item.issue_date,
         due_date: item.due_date,
         days_overdue: (date - item.due_date).num_days(),
-        amount: sign(item.kind) * major(item.amount, &item.currency),
-        remaining: sign(item.kind) * major(item.remaining, &item.currency),
+        amount: signed(item.kind, amount(item.amount, &item.currency)),
+        remaining: signed(item.kind, amount(item.remaining, &item.currency)),
         currency: item.currency.clone(),
         status: item.status.clone(),
         status_since: item.status_since,
@@ -285,7 +295,7 @@ fn missing_rates(planner: &Planner, account: &Account) -> Vec<String> {
     let mut missing: Vec<String> = account
         .items
         .iter()
-        .filter(|i| rate(planner, &i.currency).is_none())
+        .filter(|i| planner.rate(&i.currency).is_none())
         .map(|i| i.currency.clone())
         .collect();
     missing.sort();
@@ -324,25 +334,24 @@ pub async fn show(
     let missing = missing_rates(&planner, &account);
     let plan: AccountPlan = planner.plan_account(&account, date);
     let settings = &planner.config.settings;
+    // The planner's figures; with a rate missing, none of the amounts (zero).
     let summary = if missing.is_empty() {
-        Summary::compute(&account, date, |i| {
-            major(i.remaining, &i.currency) * rate(&planner, &i.currency).unwrap_or(0.0)
-        })
+        planner.figures(&account, date)
     } else {
-        Summary::default()
+        planner.figures(&Account { items: Vec::new(), ..account.clone() }, date)
     };
     let c = &settings.currency;
     let facts = FactsView {
         currency: c.clone(),
-        total_due: round(summary.total_due, c),
-        overdue_amount: round(summary.overdue_amount, c),
-        balance: round(summary.balance, c),
+        total_due: summary.total_due,
+        overdue_amount: summary.overdue_amount,
+        balance: summary.balance,
         max_days_overdue: summary.max_days_overdue,
         oldest_due_date: summary.oldest_due_date,
         open_items_count: summary.open_items_count,
         overdue_items_count: summary.overdue_items_count,
-        disputed_amount: round(summary.disputed_amount, c),
-        promised_amount: round(summary.promised_amount, c),
+        disputed_amount: summary.disputed_amount,
+        promised_amount: summary.promised_amount,
         last_action_date: account.last_action.as_ref().map(|(d, _)| *d),
         last_action_step: account.last_action.as_ref().map(|(_, s)| s.clone()),
         members_count: account.customers.len().saturating_sub(1),
@@ -366,7 +375,7 @@ pub async fn show(
                 scenario: c.facts.scenario.clone(),
                 group_leader: c.facts.group_leader.clone(),
                 credit_limit: c.facts.credit_limit.map(|l| {
-                    major(
+                    amount(
                         l,
                         c.facts
                             .currency
@@ -451,10 +460,12 @@ pub struct Statement {
     pub groups: Vec<StatementGroup>,
     /// Totals per currency (signed: credits reduce them).
     #[schema(value_type = Object)]
-    pub totals: BTreeMap<String, f64>,
-    /// The whole, converted to the platform currency (`null` when a
-    /// currency has no rate).
-    pub total: Option<f64>,
+    pub totals: BTreeMap<String, Money>,
+    /// The whole, in the platform currency: each item converted and
+    /// rounded once, as in the account's facts and the emails (`null` when
+    /// a currency has no rate).
+    #[schema(value_type = Option<f64>)]
+    pub total: Option<Money>,
     /// The platform currency.
     pub currency: String,
 }
@@ -470,12 +481,14 @@ pub struct StatementGroup {
     pub items: Vec<ItemView>,
     /// Subtotals per currency.
     #[schema(value_type = Object)]
-    pub subtotals: BTreeMap<String, f64>,
+    pub subtotals: BTreeMap<String, Money>,
 }
 
 fn statement(planner: &Planner, account: &Account, date: NaiveDate) -> Statement {
     let mut groups = Vec::new();
-    let mut totals: BTreeMap<String, f64> = BTreeMap::new();
+    let mut totals: BTreeMap<String, Money> = BTreeMap::new();
+    let platform = planner.currency();
+    let mut total = Some(Money::zero(platform));
     let held = planner.held(account, None, date);
     for customer in &account.customers {
         let mut items: Vec<(&relance_engine::planner::account::Item, bool)> = account
@@ -499,12 +512,16 @@ fn statement(planner: &Planner, account: &Account, date: NaiveDate) -> Statement
                 -i.remaining
             };
             *subtotals.entry(i.currency.clone()).or_default() += signed;
+            total = total.and_then(|t| Some(t + planner.convert(signed, &i.currency, platform)?));
         }
-        let subtotals: BTreeMap<String, f64> = subtotals
+        let subtotals: BTreeMap<String, Money> = subtotals
             .into_iter()
             .map(|(c, minor)| {
-                let v = major(minor, &c);
-                *totals.entry(c.clone()).or_default() += v;
+                let v = amount(minor, &c);
+                totals
+                    .entry(c.clone())
+                    .and_modify(|t| *t += v)
+                    .or_insert(v);
                 (c, v)
             })
             .collect();
@@ -519,18 +536,6 @@ fn statement(planner: &Planner, account: &Account, date: NaiveDate) -> Statement
         });
     }
     let currency = planner.config.settings.currency.clone();
-    let total = totals
-        .iter()
-        .map(|(c, v)| rate(planner, c).map(|r| v * r))
-        .sum::<Option<f64>>()
-        .map(|t| round(t, &currency));
-    let totals = totals
-        .into_iter()
-        .map(|(c, v)| {
-            let v = round(v, &c);
-            (c, v)
-        })
-        .collect();
     Statement {
         account: account.code.clone(),
         name: account

@@ -11,7 +11,7 @@ pub mod runs;
 pub mod system;
 
 use chrono::NaiveDate;
-use relance_engine::money;
+use relance_engine::money::{Currency, Money};
 use relance_engine::planner::Planner;
 use serde::Deserialize;
 
@@ -101,23 +101,9 @@ pub fn date_or_today(planner: &Planner, value: Option<&str>) -> Result<NaiveDate
     value.map_or_else(|| Ok(today(planner)), |v| parse_date("date", v))
 }
 
-/// Minor units as a number of major units (`123456` EUR is `1234.56`).
-pub fn major(minor: i64, currency: &str) -> f64 {
-    minor as f64 / 10f64.powi(money::exponent(currency) as i32)
-}
-
-/// Rounds a number of major units to the currency's decimals.
-pub fn round(value: f64, currency: &str) -> f64 {
-    let scale = 10f64.powi(money::exponent(currency) as i32);
-    (value * scale).round() / scale
-}
-
-/// The rate from `currency` to the platform currency, as the planner uses it.
-pub fn rate(planner: &Planner, currency: &str) -> Option<f64> {
-    let settings = &planner.config.settings;
-    if currency == settings.currency {
-        Some(1.0)
-    } else {
-        settings.rates.get(currency).copied()
-    }
+/// Minor units of `currency` as [`Money`] (a JSON number of major units:
+/// `123456` EUR is `1234.56`); a code that is no currency (none passes the
+/// import) reads as `XXX`.
+pub fn amount(minor: i64, currency: &str) -> Money {
+    Money::new(minor, Currency::new(currency).unwrap_or(Currency::NONE))
 }

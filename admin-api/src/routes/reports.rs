@@ -11,7 +11,9 @@ use serde::{Deserialize, Serialize};
 
 use crate::error::AppError;
 use crate::extract::{ApiPath, ApiQuery};
-use crate::routes::{date_or_today, major, rate, round};
+use relance_engine::money::Money;
+
+use crate::routes::{amount, date_or_today};
 use crate::state::AppState;
 
 /// The aging buckets, in order.
@@ -40,18 +42,20 @@ pub enum ReportFormat {
 }
 
 /// Open amounts of one group (a bucket or a status).
-#[derive(Debug, Clone, Default, Serialize, utoipa::ToSchema)]
+#[derive(Debug, Clone, Serialize, utoipa::ToSchema)]
 pub struct Line {
     /// The bucket or status (`none`: no status).
     pub group: String,
     /// Items in it.
     pub items: i64,
     /// Their remaining, converted to the platform currency (currencies
-    /// without a rate are left out; see `missing_rates`).
-    pub amount: f64,
+    /// without a rate are left out; see `missing_rates`): each currency's
+    /// sum converted and rounded once.
+    #[schema(value_type = f64)]
+    pub amount: Money,
     /// Their remaining per currency, major units.
     #[schema(value_type = Object)]
-    pub by_currency: BTreeMap<String, f64>,
+    pub by_currency: BTreeMap<String, Money>,
 }
 
 /// A report of open debit amounts.
@@ -79,48 +83,43 @@ fn build(
     sums: Vec<OpenSum>,
 ) -> OpenReport {
     let currency = planner.config.settings.currency.clone();
-    let mut lines: Vec<Line> = groups
-        .iter()
-        .map(|g| Line {
-            group: g.clone(),
-            ..Line::default()
-        })
-        .collect();
-    let mut total = Line {
-        group: "total".into(),
-        ..Line::default()
+    let platform = planner.currency();
+    let empty = |group: String| Line {
+        group,
+        items: 0,
+        amount: Money::zero(platform),
+        by_currency: BTreeMap::new(),
     };
+    let mut lines: Vec<Line> = groups.iter().cloned().map(empty).collect();
+    let mut total = empty("total".into());
     let mut missing = Vec::new();
     for s in sums {
         let group = s.group.unwrap_or_else(|| "none".into());
         let index = match lines.iter().position(|l| l.group == group) {
             Some(i) => i,
             None => {
-                lines.push(Line {
-                    group,
-                    ..Line::default()
-                });
+                lines.push(empty(group));
                 lines.len() - 1
             }
         };
-        let value = major(s.remaining, &s.currency);
+        let value = amount(s.remaining, &s.currency);
+        // Converted and rounded once per group and currency: the total
+        // line is exactly the sum of the lines.
+        let converted = planner.convert(s.remaining, &s.currency, platform);
         for line in [&mut lines[index], &mut total] {
             line.items += s.items;
-            *line.by_currency.entry(s.currency.clone()).or_default() += value;
-            match rate(planner, &s.currency) {
-                Some(r) => line.amount += value * r,
+            line.by_currency
+                .entry(s.currency.clone())
+                .and_modify(|v| *v += value)
+                .or_insert(value);
+            match converted {
+                Some(m) => line.amount += m,
                 None => {
                     if !missing.contains(&s.currency) {
                         missing.push(s.currency.clone());
                     }
                 }
             }
-        }
-    }
-    for line in lines.iter_mut().chain(std::iter::once(&mut total)) {
-        line.amount = round(line.amount, &currency);
-        for (c, v) in line.by_currency.iter_mut() {
-            *v = round(*v, c);
         }
     }
     missing.sort();

@@ -2,12 +2,19 @@
 //! and the items given.
 #![allow(dead_code)]
 
+use relance_money::{Currency, Money};
 use std::collections::BTreeMap;
 
 use chrono::NaiveDate;
 use relance_templates::context::{
     AccountInfo, Colleague, Contact, Context, Customer, Item, Links, Member, Penalties, Settings,
 };
+
+/// An amount in EUR, from a test's literal (through its text: exact).
+pub fn eur(major: f64) -> Money {
+    let exact = major.to_string().parse().expect("a decimal");
+    Money::from_decimal(exact, Currency::new("EUR").expect("EUR"))
+}
 
 pub fn date(s: &str) -> NaiveDate {
     match NaiveDate::parse_from_str(s, "%Y-%m-%d") {
@@ -36,10 +43,10 @@ pub fn item(
         due_date,
         days_overdue: days,
         overdue: days > 0,
-        amount: remaining + 100.0,
-        remaining,
+        amount: eur(remaining + 100.0),
+        remaining: eur(remaining),
         currency: "EUR".into(),
-        converted: remaining,
+        converted: eur(remaining),
         status: status.map(str::to_string),
         status_label: status.map(|s| format!("{s} (label)")),
         status_labels: BTreeMap::new(),
@@ -63,16 +70,12 @@ pub fn context(customer_name: &str, language: Option<&str>, items: Vec<Item>) ->
     let code = items
         .first()
         .map_or("C001".to_string(), |i| i.customer.clone());
-    let total_due: f64 = items.iter().filter(|i| i.debit).map(|i| i.remaining).sum();
-    let total_overdue: f64 = items
+    let sum = |amounts: &mut dyn Iterator<Item = Money>| amounts.fold(eur(0.0), |a, b| a + b);
+    let total_due = sum(&mut items.iter().filter(|i| i.debit).map(|i| i.remaining));
+    let total_overdue = sum(&mut items.iter().filter(|i| i.overdue).map(|i| i.remaining));
+    let balance = sum(&mut items
         .iter()
-        .filter(|i| i.overdue)
-        .map(|i| i.remaining)
-        .sum();
-    let balance: f64 = items
-        .iter()
-        .map(|i| if i.debit { i.remaining } else { -i.remaining })
-        .sum();
+        .map(|i| if i.debit { i.remaining } else { -i.remaining }));
     let mut members: Vec<Member> = Vec::new();
     for i in &items {
         match members.iter_mut().find(|m| m.code == i.customer) {
@@ -134,7 +137,7 @@ pub fn context(customer_name: &str, language: Option<&str>, items: Vec<Item>) ->
         step: Some("reminder_1".into()),
         scenario: Some("standard".into()),
         today: date(TODAY),
-        penalties: Penalties::default(),
+        penalties: Penalties::none(Currency::new("EUR").expect("EUR")),
         links: Links::default(),
         previous: Vec::new(),
     }
