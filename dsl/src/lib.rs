@@ -10,6 +10,7 @@
 //! - [`ast`]: the syntax tree, a span on every node.
 //! - [`diagnostic`]: `Diagnostic`, codes, rendering (terminal and JSON).
 //! - [`check`]: name resolution, type checking, references → [`model::Config`].
+//! - [`email`]: [`EmailAddress`] and [`Mailbox`], addresses valid by construction.
 //! - [`model`]: the checked configuration the engine uses.
 //! - [`fmt`]: the canonical layout (`relance fmt`).
 //! - [`schema`]: the facts expressions read, with their types.
@@ -20,6 +21,7 @@ pub mod ast;
 pub mod check;
 pub mod depth;
 pub mod diagnostic;
+pub mod email;
 pub mod fmt;
 pub mod model;
 pub mod parse;
@@ -27,4 +29,5 @@ pub mod schema;
 pub mod source;
 
 pub use diagnostic::{Code, Diagnostic, Severity};
+pub use email::{EmailAddress, EmailError, Mailbox};
 pub use source::{FileId, SourceFile, Sources, Span, Spanned};

@@ -37,7 +37,7 @@ use crate::source::{FileId, Span};
 
 pub use declarations::BUILTIN_HASHTAGS;
 pub use env::Env;
-pub use validate::{valid_address, valid_language};
+pub use validate::valid_language;
 
 /// The outcome of checking.
 #[derive(Debug, Clone)]

@@ -1,11 +1,11 @@
 //! Recipients: colleague roles for internal messages, contact roles (with a
 //! warning for a likely typo) for customers, and written addresses, which
-//! must be plain addresses (`local@domain.tld`).
+//! must parse as an [`EmailAddress`].
 
 use super::Checker;
-use super::validate::valid_address;
 use crate::ast;
 use crate::diagnostic::{Code, Diagnostic, closest, did_you_mean};
+use crate::email::EmailAddress;
 use crate::model::*;
 
 impl Checker<'_> {
@@ -14,7 +14,7 @@ impl Checker<'_> {
         for r in list {
             match r {
                 ast::Recipient::Address(a) => {
-                    if !valid_address(&a.node) {
+                    if EmailAddress::parse(&a.node).is_err() {
                         self.error(
                             Code::InvalidValue,
                             a.span,

@@ -5,9 +5,10 @@ use std::collections::{BTreeMap, HashMap};
 
 use super::Checker;
 use super::names::Names;
-use super::validate::{valid_language, valid_mailbox};
+use super::validate::valid_language;
 use crate::ast::{self, Value};
 use crate::diagnostic::{Code, closest, did_you_mean};
+use crate::email::Mailbox;
 use crate::model::*;
 use crate::source::{Span, Spanned};
 
@@ -71,7 +72,7 @@ impl Checker<'_> {
                 "from" => {
                     if let Some(from) = self.string_setting(entry) {
                         let span = entry.values[0].span;
-                        if !valid_mailbox(&from) {
+                        if Mailbox::parse(&from).is_err() {
                             self.error(
                                 Code::InvalidValue,
                                 span,

@@ -36,28 +36,3 @@ pub fn valid_language(lang: &str) -> bool {
             (2..=4).contains(&r.len()) && r.chars().all(|c| c.is_ascii_alphanumeric())
         })
 }
-
-/// A plain address: `local@domain.tld`, no spaces.
-pub fn valid_address(addr: &str) -> bool {
-    let Some((local, domain)) = addr.split_once('@') else {
-        return false;
-    };
-    !local.is_empty()
-        && !domain.is_empty()
-        && domain.contains('.')
-        && !domain.starts_with('.')
-        && !domain.ends_with('.')
-        && !addr
-            .chars()
-            .any(|c| c.is_whitespace() || c == '<' || c == '>' || c == ',')
-        && !domain.contains('@')
-}
-
-/// `Name <address>` or a plain address.
-pub(super) fn valid_mailbox(s: &str) -> bool {
-    match (s.find('<'), s.strip_suffix('>')) {
-        (Some(open), Some(rest)) => valid_address(&rest[open + 1..]),
-        (None, None) => valid_address(s.trim()),
-        _ => false,
-    }
-}
