@@ -1,4 +1,4 @@
-//! From text to [`ast::File`]: the pest grammar (`grammar.pest`), error
+//! From text to [`ast::File`](File): the pest grammar (`grammar.pest`), error
 //! recovery, and the conversion of pest pairs into the span-carrying AST.
 //!
 //! Parsing never fails: it returns the blocks it could read and a diagnostic
