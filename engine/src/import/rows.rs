@@ -5,7 +5,7 @@ use std::hash::BuildHasher;
 use foldhash::{HashMap, HashMapExt};
 
 use chrono::NaiveDate;
-use relance_dsl::check::valid_address;
+use relance_dsl::EmailAddress;
 use relance_dsl::diagnostic::closest;
 use relance_dsl::model::{COLLEAGUE_ROLES, Config, FieldDef, FieldTarget, Type};
 
@@ -683,7 +683,7 @@ impl Reader<'_, '_> {
     /// punycode). Stored as written, lower-cased. docs/data.md.
     fn address(&mut self, column: &str) -> Option<String> {
         let v = self.required(column)?;
-        if !valid_address(&v) {
+        if EmailAddress::parse(&v).is_err() {
             self.fail(format!("{column} \"{v}\" is not an email address"));
         } else if let Some((local, domain)) = v.rsplit_once('@') {
             if !local.is_ascii() {

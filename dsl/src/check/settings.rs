@@ -1,0 +1,293 @@
+//! The `settings` block: each key once, its values typed, and the codes in it
+//! (timezone, currency, language, sender address) checked.
+
+use std::collections::{BTreeMap, HashMap};
+
+use super::Checker;
+use super::names::Names;
+use super::validate::valid_language;
+use crate::ast::{self, Value};
+use crate::diagnostic::{Code, closest, did_you_mean};
+use crate::email::Mailbox;
+use crate::model::*;
+use crate::source::{Span, Spanned};
+
+impl Checker<'_> {
+    pub(super) fn settings(&mut self, block: Option<&ast::Settings>, names: &Names) -> Settings {
+        let mut s = Settings {
+            company: None,
+            from: None,
+            timezone: chrono_tz::UTC,
+            currency: "EUR".into(),
+            language: "en".into(),
+            calendar: None,
+            default_scenario: None,
+            send_window: None,
+            max_data_age_hours: None,
+            rates: BTreeMap::new(),
+        };
+        let Some(block) = block else {
+            return s;
+        };
+        const KEYS: &[&str] = &[
+            "company",
+            "from",
+            "timezone",
+            "currency",
+            "language",
+            "calendar",
+            "default_scenario",
+            "send_window",
+            "max_data_age",
+            "rate",
+        ];
+        let mut seen: HashMap<&str, Span> = HashMap::new();
+        for entry in &block.entries {
+            let key = entry.key.node.as_str();
+            if !KEYS.contains(&key) {
+                self.help(
+                    Code::UnknownStatement,
+                    entry.key.span,
+                    format!("unknown setting `{key}`"),
+                    did_you_mean(key, KEYS.iter().copied()),
+                );
+                continue;
+            }
+            if key != "rate" {
+                if let Some(first) = seen.get(key) {
+                    let first = *first;
+                    self.error(
+                        Code::RepeatedStatement,
+                        entry.key.span,
+                        format!("setting `{key}` is given twice"),
+                    )
+                    .labels
+                    .push((first, "first given here".into()));
+                    continue;
+                }
+                seen.insert(key, entry.key.span);
+            }
+            match key {
+                "company" => s.company = self.string_setting(entry),
+                "from" => {
+                    if let Some(from) = self.string_setting(entry) {
+                        let span = entry.values[0].span;
+                        if Mailbox::parse(&from).is_err() {
+                            self.error(
+                                Code::InvalidValue,
+                                span,
+                                format!("\"{from}\" is not a sender address"),
+                            )
+                            .help =
+                                Some("write `\"Name <address@example.com>\"` or an address".into());
+                        }
+                        s.from = Some(from);
+                    }
+                }
+                "timezone" => {
+                    if let Some(tz) = self.string_setting(entry)
+                        && let Some(tz) = self.timezone(&tz, entry.values[0].span)
+                    {
+                        s.timezone = tz;
+                    }
+                }
+                "currency" => {
+                    if let Some(c) = self.string_setting(entry) {
+                        self.currency(&c, entry.values[0].span);
+                        s.currency = c;
+                    }
+                }
+                "language" => {
+                    if let Some(l) = self.string_setting(entry)
+                        && self.language(&l, entry.values[0].span)
+                    {
+                        s.language = l;
+                    }
+                }
+                "calendar" => {
+                    if let Some(c) = self.string_setting(entry) {
+                        self.reference(
+                            "calendar",
+                            Code::UnknownCalendar,
+                            &Spanned::new(c.clone(), entry.values[0].span),
+                            &names.calendars,
+                        );
+                        s.calendar = Some(c);
+                    }
+                }
+                "default_scenario" => {
+                    if let Some(sc) = self.string_setting(entry) {
+                        self.scenario_ref(&Spanned::new(sc.clone(), entry.values[0].span), names);
+                        s.default_scenario = Some(sc);
+                    }
+                }
+                "send_window" => {
+                    if let Some((from, _)) =
+                        self.setting_values(entry, 1, "a time range such as `08:30..18:00`")
+                    {
+                        match from.node {
+                            Value::TimeRange(a, b) if a < b => s.send_window = Some((a, b)),
+                            Value::TimeRange(..) => {
+                                self.error(
+                                    Code::InvalidValue,
+                                    from.span,
+                                    "the send window must end after it starts",
+                                );
+                            }
+                            Value::Invalid(_) => {}
+                            _ => self.expected(entry, from, "a time range such as `08:30..18:00`"),
+                        }
+                    }
+                }
+                "max_data_age" => {
+                    if let Some((v, _)) = self.setting_values(entry, 1, "a duration such as `36h`")
+                    {
+                        match v.node {
+                            Value::Duration(d) => s.max_data_age_hours = Some(d.hours()),
+                            Value::Invalid(_) => {}
+                            _ => self.expected(entry, v, "a duration such as `36h`"),
+                        }
+                    }
+                }
+                "rate" => {
+                    if let Some((cur, rate)) = self.setting_values(
+                        entry,
+                        2,
+                        "a currency code and a rate, as in `rate USD 0.92`",
+                    ) {
+                        let Some(rate) = rate else { continue };
+                        let code = match &cur.node {
+                            Value::Currency(c) => c.clone(),
+                            Value::Invalid(_) => continue,
+                            _ => {
+                                self.expected(entry, cur, "a currency code such as `USD`");
+                                continue;
+                            }
+                        };
+                        if !self.currency(&code, cur.span) {
+                            continue;
+                        }
+                        match rate.node {
+                            Value::Number(r) if r > rust_decimal::Decimal::ZERO => {
+                                if s.rates.insert(code.clone(), r).is_some() {
+                                    self.error(
+                                        Code::RepeatedStatement,
+                                        cur.span,
+                                        format!("the rate of {code} is given twice"),
+                                    );
+                                }
+                            }
+                            Value::Number(_) => {
+                                self.error(
+                                    Code::InvalidValue,
+                                    rate.span,
+                                    "a rate must be greater than 0",
+                                );
+                            }
+                            Value::Invalid(_) => {}
+                            _ => self.expected(entry, rate, "a number"),
+                        }
+                    }
+                }
+                _ => {}
+            }
+        }
+        if s.rates.contains_key(&s.currency) {
+            // A rate for the platform currency itself is harmless but meaningless.
+            s.rates.remove(&s.currency);
+        }
+        s
+    }
+
+    /// The values of a setting when there are exactly `n` (1 or 2).
+    fn setting_values<'a>(
+        &mut self,
+        entry: &'a ast::Setting,
+        n: usize,
+        what: &str,
+    ) -> Option<(&'a Spanned<Value>, Option<&'a Spanned<Value>>)> {
+        if entry.values.len() != n {
+            self.error(
+                Code::InvalidValue,
+                entry.span,
+                format!("`{}` takes {what}", entry.key.node),
+            );
+            return None;
+        }
+        Some((&entry.values[0], entry.values.get(1)))
+    }
+
+    fn expected(&mut self, entry: &ast::Setting, value: &Spanned<Value>, what: &str) {
+        self.error(
+            Code::InvalidValue,
+            value.span,
+            format!("`{}` takes {what}", entry.key.node),
+        );
+    }
+
+    fn string_setting(&mut self, entry: &ast::Setting) -> Option<String> {
+        let (v, _) = self.setting_values(entry, 1, "a string")?;
+        match &v.node {
+            Value::String(s) => Some(s.clone()),
+            Value::Invalid(_) => None,
+            _ => {
+                self.error(
+                    Code::InvalidValue,
+                    v.span,
+                    format!("`{}` takes a string in double quotes", entry.key.node),
+                );
+                None
+            }
+        }
+    }
+
+    fn timezone(&mut self, name: &str, span: Span) -> Option<chrono_tz::Tz> {
+        match name.parse::<chrono_tz::Tz>() {
+            Ok(tz) => Some(tz),
+            Err(_) => {
+                let help = closest(name, chrono_tz::TZ_VARIANTS.iter().map(|t| t.name()))
+                    .map(|c| format!("did you mean \"{c}\"?"))
+                    .or_else(|| Some("use an IANA name such as \"Europe/Paris\"".into()));
+                self.help(
+                    Code::InvalidTimezone,
+                    span,
+                    format!("unknown timezone \"{name}\""),
+                    help,
+                );
+                None
+            }
+        }
+    }
+
+    fn currency(&mut self, code: &str, span: Span) -> bool {
+        if iso_currency::Currency::from_code(code).is_some() {
+            return true;
+        }
+        let codes: Vec<&str> = <iso_currency::Currency as iso_currency::IntoEnumIterator>::iter()
+            .map(|c| c.code())
+            .collect();
+        let help = closest(code, codes.iter().copied())
+            .map(|c| format!("did you mean \"{c}\"?"))
+            .or_else(|| Some("use an ISO 4217 code such as \"EUR\" or \"USD\"".into()));
+        self.help(
+            Code::InvalidCurrency,
+            span,
+            format!("unknown currency \"{code}\""),
+            help,
+        );
+        false
+    }
+
+    fn language(&mut self, lang: &str, span: Span) -> bool {
+        let valid = valid_language(lang);
+        if !valid {
+            self.error(
+                Code::InvalidValue,
+                span,
+                format!("\"{lang}\" is not a language code"),
+            )
+            .help = Some("use a two-letter code such as \"en\" or \"fr\"".into());
+        }
+        valid
+    }
+}
