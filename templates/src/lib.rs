@@ -12,7 +12,7 @@
 //! - [`builtins`]: the built-in hashtags and their values for a context.
 //! - [`filters`]: the tera instance with the `money` and `date` filters.
 //! - [`tables`]: statement tables, as HTML tables and as aligned text.
-//! - [`format`]: money and dates per language.
+//! - [`format`](mod@format): money and dates per language.
 //! - [`text`]: the text part derived from the HTML one.
 //! - [`front_matter`]: the `---` block at the top of a template.
 //! - [`limits`]: what one message may cost (range numbers, bytes, time).
