@@ -7,6 +7,7 @@
 //! approves actions and imports, `admin` also reloads the configuration.
 
 use std::path::Path;
+use std::sync::Arc;
 
 use axum::extract::{Request, State};
 use axum::http::{Method, header};
@@ -18,7 +19,6 @@ use sha2::{Digest as _, Sha256};
 use subtle::ConstantTimeEq as _;
 
 use crate::error::AppError;
-use crate::state::AppState;
 
 /// What a token may do, in increasing order.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash, Deserialize)]
@@ -276,9 +276,10 @@ pub fn needed_role(method: &Method, path: &str) -> Role {
 
 /// The middleware in front of every route but `/health`: a known bearer
 /// token (401 otherwise) whose role allows the request (403 otherwise). The
-/// [`Caller`] goes into the request's extensions.
+/// [`Caller`] goes into the request's extensions. It takes only the tokens
+/// from the application's state (`FromRef`).
 pub async fn require_token(
-    State(state): State<AppState>,
+    State(tokens): State<Arc<Tokens>>,
     mut request: Request,
     next: Next,
 ) -> Result<Response, AppError> {
@@ -299,8 +300,7 @@ pub async fn require_token(
         .ok_or_else(|| {
             AppError::Unauthorized("the Authorization header must be `Bearer <token>`".into())
         })?;
-    let caller = state
-        .tokens()
+    let caller = tokens
         .verify(token)
         .ok_or_else(|| AppError::Unauthorized("unknown token".into()))?;
     let needed = needed_role(request.method(), request.uri().path());

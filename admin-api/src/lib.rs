@@ -13,7 +13,9 @@
 //! - [`error`]: [`AppError`], the one error type, and its JSON shape.
 //! - [`extract`]: axum's extractors with rejections in that shape.
 //! - [`state`]: [`AppState`], the store and the configuration in force
-//!   (swapped atomically by a reload).
+//!   (swapped atomically by a reload); it composes the parts the middleware
+//!   take through axum's `FromRef`, so [`auth`], [`metrics`] and [`runs`]
+//!   do not know it.
 //! - [`runs`]: run requests, the [`runs::RunQueue`] seam and
 //!   [`runs::execute`], what a queued run does.
 //! - [`routes`]: the handlers, one module per resource.
@@ -47,7 +49,7 @@ use tower_http::timeout::TimeoutLayer;
 use tower_http::trace::TraceLayer;
 
 pub use error::AppError;
-pub use state::{AppState, Settings};
+pub use state::{ApiSettings, AppState};
 
 /// The largest request body, except imports.
 pub const BODY_LIMIT: usize = 10_000_000;

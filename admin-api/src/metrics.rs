@@ -4,14 +4,12 @@
 
 use std::collections::BTreeMap;
 use std::fmt::Write as _;
-use std::sync::Mutex;
+use std::sync::{Arc, Mutex};
 use std::time::Instant;
 
 use axum::extract::{MatchedPath, Request, State};
 use axum::middleware::Next;
 use axum::response::Response;
-
-use crate::state::AppState;
 
 /// Upper bounds of the latency histogram, in seconds.
 const BUCKETS: [f64; 12] = [
@@ -103,8 +101,9 @@ pub fn escape(value: &str) -> String {
 }
 
 /// The middleware that times every request by its route (the matched
-/// pattern, never the raw path, so the label set stays small).
-pub async fn record(State(state): State<AppState>, request: Request, next: Next) -> Response {
+/// pattern, never the raw path, so the label set stays small). It takes
+/// only the metrics from the application's state (`FromRef`).
+pub async fn record(State(metrics): State<Arc<Metrics>>, request: Request, next: Next) -> Response {
     let started = Instant::now();
     let method = request.method().to_string();
     let route = request
@@ -112,7 +111,7 @@ pub async fn record(State(state): State<AppState>, request: Request, next: Next)
         .get::<MatchedPath>()
         .map_or_else(|| "unmatched".to_string(), |p| p.as_str().to_string());
     let response = next.run(request).await;
-    state.metrics().observe(
+    metrics.observe(
         &method,
         &route,
         response.status().as_u16(),

@@ -13,13 +13,17 @@ use std::future::Future;
 use std::pin::Pin;
 use std::sync::Arc;
 
+use arc_swap::ArcSwap;
 use chrono::{DateTime, NaiveDate, Utc};
 use relance_engine::planner::Planner;
 use relance_engine::run::{self, RunError, Selection, When};
 use relance_engine::store::{Store, StoreError, api};
 use serde::{Deserialize, Serialize};
 
-use crate::state::LivePlanner;
+/// The configuration in force: readers take a snapshot (`load_full`) and
+/// keep it for their whole request; a reload stores a new one atomically.
+/// [`InProcessQueue`] plans each run with the one in force when it starts.
+pub type LivePlanner = Arc<ArcSwap<Planner>>;
 
 /// The body of `POST /runs`.
 #[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize, utoipa::ToSchema)]

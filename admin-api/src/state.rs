@@ -1,26 +1,29 @@
 //! [`AppState`], what every handler shares: the store, the configuration
 //! in force (swapped whole by a reload), the tokens, the run queue and the
 //! request metrics.
+//!
+//! This module composes the others: the middleware take only their part of
+//! the state through axum's [`FromRef`] (the tokens for
+//! [`crate::auth::require_token`], the metrics for [`crate::metrics::record`]),
+//! and [`crate::runs`] gets the live configuration it plans with, so none of
+//! them knows [`AppState`].
 
 use std::path::PathBuf;
 use std::sync::Arc;
 
 use arc_swap::ArcSwap;
+use axum::extract::FromRef;
 use relance_engine::planner::Planner;
 use relance_engine::store::Store;
 use relance_templates::Templates;
 
 use crate::auth::Tokens;
 use crate::metrics::Metrics;
-use crate::runs::{InProcessQueue, RunQueue};
-
-/// The configuration in force: readers take a snapshot (`load_full`) and
-/// keep it for their whole request; a reload stores a new one atomically.
-pub type LivePlanner = Arc<ArcSwap<Planner>>;
+use crate::runs::{InProcessQueue, LivePlanner, RunQueue};
 
 /// What the server is started with.
 #[derive(Debug)]
-pub struct Settings {
+pub struct ApiSettings {
     /// The store.
     pub store: Store,
     /// The configuration, checked and compiled.
@@ -49,12 +52,13 @@ struct Inner {
     templates: ArcSwap<Templates>,
     /// Where reloads read from.
     config_dir: PathBuf,
-    /// Accepted tokens.
-    tokens: Tokens,
+    /// Accepted tokens; shared with the middleware that checks them.
+    tokens: Arc<Tokens>,
     /// Where `POST /runs` sends its runs.
     queue: Arc<dyn RunQueue>,
-    /// Request counts and latencies.
-    metrics: Metrics,
+    /// Request counts and latencies; shared with the middleware that
+    /// records them.
+    metrics: Arc<Metrics>,
 }
 
 impl std::fmt::Debug for AppState {
@@ -67,7 +71,7 @@ impl std::fmt::Debug for AppState {
 
 impl AppState {
     /// A state whose runs execute in this process ([`InProcessQueue`]).
-    pub fn new(settings: Settings) -> AppState {
+    pub fn new(settings: ApiSettings) -> AppState {
         let planner: LivePlanner = Arc::new(ArcSwap::from_pointee(settings.planner));
         let queue = InProcessQueue::new(settings.store.clone(), planner.clone());
         AppState::build(
@@ -83,7 +87,7 @@ impl AppState {
     /// A state with another run queue; `queue` gets the live configuration
     /// to plan with.
     pub fn with_queue(
-        settings: Settings,
+        settings: ApiSettings,
         queue: impl FnOnce(Store, LivePlanner) -> Arc<dyn RunQueue>,
     ) -> AppState {
         let planner: LivePlanner = Arc::new(ArcSwap::from_pointee(settings.planner));
@@ -112,9 +116,9 @@ impl AppState {
                 planner,
                 templates: ArcSwap::from_pointee(templates),
                 config_dir,
-                tokens,
+                tokens: Arc::new(tokens),
                 queue,
-                metrics: Metrics::default(),
+                metrics: Arc::default(),
             }),
         }
     }
@@ -158,5 +162,19 @@ impl AppState {
     /// Request metrics.
     pub fn metrics(&self) -> &Metrics {
         &self.inner.metrics
+    }
+}
+
+/// The tokens, for [`crate::auth::require_token`].
+impl FromRef<AppState> for Arc<Tokens> {
+    fn from_ref(state: &AppState) -> Arc<Tokens> {
+        state.inner.tokens.clone()
+    }
+}
+
+/// The request metrics, for [`crate::metrics::record`].
+impl FromRef<AppState> for Arc<Metrics> {
+    fn from_ref(state: &AppState) -> Arc<Metrics> {
+        state.inner.metrics.clone()
     }
 }

@@ -4,7 +4,7 @@ use std::path::PathBuf;
 
 use anyhow::Context as _;
 use relance_admin_api::auth::{self, Role, Tokens};
-use relance_admin_api::{AppState, Settings};
+use relance_admin_api::{ApiSettings, AppState};
 
 use crate::Failure;
 use crate::options::Global;
@@ -91,7 +91,7 @@ pub fn serve(cli: &Global, args: &ServeArgs) -> Result<(), Failure> {
             .await
             .with_context(|| format!("listening on {}", args.bind))?;
         let address = listener.local_addr().context("reading the bound address")?;
-        let state = AppState::new(Settings {
+        let state = AppState::new(ApiSettings {
             store: store.clone(),
             planner,
             templates,

@@ -4,10 +4,15 @@
 //!
 //! # Layout
 //! - [`context`]: the rendering context, plain serde types.
-//! - [`render`]: [`Templates`], compiled once per configuration; hashtag
-//!   expansion, the language fallback, rendering to [`Rendered`].
+//! - [`load`]: [`Templates`], compiled once per configuration from the
+//!   files handed in: front matter, hashtags rewritten into tera,
+//!   per-language partials.
+//! - [`render`]: the language fallback and rendering a template to
+//!   [`Rendered`]; the account statement.
+//! - [`builtins`]: the built-in hashtags and their values for a context.
+//! - [`filters`]: the tera instance with the `money` and `date` filters.
 //! - [`tables`]: statement tables, as HTML tables and as aligned text.
-//! - [`format`]: money and dates per language.
+//! - [`format`](mod@format): money and dates per language.
 //! - [`text`]: the text part derived from the HTML one.
 //! - [`front_matter`]: the `---` block at the top of a template.
 //! - [`limits`]: what one message may cost (range numbers, bytes, time).
@@ -15,14 +20,20 @@
 //! - [`scan`]: checking a set of template files and indexing them by language.
 //! - [`variables`]: the context paths a template reads, checked against the
 //!   context's shape (`{{ customer.nme }}` is found by `relance check`).
+//!
+//! Dependencies between the modules point one way: [`render`] and [`scan`]
+//! use [`load`] and [`filters`]; neither [`load`] nor [`filters`] knows them.
 
 #![forbid(unsafe_code)]
 
+pub mod builtins;
 pub mod context;
+pub mod filters;
 pub mod format;
 pub mod front_matter;
 pub mod hashtags;
 pub mod limits;
+pub mod load;
 pub mod render;
 pub mod scan;
 pub mod tables;
@@ -30,4 +41,5 @@ pub mod text;
 pub mod variables;
 
 pub use context::Context;
-pub use render::{CustomHashtag, LoadError, RenderError, Rendered, Templates};
+pub use load::{CustomHashtag, LoadError, Templates};
+pub use render::{RenderError, Rendered};

@@ -3,8 +3,10 @@
 use std::collections::{BTreeMap, BTreeSet};
 use std::ops::Range;
 
+use crate::filters::new_tera;
 use crate::front_matter;
 use crate::hashtags::{self, Hashtag};
+use crate::load::language_template;
 
 /// A template file handed in for checking.
 #[derive(Debug, Clone, Copy)]
@@ -78,7 +80,7 @@ pub fn scan(files: &[TemplateFile<'_>]) -> (TemplateIndex, Vec<Problem>) {
         index
             .hashtags
             .extend(found.hashtags.into_iter().map(|h| (i, h)));
-        let mut alone = crate::render::new_tera();
+        let mut alone = new_tera();
         match alone.add_raw_template(file.path, &blanked) {
             Err(e) => match e.kind() {
                 tera::ErrorKind::SyntaxError(report) => problems.push(Problem {
@@ -109,23 +111,11 @@ pub fn scan(files: &[TemplateFile<'_>]) -> (TemplateIndex, Vec<Problem>) {
             }
         }
     }
-    let mut all = crate::render::new_tera();
+    let mut all = new_tera();
     if let Err(e) = all.add_raw_templates(parsed.iter().map(|(n, t)| (n.as_str(), t.as_str()))) {
         problems.push(locate(files, &e.to_string()));
     }
     (index, problems)
-}
-
-/// `en/reminder_1.html` → `("en", "reminder_1")`; partials and other files → `None`.
-pub fn language_template(path: &str) -> Option<(&str, &str)> {
-    let (lang, file) = path.split_once('/')?;
-    if lang == "partials" || file.contains('/') {
-        return None;
-    }
-    let name = file
-        .strip_suffix(".html")
-        .or_else(|| file.strip_suffix(".txt"))?;
-    Some((lang, name))
 }
 
 fn blank(text: &mut String, range: Range<usize>) {

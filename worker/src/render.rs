@@ -42,10 +42,12 @@ pub struct ActionRef<'a> {
     pub cc: &'a [String],
 }
 
-/// Why a message could not be composed: that action fails and an alert is
-/// raised on its account; other actions go on.
+/// Why the [`Composer`] could not make an action's message (or, for
+/// [`Composer::new`], could not start): that action fails and an alert is
+/// raised on its account; other actions go on. The delivery seam sees it as
+/// a [`crate::compose::ComposeError`].
 #[derive(Debug, Clone, thiserror::Error)]
-pub enum ComposeError {
+pub enum MessageError {
     /// The step has no template to render.
     #[error("step {0} has no email or letter template")]
     NoTemplate(String),
@@ -111,7 +113,7 @@ impl std::fmt::Debug for Composer {
 
 impl Composer {
     /// A composer for a compiled configuration and its templates.
-    pub fn new(planner: Arc<Planner>, templates: Templates) -> Result<Composer, ComposeError> {
+    pub fn new(planner: Arc<Planner>, templates: Templates) -> Result<Composer, MessageError> {
         Composer::shared(planner, Arc::new(templates))
     }
 
@@ -119,17 +121,17 @@ impl Composer {
     pub fn shared(
         planner: Arc<Planner>,
         templates: Arc<Templates>,
-    ) -> Result<Composer, ComposeError> {
+    ) -> Result<Composer, MessageError> {
         let settings = &planner.config.settings;
         let from = match &settings.from {
             Some(from) => from
                 .parse::<Mailbox>()
-                .map_err(|e| ComposeError::Address(format!("settings from \"{from}\": {e}")))?,
+                .map_err(|e| MessageError::Address(format!("settings from \"{from}\": {e}")))?,
             None => Mailbox::new(
                 settings.company.clone(),
                 "relance@localhost"
                     .parse()
-                    .map_err(|e| ComposeError::Address(format!("{e}")))?,
+                    .map_err(|e| MessageError::Address(format!("{e}")))?,
             ),
         };
         let labels = planner
@@ -416,7 +418,7 @@ impl Composer {
         action: &ActionRef<'_>,
         date: NaiveDate,
         language: Option<&str>,
-    ) -> Result<Rendered, ComposeError> {
+    ) -> Result<Rendered, MessageError> {
         self.render_after(account, action, &[], date, language)
     }
 
@@ -429,10 +431,10 @@ impl Composer {
         previous: &[Previous],
         date: NaiveDate,
         language: Option<&str>,
-    ) -> Result<Rendered, ComposeError> {
+    ) -> Result<Rendered, MessageError> {
         let template = action
             .template
-            .ok_or_else(|| ComposeError::NoTemplate(action.step.to_string()))?;
+            .ok_or_else(|| MessageError::NoTemplate(action.step.to_string()))?;
         let mut ctx = self.context_after(account, Some(action), previous, date);
         // Status labels in the language the templates pick, in place.
         ctx.localize(&self.templates.language_for(template, &ctx, language));
@@ -493,7 +495,7 @@ impl Composer {
         date: NaiveDate,
         message_id: &str,
         action_id: &str,
-    ) -> Result<Message, ComposeError> {
+    ) -> Result<Message, MessageError> {
         let rendered = self.render(account, action, date, None)?;
         let files = self.attachments(account, action, date, &rendered.language);
         self.email(&rendered, action, message_id, action_id, &files)
@@ -509,17 +511,17 @@ impl Composer {
         message_id: &str,
         action_id: &str,
         files: &[(String, String)],
-    ) -> Result<Message, ComposeError> {
+    ) -> Result<Message, MessageError> {
         let mailbox = |a: &String| {
             a.parse::<Mailbox>()
-                .map_err(|e| ComposeError::Address(format!("recipient \"{a}\": {e}")))
+                .map_err(|e| MessageError::Address(format!("recipient \"{a}\": {e}")))
         };
         let builder = crate::compose::mailbox_header(Message::builder(), "From", &self.from);
         let mut builder = crate::compose::subject(builder, &rendered.subject)
             .message_id(Some(message_id.to_string()))
             .header(RelanceAction(action_id.to_string()));
         if action.to.is_empty() {
-            return Err(ComposeError::Address("the action has no recipient".into()));
+            return Err(MessageError::Address("the action has no recipient".into()));
         }
         for to in action.to {
             builder = builder.to(mailbox(to)?);
@@ -539,7 +541,7 @@ impl Composer {
             body
         } else {
             let html = ContentType::parse("text/html; charset=utf-8")
-                .map_err(|e| ComposeError::Message(e.to_string()))?;
+                .map_err(|e| MessageError::Message(e.to_string()))?;
             files
                 .iter()
                 .fold(MultiPart::mixed().multipart(body), |m, (name, text)| {
@@ -548,7 +550,7 @@ impl Composer {
         };
         builder
             .multipart(body)
-            .map_err(|e| ComposeError::Message(e.to_string()))
+            .map_err(|e| MessageError::Message(e.to_string()))
     }
 }
 
@@ -598,12 +600,12 @@ impl crate::compose::Compose for Composer {
             to: out.to,
             cc: out.cc,
         };
-        let seam = |e: ComposeError| match e {
-            ComposeError::Address(reason) => Seam::Address {
+        let seam = |e: MessageError| match e {
+            MessageError::Address(reason) => Seam::Address {
                 address: out.to.join(", "),
                 reason,
             },
-            ComposeError::Message(m) => Seam::Message(m),
+            MessageError::Message(m) => Seam::Message(m),
             other => Seam::Template {
                 template: out.template.unwrap_or("(none)").to_string(),
                 reason: other.to_string(),

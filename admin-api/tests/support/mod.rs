@@ -14,7 +14,7 @@ use std::sync::Arc;
 
 use relance_admin_api::auth::{Role, Tokens};
 use relance_admin_api::runs::RunQueue;
-use relance_admin_api::{AppState, Settings};
+use relance_admin_api::{ApiSettings, AppState};
 use relance_engine::planner::Planner;
 use relance_engine::store::Store;
 use reqwest::{Method, StatusCode};
@@ -234,7 +234,7 @@ impl Api {
         let config_dir = config.path().join("config");
         copy_dir(&example_dir(), &config_dir);
         dirs.push(config);
-        let settings = Settings {
+        let settings = ApiSettings {
             store: store.clone(),
             planner: planner(&config_dir),
             templates: templates(&config_dir),
