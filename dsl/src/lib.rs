@@ -14,8 +14,6 @@
 //! - [`fmt`]: the canonical layout (`relance fmt`).
 //! - [`schema`]: the facts expressions read, with their types.
 
-#![forbid(unsafe_code)]
-
 pub mod ast;
 pub mod check;
 pub mod depth;

@@ -16,8 +16,6 @@
 //! - [`variables`]: the context paths a template reads, checked against the
 //!   context's shape (`{{ customer.nme }}` is found by `relance check`).
 
-#![forbid(unsafe_code)]
-
 pub mod context;
 pub mod format;
 pub mod front_matter;
