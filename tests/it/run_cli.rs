@@ -1,13 +1,11 @@
 //! `plan`, `run`, `simulate` and `diff` as a user runs them: the real binary,
 //! a real SQLite file, real directories and a real git repository.
 
-mod support;
-
 use std::path::{Path, PathBuf};
 use std::process::{Command, Output};
 
+use crate::support::{copy_dir, text};
 use serde_json::Value;
-use support::{copy_dir, text};
 
 struct Case {
     dir: tempfile::TempDir,

@@ -1,12 +1,10 @@
 //! `relance preview` as a user runs it: the example configuration, a real
 //! SQLite store, the real binary.
 
-mod support;
-
 use std::path::Path;
 use std::process::{Command, Output};
 
-use support::{copy_dir, text};
+use crate::support::{copy_dir, text};
 
 struct Case {
     dir: tempfile::TempDir,

@@ -4,19 +4,16 @@
 //! restarted sends every action once (by Message-ID); four workers on one
 //! PostgreSQL database send each of 10,000 actions exactly once.
 
-#[path = "../worker/tests/support/mod.rs"]
-mod delivery;
-mod support;
-
 use std::collections::{BTreeMap, BTreeSet};
 use std::path::Path;
 use std::process::{Child, Command, Output, Stdio};
 use std::time::{Duration, Instant};
 
-use delivery::{Data, Sink};
 use relance_engine::store::{Store, delivery as store_delivery};
-use sqlx::{AssertSqlSafe, Connection as _, Executor as _, PgConnection};
-use support::text;
+use relance_test_support::pg::Database as PgDb;
+use relance_test_support::{Data, Sink, copy_dir, no_window};
+
+use crate::support::text;
 
 /// A configuration (config/ without its send window, so that tests run at
 /// any hour) and data in a temporary directory.
@@ -28,12 +25,12 @@ struct Case {
 impl Case {
     fn new(customers: usize, db: Option<String>) -> Case {
         let dir = tempfile::tempdir().expect("a temp dir");
-        support::copy_dir(
+        copy_dir(
             &Path::new(env!("CARGO_MANIFEST_DIR")).join("config"),
             &dir.path().join("config"),
         );
         let main = dir.path().join("config/main.relance");
-        let edited = delivery::no_window(&std::fs::read_to_string(&main).expect("main.relance"));
+        let edited = no_window(&std::fs::read_to_string(&main).expect("main.relance"));
         std::fs::write(&main, edited).expect("main.relance");
         Data {
             customers,
@@ -296,61 +293,12 @@ async fn run_with_the_smtp_mailer_sends_and_exits_1_when_a_send_fails() {
     );
 }
 
-/// A fresh PostgreSQL database, dropped on drop; `None` outside CI when
-/// PostgreSQL is unreachable.
-struct PgDb {
-    admin: String,
-    name: String,
-    url: String,
-}
-
-impl PgDb {
-    async fn new() -> Option<PgDb> {
-        let admin = std::env::var("RELANCE_TEST_PG")
-            .unwrap_or_else(|_| "postgres://postgres@127.0.0.1:5432/postgres".into());
-        let mut conn = match PgConnection::connect(&admin).await {
-            Ok(c) => c,
-            Err(e) => {
-                assert!(
-                    !delivery::ci(),
-                    "PostgreSQL is unreachable at {admin} under CI: {e}"
-                );
-                eprintln!("skipped: PostgreSQL is unreachable at {admin} ({e})");
-                return None;
-            }
-        };
-        let name = format!("relance_worker_{}_{}", std::process::id(), fastrand_u32());
-        conn.execute(AssertSqlSafe(format!("CREATE DATABASE {name}")))
-            .await
-            .expect("creating a test database");
-        let base = admin.rsplit_once('/').map_or(admin.as_str(), |(b, _)| b);
-        let url = format!("{base}/{name}");
-        Some(PgDb { admin, name, url })
-    }
-
-    async fn drop_db(self) {
-        if let Ok(mut conn) = PgConnection::connect(&self.admin).await {
-            let _ = conn
-                .execute(AssertSqlSafe(format!(
-                    "DROP DATABASE IF EXISTS {} WITH (FORCE)",
-                    self.name
-                )))
-                .await;
-        }
-    }
-}
-
-fn fastrand_u32() -> u32 {
-    std::time::SystemTime::now()
-        .duration_since(std::time::UNIX_EPOCH)
-        .map(|d| d.subsec_nanos())
-        .unwrap_or(0)
-}
-
 #[tokio::test]
 async fn four_workers_on_one_postgres_database_send_each_of_10000_actions_once() {
     let Some(sink) = Sink::start() else { return };
-    let Some(pg) = PgDb::new().await else { return };
+    let Some(pg) = PgDb::create("relance_worker").await else {
+        return;
+    };
     let case = Case::new(10_000, Some(pg.url.clone()));
     assert_eq!(case.states().await.get("queued"), Some(&10_000));
 
@@ -386,5 +334,5 @@ async fn four_workers_on_one_postgres_database_send_each_of_10000_actions_once()
         .map(|n| case.log(&format!("w{n}")).matches("batch recorded").count())
         .collect();
     eprintln!("batches recorded per worker: {batches:?}");
-    pg.drop_db().await;
+    pg.drop_database().await;
 }

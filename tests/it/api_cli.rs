@@ -1,15 +1,13 @@
 //! `relance token`, `relance approve` and `relance serve` as a user runs
 //! them: the real binary on a real SQLite file.
 
-mod support;
-
 use std::io::{BufRead as _, BufReader, Read as _, Write as _};
 use std::path::Path;
 use std::process::{Command, Output, Stdio};
 
+use crate::support::{copy_dir, text};
 use relance_admin_api::auth::{Role, Tokens};
 use serde_json::Value;
-use support::{copy_dir, text};
 
 struct Case {
     dir: tempfile::TempDir,

@@ -1,11 +1,9 @@
 //! `relance demo` as a newcomer runs it: from nothing, twice, from any
 //! directory.
 
-mod support;
-
 use std::process::Command;
 
-use support::text;
+use crate::support::text;
 
 fn demo(cwd: &std::path::Path, args: &[&str]) -> std::process::Output {
     Command::new(env!("CARGO_BIN_EXE_relance"))

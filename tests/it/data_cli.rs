@@ -1,11 +1,9 @@
 //! `relance gen`, `relance import` and `relance status` as a user runs them,
 //! on a SQLite file.
 
-mod support;
-
+use crate::support::text;
 use std::path::Path;
 use std::process::{Command, Output};
-use support::text;
 
 fn relance(db: &Path, args: &[&str]) -> Output {
     let config = Path::new(env!("CARGO_MANIFEST_DIR")).join("config");

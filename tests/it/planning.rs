@@ -2,13 +2,11 @@
 //! binary on a fresh SQLite store, command after command, and compares the
 //! JSON it prints with the expectation computed by hand from PLANNING.md.
 
-mod support;
-
 use std::path::{Path, PathBuf};
 use std::process::Command;
 
+use crate::support::copy_dir;
 use serde_json::Value;
-use support::copy_dir;
 
 fn root() -> PathBuf {
     Path::new(env!("CARGO_MANIFEST_DIR")).to_path_buf()

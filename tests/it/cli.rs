@@ -1,11 +1,9 @@
 //! `relance check` and `relance fmt` as a user runs them: the real binary,
 //! real directories, exit codes and output.
 
-mod support;
-
+use crate::support::{copy_dir, text};
 use std::path::{Path, PathBuf};
 use std::process::{Command, Output};
-use support::{copy_dir, text};
 
 fn relance(args: &[&str]) -> Output {
     Command::new(env!("CARGO_BIN_EXE_relance"))
