@@ -1,13 +1,11 @@
 //! The store API the planner uses, on both backends: accounts and their
 //! facts in pages, and actions recorded exactly once.
 
-mod support;
-
+use crate::support::{self, both, example_config, files, import_options};
 use relance_engine::import;
 use relance_engine::store::Store;
 use relance_engine::store::actions::{self, NewAction};
 use relance_engine::store::facts;
-use support::{both, example_config, files, import_options};
 
 const CUSTOMERS: &[u8] = b"code,name,group_leader,currency\n\
 L1,Leader,,EUR\n\

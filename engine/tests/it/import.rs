@@ -1,16 +1,14 @@
 //! `relance import` on both backends: upserts, clearing, validation,
 //! atomicity, file formats, status changes.
 
-mod support;
-
 use std::path::PathBuf;
 
+use crate::support::{both, example_config, files, import_options as options};
 use chrono::NaiveDate;
 use relance_engine::import::{self, DateFormat, Full, ImportError, Options, Report, RowError};
 use relance_engine::on_tx;
 use relance_engine::store::Store;
 use sqlx::Row as _;
-use support::{both, example_config, files, import_options as options};
 
 /// The problems of an import that must fail, and how many more there were.
 fn invalid(result: Result<Report, ImportError>, backend: &str) -> (Vec<RowError>, usize) {

@@ -1,10 +1,9 @@
 //! `run` on both backends: it records each action once, however often and
 //! however concurrently it is started.
 
-mod support;
-
 use std::path::Path;
 
+use crate::support::{self, both, import_options};
 use chrono::{NaiveDate, TimeZone, Utc};
 use relance_engine::import;
 use relance_engine::planner::Planner;
@@ -12,7 +11,6 @@ use relance_engine::run::{self, Selection, When};
 use relance_engine::store::Store;
 use relance_engine::synthetic::{self, GenOptions};
 use sqlx::AssertSqlSafe;
-use support::{both, import_options};
 
 fn example_planner() -> Planner {
     let dir = Path::new(env!("CARGO_MANIFEST_DIR")).join("../config");

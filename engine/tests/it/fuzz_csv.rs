@@ -9,7 +9,7 @@
 //! `RELANCE_FUZZ_SECONDS=600` runs for that long from a seed taken from the
 //! clock (or `RELANCE_FUZZ_SEED`); a failing case prints its seed.
 
-mod support;
+use crate::support;
 
 use std::path::Path;
 use std::time::{Duration, Instant};
