@@ -3,20 +3,19 @@
 //! failures, send windows and the data freshness gate. Time is an argument:
 //! retries are driven by passing later instants, never by sleeping.
 
-#[path = "../../engine/tests/support/mod.rs"]
-mod store_support;
-mod support;
-
 use std::sync::Arc;
 use std::time::Duration;
 
 use relance_engine::planner::Planner;
 use relance_engine::run::{self, Selection, When};
 use relance_engine::store::{Store, delivery as store_delivery, records};
+use relance_test_support::store as store_support;
+use relance_test_support::{Data, Sink};
 use relance_worker::compose::PlainCompose;
 use relance_worker::deliver::{Delivery, Options, Retry};
 use relance_worker::mailer::Mailer;
-use support::{Data, Sink, at, run_date};
+
+use crate::support::{self, at, run_date};
 
 /// A delivery over `store` to `mailer`, retrying 3 times 1 s then 2 s apart.
 fn delivery(
