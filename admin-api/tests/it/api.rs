@@ -1,16 +1,14 @@
 //! The admin API over real HTTP (spec/API.md): a server on port 0, a real
 //! SQLite file (and PostgreSQL for the main flow), requests with reqwest.
 
-mod support;
-
 use std::collections::BTreeSet;
 use std::sync::Arc;
 
 use relance_admin_api::runs::{BoxFuture, QueueError, RunJob, RunQueue, RunRequest};
 
+use crate::support::{self, ADMIN, Api, DAY, OPERATOR, VIEWER};
 use reqwest::Method;
 use serde_json::{Value, json};
-use support::{ADMIN, Api, DAY, OPERATOR, VIEWER};
 
 /// Every route of API.md with a path that exists in the fixture.
 const ROUTES: &[(&str, &str)] = &[

@@ -1,15 +1,8 @@
 //! A real server for each test: the router bound to port 0 on a fresh store
-//! (a SQLite file, or a PostgreSQL database of its own), reached over HTTP
-//! with reqwest. PostgreSQL is the server named by `RELANCE_TEST_PG`
-//! (default `postgres://postgres@127.0.0.1:5432/postgres`); when it is
-//! unreachable the PostgreSQL test is skipped with a printed reason, except
-//! under CI (`CI` set), where it fails.
-
-#![allow(dead_code)]
+//! (a SQLite file, or a PostgreSQL database of its own, both from
+//! `relance-test-support`), reached over HTTP with reqwest.
 
 use std::path::{Path, PathBuf};
-use std::sync::atomic::{AtomicU32, Ordering};
-
 use std::sync::Arc;
 
 use relance_admin_api::auth::{Role, Tokens};
@@ -17,9 +10,12 @@ use relance_admin_api::runs::RunQueue;
 use relance_admin_api::{AppState, Settings};
 use relance_engine::planner::Planner;
 use relance_engine::store::Store;
+use relance_test_support::pg::Database;
+use relance_test_support::store::{postgres_store, sqlite_store};
 use reqwest::{Method, StatusCode};
 use serde_json::Value;
-use sqlx::{AssertSqlSafe, Connection as _, Executor as _, PgConnection};
+
+pub use relance_test_support::copy_dir;
 
 /// A viewer's token.
 pub const VIEWER: &str = "viewer-token-aaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaa";
@@ -33,21 +29,7 @@ pub const DAY: &str = "2026-11-20";
 
 /// The example configuration shipped in `config/`.
 pub fn example_dir() -> PathBuf {
-    Path::new(env!("CARGO_MANIFEST_DIR")).join("../config")
-}
-
-/// Copies a directory tree.
-pub fn copy_dir(from: &Path, to: &Path) {
-    std::fs::create_dir_all(to).expect("mkdir");
-    for entry in std::fs::read_dir(from).expect("readable") {
-        let entry = entry.expect("an entry");
-        let target = to.join(entry.file_name());
-        if entry.path().is_dir() {
-            copy_dir(&entry.path(), &target);
-        } else {
-            std::fs::copy(entry.path(), &target).expect("copy");
-        }
-    }
+    relance_test_support::example_config_dir()
 }
 
 /// The planner of a configuration directory that must be valid.
@@ -150,7 +132,7 @@ pub struct Api {
     /// Temporary directories.
     _dirs: Vec<tempfile::TempDir>,
     /// The PostgreSQL database to drop.
-    pg_database: Option<String>,
+    pg_database: Option<Database>,
 }
 
 /// The answer to a request: status, headers and body as JSON (`Null` when
@@ -202,14 +184,9 @@ impl Answer {
 }
 
 impl Api {
-    /// A server over `store` with a copy of the example configuration.
-    pub async fn start(store: Store) -> Api {
-        Api::start_with(store, None, Vec::new()).await
-    }
-
     async fn start_with(
         store: Store,
-        pg_database: Option<String>,
+        pg_database: Option<Database>,
         dirs: Vec<tempfile::TempDir>,
     ) -> Api {
         Api::start_queue(store, pg_database, dirs, None).await
@@ -217,16 +194,14 @@ impl Api {
 
     /// A server on a new SQLite file holding [`FIXTURE`], whose runs go to `queue`.
     pub async fn sqlite_with_queue(queue: Arc<dyn RunQueue>) -> Api {
-        let dir = tempfile::tempdir().expect("a temp dir");
-        let url = format!("sqlite://{}", dir.path().join("relance.db").display());
-        let store = Store::open(&url).await.expect("a SQLite store");
+        let (store, dir) = sqlite_store().await;
         import(&store, FIXTURE).await;
         Api::start_queue(store, None, vec![dir], Some(queue)).await
     }
 
     async fn start_queue(
         store: Store,
-        pg_database: Option<String>,
+        pg_database: Option<Database>,
         mut dirs: Vec<tempfile::TempDir>,
         queue: Option<Arc<dyn RunQueue>>,
     ) -> Api {
@@ -270,9 +245,7 @@ impl Api {
 
     /// A server on a new SQLite file holding [`FIXTURE`].
     pub async fn sqlite() -> Api {
-        let dir = tempfile::tempdir().expect("a temp dir");
-        let url = format!("sqlite://{}", dir.path().join("relance.db").display());
-        let store = Store::open(&url).await.expect("a SQLite store");
+        let (store, dir) = sqlite_store().await;
         import(&store, FIXTURE).await;
         Api::start_with(store, None, vec![dir]).await
     }
@@ -280,34 +253,7 @@ impl Api {
     /// A server on a new PostgreSQL database holding [`FIXTURE`], or `None`
     /// (outside CI) when PostgreSQL cannot be reached.
     pub async fn postgres() -> Option<Api> {
-        static COUNTER: AtomicU32 = AtomicU32::new(0);
-        let admin_url = pg_admin_url();
-        let mut admin = match PgConnection::connect(&admin_url).await {
-            Ok(c) => c,
-            Err(e) => {
-                if std::env::var_os("CI").is_some() {
-                    panic!("PostgreSQL is unreachable at {admin_url} under CI: {e}");
-                }
-                eprintln!("skipped: PostgreSQL at {admin_url} is unreachable ({e})");
-                return None;
-            }
-        };
-        let db = format!(
-            "relance_api_test_{}_{}_{}",
-            std::process::id(),
-            COUNTER.fetch_add(1, Ordering::Relaxed),
-            fastrand::u32(..)
-        );
-        admin
-            .execute(AssertSqlSafe(format!("CREATE DATABASE {db}")))
-            .await
-            .expect("creating a test database");
-        let base = admin_url
-            .rsplit_once('/')
-            .map_or(admin_url.as_str(), |(b, _)| b);
-        let store = Store::open(&format!("{base}/{db}"))
-            .await
-            .expect("a PostgreSQL store");
+        let (store, db) = postgres_store("relance_api_test").await?;
         import(&store, FIXTURE).await;
         Some(Api::start_with(store, Some(db), Vec::new()).await)
     }
@@ -315,14 +261,8 @@ impl Api {
     /// Drops the PostgreSQL database, if any.
     pub async fn cleanup(self) {
         self.store.close().await;
-        if let Some(db) = self.pg_database
-            && let Ok(mut admin) = PgConnection::connect(&pg_admin_url()).await
-        {
-            let _ = admin
-                .execute(AssertSqlSafe(format!(
-                    "DROP DATABASE IF EXISTS {db} WITH (FORCE)"
-                )))
-                .await;
+        if let Some(db) = self.pg_database {
+            db.drop_database().await;
         }
     }
 
@@ -386,9 +326,4 @@ impl Api {
         }
         panic!("run {id} did not end within 12 s");
     }
-}
-
-fn pg_admin_url() -> String {
-    std::env::var("RELANCE_TEST_PG")
-        .unwrap_or_else(|_| "postgres://postgres@127.0.0.1:5432/postgres".into())
 }
