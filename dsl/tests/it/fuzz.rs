@@ -11,7 +11,7 @@
 //! The normal test suite runs a fixed number of cases from a fixed seed.
 //! `RELANCE_FUZZ_CASES=N` changes the number of cases per batch,
 //! `RELANCE_FUZZ_SECONDS=S` runs batches of fresh seeds for S seconds, e.g.
-//! `RELANCE_FUZZ_SECONDS=600 cargo test -p relance-dsl --test fuzz -- --nocapture`.
+//! `RELANCE_FUZZ_SECONDS=600 cargo test -p relance-dsl --test it fuzz:: -- --nocapture`.
 //! A failing input is shrunk by proptest and printed; keep it as a file in
 //! `tests/fuzz_corpus/` so that every later run checks it.
 
