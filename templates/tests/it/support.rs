@@ -1,6 +1,5 @@
 //! A rendering context for the tests: a customer, a contact, a collector
 //! and the items given.
-#![allow(dead_code)]
 
 use std::collections::BTreeMap;
 

@@ -19,7 +19,7 @@ use relance_templates::limits::{MAX_OUTPUT, MAX_TIME};
 use relance_templates::scan::{TemplateFile, scan};
 use relance_templates::{CustomHashtag, Templates};
 
-mod support;
+use crate::support;
 
 const CASES: u64 = 1000;
 

@@ -7,8 +7,7 @@ use expect_test::expect_file;
 use relance_templates::context::{Context, Penalties, Penalty};
 use relance_templates::{CustomHashtag, RenderError, Templates};
 
-mod support;
-use support::{context, credit, date, item, simple};
+use crate::support::{context, credit, date, item, simple};
 
 const REMINDER_EN: &str = "---
 subject: Overdue invoices — #customer_name (#customer_code)
@@ -106,7 +105,7 @@ fn render(template: &str, ctx: &Context, forced: Option<&str>) -> String {
 
 #[test]
 fn a_simple_account_in_english() {
-    expect_file!["../test_data/golden/simple_en.txt"].assert_eq(&render(
+    expect_file!["../../test_data/golden/simple_en.txt"].assert_eq(&render(
         "reminder",
         &simple(None),
         None,
@@ -115,7 +114,7 @@ fn a_simple_account_in_english() {
 
 #[test]
 fn a_french_contact_gets_french_amounts_dates_and_template() {
-    expect_file!["../test_data/golden/simple_fr.txt"].assert_eq(&render(
+    expect_file!["../../test_data/golden/simple_fr.txt"].assert_eq(&render(
         "reminder",
         &simple(Some("fr")),
         None,
@@ -152,7 +151,7 @@ fn a_grouped_account_of_three_members_gets_a_split_statement() {
     let mut ctx = ctx;
     ctx.members
         .sort_by_key(|m| (m.code != "G001", m.code.clone()));
-    expect_file!["../test_data/golden/grouped_split.txt"].assert_eq(&render(
+    expect_file!["../../test_data/golden/grouped_split.txt"].assert_eq(&render(
         "statement",
         &ctx,
         None,
@@ -174,7 +173,7 @@ fn customer_data_is_escaped_in_html_and_kept_as_is_in_text() {
         vec![item("C666", "INV-<b>1</b>", "2026-10-01", 10.0, None)],
     );
     let out = render("reminder", &ctx, None);
-    expect_file!["../test_data/golden/escaped.txt"].assert_eq(&out);
+    expect_file!["../../test_data/golden/escaped.txt"].assert_eq(&out);
     let (head, rest) = out.split_once("=== HTML").unwrap_or_default();
     let (html, text) = rest.split_once("=== TEXT").unwrap_or_default();
     assert!(
@@ -218,7 +217,7 @@ fn a_text_template_penalties_and_leader_hashtags() {
         ],
         total: 691.14,
     };
-    expect_file!["../test_data/golden/notice.txt"].assert_eq(&render("notice", &ctx, None));
+    expect_file!["../../test_data/golden/notice.txt"].assert_eq(&render("notice", &ctx, None));
 }
 
 #[test]
