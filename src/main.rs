@@ -2,8 +2,6 @@
 //! crates together and turns errors into messages and exit codes:
 //! 0 success, 1 the work failed (invalid configuration...), 2 usage errors.
 
-#![forbid(unsafe_code)]
-
 /// `println!` that ends the process quietly when stdout is closed (`relance
 /// plan | head`) instead of panicking.
 macro_rules! outln {

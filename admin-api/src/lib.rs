@@ -22,8 +22,6 @@
 //! - [`metrics`]: request latencies and the Prometheus text.
 //! - [`openapi`]: the OpenAPI document, generated from the handlers.
 
-#![forbid(unsafe_code)]
-
 pub mod auth;
 pub mod error;
 pub mod extract;

@@ -16,8 +16,6 @@
 //! - [`status`]: qualifying items by hand (promise, dispute...).
 //! - [`approve`]: approving `review` actions (CLI and API).
 
-#![forbid(unsafe_code)]
-
 pub mod approve;
 pub mod config;
 pub mod date;

@@ -7,8 +7,6 @@
 //! - [`eval`]: compiled expressions and their evaluation.
 //! - [`hooks`]: rhai hook files: checking, compilation, sandboxed calls.
 
-#![forbid(unsafe_code)]
-
 pub mod eval;
 pub mod hooks;
 pub mod value;

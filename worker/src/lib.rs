@@ -20,8 +20,6 @@
 //!   rendered template and a multipart email; the only place engine types
 //!   meet the templates crate.
 
-#![forbid(unsafe_code)]
-
 pub mod compose;
 pub mod deliver;
 pub mod jobs;

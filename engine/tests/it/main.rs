@@ -1,0 +1,25 @@
+//! The engine's integration tests, in one test binary: the checker on its
+//! data-driven cases, the planner against a reference model, the importer,
+//! the store and `run` on both backends, and fuzzers. Stores on both backends
+//! come from `relance-test-support`.
+//!
+//! # Layout
+//! - `check_cases`: `relance check` on `test_data/check/{ok,err}` (golden files).
+//! - `differential`: the step choice against a literal reference model.
+//! - `fuzz_csv`: the CSV importer on random and mutated files.
+//! - `hooks_agree`: `check` and the runtime compile hooks alike.
+//! - `import`: `relance import` on both backends.
+//! - `mutations`: random mutations of the example configuration.
+//! - `run`: `run` records each action once.
+//! - `store`: the store API the planner uses.
+//! - `support`: the helpers of these tests.
+
+mod check_cases;
+mod differential;
+mod fuzz_csv;
+mod hooks_agree;
+mod import;
+mod mutations;
+mod run;
+mod store;
+mod support;

@@ -1,0 +1,11 @@
+//! The templates' integration tests, in one test binary.
+//!
+//! # Layout
+//! - `fuzz`: random tera-ish text through the scanner and the renderer.
+//! - `golden`: rendered emails against `test_data/golden/` (`UPDATE_EXPECT=1`
+//!   refreshes).
+//! - `support`: a rendering context for the tests.
+
+mod fuzz;
+mod golden;
+mod support;

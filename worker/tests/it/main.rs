@@ -1,0 +1,13 @@
+//! The worker's integration tests, in one test binary: delivery against a
+//! real SMTP sink on both backends, and every message of a configuration
+//! rendered and read back. The sink and fresh stores come from
+//! `relance-test-support`.
+//!
+//! # Layout
+//! - `delivery`: sending, retries, permanent failures, send windows.
+//! - `messages`: every email and letter template in every language.
+//! - `support`: the helpers of these tests.
+
+mod delivery;
+mod messages;
+mod support;
