@@ -380,3 +380,62 @@ fn the_second_reminder_mentions_the_first_only_once_it_was_sent() {
         "the first reminder went out on {DATE}:\n{after}"
     );
 }
+
+/// Amounts that binary floating point cannot add (nine times 0.10, three
+/// times USD 1.00 at rate 0.3) are written exactly: the headline total of
+/// the subject and the statement's total row.
+#[test]
+fn totals_of_small_amounts_are_exact_in_the_message() {
+    let dir = tempfile::tempdir().expect("a temp dir");
+    copy_dir(
+        &Path::new(env!("CARGO_MANIFEST_DIR")).join("config"),
+        &dir.path().join("config"),
+    );
+    let main = dir.path().join("config/main.relance");
+    let settings = std::fs::read_to_string(&main).expect("main.relance");
+    assert!(settings.contains("rate             USD 0.92"), "{settings}");
+    std::fs::write(&main, settings.replace("USD 0.92", "USD 0.3")).expect("main.relance");
+    let mut items = String::from("customer,reference,type,due_date,amount,currency\n");
+    for n in 1..=9 {
+        items.push_str(&format!("E1,E1-{n},invoice,2026-10-30,0.10,EUR\n"));
+    }
+    for n in 1..=3 {
+        items.push_str(&format!("M1,M1-{n},invoice,2026-10-30,1.00,USD\n"));
+    }
+    items.push_str("M1,M1-4,invoice,2026-10-30,0.10,EUR\n");
+    let files = [
+        ("customers.csv", "code,name\nE1,Nine Tenths SARL\nM1,Mixed Inc\n".to_string()),
+        (
+            "contacts.csv",
+            "customer,email,name\nE1,ap@e1.example,Ada\nM1,ap@m1.example,Bob\n".to_string(),
+        ),
+        ("items.csv", items),
+    ];
+    for (name, text) in &files {
+        std::fs::write(dir.path().join(name), text).expect("a data file");
+    }
+    let relance = |args: &[&str]| {
+        let out = Command::new(env!("CARGO_BIN_EXE_relance"))
+            .current_dir(dir.path())
+            .args(["--config", "config", "--db", "sqlite://relance.db"])
+            .args(args)
+            .env_remove("RELANCE_CONFIG")
+            .env_remove("RELANCE_DB")
+            .env("NO_COLOR", "1")
+            .output()
+            .expect("the relance binary runs");
+        assert!(out.status.success(), "{args:?}: {}", text(&out.stderr));
+        text(&out.stdout)
+    };
+    relance(&["import", "--date", "2026-10-30", "."]);
+    for (account, total) in [("E1", "€0.90"), ("M1", "€1.00")] {
+        let out = relance(&[
+            "preview", "--date", DATE, "--account", account, "--step", "reminder_2",
+        ]);
+        assert!(
+            out.contains(&format!("Subject: Second reminder — {total} overdue\n")),
+            "{account}: {out}"
+        );
+        assert!(out.contains(&format!(">{total}<")), "{account}: {out}");
+    }
+}

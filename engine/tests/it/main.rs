@@ -5,6 +5,8 @@
 //!
 //! # Layout
 //! - `check_cases`: `relance check` on `test_data/check/{ok,err}` (golden files).
+//! - `exact_money`: account figures and thresholds against exact decimal
+//!   arithmetic (random portfolios in four currencies).
 //! - `differential`: the step choice against a literal reference model.
 //! - `fuzz_csv`: the CSV importer on random and mutated files.
 //! - `hooks_agree`: `check` and the runtime compile hooks alike.
@@ -16,6 +18,7 @@
 
 mod check_cases;
 mod differential;
+mod exact_money;
 mod fuzz_csv;
 mod hooks_agree;
 mod import;

@@ -1,0 +1,58 @@
+//! Who a step writes to: the configuration's recipients resolved against
+//! the account's contacts and colleagues.
+
+use std::collections::{BTreeSet, HashMap};
+
+use chrono::NaiveDate;
+use relance_dsl::model::{Action, Config, Level, Mode, Recipient, Scenario, StatusEffect};
+use relance_rules::{Compiled, HookError, Hooks};
+
+use crate::account::{Account, AccountFigures, Evaluation, Item};
+use crate::calendar::BusinessCalendar;
+use crate::plan::{AccountPlan, PlannedAction, PlannedAlert, PlannedEscalation};
+use crate::{Planner, Currency, Decimal, Money};
+
+impl Planner {
+
+    /// The addresses a step's emails go to: `to` and `cc`, each sorted and
+    /// without duplicates, and no address of `to` repeated in `cc`.
+    pub fn recipients(
+        &self,
+        account: &Account,
+        step: &relance_dsl::model::Step,
+    ) -> (Vec<String>, Vec<String>) {
+        let mut to = BTreeSet::new();
+        let mut cc = BTreeSet::new();
+        for action in &step.actions {
+            if let Action::Email { to: t, cc: c, .. } = action {
+                for r in t {
+                    to.extend(self.resolve(account, r));
+                }
+                for r in c {
+                    cc.extend(self.resolve(account, r));
+                }
+            }
+        }
+        let cc = cc.into_iter().filter(|a| !to.contains(a)).collect();
+        (to.into_iter().collect(), cc)
+    }
+
+    /// Addresses a recipient resolves to.
+    pub fn resolve(&self, account: &Account, r: &Recipient) -> Vec<String> {
+        match r {
+            Recipient::Contact(role) => account
+                .contacts
+                .iter()
+                .filter(|c| &c.role == role)
+                .map(|c| c.email.clone())
+                .collect(),
+            Recipient::Colleague(role) => account
+                .colleagues
+                .iter()
+                .filter(|c| &c.role == role)
+                .map(|c| c.email.clone())
+                .collect(),
+            Recipient::Address(a) => vec![a.clone()],
+        }
+    }
+}
