@@ -78,9 +78,7 @@ impl Currency {
     /// A three-letter code, upper case (`EUR`); `None` for anything else.
     pub fn new(code: &str) -> Option<Currency> {
         let b: [u8; 3] = code.as_bytes().try_into().ok()?;
-        b.iter()
-            .all(u8::is_ascii_uppercase)
-            .then_some(Currency(b))
+        b.iter().all(u8::is_ascii_uppercase).then_some(Currency(b))
     }
 
     /// The code.
@@ -134,8 +132,13 @@ impl Money {
 
     /// The amount in major units, exactly (`123456` cents → `1234.56`).
     pub fn to_decimal(self) -> Decimal {
-        Decimal::try_from_i128_with_scale(self.minor, self.currency.exponent())
-            .unwrap_or(if self.minor < 0 { Decimal::MIN } else { Decimal::MAX })
+        Decimal::try_from_i128_with_scale(self.minor, self.currency.exponent()).unwrap_or(
+            if self.minor < 0 {
+                Decimal::MIN
+            } else {
+                Decimal::MAX
+            },
+        )
     }
 
     /// A major-unit decimal as money of `currency`, rounded once, half away
@@ -191,7 +194,7 @@ impl std::ops::AddAssign for Money {
 
 impl std::ops::SubAssign for Money {
     fn sub_assign(&mut self, other: Money) {
-        *self = *self + -other;
+        *self += -other;
     }
 }
 

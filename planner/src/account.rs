@@ -8,9 +8,7 @@ use relance_rules::{Facts, Root, Value};
 
 use relance_money::{self as money, Currency, Decimal, Money};
 
-use crate::facts::{
-    AccountFacts, ColleagueFacts, ContactFacts, CustomerFacts, custom_fields,
-};
+use crate::facts::{AccountFacts, ColleagueFacts, ContactFacts, CustomerFacts, custom_fields};
 
 pub use crate::facts::{Item, ItemType};
 

@@ -2,19 +2,13 @@
 //! amount rounded once, `relance_money`'s rule), the account's figures and
 //! late-payment penalties.
 
-use std::collections::{BTreeSet, HashMap};
-
 use chrono::NaiveDate;
-use relance_dsl::model::{Action, Config, Level, Mode, Recipient, Scenario, StatusEffect};
-use relance_rules::{Compiled, HookError, Hooks};
+use relance_rules::HookError;
 
-use crate::account::{Account, AccountFigures, Evaluation, Item};
-use crate::calendar::BusinessCalendar;
-use crate::plan::{AccountPlan, PlannedAction, PlannedAlert, PlannedEscalation};
-use crate::{Planner, Currency, Decimal, Money};
+use crate::account::{Account, AccountFigures, Item};
+use crate::{Currency, Decimal, Money, Planner};
 
 impl Planner {
-
     /// The platform currency (the settings').
     pub fn currency(&self) -> Currency {
         self.currency

@@ -1,19 +1,18 @@
 //! [`Planner::plan_account`]: missing rates, the scenario, escalations,
 //! alerts, then the step of the day (PLANNING.md), with a `why` per decision.
 
-use std::collections::{BTreeSet, HashMap};
+use std::collections::BTreeSet;
 
 use chrono::NaiveDate;
-use relance_dsl::model::{Action, Config, Level, Mode, Recipient, Scenario, StatusEffect};
+use relance_dsl::model::Level;
 use relance_rules::{Compiled, HookError, Hooks};
 
+use crate::Planner;
 use crate::account::{Account, AccountFigures, Evaluation, Item};
 use crate::calendar::BusinessCalendar;
-use crate::plan::{AccountPlan, PlannedAction, PlannedAlert, PlannedEscalation};
-use crate::{Planner, Currency, Decimal, Money};
+use crate::plan::{AccountPlan, PlannedAlert, PlannedEscalation};
 
 impl Planner {
-
     /// Plans one account on `date`.
     pub fn plan_account(&self, account: &Account, date: NaiveDate) -> AccountPlan {
         self.plan_account_traced(account, date, false)
@@ -245,7 +244,12 @@ pub(crate) fn trigger(cal: &BusinessCalendar, due: NaiveDate, offset: i64) -> Na
         .map_or(due, |d| cal.on_or_after(d))
 }
 
-pub(crate) fn test(when: &Compiled, ctx: &Evaluation<'_>, hooks: &Hooks, failures: &mut Vec<HookError>) -> bool {
+pub(crate) fn test(
+    when: &Compiled,
+    ctx: &Evaluation<'_>,
+    hooks: &Hooks,
+    failures: &mut Vec<HookError>,
+) -> bool {
     match when.test(ctx, hooks) {
         Ok(b) => b,
         Err(e) => {

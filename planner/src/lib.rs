@@ -17,18 +17,18 @@ mod recipients;
 mod simulate;
 mod steps;
 
-use std::collections::{BTreeSet, HashMap};
+use std::collections::HashMap;
 
 use chrono::NaiveDate;
 use relance_dsl::Sources;
-use relance_dsl::model::{Action, Config, Level, Mode, Recipient, Scenario, StatusEffect};
-use relance_rules::{Compiled, HookError, Hooks};
+use relance_dsl::model::{Config, Level, Scenario, StatusEffect};
+use relance_rules::{Compiled, Hooks};
 
 pub use account::{Account, AccountFigures, Evaluation, Item};
-pub use plan::{AccountPlan, PlannedAction, PlannedAlert, PlannedEscalation, WORKER_ALERTS};
-pub use simulate::apply;
-pub use relance_money::{Currency, Decimal, Money};
 use calendar::BusinessCalendar;
+pub use plan::{AccountPlan, PlannedAction, PlannedAlert, PlannedEscalation, WORKER_ALERTS};
+pub use relance_money::{Currency, Decimal, Money};
+pub use simulate::apply;
 
 /// A configuration that cannot be planned with; `relance check` rules these
 /// out, so meeting one means the configuration was not checked.

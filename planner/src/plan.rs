@@ -1,16 +1,13 @@
 //! What a day brings for one account: the planned action, alerts and
 //! escalations ([`AccountPlan`]), with the trace `--explain` prints.
 
-use std::collections::{BTreeSet, HashMap};
+use std::collections::BTreeSet;
 
 use chrono::NaiveDate;
-use relance_dsl::model::{Action, Config, Level, Mode, Recipient, Scenario, StatusEffect};
-use relance_rules::{Compiled, HookError, Hooks};
+use relance_dsl::model::{Level, Mode};
 
-use crate::account::{Account, AccountFigures, Evaluation, Item};
-use crate::calendar::BusinessCalendar;
-use crate::plan::{AccountPlan, PlannedAction, PlannedAlert, PlannedEscalation};
-use crate::{Planner, Currency, Decimal, Money};
+use crate::Money;
+use crate::account::Account;
 
 /// A planned action.
 #[derive(Debug, Clone, PartialEq)]

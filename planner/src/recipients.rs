@@ -1,19 +1,14 @@
 //! Who a step writes to: the configuration's recipients resolved against
 //! the account's contacts and colleagues.
 
-use std::collections::{BTreeSet, HashMap};
+use std::collections::BTreeSet;
 
-use chrono::NaiveDate;
-use relance_dsl::model::{Action, Config, Level, Mode, Recipient, Scenario, StatusEffect};
-use relance_rules::{Compiled, HookError, Hooks};
+use relance_dsl::model::{Action, Recipient};
 
-use crate::account::{Account, AccountFigures, Evaluation, Item};
-use crate::calendar::BusinessCalendar;
-use crate::plan::{AccountPlan, PlannedAction, PlannedAlert, PlannedEscalation};
-use crate::{Planner, Currency, Decimal, Money};
+use crate::Planner;
+use crate::account::Account;
 
 impl Planner {
-
     /// The addresses a step's emails go to: `to` and `cc`, each sorted and
     /// without duplicates, and no address of `to` repeated in `cc`.
     pub fn recipients(

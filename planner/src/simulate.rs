@@ -1,15 +1,8 @@
 //! Carrying a plan into its account, for `simulate` (several days in a row).
 
-use std::collections::{BTreeSet, HashMap};
-
-use chrono::NaiveDate;
-use relance_dsl::model::{Action, Config, Level, Mode, Recipient, Scenario, StatusEffect};
-use relance_rules::{Compiled, HookError, Hooks};
-
-use crate::account::{Account, AccountFigures, Evaluation, Item};
-use crate::calendar::BusinessCalendar;
-use crate::plan::{AccountPlan, PlannedAction, PlannedAlert, PlannedEscalation};
-use crate::{Planner, Currency, Decimal, Money};
+use crate::Planner;
+use crate::account::Account;
+use crate::plan::AccountPlan;
 
 /// Carries a plan's effects into the account, as a run records them: the
 /// action (last steps that move forward, the last action), switches, fired

@@ -1,19 +1,16 @@
 //! Which step an account reaches and which items it covers; what a
 //! status holds back (suspends, excludes), for planning and for delivery.
 
-use std::collections::{BTreeSet, HashMap};
-
 use chrono::NaiveDate;
-use relance_dsl::model::{Action, Config, Level, Mode, Recipient, Scenario, StatusEffect};
-use relance_rules::{Compiled, HookError, Hooks};
+use relance_dsl::model::{Action, StatusEffect};
+use relance_rules::HookError;
 
-use crate::account::{Account, AccountFigures, Evaluation, Item};
-use crate::calendar::BusinessCalendar;
-use crate::plan::{AccountPlan, PlannedAction, PlannedAlert, PlannedEscalation};
-use crate::{Planner, Currency, Decimal, Money};
+use crate::Planner;
+use crate::account::{Account, AccountFigures, Item};
+use crate::decide::{test, trigger};
+use crate::plan::{AccountPlan, PlannedAction, PlannedAlert};
 
 impl Planner {
-
     #[allow(clippy::too_many_lines)]
     pub(crate) fn choose_step(
         &self,

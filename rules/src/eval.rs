@@ -9,10 +9,10 @@
 use std::borrow::Cow;
 use std::cmp::Ordering;
 
-use rust_decimal::Decimal;
-use rust_decimal::prelude::ToPrimitive as _;
 use chrono::{Days, NaiveDate};
 use relance_dsl::ast::{BinaryOp, Expr, ExprKind, UnaryOp, Value as Lit};
+use rust_decimal::Decimal;
+use rust_decimal::prelude::ToPrimitive as _;
 
 use crate::hooks::{HookError, Hooks};
 use crate::value::{Facts, Root, Value};
@@ -323,7 +323,10 @@ fn binary<'f>(op: BinaryOp, l: Value<'f>, r: Value<'f>) -> Value<'f> {
         B::Mul => match (l, r) {
             (Value::Number(a), Value::Number(b)) => Value::opt_number(a.checked_mul(b)),
             (Value::Hours(h), Value::Number(n)) | (Value::Number(n), Value::Hours(h)) => {
-                match Decimal::from(h).checked_mul(n).and_then(|x| x.round().to_i64()) {
+                match Decimal::from(h)
+                    .checked_mul(n)
+                    .and_then(|x| x.round().to_i64())
+                {
                     Some(hours) => Value::Hours(hours),
                     None => Value::Null,
                 }
@@ -391,7 +394,10 @@ mod tests {
         assert_eq!(run("item.due_date + 1w"), run("2026-03-09"));
         assert_eq!(run("today - item.due_date"), Value::Number(18.into()));
         assert_eq!(run("days_since(item.due_date)"), Value::Number(18.into()));
-        assert_eq!(run("days_until(item.due_date)"), Value::Number((-18).into()));
+        assert_eq!(
+            run("days_until(item.due_date)"),
+            Value::Number((-18).into())
+        );
         assert_eq!(run("item.due_date - 2d < 2026-03-01"), Value::Bool(true));
     }
 

@@ -745,6 +745,9 @@ mod tests {
         assert_eq!(eur(100_000), "1,000.00");
         assert_eq!(eur(-550), "-5.50");
         assert_eq!(eur(-1), "-0.01");
-        assert_eq!(money(Money::new(12_346, Currency::new("JPY").expect("JPY"))), "12,346");
+        assert_eq!(
+            money(Money::new(12_346, Currency::new("JPY").expect("JPY"))),
+            "12,346"
+        );
     }
 }

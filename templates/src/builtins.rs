@@ -80,9 +80,8 @@ impl Values {
 }
 
 pub(crate) fn builtin(name: &str, ctx: &Context, tables: &Tables<'_>) -> Value {
-    let money = |amount: relance_money::Money| {
-        tables.lang.money(amount.minor, amount.currency.as_str())
-    };
+    let money =
+        |amount: relance_money::Money| tables.lang.money(amount.minor, amount.currency.as_str());
     let all: Vec<&Item> = ctx.items.iter().collect();
     let grouped = ctx.account.grouped;
     // The totals of exactly what the tables beside them list.

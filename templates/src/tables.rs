@@ -570,10 +570,7 @@ impl Tables<'_> {
                     ]
                 })
                 .collect(),
-            foot: vec![(
-                w.total.to_string(),
-                self.money(penalties.total),
-            )],
+            foot: vec![(w.total.to_string(), self.money(penalties.total))],
             under: 3,
         };
         let mut table = Table {

@@ -404,7 +404,10 @@ fn totals_of_small_amounts_are_exact_in_the_message() {
     }
     items.push_str("M1,M1-4,invoice,2026-10-30,0.10,EUR\n");
     let files = [
-        ("customers.csv", "code,name\nE1,Nine Tenths SARL\nM1,Mixed Inc\n".to_string()),
+        (
+            "customers.csv",
+            "code,name\nE1,Nine Tenths SARL\nM1,Mixed Inc\n".to_string(),
+        ),
         (
             "contacts.csv",
             "customer,email,name\nE1,ap@e1.example,Ada\nM1,ap@m1.example,Bob\n".to_string(),
@@ -430,7 +433,13 @@ fn totals_of_small_amounts_are_exact_in_the_message() {
     relance(&["import", "--date", "2026-10-30", "."]);
     for (account, total) in [("E1", "€0.90"), ("M1", "€1.00")] {
         let out = relance(&[
-            "preview", "--date", DATE, "--account", account, "--step", "reminder_2",
+            "preview",
+            "--date",
+            DATE,
+            "--account",
+            account,
+            "--step",
+            "reminder_2",
         ]);
         assert!(
             out.contains(&format!("Subject: Second reminder — {total} overdue\n")),

@@ -17,9 +17,8 @@ use relance_engine::money::Money;
 use relance_engine::planner::{Account, Item, Planner};
 use relance_engine::store::actions::Sent;
 use relance_templates::context::{
-    currency_of,
     AccountInfo, Colleague, Contact, Context, Customer, Links, Member, Penalties, Penalty,
-    Previous, Settings, Totals,
+    Previous, Settings, Totals, currency_of,
 };
 use relance_templates::{RenderError, Rendered, Templates};
 

@@ -338,7 +338,13 @@ pub async fn show(
     let summary = if missing.is_empty() {
         planner.figures(&account, date)
     } else {
-        planner.figures(&Account { items: Vec::new(), ..account.clone() }, date)
+        planner.figures(
+            &Account {
+                items: Vec::new(),
+                ..account.clone()
+            },
+            date,
+        )
     };
     let c = &settings.currency;
     let facts = FactsView {
@@ -518,10 +524,7 @@ fn statement(planner: &Planner, account: &Account, date: NaiveDate) -> Statement
             .into_iter()
             .map(|(c, minor)| {
                 let v = amount(minor, &c);
-                totals
-                    .entry(c.clone())
-                    .and_modify(|t| *t += v)
-                    .or_insert(v);
+                totals.entry(c.clone()).and_modify(|t| *t += v).or_insert(v);
                 (c, v)
             })
             .collect();

@@ -738,7 +738,6 @@ struct Kind(ItemType);
 /// database edited by hand) reads as no field.
 struct Custom(serde_json::Map<String, serde_json::Value>);
 
-
 /// Implements reading `$ty` from a text column, in either source's rows,
 /// with `$from` (`fn(&str) -> $ty`), borrowing the text.
 macro_rules! text_column {

@@ -24,7 +24,11 @@ struct Rate {
 
 impl Rate {
     fn text(self) -> String {
-        let digits = format!("{:0>width$}", self.mantissa, width = self.scale as usize + 1);
+        let digits = format!(
+            "{:0>width$}",
+            self.mantissa,
+            width = self.scale as usize + 1
+        );
         let (int, frac) = digits.split_at(digits.len() - self.scale as usize);
         if frac.is_empty() {
             int.to_string()
@@ -46,7 +50,11 @@ fn planner(rates: &[Rate; 3], threshold: &str) -> Planner {
         "scenario \"s\" {{\n  step \"at_threshold\" at due when account.overdue_amount >= {threshold} {{ task call }}\n}}\n"
     ));
     let mut loaded = relance_engine::config::Loaded::default();
-    relance_engine::config::add_file(&mut loaded, "main.relance".into(), text.clone().into_bytes());
+    relance_engine::config::add_file(
+        &mut loaded,
+        "main.relance".into(),
+        text.clone().into_bytes(),
+    );
     let report = relance_engine::config::check(loaded);
     let errors: Vec<String> = report
         .checked
@@ -66,7 +74,11 @@ fn account(items: &[(usize, i64, bool)], due: NaiveDate) -> Account {
         .map(|(n, &(currency, minor, debit))| Item {
             customer: "C1".into(),
             reference: format!("R{n:03}"),
-            kind: if debit { ItemType::Invoice } else { ItemType::CreditNote },
+            kind: if debit {
+                ItemType::Invoice
+            } else {
+                ItemType::CreditNote
+            },
             issue_date: None,
             due_date: due,
             amount: minor,
@@ -185,13 +197,33 @@ proptest! {
 fn nine_tenths_and_three_times_thirty_cents_are_ninety_cents() {
     let due = NaiveDate::from_ymd_opt(2026, 3, 2).expect("a date");
     let today = due + chrono::Days::new(1);
-    let rates = [Rate { mantissa: 3, scale: 1 }, Rate { mantissa: 1, scale: 0 }, Rate { mantissa: 1, scale: 0 }];
+    let rates = [
+        Rate {
+            mantissa: 3,
+            scale: 1,
+        },
+        Rate {
+            mantissa: 1,
+            scale: 0,
+        },
+        Rate {
+            mantissa: 1,
+            scale: 0,
+        },
+    ];
     let planner = planner(&rates, "0.9");
     let tenths = account(&[(0, 10, true); 9], due);
     let dollars = account(&[(1, 100, true); 3], due);
     for account in [tenths, dollars] {
         let plan = planner.plan_account(&account, today);
-        assert_eq!(planner.figures(&account, today).overdue_amount.to_string(), "0.90 EUR");
-        assert!(plan.action.is_some(), "0.90 >= 0.9 must hold: {:?}", plan.trace);
+        assert_eq!(
+            planner.figures(&account, today).overdue_amount.to_string(),
+            "0.90 EUR"
+        );
+        assert!(
+            plan.action.is_some(),
+            "0.90 >= 0.9 must hold: {:?}",
+            plan.trace
+        );
     }
 }

@@ -14,13 +14,13 @@ use std::path::Path;
 
 use chrono::NaiveDate;
 use relance_dsl::model::{StatusDef, StatusEffect};
+use relance_engine::money::{Currency, Money};
 use relance_templates::Templates;
 use relance_templates::context::{
     AccountInfo, Colleague, Contact, Context, Customer, Item, Links, Member, Penalties, Penalty,
     Previous, Settings, Totals,
 };
 use relance_templates::format::Lang;
-use relance_engine::money::{Currency, Money};
 use scraper::{ElementRef, Html, Selector};
 
 /// A status as the rich account uses it: whether it holds its items, and
