@@ -197,12 +197,15 @@ pub fn mailbox_header(
 /// without it refuses the whole message, and most relays lack it): that
 /// recipient is refused, permanently, and the others are still served.
 /// `Name <address>` keeps its name.
+///
+/// The address is first read as the importer and the checker read it
+/// ([`relance_dsl::Mailbox`]): one rule for what an email address is.
 pub fn sendable(text: &str) -> Result<String, String> {
     let text = text.trim();
-    let (name, address) = match (text.rfind('<'), text.strip_suffix('>')) {
-        (Some(open), Some(rest)) => (Some(&text[..open]), &rest[open + 1..]),
-        _ => (None, text),
-    };
+    let mailbox = relance_dsl::Mailbox::parse(text)
+        .map_err(|e| format!("\"{text}\" is not an email address: {e}"))?;
+    let name = mailbox.name();
+    let address = mailbox.address().as_str();
     let Some((local, domain)) = address.rsplit_once('@') else {
         return Err(format!("\"{address}\" is not an email address"));
     };
@@ -222,7 +225,7 @@ pub fn sendable(text: &str) -> Result<String, String> {
         .parse::<lettre::Address>()
         .map_err(|e| format!("\"{address}\" is not an email address: {e}"))?;
     Ok(match name {
-        Some(name) => format!("{name}<{address}>"),
+        Some(name) => format!("{name} <{address}>"),
         None => address,
     })
 }
