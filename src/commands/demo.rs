@@ -93,7 +93,6 @@ pub fn run(cli: &Global, args: &Args) -> Result<(), Failure> {
                 today,
                 now: now.to_rfc3339_opts(chrono::SecondsFormat::Secs, true),
                 origin: "demo".into(),
-                progress: false,
             };
             import::import(&store, &config, std::slice::from_ref(&data), &options)
                 .await

@@ -195,7 +195,6 @@ pub async fn create(
         today: stamp.today,
         now: stamp.now,
         origin: stamp.origin,
-        progress: false,
     };
     let outcome = import::import(state.store(), &planner.config, &[path], &options).await;
     drop(dir);

@@ -13,12 +13,14 @@
 //!   which order.
 //! - [`csvfile`]: reading one file defensively.
 //! - [`rows`]: from a CSV record to a validated row, per kind of file.
+//! - [`progress`]: what an import tells of its progress (the caller draws).
 //! - `run`: the import loop of one file (a reader thread validating, the
 //!   writer comparing with the stored rows and writing in batches).
 //! - `stamp`: what an import writes beside the rows (date, id, history).
 
 pub mod csvfile;
 pub mod files;
+pub mod progress;
 pub mod rows;
 mod run;
 mod stamp;
@@ -26,6 +28,7 @@ mod stamp;
 use foldhash::{HashSet, HashSetExt as _};
 use std::fmt;
 use std::path::PathBuf;
+use std::sync::Arc;
 
 use chrono::NaiveDate;
 use relance_dsl::model::Config;
@@ -37,6 +40,7 @@ use run::{Problems, Run};
 use stamp::Stamp;
 
 pub use files::{Kind, plan_files};
+pub use progress::Progress;
 
 /// What `--full` / `--full-all` ask for.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -75,8 +79,6 @@ pub struct Options {
     pub now: String,
     /// Who imports: `cli`, `api:<token name>`.
     pub origin: String,
-    /// Show a progress bar per file.
-    pub progress: bool,
 }
 
 /// Counts for one file.
@@ -176,6 +178,28 @@ pub async fn import(
     paths: &[PathBuf],
     opts: &Options,
 ) -> Result<Report, ImportError> {
+    import_files(store, config, paths, opts, None).await
+}
+
+/// As [`import`], telling `progress` how far each file is read.
+pub async fn import_with_progress(
+    store: &Store,
+    config: &Config,
+    paths: &[PathBuf],
+    opts: &Options,
+    progress: Arc<dyn Progress>,
+) -> Result<Report, ImportError> {
+    import_files(store, config, paths, opts, Some(progress)).await
+}
+
+/// [`import`], with or without someone told of its progress.
+async fn import_files(
+    store: &Store,
+    config: &Config,
+    paths: &[PathBuf],
+    opts: &Options,
+    progress: Option<Arc<dyn Progress>>,
+) -> Result<Report, ImportError> {
     let files = plan_files(paths, opts.kind)?;
     if opts.full != Full::No && !files.iter().any(|(k, _)| *k == Kind::Items) {
         // Without an items file, "everything not listed is paid" would clear all.
@@ -199,6 +223,7 @@ pub async fn import(
         problems: Problems::default(),
         mentioned: HashSet::new(),
         history: Vec::new(),
+        progress,
     };
     let mut report = Report {
         files: Vec::new(),

@@ -4,8 +4,10 @@
 
 use foldhash::{HashMap, HashMapExt as _, HashSet, HashSetExt as _};
 use std::path::Path;
+use std::sync::Arc;
 
 use super::csvfile::CsvFile;
+use super::progress::Progress;
 use super::rows::{self, Indexes, Parser};
 use super::stamp::Stamp;
 use super::{FileReport, Full, ImportError, Kind, Options, RowError};
@@ -62,6 +64,8 @@ pub(super) struct Run<'o> {
     pub(super) mentioned: HashSet<String>,
     /// Status changes of the batch being written (appended with it).
     pub(super) history: Vec<HistoryEvent>,
+    /// Told how far each file is read, if anyone asked.
+    pub(super) progress: Option<Arc<dyn Progress>>,
 }
 
 impl Run<'_> {
@@ -85,8 +89,12 @@ impl Run<'_> {
             kind: kind.as_str().into(),
             ..FileReport::default()
         };
-        let bar = self.opts.progress.then(|| progress_bar(path, &name));
-        let mut csv = match CsvFile::open(path, bar.clone()) {
+        let progress = self.progress.clone();
+        if let Some(progress) = &progress {
+            let len = std::fs::metadata(path).map(|m| m.len()).unwrap_or(0);
+            progress.start(&name, len);
+        }
+        let mut csv = match CsvFile::open(path, progress.clone()) {
             Ok(csv) => csv,
             Err(e) => {
                 self.error(e);
@@ -151,8 +159,8 @@ impl Run<'_> {
         let reader = reading
             .await
             .map_err(|e| ImportError::Usage(format!("reading {name} failed: {e}")))?;
-        if let Some(bar) = bar {
-            bar.finish_and_clear();
+        if let Some(progress) = progress {
+            progress.finish();
         }
         *indexes = reader.indexes;
         report.rows = reader.rows;
@@ -399,16 +407,4 @@ fn same_content(kind: Kind, old: &Row, new: &Row) -> bool {
     } else {
         old == new
     }
-}
-
-fn progress_bar(path: &Path, name: &str) -> indicatif::ProgressBar {
-    let len = std::fs::metadata(path).map(|m| m.len()).unwrap_or(0);
-    let bar = indicatif::ProgressBar::new(len);
-    if let Ok(style) =
-        indicatif::ProgressStyle::with_template("{msg:>16} [{bar:30}] {bytes}/{total_bytes} {eta}")
-    {
-        bar.set_style(style.progress_chars("=> "));
-    }
-    bar.set_message(name.to_string());
-    bar
 }
