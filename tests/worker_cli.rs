@@ -14,7 +14,7 @@ use std::process::{Child, Command, Output, Stdio};
 use std::time::{Duration, Instant};
 
 use delivery::{Data, Sink};
-use relance_engine::store::{Store, delivery as store_delivery};
+use relance_engine::store::{Store, reports};
 use sqlx::{AssertSqlSafe, Connection as _, Executor as _, PgConnection};
 use support::text;
 
@@ -107,7 +107,7 @@ impl Case {
 /// Actions by state.
 async fn states(store: &Store) -> BTreeMap<String, i64> {
     {
-        let counts = store_delivery::counts(store).await.expect("counts");
+        let counts = reports::counts(store).await.expect("counts");
         let mut states = BTreeMap::new();
         for (_, _, state, n) in counts.actions {
             *states.entry(state).or_default() += n;

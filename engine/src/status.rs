@@ -5,7 +5,8 @@ use chrono::NaiveDate;
 use relance_dsl::diagnostic::closest;
 use relance_dsl::model::{Config, StatusEffect};
 
-use crate::store::records::{self, HistoryEvent, ItemStatus};
+use crate::store::history::{self, HistoryEvent};
+use crate::store::items::{self, ItemStatus};
 use crate::store::{Store, StoreError};
 
 /// A status to give an item.
@@ -141,11 +142,11 @@ async fn change(
     // Read then write: take SQLite's write lock first, so concurrent changes
     // wait for each other instead of failing on a stale snapshot.
     let mut tx = store.begin_write().await?;
-    let previous = records::item_status(&mut tx, customer, reference)
+    let previous = items::item_status(&mut tx, customer, reference)
         .await?
         .ok_or_else(|| StatusError::UnknownItem(format!("{customer}/{reference}")))?;
     let (status, data) = next(&previous);
-    records::set_item_status(&mut tx, customer, reference, &status).await?;
+    items::set_item_status(&mut tx, customer, reference, &status).await?;
     let event = HistoryEvent {
         at: stamp.now.clone(),
         kind: kind.to_string(),
@@ -154,7 +155,7 @@ async fn change(
         origin: stamp.origin.clone(),
         data: data.to_string(),
     };
-    records::append_history(&mut tx, &[event]).await?;
+    history::append_history(&mut tx, &[event]).await?;
     tx.commit().await?;
     Ok(previous)
 }

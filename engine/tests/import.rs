@@ -527,7 +527,7 @@ async fn status_changes_are_validated_and_recorded_in_the_history() {
             .expect("clear");
 
         let mut tx = t.store.begin().await.expect("tx");
-        let history = relance_engine::store::records::history_of(&mut tx, "C001")
+        let history = relance_engine::store::history::history_of(&mut tx, "C001")
             .await
             .expect("history");
         let kinds: Vec<(&str, Option<&str>)> = history
@@ -699,7 +699,7 @@ C002,INV-9,invoice,2026-09-15,99.99,,litigation,sent to the lawyers\n",
         );
 
         let mut tx = t.store.begin().await.expect("tx");
-        let history = relance_engine::store::records::history_of(&mut tx, "C002")
+        let history = relance_engine::store::history::history_of(&mut tx, "C002")
             .await
             .expect("history");
         drop(tx);

@@ -5,7 +5,7 @@ use axum::Json;
 use axum::extract::State;
 use relance_engine::planner::Planner;
 use relance_engine::status::{self, NewStatus, Stamp, StatusError};
-use relance_engine::store::records::ItemStatus;
+use relance_engine::store::items::ItemStatus;
 use serde::{Deserialize, Serialize};
 
 use crate::auth::Caller;

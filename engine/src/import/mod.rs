@@ -33,8 +33,9 @@ use std::sync::Arc;
 use chrono::NaiveDate;
 use relance_dsl::model::Config;
 
-use crate::store::records::{self, HistoryEvent};
+use crate::store::history::{self, HistoryEvent};
 use crate::store::{Store, StoreError};
+use crate::store::{imports, items};
 use rows::Indexes;
 use run::{Problems, Run};
 use stamp::Stamp;
@@ -211,7 +212,7 @@ async fn import_files(
     // rather than after validating its files.
     let mut tx = store.begin_import().await?;
     let mut indexes = Indexes::load(&mut tx, config).await?;
-    let import_id = records::start_import(&mut tx, &opts.now, &opts.origin).await?;
+    let import_id = imports::start_import(&mut tx, &opts.now, &opts.origin).await?;
     let mut run = Run {
         opts,
         stamp: Stamp {
@@ -243,11 +244,11 @@ async fn import_files(
     let today = run.stamp.today.clone();
     let cleared = match opts.full {
         Full::No => 0,
-        Full::All => records::clear_unseen(&mut tx, import_id, &today, None).await?,
+        Full::All => items::clear_unseen(&mut tx, import_id, &today, None).await?,
         Full::Mentioned => {
             let mut customers: Vec<String> = run.mentioned.iter().cloned().collect();
             customers.sort();
-            records::clear_unseen(&mut tx, import_id, &today, Some(&customers)).await?
+            items::clear_unseen(&mut tx, import_id, &today, Some(&customers)).await?
         }
     };
     if let Some(last_items) = report
@@ -259,7 +260,7 @@ async fn import_files(
         last_items.cleared = cleared;
     }
     let counts = serde_json::to_string(&report).unwrap_or_else(|_| "{}".into());
-    records::finish_import(&mut tx, import_id, &counts).await?;
+    imports::finish_import(&mut tx, import_id, &counts).await?;
     run.history.push(HistoryEvent {
         at: opts.now.clone(),
         kind: "import".into(),
@@ -268,7 +269,7 @@ async fn import_files(
         origin: opts.origin.clone(),
         data: counts,
     });
-    records::append_history(&mut tx, &run.history).await?;
+    history::append_history(&mut tx, &run.history).await?;
     if opts.dry_run {
         tx.rollback().await?;
     } else {

@@ -11,7 +11,7 @@ use super::progress::Progress;
 use super::rows::{self, Indexes, Parser};
 use super::stamp::Stamp;
 use super::{FileReport, Full, ImportError, Kind, Options, RowError};
-use crate::store::records::{self, HistoryEvent};
+use crate::store::history::{self, HistoryEvent};
 use crate::store::table::{self, Prepared, Row, Table};
 use crate::store::{Backend, StoreError, Tx};
 
@@ -151,7 +151,7 @@ impl Run<'_> {
                     rows,
                 } => {
                     table::execute(tx, statements).await?;
-                    records::append_history(tx, &history).await?;
+                    history::append_history(tx, &history).await?;
                     report.inserted += rows;
                 }
             }
@@ -245,7 +245,7 @@ impl Run<'_> {
         // conflict (duplicate keys are refused): a plain INSERT does.
         table.write(tx, writes, !empty_at_start).await?;
         // Status changes go with their batch: memory does not grow with them.
-        records::append_history(tx, &self.history).await?;
+        history::append_history(tx, &self.history).await?;
         self.history.clear();
         Ok(())
     }

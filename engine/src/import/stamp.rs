@@ -2,7 +2,7 @@
 //! the import's id and, for items, the status changes it makes (history).
 
 use super::rows;
-use crate::store::records::HistoryEvent;
+use crate::store::history::HistoryEvent;
 use crate::store::table::{Row, tables};
 
 /// What an import writes beside the columns it reads: its date, its id,

@@ -21,7 +21,7 @@ use relance_dsl::model::{Config, FieldDef, FieldTarget, Type};
 
 use super::csvfile::{CsvFile, Record};
 use super::{DateFormat, Kind, Options};
-use crate::store::records;
+use crate::store::customers;
 use crate::store::table::{Row, Val};
 use crate::store::{StoreError, Tx};
 use cells::Reader;
@@ -59,7 +59,7 @@ pub struct Indexes {
 impl Indexes {
     /// Loads the indexes from the store.
     pub async fn load(tx: &mut Tx, config: &Config) -> Result<Indexes, StoreError> {
-        let customers = records::customer_index(tx)
+        let customers = customers::customer_index(tx)
             .await?
             .into_iter()
             .map(|c| {
@@ -72,7 +72,7 @@ impl Indexes {
                 )
             })
             .collect();
-        let colleagues = records::colleague_index(tx).await?.into_iter().collect();
+        let colleagues = customers::colleague_index(tx).await?.into_iter().collect();
         Ok(Indexes {
             customers,
             colleagues,
