@@ -3,7 +3,7 @@
 //! `waiting_review`; approving it makes it `queued`, so the worker delivers
 //! it like any other. Anything else cannot be approved.
 
-use crate::status::Stamp;
+use crate::status::ChangeStamp;
 use crate::store::history::{self, HistoryEvent};
 use crate::store::{Store, StoreError, actions};
 
@@ -50,7 +50,7 @@ pub struct Approved {
 pub async fn approve(
     store: &Store,
     ids: &[i64],
-    stamp: &Stamp,
+    stamp: &ChangeStamp,
 ) -> Result<Vec<Approved>, ApproveError> {
     let mut tx = store.begin_write().await?;
     let mut approved = Vec::new();

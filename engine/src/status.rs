@@ -44,7 +44,7 @@ pub enum StatusError {
 
 /// When and by whom a change is made.
 #[derive(Debug, Clone, PartialEq, Eq)]
-pub struct Stamp {
+pub struct ChangeStamp {
     /// The date of the change (in the platform timezone).
     pub today: NaiveDate,
     /// The instant, RFC 3339 UTC.
@@ -59,7 +59,7 @@ pub async fn set(
     config: &Config,
     item: (&str, &str),
     new: &NewStatus,
-    stamp: &Stamp,
+    stamp: &ChangeStamp,
 ) -> Result<ItemStatus, StatusError> {
     let Some(def) = config.statuses.get(&new.status) else {
         let hint = closest(&new.status, config.statuses.keys().map(String::as_str))
@@ -113,7 +113,7 @@ pub async fn clear(
     store: &Store,
     item: (&str, &str),
     comment: Option<&str>,
-    stamp: &Stamp,
+    stamp: &ChangeStamp,
 ) -> Result<ItemStatus, StatusError> {
     change(store, item, stamp, "status_cleared", |previous| {
         let cleared = ItemStatus {
@@ -135,7 +135,7 @@ pub async fn clear(
 async fn change(
     store: &Store,
     (customer, reference): (&str, &str),
-    stamp: &Stamp,
+    stamp: &ChangeStamp,
     kind: &str,
     next: impl FnOnce(&ItemStatus) -> (ItemStatus, serde_json::Value),
 ) -> Result<ItemStatus, StatusError> {

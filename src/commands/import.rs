@@ -4,7 +4,7 @@ use std::io::IsTerminal as _;
 use std::path::PathBuf;
 use std::sync::{Arc, Mutex};
 
-use relance_engine::import::{self, DateFormat, Full, ImportError, Kind, Options, Progress};
+use relance_engine::import::{self, DateFormat, FileKind, Full, ImportError, Options, Progress};
 
 use crate::Failure;
 use crate::options::Global;
@@ -41,7 +41,7 @@ pub fn run(cli: &Global, args: &Args) -> Result<(), Failure> {
     let config = super::valid_config(&cli.config)?;
     let stamp = super::stamp(&config, args.date);
     let options = Options {
-        kind: args.kind.as_deref().and_then(Kind::parse),
+        kind: args.kind.as_deref().and_then(FileKind::parse),
         full: if args.full_all {
             Full::All
         } else if args.full {

@@ -1,4 +1,4 @@
-//! The files of a call: what each holds ([`Kind`], told by its name or
+//! The files of a call: what each holds ([`FileKind`], told by its name or
 //! `--kind`) and the order they are imported in.
 
 use std::fmt;
@@ -9,7 +9,7 @@ use crate::store::table::{Table, tables};
 
 /// The kinds of file, in the order they are imported.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash)]
-pub enum Kind {
+pub enum FileKind {
     /// `colleagues*.csv`
     Colleagues,
     /// `customers*.csv`
@@ -22,50 +22,52 @@ pub enum Kind {
     Items,
 }
 
-impl Kind {
+impl FileKind {
     /// Every kind, in import order.
-    pub const ALL: [Kind; 5] = [
-        Kind::Colleagues,
-        Kind::Customers,
-        Kind::Contacts,
-        Kind::Assignments,
-        Kind::Items,
+    pub const ALL: [FileKind; 5] = [
+        FileKind::Colleagues,
+        FileKind::Customers,
+        FileKind::Contacts,
+        FileKind::Assignments,
+        FileKind::Items,
     ];
 
     /// The name used on the command line and in file names.
     pub fn as_str(self) -> &'static str {
         match self {
-            Kind::Colleagues => "colleagues",
-            Kind::Customers => "customers",
-            Kind::Contacts => "contacts",
-            Kind::Assignments => "assignments",
-            Kind::Items => "items",
+            FileKind::Colleagues => "colleagues",
+            FileKind::Customers => "customers",
+            FileKind::Contacts => "contacts",
+            FileKind::Assignments => "assignments",
+            FileKind::Items => "items",
         }
     }
 
     /// From `--kind`.
-    pub fn parse(s: &str) -> Option<Kind> {
-        Kind::ALL.into_iter().find(|k| k.as_str() == s)
+    pub fn parse(s: &str) -> Option<FileKind> {
+        FileKind::ALL.into_iter().find(|k| k.as_str() == s)
     }
 
     /// From a file name: `items_2026-11.csv` is items.
-    pub fn of_file(path: &Path) -> Option<Kind> {
+    pub fn of_file(path: &Path) -> Option<FileKind> {
         let name = path.file_name()?.to_string_lossy().to_lowercase();
-        Kind::ALL.into_iter().find(|k| name.starts_with(k.as_str()))
+        FileKind::ALL
+            .into_iter()
+            .find(|k| name.starts_with(k.as_str()))
     }
 
     pub(super) fn table(self) -> &'static Table {
         match self {
-            Kind::Colleagues => &tables::COLLEAGUES,
-            Kind::Customers => &tables::CUSTOMERS,
-            Kind::Contacts => &tables::CONTACTS,
-            Kind::Assignments => &tables::ASSIGNMENTS,
-            Kind::Items => &tables::ITEMS,
+            FileKind::Colleagues => &tables::COLLEAGUES,
+            FileKind::Customers => &tables::CUSTOMERS,
+            FileKind::Contacts => &tables::CONTACTS,
+            FileKind::Assignments => &tables::ASSIGNMENTS,
+            FileKind::Items => &tables::ITEMS,
         }
     }
 }
 
-impl fmt::Display for Kind {
+impl fmt::Display for FileKind {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         f.write_str(self.as_str())
     }
@@ -75,8 +77,8 @@ impl fmt::Display for Kind {
 /// every file gets its kind, and they are sorted in dependency order.
 pub fn plan_files(
     paths: &[PathBuf],
-    kind: Option<Kind>,
-) -> Result<Vec<(Kind, PathBuf)>, ImportError> {
+    kind: Option<FileKind>,
+) -> Result<Vec<(FileKind, PathBuf)>, ImportError> {
     let mut files = Vec::new();
     for path in paths {
         if path.is_dir() {
@@ -104,7 +106,7 @@ pub fn plan_files(
     }
     let mut planned = Vec::new();
     for file in files {
-        let k = kind.or_else(|| Kind::of_file(&file)).ok_or_else(|| {
+        let k = kind.or_else(|| FileKind::of_file(&file)).ok_or_else(|| {
             ImportError::Usage(format!(
                 "cannot tell what {} holds: name it customers*.csv, contacts*.csv, colleagues*.csv, \
                  assignments*.csv or items*.csv, or give --kind",

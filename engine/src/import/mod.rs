@@ -9,7 +9,7 @@
 //! indexes) plus a 24-byte fingerprint per row for duplicate keys.
 //!
 //! # Layout
-//! - [`files`]: which files a call imports, what each holds ([`Kind`]), in
+//! - [`files`]: which files a call imports, what each holds ([`FileKind`]), in
 //!   which order.
 //! - [`csvfile`]: reading one file defensively.
 //! - [`rows`]: from a CSV record to a validated row, per kind of file.
@@ -38,9 +38,9 @@ use crate::store::{Store, StoreError};
 use crate::store::{imports, items};
 use rows::Indexes;
 use run::{Problems, Run};
-use stamp::Stamp;
+use stamp::ImportStamp;
 
-pub use files::{Kind, plan_files};
+pub use files::{FileKind, plan_files};
 pub use progress::Progress;
 
 /// What `--full` / `--full-all` ask for.
@@ -67,7 +67,7 @@ pub enum DateFormat {
 #[derive(Debug, Clone)]
 pub struct Options {
     /// Force the kind of every file (`--kind`).
-    pub kind: Option<Kind>,
+    pub kind: Option<FileKind>,
     /// Clearing of items missing from the file.
     pub full: Full,
     /// Validate and count, write nothing.
@@ -202,7 +202,7 @@ async fn import_files(
     progress: Option<Arc<dyn Progress>>,
 ) -> Result<Report, ImportError> {
     let files = plan_files(paths, opts.kind)?;
-    if opts.full != Full::No && !files.iter().any(|(k, _)| *k == Kind::Items) {
+    if opts.full != Full::No && !files.iter().any(|(k, _)| *k == FileKind::Items) {
         // Without an items file, "everything not listed is paid" would clear all.
         return Err(ImportError::Usage(
             "--full and --full-all need an items file in the same call".into(),
@@ -215,7 +215,7 @@ async fn import_files(
     let import_id = imports::start_import(&mut tx, &opts.now, &opts.origin).await?;
     let mut run = Run {
         opts,
-        stamp: Stamp {
+        stamp: ImportStamp {
             today: opts.today.format("%Y-%m-%d").to_string(),
             import_id,
             now: opts.now.clone(),
@@ -255,7 +255,7 @@ async fn import_files(
         .files
         .iter_mut()
         .rev()
-        .find(|f| f.kind == Kind::Items.as_str())
+        .find(|f| f.kind == FileKind::Items.as_str())
     {
         last_items.cleared = cleared;
     }

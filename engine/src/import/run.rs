@@ -9,8 +9,8 @@ use std::sync::Arc;
 use super::csvfile::CsvFile;
 use super::progress::Progress;
 use super::rows::{self, Indexes, Parser};
-use super::stamp::Stamp;
-use super::{FileReport, Full, ImportError, Kind, Options, RowError};
+use super::stamp::ImportStamp;
+use super::{FileKind, FileReport, Full, ImportError, Options, RowError};
 use crate::store::history::{self, HistoryEvent};
 use crate::store::table::{self, Prepared, Row, Table};
 use crate::store::{Backend, StoreError, Tx};
@@ -57,7 +57,7 @@ pub(super) struct Run<'o> {
     pub(super) opts: &'o Options,
     /// This import's date, id (marks the items it saw, for `--full`),
     /// instant and origin.
-    pub(super) stamp: Stamp,
+    pub(super) stamp: ImportStamp,
     /// Bad rows so far.
     pub(super) problems: Problems,
     /// Customers mentioned by items files, for `--full`.
@@ -77,7 +77,7 @@ impl Run<'_> {
         &mut self,
         tx: &mut Tx,
         indexes: &mut Indexes,
-        kind: Kind,
+        kind: FileKind,
         path: &Path,
     ) -> Result<FileReport, ImportError> {
         let name = path.file_name().map_or_else(
@@ -182,7 +182,7 @@ impl Run<'_> {
         &mut self,
         tx: &mut Tx,
         table: &Table,
-        kind: Kind,
+        kind: FileKind,
         batch: &mut Vec<(u64, Row)>,
         empty_at_start: bool,
         report: &mut FileReport,
@@ -218,7 +218,7 @@ impl Run<'_> {
                 existing.get(&key)
             };
             rows::resolve(kind, &mut row, old);
-            if kind == Kind::Items {
+            if kind == FileKind::Items {
                 self.history
                     .extend(self.stamp.derive(&mut row, old, &report.file));
             }
@@ -271,7 +271,7 @@ struct Fresh {
     /// The store's backend (placeholders and binding differ).
     backend: Backend,
     /// The derived columns.
-    stamp: Stamp,
+    stamp: ImportStamp,
 }
 
 /// Reads and validates one file on a blocking thread.
@@ -279,7 +279,7 @@ struct Reader {
     /// The file name, for messages.
     name: String,
     /// What the file holds.
-    kind: Kind,
+    kind: FileKind,
     /// The indexes, lent for the file.
     indexes: Indexes,
     /// No bad row yet in this call: batches are still sent to be written.
@@ -316,7 +316,7 @@ impl Reader {
                     .into_iter()
                     .map(|(_, mut row)| {
                         rows::resolve(self.kind, &mut row, None);
-                        if self.kind == Kind::Items {
+                        if self.kind == FileKind::Items {
                             history.extend(fresh.stamp.derive(&mut row, None, &self.name));
                         }
                         row
@@ -359,7 +359,7 @@ impl Reader {
             let line = record.line;
             match parser.row(&record, &mut self.indexes) {
                 Ok(row) => {
-                    if self.kind == Kind::Items
+                    if self.kind == FileKind::Items
                         && let Some(customer) = row[0].as_text()
                         && !self.mentioned.contains(customer)
                     {
@@ -400,8 +400,8 @@ impl Reader {
 }
 
 /// Equal rows, ignoring what the import derives (`seen_import`).
-fn same_content(kind: Kind, old: &Row, new: &Row) -> bool {
-    if kind == Kind::Items {
+fn same_content(kind: FileKind, old: &Row, new: &Row) -> bool {
+    if kind == FileKind::Items {
         let n = new.len();
         old[..n - 1] == new[..n - 1]
     } else {

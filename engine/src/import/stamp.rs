@@ -8,7 +8,7 @@ use crate::store::table::{Row, tables};
 /// What an import writes beside the columns it reads: its date, its id,
 /// its instant and origin (for history).
 #[derive(Debug, Clone)]
-pub(super) struct Stamp {
+pub(super) struct ImportStamp {
     /// The import date as stored (`YYYY-MM-DD`).
     pub(super) today: String,
     /// The import's id.
@@ -19,7 +19,7 @@ pub(super) struct Stamp {
     pub(super) origin: String,
 }
 
-impl Stamp {
+impl ImportStamp {
     /// Fills the derived columns of an items row (`old` is the stored row,
     /// if any) and returns the status change it makes, for history, with
     /// the file as its origin (`import:items.csv`; who ran the import is in

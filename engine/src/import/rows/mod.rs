@@ -20,7 +20,7 @@ use relance_dsl::diagnostic::closest;
 use relance_dsl::model::{Config, FieldDef, FieldTarget, Type};
 
 use super::csvfile::{CsvFile, Record};
-use super::{DateFormat, Kind, Options};
+use super::{DateFormat, FileKind, Options};
 use crate::store::customers;
 use crate::store::table::{Row, Val};
 use crate::store::{StoreError, Tx};
@@ -85,10 +85,10 @@ impl Indexes {
 }
 
 /// Columns each kind requires and accepts (besides custom columns).
-fn columns(kind: Kind) -> (&'static [&'static str], &'static [&'static str]) {
+fn columns(kind: FileKind) -> (&'static [&'static str], &'static [&'static str]) {
     match kind {
-        Kind::Colleagues => (&["email", "name"], &["role", "phone"]),
-        Kind::Customers => (
+        FileKind::Colleagues => (&["email", "name"], &["role", "phone"]),
+        FileKind::Customers => (
             &["code", "name"],
             &[
                 "language",
@@ -103,12 +103,12 @@ fn columns(kind: Kind) -> (&'static [&'static str], &'static [&'static str]) {
                 "country",
             ],
         ),
-        Kind::Contacts => (
+        FileKind::Contacts => (
             &["customer", "email"],
             &["name", "role", "language", "phone"],
         ),
-        Kind::Assignments => (&["customer", "colleague"], &["role"]),
-        Kind::Items => (
+        FileKind::Assignments => (&["customer", "colleague"], &["role"]),
+        FileKind::Items => (
             &["customer", "reference", "type", "due_date", "amount"],
             &[
                 "issue_date",
@@ -125,7 +125,7 @@ fn columns(kind: Kind) -> (&'static [&'static str], &'static [&'static str]) {
 /// Reads the records of one file.
 pub struct Parser {
     /// The kind of file.
-    kind: Kind,
+    kind: FileKind,
     /// Column name → index in the record.
     index: HashMap<&'static str, usize>,
     /// Custom columns: index, name, declared type.
@@ -143,7 +143,7 @@ pub struct Parser {
 impl Parser {
     /// Checks the header; the error names every missing required column.
     pub fn new(
-        kind: Kind,
+        kind: FileKind,
         csv: &CsvFile,
         indexes: &Indexes,
         opts: &Options,
@@ -170,8 +170,8 @@ impl Parser {
             }
         }
         let target = match kind {
-            Kind::Customers => Some(FieldTarget::Customer),
-            Kind::Items => Some(FieldTarget::Item),
+            FileKind::Customers => Some(FieldTarget::Customer),
+            FileKind::Items => Some(FieldTarget::Item),
             _ => None,
         };
         let mut custom = Vec::new();
@@ -208,13 +208,13 @@ impl Parser {
             date_format: self.date_format,
         };
         let row = match self.kind {
-            Kind::Colleagues => parties::colleague(&mut r, ix),
-            Kind::Customers => {
+            FileKind::Colleagues => parties::colleague(&mut r, ix),
+            FileKind::Customers => {
                 parties::customer(&mut r, ix, &self.custom, &mut self.leaders, rec.line)
             }
-            Kind::Contacts => parties::contact(&mut r, ix),
-            Kind::Assignments => parties::assignment(&mut r, ix),
-            Kind::Items => items::item(&mut r, ix, &self.custom),
+            FileKind::Contacts => parties::contact(&mut r, ix),
+            FileKind::Assignments => parties::assignment(&mut r, ix),
+            FileKind::Items => items::item(&mut r, ix, &self.custom),
         };
         let mut errors = r.errors;
         let nkeys = self.kind.table().keys.len();

@@ -2,7 +2,7 @@
 //! unsaid, merged custom fields, and the columns an import derives for
 //! items (status since, cleared on, seen by which import; status changes).
 
-use super::Kind;
+use super::FileKind;
 use crate::store::table::{Row, Val, tables};
 
 // Column positions in items rows.
@@ -19,7 +19,7 @@ const CUSTOMERS_CUSTOM: usize = tables::CUSTOMERS.position("custom");
 /// there is one): a `Keep` takes the stored value (or, for a new row, its
 /// default), and custom fields merge into the stored ones (a `-` cell
 /// removes its field). Runs before the row is compared or written.
-pub fn resolve(kind: Kind, row: &mut Row, old: Option<&Row>) {
+pub fn resolve(kind: FileKind, row: &mut Row, old: Option<&Row>) {
     for (i, v) in row.iter_mut().enumerate() {
         if let Val::Keep(default) = v {
             *v = match old.and_then(|o| o.get(i)) {
@@ -29,8 +29,8 @@ pub fn resolve(kind: Kind, row: &mut Row, old: Option<&Row>) {
         }
     }
     let custom = match kind {
-        Kind::Items => ITEMS_CUSTOM,
-        Kind::Customers => CUSTOMERS_CUSTOM,
+        FileKind::Items => ITEMS_CUSTOM,
+        FileKind::Customers => CUSTOMERS_CUSTOM,
         _ => return,
     };
     let stored = old.and_then(|o| o[custom].as_text());

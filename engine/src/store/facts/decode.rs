@@ -14,7 +14,7 @@ use super::{Item, ItemType, custom_fields};
 pub(super) struct ItemRow {
     pub(super) customer: String,
     pub(super) reference: String,
-    kind: Kind,
+    kind: ItemTypeText,
     issue_date: Option<DateText>,
     due_date: DateText,
     amount: i64,
@@ -72,7 +72,7 @@ impl DateText {
 }
 
 /// An item's `type`.
-struct Kind(ItemType);
+struct ItemTypeText(ItemType);
 
 /// Custom fields, stored as a JSON object in text; anything else (only in a
 /// database edited by hand) reads as no field.
@@ -111,9 +111,9 @@ macro_rules! text_column {
 text_column!(DateText, "a date", |text: &str| {
     crate::date::parse_iso(text).map_or_else(|| DateText::Not(text.to_string()), DateText::Date)
 });
-text_column!(Kind, "an item type", |text: &str| Kind(ItemType::parse(
-    text
-)));
+text_column!(ItemTypeText, "an item type", |text: &str| ItemTypeText(
+    ItemType::parse(text)
+));
 text_column!(Custom, "custom fields as JSON text", |text: &str| Custom(
     custom_fields(text)
 ));
