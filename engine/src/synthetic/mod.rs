@@ -98,7 +98,6 @@ pub enum GenError {
 pub const KEY_ACCOUNT_EVERY: usize = 200;
 
 /// Writes the five files into `dir` (created if needed).
-
 pub fn generate(dir: &Path, opts: &GenOptions) -> Result<GenSummary, GenError> {
     if opts.customers == 0 && opts.items > 0 {
         return Err(GenError::NoCustomers);
