@@ -34,8 +34,7 @@ use chrono::NaiveDate;
 use relance_dsl::model::Config;
 
 use crate::store::history::{self, HistoryEvent};
-use crate::store::{Store, StoreError};
-use crate::store::{imports, items};
+use crate::store::{Store, StoreError, imports, items};
 use rows::Indexes;
 use run::{Problems, Run};
 use stamp::ImportStamp;
