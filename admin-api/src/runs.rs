@@ -17,7 +17,7 @@ use arc_swap::ArcSwap;
 use chrono::{DateTime, NaiveDate, Utc};
 use relance_engine::planner::Planner;
 use relance_engine::run::{self, RunError, Selection, When};
-use relance_engine::store::{Store, StoreError, api};
+use relance_engine::store::{Store, StoreError, api_runs};
 use serde::{Deserialize, Serialize};
 
 /// The configuration in force: readers take a snapshot (`load_full`) and
@@ -119,7 +119,7 @@ impl RunQueue for InProcessQueue {
 /// in-process queue loses them when the server stops.
 pub async fn fail_interrupted(store: &Store, now: DateTime<Utc>) -> Result<u64, StoreError> {
     let mut tx = store.begin_write().await?;
-    let n = api::fail_unfinished(
+    let n = api_runs::fail_unfinished(
         &mut tx,
         &stamp(now),
         "the server stopped before this run finished; start it again",
@@ -140,7 +140,7 @@ async fn set_state(
     error: Option<&str>,
 ) -> Result<(), StoreError> {
     let mut tx = store.begin_write().await?;
-    api::set_run_state(&mut tx, id, state, &stamp(Utc::now()), error).await?;
+    api_runs::set_run_state(&mut tx, id, state, &stamp(Utc::now()), error).await?;
     tx.commit().await
 }
 

@@ -3,9 +3,9 @@
 //! `waiting_review`; approving it makes it `queued`, so the worker delivers
 //! it like any other. Anything else cannot be approved.
 
-use crate::status::Stamp;
-use crate::store::records::{self, HistoryEvent};
-use crate::store::{Store, StoreError, api};
+use crate::status::ChangeStamp;
+use crate::store::history::{self, HistoryEvent};
+use crate::store::{Store, StoreError, actions};
 
 /// The state of an action waiting for a person.
 pub const WAITING_REVIEW: &str = "waiting_review";
@@ -50,17 +50,17 @@ pub struct Approved {
 pub async fn approve(
     store: &Store,
     ids: &[i64],
-    stamp: &Stamp,
+    stamp: &ChangeStamp,
 ) -> Result<Vec<Approved>, ApproveError> {
     let mut tx = store.begin_write().await?;
     let mut approved = Vec::new();
     let mut history = Vec::new();
     for &id in ids {
-        let Some(action) = api::action(&mut tx, id).await? else {
+        let Some(action) = actions::action(&mut tx, id).await? else {
             tx.rollback().await?;
             return Err(ApproveError::Unknown(id));
         };
-        if !api::move_action(&mut tx, id, WAITING_REVIEW, QUEUED).await? {
+        if !actions::move_action(&mut tx, id, WAITING_REVIEW, QUEUED).await? {
             tx.rollback().await?;
             return Err(ApproveError::NotWaiting {
                 id,
@@ -82,7 +82,7 @@ pub async fn approve(
             step: action.step,
         });
     }
-    records::append_history(&mut tx, &history).await?;
+    history::append_history(&mut tx, &history).await?;
     tx.commit().await?;
     Ok(approved)
 }

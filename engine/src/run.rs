@@ -8,8 +8,10 @@ use chrono::{DateTime, NaiveDate, Utc};
 
 use crate::planner::{Account, AccountPlan, PlannedAction, Planner};
 use crate::store::actions::{self, NewAction};
+use crate::store::alerts::{self, RaisedAlert};
+use crate::store::escalations::{self, FiredEscalation};
 use crate::store::facts::{self, Codes};
-use crate::store::runs::{self, FiredEscalation, RaisedAlert, Switch};
+use crate::store::switches::{self, Switch};
 use crate::store::{Store, StoreError, Tx};
 
 /// Accounts read and planned per page (and per transaction for `run`).
@@ -417,7 +419,7 @@ async fn record_page(
             id,
         });
     }
-    runs::record_switches(tx, &switches, origin).await?;
+    switches::record(tx, &switches, origin).await?;
 
     // Escalations and alerts, by date.
     let mut by_date: std::collections::BTreeMap<NaiveDate, (Vec<_>, Vec<_>, Vec<_>, Vec<_>)> =
@@ -459,10 +461,10 @@ async fn record_page(
     }
     for (date, (fired, ended, raised, resolved)) in by_date {
         let date = date.to_string();
-        let new = runs::escalations(tx, &fired, &ended, &date, now, origin).await?;
+        let new = escalations::record(tx, &fired, &ended, &date, now, origin).await?;
         outcome.escalated += new.len();
         outcome.fired.extend(new);
-        let new = runs::alerts(tx, &raised, &resolved, &date, now, origin).await?;
+        let new = alerts::record(tx, &raised, &resolved, &date, now, origin).await?;
         outcome.raised += new.len();
         outcome.raised_alerts.extend(new);
         outcome.resolved += resolved.len();

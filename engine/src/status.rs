@@ -5,7 +5,8 @@ use chrono::NaiveDate;
 use relance_dsl::diagnostic::closest;
 use relance_dsl::model::{Config, StatusEffect};
 
-use crate::store::records::{self, HistoryEvent, ItemStatus};
+use crate::store::history::{self, HistoryEvent};
+use crate::store::items::{self, ItemStatus};
 use crate::store::{Store, StoreError};
 
 /// A status to give an item.
@@ -43,7 +44,7 @@ pub enum StatusError {
 
 /// When and by whom a change is made.
 #[derive(Debug, Clone, PartialEq, Eq)]
-pub struct Stamp {
+pub struct ChangeStamp {
     /// The date of the change (in the platform timezone).
     pub today: NaiveDate,
     /// The instant, RFC 3339 UTC.
@@ -58,7 +59,7 @@ pub async fn set(
     config: &Config,
     item: (&str, &str),
     new: &NewStatus,
-    stamp: &Stamp,
+    stamp: &ChangeStamp,
 ) -> Result<ItemStatus, StatusError> {
     let Some(def) = config.statuses.get(&new.status) else {
         let hint = closest(&new.status, config.statuses.keys().map(String::as_str))
@@ -112,7 +113,7 @@ pub async fn clear(
     store: &Store,
     item: (&str, &str),
     comment: Option<&str>,
-    stamp: &Stamp,
+    stamp: &ChangeStamp,
 ) -> Result<ItemStatus, StatusError> {
     change(store, item, stamp, "status_cleared", |previous| {
         let cleared = ItemStatus {
@@ -134,18 +135,18 @@ pub async fn clear(
 async fn change(
     store: &Store,
     (customer, reference): (&str, &str),
-    stamp: &Stamp,
+    stamp: &ChangeStamp,
     kind: &str,
     next: impl FnOnce(&ItemStatus) -> (ItemStatus, serde_json::Value),
 ) -> Result<ItemStatus, StatusError> {
     // Read then write: take SQLite's write lock first, so concurrent changes
     // wait for each other instead of failing on a stale snapshot.
     let mut tx = store.begin_write().await?;
-    let previous = records::item_status(&mut tx, customer, reference)
+    let previous = items::item_status(&mut tx, customer, reference)
         .await?
         .ok_or_else(|| StatusError::UnknownItem(format!("{customer}/{reference}")))?;
     let (status, data) = next(&previous);
-    records::set_item_status(&mut tx, customer, reference, &status).await?;
+    items::set_item_status(&mut tx, customer, reference, &status).await?;
     let event = HistoryEvent {
         at: stamp.now.clone(),
         kind: kind.to_string(),
@@ -154,7 +155,7 @@ async fn change(
         origin: stamp.origin.clone(),
         data: data.to_string(),
     };
-    records::append_history(&mut tx, &[event]).await?;
+    history::append_history(&mut tx, &[event]).await?;
     tx.commit().await?;
     Ok(previous)
 }

@@ -74,7 +74,6 @@ pub fn run(cli: &Global, args: &Args) -> Result<(), Failure> {
         today,
         now: "2026-11-20T06:00:00Z".into(),
         origin: "bench".into(),
-        progress: false,
     };
     let files = vec![data.clone()];
     let rt = super::runtime()?;
@@ -238,7 +237,6 @@ async fn prepared_store(
         today,
         now: "2026-11-20T06:00:00Z".into(),
         origin: "bench".into(),
-        progress: false,
     };
     let url = format!("sqlite://{}", work.join("bench.db").display());
     timed_import(

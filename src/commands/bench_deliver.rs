@@ -116,7 +116,6 @@ pub fn run(cli: &Global, args: &Args) -> Result<(), Failure> {
             today: date,
             now: Utc::now().to_rfc3339_opts(chrono::SecondsFormat::Secs, true),
             origin: "bench".into(),
-            progress: false,
         };
         import::import(&store, &planner.config, std::slice::from_ref(&data), &options)
             .await

@@ -93,7 +93,6 @@ pub fn run(cli: &Global, args: &Args) -> Result<(), Failure> {
                 today,
                 now: now.to_rfc3339_opts(chrono::SecondsFormat::Secs, true),
                 origin: "demo".into(),
-                progress: false,
             };
             import::import(&store, &config, std::slice::from_ref(&data), &options)
                 .await
@@ -131,7 +130,7 @@ pub fn run(cli: &Global, args: &Args) -> Result<(), Failure> {
                 .await
                 .context("writing the emails")?;
             let ids: Vec<i64> = outcome.recorded.iter().map(|r| r.id).collect();
-            let states = relance_engine::store::delivery::states(&store, &ids)
+            let states = relance_engine::store::outbox::states(&store, &ids)
                 .await
                 .context("reading the actions' states")?;
             Ok::<_, Failure>((outcome, report, states))

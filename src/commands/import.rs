@@ -2,8 +2,9 @@
 
 use std::io::IsTerminal as _;
 use std::path::PathBuf;
+use std::sync::{Arc, Mutex};
 
-use relance_engine::import::{self, DateFormat, Full, ImportError, Kind, Options};
+use relance_engine::import::{self, DateFormat, FileKind, Full, ImportError, Options, Progress};
 
 use crate::Failure;
 use crate::options::Global;
@@ -40,7 +41,7 @@ pub fn run(cli: &Global, args: &Args) -> Result<(), Failure> {
     let config = super::valid_config(&cli.config)?;
     let stamp = super::stamp(&config, args.date);
     let options = Options {
-        kind: args.kind.as_deref().and_then(Kind::parse),
+        kind: args.kind.as_deref().and_then(FileKind::parse),
         full: if args.full_all {
             Full::All
         } else if args.full {
@@ -57,11 +58,17 @@ pub fn run(cli: &Global, args: &Args) -> Result<(), Failure> {
         today: stamp.today,
         now: stamp.now,
         origin: stamp.origin,
-        progress: !cli.quiet && !cli.json && std::io::stderr().is_terminal(),
     };
+    // A progress bar per file, on a terminal only.
+    let bars = !cli.quiet && !cli.json && std::io::stderr().is_terminal();
     let outcome = super::runtime()?.block_on(async {
         let store = super::open_store(cli).await?;
-        let outcome = import::import(&store, &config, &args.files, &options).await;
+        let outcome = if bars {
+            let bars: Arc<dyn Progress> = Arc::new(Bars::default());
+            import::import_with_progress(&store, &config, &args.files, &options, bars).await
+        } else {
+            import::import(&store, &config, &args.files, &options).await
+        };
         store.close().await;
         Ok::<_, Failure>(outcome)
     })?;
@@ -117,5 +124,43 @@ pub fn run(cli: &Global, args: &Args) -> Result<(), Failure> {
         }
         Err(ImportError::Usage(message)) => Err(Failure::Usage(message)),
         Err(e @ ImportError::Store(_)) => Err(Failure::Other(anyhow::Error::new(e))),
+    }
+}
+
+/// A progress bar on standard error for the file being read.
+#[derive(Debug, Default)]
+struct Bars {
+    /// The bar of the file being read; none between files.
+    bar: Mutex<Option<indicatif::ProgressBar>>,
+}
+
+impl Progress for Bars {
+    fn start(&self, file: &str, total_bytes: u64) {
+        let bar = indicatif::ProgressBar::new(total_bytes);
+        if let Ok(style) = indicatif::ProgressStyle::with_template(
+            "{msg:>16} [{bar:30}] {bytes}/{total_bytes} {eta}",
+        ) {
+            bar.set_style(style.progress_chars("=> "));
+        }
+        bar.set_message(file.to_string());
+        if let Ok(mut current) = self.bar.lock() {
+            *current = Some(bar);
+        }
+    }
+
+    fn advance(&self, bytes: u64) {
+        if let Ok(current) = self.bar.lock()
+            && let Some(bar) = current.as_ref()
+        {
+            bar.inc(bytes);
+        }
+    }
+
+    fn finish(&self) {
+        if let Ok(mut current) = self.bar.lock()
+            && let Some(bar) = current.take()
+        {
+            bar.finish_and_clear();
+        }
     }
 }

@@ -71,9 +71,9 @@ pub fn valid_report(dir: &Path) -> Result<relance_engine::config::Report, Failur
 pub fn stamp(
     config: &relance_dsl::model::Config,
     date: Option<chrono::NaiveDate>,
-) -> relance_engine::status::Stamp {
+) -> relance_engine::status::ChangeStamp {
     let now = chrono::Utc::now();
-    relance_engine::status::Stamp {
+    relance_engine::status::ChangeStamp {
         today: date.unwrap_or_else(|| now.with_timezone(&config.settings.timezone).date_naive()),
         now: now.to_rfc3339_opts(chrono::SecondsFormat::Secs, true),
         origin: "cli".into(),

@@ -387,10 +387,10 @@ pub fn run(cli: &Global, args: &RunArgs) -> Result<(), Failure> {
                 .await
                 .map_err(|e| Failure::Other(e.into()))?;
             let ids: Vec<i64> = outcome.recorded.iter().map(|r| r.id).collect();
-            let states = relance_engine::store::delivery::states(&store, &ids)
+            let states = relance_engine::store::outbox::states(&store, &ids)
                 .await
                 .map_err(|e| Failure::Other(e.into()))?;
-            let sending = relance_engine::store::delivery::sending(&store)
+            let sending = relance_engine::store::outbox::sending(&store)
                 .await
                 .map_err(|e| Failure::Other(e.into()))?;
             Ok::<_, Failure>((outcome, report, states, sending))
@@ -513,7 +513,7 @@ struct StillSending {
 }
 
 impl StillSending {
-    fn new(s: relance_engine::store::delivery::Sending, lease: std::time::Duration) -> Self {
+    fn new(s: relance_engine::store::outbox::Sending, lease: std::time::Duration) -> Self {
         let lease_ends = chrono::DateTime::parse_from_rfc3339(&s.claimed_at)
             .ok()
             .and_then(|at| Some(at.with_timezone(&Utc) + chrono::TimeDelta::from_std(lease).ok()?))

@@ -9,7 +9,7 @@ use std::path::Path;
 use std::process::{Child, Command, Output, Stdio};
 use std::time::{Duration, Instant};
 
-use relance_engine::store::{Store, delivery as store_delivery};
+use relance_engine::store::{Store, reports};
 use relance_test_support::pg::Database as PgDb;
 use relance_test_support::{Data, Sink, copy_dir, no_window};
 
@@ -104,7 +104,7 @@ impl Case {
 /// Actions by state.
 async fn states(store: &Store) -> BTreeMap<String, i64> {
     {
-        let counts = store_delivery::counts(store).await.expect("counts");
+        let counts = reports::counts(store).await.expect("counts");
         let mut states = BTreeMap::new();
         for (_, _, state, n) in counts.actions {
             *states.entry(state).or_default() += n;

@@ -20,8 +20,8 @@ use std::time::Duration;
 use chrono::{DateTime, NaiveDate, TimeZone as _, Utc};
 use relance_engine::planner::{Account, Planner};
 use relance_engine::run::{self, RunError};
-use relance_engine::store::delivery::{self, Claimed, Finished, Outcome};
-use relance_engine::store::{Store, StoreError};
+use relance_engine::store::outbox::{self, Claimed, Finished, Outcome};
+use relance_engine::store::{Store, StoreError, alerts, imports};
 use tracing::{debug, info, instrument, warn};
 
 use crate::compose::{Compose, Outgoing, message_id};
@@ -253,7 +253,7 @@ impl Delivery {
         let Some(hours) = self.planner.config.settings.max_data_age_hours else {
             return Ok(None);
         };
-        let last = delivery::last_items_import(&self.store).await?;
+        let last = imports::last_items_import(&self.store).await?;
         let age = last
             .as_deref()
             .and_then(|at| DateTime::parse_from_rfc3339(at).ok())
@@ -269,7 +269,7 @@ impl Delivery {
             _ => None,
         };
         let date = now.date_naive().to_string();
-        delivery::stale_data(
+        alerts::stale_data(
             &self.store,
             why.is_some(),
             why.as_deref().unwrap_or(""),
@@ -286,7 +286,7 @@ impl Delivery {
     #[instrument(skip_all, fields(worker = %self.options.worker))]
     pub async fn deliver_batch(&self, now: DateTime<Utc>) -> Result<(Report, usize), DeliverError> {
         let stale = now - chrono::TimeDelta::from_std(self.options.lease).unwrap_or_default();
-        let claimed = delivery::claim(
+        let claimed = outbox::claim(
             &self.store,
             &self.options.worker,
             &stamp(now),
@@ -411,7 +411,7 @@ impl Delivery {
             finished.push(Finished { action, outcome });
         }
         let count = finished.len();
-        delivery::finish(
+        outbox::finish(
             &self.store,
             &finished,
             &stamp(now),

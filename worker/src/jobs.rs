@@ -27,7 +27,7 @@ use apalis_postgres::PostgresStorage;
 use apalis_sqlite::SqliteStorage;
 use chrono::{NaiveTime, Timelike as _, Utc};
 use relance_engine::run::{self, RunOutcome, Selection, When};
-use relance_engine::store::{StoreError, delivery as store_delivery};
+use relance_engine::store::{StoreError, customers, jobs};
 use serde::{Deserialize, Serialize};
 use tracing::{error, info, instrument};
 
@@ -161,7 +161,7 @@ pub async fn daily_run(
 /// The timezones with accounts: the settings' and the leaders' own.
 pub async fn timezones(delivery: &Delivery) -> Result<Vec<chrono_tz::Tz>, JobError> {
     let mut list = vec![delivery.planner.config.settings.timezone];
-    for name in store_delivery::account_timezones(&delivery.store).await? {
+    for name in customers::account_timezones(&delivery.store).await? {
         if let Ok(tz) = name.parse::<chrono_tz::Tz>()
             && !list.contains(&tz)
         {
@@ -289,7 +289,7 @@ async fn on_tick(
         Every::Hourly => {
             let keep = chrono::TimeDelta::from_std(ctx.options.keep_jobs).unwrap_or_default();
             let before = (Utc::now() - keep).timestamp();
-            match store_delivery::vacuum_jobs(&ctx.delivery.store, before).await {
+            match jobs::vacuum_jobs(&ctx.delivery.store, before).await {
                 Ok(n) if n > 0 => info!(jobs = n, "vacuumed finished jobs"),
                 Ok(_) => {}
                 Err(e) => error!(error = %e, "vacuuming finished jobs"),

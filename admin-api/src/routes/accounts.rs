@@ -11,7 +11,7 @@ use relance_engine::money::Money;
 use relance_engine::planner::account::{Account, ItemType};
 use relance_engine::planner::{AccountPlan, Planner};
 use relance_engine::store::facts::{self, AccountFacts, ColleagueFacts, ContactFacts};
-use relance_engine::store::{Store, api};
+use relance_engine::store::{Store, customers, history};
 use relance_worker::render::Composer;
 use serde::{Deserialize, Serialize};
 
@@ -28,7 +28,7 @@ async fn load(store: &Store, code: &str) -> Result<AccountFacts, AppError> {
     let mut tx = store.begin().await?;
     let mut found = facts::accounts(&mut tx, &[code.to_string()]).await?;
     let leader = if found.is_empty() {
-        api::group_leader(&mut tx, code).await?
+        customers::group_leader(&mut tx, code).await?
     } else {
         None
     };
@@ -326,7 +326,7 @@ pub async fn show(
     let f = load(state.store(), &code).await?;
     let customers: Vec<String> = f.customers.iter().map(|c| c.code.clone()).collect();
     let mut tx = state.store().begin().await?;
-    let history = api::latest_history(&mut tx, &customers, HISTORY_SHOWN).await?;
+    let history = history::latest_history(&mut tx, &customers, HISTORY_SHOWN).await?;
     tx.rollback().await?;
     let contacts = f.contacts.clone();
     let colleagues = f.colleagues.clone();

@@ -4,7 +4,8 @@ use axum::Extension;
 use axum::Json;
 use axum::extract::State;
 use relance_engine::approve::{self, ApproveError};
-use relance_engine::store::api::{self, ActionFilter, ActionRow, AlertFilter};
+use relance_engine::store::actions::{self, ActionFilter, ActionRow};
+use relance_engine::store::alerts::{self, AlertFilter};
 use serde::{Deserialize, Serialize};
 
 use crate::auth::Caller;
@@ -180,7 +181,7 @@ pub async fn list(
         limit,
     };
     let mut tx = state.store().begin().await?;
-    let rows = api::actions(&mut tx, &filter).await?;
+    let rows = actions::list(&mut tx, &filter).await?;
     tx.rollback().await?;
     let next = next_cursor(rows.iter().map(|r| r.id), rows.len(), limit);
     Ok(Json(ActionPage {
@@ -336,7 +337,7 @@ pub async fn alerts(
         limit,
     };
     let mut tx = state.store().begin().await?;
-    let rows = api::alerts(&mut tx, &filter).await?;
+    let rows = alerts::list(&mut tx, &filter).await?;
     tx.rollback().await?;
     let next = next_cursor(rows.iter().map(|r| r.id), rows.len(), limit);
     Ok(Json(AlertPage {

@@ -9,7 +9,7 @@ use axum::body::Body;
 use axum::extract::State;
 use axum::http::{HeaderMap, header};
 use http_body_util::BodyExt as _;
-use relance_engine::import::{self, DateFormat, Full, ImportError, Kind, Options, Report};
+use relance_engine::import::{self, DateFormat, FileKind, Full, ImportError, Options, Report};
 use serde::Deserialize;
 
 use crate::auth::Caller;
@@ -149,7 +149,7 @@ pub async fn create(
                 "kind is required: customers, contacts, colleagues, assignments or items".into(),
             ));
         }
-        Some(k) => Kind::parse(k).ok_or_else(|| {
+        Some(k) => FileKind::parse(k).ok_or_else(|| {
             AppError::BadRequest(format!(
                 "kind \"{k}\" is not a kind of file (customers, contacts, colleagues, assignments, items)"
             ))
@@ -160,7 +160,7 @@ pub async fn create(
         (true, false) => Full::Mentioned,
         (false, false) => Full::No,
     };
-    if full != Full::No && kind != Kind::Items {
+    if full != Full::No && kind != FileKind::Items {
         return Err(AppError::BadRequest(
             "full and full_all apply to items only".into(),
         ));
@@ -195,7 +195,6 @@ pub async fn create(
         today: stamp.today,
         now: stamp.now,
         origin: stamp.origin,
-        progress: false,
     };
     let outcome = import::import(state.store(), &planner.config, &[path], &options).await;
     drop(dir);

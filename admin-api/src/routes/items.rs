@@ -4,8 +4,8 @@ use axum::Extension;
 use axum::Json;
 use axum::extract::State;
 use relance_engine::planner::Planner;
-use relance_engine::status::{self, NewStatus, Stamp, StatusError};
-use relance_engine::store::records::ItemStatus;
+use relance_engine::status::{self, ChangeStamp, NewStatus, StatusError};
+use relance_engine::store::items::ItemStatus;
 use serde::{Deserialize, Serialize};
 
 use crate::auth::Caller;
@@ -14,9 +14,9 @@ use crate::extract::{ApiJson, ApiPath, ApiQuery};
 use crate::state::AppState;
 
 /// When and by whom: today in the settings' timezone, now, `api:<token>`.
-pub fn stamp(planner: &Planner, caller: &Caller) -> Stamp {
+pub fn stamp(planner: &Planner, caller: &Caller) -> ChangeStamp {
     let now = chrono::Utc::now();
-    Stamp {
+    ChangeStamp {
         today: now
             .with_timezone(&planner.config.settings.timezone)
             .date_naive(),

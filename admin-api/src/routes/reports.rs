@@ -6,7 +6,7 @@ use std::collections::BTreeMap;
 use axum::Json;
 use axum::extract::State;
 use relance_engine::planner::Planner;
-use relance_engine::store::api::{self, OpenSum};
+use relance_engine::store::reports::{self, OpenSum};
 use serde::{Deserialize, Serialize};
 
 use crate::error::AppError;
@@ -187,12 +187,12 @@ pub async fn show(
                 .unwrap_or(date)
                 .to_string()
         };
-        let sums = api::aging(&mut tx, [day(0), day(30), day(60), day(90)]).await?;
+        let sums = reports::aging(&mut tx, [day(0), day(30), day(60), day(90)]).await?;
         (BUCKETS.iter().map(|b| b.to_string()).collect(), sums)
     } else {
         let mut groups: Vec<String> = planner.config.statuses.keys().cloned().collect();
         groups.push("none".into());
-        (groups, api::by_status(&mut tx).await?)
+        (groups, reports::by_status(&mut tx).await?)
     };
     tx.rollback().await?;
     Ok(Json(build(&planner, &name, date, &groups, sums)))

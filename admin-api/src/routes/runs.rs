@@ -8,7 +8,7 @@ use axum::response::{IntoResponse, Response};
 use chrono::Utc;
 use relance_engine::planner::output::PlanJson;
 use relance_engine::run::{self, RunError};
-use relance_engine::store::api;
+use relance_engine::store::{api_runs, customers, reports};
 use serde::Serialize;
 
 use crate::auth::Caller;
@@ -113,7 +113,7 @@ pub async fn start(
     let store = state.store();
     if let Some(codes) = &request.accounts {
         let mut tx = store.begin().await?;
-        let missing = api::not_accounts(&mut tx, codes).await?;
+        let missing = customers::not_accounts(&mut tx, codes).await?;
         tx.rollback().await?;
         if !missing.is_empty() {
             return Err(AppError::NotFound(format!(
@@ -147,7 +147,7 @@ pub async fn start(
     }
     let text = serde_json::to_string(&request).map_err(AppError::internal)?;
     let mut tx = store.begin_write().await?;
-    let id = api::insert_run(
+    let id = api_runs::insert_run(
         &mut tx,
         &now.to_rfc3339_opts(chrono::SecondsFormat::Secs, true),
         &caller.origin(),
@@ -190,11 +190,11 @@ pub async fn show(
     ApiPath(id): ApiPath<i64>,
 ) -> Result<Json<RunView>, AppError> {
     let mut tx = state.store().begin().await?;
-    let Some(row) = api::run(&mut tx, id).await? else {
+    let Some(row) = api_runs::run(&mut tx, id).await? else {
         tx.rollback().await?;
         return Err(AppError::NotFound(format!("no run {id}")));
     };
-    let states = api::action_states_of(&mut tx, &runs::origin(id)).await?;
+    let states = reports::action_states_of(&mut tx, &runs::origin(id)).await?;
     tx.rollback().await?;
     let mut counts = RunCounts::default();
     for (state, n) in states {

@@ -6,7 +6,7 @@ use axum::Json;
 use axum::extract::State;
 use axum::http::{StatusCode, header};
 use axum::response::{IntoResponse, Response};
-use relance_engine::store::api;
+use relance_engine::store::reports;
 use serde::Serialize;
 
 use crate::error::AppError;
@@ -72,9 +72,9 @@ fn gauge(out: &mut String, name: &str, help: &str, label: &str, rows: &[(String,
 )]
 pub async fn metrics(State(state): State<AppState>) -> Result<Response, AppError> {
     let mut tx = state.store().begin().await?;
-    let runs = api::run_states(&mut tx).await?;
-    let actions = api::action_states(&mut tx).await?;
-    let alerts = api::open_alert_levels(&mut tx).await?;
+    let runs = reports::run_states(&mut tx).await?;
+    let actions = reports::action_states(&mut tx).await?;
+    let alerts = reports::open_alert_levels(&mut tx).await?;
     tx.rollback().await?;
     let deliveries: Vec<(String, i64)> = actions
         .iter()

@@ -112,7 +112,6 @@ pub async fn import(store: &Store, files: &[(&str, &str)]) {
             today: DAY.parse().expect("a date"),
             now: "2026-11-20T08:00:00Z".into(),
             origin: "test".into(),
-            progress: false,
         },
     )
     .await

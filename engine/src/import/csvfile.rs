@@ -8,8 +8,10 @@
 use std::fs::File;
 use std::io::{self, BufReader, Read};
 use std::path::Path;
+use std::sync::Arc;
 
 use super::RowError;
+use super::progress::Progress;
 
 /// The longest line accepted.
 pub const MAX_LINE_BYTES: usize = 1024 * 1024;
@@ -21,7 +23,7 @@ pub struct CsvFile {
     /// Lower-cased, trimmed column names.
     pub headers: Vec<String>,
     /// The records after the header.
-    reader: csv::Reader<Limited<Progress<BufReader<File>>>>,
+    reader: csv::Reader<Limited<Counted<BufReader<File>>>>,
     /// Reused buffer for the current record.
     record: csv::ByteRecord,
     /// Set once the file cannot be read on (a line too long, a quote never
@@ -39,10 +41,7 @@ pub struct Record<'a> {
 
 impl CsvFile {
     /// Opens a file; `progress` is told how many bytes have been read.
-    pub fn open(
-        path: &Path,
-        progress: Option<indicatif::ProgressBar>,
-    ) -> Result<CsvFile, RowError> {
+    pub fn open(path: &Path, progress: Option<Arc<dyn Progress>>) -> Result<CsvFile, RowError> {
         let name = path.file_name().map_or_else(
             || path.display().to_string(),
             |n| n.to_string_lossy().into_owned(),
@@ -81,9 +80,9 @@ impl CsvFile {
                 .map_err(|e| whole(format!("cannot read: {e}")))?;
         }
         let inner = Limited::new(
-            Progress {
+            Counted {
                 inner: BufReader::with_capacity(256 * 1024, file),
-                bar: progress,
+                progress,
             },
             delimiter,
         );
@@ -206,17 +205,17 @@ fn sniff_delimiter(header: &[u8]) -> u8 {
     if semicolons > commas { b';' } else { b',' }
 }
 
-/// Counts bytes for a progress bar.
-struct Progress<R> {
+/// Tells [`Progress`] how many bytes were read.
+struct Counted<R> {
     inner: R,
-    bar: Option<indicatif::ProgressBar>,
+    progress: Option<Arc<dyn Progress>>,
 }
 
-impl<R: Read> Read for Progress<R> {
+impl<R: Read> Read for Counted<R> {
     fn read(&mut self, buf: &mut [u8]) -> io::Result<usize> {
         let n = self.inner.read(buf)?;
-        if let Some(bar) = &self.bar {
-            bar.inc(n as u64);
+        if let Some(progress) = &self.progress {
+            progress.advance(n as u64);
         }
         Ok(n)
     }

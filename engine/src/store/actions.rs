@@ -3,11 +3,17 @@
 //! action is new; only new actions move their covered items' `last_step`
 //! and get a history line, in the same transaction. Two runs at the same
 //! time record each action once, whichever commits first.
+//!
+//! Owns the `actions` table (and the `last_step`s of `item_steps` that new
+//! actions move): recording, the emails and letters sent, pages of actions
+//! in id order after a cursor (`id > after`, so a page costs the same
+//! wherever it is), approvals and states. Delivery on it is
+//! [`super::outbox`].
 
 use sqlx::{AssertSqlSafe, Row as _};
 
-use super::records::{self, HistoryEvent};
-use super::{Params, StoreError, Tx, on_tx};
+use super::history::{self, HistoryEvent};
+use super::{Params, StoreError, Tx, on_tx, statement};
 
 /// An action decided by a run.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -122,7 +128,7 @@ pub async fn record(
             });
         }
         set_steps(tx, &steps).await?;
-        records::append_history(tx, &history).await?;
+        history::append_history(tx, &history).await?;
     }
     Ok(ids)
 }
@@ -224,4 +230,148 @@ pub async fn sent(
         }
     }
     Ok(out)
+}
+
+/// An action as stored.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct ActionRow {
+    /// Its id.
+    pub id: i64,
+    /// The account.
+    pub account: String,
+    /// The scenario.
+    pub scenario: String,
+    /// The step.
+    pub step: String,
+    /// The leader, `CUSTOMER/REFERENCE`.
+    pub leader: String,
+    /// The run date (ISO).
+    pub run_date: String,
+    /// The step's trigger date for the leader (ISO).
+    pub planned_for: String,
+    /// `queued`, `waiting_window`, `waiting_review`, `sent`, `failed`, `cancelled`.
+    pub state: String,
+    /// Covered items, a JSON array of `CUSTOMER/REFERENCE`.
+    pub items: String,
+    /// What the worker needs, a JSON object.
+    pub payload: String,
+    /// When it was recorded (RFC 3339).
+    pub created_at: String,
+    /// Who recorded it (`run:<id>`...).
+    pub origin: String,
+}
+
+const ACTION_COLUMNS: &str = "id, account, scenario, step, leader, run_date, planned_for, state, \
+                              items, payload, created_at, origin";
+
+/// Which actions to list.
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct ActionFilter {
+    /// Only in this state.
+    pub state: Option<String>,
+    /// Only of this account.
+    pub account: Option<String>,
+    /// Only decided for this run date (ISO).
+    pub run_date: Option<String>,
+    /// Only with an id above this one (the cursor).
+    pub after: i64,
+    /// At most this many.
+    pub limit: u32,
+}
+
+/// Reads an [`ActionRow`] from a row of `SELECT ACTION_COLUMNS` (a macro:
+/// the row types of the two backends share no trait worth naming here).
+macro_rules! action_row {
+    ($r:expr) => {
+        Ok::<_, sqlx::Error>(ActionRow {
+            id: $r.try_get(0)?,
+            account: $r.try_get(1)?,
+            scenario: $r.try_get(2)?,
+            step: $r.try_get(3)?,
+            leader: $r.try_get(4)?,
+            run_date: $r.try_get(5)?,
+            planned_for: $r.try_get(6)?,
+            state: $r.try_get(7)?,
+            items: $r.try_get(8)?,
+            payload: $r.try_get(9)?,
+            created_at: $r.try_get(10)?,
+            origin: $r.try_get(11)?,
+        })
+    };
+}
+
+/// A page of actions in id order.
+pub async fn list(tx: &mut Tx, filter: &ActionFilter) -> Result<Vec<ActionRow>, StoreError> {
+    let mut template = format!("SELECT {ACTION_COLUMNS} FROM actions WHERE id > ?");
+    let mut binds = Vec::new();
+    for (column, value) in [
+        ("state", &filter.state),
+        ("account", &filter.account),
+        ("run_date", &filter.run_date),
+    ] {
+        if let Some(v) = value {
+            template.push_str(&format!(" AND {column} = ?"));
+            binds.push(v.clone());
+        }
+    }
+    template.push_str(&format!(" ORDER BY id LIMIT {}", filter.limit));
+    let sql = statement(tx, &template);
+    on_tx!(tx, c => async {
+        let mut q = sqlx::query(AssertSqlSafe(sql)).bind(filter.after);
+        for b in &binds {
+            q = q.bind(b.clone());
+        }
+        let rows = q.fetch_all(&mut **c).await?;
+        rows.iter().map(|r| action_row!(r)).collect::<Result<Vec<_>, sqlx::Error>>()
+    }
+    .await)
+    .map_err(StoreError::query("listing actions"))
+}
+
+/// One action, `None` when there is no such id.
+pub async fn action(tx: &mut Tx, id: i64) -> Result<Option<ActionRow>, StoreError> {
+    let sql = statement(
+        tx,
+        &format!("SELECT {ACTION_COLUMNS} FROM actions WHERE id = ?"),
+    );
+    on_tx!(tx, c => async {
+        let row = sqlx::query(AssertSqlSafe(sql)).bind(id).fetch_optional(&mut **c).await?;
+        row.as_ref().map(|r| action_row!(r)).transpose()
+    }
+    .await)
+    .map_err(StoreError::query("reading an action"))
+}
+
+/// Moves an action from `from` to `to` when it is in `from`; returns whether
+/// it did (the check and the change are one statement, so two approvals at
+/// once approve it once).
+pub async fn move_action(tx: &mut Tx, id: i64, from: &str, to: &str) -> Result<bool, StoreError> {
+    let sql = statement(
+        tx,
+        "UPDATE actions SET state = ? WHERE id = ? AND state = ?",
+    );
+    on_tx!(tx, c => sqlx::query(AssertSqlSafe(sql)).bind(to).bind(id).bind(from).execute(&mut **c).await
+        .map(|done| done.rows_affected() == 1))
+        .map_err(StoreError::query("updating an action"))
+}
+
+/// Sets the state of actions, many per statement.
+pub async fn set_states(tx: &mut Tx, state: &str, ids: &[i64]) -> Result<(), StoreError> {
+    for batch in ids.chunks(5000) {
+        let mut params = Params::new(tx);
+        let mut sql = String::from("UPDATE actions SET state = ");
+        params.push(&mut sql);
+        sql.push_str(" WHERE id IN (");
+        params.list(&mut sql, batch.len());
+        sql.push(')');
+        on_tx!(tx, c => {
+            let mut q = sqlx::query(AssertSqlSafe(sql)).bind(state.to_string());
+            for id in batch {
+                q = q.bind(*id);
+            }
+            q.execute(&mut **c).await.map(|_| ())
+        })
+        .map_err(StoreError::query("updating action states"))?;
+    }
+    Ok(())
 }

@@ -8,13 +8,34 @@
 //! imports); [`Tx`] is a transaction on either, and [`on_tx!`] writes a query
 //! once for both. Rows are written and read in batches of multi-row
 //! statements, never one per item.
+//!
+//! # Layout
+//! One module per table (or close-knit tables) it owns, whoever calls it:
+//! - [`actions`]: `actions` (recording once, pages, approvals, states) and
+//!   the `item_steps` new actions move; [`outbox`]: delivery on `actions`
+//!   (claims and outcomes).
+//! - [`alerts`], [`escalations`], [`switches`]: what runs leave open or change.
+//! - [`history`]: the append-only `history`.
+//! - [`customers`]: `customers` and `colleagues` as read beyond the facts;
+//!   [`items`]: clearing and item statuses; [`imports`]: import bookkeeping.
+//! - [`api_runs`]: runs the admin API starts; [`jobs`]: vacuuming the job queue.
+//! - [`reports`]: read-only aggregates for reports, summaries and metrics.
+//! - [`facts`]: what the planner reads, a page of accounts at a time.
+//! - [`table`]: the imported tables' columns and batched upserts.
 
 pub mod actions;
-pub mod api;
-pub mod delivery;
+pub mod alerts;
+pub mod api_runs;
+pub mod customers;
+pub mod escalations;
 pub mod facts;
-pub mod records;
-pub mod runs;
+pub mod history;
+pub mod imports;
+pub mod items;
+pub mod jobs;
+pub mod outbox;
+pub mod reports;
+pub mod switches;
 pub mod table;
 
 use std::borrow::Cow;
@@ -26,7 +47,7 @@ use sqlx::postgres::{PgConnectOptions, PgPool, PgPoolOptions};
 use sqlx::sqlite::{
     SqliteConnectOptions, SqliteJournalMode, SqlitePool, SqlitePoolOptions, SqliteSynchronous,
 };
-use sqlx::{Postgres, SqlSafeStr as _, Sqlite, Transaction};
+use sqlx::{Postgres, Row as _, SqlSafeStr as _, Sqlite, Transaction};
 
 /// Runs the same code on the connection of a [`Tx`], whichever backend it
 /// is: `on_tx!(tx, conn => sqlx::query("...").execute(&mut **conn).await)`.
@@ -517,4 +538,97 @@ pub fn redact(url: &str) -> String {
         }
         _ => url.to_string(),
     }
+}
+
+/// A statement with its parameters written for the transaction's backend:
+/// each `?` of `template` becomes `?` (SQLite) or `$N` (PostgreSQL).
+pub(crate) fn statement(tx: &Tx, template: &str) -> String {
+    let mut params = Params::new(tx);
+    let mut sql = String::with_capacity(template.len() + 8);
+    for (i, part) in template.split('?').enumerate() {
+        if i > 0 {
+            params.push(&mut sql);
+        }
+        sql.push_str(part);
+    }
+    sql
+}
+
+/// Inserts `rows` of `width` text values with `head` before the values and
+/// `tail` after; returns the first column of `RETURNING` rows when `tail`
+/// asks for them.
+async fn insert_rows(
+    tx: &mut Tx,
+    head: &str,
+    tail: &str,
+    width: usize,
+    rows: &[Vec<Option<String>>],
+    what: &'static str,
+) -> Result<Vec<Vec<String>>, StoreError> {
+    let mut out = Vec::new();
+    for batch in rows.chunks(2000) {
+        let mut params = Params::new(tx);
+        let mut sql = String::from(head);
+        for i in 0..batch.len() {
+            sql.push_str(if i > 0 { ", (" } else { " (" });
+            params.list(&mut sql, width);
+            sql.push(')');
+        }
+        sql.push(' ');
+        sql.push_str(tail);
+        let returned: Vec<Vec<String>> = on_tx!(tx, c => async {
+            let mut q = sqlx::query(sqlx::AssertSqlSafe(sql));
+            for row in batch {
+                for v in row {
+                    q = q.bind(v.clone());
+                }
+            }
+            let rows = q.fetch_all(&mut **c).await?;
+            rows.iter()
+                .map(|r| (0..r.len()).map(|i| r.try_get::<String, _>(i)).collect())
+                .collect::<Result<Vec<_>, sqlx::Error>>()
+        }
+        .await)
+        .map_err(StoreError::query(what))?;
+        out.extend(returned);
+    }
+    Ok(out)
+}
+
+/// `UPDATE table SET column = value WHERE open AND (keys) IN (VALUES ...)`.
+async fn close_rows(
+    tx: &mut Tx,
+    table: &str,
+    column: &str,
+    value: &str,
+    keys: &[&str],
+    rows: &[Vec<String>],
+    what: &'static str,
+) -> Result<(), StoreError> {
+    for batch in rows.chunks(2000) {
+        let mut params = Params::new(tx);
+        let mut sql = format!("UPDATE {table} SET {column} = ");
+        params.push(&mut sql);
+        sql.push_str(&format!(
+            " WHERE {column} IS NULL AND ({}) IN (VALUES ",
+            keys.join(", ")
+        ));
+        for i in 0..batch.len() {
+            sql.push_str(if i > 0 { ", (" } else { "(" });
+            params.list(&mut sql, keys.len());
+            sql.push(')');
+        }
+        sql.push(')');
+        on_tx!(tx, c => {
+            let mut q = sqlx::query(sqlx::AssertSqlSafe(sql)).bind(value.to_string());
+            for row in batch {
+                for v in row {
+                    q = q.bind(v.clone());
+                }
+            }
+            q.execute(&mut **c).await.map(|_| ())
+        })
+        .map_err(StoreError::query(what))?;
+    }
+    Ok(())
 }

@@ -16,7 +16,7 @@ const MAX_PARAMS: usize = 30_000;
 
 /// The type of a column.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub enum Kind {
+pub enum ColumnType {
     /// TEXT (dates are ISO text too).
     Text,
     /// BIGINT (amounts in minor units).
@@ -65,7 +65,7 @@ pub struct Table {
     /// The natural key (all TEXT).
     pub keys: &'static [&'static str],
     /// The other columns with their types.
-    pub columns: &'static [(&'static str, Kind)],
+    pub columns: &'static [(&'static str, ColumnType)],
 }
 
 impl Table {
@@ -165,8 +165,8 @@ impl Table {
                         let i = nkeys + j;
                         let what = StoreError::query("reading a column");
                         values.push(match kind {
-                            Kind::Text => Val::Text(row.try_get(i).map_err(what)?),
-                            Kind::Int => Val::Int(row.try_get(i).map_err(what)?),
+                            ColumnType::Text => Val::Text(row.try_get(i).map_err(what)?),
+                            ColumnType::Int => Val::Int(row.try_get(i).map_err(what)?),
                         });
                     }
                     out.push((key, values));
@@ -308,25 +308,25 @@ const fn same(a: &str, b: &str) -> bool {
 
 /// The tables imports fill, with their columns in the order rows carry them.
 pub mod tables {
-    use super::{Kind, Table};
+    use super::{ColumnType, Table};
 
     /// `customers`
     pub const CUSTOMERS: Table = Table {
         name: "customers",
         keys: &["code"],
         columns: &[
-            ("name", Kind::Text),
-            ("language", Kind::Text),
-            ("timezone", Kind::Text),
-            ("scenario", Kind::Text),
-            ("group_leader", Kind::Text),
-            ("credit_limit", Kind::Int),
-            ("currency", Kind::Text),
-            ("custom", Kind::Text),
-            ("address", Kind::Text),
-            ("postcode", Kind::Text),
-            ("city", Kind::Text),
-            ("country", Kind::Text),
+            ("name", ColumnType::Text),
+            ("language", ColumnType::Text),
+            ("timezone", ColumnType::Text),
+            ("scenario", ColumnType::Text),
+            ("group_leader", ColumnType::Text),
+            ("credit_limit", ColumnType::Int),
+            ("currency", ColumnType::Text),
+            ("custom", ColumnType::Text),
+            ("address", ColumnType::Text),
+            ("postcode", ColumnType::Text),
+            ("city", ColumnType::Text),
+            ("country", ColumnType::Text),
         ],
     };
 
@@ -335,9 +335,9 @@ pub mod tables {
         name: "colleagues",
         keys: &["email"],
         columns: &[
-            ("name", Kind::Text),
-            ("role", Kind::Text),
-            ("phone", Kind::Text),
+            ("name", ColumnType::Text),
+            ("role", ColumnType::Text),
+            ("phone", ColumnType::Text),
         ],
     };
 
@@ -346,10 +346,10 @@ pub mod tables {
         name: "contacts",
         keys: &["customer", "email"],
         columns: &[
-            ("name", Kind::Text),
-            ("role", Kind::Text),
-            ("language", Kind::Text),
-            ("phone", Kind::Text),
+            ("name", ColumnType::Text),
+            ("role", ColumnType::Text),
+            ("language", ColumnType::Text),
+            ("phone", ColumnType::Text),
         ],
     };
 
@@ -365,19 +365,19 @@ pub mod tables {
         name: "items",
         keys: &["customer", "reference"],
         columns: &[
-            ("type", Kind::Text),
-            ("issue_date", Kind::Text),
-            ("due_date", Kind::Text),
-            ("amount", Kind::Int),
-            ("remaining", Kind::Int),
-            ("currency", Kind::Text),
-            ("status", Kind::Text),
-            ("promise_date", Kind::Text),
-            ("comment", Kind::Text),
-            ("custom", Kind::Text),
-            ("status_since", Kind::Text),
-            ("cleared_on", Kind::Text),
-            ("seen_import", Kind::Int),
+            ("type", ColumnType::Text),
+            ("issue_date", ColumnType::Text),
+            ("due_date", ColumnType::Text),
+            ("amount", ColumnType::Int),
+            ("remaining", ColumnType::Int),
+            ("currency", ColumnType::Text),
+            ("status", ColumnType::Text),
+            ("promise_date", ColumnType::Text),
+            ("comment", ColumnType::Text),
+            ("custom", ColumnType::Text),
+            ("status_since", ColumnType::Text),
+            ("cleared_on", ColumnType::Text),
+            ("seen_import", ColumnType::Int),
         ],
     };
 

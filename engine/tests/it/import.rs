@@ -472,10 +472,10 @@ async fn custom_columns_are_kept_and_declared_ones_checked() {
 
 #[tokio::test]
 async fn status_changes_are_validated_and_recorded_in_the_history() {
-    use relance_engine::status::{self, NewStatus, Stamp, StatusError};
+    use relance_engine::status::{self, ChangeStamp, NewStatus, StatusError};
     let (_dir, paths) = files(&[("customers.csv", CUSTOMERS), ("items.csv", ITEMS)]);
     let config = example_config();
-    let stamp = Stamp {
+    let stamp = ChangeStamp {
         today: NaiveDate::from_ymd_opt(2026, 11, 21).expect("a date"),
         now: "2026-11-21T09:00:00Z".into(),
         origin: "cli".into(),
@@ -525,7 +525,7 @@ async fn status_changes_are_validated_and_recorded_in_the_history() {
             .expect("clear");
 
         let mut tx = t.store.begin().await.expect("tx");
-        let history = relance_engine::store::records::history_of(&mut tx, "C001")
+        let history = relance_engine::store::history::history_of(&mut tx, "C001")
             .await
             .expect("history");
         let kinds: Vec<(&str, Option<&str>)> = history
@@ -589,7 +589,7 @@ fn q(status: &str, promise: Option<&str>, comment: Option<&str>, since: &str) ->
 
 #[tokio::test]
 async fn statuses_people_recorded_survive_imports_that_do_not_mention_them() {
-    use relance_engine::status::{self, NewStatus, Stamp};
+    use relance_engine::status::{self, ChangeStamp, NewStatus};
     let (_dir, first) = files(&[("customers.csv", CUSTOMERS), ("items.csv", ITEMS)]);
     // The nightly ERP sync: no status columns at all.
     let (_d1, without_columns) = files(&[(
@@ -615,12 +615,12 @@ C001,INV-1,invoice,2026-10-01,1234.50,1000,,\n\
 C002,INV-9,invoice,2026-09-15,99.99,,litigation,sent to the lawyers\n",
     )]);
     let config = example_config();
-    let by_cli = Stamp {
+    let by_cli = ChangeStamp {
         today: NaiveDate::from_ymd_opt(2026, 11, 20).expect("a date"),
         now: "2026-11-20T09:00:00Z".into(),
         origin: "cli".into(),
     };
-    let by_api = Stamp {
+    let by_api = ChangeStamp {
         origin: "api:ops".into(),
         ..by_cli.clone()
     };
@@ -697,7 +697,7 @@ C002,INV-9,invoice,2026-09-15,99.99,,litigation,sent to the lawyers\n",
         );
 
         let mut tx = t.store.begin().await.expect("tx");
-        let history = relance_engine::store::records::history_of(&mut tx, "C002")
+        let history = relance_engine::store::history::history_of(&mut tx, "C002")
             .await
             .expect("history");
         drop(tx);

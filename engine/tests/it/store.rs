@@ -198,7 +198,7 @@ async fn an_action_is_recorded_once_and_moves_last_step_once() {
             "{}",
             t.name
         );
-        let history = relance_engine::store::records::history_of(&mut tx, "L1")
+        let history = relance_engine::store::history::history_of(&mut tx, "L1")
             .await
             .expect("history");
         assert_eq!(
@@ -243,7 +243,7 @@ async fn two_runs_at_the_same_time_record_an_action_once() {
             t.name
         );
         let mut tx = t.store.begin().await.expect("tx");
-        let history = relance_engine::store::records::history_of(&mut tx, "L1")
+        let history = relance_engine::store::history::history_of(&mut tx, "L1")
             .await
             .expect("history");
         assert_eq!(

@@ -24,7 +24,6 @@ pub fn import_options() -> relance_engine::import::Options {
         today: chrono::NaiveDate::from_ymd_opt(2026, 11, 20).expect("a date"),
         now: "2026-11-20T08:00:00Z".into(),
         origin: "test".into(),
-        progress: false,
     }
 }
 

@@ -8,7 +8,7 @@ use std::time::Duration;
 
 use relance_engine::planner::Planner;
 use relance_engine::run::{self, Selection, When};
-use relance_engine::store::{Store, delivery as store_delivery, records};
+use relance_engine::store::{Store, actions, history, jobs, outbox, reports};
 use relance_test_support::store as store_support;
 use relance_test_support::{Data, Sink};
 use relance_worker::compose::PlainCompose;
@@ -67,14 +67,14 @@ async fn run_once(store: &Store, planner: &Planner) -> Vec<i64> {
 }
 
 async fn state(store: &Store, id: i64) -> String {
-    store_delivery::states(store, &[id]).await.expect("states")[0]
+    outbox::states(store, &[id]).await.expect("states")[0]
         .1
         .clone()
 }
 
 async fn history_kinds(store: &Store, customer: &str, kind: &str) -> Vec<serde_json::Value> {
     let mut tx = store.begin().await.expect("a transaction");
-    let events = records::history_of(&mut tx, customer)
+    let events = history::history_of(&mut tx, customer)
         .await
         .expect("history");
     tx.rollback().await.expect("rollback");
@@ -86,7 +86,7 @@ async fn history_kinds(store: &Store, customer: &str, kind: &str) -> Vec<serde_j
 }
 
 async fn open_alerts(store: &Store) -> Vec<(String, i64)> {
-    store_delivery::counts(store).await.expect("counts").alerts
+    reports::counts(store).await.expect("counts").alerts
 }
 
 #[tokio::test]
@@ -358,7 +358,7 @@ async fn review_actions_wait_until_approved() {
 
     // `relance approve` turns it into `queued`.
     let mut tx = ts.store.begin().await.expect("tx");
-    relance_engine::store::runs::set_states(&mut tx, "queued", &ids)
+    actions::set_states(&mut tx, "queued", &ids)
         .await
         .expect("approve");
     tx.commit().await.expect("commit");
@@ -514,7 +514,7 @@ async fn finished_jobs_are_vacuumed_on_both_backends() {
                 .expect("the queue's schema");
         }
         let now = chrono::Utc::now().timestamp();
-        let n = store_delivery::vacuum_jobs(&ts.store, now)
+        let n = jobs::vacuum_jobs(&ts.store, now)
             .await
             .unwrap_or_else(|e| panic!("{}: {e}", ts.name));
         assert_eq!(n, 0, "{}", ts.name);

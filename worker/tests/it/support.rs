@@ -36,7 +36,6 @@ pub fn import_options(now: &str) -> relance_engine::import::Options {
         today: chrono::NaiveDate::from_ymd_opt(2026, 11, 9).expect("a date"),
         now: now.into(),
         origin: "test".into(),
-        progress: false,
     }
 }
 

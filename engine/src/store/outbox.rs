@@ -10,9 +10,9 @@
 
 use sqlx::{AssertSqlSafe, Row as _};
 
-use super::records::{self, HistoryEvent, statement};
-use super::runs::{self, RaisedAlert};
-use super::{Backend, Params, Store, StoreError, Tx, on_tx};
+use super::alerts::{self, RaisedAlert};
+use super::history::{self, HistoryEvent};
+use super::{Backend, Params, Store, StoreError, Tx, on_tx, statement};
 
 /// A claimed action, as the worker needs it.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -277,9 +277,9 @@ pub async fn finish(
             .map_err(StoreError::query("recording deliveries"))?;
         }
     }
-    records::append_history(&mut tx, &history).await?;
+    history::append_history(&mut tx, &history).await?;
     if !failed.is_empty() {
-        runs::alerts(&mut tx, &failed, &[], date, now, origin).await?;
+        alerts::record(&mut tx, &failed, &[], date, now, origin).await?;
     }
     tx.commit().await
 }
@@ -319,53 +319,6 @@ async fn update_one(
         .await
         .map(|_| ()))
     .map_err(StoreError::query("recording a delivery"))
-}
-
-/// When the last import with an items file happened (RFC 3339), if any.
-pub async fn last_items_import(store: &Store) -> Result<Option<String>, StoreError> {
-    let mut tx = store.begin().await?;
-    let sql = "SELECT MAX(at) FROM imports WHERE counts LIKE '%\"kind\":\"items\"%'";
-    let at: Option<String> =
-        on_tx!(&mut tx, c => sqlx::query_scalar(sql).fetch_one(&mut **c).await)
-            .map_err(StoreError::query("reading the last import"))?;
-    tx.rollback().await?;
-    Ok(at)
-}
-
-/// Raises (`hold` true, with `detail`) or resolves the platform-wide
-/// `stale_data` alert (account `""`). Returns whether it changed.
-pub async fn stale_data(
-    store: &Store,
-    hold: bool,
-    detail: &str,
-    date: &str,
-    now: &str,
-    origin: &str,
-) -> Result<bool, StoreError> {
-    let mut tx = store.begin_write().await?;
-    let sql = "SELECT COUNT(*) FROM alerts WHERE alert = 'stale_data' AND account = '' AND resolved_on IS NULL";
-    let open: i64 = on_tx!(&mut tx, c => sqlx::query_scalar(sql).fetch_one(&mut **c).await)
-        .map_err(StoreError::query("reading alerts"))?;
-    let changed = if hold && open == 0 {
-        let alert = RaisedAlert {
-            alert: "stale_data".into(),
-            account: String::new(),
-            item: String::new(),
-            level: "high".into(),
-            detail: detail.to_string(),
-        };
-        !runs::alerts(&mut tx, &[alert], &[], date, now, origin)
-            .await?
-            .is_empty()
-    } else if !hold && open > 0 {
-        let key = ("stale_data".to_string(), String::new(), String::new());
-        runs::alerts(&mut tx, &[], &[key], date, now, origin).await?;
-        true
-    } else {
-        false
-    };
-    tx.commit().await?;
-    Ok(changed)
 }
 
 /// The states of these actions, by id.
@@ -434,72 +387,4 @@ pub async fn sending(store: &Store) -> Result<Vec<Sending>, StoreError> {
             },
         )
         .collect())
-}
-
-/// Counts for summaries: actions by `(step, state)` and open alerts by name.
-#[derive(Debug, Clone, Default, PartialEq, Eq)]
-pub struct Counts {
-    /// `(scenario, step, state, count)`, ordered.
-    pub actions: Vec<(String, String, String, i64)>,
-    /// `(alert, count)` of open alerts, ordered.
-    pub alerts: Vec<(String, i64)>,
-}
-
-/// Actions by step and state, and open alerts by name.
-pub async fn counts(store: &Store) -> Result<Counts, StoreError> {
-    let mut tx = store.begin().await?;
-    let actions: Vec<(String, String, String, i64)> = on_tx!(&mut tx, c => sqlx::query_as(
-        "SELECT scenario, step, state, COUNT(*) FROM actions GROUP BY scenario, step, state \
-         ORDER BY scenario, step, state")
-        .fetch_all(&mut **c)
-        .await)
-    .map_err(StoreError::query("counting actions"))?;
-    let alerts: Vec<(String, i64)> = on_tx!(&mut tx, c => sqlx::query_as(
-        "SELECT alert, COUNT(*) FROM alerts WHERE resolved_on IS NULL GROUP BY alert ORDER BY alert")
-        .fetch_all(&mut **c)
-        .await)
-    .map_err(StoreError::query("counting alerts"))?;
-    tx.rollback().await?;
-    Ok(Counts { actions, alerts })
-}
-
-/// Deletes the job queue's finished jobs (done, killed, or failed for good)
-/// that ended before `before` (Unix seconds). apalis-sqlite's own vacuum
-/// rewrites the whole database file, which the store cannot afford.
-pub async fn vacuum_jobs(store: &Store, before: i64) -> Result<u64, StoreError> {
-    let mut tx = store.begin_write().await?;
-    let done = match &mut tx {
-        Tx::Postgres(c) => sqlx::query(
-            "DELETE FROM apalis.jobs WHERE (status IN ('Done', 'Killed') \
-             OR (status = 'Failed' AND max_attempts <= attempts)) AND done_at < to_timestamp($1)",
-        )
-        .bind(before as f64)
-        .execute(&mut **c)
-        .await
-        .map(|r| r.rows_affected()),
-        Tx::Sqlite(c) => sqlx::query(
-            "DELETE FROM Jobs WHERE (status IN ('Done', 'Killed') \
-             OR (status = 'Failed' AND max_attempts <= attempts)) AND done_at < ?",
-        )
-        .bind(before)
-        .execute(&mut **c)
-        .await
-        .map(|r| r.rows_affected()),
-    }
-    .map_err(StoreError::query("vacuuming finished jobs"))?;
-    tx.commit().await?;
-    Ok(done)
-}
-
-/// The timezones of collection accounts that name one (leaders only).
-pub async fn account_timezones(store: &Store) -> Result<Vec<String>, StoreError> {
-    let mut tx = store.begin().await?;
-    let zones: Vec<String> = on_tx!(&mut tx, c => sqlx::query_scalar(
-        "SELECT DISTINCT timezone FROM customers WHERE timezone IS NOT NULL AND timezone <> '' \
-         AND group_leader IS NULL ORDER BY timezone")
-        .fetch_all(&mut **c)
-        .await)
-    .map_err(StoreError::query("reading timezones"))?;
-    tx.rollback().await?;
-    Ok(zones)
 }

@@ -1,0 +1,286 @@
+//! From a CSV record to a validated row, per kind of file (DATA.md).
+//!
+//! # Layout
+//! - `cells`: reading one record's cells, checked per type of value.
+//! - `parties`: rows of colleagues, customers, contacts and assignments.
+//! - `items`: rows of items.
+//! - `resolve`: a valid row against the stored one (what it leaves unsaid,
+//!   custom fields, the columns an import derives).
+
+mod cells;
+mod items;
+mod parties;
+mod resolve;
+
+use std::hash::BuildHasher;
+
+use foldhash::{HashMap, HashMapExt};
+
+use relance_dsl::diagnostic::closest;
+use relance_dsl::model::{Config, FieldDef, FieldTarget, Type};
+
+use super::csvfile::{CsvFile, Record};
+use super::{DateFormat, FileKind, Options};
+use crate::store::customers;
+use crate::store::table::{Row, Val};
+use crate::store::{StoreError, Tx};
+use cells::Reader;
+
+pub use cells::CLEAR;
+pub use resolve::{derive_item, resolve, status_change};
+
+/// What a customer is to the import.
+#[derive(Debug, Clone)]
+struct CustomerInfo {
+    /// Its currency, if set.
+    currency: Option<String>,
+    /// Its group leader, if grouped.
+    leader: Option<String>,
+}
+
+/// What the rows are checked against: the store's customers and colleagues
+/// (plus those of earlier files of the same call) and the configuration.
+#[derive(Default)]
+pub struct Indexes {
+    /// Customers by code.
+    customers: HashMap<String, CustomerInfo>,
+    /// Colleague roles by email.
+    colleagues: HashMap<String, String>,
+    /// The platform currency, for items and customers without one.
+    currency: String,
+    /// Statuses of the configuration.
+    statuses: Vec<String>,
+    /// Scenarios of the configuration.
+    scenarios: Vec<String>,
+    /// Declared custom fields.
+    fields: Vec<FieldDef>,
+}
+
+impl Indexes {
+    /// Loads the indexes from the store.
+    pub async fn load(tx: &mut Tx, config: &Config) -> Result<Indexes, StoreError> {
+        let customers = customers::customer_index(tx)
+            .await?
+            .into_iter()
+            .map(|c| {
+                (
+                    c.code,
+                    CustomerInfo {
+                        currency: c.currency,
+                        leader: c.group_leader,
+                    },
+                )
+            })
+            .collect();
+        let colleagues = customers::colleague_index(tx).await?.into_iter().collect();
+        Ok(Indexes {
+            customers,
+            colleagues,
+            currency: config.settings.currency.clone(),
+            statuses: config.statuses.keys().cloned().collect(),
+            scenarios: config.scenarios.keys().cloned().collect(),
+            fields: config.fields.clone(),
+        })
+    }
+}
+
+/// Columns each kind requires and accepts (besides custom columns).
+fn columns(kind: FileKind) -> (&'static [&'static str], &'static [&'static str]) {
+    match kind {
+        FileKind::Colleagues => (&["email", "name"], &["role", "phone"]),
+        FileKind::Customers => (
+            &["code", "name"],
+            &[
+                "language",
+                "timezone",
+                "scenario",
+                "group_leader",
+                "credit_limit",
+                "currency",
+                "address",
+                "postcode",
+                "city",
+                "country",
+            ],
+        ),
+        FileKind::Contacts => (
+            &["customer", "email"],
+            &["name", "role", "language", "phone"],
+        ),
+        FileKind::Assignments => (&["customer", "colleague"], &["role"]),
+        FileKind::Items => (
+            &["customer", "reference", "type", "due_date", "amount"],
+            &[
+                "issue_date",
+                "remaining",
+                "currency",
+                "status",
+                "promise_date",
+                "comment",
+            ],
+        ),
+    }
+}
+
+/// Reads the records of one file.
+pub struct Parser {
+    /// The kind of file.
+    kind: FileKind,
+    /// Column name → index in the record.
+    index: HashMap<&'static str, usize>,
+    /// Custom columns: index, name, declared type.
+    custom: Vec<(usize, String, Option<Type>)>,
+    /// How dates are written.
+    date_format: DateFormat,
+    /// Fingerprint of each key seen → its line, for duplicate keys.
+    seen: HashMap<u128, u64>,
+    /// `(line, code, leader)` of grouped customers, checked at the end.
+    leaders: Vec<(u64, String, String)>,
+    /// The optional columns of this kind: there `-` clears the stored value.
+    optional: &'static [&'static str],
+}
+
+impl Parser {
+    /// Checks the header; the error names every missing required column.
+    pub fn new(
+        kind: FileKind,
+        csv: &CsvFile,
+        indexes: &Indexes,
+        opts: &Options,
+    ) -> Result<Parser, String> {
+        let (required, optional) = columns(kind);
+        let missing: Vec<&str> = required
+            .iter()
+            .copied()
+            .filter(|c| csv.column(c).is_none())
+            .collect();
+        if !missing.is_empty() {
+            let list: Vec<String> = missing.iter().map(|m| format!("`{m}`")).collect();
+            return Err(format!(
+                "missing required column{} {} (the header has: {})",
+                if missing.len() > 1 { "s" } else { "" },
+                list.join(", "),
+                csv.headers.join(", ")
+            ));
+        }
+        let mut index = HashMap::new();
+        for c in required.iter().chain(optional.iter()) {
+            if let Some(i) = csv.column(c) {
+                index.insert(*c, i);
+            }
+        }
+        let target = match kind {
+            FileKind::Customers => Some(FieldTarget::Customer),
+            FileKind::Items => Some(FieldTarget::Item),
+            _ => None,
+        };
+        let mut custom = Vec::new();
+        if let Some(target) = target {
+            for (i, h) in csv.headers.iter().enumerate() {
+                if !index.values().any(|&j| j == i) && !h.is_empty() {
+                    let ty = indexes
+                        .fields
+                        .iter()
+                        .find(|f| f.target == target && &f.name == h)
+                        .map(|f| f.ty.clone());
+                    custom.push((i, h.clone(), ty));
+                }
+            }
+        }
+        Ok(Parser {
+            kind,
+            index,
+            custom,
+            date_format: opts.date_format,
+            seen: HashMap::new(),
+            leaders: Vec::new(),
+            optional,
+        })
+    }
+
+    /// Validates one record into a row in table order, or says everything wrong with it.
+    pub fn row(&mut self, rec: &Record<'_>, ix: &mut Indexes) -> Result<Row, Vec<String>> {
+        let mut r = Reader {
+            rec,
+            index: &self.index,
+            optional: self.optional,
+            errors: Vec::new(),
+            date_format: self.date_format,
+        };
+        let row = match self.kind {
+            FileKind::Colleagues => parties::colleague(&mut r, ix),
+            FileKind::Customers => {
+                parties::customer(&mut r, ix, &self.custom, &mut self.leaders, rec.line)
+            }
+            FileKind::Contacts => parties::contact(&mut r, ix),
+            FileKind::Assignments => parties::assignment(&mut r, ix),
+            FileKind::Items => items::item(&mut r, ix, &self.custom),
+        };
+        let mut errors = r.errors;
+        let nkeys = self.kind.table().keys.len();
+        let key: Vec<&str> = row[..nkeys]
+            .iter()
+            .map(|v| v.as_text().unwrap_or_default())
+            .collect();
+        if key.iter().all(|k| !k.is_empty()) {
+            let fingerprint = fingerprint(&key);
+            if let Some(first) = self.seen.get(&fingerprint) {
+                errors.push(format!(
+                    "duplicate key {} (first on line {first})",
+                    key.join("/")
+                ));
+            } else {
+                self.seen.insert(fingerprint, rec.line);
+            }
+        }
+        if errors.is_empty() {
+            Ok(row)
+        } else {
+            Err(errors)
+        }
+    }
+
+    /// Checks that need the whole file: group leaders exist and groups have one level.
+    pub fn finish(&mut self, ix: &Indexes) -> Vec<(u64, String)> {
+        let mut errors = Vec::new();
+        for (line, code, leader) in &self.leaders {
+            match ix.customers.get(leader) {
+                _ if leader == code => {
+                    errors.push((*line, format!("group_leader of {code} is itself")))
+                }
+                None => errors.push((
+                    *line,
+                    format!("group_leader \"{leader}\" is not a known customer"),
+                )),
+                Some(info) => {
+                    if let Some(upper) = &info.leader {
+                        errors.push((
+                            *line,
+                            format!("group_leader \"{leader}\" is itself grouped under \"{upper}\" (groups have one level)"),
+                        ));
+                    }
+                }
+            }
+        }
+        errors.sort();
+        errors
+    }
+}
+
+fn text(v: Option<String>) -> Val {
+    Val::Text(v)
+}
+
+/// ` (did you mean "x"?)` when one candidate is close.
+fn suggest<'a>(name: &str, candidates: impl IntoIterator<Item = &'a str>) -> String {
+    closest(name, candidates).map_or_else(String::new, |c| format!(" (did you mean \"{c}\"?)"))
+}
+
+/// A 128-bit fingerprint of a key (two independently seeded 64-bit
+/// hashes): collisions are out of reach for any file.
+fn fingerprint(parts: &[&str]) -> u128 {
+    const FIRST: foldhash::quality::FixedState = foldhash::quality::FixedState::with_seed(1);
+    const SECOND: foldhash::quality::FixedState =
+        foldhash::quality::FixedState::with_seed(0x9e37_79b9_7f4a_7c15);
+    (u128::from(FIRST.hash_one(parts)) << 64) | u128::from(SECOND.hash_one(parts))
+}

@@ -1,0 +1,410 @@
+//! The import loop of one file: a reader on a blocking thread validates
+//! records and hands batches to the writer, which compares them with the
+//! stored rows, counts and writes them.
+
+use foldhash::{HashMap, HashMapExt as _, HashSet, HashSetExt as _};
+use std::path::Path;
+use std::sync::Arc;
+
+use super::csvfile::CsvFile;
+use super::progress::Progress;
+use super::rows::{self, Indexes, Parser};
+use super::stamp::ImportStamp;
+use super::{FileKind, FileReport, Full, ImportError, Options, RowError};
+use crate::store::history::{self, HistoryEvent};
+use crate::store::table::{self, Prepared, Row, Table};
+use crate::store::{Backend, StoreError, Tx};
+
+/// Rows written per batch.
+const BATCH: usize = 2000;
+/// Bad rows kept for the report; the rest are counted.
+const MAX_REPORTED: usize = 1000;
+
+/// Problems found so far: the first [`MAX_REPORTED`] kept, the rest counted.
+#[derive(Debug, Default)]
+pub(super) struct Problems {
+    /// The problems kept for the report.
+    pub(super) kept: Vec<RowError>,
+    /// How many more there were.
+    pub(super) more: usize,
+}
+
+impl Problems {
+    fn push(&mut self, e: RowError) {
+        if self.kept.len() < MAX_REPORTED {
+            self.kept.push(e);
+        } else {
+            self.more += 1;
+        }
+    }
+
+    /// Takes in the problems of one file.
+    fn absorb(&mut self, other: Problems) {
+        for e in other.kept {
+            self.push(e);
+        }
+        self.more += other.more;
+    }
+
+    pub(super) fn is_empty(&self) -> bool {
+        self.kept.is_empty() && self.more == 0
+    }
+}
+
+/// The state of one import call.
+pub(super) struct Run<'o> {
+    /// The options.
+    pub(super) opts: &'o Options,
+    /// This import's date, id (marks the items it saw, for `--full`),
+    /// instant and origin.
+    pub(super) stamp: ImportStamp,
+    /// Bad rows so far.
+    pub(super) problems: Problems,
+    /// Customers mentioned by items files, for `--full`.
+    pub(super) mentioned: HashSet<String>,
+    /// Status changes of the batch being written (appended with it).
+    pub(super) history: Vec<HistoryEvent>,
+    /// Told how far each file is read, if anyone asked.
+    pub(super) progress: Option<Arc<dyn Progress>>,
+}
+
+impl Run<'_> {
+    fn error(&mut self, e: RowError) {
+        self.problems.push(e.escaped());
+    }
+
+    pub(super) async fn file(
+        &mut self,
+        tx: &mut Tx,
+        indexes: &mut Indexes,
+        kind: FileKind,
+        path: &Path,
+    ) -> Result<FileReport, ImportError> {
+        let name = path.file_name().map_or_else(
+            || path.display().to_string(),
+            |n| n.to_string_lossy().into_owned(),
+        );
+        let mut report = FileReport {
+            file: name.clone(),
+            kind: kind.as_str().into(),
+            ..FileReport::default()
+        };
+        let progress = self.progress.clone();
+        if let Some(progress) = &progress {
+            let len = std::fs::metadata(path).map(|m| m.len()).unwrap_or(0);
+            progress.start(&name, len);
+        }
+        let mut csv = match CsvFile::open(path, progress.clone()) {
+            Ok(csv) => csv,
+            Err(e) => {
+                self.error(e);
+                return Ok(report);
+            }
+        };
+        let mut parser = match Parser::new(kind, &csv, indexes, self.opts) {
+            Ok(p) => p,
+            Err(missing) => {
+                self.error(RowError {
+                    file: name,
+                    line: 1,
+                    message: missing,
+                });
+                return Ok(report);
+            }
+        };
+        let table = kind.table();
+        let empty_at_start = table.is_empty(tx).await?;
+
+        // Reading and validating (CPU) runs on a blocking thread and hands
+        // batches to this task, which writes them (the database's thread):
+        // the two overlap. The reader owns the indexes meanwhile.
+        // Into a table that was empty when the file began, every row is new:
+        // the reader also derives them and binds the statements, and this
+        // task only runs them.
+        let (sender, mut batches) = tokio::sync::mpsc::channel::<Result<Batch, StoreError>>(2);
+        let mut reader = Reader {
+            name: name.clone(),
+            kind,
+            indexes: std::mem::take(indexes),
+            clean: self.problems.is_empty(),
+            problems: Problems::default(),
+            rows: 0,
+            mentioned: HashSet::new(),
+            fresh: empty_at_start.then(|| Fresh {
+                backend: tx.backend(),
+                stamp: self.stamp.clone(),
+            }),
+        };
+        let reading = tokio::task::spawn_blocking(move || {
+            reader.read(&mut csv, &mut parser, &sender);
+            reader
+        });
+        while let Some(batch) = batches.recv().await {
+            match batch? {
+                Batch::Rows(mut rows) => {
+                    self.flush(tx, table, kind, &mut rows, empty_at_start, &mut report)
+                        .await?;
+                }
+                Batch::Ready {
+                    statements,
+                    history,
+                    rows,
+                } => {
+                    table::execute(tx, statements).await?;
+                    history::append_history(tx, &history).await?;
+                    report.inserted += rows;
+                }
+            }
+        }
+        let reader = reading
+            .await
+            .map_err(|e| ImportError::Usage(format!("reading {name} failed: {e}")))?;
+        if let Some(progress) = progress {
+            progress.finish();
+        }
+        *indexes = reader.indexes;
+        report.rows = reader.rows;
+        self.mentioned.extend(reader.mentioned);
+        let file_had_problems = !reader.problems.is_empty();
+        self.problems.absorb(reader.problems);
+        if report.rows == 0 && !file_had_problems {
+            self.error(RowError {
+                file: name.clone(),
+                line: 0,
+                message: "no rows after the header".into(),
+            });
+        }
+        Ok(report)
+    }
+
+    /// Writes a batch: compares with the stored rows, counts, upserts.
+    async fn flush(
+        &mut self,
+        tx: &mut Tx,
+        table: &Table,
+        kind: FileKind,
+        batch: &mut Vec<(u64, Row)>,
+        empty_at_start: bool,
+        report: &mut FileReport,
+    ) -> Result<(), ImportError> {
+        if batch.is_empty() {
+            return Ok(());
+        }
+        let nkeys = table.keys.len();
+        let existing = if empty_at_start {
+            HashMap::new()
+        } else {
+            let keys: Vec<Vec<String>> = batch
+                .iter()
+                .map(|(_, row)| {
+                    row[..nkeys]
+                        .iter()
+                        .map(|v| v.as_text().unwrap_or_default().to_string())
+                        .collect()
+                })
+                .collect();
+            table.existing(tx, &keys).await?
+        };
+        let full = self.opts.full != Full::No;
+        let mut writes: Vec<Row> = Vec::with_capacity(batch.len());
+        for (_, mut row) in batch.drain(..) {
+            let old = if existing.is_empty() {
+                None
+            } else {
+                let key: Vec<String> = row[..nkeys]
+                    .iter()
+                    .map(|v| v.as_text().unwrap_or_default().to_string())
+                    .collect();
+                existing.get(&key)
+            };
+            rows::resolve(kind, &mut row, old);
+            if kind == FileKind::Items {
+                self.history
+                    .extend(self.stamp.derive(&mut row, old, &report.file));
+            }
+            match old {
+                None => {
+                    report.inserted += 1;
+                    writes.push(row);
+                }
+                Some(old) if same_content(kind, old, &row) => {
+                    report.unchanged += 1;
+                    if full {
+                        writes.push(row);
+                    }
+                }
+                Some(_) => {
+                    report.updated += 1;
+                    writes.push(row);
+                }
+            }
+        }
+        // A dry run writes too, inside the transaction it then rolls back:
+        // later files of the call are validated against these rows.
+        // Into a table that was empty when the import began, no row can
+        // conflict (duplicate keys are refused): a plain INSERT does.
+        table.write(tx, writes, !empty_at_start).await?;
+        // Status changes go with their batch: memory does not grow with them.
+        history::append_history(tx, &self.history).await?;
+        self.history.clear();
+        Ok(())
+    }
+}
+
+/// What the reader hands the writer.
+enum Batch {
+    /// Validated rows, to compare with the stored ones and write.
+    Rows(Vec<(u64, Row)>),
+    /// New rows, derived and bound by the reader.
+    Ready {
+        /// The INSERT statements.
+        statements: Vec<Prepared>,
+        /// The status changes they make.
+        history: Vec<HistoryEvent>,
+        /// How many rows.
+        rows: u64,
+    },
+}
+
+/// How the reader prepares rows into a table empty when the file began.
+struct Fresh {
+    /// The store's backend (placeholders and binding differ).
+    backend: Backend,
+    /// The derived columns.
+    stamp: ImportStamp,
+}
+
+/// Reads and validates one file on a blocking thread.
+struct Reader {
+    /// The file name, for messages.
+    name: String,
+    /// What the file holds.
+    kind: FileKind,
+    /// The indexes, lent for the file.
+    indexes: Indexes,
+    /// No bad row yet in this call: batches are still sent to be written.
+    clean: bool,
+    /// Bad rows of this file.
+    problems: Problems,
+    /// Data rows read.
+    rows: u64,
+    /// Customers of the items read, for `--full`.
+    mentioned: HashSet<String>,
+    /// Set when the table was empty when the file began.
+    fresh: Option<Fresh>,
+}
+
+impl Reader {
+    fn error(&mut self, e: RowError) {
+        self.clean = false;
+        self.problems.push(e.escaped());
+    }
+
+    /// Hands a batch to the writer, prepared when the table was empty; stops
+    /// writing (and only validates) once the writer is gone.
+    fn send(
+        &mut self,
+        rows: Vec<(u64, Row)>,
+        sender: &tokio::sync::mpsc::Sender<Result<Batch, StoreError>>,
+    ) {
+        let batch = match &self.fresh {
+            None => Ok(Batch::Rows(rows)),
+            Some(fresh) => {
+                let count = rows.len() as u64;
+                let mut history = Vec::new();
+                let rows: Vec<Row> = rows
+                    .into_iter()
+                    .map(|(_, mut row)| {
+                        rows::resolve(self.kind, &mut row, None);
+                        if self.kind == FileKind::Items {
+                            history.extend(fresh.stamp.derive(&mut row, None, &self.name));
+                        }
+                        row
+                    })
+                    .collect();
+                self.kind
+                    .table()
+                    .prepare(fresh.backend, rows, false)
+                    .map(|statements| Batch::Ready {
+                        statements,
+                        history,
+                        rows: count,
+                    })
+            }
+        };
+        if sender.blocking_send(batch).is_err() {
+            // The writer stopped (a store error): only validate.
+            self.clean = false;
+        }
+    }
+
+    fn read(
+        &mut self,
+        csv: &mut CsvFile,
+        parser: &mut Parser,
+        sender: &tokio::sync::mpsc::Sender<Result<Batch, StoreError>>,
+    ) {
+        let mut batch: Vec<(u64, Row)> = Vec::with_capacity(BATCH);
+        while let Some(record) = csv.next_record() {
+            let record = match record {
+                Ok(r) => r,
+                Err(e) => {
+                    // After a line too long, a quote never closed or an IO
+                    // error, `next_record` gives no more records.
+                    self.error(e);
+                    continue;
+                }
+            };
+            self.rows += 1;
+            let line = record.line;
+            match parser.row(&record, &mut self.indexes) {
+                Ok(row) => {
+                    if self.kind == FileKind::Items
+                        && let Some(customer) = row[0].as_text()
+                        && !self.mentioned.contains(customer)
+                    {
+                        self.mentioned.insert(customer.to_string());
+                    }
+                    if self.clean {
+                        batch.push((line, row));
+                        if batch.len() >= BATCH {
+                            self.send(std::mem::take(&mut batch), sender);
+                        }
+                    }
+                }
+                Err(messages) => {
+                    for message in messages {
+                        let name = self.name.clone();
+                        self.error(RowError {
+                            file: name,
+                            line,
+                            message,
+                        });
+                    }
+                    batch.clear();
+                }
+            }
+        }
+        if self.clean && !batch.is_empty() {
+            self.send(batch, sender);
+        }
+        for (line, message) in parser.finish(&self.indexes) {
+            let name = self.name.clone();
+            self.error(RowError {
+                file: name,
+                line,
+                message,
+            });
+        }
+    }
+}
+
+/// Equal rows, ignoring what the import derives (`seen_import`).
+fn same_content(kind: FileKind, old: &Row, new: &Row) -> bool {
+    if kind == FileKind::Items {
+        let n = new.len();
+        old[..n - 1] == new[..n - 1]
+    } else {
+        old == new
+    }
+}

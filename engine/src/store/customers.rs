@@ -1,0 +1,93 @@
+//! The `customers` and `colleagues` tables as the rest of the engine reads
+//! them (the import writes them through [`super::table`]): the indexes the
+//! import checks rows against, group leaders, collection accounts and their
+//! timezones.
+
+use sqlx::{AssertSqlSafe, Row as _};
+
+use super::{Store, StoreError, Tx, on_tx, statement};
+
+/// A stored customer as the import needs to know it.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct CustomerEntry {
+    /// Its code.
+    pub code: String,
+    /// Its currency, if set.
+    pub currency: Option<String>,
+    /// Its group leader, if grouped.
+    pub group_leader: Option<String>,
+}
+
+/// Every stored customer (code, currency, leader).
+pub async fn customer_index(tx: &mut Tx) -> Result<Vec<CustomerEntry>, StoreError> {
+    on_tx!(tx, c => async {
+        let rows = sqlx::query("SELECT code, currency, group_leader FROM customers")
+            .fetch_all(&mut **c)
+            .await?;
+        rows.iter()
+            .map(|r| {
+                Ok(CustomerEntry {
+                    code: r.try_get(0)?,
+                    currency: r.try_get(1)?,
+                    group_leader: r.try_get(2)?,
+                })
+            })
+            .collect::<Result<Vec<_>, sqlx::Error>>()
+    }.await)
+    .map_err(StoreError::query("reading customers"))
+}
+
+/// Every stored colleague (email, role).
+pub async fn colleague_index(tx: &mut Tx) -> Result<Vec<(String, String)>, StoreError> {
+    on_tx!(tx, c => async {
+        let rows = sqlx::query("SELECT email, role FROM colleagues").fetch_all(&mut **c).await?;
+        rows.iter()
+            .map(|r| Ok((r.try_get(0)?, r.try_get(1)?)))
+            .collect::<Result<Vec<_>, sqlx::Error>>()
+    }.await)
+    .map_err(StoreError::query("reading colleagues"))
+}
+
+/// A customer's group leader: `None` when the customer does not exist,
+/// `Some(None)` when it is not grouped.
+pub async fn group_leader(tx: &mut Tx, code: &str) -> Result<Option<Option<String>>, StoreError> {
+    let sql = statement(tx, "SELECT group_leader FROM customers WHERE code = ?");
+    on_tx!(tx, c => sqlx::query_scalar(AssertSqlSafe(sql)).bind(code).fetch_optional(&mut **c).await)
+        .map_err(StoreError::query("reading a customer"))
+}
+
+/// Of these codes, those that are no collection account (unknown, or
+/// collected through a group leader), in the order given.
+pub async fn not_accounts(tx: &mut Tx, codes: &[String]) -> Result<Vec<String>, StoreError> {
+    let mut missing = Vec::new();
+    for batch in codes.chunks(1000) {
+        let template = format!(
+            "SELECT code FROM customers WHERE group_leader IS NULL AND code IN ({})",
+            vec!["?"; batch.len()].join(", ")
+        );
+        let sql = statement(tx, &template);
+        let found: Vec<String> = on_tx!(tx, c => {
+            let mut q = sqlx::query_scalar(AssertSqlSafe(sql));
+            for code in batch {
+                q = q.bind(code.clone());
+            }
+            q.fetch_all(&mut **c).await
+        })
+        .map_err(StoreError::query("reading customers"))?;
+        missing.extend(batch.iter().filter(|c| !found.contains(c)).cloned());
+    }
+    Ok(missing)
+}
+
+/// The timezones of collection accounts that name one (leaders only).
+pub async fn account_timezones(store: &Store) -> Result<Vec<String>, StoreError> {
+    let mut tx = store.begin().await?;
+    let zones: Vec<String> = on_tx!(&mut tx, c => sqlx::query_scalar(
+        "SELECT DISTINCT timezone FROM customers WHERE timezone IS NOT NULL AND timezone <> '' \
+         AND group_leader IS NULL ORDER BY timezone")
+        .fetch_all(&mut **c)
+        .await)
+    .map_err(StoreError::query("reading timezones"))?;
+    tx.rollback().await?;
+    Ok(zones)
+}

@@ -1,0 +1,166 @@
+//! Aggregates behind reports, summaries and metrics, read-only over
+//! `actions`, `alerts`, `api_runs` and `items`.
+
+use sqlx::{AssertSqlSafe, Row as _};
+
+use super::{Store, StoreError, Tx, on_tx, statement};
+
+/// `(key, count)` rows of a `SELECT key, COUNT(*) ... GROUP BY key`.
+async fn grouped(
+    tx: &mut Tx,
+    template: &str,
+    bind: Option<&str>,
+    what: &'static str,
+) -> Result<Vec<(String, i64)>, StoreError> {
+    let sql = statement(tx, template);
+    on_tx!(tx, c => async {
+        let mut q = sqlx::query(AssertSqlSafe(sql));
+        if let Some(b) = bind {
+            q = q.bind(b);
+        }
+        let rows = q.fetch_all(&mut **c).await?;
+        rows.iter()
+            .map(|r| Ok((r.try_get(0)?, r.try_get(1)?)))
+            .collect::<Result<Vec<_>, sqlx::Error>>()
+    }
+    .await)
+    .map_err(StoreError::query(what))
+}
+
+/// Actions recorded with this origin, counted by state.
+pub async fn action_states_of(tx: &mut Tx, origin: &str) -> Result<Vec<(String, i64)>, StoreError> {
+    grouped(
+        tx,
+        "SELECT state, COUNT(*) FROM actions WHERE origin = ? GROUP BY state",
+        Some(origin),
+        "counting a run's actions",
+    )
+    .await
+}
+
+/// Every action, counted by state.
+pub async fn action_states(tx: &mut Tx) -> Result<Vec<(String, i64)>, StoreError> {
+    grouped(
+        tx,
+        "SELECT state, COUNT(*) FROM actions GROUP BY state",
+        None,
+        "counting actions",
+    )
+    .await
+}
+
+/// API runs, counted by state.
+pub async fn run_states(tx: &mut Tx) -> Result<Vec<(String, i64)>, StoreError> {
+    grouped(
+        tx,
+        "SELECT state, COUNT(*) FROM api_runs GROUP BY state",
+        None,
+        "counting runs",
+    )
+    .await
+}
+
+/// Open alerts, counted by level.
+pub async fn open_alert_levels(tx: &mut Tx) -> Result<Vec<(String, i64)>, StoreError> {
+    grouped(
+        tx,
+        "SELECT level, COUNT(*) FROM alerts WHERE resolved_on IS NULL GROUP BY level",
+        None,
+        "counting alerts",
+    )
+    .await
+}
+
+/// Open debit amounts (invoices and debit notes with something remaining)
+/// summed per group: `(group, currency, remaining in minor units, items)`.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct OpenSum {
+    /// The group: an aging bucket or a status (`None`: no status).
+    pub group: Option<String>,
+    /// The items' currency.
+    pub currency: String,
+    /// Sum of remaining, minor units of `currency`.
+    pub remaining: i64,
+    /// How many items.
+    pub items: i64,
+}
+
+async fn open_sums(
+    tx: &mut Tx,
+    group: &str,
+    binds: &[String],
+    what: &'static str,
+) -> Result<Vec<OpenSum>, StoreError> {
+    let template = format!(
+        "SELECT g, currency, CAST(SUM(remaining) AS BIGINT), COUNT(*) FROM \
+         (SELECT {group} AS g, currency, remaining FROM items \
+          WHERE remaining > 0 AND type IN ('invoice', 'debit_note')) t \
+         GROUP BY g, currency ORDER BY g, currency"
+    );
+    let sql = statement(tx, &template);
+    on_tx!(tx, c => async {
+        let mut q = sqlx::query(AssertSqlSafe(sql));
+        for b in binds {
+            q = q.bind(b.clone());
+        }
+        let rows = q.fetch_all(&mut **c).await?;
+        rows.iter()
+            .map(|r| {
+                Ok(OpenSum {
+                    group: r.try_get(0)?,
+                    currency: r.try_get(1)?,
+                    remaining: r.try_get(2)?,
+                    items: r.try_get(3)?,
+                })
+            })
+            .collect::<Result<Vec<_>, sqlx::Error>>()
+    }
+    .await)
+    .map_err(StoreError::query(what))
+}
+
+/// Open debit amounts by aging bucket on a date: given the ISO dates `today`,
+/// `today - 30`, `today - 60` and `today - 90`, the groups are `not_due`
+/// (due today or later), `1-30`, `31-60`, `61-90` and `over_90` days overdue.
+pub async fn aging(tx: &mut Tx, bounds: [String; 4]) -> Result<Vec<OpenSum>, StoreError> {
+    open_sums(
+        tx,
+        "CASE WHEN due_date >= ? THEN 'not_due' WHEN due_date >= ? THEN '1-30' \
+         WHEN due_date >= ? THEN '31-60' WHEN due_date >= ? THEN '61-90' ELSE 'over_90' END",
+        &bounds,
+        "summing open items by age",
+    )
+    .await
+}
+
+/// Open debit amounts by item status (`None`: no status).
+pub async fn by_status(tx: &mut Tx) -> Result<Vec<OpenSum>, StoreError> {
+    open_sums(tx, "status", &[], "summing open items by status").await
+}
+
+/// Counts for summaries: actions by `(step, state)` and open alerts by name.
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct Counts {
+    /// `(scenario, step, state, count)`, ordered.
+    pub actions: Vec<(String, String, String, i64)>,
+    /// `(alert, count)` of open alerts, ordered.
+    pub alerts: Vec<(String, i64)>,
+}
+
+/// Actions by step and state, and open alerts by name.
+pub async fn counts(store: &Store) -> Result<Counts, StoreError> {
+    let mut tx = store.begin().await?;
+    let actions: Vec<(String, String, String, i64)> = on_tx!(&mut tx, c => sqlx::query_as(
+        "SELECT scenario, step, state, COUNT(*) FROM actions GROUP BY scenario, step, state \
+         ORDER BY scenario, step, state")
+        .fetch_all(&mut **c)
+        .await)
+    .map_err(StoreError::query("counting actions"))?;
+    let alerts: Vec<(String, i64)> = on_tx!(&mut tx, c => sqlx::query_as(
+        "SELECT alert, COUNT(*) FROM alerts WHERE resolved_on IS NULL GROUP BY alert ORDER BY alert")
+        .fetch_all(&mut **c)
+        .await)
+    .map_err(StoreError::query("counting alerts"))?;
+    tx.rollback().await?;
+    Ok(Counts { actions, alerts })
+}
