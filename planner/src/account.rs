@@ -10,7 +10,7 @@ use relance_money::{self as money, Currency, Decimal, Money};
 
 use crate::facts::{AccountFacts, ColleagueFacts, ContactFacts, CustomerFacts, custom_fields};
 
-pub use crate::facts::{Item, ItemType};
+pub use crate::facts::{Item, ItemKey, ItemType};
 
 /// A customer of the account.
 #[derive(Debug, Clone)]
@@ -22,9 +22,9 @@ pub struct Customer {
 }
 
 impl Item {
-    /// `CUSTOMER/REFERENCE`, the key used in the store.
-    pub fn key(&self) -> String {
-        format!("{}/{}", self.customer, self.reference)
+    /// Its key (`CUSTOMER/REFERENCE`).
+    pub fn key(&self) -> ItemKey {
+        ItemKey::new(&self.customer, &self.reference)
     }
 
     /// The last step reached in `scenario`.

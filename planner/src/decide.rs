@@ -136,7 +136,7 @@ impl Planner {
                         plan.alerts.push(PlannedAlert {
                             alert: alert.name.clone(),
                             account: account.code.clone(),
-                            item: Some((item.customer.clone(), item.reference.clone())),
+                            item: Some(item.key()),
                             level: alert.level,
                             why: format!("`{}` holds for {}", alert.when.source, item.reference),
                         });

@@ -82,6 +82,45 @@ impl ItemType {
     }
 }
 
+/// An item's identity wherever it travels (plans, the store's actions and
+/// alerts, messages): its customer and its reference, written
+/// `CUSTOMER/REFERENCE`.
+#[derive(Debug, Clone, PartialEq, Eq, PartialOrd, Ord, Hash)]
+pub struct ItemKey {
+    /// The customer's code (the leader or a member).
+    pub customer: String,
+    /// The item's reference.
+    pub reference: String,
+}
+
+impl ItemKey {
+    /// The key of `reference` of `customer`.
+    pub fn new(customer: impl Into<String>, reference: impl Into<String>) -> ItemKey {
+        ItemKey {
+            customer: customer.into(),
+            reference: reference.into(),
+        }
+    }
+
+    /// Reads `CUSTOMER/REFERENCE` as the store writes it (a customer code
+    /// has no `/`; a reference may).
+    pub fn parse(text: &str) -> Option<ItemKey> {
+        let (customer, reference) = text.split_once('/')?;
+        Some(ItemKey::new(customer, reference))
+    }
+
+    /// Whether it is `item`'s key.
+    pub fn is(&self, item: &Item) -> bool {
+        self.customer == item.customer && self.reference == item.reference
+    }
+}
+
+impl std::fmt::Display for ItemKey {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        write!(f, "{}/{}", self.customer, self.reference)
+    }
+}
+
 /// An open item (remaining above zero), debit or credit.
 #[derive(Debug, Clone, PartialEq)]
 pub struct Item {

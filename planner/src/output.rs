@@ -56,7 +56,7 @@ impl ActionJson {
             template: a.template.clone(),
             planned_for: a.planned_for,
             late: a.late,
-            leader: a.leader.1.clone(),
+            leader: a.leader.reference.clone(),
             items,
             to: a.to.clone(),
             cc: a.cc.clone(),

@@ -7,6 +7,7 @@ use chrono::NaiveDate;
 use relance_dsl::model::{Level, Mode};
 
 use crate::Money;
+use crate::facts::ItemKey;
 use crate::account::Account;
 
 /// A planned action.
@@ -26,10 +27,10 @@ pub struct PlannedAction {
     pub planned_for: NaiveDate,
     /// Whether `planned_for` is before D.
     pub late: bool,
-    /// The leader item: `(customer, reference)`.
-    pub leader: (String, String),
-    /// Covered items: `(customer, reference)`, sorted.
-    pub items: Vec<(String, String)>,
+    /// The leader item.
+    pub leader: ItemKey,
+    /// Covered items, sorted.
+    pub items: Vec<ItemKey>,
     /// Main recipients, sorted.
     pub to: Vec<String>,
     /// Copies, sorted.
@@ -49,8 +50,8 @@ pub struct PlannedAlert {
     pub alert: String,
     /// The account.
     pub account: String,
-    /// The item, `(customer, reference)`, for item alerts.
-    pub item: Option<(String, String)>,
+    /// The item, for item alerts.
+    pub item: Option<ItemKey>,
     /// Level.
     pub level: Level,
     /// Why it holds.
@@ -62,7 +63,7 @@ impl PlannedAlert {
     pub fn item_key(&self) -> String {
         self.item
             .as_ref()
-            .map(|(c, r)| format!("{c}/{r}"))
+            .map(ItemKey::to_string)
             .unwrap_or_default()
     }
 }

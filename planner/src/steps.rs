@@ -6,6 +6,7 @@ use relance_dsl::model::{Action, StatusEffect};
 use relance_rules::HookError;
 
 use crate::Planner;
+use crate::facts::ItemKey;
 use crate::account::{Account, AccountFigures, Item};
 use crate::decide::{test, trigger};
 use crate::plan::{AccountPlan, PlannedAction, PlannedAlert};
@@ -183,10 +184,10 @@ impl Planner {
         }
 
         // Covered items.
-        let mut items: Vec<(String, String)> = chased
+        let mut items: Vec<ItemKey> = chased
             .iter()
             .filter(|i| trigger(cal, i.due_date, step.offset_days) <= date)
-            .map(|i| (i.customer.clone(), i.reference.clone()))
+            .map(|i| i.key())
             .collect();
         items.sort();
         let late = planned_for < date;
@@ -211,7 +212,7 @@ impl Planner {
             template,
             planned_for,
             late,
-            leader: (leader.customer.clone(), leader.reference.clone()),
+            leader: leader.key(),
             items,
             to,
             cc,
@@ -262,32 +263,32 @@ impl Planner {
     }
 
     /// Just before sending (PLANNING.md "Execution"): which of an action's
-    /// covered items `(customer, reference)` are still to chase on `date`,
+    /// covered items are still to chase on `date`,
     /// and why each other one was dropped (paid, excluded or suspended).
     pub fn still_chased(
         &self,
         account: &Account,
         scenario: &str,
-        items: &[(String, String)],
+        items: &[ItemKey],
         date: NaiveDate,
-    ) -> (Vec<(String, String)>, Vec<String>) {
+    ) -> (Vec<ItemKey>, Vec<String>) {
         let summary = self.figures(account, date);
         let mut failures = Vec::new();
         let mut keep = Vec::new();
         let mut dropped = Vec::new();
-        for (customer, reference) in items {
+        for key in items {
             let Some(item) = account
                 .items
                 .iter()
-                .find(|i| &i.customer == customer && &i.reference == reference)
+                .find(|i| key.is(i))
                 .filter(|i| i.remaining > 0)
             else {
-                dropped.push(format!("{reference}: paid"));
+                dropped.push(format!("{}: paid", key.reference));
                 continue;
             };
             match self.status_hold(account, &summary, item, scenario, date, &mut failures) {
                 Some(why) => dropped.push(why),
-                None => keep.push((customer.clone(), reference.clone())),
+                None => keep.push(key.clone()),
             }
         }
         (keep, dropped)
@@ -320,23 +321,20 @@ impl Planner {
     }
 
     /// The items an action covers whose `last_step` moves to its step (it
-    /// never moves back): `(customer, reference)`.
-    pub fn advancing(&self, account: &Account, action: &PlannedAction) -> Vec<(String, String)> {
+    /// never moves back).
+    pub fn advancing(&self, account: &Account, action: &PlannedAction) -> Vec<ItemKey> {
         account
             .items
             .iter()
             .filter(|i| {
-                action
-                    .items
-                    .iter()
-                    .any(|(c, r)| *c == i.customer && *r == i.reference)
+                action.items.iter().any(|k| k.is(i))
                     && self.is_later(
                         &action.scenario,
                         &action.step,
                         i.last_step(&action.scenario),
                     )
             })
-            .map(|i| (i.customer.clone(), i.reference.clone()))
+            .map(Item::key)
             .collect()
     }
 

@@ -3,6 +3,7 @@
 //! where there is one (`sqlite3 .import`; a raw SQL aggregate over the
 //! items). Targets live here, never in tests.
 
+use relance_engine::planner::ItemKey;
 use std::path::Path;
 use std::process::Command;
 use std::time::Instant;
@@ -372,11 +373,11 @@ pub fn render(cli: &Global, args: &PlanArgs) -> Result<(), Failure> {
                 .first()
                 .map(|c| vec![c.email.clone()])
                 .unwrap_or_else(|| vec!["ap@example.invalid".into()]);
-            let items: Vec<(String, String)> = account
+            let items: Vec<ItemKey> = account
                 .items
                 .iter()
                 .filter(|i| i.kind.is_debit() && i.due_date < today)
-                .map(|i| (i.customer.clone(), i.reference.clone()))
+                .map(|i| i.key())
                 .collect();
             let action = ActionRef {
                 scenario: "standard",

@@ -2,6 +2,7 @@
 //! the email or letter a step would produce for an account, rendered with
 //! the same composer the worker sends with.
 
+use relance_engine::planner::ItemKey;
 use std::path::PathBuf;
 use std::sync::Arc;
 
@@ -217,8 +218,8 @@ struct Target {
     step: String,
     kind: &'static str,
     template: String,
-    leader: Option<(String, String)>,
-    items: Vec<(String, String)>,
+    leader: Option<ItemKey>,
+    items: Vec<ItemKey>,
     to: Vec<String>,
     cc: Vec<String>,
 }
@@ -318,10 +319,7 @@ fn target(
                     &b.reference,
                 ))
             });
-            let items: Vec<(String, String)> = overdue
-                .iter()
-                .map(|i| (i.customer.clone(), i.reference.clone()))
-                .collect();
+            let items: Vec<ItemKey> = overdue.iter().map(|i| i.key()).collect();
             let (to, cc) = planner.recipients(account, step);
             (items.first().cloned(), items, to, cc)
         }

@@ -31,9 +31,9 @@ pub struct Outgoing<'a> {
     pub to: &'a [String],
     /// Copies, as planned.
     pub cc: &'a [String],
-    /// The covered items still to chase, `(customer, reference)`: items
-    /// paid or suspended since planning are dropped.
-    pub items: &'a [(String, String)],
+    /// The covered items still to chase: items paid or suspended since
+    /// planning are dropped.
+    pub items: &'a [relance_engine::planner::ItemKey],
     /// The account's facts, freshly loaded.
     pub account: &'a relance_engine::planner::Account,
 }
@@ -303,7 +303,7 @@ pub fn headers(out: &Outgoing<'_>, from: &str) -> Result<MessageBuilder, Compose
 
 impl Compose for PlainCompose {
     fn compose(&self, out: &Outgoing<'_>) -> Result<Composed, ComposeError> {
-        let items: Vec<&str> = out.items.iter().map(|(_, r)| r.as_str()).collect();
+        let items: Vec<&str> = out.items.iter().map(|k| k.reference.as_str()).collect();
         let name = out
             .account
             .leader()

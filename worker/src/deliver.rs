@@ -18,7 +18,7 @@ use std::sync::Arc;
 use std::time::Duration;
 
 use chrono::{DateTime, NaiveDate, TimeZone as _, Utc};
-use relance_engine::planner::{Account, Planner};
+use relance_engine::planner::{Account, ItemKey, Planner};
 use relance_engine::run::{self, RunError};
 use relance_engine::store::outbox::{self, Claimed, Finished, Outcome};
 use relance_engine::store::{Store, StoreError, alerts, imports};
@@ -486,11 +486,10 @@ impl Delivery {
         let payload: Payload = serde_json::from_str(&action.payload).unwrap_or_default();
         let tz = self.planner.timezone(account);
         let today = now.with_timezone(&tz).date_naive();
-        let items: Vec<(String, String)> = action
+        let items: Vec<ItemKey> = action
             .items
             .iter()
-            .filter_map(|k| k.split_once('/'))
-            .map(|(c, r)| (c.to_string(), r.to_string()))
+            .filter_map(|k| ItemKey::parse(k))
             .collect();
         let (keep, dropped) = self
             .planner

@@ -14,7 +14,7 @@ use lettre::message::header::ContentType;
 use lettre::message::header::{Header, HeaderName, HeaderValue};
 use lettre::message::{Attachment, Mailbox, MultiPart};
 use relance_engine::money::Money;
-use relance_engine::planner::{Account, Item, Planner};
+use relance_engine::planner::{Account, Item, ItemKey, Planner};
 use relance_engine::store::actions::Sent;
 use relance_templates::context::{
     AccountInfo, Colleague, Contact, Context, Customer, Links, Member, Penalties, Penalty,
@@ -32,9 +32,9 @@ pub struct ActionRef<'a> {
     /// The email's or letter's template.
     pub template: Option<&'a str>,
     /// The leader item.
-    pub leader: Option<&'a (String, String)>,
+    pub leader: Option<&'a ItemKey>,
     /// The covered items still to chase.
-    pub items: &'a [(String, String)],
+    pub items: &'a [ItemKey],
     /// Main recipients.
     pub to: &'a [String],
     /// Copies.
@@ -259,13 +259,9 @@ impl Composer {
         });
         let items: Vec<_> = sorted.iter().map(|i| item(i)).collect();
         let totals = Totals::of(&items, &currency);
-        let covered_keys: Vec<&(String, String)> =
+        let covered_keys: Vec<&ItemKey> =
             action.map(|a| a.items.iter().collect()).unwrap_or_default();
-        let is_covered = |i: &Item| {
-            covered_keys
-                .iter()
-                .any(|(c, r)| *c == i.customer && *r == i.reference)
-        };
+        let is_covered = |i: &Item| covered_keys.iter().any(|k| k.is(i));
         let covered: Vec<_> = sorted
             .iter()
             .filter(|i| is_covered(i))
@@ -340,11 +336,7 @@ impl Composer {
         // The leader as recorded.
         let leader_item = action
             .and_then(|a| a.leader)
-            .and_then(|(c, r)| {
-                sorted
-                    .iter()
-                    .find(|i| i.customer == *c && i.reference == *r)
-            })
+            .and_then(|k| sorted.iter().find(|i| k.is(i)))
             // Without a recorded leader, the earliest due covered item.
             .or_else(|| sorted.iter().find(|i| is_covered(i)))
             .map(|i| item(i));

@@ -10,6 +10,7 @@
 //! wherever it is), approvals and states. Delivery on it is
 //! [`super::outbox`].
 
+use relance_planner::ItemKey;
 use sqlx::{AssertSqlSafe, Row as _};
 
 use super::history::{self, HistoryEvent};
@@ -24,24 +25,20 @@ pub struct NewAction {
     pub scenario: String,
     /// The step.
     pub step: String,
-    /// The leader item: `(customer, reference)`.
-    pub leader: (String, String),
+    /// The leader item.
+    pub leader: ItemKey,
     /// The run date (ISO).
     pub run_date: String,
     /// The step's trigger date for the leader (ISO).
     pub planned_for: String,
     /// Initial state: `queued`, `waiting_review`, ...
     pub state: String,
-    /// The covered items: `(customer, reference)`.
-    pub items: Vec<(String, String)>,
+    /// The covered items.
+    pub items: Vec<ItemKey>,
     /// The covered items whose `last_step` moves to this step (it never moves back).
-    pub advance: Vec<(String, String)>,
+    pub advance: Vec<ItemKey>,
     /// Everything else the worker needs, a JSON object.
     pub payload: String,
-}
-
-fn item_key((customer, reference): &(String, String)) -> String {
-    format!("{customer}/{reference}")
 }
 
 /// Records actions; returns, for each, its id when it was recorded now and
@@ -71,12 +68,12 @@ pub async fn record(
         let inserted: Vec<(i64, String, String, String, String)> = on_tx!(tx, c => async {
             let mut q = sqlx::query(AssertSqlSafe(sql));
             for a in batch {
-                let items: Vec<String> = a.items.iter().map(item_key).collect();
+                let items: Vec<String> = a.items.iter().map(ItemKey::to_string).collect();
                 q = q
                     .bind(a.account.clone())
                     .bind(a.scenario.clone())
                     .bind(a.step.clone())
-                    .bind(item_key(&a.leader))
+                    .bind(a.leader.to_string())
                     .bind(a.run_date.clone())
                     .bind(a.planned_for.clone())
                     .bind(a.state.clone())
@@ -100,16 +97,16 @@ pub async fn record(
                 a.account == account
                     && a.scenario == scenario
                     && a.step == step
-                    && item_key(&a.leader) == leader
+                    && a.leader.to_string() == leader
             }) else {
                 continue;
             };
             ids[chunk_no * 1000 + pos] = Some(id);
             let a = &batch[pos];
-            for (customer, reference) in &a.advance {
+            for key in &a.advance {
                 steps.push([
-                    customer.clone(),
-                    reference.clone(),
+                    key.customer.clone(),
+                    key.reference.clone(),
                     a.scenario.clone(),
                     a.step.clone(),
                 ]);
@@ -118,11 +115,11 @@ pub async fn record(
                 at: now.to_string(),
                 kind: "action_recorded".into(),
                 customer: Some(a.account.clone()),
-                reference: Some(a.leader.1.clone()),
+                reference: Some(a.leader.reference.clone()),
                 origin: origin.to_string(),
                 data: serde_json::json!({
                     "id": id, "scenario": a.scenario, "step": a.step, "run_date": a.run_date,
-                    "items": a.items.iter().map(item_key).collect::<Vec<_>>(),
+                    "items": a.items.iter().map(ItemKey::to_string).collect::<Vec<_>>(),
                 })
                 .to_string(),
             });

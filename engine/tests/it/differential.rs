@@ -313,9 +313,9 @@ fn the_planner_agrees_with_a_literal_reading_of_planning_md() {
             let account = random_account(&mut rng, &world, d);
             let expected = world.reference(&account, d);
             let actual = planner.plan_account(&account, d).action.map(|a| {
-                let mut items: Vec<String> = a.items.iter().map(|(_, r)| r.clone()).collect();
+                let mut items: Vec<String> = a.items.iter().map(|k| k.reference.clone()).collect();
                 items.sort();
-                (a.step, a.leader.1, items, a.planned_for, a.late)
+                (a.step, a.leader.reference, items, a.planned_for, a.late)
             });
             assert_eq!(
                 actual,

@@ -1,6 +1,7 @@
 //! The store API the planner uses, on both backends: accounts and their
 //! facts in pages, and actions recorded exactly once.
 
+use relance_engine::planner::ItemKey;
 use crate::support::{self, both, example_config, files, import_options};
 use relance_engine::import;
 use relance_engine::store::Store;
@@ -41,17 +42,17 @@ fn action(step: &str, items: &[(&str, &str)]) -> NewAction {
         account: "L1".into(),
         scenario: "standard".into(),
         step: step.into(),
-        leader: ("M1".into(), "INV-7".into()),
+        leader: ItemKey::new("M1", "INV-7"),
         run_date: "2026-11-20".into(),
         planned_for: "2026-11-18".into(),
         state: "queued".into(),
         items: items
             .iter()
-            .map(|(c, r)| ((*c).into(), (*r).into()))
+            .map(|(c, r)| ItemKey::new(*c, *r))
             .collect(),
         advance: items
             .iter()
-            .map(|(c, r)| ((*c).into(), (*r).into()))
+            .map(|(c, r)| ItemKey::new(*c, *r))
             .collect(),
         payload: "{}".into(),
     }
@@ -404,7 +405,7 @@ async fn the_emails_and_letters_sent_to_an_account_are_read_oldest_first() {
                 ),
                 NewAction {
                     account: "S1".into(),
-                    leader: ("S1".into(), "INV-2".into()),
+                    leader: ItemKey::new("S1", "INV-2"),
                     ..sent("reminder_1", "2026-11-07", "sent", email)
                 },
             ],
