@@ -25,8 +25,8 @@ use relance_dsl::model::{Config, Level, Scenario, StatusEffect};
 use relance_rules::{Compiled, Hooks};
 
 pub use account::{Account, AccountFigures, Evaluation, Item};
-pub use facts::ItemKey;
 use calendar::BusinessCalendar;
+pub use facts::ItemKey;
 pub use plan::{AccountPlan, PlannedAction, PlannedAlert, PlannedEscalation, WORKER_ALERTS};
 pub use relance_money::{Currency, Decimal, Money};
 pub use simulate::apply;

@@ -45,7 +45,7 @@ pub struct ActionJson {
 impl ActionJson {
     /// From a planned action.
     pub fn new(a: &PlannedAction) -> ActionJson {
-        let mut items: Vec<String> = a.items.iter().map(|(_, r)| r.clone()).collect();
+        let mut items: Vec<String> = a.items.iter().map(|k| k.reference.clone()).collect();
         items.sort();
         ActionJson {
             id: None,
@@ -88,7 +88,7 @@ impl AlertJson {
         AlertJson {
             alert: a.alert.clone(),
             account: a.account.clone(),
-            item: a.item.as_ref().map(|(_, r)| r.clone()),
+            item: a.item.as_ref().map(|k| k.reference.clone()),
             level: a.level.as_str(),
             why: a.why.clone(),
         }

@@ -7,8 +7,8 @@ use chrono::NaiveDate;
 use relance_dsl::model::{Level, Mode};
 
 use crate::Money;
-use crate::facts::ItemKey;
 use crate::account::Account;
+use crate::facts::ItemKey;
 
 /// A planned action.
 #[derive(Debug, Clone, PartialEq)]

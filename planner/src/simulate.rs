@@ -28,7 +28,7 @@ pub fn apply(planner: &Planner, account: &mut Account, plan: &AccountPlan) {
     if let Some(action) = &plan.action {
         let advancing = planner.advancing(account, action);
         for item in &mut account.items {
-            if advancing.contains(&(item.customer.clone(), item.reference.clone())) {
+            if advancing.iter().any(|k| k.is(item)) {
                 item.set_last_step(&action.scenario, &action.step);
             }
         }

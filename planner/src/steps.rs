@@ -6,9 +6,9 @@ use relance_dsl::model::{Action, StatusEffect};
 use relance_rules::HookError;
 
 use crate::Planner;
-use crate::facts::ItemKey;
 use crate::account::{Account, AccountFigures, Item};
 use crate::decide::{test, trigger};
+use crate::facts::ItemKey;
 use crate::plan::{AccountPlan, PlannedAction, PlannedAlert};
 
 impl Planner {

@@ -177,11 +177,7 @@ pub fn run(cli: &Global, args: &Args) -> Result<(), Failure> {
             cc: &target.cc,
             reply_to: rendered.reply_to.as_deref(),
             subject: &rendered.subject,
-            items: target
-                .items
-                .iter()
-                .map(|(c, r)| format!("{c}/{r}"))
-                .collect(),
+            items: target.items.iter().map(ToString::to_string).collect(),
             html: &rendered.html,
             text: &rendered.text,
         };

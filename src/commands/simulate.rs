@@ -130,7 +130,7 @@ pub fn run(cli: &Global, args: &Args) -> Result<(), Failure> {
                 timeline.events.push(Event::AlertRaised {
                     date,
                     alert: a.alert.clone(),
-                    item: a.item.as_ref().map(|(_, r)| r.clone()),
+                    item: a.item.as_ref().map(|k| k.reference.clone()),
                     level: a.level.as_str(),
                 });
             }

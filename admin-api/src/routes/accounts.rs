@@ -409,7 +409,7 @@ pub async fn show(
             .iter()
             .map(|a| AlertHolding {
                 alert: a.alert.clone(),
-                item: a.item.as_ref().map(|(_, r)| r.clone()),
+                item: a.item.as_ref().map(|k| k.reference.clone()),
                 level: a.level.as_str().to_string(),
                 why: a.why.clone(),
             })

@@ -1,9 +1,9 @@
 //! The store API the planner uses, on both backends: accounts and their
 //! facts in pages, and actions recorded exactly once.
 
-use relance_engine::planner::ItemKey;
 use crate::support::{self, both, example_config, files, import_options};
 use relance_engine::import;
+use relance_engine::planner::ItemKey;
 use relance_engine::store::Store;
 use relance_engine::store::actions::{self, NewAction};
 use relance_engine::store::facts;
@@ -46,14 +46,8 @@ fn action(step: &str, items: &[(&str, &str)]) -> NewAction {
         run_date: "2026-11-20".into(),
         planned_for: "2026-11-18".into(),
         state: "queued".into(),
-        items: items
-            .iter()
-            .map(|(c, r)| ItemKey::new(*c, *r))
-            .collect(),
-        advance: items
-            .iter()
-            .map(|(c, r)| ItemKey::new(*c, *r))
-            .collect(),
+        items: items.iter().map(|(c, r)| ItemKey::new(*c, *r)).collect(),
+        advance: items.iter().map(|(c, r)| ItemKey::new(*c, *r)).collect(),
         payload: "{}".into(),
     }
 }
