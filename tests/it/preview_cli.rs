@@ -417,30 +417,11 @@ fn totals_of_small_amounts_are_exact_in_the_message() {
     for (name, text) in &files {
         std::fs::write(dir.path().join(name), text).expect("a data file");
     }
-    let relance = |args: &[&str]| {
-        let out = Command::new(env!("CARGO_BIN_EXE_relance"))
-            .current_dir(dir.path())
-            .args(["--config", "config", "--db", "sqlite://relance.db"])
-            .args(args)
-            .env_remove("RELANCE_CONFIG")
-            .env_remove("RELANCE_DB")
-            .env("NO_COLOR", "1")
-            .output()
-            .expect("the relance binary runs");
-        assert!(out.status.success(), "{args:?}: {}", text(&out.stderr));
-        text(&out.stdout)
-    };
-    relance(&["import", "--date", "2026-10-30", "."]);
+    let case = Case { dir };
+    let imported = case.relance(&["import", "--date", "2026-10-30", "."]);
+    assert!(imported.status.success(), "{}", text(&imported.stderr));
     for (account, total) in [("E1", "€0.90"), ("M1", "€1.00")] {
-        let out = relance(&[
-            "preview",
-            "--date",
-            DATE,
-            "--account",
-            account,
-            "--step",
-            "reminder_2",
-        ]);
+        let out = case.preview(&["--account", account, "--step", "reminder_2"]);
         assert!(
             out.contains(&format!("Subject: Second reminder — {total} overdue\n")),
             "{account}: {out}"

@@ -6,9 +6,10 @@
 use std::collections::BTreeSet;
 
 use chrono::{Datelike, Days, NaiveDate, Weekday};
-use relance_engine::planner::account::{Customer, Item, ItemType};
+use relance_engine::planner::account::{Item, ItemType};
 use relance_engine::planner::{Account, Planner};
-use relance_engine::store::facts::CustomerFacts;
+
+use crate::support::{account_of, planner_of};
 
 const WEEKDAYS: [(Weekday, &str); 7] = [
     (Weekday::Mon, "mon"),
@@ -251,53 +252,14 @@ fn random_account(rng: &mut fastrand::Rng, world: &World, d: NaiveDate) -> Accou
             }
         })
         .collect();
-    Account {
-        code: "C1".into(),
-        customers: vec![Customer {
-            facts: CustomerFacts {
-                code: "C1".into(),
-                name: "One".into(),
-                language: None,
-                timezone: None,
-                scenario: None,
-                group_leader: None,
-                credit_limit: None,
-                currency: None,
-                custom: "{}".into(),
-                address: None,
-                postcode: None,
-                city: None,
-                country: None,
-            },
-            custom: serde_json::Map::new(),
-        }],
-        items,
-        contacts: Vec::new(),
-        colleagues: Vec::new(),
-        last_action: (rng.u8(0..3) == 0).then(|| (d - Days::new(rng.u64(0..10)), "s0".to_string())),
-        open_alerts: BTreeSet::new(),
-        escalations: BTreeSet::new(),
-        switches: Vec::new(),
-    }
+    let mut account = account_of(items);
+    account.last_action =
+        (rng.u8(0..3) == 0).then(|| (d - Days::new(rng.u64(0..10)), "s0".to_string()));
+    account
 }
 
 fn planner_for(world: &World) -> Planner {
-    let mut loaded = relance_engine::config::Loaded::default();
-    relance_engine::config::add_file(
-        &mut loaded,
-        "main.relance".into(),
-        world.config_text().into_bytes(),
-    );
-    let report = relance_engine::config::check(loaded);
-    let errors: Vec<String> = report
-        .checked
-        .diagnostics
-        .iter()
-        .filter(|d| d.is_error())
-        .map(|d| d.message.clone())
-        .collect();
-    assert!(errors.is_empty(), "{}\n{errors:?}", world.config_text());
-    Planner::new(&report.checked.config, &report.sources).expect("compiles")
+    planner_of(&world.config_text())
 }
 
 #[test]

@@ -3,13 +3,12 @@
 //! random portfolios of several currencies. Binary floating point fails
 //! these (nine invoices of 0.10 add up to 0.8999999999999999).
 
-use std::collections::BTreeSet;
-
 use chrono::NaiveDate;
 use proptest::prelude::*;
-use relance_engine::planner::account::{Customer, Item, ItemType};
+use relance_engine::planner::account::{Item, ItemType};
 use relance_engine::planner::{Account, Planner};
-use relance_engine::store::facts::CustomerFacts;
+
+use crate::support::{account_of, planner_of};
 
 /// The currencies of the portfolios: the platform's, and three with rates
 /// of several decimals (KWD has three decimals, JPY none).
@@ -49,22 +48,7 @@ fn planner(rates: &[Rate; 3], threshold: &str) -> Planner {
     text.push_str(&format!(
         "scenario \"s\" {{\n  step \"at_threshold\" at due when account.overdue_amount >= {threshold} {{ task call }}\n}}\n"
     ));
-    let mut loaded = relance_engine::config::Loaded::default();
-    relance_engine::config::add_file(
-        &mut loaded,
-        "main.relance".into(),
-        text.clone().into_bytes(),
-    );
-    let report = relance_engine::config::check(loaded);
-    let errors: Vec<String> = report
-        .checked
-        .diagnostics
-        .iter()
-        .filter(|d| d.is_error())
-        .map(|d| d.message.clone())
-        .collect();
-    assert!(errors.is_empty(), "{text}\n{errors:?}");
-    Planner::new(&report.checked.config, &report.sources).expect("compiles")
+    planner_of(&text)
 }
 
 fn account(items: &[(usize, i64, bool)], due: NaiveDate) -> Account {
@@ -92,34 +76,7 @@ fn account(items: &[(usize, i64, bool)], due: NaiveDate) -> Account {
             steps: Vec::new(),
         })
         .collect();
-    Account {
-        code: "C1".into(),
-        customers: vec![Customer {
-            facts: CustomerFacts {
-                code: "C1".into(),
-                name: "One".into(),
-                language: None,
-                timezone: None,
-                scenario: None,
-                group_leader: None,
-                credit_limit: None,
-                currency: None,
-                custom: "{}".into(),
-                address: None,
-                postcode: None,
-                city: None,
-                country: None,
-            },
-            custom: serde_json::Map::new(),
-        }],
-        items,
-        contacts: Vec::new(),
-        colleagues: Vec::new(),
-        last_action: None,
-        open_alerts: BTreeSet::new(),
-        escalations: BTreeSet::new(),
-        switches: Vec::new(),
-    }
+    account_of(items)
 }
 
 /// `minor` units of a currency with `from` decimals, at `rate`, in cents:
