@@ -129,16 +129,10 @@ pub struct AccountFigures {
 }
 
 impl AccountFigures {
-    /// Computes the figures on `today` in `currency`; `convert` gives an
-    /// item's remaining in it (callers make sure every currency converts).
-    pub fn compute(
-        account: &Account,
-        today: NaiveDate,
-        currency: Currency,
-        convert: impl Fn(&Item) -> Money,
-    ) -> AccountFigures {
+    /// The figures of an account with no open item, in `currency`.
+    pub fn none(account: &Account, currency: Currency) -> AccountFigures {
         let zero = Money::zero(currency);
-        let mut s = AccountFigures {
+        AccountFigures {
             total_due: zero,
             overdue_amount: zero,
             balance: zero,
@@ -149,7 +143,18 @@ impl AccountFigures {
             disputed_amount: zero,
             promised_amount: zero,
             members_count: account.customers.len().saturating_sub(1),
-        };
+        }
+    }
+
+    /// Computes the figures on `today` in `currency`; `convert` gives an
+    /// item's remaining in it (callers make sure every currency converts).
+    pub fn compute(
+        account: &Account,
+        today: NaiveDate,
+        currency: Currency,
+        convert: impl Fn(&Item) -> Money,
+    ) -> AccountFigures {
+        let mut s = AccountFigures::none(account, currency);
         for item in &account.items {
             let value = convert(item);
             if !item.kind.is_debit() {

@@ -8,7 +8,7 @@ use axum::http::header;
 use axum::response::{IntoResponse, Response};
 use chrono::NaiveDate;
 use relance_engine::money::Money;
-use relance_engine::planner::account::{Account, ItemType};
+use relance_engine::planner::account::{Account, AccountFigures, ItemType};
 use relance_engine::planner::{AccountPlan, Planner};
 use relance_engine::store::facts::{self, AccountFacts, ColleagueFacts, ContactFacts};
 use relance_engine::store::{Store, customers, history};
@@ -334,17 +334,12 @@ pub async fn show(
     let missing = missing_rates(&planner, &account);
     let plan: AccountPlan = planner.plan_account(&account, date);
     let settings = &planner.config.settings;
-    // The planner's figures; with a rate missing, none of the amounts (zero).
+    // The planner's figures; with a rate missing, none (the planner skips
+    // such an account too).
     let summary = if missing.is_empty() {
         planner.figures(&account, date)
     } else {
-        planner.figures(
-            &Account {
-                items: Vec::new(),
-                ..account.clone()
-            },
-            date,
-        )
+        AccountFigures::none(&account, planner.currency())
     };
     let c = &settings.currency;
     let facts = FactsView {
