@@ -39,7 +39,7 @@ impl Planner {
 
     /// An item's remaining in the platform currency (nothing when no rate
     /// converts it: callers skip such accounts first).
-    pub(crate) fn remaining(&self, i: &Item) -> Money {
+    fn remaining(&self, i: &Item) -> Money {
         self.convert(i.remaining, &i.currency, self.currency)
             .unwrap_or(Money::zero(self.currency))
     }
@@ -63,10 +63,7 @@ impl Planner {
         date: NaiveDate,
         to: Currency,
     ) -> Result<Money, HookError> {
-        let failed = |reason: String| HookError {
-            function: "penalty".into(),
-            reason,
-        };
+        let failed = penalty_failed;
         let currency = Currency::new(&item.currency)
             .ok_or_else(|| failed(format!("`{}` is no currency", item.currency)))?;
         let rate = if currency == to {
@@ -81,7 +78,7 @@ impl Planner {
     }
 
     /// [`Planner::penalty`] in the item's currency, before rounding.
-    pub(crate) fn penalty_exact(
+    fn penalty_exact(
         &self,
         account: &Account,
         item: &Item,
@@ -97,10 +94,6 @@ impl Planner {
             let yearly = remaining * Decimal::new(10, 2) * Decimal::from(days);
             return Ok(yearly / Decimal::from(365));
         }
-        let failed = |reason: String| HookError {
-            function: "penalty".into(),
-            reason,
-        };
         let summary = self.figures(account, date);
         let scenario = account
             .leader()
@@ -110,7 +103,17 @@ impl Planner {
         let arg = relance_rules::eval::whole(&ctx, relance_rules::Root::Item);
         match self.hooks.call("penalty", vec![arg])? {
             relance_rules::Value::Number(n) => Ok(n),
-            other => Err(failed(format!("it returned {other:?}, not an amount"))),
+            other => Err(penalty_failed(format!(
+                "it returned {other:?}, not an amount"
+            ))),
         }
+    }
+}
+
+/// A penalty that could not be computed, as the hook's failures are.
+fn penalty_failed(reason: String) -> HookError {
+    HookError {
+        function: "penalty".into(),
+        reason,
     }
 }
