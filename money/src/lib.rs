@@ -217,15 +217,31 @@ impl serde::Serialize for Money {
     /// floats: this is where one is made, from the exact decimal, whose
     /// shortest form it prints back.
     fn serialize<S: serde::Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
-        serializer.serialize_f64(to_f64(self.to_decimal()))
+        serializer.serialize_f64(self.to_f64())
     }
 }
 
-/// The binary float nearest a decimal, for serialisers that only take
-/// floats (JSON, tera): through its text, so its shortest form prints the
-/// decimal back.
-fn to_f64(d: Decimal) -> f64 {
-    d.normalize().to_string().parse().unwrap_or(0.0)
+impl Money {
+    /// The binary float nearest the amount in major units, for serialisers
+    /// that only take floats (JSON, tera); its shortest form prints the
+    /// exact decimal back for up to 15 significant digits (a total of
+    /// 10^13 in major units; one amount is at most 10^10).
+    fn to_f64(self) -> f64 {
+        // Powers of ten a float holds exactly.
+        const POW10: [f64; 5] = [1.0, 10.0, 100.0, 1_000.0, 10_000.0];
+        let exp = self.currency.exponent() as usize;
+        match POW10.get(exp) {
+            // Both operands exact: IEEE division rounds once, to the float
+            // nearest the quotient, as parsing the decimal's text would.
+            Some(scale) if self.minor.unsigned_abs() < 1 << 53 => self.minor as f64 / scale,
+            _ => self
+                .to_decimal()
+                .normalize()
+                .to_string()
+                .parse()
+                .unwrap_or(0.0),
+        }
+    }
 }
 
 /// Parses a non-negative decimal amount into minor units of `currency`.
@@ -329,6 +345,40 @@ impl fmt::Display for Minor<'_> {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn amounts_leave_as_the_float_whose_text_is_the_exact_decimal() {
+        let eur = Currency::new("EUR").expect("EUR");
+        let kwd = Currency::new("KWD").expect("KWD");
+        for (minor, currency, text) in [
+            (90_i64, eur, "0.9"),
+            (10, eur, "0.1"),
+            (123_456, eur, "1234.56"),
+            (-550, eur, "-5.5"),
+            (1_000_000_000_000_i64, eur, "10000000000"),
+            (1_234, kwd, "1.234"),
+            (999_999_999_999_999_i64, eur, "9999999999999.99"),
+        ] {
+            let json = serde_json::to_string(&Money::new(minor, currency)).expect("serializes");
+            assert_eq!(json.trim_end_matches(".0"), text, "{minor} {currency}");
+        }
+    }
+
+    #[test]
+    fn one_rounding_half_away_from_zero() {
+        let eur = Currency::new("EUR").expect("EUR");
+        let usd = Currency::new("USD").expect("USD");
+        let d = |s: &str| s.parse::<Decimal>().expect("a decimal");
+        assert_eq!(Money::from_decimal(d("0.125"), eur).minor, 13);
+        assert_eq!(Money::from_decimal(d("-0.125"), eur).minor, -13);
+        assert_eq!(Money::from_decimal(d("0.1249"), eur).minor, 12);
+        assert_eq!(
+            Money::new(100, usd).convert(d("0.3"), eur).to_string(),
+            "0.30 EUR"
+        );
+        assert_eq!(Money::new(96, usd).convert(d("0.3"), eur).minor, 29);
+        assert_eq!(Money::new(100, eur).convert(d("7"), eur).minor, 100);
+    }
 
     #[test]
     fn decimal_point_and_decimal_comma_give_the_same_cents() {
