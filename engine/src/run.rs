@@ -382,7 +382,7 @@ async fn record_page(
         let Some(action) = &plan.action else { continue };
         let advance = planner.advancing(account, action);
         new_actions.push(NewAction {
-            account: action.account.clone(),
+            account: action.account.to_string(),
             scenario: action.scenario.clone(),
             step: action.step.clone(),
             leader: action.leader.clone(),
@@ -407,7 +407,7 @@ async fn record_page(
             && let Some(next) = date.succ_opt()
         {
             switches.push(Switch {
-                account: action.account.clone(),
+                account: action.account.to_string(),
                 scenario: s.clone(),
                 effective_on: next.to_string(),
                 cause: format!("step:{}/{}", action.scenario, action.step),
@@ -430,7 +430,7 @@ async fn record_page(
         for e in &plan.escalations {
             entry.0.push(FiredEscalation {
                 escalation: e.escalation.clone(),
-                account: account.code.clone(),
+                account: account.code.to_string(),
                 switch: plan
                     .switch_today
                     .as_ref()
@@ -441,14 +441,14 @@ async fn record_page(
         if !skipped {
             for name in &account.escalations {
                 if !plan.holding_escalations.contains(name) {
-                    entry.1.push((name.clone(), account.code.clone()));
+                    entry.1.push((name.clone(), account.code.to_string()));
                 }
             }
         }
         let (raised, resolved) = plan.alert_changes(account);
         entry.2.extend(raised.into_iter().map(|a| RaisedAlert {
             alert: a.alert.clone(),
-            account: account.code.clone(),
+            account: account.code.to_string(),
             item: a.item_key(),
             level: a.level.as_str().to_string(),
             detail: a.why.clone(),
@@ -456,7 +456,7 @@ async fn record_page(
         entry.3.extend(
             resolved
                 .into_iter()
-                .map(|(alert, item)| (alert, account.code.clone(), item)),
+                .map(|(alert, item)| (alert, account.code.to_string(), item)),
         );
     }
     for (date, (fired, ended, raised, resolved)) in by_date {

@@ -10,7 +10,7 @@ use relance_money::{self as money, Currency, Decimal, Money};
 
 use crate::facts::{AccountFacts, ColleagueFacts, ContactFacts, CustomerFacts, custom_fields};
 
-pub use crate::facts::{Item, ItemKey, ItemType};
+pub use crate::facts::{AccountCode, Item, ItemKey, ItemType};
 
 /// A customer of the account.
 #[derive(Debug, Clone)]
@@ -48,7 +48,7 @@ impl Item {
 #[derive(Debug, Clone)]
 pub struct Account {
     /// The leader's code.
-    pub code: String,
+    pub code: AccountCode,
     /// The leader first, then members by code.
     pub customers: Vec<Customer>,
     /// Open items of all of them.

@@ -82,6 +82,77 @@ impl ItemType {
     }
 }
 
+/// A collection account's code: its leader customer's code. It travels
+/// from the store through plans, recorded actions, alerts and messages.
+#[derive(
+    Debug, Clone, PartialEq, Eq, PartialOrd, Ord, Hash, serde::Serialize, serde::Deserialize,
+)]
+#[serde(transparent)]
+pub struct AccountCode(String);
+
+impl AccountCode {
+    /// The code as written.
+    pub fn as_str(&self) -> &str {
+        &self.0
+    }
+}
+
+impl From<String> for AccountCode {
+    fn from(code: String) -> AccountCode {
+        AccountCode(code)
+    }
+}
+
+impl From<&str> for AccountCode {
+    fn from(code: &str) -> AccountCode {
+        AccountCode(code.to_string())
+    }
+}
+
+impl From<AccountCode> for String {
+    fn from(code: AccountCode) -> String {
+        code.0
+    }
+}
+
+impl std::ops::Deref for AccountCode {
+    type Target = str;
+
+    fn deref(&self) -> &str {
+        &self.0
+    }
+}
+
+impl std::borrow::Borrow<str> for AccountCode {
+    fn borrow(&self) -> &str {
+        &self.0
+    }
+}
+
+impl PartialEq<str> for AccountCode {
+    fn eq(&self, other: &str) -> bool {
+        self.0 == other
+    }
+}
+
+impl PartialEq<&str> for AccountCode {
+    fn eq(&self, other: &&str) -> bool {
+        self.0 == *other
+    }
+}
+
+impl PartialEq<String> for AccountCode {
+    fn eq(&self, other: &String) -> bool {
+        &self.0 == other
+    }
+}
+
+impl std::fmt::Display for AccountCode {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str(&self.0)
+    }
+}
+
 /// An item's identity wherever it travels (plans, the store's actions and
 /// alerts, messages): its customer and its reference, written
 /// `CUSTOMER/REFERENCE`.
@@ -184,7 +255,7 @@ pub struct ColleagueFacts {
 #[derive(Debug, Clone, PartialEq)]
 pub struct AccountFacts {
     /// The leader's code (the account's code).
-    pub code: String,
+    pub code: AccountCode,
     /// The leader first, then its members by code.
     pub customers: Vec<CustomerFacts>,
     /// Open items of all of them, by customer then reference.

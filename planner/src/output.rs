@@ -4,6 +4,7 @@ use chrono::NaiveDate;
 use serde::Serialize;
 
 use super::{AccountPlan, PlannedAction, PlannedAlert, PlannedEscalation};
+use crate::facts::AccountCode;
 
 /// One action as printed.
 #[derive(Debug, Clone, Serialize, PartialEq)]
@@ -12,7 +13,7 @@ pub struct ActionJson {
     #[serde(skip_serializing_if = "Option::is_none")]
     pub id: Option<i64>,
     /// The account.
-    pub account: String,
+    pub account: AccountCode,
     /// The scenario.
     pub scenario: String,
     /// The step.
@@ -73,7 +74,7 @@ pub struct AlertJson {
     /// The alert's name.
     pub alert: String,
     /// The account.
-    pub account: String,
+    pub account: AccountCode,
     /// The item's reference, `null` for account alerts.
     pub item: Option<String>,
     /// `low`, `medium`, `high`.
@@ -101,7 +102,7 @@ pub struct EscalationJson {
     /// The escalation's name.
     pub escalation: String,
     /// The account.
-    pub account: String,
+    pub account: AccountCode,
     /// The scenario it switches to.
     pub switch: Option<String>,
     /// Why.

@@ -8,13 +8,13 @@ use relance_dsl::model::{Level, Mode};
 
 use crate::Money;
 use crate::account::Account;
-use crate::facts::ItemKey;
+use crate::facts::{AccountCode, ItemKey};
 
 /// A planned action.
 #[derive(Debug, Clone, PartialEq)]
 pub struct PlannedAction {
     /// The account.
-    pub account: String,
+    pub account: AccountCode,
     /// The scenario.
     pub scenario: String,
     /// The step.
@@ -49,7 +49,7 @@ pub struct PlannedAlert {
     /// Alert name.
     pub alert: String,
     /// The account.
-    pub account: String,
+    pub account: AccountCode,
     /// The item, for item alerts.
     pub item: Option<ItemKey>,
     /// Level.
@@ -74,7 +74,7 @@ pub struct PlannedEscalation {
     /// Escalation name.
     pub escalation: String,
     /// The account.
-    pub account: String,
+    pub account: AccountCode,
     /// The scenario it switches to, if it switches and the switch applies.
     pub switch: Option<String>,
     /// Why.
@@ -89,7 +89,7 @@ pub const WORKER_ALERTS: &[&str] = &["delivery_failed", "stale_data"];
 #[derive(Debug, Clone, PartialEq)]
 pub struct AccountPlan {
     /// The account.
-    pub account: String,
+    pub account: AccountCode,
     /// The leader customer's name, so people reading a plan see who it is.
     pub name: String,
     /// The account's overdue and open debit amounts on D in the settings'

@@ -183,7 +183,7 @@ pub fn run(cli: &Global, args: &Args) -> Result<(), Failure> {
         let mut messages = Vec::with_capacity(args.emails);
         for (i, account) in accounts.iter().enumerate().take(args.emails) {
             let to = vec![format!("ap@{}.example", account.code.to_lowercase())];
-            let items = vec![relance_engine::planner::ItemKey::new(&account.code, format!("INV-{}", i + 1))];
+            let items = vec![relance_engine::planner::ItemKey::new(account.code.as_str(), format!("INV-{}", i + 1))];
             let mid = format!("<raw.{i}@bench.invalid>");
             let out = relance_worker::compose::Outgoing {
                 id: i as i64,

@@ -371,7 +371,7 @@ impl Story {
                 .join(format!("{:06}-{}-{}.{ext}", r.id, a.account, a.step));
             Example {
                 id: r.id,
-                account: a.account.clone(),
+                account: a.account.to_string(),
                 name: name_of(&a.account),
                 scenario: a.scenario.clone(),
                 step: a.step.clone(),

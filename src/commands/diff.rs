@@ -138,7 +138,7 @@ pub fn run(cli: &Global, args: &Args) -> Result<(), Failure> {
                     .filter_map(|a| {
                         p.plan_account(a, when.date_for(p, a))
                             .action
-                            .map(|x| (a.code.clone(), without_why(ActionJson::new(&x))))
+                            .map(|x| (a.code.to_string(), without_why(ActionJson::new(&x))))
                     })
                     .collect()
             };

@@ -105,8 +105,10 @@ pub fn run(cli: &Global, args: &Args) -> Result<(), Failure> {
         to: &target.to,
         cc: &target.cc,
     };
-    let previous =
-        relance_worker::render::previous(&sent.remove(&account.code).unwrap_or_default(), date);
+    let previous = relance_worker::render::previous(
+        &sent.remove(account.code.as_str()).unwrap_or_default(),
+        date,
+    );
     let rendered = composer
         .render_after(&account, &action, &previous, date, args.lang.as_deref())
         .map_err(|e| {

@@ -104,7 +104,7 @@ pub fn run(cli: &Global, args: &Args) -> Result<(), Failure> {
     let mut timelines: Vec<Timeline> = accounts
         .iter()
         .map(|a| Timeline {
-            account: a.code.clone(),
+            account: a.code.to_string(),
             events: Vec::new(),
         })
         .collect();

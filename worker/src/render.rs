@@ -362,8 +362,8 @@ impl Composer {
                         .collect(),
                 },
                 None => Customer {
-                    code: account.code.clone(),
-                    name: account.code.clone(),
+                    code: account.code.to_string(),
+                    name: account.code.to_string(),
                     language: None,
                     address: None,
                     postcode: None,
@@ -373,7 +373,7 @@ impl Composer {
                 },
             },
             account: AccountInfo {
-                code: account.code.clone(),
+                code: account.code.to_string(),
                 total_due: totals.due,
                 total_overdue: totals.overdue,
                 balance: totals.balance,

@@ -359,7 +359,7 @@ pub async fn show(
     };
     let leader = account.customers.first();
     Ok(Json(AccountView {
-        code: account.code.clone(),
+        code: account.code.to_string(),
         name: leader.map(|c| c.facts.name.clone()).unwrap_or_default(),
         date,
         scenario: plan.scenario.clone(),
@@ -535,7 +535,7 @@ fn statement(planner: &Planner, account: &Account, date: NaiveDate) -> Statement
     }
     let currency = planner.config.settings.currency.clone();
     Statement {
-        account: account.code.clone(),
+        account: account.code.to_string(),
         name: account
             .customers
             .first()

@@ -71,7 +71,7 @@ pub(super) fn accounts(rows: Rows) -> Result<Vec<AccountFacts>, StoreError> {
         .iter()
         .filter(|c| c.group_leader.is_none())
         .map(|c| AccountFacts {
-            code: c.code.clone(),
+            code: c.code.as_str().into(),
             customers: Vec::new(),
             items: Vec::new(),
             contacts: Vec::new(),
@@ -85,7 +85,7 @@ pub(super) fn accounts(rows: Rows) -> Result<Vec<AccountFacts>, StoreError> {
     let index: HashMap<String, usize> = accounts
         .iter()
         .enumerate()
-        .map(|(i, a)| (a.code.clone(), i))
+        .map(|(i, a)| (a.code.to_string(), i))
         .collect();
     let mut account_of: HashMap<String, usize> = HashMap::new();
     for customer in customers {
