@@ -148,8 +148,9 @@ impl PartialEq<String> for AccountCode {
 }
 
 impl std::fmt::Display for AccountCode {
+    /// The code, padded as the format asks (`{:<10}` lines columns up).
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        f.write_str(&self.0)
+        f.pad(&self.0)
     }
 }
 
@@ -188,7 +189,7 @@ impl ItemKey {
 
 impl std::fmt::Display for ItemKey {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        write!(f, "{}/{}", self.customer, self.reference)
+        f.pad(&format!("{}/{}", self.customer, self.reference))
     }
 }
 
