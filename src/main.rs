@@ -77,6 +77,8 @@ enum Command {
     Preview(Stored<commands::preview::Args>),
     /// Approve `review` actions waiting for review (all or none).
     Approve(Stored<commands::approve::Args>),
+    /// Reject `review` actions waiting for review: never sent (all or none).
+    Reject(Stored<commands::approve::RejectArgs>),
     /// Serve the admin HTTP API.
     Serve(Service<commands::serve::ServeArgs>),
     /// Make a token for the admin API: printed once, stored only as a hash.
@@ -120,6 +122,7 @@ impl Command {
             Command::Status(Status::Clear(c)) => c.declared(),
             Command::Preview(c) => c.declared(),
             Command::Approve(c) => c.declared(),
+            Command::Reject(c) => c.declared(),
             Command::Serve(c) => c.declared(),
             Command::Token(c) => c.declared(),
             Command::Gen(c) => c.declared(),
@@ -190,6 +193,7 @@ fn main() -> ExitCode {
         Command::Status(args) => commands::status::run(o, args),
         Command::Preview(c) => commands::preview::run(o, &c.args),
         Command::Approve(c) => commands::approve::run(o, &c.args),
+        Command::Reject(c) => commands::approve::reject(o, &c.args),
         Command::Serve(c) => commands::serve::serve(o, &c.args),
         Command::Token(c) => commands::serve::token(o, &c.args),
         Command::Gen(c) => commands::generate::run(o, &c.args),

@@ -78,6 +78,7 @@ pub fn router(state: AppState) -> Router {
         .route("/runs/{id}", get(runs::show))
         .route("/actions", get(actions::list))
         .route("/actions/{id}/approve", post(actions::approve))
+        .route("/actions/{id}/reject", post(actions::reject))
         .route("/alerts", get(actions::alerts))
         .route("/accounts/{code}", get(accounts::show))
         .route("/accounts/{code}/statement", get(accounts::statement_route))

@@ -22,6 +22,7 @@ use crate::routes;
         routes::runs::show,
         routes::actions::list,
         routes::actions::approve,
+        routes::actions::reject,
         routes::actions::alerts,
         routes::accounts::show,
         routes::accounts::statement_route,

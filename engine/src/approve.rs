@@ -1,7 +1,10 @@
-//! Approving `review` actions: `relance approve` and `POST
-//! /actions/{id}/approve`. An action of a step in `review` mode is recorded
-//! `waiting_review`; approving it makes it `queued`, so the worker delivers
-//! it like any other. Anything else cannot be approved.
+//! Approving and rejecting `review` actions: `relance approve`, `relance
+//! reject`, `POST /actions/{id}/approve` and `POST /actions/{id}/reject`.
+//! An action of a step in `review` mode is recorded `waiting_review`;
+//! approving it makes it `queued`, so the worker delivers it like any other;
+//! rejecting it makes it `rejected`, which nothing ever sends. Anything else
+//! cannot be approved or rejected. Both are in the history with who did it
+//! (and, for a rejection, why).
 
 use crate::status::ChangeStamp;
 use crate::store::history::{self, HistoryEvent};
@@ -11,6 +14,8 @@ use crate::store::{Store, StoreError, actions};
 pub const WAITING_REVIEW: &str = "waiting_review";
 /// The state an approved action moves to.
 pub const QUEUED: &str = "queued";
+/// The state a rejected action moves to: final, never sent.
+pub const REJECTED: &str = "rejected";
 
 /// Why an approval was refused.
 #[derive(Debug, thiserror::Error)]
@@ -20,20 +25,25 @@ pub enum ApproveError {
     Unknown(i64),
     /// The action is not waiting for review.
     #[error(
-        "action {id} is {state}, not waiting_review: only review actions waiting for review can be approved"
+        "action {id} is {state}, not waiting_review: only review actions waiting for review can be {verb}"
     )]
     NotWaiting {
         /// The action.
         id: i64,
         /// Its state.
         state: String,
+        /// `approved` or `rejected`.
+        verb: &'static str,
     },
+    /// A rejection without a reason.
+    #[error("a rejection needs a reason (--reason TEXT)")]
+    NoReason,
     /// The store failed.
     #[error(transparent)]
     Store(#[from] StoreError),
 }
 
-/// An approved action.
+/// An approved or rejected action.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct Approved {
     /// Its id.
@@ -52,6 +62,73 @@ pub async fn approve(
     ids: &[i64],
     stamp: &ChangeStamp,
 ) -> Result<Vec<Approved>, ApproveError> {
+    decide(store, ids, stamp, Decision::Approve).await
+}
+
+/// The ids of the actions waiting for review, oldest first: all of them,
+/// or those of `account` and/or of `step` (`relance approve --all`).
+pub async fn waiting(
+    store: &Store,
+    account: Option<&str>,
+    step: Option<&str>,
+) -> Result<Vec<i64>, StoreError> {
+    let mut tx = store.begin().await?;
+    let mut ids = Vec::new();
+    let mut after = 0;
+    loop {
+        let filter = actions::ActionFilter {
+            state: Some(WAITING_REVIEW.into()),
+            account: account.map(str::to_string),
+            run_date: None,
+            after,
+            limit: 1000,
+        };
+        let page = actions::list(&mut tx, &filter).await?;
+        let Some(last) = page.last() else { break };
+        after = last.id;
+        ids.extend(
+            page.iter()
+                .filter(|a| step.is_none_or(|s| a.step == s))
+                .map(|a| a.id),
+        );
+    }
+    tx.rollback().await?;
+    Ok(ids)
+}
+
+/// Rejects actions, all or none, as [`approve`] approves them: each moves
+/// from `waiting_review` to `rejected` and is never sent; the history keeps
+/// `reason` and who rejected it.
+pub async fn reject(
+    store: &Store,
+    ids: &[i64],
+    reason: &str,
+    stamp: &ChangeStamp,
+) -> Result<Vec<Approved>, ApproveError> {
+    let reason = reason.trim();
+    if reason.is_empty() {
+        return Err(ApproveError::NoReason);
+    }
+    decide(store, ids, stamp, Decision::Reject(reason)).await
+}
+
+/// What a person decided of a review action.
+#[derive(Debug, Clone, Copy)]
+enum Decision<'a> {
+    Approve,
+    Reject(&'a str),
+}
+
+async fn decide(
+    store: &Store,
+    ids: &[i64],
+    stamp: &ChangeStamp,
+    decision: Decision<'_>,
+) -> Result<Vec<Approved>, ApproveError> {
+    let (to, verb, kind) = match decision {
+        Decision::Approve => (QUEUED, "approved", "action_approved"),
+        Decision::Reject(_) => (REJECTED, "rejected", "action_rejected"),
+    };
     let mut tx = store.begin_write().await?;
     let mut approved = Vec::new();
     let mut history = Vec::new();
@@ -60,21 +137,26 @@ pub async fn approve(
             tx.rollback().await?;
             return Err(ApproveError::Unknown(id));
         };
-        if !actions::move_action(&mut tx, id, WAITING_REVIEW, QUEUED).await? {
+        if !actions::move_action(&mut tx, id, WAITING_REVIEW, to).await? {
             tx.rollback().await?;
             return Err(ApproveError::NotWaiting {
                 id,
                 state: action.state,
+                verb,
             });
+        }
+        let mut data =
+            serde_json::json!({"id": id, "scenario": action.scenario, "step": action.step});
+        if let Decision::Reject(reason) = decision {
+            data["reason"] = reason.into();
         }
         history.push(HistoryEvent {
             at: stamp.now.clone(),
-            kind: "action_approved".into(),
+            kind: kind.into(),
             customer: Some(action.account.clone()),
             reference: action.leader.split_once('/').map(|(_, r)| r.to_string()),
             origin: stamp.origin.clone(),
-            data: serde_json::json!({"id": id, "scenario": action.scenario, "step": action.step})
-                .to_string(),
+            data: data.to_string(),
         });
         approved.push(Approved {
             id,

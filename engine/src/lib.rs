@@ -14,7 +14,7 @@
 //! - [`run`]: planning and recording a day over the whole store, a page of
 //!   accounts at a time.
 //! - [`status`]: qualifying items by hand (promise, dispute...).
-//! - [`approve`]: approving `review` actions (CLI and API).
+//! - [`approve`]: approving and rejecting `review` actions (CLI and API).
 
 pub mod approve;
 pub mod config;

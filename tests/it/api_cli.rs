@@ -169,6 +169,77 @@ fn approve_queues_a_waiting_review_action_and_refuses_anything_else() {
 }
 
 #[test]
+fn approve_all_approves_what_waits_for_review_by_step_and_account() {
+    let case = Case::new();
+    let out = case.relance(&["run", "--json", "--date", "2026-11-20", "--mailer", "none"]);
+    assert!(out.status.success(), "{}", text(&out.stderr));
+    let doc: Value = serde_json::from_slice(&out.stdout).expect("JSON");
+    let review = doc["waiting_review"][0].as_i64().expect("a review action");
+
+    let usage = case.relance(&["approve", "--step", "call"]);
+    assert_eq!(usage.status.code(), Some(2), "--step needs --all");
+    let both = case.relance(&["approve", "--all", &review.to_string()]);
+    assert_eq!(both.status.code(), Some(2), "ids or --all, not both");
+    let other = case.relance(&["approve", "--all", "--account", "C3"]);
+    assert!(other.status.success(), "{}", text(&other.stderr));
+    assert_eq!(text(&other.stdout), "no action is waiting for review\n");
+    let other_step = case.relance(&["approve", "--all", "--step", "no_such_step", "--json"]);
+    assert_eq!(text(&other_step.stdout).trim(), "[]");
+
+    let all = case.relance(&["approve", "--all", "--account", "C1", "--json"]);
+    assert!(all.status.success(), "{}", text(&all.stderr));
+    let approved: Value = serde_json::from_slice(&all.stdout).expect("JSON on stdout");
+    assert_eq!(approved.as_array().map(Vec::len), Some(1), "{approved}");
+    assert_eq!(approved[0]["id"], review);
+    assert_eq!(approved[0]["state"], "queued");
+    let nothing_left = case.relance(&["approve", "--all"]);
+    assert_eq!(
+        text(&nothing_left.stdout),
+        "no action is waiting for review\n"
+    );
+}
+
+#[test]
+fn reject_keeps_a_waiting_review_action_from_being_sent() {
+    let case = Case::new();
+    let out = case.relance(&["run", "--json", "--date", "2026-11-20", "--mailer", "none"]);
+    assert!(out.status.success(), "{}", text(&out.stderr));
+    let doc: Value = serde_json::from_slice(&out.stdout).expect("JSON");
+    let review = doc["waiting_review"][0].as_i64().expect("a review action");
+
+    let no_reason = case.relance(&["reject", &review.to_string()]);
+    assert_eq!(no_reason.status.code(), Some(2), "--reason is required");
+    let blank = case.relance(&["reject", &review.to_string(), "--reason", " "]);
+    assert_eq!(blank.status.code(), Some(1));
+    assert!(
+        text(&blank.stderr).contains("needs a reason"),
+        "{}",
+        text(&blank.stderr)
+    );
+    let ok = case.relance(&[
+        "reject",
+        &review.to_string(),
+        "--reason",
+        "the customer paid at the counter",
+        "--json",
+    ]);
+    assert!(ok.status.success(), "{}", text(&ok.stderr));
+    let rejected: Value = serde_json::from_slice(&ok.stdout).expect("JSON on stdout");
+    assert_eq!(rejected[0]["id"], review);
+    assert_eq!(rejected[0]["state"], "rejected");
+    let approve = case.relance(&["approve", &review.to_string()]);
+    assert_eq!(approve.status.code(), Some(1));
+    assert!(
+        text(&approve.stderr).contains(&format!("action {review} is rejected")),
+        "{}",
+        text(&approve.stderr)
+    );
+    let again = case.relance(&["reject", &review.to_string(), "--reason", "twice"]);
+    assert_eq!(again.status.code(), Some(1));
+    assert!(text(&again.stderr).contains("nothing was rejected"));
+}
+
+#[test]
 fn serve_refuses_to_start_without_a_token_file() {
     let case = Case::new();
     let out = case.relance(&["serve", "--bind", "127.0.0.1:0"]);

@@ -10,18 +10,19 @@ use serde::{Deserialize, Serialize};
 
 use crate::auth::Caller;
 use crate::error::AppError;
-use crate::extract::{ApiPath, ApiQuery};
+use crate::extract::{ApiJson, ApiPath, ApiQuery};
 use crate::routes::{Page, next_cursor};
 use crate::state::AppState;
 
 /// Every state an action can be in.
-pub const STATES: [&str; 6] = [
+pub const STATES: [&str; 7] = [
     "queued",
     "waiting_window",
     "waiting_review",
     "sent",
     "failed",
     "cancelled",
+    "rejected",
 ];
 
 /// Filters of `GET /actions`.
@@ -54,6 +55,8 @@ pub enum ActionState {
     Failed,
     /// Nothing left to deliver.
     Cancelled,
+    /// Rejected by a person: never sent.
+    Rejected,
 }
 
 /// An action of the agenda.
@@ -236,9 +239,64 @@ pub async fn approve(
                 state: approve::QUEUED.into(),
             }))
         }
-        Err(e @ ApproveError::Unknown(_)) => Err(AppError::NotFound(e.to_string())),
-        Err(e @ ApproveError::NotWaiting { .. }) => Err(AppError::Conflict(e.to_string())),
-        Err(ApproveError::Store(e)) => Err(e.into()),
+        Err(e) => Err(decision_error(e)),
+    }
+}
+
+/// The body of `POST /actions/{id}/reject`.
+#[derive(Debug, Deserialize, utoipa::ToSchema)]
+#[serde(deny_unknown_fields)]
+pub struct RejectRequest {
+    /// Why the action is not sent (kept in the history).
+    pub reason: String,
+}
+
+/// `POST /actions/{id}/reject`: the action is `rejected` and never sent.
+#[utoipa::path(
+    post,
+    path = "/actions/{id}/reject",
+    params(("id" = i64, Path, description = "The action's id")),
+    request_body = RejectRequest,
+    responses(
+        (status = 200, body = ApprovedView),
+        (status = 400, body = crate::error::ErrorBody),
+        (status = 404, body = crate::error::ErrorBody),
+        (status = 409, description = "Not a review action waiting for review", body = crate::error::ErrorBody),
+    ),
+    security(("bearer" = [])),
+    tag = "actions"
+)]
+pub async fn reject(
+    State(state): State<AppState>,
+    Extension(caller): Extension<Caller>,
+    ApiPath(id): ApiPath<i64>,
+    ApiJson(body): ApiJson<RejectRequest>,
+) -> Result<Json<ApprovedView>, AppError> {
+    let planner = state.planner();
+    let stamp = crate::routes::items::stamp(&planner, &caller);
+    match approve::reject(state.store(), &[id], &body.reason, &stamp).await {
+        Ok(mut done) => {
+            let a = done.pop().ok_or_else(|| {
+                AppError::internal(std::io::Error::other("rejection returned nothing"))
+            })?;
+            Ok(Json(ApprovedView {
+                id: a.id,
+                account: a.account,
+                step: a.step,
+                state: approve::REJECTED.into(),
+            }))
+        }
+        Err(e) => Err(decision_error(e)),
+    }
+}
+
+/// An approval's or a rejection's error as the API answers it.
+fn decision_error(e: ApproveError) -> AppError {
+    match e {
+        e @ ApproveError::Unknown(_) => AppError::NotFound(e.to_string()),
+        e @ ApproveError::NotWaiting { .. } => AppError::Conflict(e.to_string()),
+        e @ ApproveError::NoReason => AppError::BadRequest(e.to_string()),
+        ApproveError::Store(e) => e.into(),
     }
 }
 

@@ -16,6 +16,7 @@ const ROUTES: &[(&str, &str)] = &[
     ("GET", "/runs/1"),
     ("GET", "/actions"),
     ("POST", "/actions/1/approve"),
+    ("POST", "/actions/1/reject"),
     ("GET", "/alerts"),
     ("GET", "/accounts/C1"),
     ("GET", "/accounts/C1/statement"),
@@ -451,6 +452,71 @@ async fn the_agenda_filters_by_state_account_and_date() {
     assert!(state.assert_error(400, "bad_request").contains("pending"));
     let date = api.get("/actions?date=20-11-2026", VIEWER).await;
     assert!(date.assert_error(400, "bad_request").contains("20-11-2026"));
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn rejecting_a_review_action_keeps_it_from_ever_being_sent() {
+    let api = Api::sqlite().await;
+    api.run_to_end(json!({"date": DAY})).await;
+    let waiting = api.get("/actions?state=waiting_review", VIEWER).await;
+    let id = waiting.ok(200)["actions"][0]["id"].as_i64().expect("an id");
+    let path = format!("/actions/{id}/reject");
+
+    let no_reason = api.post(&path, OPERATOR, json!({"reason": "  "})).await;
+    assert!(
+        no_reason
+            .assert_error(400, "bad_request")
+            .contains("reason")
+    );
+    api.post(&path, OPERATOR, json!({}))
+        .await
+        .assert_error(400, "bad_request");
+    let rejected = api
+        .post(
+            &path,
+            OPERATOR,
+            json!({"reason": "paid by cheque, in the post"}),
+        )
+        .await;
+    let rejected = rejected.ok(200);
+    assert_eq!(rejected["state"], "rejected");
+    assert_eq!(rejected["account"], "C1");
+    let again = api.post(&path, OPERATOR, json!({"reason": "twice"})).await;
+    assert!(again.assert_error(409, "conflict").contains("rejected"));
+    let approve = api
+        .send(api.request(
+            Method::POST,
+            &format!("/actions/{id}/approve"),
+            Some(OPERATOR),
+        ))
+        .await;
+    approve.assert_error(409, "conflict");
+    api.post("/actions/99999/reject", OPERATOR, json!({"reason": "r"}))
+        .await
+        .assert_error(404, "not_found");
+
+    let listed = api.get("/actions?state=rejected", VIEWER).await;
+    let listed = listed.ok(200)["actions"]
+        .as_array()
+        .expect("actions")
+        .clone();
+    assert_eq!(listed.len(), 1);
+    assert_eq!(listed[0]["id"], id);
+    // A later run (the worker's delivery included) sends nothing for it.
+    api.run_to_end(json!({"date": "2026-11-21"})).await;
+    let still = api.get("/actions?state=rejected", VIEWER).await;
+    assert_eq!(still.ok(200)["actions"][0]["id"], id);
+    let account = api.get("/accounts/C1", VIEWER).await;
+    let history = account.ok(200)["history"]
+        .as_array()
+        .expect("history")
+        .clone();
+    assert!(
+        history.iter().any(|h| h["kind"] == "action_rejected"
+            && h["origin"] == "api:ci"
+            && h["data"]["reason"] == "paid by cheque, in the post"),
+        "{history:?}"
+    );
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
