@@ -1,4 +1,4 @@
-//! `relance`: the command line (spec/CLI.md). It parses arguments, wires the
+//! `relance`: the command line (docs/reference/cli.md). It parses arguments, wires the
 //! crates together and turns errors into messages and exit codes:
 //! 0 success, 1 the work failed (invalid configuration...), 2 usage errors.
 

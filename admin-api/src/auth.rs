@@ -1,4 +1,4 @@
-//! Bearer tokens and roles (API.md "Authentication").
+//! Bearer tokens and roles (docs/reference/api.md "Authentication").
 //!
 //! A token file lists `[[token]]` entries with a name, a role and the
 //! SHA-256 of the token, never the token itself. A presented token is hashed

@@ -1,4 +1,4 @@
-//! relance admin API: an axum HTTP server for operators (spec/API.md): runs,
+//! relance admin API: an axum HTTP server for operators (docs/reference/api.md): runs,
 //! the agenda of actions and their approval, alerts, accounts and their
 //! statements, item statuses, CSV imports, configuration validation and
 //! reload, reports, metrics and the OpenAPI document. Every route but

@@ -11,7 +11,7 @@ use crate::routes;
 #[openapi(
     info(
         title = "relance admin API",
-        description = "Runs, agenda, alerts, accounts, statuses, imports, configuration and reports (spec/API.md). \
+        description = "Runs, agenda, alerts, accounts, statuses, imports, configuration and reports (docs/reference/api.md in the repository). \
                        Errors are `{\"error\": {\"code\": \"...\", \"message\": \"...\"}}`.",
     ),
     paths(

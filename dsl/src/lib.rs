@@ -1,5 +1,5 @@
 //! The relance configuration language: grammar, syntax tree, checking,
-//! diagnostics and formatting (spec/DSL.md).
+//! diagnostics and formatting (docs/reference/language.md).
 //!
 //! Everything here works on text in memory ([`Sources`]): no IO, no async.
 //!

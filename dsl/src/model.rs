@@ -314,7 +314,7 @@ impl Action {
     }
 }
 
-/// Colleague roles (DATA.md).
+/// Colleague roles (docs/reference/data.md).
 pub const COLLEAGUE_ROLES: &[&str] = &["collector", "sales", "manager"];
 /// Contact roles every configuration knows; the contacts data may add more.
 pub const CONTACT_ROLES: &[&str] = &["billing", "contact"];

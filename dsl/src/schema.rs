@@ -1,4 +1,4 @@
-//! The facts expressions can read (DATA.md and PLANNING.md), with their types.
+//! The facts expressions can read (docs/reference/data.md and docs/reference/planning.md), with their types.
 
 use crate::model::{FieldDef, FieldTarget, Type};
 

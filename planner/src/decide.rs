@@ -1,5 +1,5 @@
 //! [`Planner::plan_account`]: missing rates, the scenario, escalations,
-//! alerts, then the step of the day (PLANNING.md), with a `why` per decision.
+//! alerts, then the step of the day (docs/reference/planning.md), with a `why` per decision.
 
 use std::collections::BTreeSet;
 

@@ -4,7 +4,7 @@
 //! its rows; nothing here knows where they come from.
 //!
 //! A collection account is a customer without a `group_leader`; the customers
-//! grouped under it join it (PLANNING.md): their items are the account's, and
+//! grouped under it join it (docs/reference/planning.md): their items are the account's, and
 //! the contacts and colleagues are the leader's.
 
 use chrono::NaiveDate;

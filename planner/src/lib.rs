@@ -1,4 +1,4 @@
-//! The planner: what a day brings for one collection account (PLANNING.md).
+//! The planner: what a day brings for one collection account (docs/reference/planning.md).
 //!
 //! [`Planner::plan_account`] is a pure function of the compiled configuration,
 //! the account (its data and what earlier runs left: steps, last action, open

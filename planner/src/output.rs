@@ -1,4 +1,4 @@
-//! The JSON of `plan --json` and `run --json` (CLI.md, "stable contract").
+//! The JSON of `plan --json` and `run --json` (docs/reference/cli.md, "stable contract").
 
 use chrono::NaiveDate;
 use serde::Serialize;
@@ -145,7 +145,7 @@ impl PlanJson {
             .extend(plan.escalations.iter().map(EscalationJson::new));
     }
 
-    /// Sorts as CLI.md says: actions and escalations by account; alerts by
+    /// Sorts as docs/reference/cli.md says: actions and escalations by account; alerts by
     /// name, account, item (`null` first).
     pub fn sort(&mut self) {
         self.actions.sort_by(|a, b| a.account.cmp(&b.account));

@@ -262,7 +262,7 @@ impl Planner {
         }
     }
 
-    /// Just before sending (PLANNING.md "Execution"): which of an action's
+    /// Just before sending (docs/reference/planning.md "Execution"): which of an action's
     /// covered items are still to chase on `date`,
     /// and why each other one was dropped (paid, excluded or suspended).
     pub fn still_chased(
@@ -296,7 +296,7 @@ impl Planner {
 
     /// Which of the account's items (in `account.items` order) a message
     /// on `date` must not ask to be paid: their status excludes them or
-    /// suspends them then, decided as for planning (TEMPLATES.md "held
+    /// suspends them then, decided as for planning (docs/reference/templates.md "held
     /// items"). `scenario` is the action's; `None` (a statement) takes the
     /// account's own.
     pub fn held(&self, account: &Account, scenario: Option<&str>, date: NaiveDate) -> Vec<bool> {

@@ -1,6 +1,6 @@
 //! Expressions, compiled once from the checked AST and evaluated many times.
 //!
-//! Semantics (DSL.md, docs/planning.md): a comparison with `null` is false;
+//! Semantics (docs/reference/language.md, docs/planning.md): a comparison with `null` is false;
 //! arithmetic and functions of `null` give `null` (`contains` gives false);
 //! `null` counts as false in `and`, `or` and `not`; `date ± duration` is a
 //! date, `date - date` a number of days. A hook that fails makes the whole

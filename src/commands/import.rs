@@ -1,4 +1,4 @@
-//! `relance import FILES...`: CSV files into the store (spec/DATA.md).
+//! `relance import FILES...`: CSV files into the store (docs/reference/data.md).
 
 use std::io::IsTerminal as _;
 use std::path::PathBuf;

@@ -7,7 +7,7 @@ use crate::context::{Context, Item, Totals};
 use crate::format::Lang;
 use crate::tables::{Table, Tables, Words, escape};
 
-/// Built-in hashtags (TEMPLATES.md); `relance check` knows the same list.
+/// Built-in hashtags (docs/reference/templates.md); `relance check` knows the same list.
 pub const BUILTIN: &[&str] = &[
     "company_name",
     "customer_name",

@@ -1,4 +1,4 @@
-//! The rendering context (TEMPLATES.md "Rendering context"): what a template
+//! The rendering context (docs/reference/templates.md "Rendering context"): what a template
 //! can read, as plain serde types. The engine side fills it; this crate
 //! knows nothing of the store or the planner.
 //!

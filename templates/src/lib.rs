@@ -1,5 +1,5 @@
 //! relance templates: email and letter templates written with tera, their
-//! front matter and `#hashtags` (spec/TEMPLATES.md). This crate takes a
+//! front matter and `#hashtags` (docs/reference/templates.md). This crate takes a
 //! typed [`Context`] in and gives text out; it knows no engine types.
 //!
 //! # Layout

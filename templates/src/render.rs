@@ -118,7 +118,7 @@ impl Templates {
             .contains_key(&(language.to_string(), template.to_string()))
     }
 
-    /// The language a template renders in for this context (TEMPLATES.md):
+    /// The language a template renders in for this context (docs/reference/templates.md):
     /// `forced`, else the contact's, else the customer's, else the settings';
     /// when the template is missing in that language, the settings language.
     pub fn language_for(&self, template: &str, ctx: &Context, forced: Option<&str>) -> String {

@@ -1,6 +1,6 @@
 //! The planning fixtures (tests/planning/README.md): each case runs the real
 //! binary on a fresh SQLite store, command after command, and compares the
-//! JSON it prints with the expectation computed by hand from PLANNING.md.
+//! JSON it prints with the expectation computed by hand from docs/reference/planning.md.
 
 use std::path::{Path, PathBuf};
 use std::process::Command;
@@ -148,7 +148,7 @@ fn run_case(case: &Path) -> Result<(), String> {
 }
 
 /// Drops the top-level keys the expectation does not name: the documents of
-/// CLI.md are a contract that only grows (`run --json` adds `changes` and
+/// docs/reference/cli.md are a contract that only grows (`run --json` adds `changes` and
 /// `waiting_review`), and a fixture states what it was written for.
 fn only_expected_keys(expected: &Value, actual: &mut Value) {
     if let (Value::Object(e), Value::Object(a)) = (expected, actual) {

@@ -1,4 +1,4 @@
-//! Delivering due actions (PLANNING.md "Execution"): a plain function over
+//! Delivering due actions (docs/reference/planning.md "Execution"): a plain function over
 //! the store, the compiled configuration, a composer and a mailer, called by
 //! the `Deliver` job and by `relance run`. The time is an argument.
 //!

@@ -2,7 +2,7 @@
 //! timezone (apalis-cron), delivery of the recorded actions over SMTP, into
 //! files, or not at all (lettre), retries of transient failures with
 //! backoff, and the guarantee that an action's message is handed over once
-//! (PLANNING.md "Execution"; docs/delivery.md).
+//! (docs/reference/planning.md "Execution"; docs/delivery.md).
 //!
 //! # Layout
 //! - [`compose`]: the seam to message content: [`compose::Outgoing`] (an

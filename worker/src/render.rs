@@ -1,5 +1,5 @@
 //! From an account's facts and an action to a message: the rendering
-//! context (TEMPLATES.md), the template rendered in the right language, and
+//! context (docs/reference/templates.md), the template rendered in the right language, and
 //! the multipart email built with lettre.
 //!
 //! This is where engine types meet the templates crate, which knows none of
@@ -401,7 +401,7 @@ impl Composer {
     }
 
     /// Renders an action's template for an account on `date`, in the
-    /// language TEMPLATES.md picks, or `language` when given, knowing no
+    /// language docs/reference/templates.md picks, or `language` when given, knowing no
     /// earlier message (`previous` is empty).
     pub fn render(
         &self,

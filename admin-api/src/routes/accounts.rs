@@ -80,7 +80,7 @@ pub struct AccountView {
     pub history: Vec<HistoryView>,
 }
 
-/// The `account.*` facts of PLANNING.md.
+/// The `account.*` facts of docs/reference/planning.md.
 #[derive(Debug, Serialize, utoipa::ToSchema)]
 pub struct FactsView {
     /// Platform currency.

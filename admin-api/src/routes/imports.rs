@@ -126,7 +126,7 @@ async fn save(headers: &HeaderMap, body: Body, path: &std::path::Path) -> Result
     post,
     path = "/imports",
     params(ImportQuery),
-    request_body(content = String, content_type = "text/csv", description = "One CSV file (DATA.md)"),
+    request_body(content = String, content_type = "text/csv", description = "One CSV file (docs/reference/data.md)"),
     responses(
         (status = 200, body = ImportReport),
         (status = 400, body = crate::error::ErrorBody),

@@ -1,4 +1,4 @@
-//! The handlers, one module per resource of API.md, and what they share:
+//! The handlers, one module per resource of docs/reference/api.md, and what they share:
 //! pagination, dates, amounts.
 
 pub mod accounts;

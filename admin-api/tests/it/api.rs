@@ -1,4 +1,4 @@
-//! The admin API over real HTTP (spec/API.md): a server on port 0, a real
+//! The admin API over real HTTP (docs/reference/api.md): a server on port 0, a real
 //! SQLite file (and PostgreSQL for the main flow), requests with reqwest.
 
 use std::collections::BTreeSet;
@@ -10,7 +10,7 @@ use crate::support::{self, ADMIN, Api, DAY, OPERATOR, VIEWER};
 use reqwest::Method;
 use serde_json::{Value, json};
 
-/// Every route of API.md with a path that exists in the fixture.
+/// Every route of docs/reference/api.md with a path that exists in the fixture.
 const ROUTES: &[(&str, &str)] = &[
     ("POST", "/runs"),
     ("GET", "/runs/1"),

@@ -297,7 +297,7 @@ impl Checker<'_> {
     }
 }
 
-/// Built-in hashtags (TEMPLATES.md).
+/// Built-in hashtags (docs/reference/templates.md).
 pub const BUILTIN_HASHTAGS: &[&str] = &[
     "company_name",
     "customer_name",

@@ -1,5 +1,5 @@
 //! `relance import`: CSV files of customers, contacts, colleagues, assignments
-//! and items into the store (spec/DATA.md).
+//! and items into the store (docs/reference/data.md).
 //!
 //! One call is one transaction. Files are read one record at a time and
 //! written in batches while they are valid; the first bad row stops the

@@ -1,4 +1,4 @@
-//! Recording actions exactly once (PLANNING.md "Execution"): the unique key
+//! Recording actions exactly once (docs/reference/planning.md "Execution"): the unique key
 //! `(account, scenario, step, leader)` decides, in the database, whether an
 //! action is new; only new actions move their covered items' `last_step`
 //! and get a history line, in the same transaction. Two runs at the same

@@ -1,4 +1,4 @@
-//! Delivery on the outbox, the `actions` table (PLANNING.md "Execution").
+//! Delivery on the outbox, the `actions` table (docs/reference/planning.md "Execution").
 //!
 //! A worker [`claim`]s due actions atomically (state `sending`, with who and
 //! when), sends them, and records every outcome with [`finish`]: the new

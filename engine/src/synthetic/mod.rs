@@ -1,5 +1,5 @@
 //! `relance gen`: realistic synthetic receivables data as the five CSV files
-//! of DATA.md, deterministic for a seed, written row by row (100k customers
+//! of docs/reference/data.md, deterministic for a seed, written row by row (100k customers
 //! and 1M items take a few seconds and little memory).
 //!
 //! What it makes: colleagues (about one per 50 customers, every role present);

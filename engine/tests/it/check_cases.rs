@@ -1,4 +1,4 @@
-//! Data-driven tests of `relance check` (spec/DSL.md "Validation").
+//! Data-driven tests of `relance check` (docs/reference/language.md "Validation").
 //!
 //! `test_data/check/ok/` holds valid configurations, `test_data/check/err/`
 //! invalid ones, each with a sibling `.txt` golden file of its rendered

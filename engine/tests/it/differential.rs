@@ -1,5 +1,5 @@
 //! A differential test of the step choice: a small reference model written
-//! straight from PLANNING.md ("Items that are chased", "Choosing the step"),
+//! straight from docs/reference/planning.md ("Items that are chased", "Choosing the step"),
 //! with no optimisation, must agree with the planner on thousands of random
 //! small portfolios, calendars, scenarios and dates.
 
@@ -132,7 +132,7 @@ impl World {
         self.business(raw)
     }
 
-    /// PLANNING.md, read literally: `(step, leader, covered, planned_for, late)`.
+    /// docs/reference/planning.md, read literally: `(step, leader, covered, planned_for, late)`.
     fn reference(
         &self,
         account: &Account,

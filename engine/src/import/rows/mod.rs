@@ -1,4 +1,4 @@
-//! From a CSV record to a validated row, per kind of file (DATA.md).
+//! From a CSV record to a validated row, per kind of file (docs/reference/data.md).
 //!
 //! # Layout
 //! - `cells`: reading one record's cells, checked per type of value.

@@ -5,7 +5,7 @@
 //! `actions`, `alerts`, `escalations` and `switches`; writes nothing.
 //!
 //! A collection account is a customer without a `group_leader`; the customers
-//! grouped under it join it (PLANNING.md): their items are the account's, and
+//! grouped under it join it (docs/reference/planning.md): their items are the account's, and
 //! the contacts and colleagues are the leader's.
 //!
 //! # Layout
