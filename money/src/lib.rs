@@ -81,6 +81,12 @@ impl Currency {
         b.iter().all(u8::is_ascii_uppercase).then_some(Currency(b))
     }
 
+    /// A code already checked upstream (the importer, the checker) as a
+    /// currency; anything else reads as [`Currency::NONE`] (two decimals).
+    pub fn or_none(code: &str) -> Currency {
+        Currency::new(code).unwrap_or(Currency::NONE)
+    }
+
     /// The code.
     pub fn as_str(&self) -> &str {
         // Three ASCII letters, checked by `new`.

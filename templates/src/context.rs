@@ -192,7 +192,7 @@ impl Totals {
     /// [`Item::converted`] amount (already rounded once) added exactly, so
     /// that a total is exactly the sum of the rows a table prints.
     pub fn of<'a>(items: impl IntoIterator<Item = &'a Item>, currency: &str) -> Totals {
-        let zero = Money::zero(currency_of(currency));
+        let zero = Money::zero(Currency::or_none(currency));
         let mut t = Totals {
             due: zero,
             overdue: zero,
@@ -228,13 +228,6 @@ impl Totals {
     pub fn signed<'a>(items: impl IntoIterator<Item = &'a Item>, currency: &str) -> Money {
         Totals::of(items, currency).balance
     }
-}
-
-/// A currency code of the context as a [`Currency`]; the engine side hands
-/// in only codes it checked, anything else reads as `XXX` (ISO 4217's "no
-/// currency", two decimals).
-pub fn currency_of(code: &str) -> Currency {
-    Currency::new(code).unwrap_or(Currency::NONE)
 }
 
 /// A recipient.

@@ -43,7 +43,8 @@ fn money_filter(value: f64, kwargs: Kwargs, state: &State) -> tera::TeraResult<S
         return Err(not_an_amount());
     }
     let exact: relance_money::Decimal = value.to_string().parse().map_err(|_| not_an_amount())?;
-    let amount = relance_money::Money::from_decimal(exact, crate::context::currency_of(&currency));
+    let amount =
+        relance_money::Money::from_decimal(exact, relance_money::Currency::or_none(&currency));
     Ok(lang_of(&kwargs, state)?.money(amount.minor, &currency))
 }
 

@@ -13,12 +13,12 @@ use lettre::Message;
 use lettre::message::header::ContentType;
 use lettre::message::header::{Header, HeaderName, HeaderValue};
 use lettre::message::{Attachment, Mailbox, MultiPart};
-use relance_engine::money::Money;
+use relance_engine::money::{Currency, Money};
 use relance_engine::planner::{Account, Item, ItemKey, Planner};
 use relance_engine::store::actions::Sent;
 use relance_templates::context::{
     AccountInfo, Colleague, Contact, Context, Customer, Links, Member, Penalties, Penalty,
-    Previous, Settings, Totals, currency_of,
+    Previous, Settings, Totals,
 };
 use relance_templates::{RenderError, Rendered, Templates};
 
@@ -199,7 +199,7 @@ impl Composer {
         let first = account.items.first().map(|i| i.currency.as_str());
         let single = first.filter(|c| account.items.iter().all(|i| i.currency == *c));
         let currency = single.unwrap_or(&settings.currency).to_string();
-        let account_currency = currency_of(&currency);
+        let account_currency = Currency::or_none(&currency);
         // An amount in the account currency: converted and rounded once
         // when the account mixes currencies (nothing when no rate converts
         // it: the planner skips such accounts, so no message shows one).
@@ -208,7 +208,7 @@ impl Composer {
                 .convert(minor, from, account_currency)
                 .unwrap_or(Money::zero(account_currency))
         };
-        let own = |minor: i64, code: &str| Money::new(minor, currency_of(code));
+        let own = |minor: i64, code: &str| Money::new(minor, Currency::or_none(code));
         let labels = |status: &Option<String>| {
             let labels = status.as_ref().and_then(|s| self.labels.get(s));
             (

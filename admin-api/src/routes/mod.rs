@@ -105,5 +105,5 @@ pub fn date_or_today(planner: &Planner, value: Option<&str>) -> Result<NaiveDate
 /// `123456` EUR is `1234.56`); a code that is no currency (none passes the
 /// import) reads as `XXX`.
 pub fn amount(minor: i64, currency: &str) -> Money {
-    Money::new(minor, Currency::new(currency).unwrap_or(Currency::NONE))
+    Money::new(minor, Currency::or_none(currency))
 }
