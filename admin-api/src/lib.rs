@@ -72,7 +72,7 @@ const REQUEST_ID: HeaderName = HeaderName::from_static("x-request-id");
 
 /// The whole application.
 pub fn router(state: AppState) -> Router {
-    use routes::{accounts, actions, config, imports, items, reports, runs, system};
+    use routes::{accounts, actions, config, imports, items, reports, runs, system, tasks};
     let timed = Router::new()
         .route("/runs", post(runs::start))
         .route("/runs/{id}", get(runs::show))
@@ -80,6 +80,8 @@ pub fn router(state: AppState) -> Router {
         .route("/actions/{id}/approve", post(actions::approve))
         .route("/actions/{id}/reject", post(actions::reject))
         .route("/alerts", get(actions::alerts))
+        .route("/tasks", get(tasks::list))
+        .route("/tasks/{id}/done", post(tasks::done))
         .route("/accounts/{code}", get(accounts::show))
         .route("/accounts/{code}/statement", get(accounts::statement_route))
         .route(

@@ -15,6 +15,7 @@
 //!   accounts at a time.
 //! - [`status`]: qualifying items by hand (promise, dispute...).
 //! - [`approve`]: approving and rejecting `review` actions (CLI and API).
+//! - [`tasks`]: the colleagues' tasks: listing, completing, cancelling.
 
 pub mod approve;
 pub mod config;
@@ -24,6 +25,7 @@ pub mod run;
 pub mod status;
 pub mod store;
 pub mod synthetic;
+pub mod tasks;
 
 /// The planner and its domain types live in their own crate, which cannot
 /// read the database; re-exported under their old paths.

@@ -27,7 +27,9 @@ use relance_rules::{Compiled, Hooks};
 pub use account::{Account, AccountFigures, Evaluation, Item};
 use calendar::BusinessCalendar;
 pub use facts::{AccountCode, ItemKey};
-pub use plan::{AccountPlan, PlannedAction, PlannedAlert, PlannedEscalation, WORKER_ALERTS};
+pub use plan::{
+    AccountPlan, PlannedAction, PlannedAlert, PlannedEscalation, PlannedTask, WORKER_ALERTS,
+};
 pub use relance_money::{Currency, Decimal, Money};
 pub use simulate::apply;
 
