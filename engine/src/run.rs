@@ -341,8 +341,10 @@ pub async fn run(
     origin: &str,
 ) -> Result<RunOutcome, RunError> {
     let now_text = now.to_rfc3339_opts(chrono::SecondsFormat::Secs, true);
-    let mut outcome = RunOutcome::default();
-    outcome.tasks_cancelled = crate::tasks::cancel_paid(store, &now_text, origin).await?;
+    let mut outcome = RunOutcome {
+        tasks_cancelled: crate::tasks::cancel_paid(store, &now_text, origin).await?,
+        ..RunOutcome::default()
+    };
     for chunk in selected_codes(store, selection).await?.chunks(PAGE) {
         let mut tx = store.begin_write().await?;
         let mut accounts = read_accounts(&mut tx, chunk, Codes::Page, selection).await?;

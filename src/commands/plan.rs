@@ -570,7 +570,8 @@ fn describe_sending(sending: &[StillSending]) -> String {
 
 /// `run --json`: the `plan --json` document of the recorded actions (with
 /// `id` and `state`) and the open alerts, plus what changed today
-/// (`changes`) and the ids waiting for review (`waiting_review`).
+/// (`changes`: alerts, escalations, the ids of the tasks opened and
+/// cancelled) and the ids waiting for review (`waiting_review`).
 fn run_document(
     doc: &PlanJson,
     outcome: &run::RunOutcome,
@@ -608,6 +609,8 @@ fn run_document(
                 "alerts_raised": raised,
                 "alerts_resolved": resolved,
                 "escalations_fired": fired,
+                "tasks_opened": outcome.tasks_opened,
+                "tasks_cancelled": outcome.tasks_cancelled,
             }),
         );
         map.insert("waiting_review".into(), serde_json::json!(waiting));
@@ -695,6 +698,15 @@ fn print_run(
             "{still_open} alert{} raised earlier still open: `{}` lists them",
             plural(still_open),
             super::command_line(cli, "plan")
+        );
+    }
+    if !outcome.tasks_opened.is_empty() || !outcome.tasks_cancelled.is_empty() {
+        outln!("");
+        outln!(
+            "tasks: {} opened today, {} cancelled (every item paid); `{}` lists the open ones",
+            outcome.tasks_opened.len(),
+            outcome.tasks_cancelled.len(),
+            super::command_line(cli, "tasks --state open")
         );
     }
     if !waiting.is_empty() {

@@ -306,3 +306,103 @@ fn serve_answers_health_openly_and_actions_to_a_token_only() {
     assert!(admitted.starts_with("HTTP/1.1 200"), "{admitted}");
     assert!(admitted.contains("\"actions\":[]"), "{admitted}");
 }
+
+#[test]
+fn a_collector_lists_her_tasks_and_completes_a_call_with_a_promise() {
+    let case = Case::new();
+    // C3's invoice is due 2026-11-01: the standard call, 30 days later,
+    // goes to its collector, Julie.
+    let out = case.relance(&["run", "--json", "--date", "2026-12-01", "--mailer", "none"]);
+    assert!(out.status.success(), "{}", text(&out.stderr));
+    let doc: Value = serde_json::from_slice(&out.stdout).expect("JSON");
+    let opened = doc["changes"]["tasks_opened"]
+        .as_array()
+        .expect("ids")
+        .clone();
+    assert_eq!(opened.len(), 1, "{doc}");
+
+    let listed = case.relance(&[
+        "tasks",
+        "--assignee",
+        "Julie@acme.example",
+        "--state",
+        "open",
+        "--date",
+        "2026-12-01",
+        "--json",
+    ]);
+    assert!(listed.status.success(), "{}", text(&listed.stderr));
+    let tasks: Value = serde_json::from_slice(&listed.stdout).expect("JSON");
+    assert_eq!(tasks.as_array().map(Vec::len), Some(1), "{tasks}");
+    let task = &tasks[0];
+    assert_eq!(task["id"], opened[0]);
+    assert_eq!(task["account"], "C3");
+    assert_eq!(task["kind"], "call");
+    assert_eq!(task["assignee"], "julie@acme.example");
+    assert_eq!(task["items"], serde_json::json!(["C3/INV-3"]));
+    let id = task["id"].to_string();
+    let human = case.relance(&["tasks"]);
+    let table = text(&human.stdout);
+    assert!(
+        table.contains("C3") && table.contains("call") && table.contains("julie@acme.example"),
+        "{table}"
+    );
+    assert!(table.ends_with("1 task(s), 1 open\n"), "{table}");
+
+    let bad_state = case.relance(&["tasks", "--state", "pending"]);
+    assert_eq!(bad_state.status.code(), Some(2));
+    let no_outcome = case.relance(&["task", "done", &id]);
+    assert_eq!(no_outcome.status.code(), Some(2), "--outcome is required");
+    let no_date = case.relance(&["task", "done", &id, "--outcome", "promise"]);
+    assert_eq!(no_date.status.code(), Some(1));
+    assert!(
+        text(&no_date.stderr).contains("--promise-date"),
+        "{}",
+        text(&no_date.stderr)
+    );
+    let unknown = case.relance(&["task", "done", "9999", "--outcome", "reached"]);
+    assert_eq!(unknown.status.code(), Some(1));
+    assert!(text(&unknown.stderr).contains("no task 9999"));
+
+    let promise_date = (chrono::Utc::now().date_naive() + chrono::Days::new(10)).to_string();
+    let done = case.relance(&[
+        "task",
+        "done",
+        &id,
+        "--outcome",
+        "promise",
+        "--promise-date",
+        &promise_date,
+        "--note",
+        "CFO confirmed the transfer",
+    ]);
+    assert!(done.status.success(), "{}", text(&done.stderr));
+    assert!(
+        text(&done.stdout).contains(&format!("C3/INV-3: promise (pays on {promise_date})")),
+        "{}",
+        text(&done.stdout)
+    );
+    let again = case.relance(&["task", "done", &id, "--outcome", "reached"]);
+    assert_eq!(again.status.code(), Some(1));
+    assert!(text(&again.stderr).contains("is done, not open"));
+    let done_list = case.relance(&["tasks", "--state", "done", "--json"]);
+    let done_list: Value = serde_json::from_slice(&done_list.stdout).expect("JSON");
+    assert_eq!(done_list[0]["outcome"], "promise");
+    assert_eq!(done_list[0]["outcome_note"], "CFO confirmed the transfer");
+    assert_eq!(done_list[0]["closed_by"], "cli");
+
+    // The next day's plan leaves the promised invoice alone.
+    let plan = case.relance(&[
+        "plan",
+        "--date",
+        "2026-12-02",
+        "--account",
+        "C3",
+        "--explain",
+    ]);
+    assert!(
+        text(&plan.stdout).contains("INV-3: suspended by promise"),
+        "{}",
+        text(&plan.stdout)
+    );
+}

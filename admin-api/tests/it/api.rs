@@ -18,6 +18,8 @@ const ROUTES: &[(&str, &str)] = &[
     ("POST", "/actions/1/approve"),
     ("POST", "/actions/1/reject"),
     ("GET", "/alerts"),
+    ("GET", "/tasks"),
+    ("POST", "/tasks/1/done"),
     ("GET", "/accounts/C1"),
     ("GET", "/accounts/C1/statement"),
     ("POST", "/items/C1/INV-1/status"),
@@ -1414,6 +1416,7 @@ async fn the_openapi_document_describes_every_route() {
             .unwrap_or(path)
             .replace("/runs/1", "/runs/{id}")
             .replace("/actions/1/", "/actions/{id}/")
+            .replace("/tasks/1/", "/tasks/{id}/")
             .replace("/accounts/C1", "/accounts/{code}")
             .replace("/items/C1/INV-1/", "/items/{customer}/{reference}/")
             .replace("/reports/aging", "/reports/{name}");
@@ -1503,4 +1506,108 @@ async fn on_postgres_a_run_an_approval_and_a_status_work_alike() {
     let metrics = api.get("/metrics", VIEWER).await;
     assert!(metrics.text.contains("relance_runs{state=\"done\"} 1"));
     api.cleanup().await;
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_call_task_is_listed_by_assignee_and_completed_once_by_an_operator() {
+    let api = Api::sqlite().await;
+    // C4's invoice is due 2026-11-01: the standard scenario's call is due
+    // 30 days later, assigned to its collector, Julie.
+    api.run_to_end(json!({"date": "2026-12-01"})).await;
+    let listed = api
+        .get(
+            "/tasks?assignee=julie@acme.example&state=open&date=2026-12-01",
+            VIEWER,
+        )
+        .await;
+    let tasks = listed.ok(200)["tasks"].as_array().expect("tasks").clone();
+    let task = tasks
+        .iter()
+        .find(|t| t["account"] == "C4")
+        .unwrap_or_else(|| panic!("C4's call: {tasks:?}"))
+        .clone();
+    assert_eq!(task["kind"], "call");
+    assert_eq!(task["step"], "call");
+    assert_eq!(task["items"], json!(["C4/INV-6"]));
+    assert_eq!(task["state"], "open");
+    let id = task["id"].as_i64().expect("an id");
+    // The agenda shows the task with the action that opened it.
+    let agenda = api.get("/actions?account=C4", VIEWER).await;
+    let actions = agenda.ok(200)["actions"]
+        .as_array()
+        .expect("actions")
+        .clone();
+    let action = actions
+        .iter()
+        .find(|a| a["id"] == task["action"])
+        .expect("the task's action");
+    assert_eq!(action["kinds"], json!(["task"]));
+    assert_eq!(action["tasks"][0]["assignee"], "julie@acme.example");
+    assert_eq!(action["tasks"][0]["id"], id);
+    // Nobody else's, and bad filters are refused.
+    let sam = api.get("/tasks?assignee=sam@acme.example", VIEWER).await;
+    assert!(
+        !sam.ok(200)["tasks"]
+            .as_array()
+            .expect("tasks")
+            .iter()
+            .any(|t| t["id"] == id)
+    );
+    api.get("/tasks?state=pending", VIEWER)
+        .await
+        .assert_error(400, "bad_request");
+    api.get("/tasks?date=tomorrow", VIEWER)
+        .await
+        .assert_error(400, "bad_request");
+
+    let path = format!("/tasks/{id}/done");
+    let body = json!({"outcome": "promise", "note": "pays Friday", "promise_date": "2026-12-04"});
+    api.post(&path, VIEWER, body.clone())
+        .await
+        .assert_error(403, "forbidden");
+    api.post(&path, OPERATOR, json!({"outcome": "promise"}))
+        .await
+        .assert_error(400, "bad_request");
+    api.post(&path, OPERATOR, json!({"note": "no outcome"}))
+        .await
+        .assert_error(400, "bad_request");
+    api.post(
+        &path,
+        OPERATOR,
+        json!({"outcome": "promise", "promise_date": "04/12/2026"}),
+    )
+    .await
+    .assert_error(400, "bad_request");
+    let done = api.post(&path, OPERATOR, body.clone()).await;
+    let done = done.ok(200);
+    assert_eq!(done["state"], "done");
+    assert_eq!(done["outcome"], "promise");
+    assert_eq!(done["outcome_note"], "pays Friday");
+    assert_eq!(done["promise_date"], "2026-12-04");
+    assert_eq!(done["closed_by"], "api:ci");
+    api.post(&path, OPERATOR, body)
+        .await
+        .assert_error(409, "conflict");
+    api.post("/tasks/99999/done", OPERATOR, json!({"outcome": "reached"}))
+        .await
+        .assert_error(404, "not_found");
+
+    // The item is promised, and the history says who did what.
+    let account = api.get("/accounts/C4", VIEWER).await;
+    let account = account.ok(200);
+    let item = account["items"]
+        .as_array()
+        .expect("items")
+        .iter()
+        .find(|i| i["reference"] == "INV-6")
+        .expect("INV-6")
+        .clone();
+    assert_eq!(item["status"], "promise", "{item}");
+    let history = account["history"].as_array().expect("history");
+    assert!(
+        history
+            .iter()
+            .any(|h| h["kind"] == "task_done" && h["origin"] == "api:ci"),
+        "{history:?}"
+    );
 }

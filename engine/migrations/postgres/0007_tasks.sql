@@ -7,7 +7,7 @@
 CREATE TABLE tasks (
     id           BIGINT GENERATED ALWAYS AS IDENTITY PRIMARY KEY,
     action       BIGINT NOT NULL,
-    position     INTEGER NOT NULL,
+    position     BIGINT NOT NULL,
     account      TEXT NOT NULL,
     kind         TEXT NOT NULL,
     assignee     TEXT NOT NULL,

@@ -26,3 +26,4 @@ mod mutations;
 mod run;
 mod store;
 mod support;
+mod tasks;
