@@ -249,7 +249,7 @@ struct Sent {
 /// Actions that wait for a person.
 #[derive(Debug, Serialize)]
 struct Waiting {
-    /// Their ids.
+    /// Their ids (the tasks' for tasks, the actions' otherwise).
     ids: Vec<i64>,
     /// How many by step.
     by_step: BTreeMap<String, usize>,
@@ -493,9 +493,20 @@ impl Story {
             },
             tasks: Waiting {
                 by_step: count_steps(&tasks),
-                ids: tasks.iter().map(|r| r.id).collect(),
-                examples: spread(&tasks).map(|r| example(r, "eml")).collect(),
-                command: None,
+                ids: outcome.tasks_opened.clone(),
+                examples: spread(&tasks)
+                    .map(|r| Example {
+                        to: r
+                            .action
+                            .tasks
+                            .iter()
+                            .map(|t| t.assignee.clone().unwrap_or_else(|| "nobody".into()))
+                            .collect(),
+                        ..example(r, "eml")
+                    })
+                    .collect(),
+                command: (!outcome.tasks_opened.is_empty())
+                    .then(|| super::command_line(here, "tasks --state open")),
             },
             alerts: Alerts {
                 raised,
@@ -608,6 +619,18 @@ impl Story {
                         format!(", assigned to {}", e.to.join(", "))
                     }
                 );
+            }
+            if let Some(command) = &self.tasks.command {
+                outln!("    list them: {command}");
+                if let Some(first) = self.tasks.ids.first() {
+                    // The same command line, `--config` and `--db` included.
+                    let done = command.replacen(
+                        "tasks --state open",
+                        &format!("task done {first} --outcome reached"),
+                        1,
+                    );
+                    outln!("    complete one: {done} (or --outcome promise --promise-date D)");
+                }
             }
         }
         let raised: usize = self.alerts.raised.values().sum();
