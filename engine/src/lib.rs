@@ -15,11 +15,13 @@
 //!   accounts at a time.
 //! - [`status`]: qualifying items by hand (promise, dispute...).
 //! - [`approve`]: approving and rejecting `review` actions (CLI and API).
+//! - [`notes`]: notes colleagues add to an account's history.
 
 pub mod approve;
 pub mod config;
 pub mod date;
 pub mod import;
+pub mod notes;
 pub mod run;
 pub mod status;
 pub mod store;

@@ -18,6 +18,8 @@
 //! - [`history`]: the append-only `history`.
 //! - [`customers`]: `customers` and `colleagues` as read beyond the facts;
 //!   [`items`]: clearing and item statuses; [`imports`]: import bookkeeping.
+//! - [`logins`]: `logins`, `sessions` and `login_links` of the web
+//!   workspace.
 //! - [`api_runs`]: runs the admin API starts; [`jobs`]: vacuuming the job queue.
 //! - [`reports`]: read-only aggregates for reports, summaries and metrics.
 //! - [`facts`]: what the planner reads, a page of accounts at a time.
@@ -33,6 +35,7 @@ pub mod history;
 pub mod imports;
 pub mod items;
 pub mod jobs;
+pub mod logins;
 pub mod outbox;
 pub mod reports;
 pub mod switches;
@@ -238,6 +241,11 @@ const SQLITE_MIGRATIONS: &[(i64, &str, &str)] = &[
         "customer_address",
         include_str!("../../migrations/sqlite/0006_customer_address.sql"),
     ),
+    (
+        9,
+        "workspace",
+        include_str!("../../migrations/sqlite/0009_workspace.sql"),
+    ),
 ];
 const POSTGRES_MIGRATIONS: &[(i64, &str, &str)] = &[
     (
@@ -269,6 +277,11 @@ const POSTGRES_MIGRATIONS: &[(i64, &str, &str)] = &[
         6,
         "customer_address",
         include_str!("../../migrations/postgres/0006_customer_address.sql"),
+    ),
+    (
+        9,
+        "workspace",
+        include_str!("../../migrations/postgres/0009_workspace.sql"),
     ),
 ];
 
