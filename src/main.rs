@@ -79,6 +79,11 @@ enum Command {
     Approve(Stored<commands::approve::Args>),
     /// Reject `review` actions waiting for review: never sent (all or none).
     Reject(Stored<commands::approve::RejectArgs>),
+    /// The colleagues' tasks (calls, visits...), by assignee, state and date.
+    Tasks(Stored<commands::tasks::ListArgs>),
+    /// Complete a task.
+    #[command(subcommand)]
+    Task(commands::tasks::TaskArgs),
     /// Serve the admin HTTP API.
     Serve(Service<commands::serve::ServeArgs>),
     /// Make a token for the admin API: printed once, stored only as a hash.
@@ -123,6 +128,8 @@ impl Command {
             Command::Preview(c) => c.declared(),
             Command::Approve(c) => c.declared(),
             Command::Reject(c) => c.declared(),
+            Command::Tasks(c) => c.declared(),
+            Command::Task(commands::tasks::TaskArgs::Done(c)) => c.declared(),
             Command::Serve(c) => c.declared(),
             Command::Token(c) => c.declared(),
             Command::Gen(c) => c.declared(),
@@ -194,6 +201,8 @@ fn main() -> ExitCode {
         Command::Preview(c) => commands::preview::run(o, &c.args),
         Command::Approve(c) => commands::approve::run(o, &c.args),
         Command::Reject(c) => commands::approve::reject(o, &c.args),
+        Command::Tasks(c) => commands::tasks::list(o, &c.args),
+        Command::Task(commands::tasks::TaskArgs::Done(c)) => commands::tasks::done(o, &c.args),
         Command::Serve(c) => commands::serve::serve(o, &c.args),
         Command::Token(c) => commands::serve::token(o, &c.args),
         Command::Gen(c) => commands::generate::run(o, &c.args),

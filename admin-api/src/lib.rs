@@ -21,6 +21,8 @@
 //! - [`routes`]: the handlers, one module per resource.
 //! - [`metrics`]: request latencies and the Prometheus text.
 //! - [`openapi`]: the OpenAPI document, generated from the handlers.
+//! - [`ui`]: the collectors' web workspace at `/ui/`, with its own
+//!   cookie sessions (not bearer tokens).
 
 pub mod auth;
 pub mod error;
@@ -30,6 +32,7 @@ pub mod openapi;
 pub mod routes;
 pub mod runs;
 pub mod state;
+pub mod ui;
 
 use std::future::Future;
 use std::time::Duration;
@@ -72,7 +75,7 @@ const REQUEST_ID: HeaderName = HeaderName::from_static("x-request-id");
 
 /// The whole application.
 pub fn router(state: AppState) -> Router {
-    use routes::{accounts, actions, config, imports, items, reports, runs, system};
+    use routes::{accounts, actions, config, imports, items, reports, runs, system, tasks};
     let timed = Router::new()
         .route("/runs", post(runs::start))
         .route("/runs/{id}", get(runs::show))
@@ -80,6 +83,8 @@ pub fn router(state: AppState) -> Router {
         .route("/actions/{id}/approve", post(actions::approve))
         .route("/actions/{id}/reject", post(actions::reject))
         .route("/alerts", get(actions::alerts))
+        .route("/tasks", get(tasks::list))
+        .route("/tasks/{id}/done", post(tasks::done))
         .route("/accounts/{code}", get(accounts::show))
         .route("/accounts/{code}/statement", get(accounts::statement_route))
         .route(
@@ -109,6 +114,7 @@ pub fn router(state: AppState) -> Router {
         ));
     Router::new()
         .merge(protected)
+        .merge(ui::router(state.clone()))
         .route("/health", get(system::health))
         .route_layer(middleware::from_fn_with_state(
             state.clone(),

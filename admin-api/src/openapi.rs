@@ -24,6 +24,8 @@ use crate::routes;
         routes::actions::approve,
         routes::actions::reject,
         routes::actions::alerts,
+        routes::tasks::list,
+        routes::tasks::done,
         routes::accounts::show,
         routes::accounts::statement_route,
         routes::items::set,

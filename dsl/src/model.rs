@@ -398,6 +398,7 @@ pub struct AlertDef {
 pub const BUILTIN_ALERTS: &[(&str, Scope, Level)] = &[
     ("old_items", Scope::Account, Level::Medium),
     ("missing_contact", Scope::Account, Level::High),
+    ("missing_assignee", Scope::Account, Level::Medium),
     ("missing_rate", Scope::Account, Level::High),
     ("hook_failed", Scope::Account, Level::High),
     ("delivery_failed", Scope::Account, Level::High),

@@ -2,13 +2,14 @@
 //! reject`, `POST /actions/{id}/approve` and `POST /actions/{id}/reject`.
 //! An action of a step in `review` mode is recorded `waiting_review`;
 //! approving it makes it `queued`, so the worker delivers it like any other;
-//! rejecting it makes it `rejected`, which nothing ever sends. Anything else
+//! rejecting it makes it `rejected`, which nothing ever sends. An approved
+//! step's tasks open when it is approved, due that day. Anything else
 //! cannot be approved or rejected. Both are in the history with who did it
 //! (and, for a rejection, why).
 
 use crate::status::ChangeStamp;
 use crate::store::history::{self, HistoryEvent};
-use crate::store::{Store, StoreError, actions};
+use crate::store::{Store, StoreError, actions, tasks};
 
 /// The state of an action waiting for a person.
 pub const WAITING_REVIEW: &str = "waiting_review";
@@ -132,6 +133,7 @@ async fn decide(
     let mut tx = store.begin_write().await?;
     let mut approved = Vec::new();
     let mut history = Vec::new();
+    let mut new_tasks = Vec::new();
     for &id in ids {
         let Some(action) = actions::action(&mut tx, id).await? else {
             tx.rollback().await?;
@@ -147,8 +149,12 @@ async fn decide(
         }
         let mut data =
             serde_json::json!({"id": id, "scenario": action.scenario, "step": action.step});
-        if let Decision::Reject(reason) = decision {
-            data["reason"] = reason.into();
+        match decision {
+            Decision::Reject(reason) => data["reason"] = reason.into(),
+            // An approved step's tasks open now, due today.
+            Decision::Approve => {
+                new_tasks.extend(crate::tasks::of_payload(&action, &stamp.today.to_string()))
+            }
         }
         history.push(HistoryEvent {
             at: stamp.now.clone(),
@@ -165,6 +171,7 @@ async fn decide(
         });
     }
     history::append_history(&mut tx, &history).await?;
+    tasks::open(&mut tx, &new_tasks, &stamp.now, &stamp.origin).await?;
     tx.commit().await?;
     Ok(approved)
 }

@@ -16,6 +16,7 @@
 //! - [`status`]: qualifying items by hand (promise, dispute...).
 //! - [`approve`]: approving and rejecting `review` actions (CLI and API).
 //! - [`notes`]: notes colleagues add to an account's history.
+//! - [`tasks`]: the colleagues' tasks: listing, completing, cancelling.
 
 pub mod approve;
 pub mod config;
@@ -26,6 +27,7 @@ pub mod run;
 pub mod status;
 pub mod store;
 pub mod synthetic;
+pub mod tasks;
 
 /// The planner and its domain types live in their own crate, which cannot
 /// read the database; re-exported under their old paths.

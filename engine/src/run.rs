@@ -12,6 +12,7 @@ use crate::store::alerts::{self, RaisedAlert};
 use crate::store::escalations::{self, FiredEscalation};
 use crate::store::facts::{self, Codes};
 use crate::store::switches::{self, Switch};
+use crate::store::tasks;
 use crate::store::{Store, StoreError, Tx};
 
 /// Accounts read and planned per page (and per transaction for `run`).
@@ -314,6 +315,10 @@ pub struct RunOutcome {
     pub resolved_alerts: Vec<(String, String, String)>,
     /// The escalations recorded now.
     pub fired: Vec<FiredEscalation>,
+    /// The ids of the tasks opened now.
+    pub tasks_opened: Vec<i64>,
+    /// The open tasks cancelled now: every item they cover was paid.
+    pub tasks_cancelled: Vec<i64>,
 }
 
 /// The state a new action starts in: review actions wait for a person.
@@ -337,6 +342,7 @@ pub async fn run(
 ) -> Result<RunOutcome, RunError> {
     let now_text = now.to_rfc3339_opts(chrono::SecondsFormat::Secs, true);
     let mut outcome = RunOutcome::default();
+    outcome.tasks_cancelled = crate::tasks::cancel_paid(store, &now_text, origin).await?;
     for chunk in selected_codes(store, selection).await?.chunks(PAGE) {
         let mut tx = store.begin_write().await?;
         let mut accounts = read_accounts(&mut tx, chunk, Codes::Page, selection).await?;
@@ -394,6 +400,7 @@ async fn record_page(
             payload: serde_json::json!({
                 "kinds": action.kinds, "template": action.template, "to": action.to, "cc": action.cc,
                 "mode": action.mode.as_str(), "late": action.late, "why": action.why,
+                "tasks": action.tasks,
             })
             .to_string(),
         });
@@ -401,8 +408,18 @@ async fn record_page(
     }
     let ids = actions::record(tx, &new_actions, now, origin).await?;
     let mut switches = Vec::new();
+    let mut new_tasks = Vec::new();
     for ((action, date), id) in planned.into_iter().zip(ids) {
         let Some(id) = id else { continue };
+        if action.mode == relance_dsl::model::Mode::Auto {
+            new_tasks.extend(crate::tasks::to_open(
+                id,
+                &action.account.to_string(),
+                &action.items,
+                &date.to_string(),
+                &action.tasks,
+            ));
+        }
         if let Some(s) = &action.escalate
             && let Some(next) = date.succ_opt()
         {
@@ -420,6 +437,9 @@ async fn record_page(
         });
     }
     switches::record(tx, &switches, origin).await?;
+    outcome
+        .tasks_opened
+        .extend(tasks::open(tx, &new_tasks, now, origin).await?);
 
     // Escalations and alerts, by date.
     let mut by_date: std::collections::BTreeMap<NaiveDate, (Vec<_>, Vec<_>, Vec<_>, Vec<_>)> =

@@ -7,7 +7,7 @@ use relance_dsl::model::{Config, StatusEffect};
 
 use crate::store::history::{self, HistoryEvent};
 use crate::store::items::{self, ItemStatus};
-use crate::store::{Store, StoreError};
+use crate::store::{Store, StoreError, Tx};
 
 /// A status to give an item.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -61,6 +61,16 @@ pub async fn set(
     new: &NewStatus,
     stamp: &ChangeStamp,
 ) -> Result<ItemStatus, StatusError> {
+    check(config, new)?;
+    let mut tx = store.begin_write().await?;
+    let previous = set_in(&mut tx, item, new, stamp).await?;
+    tx.commit().await?;
+    Ok(previous)
+}
+
+/// Whether `new` is a status of the configuration with what it needs (a
+/// promise date for a status that suspends until it).
+pub fn check(config: &Config, new: &NewStatus) -> Result<(), StatusError> {
     let Some(def) = config.statuses.get(&new.status) else {
         let hint = closest(&new.status, config.statuses.keys().map(String::as_str))
             .map(|c| format!(" (did you mean \"{c}\"?)"))
@@ -85,7 +95,17 @@ pub async fn set(
     if needs_date && new.promise_date.is_none() {
         return Err(StatusError::NeedsDate(new.status.clone()));
     }
-    change(store, item, stamp, "status_set", |previous| {
+    Ok(())
+}
+
+/// [`set`] inside a transaction of the caller's, `new` already [`check`]ed.
+pub async fn set_in(
+    tx: &mut Tx,
+    item: (&str, &str),
+    new: &NewStatus,
+    stamp: &ChangeStamp,
+) -> Result<ItemStatus, StatusError> {
+    change_in(tx, item, stamp, "status_set", |previous| {
         let since = if previous.status.as_deref() == Some(new.status.as_str()) {
             previous.status_since.clone()
         } else {
@@ -134,7 +154,7 @@ pub async fn clear(
 /// line of `kind` with `next`'s data, in one transaction; returns the previous status.
 async fn change(
     store: &Store,
-    (customer, reference): (&str, &str),
+    item: (&str, &str),
     stamp: &ChangeStamp,
     kind: &str,
     next: impl FnOnce(&ItemStatus) -> (ItemStatus, serde_json::Value),
@@ -142,11 +162,23 @@ async fn change(
     // Read then write: take SQLite's write lock first, so concurrent changes
     // wait for each other instead of failing on a stale snapshot.
     let mut tx = store.begin_write().await?;
-    let previous = items::item_status(&mut tx, customer, reference)
+    let previous = change_in(&mut tx, item, stamp, kind, next).await?;
+    tx.commit().await?;
+    Ok(previous)
+}
+
+async fn change_in(
+    tx: &mut Tx,
+    (customer, reference): (&str, &str),
+    stamp: &ChangeStamp,
+    kind: &str,
+    next: impl FnOnce(&ItemStatus) -> (ItemStatus, serde_json::Value),
+) -> Result<ItemStatus, StatusError> {
+    let previous = items::item_status(tx, customer, reference)
         .await?
         .ok_or_else(|| StatusError::UnknownItem(format!("{customer}/{reference}")))?;
     let (status, data) = next(&previous);
-    items::set_item_status(&mut tx, customer, reference, &status).await?;
+    items::set_item_status(tx, customer, reference, &status).await?;
     let event = HistoryEvent {
         at: stamp.now.clone(),
         kind: kind.to_string(),
@@ -155,7 +187,6 @@ async fn change(
         origin: stamp.origin.clone(),
         data: data.to_string(),
     };
-    history::append_history(&mut tx, &[event]).await?;
-    tx.commit().await?;
+    history::append_history(tx, &[event]).await?;
     Ok(previous)
 }

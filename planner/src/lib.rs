@@ -28,7 +28,9 @@ pub use account::{Account, AccountFigures, Evaluation, Item};
 use calendar::BusinessCalendar;
 pub use decide::ScenarioReason;
 pub use facts::{AccountCode, ItemKey};
-pub use plan::{AccountPlan, PlannedAction, PlannedAlert, PlannedEscalation, WORKER_ALERTS};
+pub use plan::{
+    AccountPlan, PlannedAction, PlannedAlert, PlannedEscalation, PlannedTask, WORKER_ALERTS,
+};
 pub use relance_money::{Currency, Decimal, Money};
 pub use simulate::apply;
 

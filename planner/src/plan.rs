@@ -39,8 +39,22 @@ pub struct PlannedAction {
     pub mode: Mode,
     /// The scenario an `escalate` action switches to, from the next day.
     pub escalate: Option<String>,
+    /// The step's tasks, in file order, their assignees resolved.
+    pub tasks: Vec<PlannedTask>,
     /// Why this action.
     pub why: String,
+}
+
+/// A `task` of a step: a to-do for a colleague.
+#[derive(Debug, Clone, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
+pub struct PlannedTask {
+    /// `call`, `visit`, `check` or any word.
+    pub kind: String,
+    /// The colleague's address; `None` when the recipient resolves to nobody
+    /// (the account then raises `missing_assignee`).
+    pub assignee: Option<String>,
+    /// The step's note.
+    pub note: Option<String>,
 }
 
 /// An alert open on D.

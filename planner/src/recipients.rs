@@ -7,6 +7,7 @@ use relance_dsl::model::{Action, Recipient};
 
 use crate::Planner;
 use crate::account::Account;
+use crate::plan::PlannedTask;
 
 impl Planner {
     /// The addresses a step's emails go to: `to` and `cc`, each sorted and
@@ -30,6 +31,27 @@ impl Planner {
         }
         let cc = cc.into_iter().filter(|a| !to.contains(a)).collect();
         (to.into_iter().collect(), cc)
+    }
+
+    /// A step's tasks with their assignees: the first colleague the `assign`
+    /// recipient resolves to (the account's `collector` when the task names
+    /// none), or nobody.
+    pub fn tasks(&self, account: &Account, step: &relance_dsl::model::Step) -> Vec<PlannedTask> {
+        let collector = Recipient::Colleague("collector".into());
+        step.actions
+            .iter()
+            .filter_map(|a| match a {
+                Action::Task { kind, assign, note } => Some(PlannedTask {
+                    kind: kind.clone(),
+                    assignee: self
+                        .resolve(account, assign.as_ref().unwrap_or(&collector))
+                        .into_iter()
+                        .next(),
+                    note: note.clone(),
+                }),
+                _ => None,
+            })
+            .collect()
     }
 
     /// Addresses a recipient resolves to.

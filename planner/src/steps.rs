@@ -202,6 +202,25 @@ impl Planner {
             Action::Escalate { scenario } => Some(scenario.clone()),
             _ => None,
         });
+        let tasks = self.tasks(account, step);
+        if tasks.iter().any(|t| t.assignee.is_none()) {
+            let kinds: Vec<&str> = tasks
+                .iter()
+                .filter(|t| t.assignee.is_none())
+                .map(|t| t.kind.as_str())
+                .collect();
+            plan.alerts.push(PlannedAlert {
+                alert: "missing_assignee".into(),
+                account: account.code.clone(),
+                item: None,
+                level: self.level_of("missing_assignee"),
+                why: format!(
+                    "step {} of {scenario_name} has a task ({}) for nobody: the account has no colleague for it",
+                    step.name,
+                    kinds.join(", ")
+                ),
+            });
+        }
         let why = why.join("; ");
         plan.note(|| why.clone());
         plan.action = Some(PlannedAction {
@@ -218,6 +237,7 @@ impl Planner {
             cc,
             mode: step.mode,
             escalate,
+            tasks,
             why,
         });
     }

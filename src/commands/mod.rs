@@ -15,6 +15,7 @@ pub mod preview;
 pub mod serve;
 pub mod simulate;
 pub mod status;
+pub mod tasks;
 pub mod worker;
 
 use std::io::IsTerminal;

@@ -202,6 +202,7 @@ const BUILTIN_LABELS: &[(&str, &str)] = &[
         "Items older than the scenario's max_age, no longer chased",
     ),
     ("missing_contact", "No contact to send the step to"),
+    ("missing_assignee", "Nobody to give the task to"),
     (
         "missing_rate",
         "No exchange rate for an item's currency: account skipped",

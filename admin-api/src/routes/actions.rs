@@ -94,6 +94,8 @@ pub struct ActionView {
     pub late: bool,
     /// Why it was decided.
     pub why: Option<String>,
+    /// The tasks its step opened (none until a review action is approved).
+    pub tasks: Vec<crate::routes::tasks::TaskView>,
     /// When it was recorded.
     pub created_at: String,
     /// Who recorded it (`run:<id>`...).
@@ -132,6 +134,7 @@ impl From<ActionRow> for ActionView {
             mode: payload.mode,
             late: payload.late,
             why: payload.why,
+            tasks: Vec::new(),
             created_at: r.created_at,
             origin: r.origin,
         }
@@ -185,12 +188,21 @@ pub async fn list(
     };
     let mut tx = state.store().begin().await?;
     let rows = actions::list(&mut tx, &filter).await?;
+    let ids: Vec<i64> = rows.iter().map(|r| r.id).collect();
+    let mut tasks = relance_engine::store::tasks::of_actions(&mut tx, &ids).await?;
     tx.rollback().await?;
     let next = next_cursor(rows.iter().map(|r| r.id), rows.len(), limit);
-    Ok(Json(ActionPage {
-        actions: rows.into_iter().map(ActionView::from).collect(),
-        next,
-    }))
+    let actions = rows
+        .into_iter()
+        .map(|r| {
+            let mut view = ActionView::from(r);
+            let (mine, rest) = tasks.drain(..).partition(|t| t.action == view.id);
+            tasks = rest;
+            view.tasks = mine.into_iter().map(Into::into).collect();
+            view
+        })
+        .collect();
+    Ok(Json(ActionPage { actions, next }))
 }
 
 /// An approval done.

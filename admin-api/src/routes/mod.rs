@@ -9,6 +9,7 @@ pub mod items;
 pub mod reports;
 pub mod runs;
 pub mod system;
+pub mod tasks;
 
 use chrono::NaiveDate;
 use relance_engine::money::{Currency, Money};

@@ -224,7 +224,7 @@ pub async fn accounts_page(
             continue;
         }
         let overdue = plan.amounts.map_or(String::new(), |(overdue, _)| {
-            format.money(overdue.minor, overdue.currency.code())
+            format.money(overdue.minor, overdue.currency.as_str())
         });
         rows.push(AccountRow {
             code: account.code.to_string(),
@@ -282,7 +282,7 @@ struct GroupRow {
 }
 
 fn money_text(format: &Format, m: &relance_engine::money::Money) -> String {
-    format.money(m.minor, m.currency.code())
+    format.money(m.minor, m.currency.as_str())
 }
 
 fn groups(statement: &Statement, format: &Format) -> Vec<GroupRow> {
@@ -480,7 +480,7 @@ pub async fn account_page(
 }
 
 /// Back to an account's page, saying it was saved.
-fn back_to(account: &str, anchor: &str) -> Response {
+pub(super) fn back_to(account: &str, anchor: &str) -> Response {
     let code = serde_urlencoded::to_string([("c", account)]).unwrap_or_default();
     let code = code.trim_start_matches("c=");
     Redirect::to(&format!("/ui/accounts/{code}?msg=saved{anchor}")).into_response()
@@ -504,7 +504,7 @@ pub struct Qualify {
 }
 
 /// A date of a form, empty as none.
-fn form_date(value: &str) -> Result<Option<NaiveDate>, UiError> {
+pub(super) fn form_date(value: &str) -> Result<Option<NaiveDate>, UiError> {
     let v = value.trim();
     if v.is_empty() {
         return Ok(None);

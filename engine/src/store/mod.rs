@@ -40,6 +40,7 @@ pub mod outbox;
 pub mod reports;
 pub mod switches;
 pub mod table;
+pub mod tasks;
 
 use std::borrow::Cow;
 use std::str::FromStr as _;
@@ -242,6 +243,11 @@ const SQLITE_MIGRATIONS: &[(i64, &str, &str)] = &[
         include_str!("../../migrations/sqlite/0006_customer_address.sql"),
     ),
     (
+        7,
+        "tasks",
+        include_str!("../../migrations/sqlite/0007_tasks.sql"),
+    ),
+    (
         9,
         "workspace",
         include_str!("../../migrations/sqlite/0009_workspace.sql"),
@@ -277,6 +283,11 @@ const POSTGRES_MIGRATIONS: &[(i64, &str, &str)] = &[
         6,
         "customer_address",
         include_str!("../../migrations/postgres/0006_customer_address.sql"),
+    ),
+    (
+        7,
+        "tasks",
+        include_str!("../../migrations/postgres/0007_tasks.sql"),
     ),
     (
         9,
