@@ -33,12 +33,28 @@ fn tera() -> Result<&'static Tera, String> {
     TERA.get_or_init(|| {
         let mut tera = Tera::default();
         tera.autoescape_on([".html"]);
+        tera.register_filter("urlencode", urlencode);
         tera.add_raw_templates(TEMPLATES.iter().copied())
             .map_err(|e| format!("{e:?}"))?;
         Ok(tera)
     })
     .as_ref()
     .map_err(Clone::clone)
+}
+
+/// `{{ code | urlencode }}`: a path segment, every byte but the unreserved
+/// ones percent-encoded.
+fn urlencode(value: &str, _: tera::Kwargs, _: &tera::State) -> String {
+    value
+        .bytes()
+        .map(|b| {
+            if b.is_ascii_alphanumeric() || matches!(b, b'-' | b'_' | b'.' | b'~') {
+                (b as char).to_string()
+            } else {
+                format!("%{b:02X}")
+            }
+        })
+        .collect()
 }
 
 /// What a page is rendered with: the frame (`t`, `lang`, `user`, `csrf`,
@@ -187,5 +203,17 @@ pub struct Failed(pub UiError, pub Lang);
 impl IntoResponse for Failed {
     fn into_response(self) -> Response {
         self.0.page(self.1)
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn the_templates_compile() {
+        if let Err(e) = tera() {
+            panic!("{e}");
+        }
     }
 }

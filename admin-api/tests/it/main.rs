@@ -7,4 +7,5 @@
 //! - `support`: the server, its fixture data and requests.
 
 mod api;
+mod ui;
 mod support;
