@@ -218,7 +218,11 @@ impl Planner {
         account: &Account,
         date: NaiveDate,
     ) -> Option<(String, ScenarioReason)> {
-        if account.items.iter().any(|i| self.rate(&i.currency).is_none()) {
+        if account
+            .items
+            .iter()
+            .any(|i| self.rate(&i.currency).is_none())
+        {
             return None;
         }
         let summary = self.figures(account, date);

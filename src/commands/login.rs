@@ -77,9 +77,9 @@ pub fn run(cli: &Global, args: &Args) -> Result<(), Failure> {
     let password = match args {
         Args::Set(c) if c.args.password_stdin => {
             let mut text = String::new();
-            std::io::stdin()
-                .read_to_string(&mut text)
-                .map_err(|e| Failure::Other(anyhow::Error::new(e).context("reading the password")))?;
+            std::io::stdin().read_to_string(&mut text).map_err(|e| {
+                Failure::Other(anyhow::Error::new(e).context("reading the password"))
+            })?;
             Some((text.lines().next().unwrap_or("").to_string(), false))
         }
         Args::Set(c) if !c.args.no_password => {
@@ -102,14 +102,15 @@ pub fn run(cli: &Global, args: &Args) -> Result<(), Failure> {
                     password.as_ref().map(|(p, _)| p.as_str()),
                 )
                 .await
-                .map(|()| {
-                    match &password {
-                        Some((p, true)) => {
-                            outln!("{p}");
-                            eprintln!("login {} set ({}); the password above is shown only once", a.email, a.role);
-                        }
-                        _ => eprintln!("login {} set ({})", a.email, a.role),
+                .map(|()| match &password {
+                    Some((p, true)) => {
+                        outln!("{p}");
+                        eprintln!(
+                            "login {} set ({}); the password above is shown only once",
+                            a.email, a.role
+                        );
                     }
+                    _ => eprintln!("login {} set ({})", a.email, a.role),
                 })
             }
             Args::List(_) => logins::list(&store).await.map(|all| {

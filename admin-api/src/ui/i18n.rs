@@ -89,13 +89,37 @@ pub const MESSAGES: &[(&str, &str, &str)] = &[
     ("email", "Email address", "Adresse e-mail"),
     ("password", "Password", "Mot de passe"),
     ("signed_in_as", "Signed in as", "Connecté en tant que"),
-    ("bad_credentials", "The email address or the password is wrong.", "L'adresse e-mail ou le mot de passe est incorrect."),
-    ("link_title", "One-time sign-in link", "Lien de connexion à usage unique"),
-    ("link_intro", "This link signs you in once, within 15 minutes of its creation.", "Ce lien vous connecte une seule fois, dans les 15 minutes après sa création."),
-    ("link_dead", "This sign-in link is unknown, used or expired. Ask for a new one.", "Ce lien de connexion est inconnu, déjà utilisé ou expiré. Demandez-en un nouveau."),
+    (
+        "bad_credentials",
+        "The email address or the password is wrong.",
+        "L'adresse e-mail ou le mot de passe est incorrect.",
+    ),
+    (
+        "link_title",
+        "One-time sign-in link",
+        "Lien de connexion à usage unique",
+    ),
+    (
+        "link_intro",
+        "This link signs you in once, within 15 minutes of its creation.",
+        "Ce lien vous connecte une seule fois, dans les 15 minutes après sa création.",
+    ),
+    (
+        "link_dead",
+        "This sign-in link is unknown, used or expired. Ask for a new one.",
+        "Ce lien de connexion est inconnu, déjà utilisé ou expiré. Demandez-en un nouveau.",
+    ),
     ("my_tasks", "My open tasks", "Mes tâches ouvertes"),
-    ("my_reviews", "Actions waiting for my review", "Actions en attente de ma validation"),
-    ("my_alerts", "Alerts on my accounts", "Alertes sur mes comptes"),
+    (
+        "my_reviews",
+        "Actions waiting for my review",
+        "Actions en attente de ma validation",
+    ),
+    (
+        "my_alerts",
+        "Alerts on my accounts",
+        "Alertes sur mes comptes",
+    ),
     ("none", "Nothing here.", "Rien ici."),
     ("code", "Code", "Code"),
     ("name", "Name", "Nom"),
@@ -115,7 +139,11 @@ pub const MESSAGES: &[(&str, &str, &str)] = &[
     ("status", "Status", "Statut"),
     ("no_status", "(none)", "(aucun)"),
     ("held", "held", "suspendue"),
-    ("promise_date", "Promised payment date", "Date de paiement promise"),
+    (
+        "promise_date",
+        "Promised payment date",
+        "Date de paiement promise",
+    ),
     ("comment", "Comment", "Commentaire"),
     ("save", "Save", "Enregistrer"),
     ("clear_status", "Clear status", "Effacer le statut"),
@@ -129,16 +157,40 @@ pub const MESSAGES: &[(&str, &str, &str)] = &[
     ("total_due", "Total due", "Total dû"),
     ("overdue_amount", "Overdue", "Échu"),
     ("balance", "Balance", "Solde"),
-    ("max_days_overdue", "Most days overdue", "Retard maximal (jours)"),
+    (
+        "max_days_overdue",
+        "Most days overdue",
+        "Retard maximal (jours)",
+    ),
     ("disputed_amount", "In dispute", "En litige"),
     ("promised_amount", "Promised", "Promis"),
     ("last_action", "Last action", "Dernière action"),
     ("why_scenario", "Why this scenario", "Pourquoi ce scénario"),
-    ("reason_named", "The customer names this scenario.", "Le client désigne ce scénario."),
-    ("reason_switched", "An escalation switched the account to it on", "Une escalade a basculé le compte vers ce scénario le"),
-    ("reason_rule", "The first rule that holds:", "La première règle vérifiée :"),
-    ("reason_default", "No rule holds: the default scenario.", "Aucune règle ne s'applique : le scénario par défaut."),
-    ("reason_skipped", "A currency has no rate: the account is not planned.", "Une devise n'a pas de taux : le compte n'est pas planifié."),
+    (
+        "reason_named",
+        "The customer names this scenario.",
+        "Le client désigne ce scénario.",
+    ),
+    (
+        "reason_switched",
+        "An escalation switched the account to it on",
+        "Une escalade a basculé le compte vers ce scénario le",
+    ),
+    (
+        "reason_rule",
+        "The first rule that holds:",
+        "La première règle vérifiée :",
+    ),
+    (
+        "reason_default",
+        "No rule holds: the default scenario.",
+        "Aucune règle ne s'applique : le scénario par défaut.",
+    ),
+    (
+        "reason_skipped",
+        "A currency has no rate: the account is not planned.",
+        "Une devise n'a pas de taux : le compte n'est pas planifié.",
+    ),
     ("statement", "Statement", "Relevé"),
     ("subtotal", "Subtotal", "Sous-total"),
     ("total", "Total", "Total"),
@@ -162,21 +214,41 @@ pub const MESSAGES: &[(&str, &str, &str)] = &[
     ("outcome_no_answer", "No answer", "Pas de réponse"),
     ("outcome_promise", "Promise to pay", "Promesse de paiement"),
     ("outcome_dispute", "Dispute", "Litige"),
-    ("outcome_wrong_contact", "Wrong contact", "Mauvais interlocuteur"),
+    (
+        "outcome_wrong_contact",
+        "Wrong contact",
+        "Mauvais interlocuteur",
+    ),
     ("outcome_other", "Other", "Autre"),
     ("state", "State", "État"),
     ("assignee", "Assignee", "Assigné à"),
     ("due_on", "Due on", "Pour le"),
     ("open", "Open", "Ouvrir"),
     ("saved", "Saved.", "Enregistré."),
-    ("read_only", "Your role reads only: you cannot change anything here.", "Votre rôle est en lecture seule : vous ne pouvez rien modifier ici."),
+    (
+        "read_only",
+        "Your role reads only: you cannot change anything here.",
+        "Votre rôle est en lecture seule : vous ne pouvez rien modifier ici.",
+    ),
     ("refused", "Refused", "Refusé"),
     ("not_found", "Not found", "Introuvable"),
     ("error", "Something went wrong", "Une erreur est survenue"),
     ("back", "Back to Today", "Retour à Aujourd'hui"),
-    ("csrf_refused", "This form is out of date or did not come from this workspace. Reload the page and try again.", "Ce formulaire est périmé ou ne vient pas de cet espace. Rechargez la page et réessayez."),
-    ("role_refused", "Your role does not allow this.", "Votre rôle ne le permet pas."),
-    ("session_ended", "Your session has ended. Sign in again.", "Votre session est terminée. Reconnectez-vous."),
+    (
+        "csrf_refused",
+        "This form is out of date or did not come from this workspace. Reload the page and try again.",
+        "Ce formulaire est périmé ou ne vient pas de cet espace. Rechargez la page et réessayez.",
+    ),
+    (
+        "role_refused",
+        "Your role does not allow this.",
+        "Votre rôle ne le permet pas.",
+    ),
+    (
+        "session_ended",
+        "Your session has ended. Sign in again.",
+        "Votre session est terminée. Reconnectez-vous.",
+    ),
     ("members", "Members", "Membres"),
     ("contacts", "Contacts", "Contacts"),
     ("count", "Count", "Nombre"),
@@ -199,7 +271,10 @@ mod tests {
     #[test]
     fn the_login_language_wins_then_the_browser_then_the_settings() {
         assert_eq!(Lang::pick(Some("fr"), Some("en"), "en"), Lang::Fr);
-        assert_eq!(Lang::pick(None, Some("de, fr-CA;q=0.8, en;q=0.5"), "en"), Lang::Fr);
+        assert_eq!(
+            Lang::pick(None, Some("de, fr-CA;q=0.8, en;q=0.5"), "en"),
+            Lang::Fr
+        );
         assert_eq!(Lang::pick(None, Some("de"), "fr"), Lang::Fr);
         assert_eq!(Lang::pick(Some("xx"), None, "de"), Lang::En);
     }

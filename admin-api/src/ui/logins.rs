@@ -3,8 +3,8 @@
 //! colleague (the `colleagues` table); its access role is one of the API's
 //! [`Role`]s. Passwords are kept only as argon2id PHC strings.
 
-use argon2::password_hash::{PasswordHasher as _, PasswordVerifier as _};
 use argon2::Argon2;
+use argon2::password_hash::{PasswordHasher as _, PasswordVerifier as _};
 use relance_engine::store::{Store, StoreError, logins};
 use sha2::{Digest as _, Sha256};
 
@@ -131,8 +131,8 @@ pub async fn check_password(
         let hash = known.unwrap_or_else(decoy);
         verify_password(&password, &hash)
     })
-        .await
-        .unwrap_or(false);
+    .await
+    .unwrap_or(false);
     Ok(login.filter(|l| good && l.password_hash.is_some()))
 }
 

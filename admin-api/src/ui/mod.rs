@@ -53,10 +53,7 @@ pub fn router(state: AppState) -> Router<AppState> {
         ));
     Router::new()
         .merge(signed_in)
-        .route(
-            "/ui/login",
-            get(session::login_page).post(session::sign_in),
-        )
+        .route("/ui/login", get(session::login_page).post(session::sign_in))
         .route(
             "/ui/link/{token}",
             get(session::link_page).post(session::use_link),
@@ -78,7 +75,9 @@ async fn stylesheet() -> Response {
 }
 
 /// Headers of every workspace answer: nothing from elsewhere (CSP), no
-/// framing, no referrer (a link's token never leaves), no caching of pages.
+/// framing, no referrer to other sites (a link's token never leaves; same-origin
+/// keeps the `Origin` of form posts, which `no-referrer` turns into `null`), no
+/// caching of pages.
 async fn page_headers(request: Request, next: Next) -> Response {
     let css = request.uri().path() == "/ui/app.css";
     let mut response = next.run(request).await;
@@ -92,7 +91,7 @@ async fn page_headers(request: Request, next: Next) -> Response {
     headers.insert(header::X_FRAME_OPTIONS, HeaderValue::from_static("DENY"));
     headers.insert(
         header::REFERRER_POLICY,
-        HeaderValue::from_static("no-referrer"),
+        HeaderValue::from_static("same-origin"),
     );
     headers.insert(
         header::X_CONTENT_TYPE_OPTIONS,

@@ -129,8 +129,9 @@ pub async fn today_page(
         .await
         .map_err(fail(lang))?;
     tx.rollback().await.map_err(fail(lang))?;
-    let tasks: Vec<super::tasks::TaskRow> =
-        super::tasks::mine(&state, &session.email, date).await.map_err(fail(lang))?;
+    let tasks: Vec<super::tasks::TaskRow> = super::tasks::mine(&state, &session.email, date)
+        .await
+        .map_err(fail(lang))?;
     let mut page = Page::signed_in(lang, &session, lang.text("today"), "today");
     flash(&mut page, &query);
     page.insert("date", &Format::of(lang.code()).long_date(date));
@@ -392,14 +393,25 @@ pub async fn account_page(
     let reason = planner.scenario_reason(&account, date);
     let statement = statement(&planner, &account, date);
     let view = account_view(&planner, f, lines, date);
-    let tasks = super::tasks::of_account(&state, &code).await.map_err(fail(lang))?;
+    let tasks = super::tasks::of_account(&state, &code)
+        .await
+        .map_err(fail(lang))?;
     let facts_shown = [
         ("total_due", money_text(&format, &view.facts.total_due)),
-        ("overdue_amount", money_text(&format, &view.facts.overdue_amount)),
+        (
+            "overdue_amount",
+            money_text(&format, &view.facts.overdue_amount),
+        ),
         ("balance", money_text(&format, &view.facts.balance)),
         ("max_days_overdue", view.facts.max_days_overdue.to_string()),
-        ("disputed_amount", money_text(&format, &view.facts.disputed_amount)),
-        ("promised_amount", money_text(&format, &view.facts.promised_amount)),
+        (
+            "disputed_amount",
+            money_text(&format, &view.facts.disputed_amount),
+        ),
+        (
+            "promised_amount",
+            money_text(&format, &view.facts.promised_amount),
+        ),
         (
             "last_action",
             match (&view.facts.last_action_date, &view.facts.last_action_step) {
@@ -409,14 +421,22 @@ pub async fn account_page(
         ),
         ("members", view.facts.members_count.to_string()),
     ];
-    let mut page = Page::signed_in(lang, &session, &format!("{} {}", view.code, view.name), "accounts");
+    let mut page = Page::signed_in(
+        lang,
+        &session,
+        &format!("{} {}", view.code, view.name),
+        "accounts",
+    );
     flash(&mut page, &query);
     page.insert(
         "account",
         &BTreeMap::from([
             ("code", view.code.clone()),
             ("name", view.name.clone()),
-            ("scenario", view.scenario.clone().unwrap_or_else(|| "—".into())),
+            (
+                "scenario",
+                view.scenario.clone().unwrap_or_else(|| "—".into()),
+            ),
             (
                 "reason",
                 reason_text(lang, reason.as_ref().map(|(_, r)| r), &format),
@@ -427,7 +447,9 @@ pub async fn account_page(
         "facts",
         &facts_shown
             .iter()
-            .map(|(k, v)| BTreeMap::from([("label", lang.text(k).to_string()), ("value", v.clone())]))
+            .map(|(k, v)| {
+                BTreeMap::from([("label", lang.text(k).to_string()), ("value", v.clone())])
+            })
             .collect::<Vec<_>>(),
     );
     page.insert(
@@ -467,7 +489,10 @@ pub async fn account_page(
             .iter()
             .map(|h| {
                 BTreeMap::from([
-                    ("at", h.at.replace('T', " ").trim_end_matches('Z').to_string()),
+                    (
+                        "at",
+                        h.at.replace('T', " ").trim_end_matches('Z').to_string(),
+                    ),
                     ("kind", h.kind.clone()),
                     ("item", h.reference.clone().unwrap_or_default()),
                     ("origin", h.origin.clone()),
@@ -534,7 +559,10 @@ pub async fn qualify(
     let stamp = stamp(&planner, &session);
     let comment = some(&form.comment);
     if comment.as_ref().is_some_and(|c| c.len() > notes::MAX_NOTE) {
-        return Err(Failed(UiError::BadRequest("too long a comment".into()), lang));
+        return Err(Failed(
+            UiError::BadRequest("too long a comment".into()),
+            lang,
+        ));
     }
     let item = (customer.as_str(), reference.as_str());
     let done = if form.clear.is_some() {

@@ -235,7 +235,12 @@ pub async fn login_page(
     Query(query): Query<NextQuery>,
 ) -> Response {
     let lang = anonymous_lang(&state, &headers);
-    sign_in_form(lang, &safe_next(query.next.as_deref()), None, StatusCode::OK)
+    sign_in_form(
+        lang,
+        &safe_next(query.next.as_deref()),
+        None,
+        StatusCode::OK,
+    )
 }
 
 fn sign_in_form(

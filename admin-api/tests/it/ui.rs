@@ -30,7 +30,10 @@ const C5: &[(&str, &str)] = &[
         "contacts.csv",
         "customer,email,name\nC5,ap@five.example,Fiona\n",
     ),
-    ("assignments.csv", "customer,colleague\nC5,julie@acme.example\n"),
+    (
+        "assignments.csv",
+        "customer,colleague\nC5,julie@acme.example\n",
+    ),
     (
         "items.csv",
         "customer,reference,type,due_date,amount,currency\nC5,INV-7,invoice,2026-10-21,700.00,EUR\n",
@@ -46,9 +49,15 @@ pub async fn workspace() -> Api {
         let run = api.run_to_end(serde_json::json!({ "date": date })).await;
         assert_eq!(run["state"], "done", "{run}");
     }
-    logins::set(&api.store, JULIE, Role::Operator, Some("en"), Some(PASSWORD))
-        .await
-        .expect("julie's login");
+    logins::set(
+        &api.store,
+        JULIE,
+        Role::Operator,
+        Some("en"),
+        Some(PASSWORD),
+    )
+    .await
+    .expect("julie's login");
     logins::set(&api.store, SAM, Role::Viewer, None, Some(PASSWORD))
         .await
         .expect("sam's login");
@@ -116,7 +125,11 @@ pub struct Signed {
 }
 
 /// Signs in through the form; `None` when refused (with the status).
-async fn try_sign_in(api: &Api, email: &str, password: &str) -> Result<Signed, (StatusCode, String)> {
+async fn try_sign_in(
+    api: &Api,
+    email: &str,
+    password: &str,
+) -> Result<Signed, (StatusCode, String)> {
     let http = client();
     let form = http
         .get(format!("{}/ui/login", api.base))
@@ -252,11 +265,22 @@ async fn a_viewer_cannot_complete_approve_or_qualify() {
         &sam,
         "/ui/items/C1/INV-2/status",
         Some(&sam.csrf),
-        &[("status", "dispute"), ("comment", "no"), ("promise_date", "")],
+        &[
+            ("status", "dispute"),
+            ("comment", "no"),
+            ("promise_date", ""),
+        ],
     )
     .await;
     assert_eq!(status, StatusCode::FORBIDDEN);
-    let (status, _) = post(&api, &sam, "/ui/accounts/C1/notes", Some(&sam.csrf), &[("note", "hi")]).await;
+    let (status, _) = post(
+        &api,
+        &sam,
+        "/ui/accounts/C1/notes",
+        Some(&sam.csrf),
+        &[("note", "hi")],
+    )
+    .await;
     assert_eq!(status, StatusCode::FORBIDDEN);
     // Nothing changed.
     assert_eq!(call_task(&api.store).await.state, "open");
@@ -282,7 +306,11 @@ async fn a_session_cannot_act_as_another_colleague() {
         &julie,
         "/ui/items/C1/INV-2/status",
         Some(&max.csrf),
-        &[("status", "dispute"), ("comment", "as max"), ("promise_date", "")],
+        &[
+            ("status", "dispute"),
+            ("comment", "as max"),
+            ("promise_date", ""),
+        ],
     )
     .await;
     assert_eq!(status, StatusCode::FORBIDDEN, "{body}");
@@ -293,12 +321,26 @@ async fn a_session_cannot_act_as_another_colleague() {
         &julie,
         "/ui/items/C1/INV-2/status",
         Some(&julie.csrf),
-        &[("status", "dispute"), ("comment", "wrong quantity"), ("promise_date", "")],
+        &[
+            ("status", "dispute"),
+            ("comment", "wrong quantity"),
+            ("promise_date", ""),
+        ],
     )
     .await;
     assert_eq!(status, StatusCode::SEE_OTHER);
-    assert_eq!(status_of(&api.store, "C1", "INV-2").await.as_deref(), Some("dispute"));
-    let (status, _) = post(&api, &max, "/ui/accounts/C1/notes", Some(&max.csrf), &[("note", "Called the CFO")]).await;
+    assert_eq!(
+        status_of(&api.store, "C1", "INV-2").await.as_deref(),
+        Some("dispute")
+    );
+    let (status, _) = post(
+        &api,
+        &max,
+        "/ui/accounts/C1/notes",
+        Some(&max.csrf),
+        &[("note", "Called the CFO")],
+    )
+    .await;
     assert_eq!(status, StatusCode::SEE_OTHER);
     let mut tx = api.store.begin().await.expect("tx");
     let lines = history::history_of(&mut tx, "C1").await.expect("history");
@@ -332,12 +374,23 @@ async fn a_form_without_the_csrf_token_is_refused() {
         &julie,
         &format!("/ui/tasks/{}/done", task.id),
         None,
-        &[("outcome", "promise"), ("promise_date", "2026-12-01"), ("note", "")],
+        &[
+            ("outcome", "promise"),
+            ("promise_date", "2026-12-01"),
+            ("note", ""),
+        ],
     )
     .await;
     assert_eq!(status, StatusCode::FORBIDDEN);
     assert!(body.contains("Reload the page"), "{body}");
-    let (status, _) = post(&api, &julie, "/ui/items/C1/INV-2/status", Some("forged"), &[("status", "dispute")]).await;
+    let (status, _) = post(
+        &api,
+        &julie,
+        "/ui/items/C1/INV-2/status",
+        Some("forged"),
+        &[("status", "dispute")],
+    )
+    .await;
     assert_eq!(status, StatusCode::FORBIDDEN);
     assert_eq!(call_task(&api.store).await.state, "open");
     assert_eq!(status_of(&api.store, "C1", "INV-2").await, None);
@@ -357,8 +410,12 @@ async fn a_form_without_the_csrf_token_is_refused() {
 #[tokio::test]
 async fn a_wrong_password_fails_without_saying_whether_the_address_exists() {
     let api = workspace().await;
-    let (wrong_password, a) = try_sign_in(&api, JULIE, "not her password at all").await.expect_err("refused");
-    let (unknown, b) = try_sign_in(&api, "nobody@acme.example", PASSWORD).await.expect_err("refused");
+    let (wrong_password, a) = try_sign_in(&api, JULIE, "not her password at all")
+        .await
+        .expect_err("refused");
+    let (unknown, b) = try_sign_in(&api, "nobody@acme.example", PASSWORD)
+        .await
+        .expect_err("refused");
     assert_eq!(wrong_password, StatusCode::UNAUTHORIZED);
     assert_eq!(unknown, StatusCode::UNAUTHORIZED);
     let message = "The email address or the password is wrong.";
@@ -389,9 +446,20 @@ async fn signing_out_ends_the_session() {
         .await
         .expect("an answer");
     assert_eq!(response.status(), StatusCode::SEE_OTHER);
-    let to = response.headers().get(LOCATION).and_then(|v| v.to_str().ok()).unwrap_or("");
+    let to = response
+        .headers()
+        .get(LOCATION)
+        .and_then(|v| v.to_str().ok())
+        .unwrap_or("");
     assert!(to.starts_with("/ui/login"), "{to}");
-    let (status, _) = post(&api, &julie, "/ui/accounts/C1/notes", Some(&julie.csrf), &[("note", "late")]).await;
+    let (status, _) = post(
+        &api,
+        &julie,
+        "/ui/accounts/C1/notes",
+        Some(&julie.csrf),
+        &[("note", "late")],
+    )
+    .await;
     assert_eq!(status, StatusCode::FORBIDDEN);
     api.cleanup().await;
 }
@@ -399,7 +467,9 @@ async fn signing_out_ends_the_session() {
 #[tokio::test]
 async fn a_one_time_link_signs_in_once() {
     let api = workspace().await;
-    let url = logins::link(&api.store, JULIE, &api.base).await.expect("a link");
+    let url = logins::link(&api.store, JULIE, &api.base)
+        .await
+        .expect("a link");
     let http = client();
     let page = http.get(&url).send().await.expect("the link page");
     assert_eq!(page.status(), StatusCode::OK, "a GET never uses the link");
@@ -436,7 +506,11 @@ async fn today_lists_my_task_reviews_and_alerts_and_a_task_completes() {
         &julie,
         &format!("/ui/tasks/{}/done", task.id),
         Some(&julie.csrf),
-        &[("outcome", "promise"), ("promise_date", "2026-12-15"), ("note", "pays mid-December")],
+        &[
+            ("outcome", "promise"),
+            ("promise_date", "2026-12-15"),
+            ("note", "pays mid-December"),
+        ],
     )
     .await;
     assert_eq!(status, StatusCode::SEE_OTHER, "{body}");
@@ -444,6 +518,9 @@ async fn today_lists_my_task_reviews_and_alerts_and_a_task_completes() {
     assert_eq!(done.state, "done");
     assert_eq!(done.outcome.as_deref(), Some("promise"));
     assert_eq!(done.closed_by.as_deref(), Some(&*format!("ui:{JULIE}")));
-    assert_eq!(status_of(&api.store, "C5", "INV-7").await.as_deref(), Some("promise"));
+    assert_eq!(
+        status_of(&api.store, "C5", "INV-7").await.as_deref(),
+        Some("promise")
+    );
     api.cleanup().await;
 }

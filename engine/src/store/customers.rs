@@ -152,10 +152,14 @@ pub async fn search_accounts(
     tx: &mut Tx,
     search: &AccountSearch,
 ) -> Result<Vec<(String, String)>, StoreError> {
-    let mut template =
-        String::from("SELECT code, name FROM customers WHERE group_leader IS NULL");
+    let mut template = String::from("SELECT code, name FROM customers WHERE group_leader IS NULL");
     let mut binds: Vec<String> = Vec::new();
-    if let Some(text) = search.text.as_deref().map(str::trim).filter(|t| !t.is_empty()) {
+    if let Some(text) = search
+        .text
+        .as_deref()
+        .map(str::trim)
+        .filter(|t| !t.is_empty())
+    {
         let escaped: String = text
             .to_lowercase()
             .chars()
@@ -164,9 +168,8 @@ pub async fn search_accounts(
                 c => vec![c],
             })
             .collect();
-        template.push_str(
-            " AND (LOWER(code) LIKE ? ESCAPE '\\' OR LOWER(name) LIKE ? ESCAPE '\\')",
-        );
+        template
+            .push_str(" AND (LOWER(code) LIKE ? ESCAPE '\\' OR LOWER(name) LIKE ? ESCAPE '\\')");
         binds.push(format!("%{escaped}%"));
         binds.push(format!("%{escaped}%"));
     }

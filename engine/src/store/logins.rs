@@ -101,9 +101,10 @@ pub async fn remove_login(tx: &mut Tx, email: &str) -> Result<bool, StoreError> 
     end_sessions_of(tx, email).await?;
     for table in ["login_links", "logins"] {
         let sql = statement(tx, &format!("DELETE FROM {table} WHERE email = ?"));
-        let removed = on_tx!(tx, c => sqlx::query(AssertSqlSafe(sql)).bind(email).execute(&mut **c).await
+        let removed =
+            on_tx!(tx, c => sqlx::query(AssertSqlSafe(sql)).bind(email).execute(&mut **c).await
             .map(|done| done.rows_affected()))
-        .map_err(StoreError::query("removing a login"))?;
+            .map_err(StoreError::query("removing a login"))?;
         if table == "logins" {
             return Ok(removed > 0);
         }
@@ -194,7 +195,10 @@ pub async fn extend_session(
     token_hash: &str,
     expires_at: &str,
 ) -> Result<(), StoreError> {
-    let sql = statement(tx, "UPDATE sessions SET expires_at = ? WHERE token_hash = ?");
+    let sql = statement(
+        tx,
+        "UPDATE sessions SET expires_at = ? WHERE token_hash = ?",
+    );
     on_tx!(tx, c => sqlx::query(AssertSqlSafe(sql)).bind(expires_at).bind(token_hash).execute(&mut **c).await
         .map(|_| ()))
     .map_err(StoreError::query("extending a session"))
