@@ -86,6 +86,9 @@ enum Command {
     Task(commands::tasks::TaskArgs),
     /// Serve the admin HTTP API.
     Serve(Service<commands::serve::ServeArgs>),
+    /// Who may sign in to the web workspace (/ui/): set, list, remove, link.
+    #[command(subcommand)]
+    Login(commands::login::Args),
     /// Make a token for the admin API: printed once, stored only as a hash.
     Token(Plain<commands::serve::TokenArgs>),
     /// Write synthetic CSV data (deterministic for a seed).
@@ -131,6 +134,10 @@ impl Command {
             Command::Tasks(c) => c.declared(),
             Command::Task(commands::tasks::TaskArgs::Done(c)) => c.declared(),
             Command::Serve(c) => c.declared(),
+            Command::Login(commands::login::Args::Set(c)) => c.declared(),
+            Command::Login(commands::login::Args::List(c)) => c.declared(),
+            Command::Login(commands::login::Args::Remove(c)) => c.declared(),
+            Command::Login(commands::login::Args::Link(c)) => c.declared(),
             Command::Token(c) => c.declared(),
             Command::Gen(c) => c.declared(),
             Command::Worker(c) => c.declared(),
@@ -204,6 +211,7 @@ fn main() -> ExitCode {
         Command::Tasks(c) => commands::tasks::list(o, &c.args),
         Command::Task(commands::tasks::TaskArgs::Done(c)) => commands::tasks::done(o, &c.args),
         Command::Serve(c) => commands::serve::serve(o, &c.args),
+        Command::Login(args) => commands::login::run(o, args),
         Command::Token(c) => commands::serve::token(o, &c.args),
         Command::Gen(c) => commands::generate::run(o, &c.args),
         Command::Worker(c) => commands::worker::run(o, &c.args),

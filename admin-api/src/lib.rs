@@ -21,6 +21,8 @@
 //! - [`routes`]: the handlers, one module per resource.
 //! - [`metrics`]: request latencies and the Prometheus text.
 //! - [`openapi`]: the OpenAPI document, generated from the handlers.
+//! - [`ui`]: the collectors' web workspace at `/ui/`, with its own
+//!   cookie sessions (not bearer tokens).
 
 pub mod auth;
 pub mod error;
@@ -30,6 +32,7 @@ pub mod openapi;
 pub mod routes;
 pub mod runs;
 pub mod state;
+pub mod ui;
 
 use std::future::Future;
 use std::time::Duration;
@@ -111,6 +114,7 @@ pub fn router(state: AppState) -> Router {
         ));
     Router::new()
         .merge(protected)
+        .merge(ui::router(state.clone()))
         .route("/health", get(system::health))
         .route_layer(middleware::from_fn_with_state(
             state.clone(),

@@ -15,12 +15,14 @@
 //!   accounts at a time.
 //! - [`status`]: qualifying items by hand (promise, dispute...).
 //! - [`approve`]: approving and rejecting `review` actions (CLI and API).
+//! - [`notes`]: notes colleagues add to an account's history.
 //! - [`tasks`]: the colleagues' tasks: listing, completing, cancelling.
 
 pub mod approve;
 pub mod config;
 pub mod date;
 pub mod import;
+pub mod notes;
 pub mod run;
 pub mod status;
 pub mod store;

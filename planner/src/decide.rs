@@ -206,21 +206,51 @@ impl Planner {
         date: NaiveDate,
         failures: &mut Vec<HookError>,
     ) -> (String, bool) {
+        let (scenario, reason) = self.scenario_and_reason(account, summary, date, failures);
+        (scenario, reason == ScenarioReason::Named)
+    }
+
+    /// The scenario an account is in on `date` before today's escalations,
+    /// and why (the workspace's Account page says it in words); `None`
+    /// when the account is skipped (a currency has no rate).
+    pub fn scenario_reason(
+        &self,
+        account: &Account,
+        date: NaiveDate,
+    ) -> Option<(String, ScenarioReason)> {
+        if account
+            .items
+            .iter()
+            .any(|i| self.rate(&i.currency).is_none())
+        {
+            return None;
+        }
+        let summary = self.figures(account, date);
+        Some(self.scenario_and_reason(account, &summary, date, &mut Vec::new()))
+    }
+
+    fn scenario_and_reason(
+        &self,
+        account: &Account,
+        summary: &AccountFigures,
+        date: NaiveDate,
+        failures: &mut Vec<HookError>,
+    ) -> (String, ScenarioReason) {
         let known = |s: &&String| self.config.scenarios.contains_key(*s);
         if let Some(s) = account
             .leader()
             .and_then(|c| c.facts.scenario.as_ref())
             .filter(known)
         {
-            return (s.clone(), true);
+            return (s.clone(), ScenarioReason::Named);
         }
-        if let Some((_, s)) = account
+        if let Some((on, s)) = account
             .switches
             .iter()
             .rev()
             .find(|(on, s)| *on <= date && self.config.scenarios.contains_key(s))
         {
-            return (s.clone(), false);
+            return (s.clone(), ScenarioReason::Switched(*on));
         }
         let default = self
             .config
@@ -231,11 +261,24 @@ impl Planner {
         for (scenario, when) in &self.assigns {
             let ctx = self.ctx(account, summary, None, &default, date);
             if test(when, &ctx, &self.hooks, failures) {
-                return (scenario.clone(), false);
+                return (scenario.clone(), ScenarioReason::Rule(when.source.clone()));
             }
         }
-        (default, false)
+        (default, ScenarioReason::Default)
     }
+}
+
+/// Why an account is in its scenario.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum ScenarioReason {
+    /// The customer names it (its `scenario` column).
+    Named,
+    /// An escalation switched the account to it on this date.
+    Switched(NaiveDate),
+    /// The first `assign` rule that holds, as written.
+    Rule(String),
+    /// No rule holds: the settings' default scenario.
+    Default,
 }
 
 /// A chased item's trigger date for a step.

@@ -26,6 +26,7 @@ use relance_rules::{Compiled, Hooks};
 
 pub use account::{Account, AccountFigures, Evaluation, Item};
 use calendar::BusinessCalendar;
+pub use decide::ScenarioReason;
 pub use facts::{AccountCode, ItemKey};
 pub use plan::{
     AccountPlan, PlannedAction, PlannedAlert, PlannedEscalation, PlannedTask, WORKER_ALERTS,

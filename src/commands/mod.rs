@@ -10,6 +10,7 @@ pub mod diff;
 pub mod fmt;
 pub mod generate;
 pub mod import;
+pub mod login;
 pub mod plan;
 pub mod preview;
 pub mod serve;

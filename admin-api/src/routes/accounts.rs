@@ -24,7 +24,7 @@ use crate::state::AppState;
 const HISTORY_SHOWN: u32 = 200;
 
 /// Reads a collection account, or says why there is none.
-async fn load(store: &Store, code: &str) -> Result<AccountFacts, AppError> {
+pub(crate) async fn load(store: &Store, code: &str) -> Result<AccountFacts, AppError> {
     let mut tx = store.begin().await?;
     let mut found = facts::accounts(&mut tx, &[code.to_string()]).await?;
     let leader = if found.is_empty() {
@@ -328,10 +328,22 @@ pub async fn show(
     let mut tx = state.store().begin().await?;
     let history = history::latest_history(&mut tx, &customers, HISTORY_SHOWN).await?;
     tx.rollback().await?;
+    Ok(Json(account_view(&planner, f, history, date)))
+}
+
+/// An account with everything an operator looks at, from its facts and
+/// its latest history (the API's `GET /accounts/{code}` and the workspace's
+/// Account page).
+pub(crate) fn account_view(
+    planner: &Planner,
+    f: AccountFacts,
+    history: Vec<history::HistoryEvent>,
+    date: NaiveDate,
+) -> AccountView {
     let contacts = f.contacts.clone();
     let colleagues = f.colleagues.clone();
     let account = Account::from_facts(f);
-    let missing = missing_rates(&planner, &account);
+    let missing = missing_rates(planner, &account);
     let plan: AccountPlan = planner.plan_account(&account, date);
     let settings = &planner.config.settings;
     // The planner's figures; with a rate missing, none (the planner skips
@@ -358,7 +370,7 @@ pub async fn show(
         members_count: account.customers.len().saturating_sub(1),
     };
     let leader = account.customers.first();
-    Ok(Json(AccountView {
+    AccountView {
         code: account.code.to_string(),
         name: leader.map(|c| c.facts.name.clone()).unwrap_or_default(),
         date,
@@ -420,7 +432,7 @@ pub async fn show(
                 data: serde_json::from_str(&h.data).unwrap_or(serde_json::Value::Null),
             })
             .collect(),
-    }))
+    }
 }
 
 /// `?format=&date=` of the statement.
@@ -485,7 +497,8 @@ pub struct StatementGroup {
     pub subtotals: BTreeMap<String, Money>,
 }
 
-fn statement(planner: &Planner, account: &Account, date: NaiveDate) -> Statement {
+/// The statement of an account on a date (also the workspace's).
+pub(crate) fn statement(planner: &Planner, account: &Account, date: NaiveDate) -> Statement {
     let mut groups = Vec::new();
     let mut totals: BTreeMap<String, Money> = BTreeMap::new();
     let platform = planner.currency();

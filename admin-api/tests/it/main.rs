@@ -4,7 +4,10 @@
 //!
 //! # Layout
 //! - `api`: the API as a client uses it.
+//! - `ui`: the web workspace over HTTP; `browser`: in headless chromium.
 //! - `support`: the server, its fixture data and requests.
 
 mod api;
+mod browser;
 mod support;
+mod ui;

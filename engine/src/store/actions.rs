@@ -372,3 +372,32 @@ pub async fn set_states(tx: &mut Tx, state: &str, ids: &[i64]) -> Result<(), Sto
     }
     Ok(())
 }
+
+/// Actions in `state` of these accounts, in id order, at most `limit` (the
+/// workspace's reviews waiting for a colleague).
+pub async fn in_state_on(
+    tx: &mut Tx,
+    state: &str,
+    accounts: &[String],
+    limit: u32,
+) -> Result<Vec<ActionRow>, StoreError> {
+    if accounts.is_empty() {
+        return Ok(Vec::new());
+    }
+    let template = format!(
+        "SELECT {ACTION_COLUMNS} FROM actions WHERE state = ? AND account IN ({}) \
+         ORDER BY id LIMIT {limit}",
+        vec!["?"; accounts.len()].join(", ")
+    );
+    let sql = statement(tx, &template);
+    on_tx!(tx, c => async {
+        let mut q = sqlx::query(AssertSqlSafe(sql)).bind(state);
+        for a in accounts {
+            q = q.bind(a.clone());
+        }
+        let rows = q.fetch_all(&mut **c).await?;
+        rows.iter().map(|r| action_row!(r)).collect::<Result<Vec<_>, sqlx::Error>>()
+    }
+    .await)
+    .map_err(StoreError::query("listing actions"))
+}

@@ -223,3 +223,55 @@ pub async fn list(tx: &mut Tx, filter: &AlertFilter) -> Result<Vec<AlertRow>, St
     .await)
     .map_err(StoreError::query("listing alerts"))
 }
+
+/// Open alerts of these accounts, in id order, at most `limit`.
+pub async fn open_on(
+    tx: &mut Tx,
+    accounts: &[String],
+    limit: u32,
+) -> Result<Vec<AlertRow>, StoreError> {
+    if accounts.is_empty() {
+        return Ok(Vec::new());
+    }
+    let template = format!(
+        "SELECT id, alert, account, item, level, raised_on, resolved_on, detail, origin \
+         FROM alerts WHERE resolved_on IS NULL AND account IN ({}) ORDER BY id LIMIT {limit}",
+        vec!["?"; accounts.len()].join(", ")
+    );
+    let sql = statement(tx, &template);
+    on_tx!(tx, c => async {
+        let mut q = sqlx::query(AssertSqlSafe(sql));
+        for a in accounts {
+            q = q.bind(a.clone());
+        }
+        let rows = q.fetch_all(&mut **c).await?;
+        rows.iter()
+            .map(|r| {
+                Ok(AlertRow {
+                    id: r.try_get(0)?,
+                    alert: r.try_get(1)?,
+                    account: r.try_get(2)?,
+                    item: r.try_get(3)?,
+                    level: r.try_get(4)?,
+                    raised_on: r.try_get(5)?,
+                    resolved_on: r.try_get(6)?,
+                    detail: r.try_get(7)?,
+                    origin: r.try_get(8)?,
+                })
+            })
+            .collect::<Result<Vec<_>, sqlx::Error>>()
+    }
+    .await)
+    .map_err(StoreError::query("listing alerts"))
+}
+
+/// The names of the alerts open on some account, sorted (the workspace's
+/// alert filter).
+pub async fn open_names(tx: &mut Tx) -> Result<Vec<String>, StoreError> {
+    on_tx!(tx, c => sqlx::query_scalar(
+        "SELECT DISTINCT alert FROM alerts WHERE resolved_on IS NULL AND account <> '' ORDER BY alert",
+    )
+    .fetch_all(&mut **c)
+    .await)
+    .map_err(StoreError::query("reading alerts"))
+}

@@ -91,3 +91,113 @@ pub async fn account_timezones(store: &Store) -> Result<Vec<String>, StoreError>
     tx.rollback().await?;
     Ok(zones)
 }
+
+/// A colleague as the workspace lists them.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Colleague {
+    /// Address (the key).
+    pub email: String,
+    /// Name.
+    pub name: String,
+    /// Collection role (`collector`, `sales`, `manager`).
+    pub role: String,
+}
+
+/// Every colleague, by name.
+pub async fn colleagues(tx: &mut Tx) -> Result<Vec<Colleague>, StoreError> {
+    on_tx!(tx, c => async {
+        let rows = sqlx::query("SELECT email, name, role FROM colleagues ORDER BY name, email")
+            .fetch_all(&mut **c)
+            .await?;
+        rows.iter()
+            .map(|r| {
+                Ok(Colleague {
+                    email: r.try_get(0)?,
+                    name: r.try_get(1)?,
+                    role: r.try_get(2)?,
+                })
+            })
+            .collect::<Result<Vec<_>, sqlx::Error>>()
+    }.await)
+    .map_err(StoreError::query("reading colleagues"))
+}
+
+/// The collection accounts (leaders' codes) a colleague is assigned to,
+/// directly or through a grouped member, sorted.
+pub async fn accounts_of(tx: &mut Tx, colleague: &str) -> Result<Vec<String>, StoreError> {
+    let sql = statement(
+        tx,
+        "SELECT DISTINCT COALESCE(c.group_leader, c.code) FROM assignments a \
+         JOIN customers c ON c.code = a.customer WHERE a.colleague = ? ORDER BY 1",
+    );
+    on_tx!(tx, c => sqlx::query_scalar(AssertSqlSafe(sql)).bind(colleague).fetch_all(&mut **c).await)
+        .map_err(StoreError::query("reading assignments"))
+}
+
+/// What the workspace's account search asks for; `None` is any.
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct AccountSearch {
+    /// Part of the code or of the name, any case.
+    pub text: Option<String>,
+    /// Assigned to this colleague (email).
+    pub colleague: Option<String>,
+    /// With this alert open.
+    pub alert: Option<String>,
+    /// At most this many.
+    pub limit: u32,
+}
+
+/// Collection accounts (code, name) matching a search, by code.
+pub async fn search_accounts(
+    tx: &mut Tx,
+    search: &AccountSearch,
+) -> Result<Vec<(String, String)>, StoreError> {
+    let mut template = String::from("SELECT code, name FROM customers WHERE group_leader IS NULL");
+    let mut binds: Vec<String> = Vec::new();
+    if let Some(text) = search
+        .text
+        .as_deref()
+        .map(str::trim)
+        .filter(|t| !t.is_empty())
+    {
+        let escaped: String = text
+            .to_lowercase()
+            .chars()
+            .flat_map(|c| match c {
+                '\\' | '%' | '_' => vec!['\\', c],
+                c => vec![c],
+            })
+            .collect();
+        template
+            .push_str(" AND (LOWER(code) LIKE ? ESCAPE '\\' OR LOWER(name) LIKE ? ESCAPE '\\')");
+        binds.push(format!("%{escaped}%"));
+        binds.push(format!("%{escaped}%"));
+    }
+    if let Some(colleague) = &search.colleague {
+        template.push_str(
+            " AND code IN (SELECT COALESCE(m.group_leader, m.code) FROM assignments a \
+             JOIN customers m ON m.code = a.customer WHERE a.colleague = ?)",
+        );
+        binds.push(colleague.clone());
+    }
+    if let Some(alert) = &search.alert {
+        template.push_str(
+            " AND code IN (SELECT account FROM alerts WHERE alert = ? AND resolved_on IS NULL)",
+        );
+        binds.push(alert.clone());
+    }
+    template.push_str(&format!(" ORDER BY code LIMIT {}", search.limit));
+    let sql = statement(tx, &template);
+    on_tx!(tx, c => async {
+        let mut q = sqlx::query(AssertSqlSafe(sql));
+        for b in &binds {
+            q = q.bind(b.clone());
+        }
+        let rows = q.fetch_all(&mut **c).await?;
+        rows.iter()
+            .map(|r| Ok((r.try_get(0)?, r.try_get(1)?)))
+            .collect::<Result<Vec<_>, sqlx::Error>>()
+    }
+    .await)
+    .map_err(StoreError::query("searching accounts"))
+}

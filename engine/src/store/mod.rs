@@ -18,6 +18,8 @@
 //! - [`history`]: the append-only `history`.
 //! - [`customers`]: `customers` and `colleagues` as read beyond the facts;
 //!   [`items`]: clearing and item statuses; [`imports`]: import bookkeeping.
+//! - [`logins`]: `logins`, `sessions` and `login_links` of the web
+//!   workspace.
 //! - [`api_runs`]: runs the admin API starts; [`jobs`]: vacuuming the job queue.
 //! - [`reports`]: read-only aggregates for reports, summaries and metrics.
 //! - [`facts`]: what the planner reads, a page of accounts at a time.
@@ -33,6 +35,7 @@ pub mod history;
 pub mod imports;
 pub mod items;
 pub mod jobs;
+pub mod logins;
 pub mod outbox;
 pub mod reports;
 pub mod switches;
@@ -244,6 +247,11 @@ const SQLITE_MIGRATIONS: &[(i64, &str, &str)] = &[
         "tasks",
         include_str!("../../migrations/sqlite/0007_tasks.sql"),
     ),
+    (
+        9,
+        "workspace",
+        include_str!("../../migrations/sqlite/0009_workspace.sql"),
+    ),
 ];
 const POSTGRES_MIGRATIONS: &[(i64, &str, &str)] = &[
     (
@@ -280,6 +288,11 @@ const POSTGRES_MIGRATIONS: &[(i64, &str, &str)] = &[
         7,
         "tasks",
         include_str!("../../migrations/postgres/0007_tasks.sql"),
+    ),
+    (
+        9,
+        "workspace",
+        include_str!("../../migrations/postgres/0009_workspace.sql"),
     ),
 ];
 
