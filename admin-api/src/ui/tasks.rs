@@ -82,7 +82,7 @@ pub async fn of_account(state: &AppState, account: &str) -> Result<Vec<TaskRow>,
         },
     )
     .await?;
-    found.sort_by(|a, b| (a.state != OPEN, -a.id).cmp(&(b.state != OPEN, -b.id)));
+    found.sort_by_key(|t| (t.state != OPEN, std::cmp::Reverse(t.id)));
     Ok(found.into_iter().map(TaskRow::from).collect())
 }
 

@@ -1561,7 +1561,8 @@ async fn a_call_task_is_listed_by_assignee_and_completed_once_by_an_operator() {
         .assert_error(400, "bad_request");
 
     let path = format!("/tasks/{id}/done");
-    let body = json!({"outcome": "promise", "note": "pays Friday", "promise_date": "2026-12-04"});
+    let promised = support::days_ahead(10).to_string();
+    let body = json!({"outcome": "promise", "note": "pays Friday", "promise_date": promised});
     api.post(&path, VIEWER, body.clone())
         .await
         .assert_error(403, "forbidden");
@@ -1583,7 +1584,7 @@ async fn a_call_task_is_listed_by_assignee_and_completed_once_by_an_operator() {
     assert_eq!(done["state"], "done");
     assert_eq!(done["outcome"], "promise");
     assert_eq!(done["outcome_note"], "pays Friday");
-    assert_eq!(done["promise_date"], "2026-12-04");
+    assert_eq!(done["promise_date"], json!(promised));
     assert_eq!(done["closed_by"], "api:ci");
     api.post(&path, OPERATOR, body)
         .await

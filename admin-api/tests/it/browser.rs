@@ -175,11 +175,12 @@ async fn a_collector_completes_todays_call_in_a_browser() {
         .await
         .expect("chosen");
     // A date input takes the date as typed in the browser's locale (en-US: mm/dd/yyyy).
+    let promised = crate::support::days_ahead(20);
     client
         .find(Locator::Id(&format!("promise-{}", task.id)))
         .await
         .expect("the date")
-        .send_keys("12152026")
+        .send_keys(&promised.format("%m%d%Y").to_string())
         .await
         .expect("typed");
     client
@@ -220,7 +221,7 @@ async fn a_collector_completes_todays_call_in_a_browser() {
     let done = call_task(&api.store).await;
     assert_eq!(done.state, "done");
     assert_eq!(done.outcome.as_deref(), Some("promise"));
-    assert_eq!(done.promise_date.as_deref(), Some("2026-12-15"));
+    assert_eq!(done.promise_date, Some(promised.to_string()));
     assert_eq!(done.closed_by.as_deref(), Some(&*format!("ui:{JULIE}")));
     let mut tx = api.store.begin().await.expect("tx");
     let status = relance_engine::store::items::item_status(&mut tx, "C5", "INV-7")
@@ -232,7 +233,7 @@ async fn a_collector_completes_todays_call_in_a_browser() {
         .expect("history");
     tx.rollback().await.expect("rollback");
     assert_eq!(status.status.as_deref(), Some("promise"));
-    assert_eq!(status.promise_date.as_deref(), Some("2026-12-15"));
+    assert_eq!(status.promise_date, Some(promised.to_string()));
     assert!(lines.iter().any(|l| l.origin == format!("ui:{JULIE}")));
     // The next plan suspends the item: no action for C5 the next day.
     let next: chrono::NaiveDate =

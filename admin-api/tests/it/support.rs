@@ -326,3 +326,9 @@ impl Api {
         panic!("run {id} did not end within 12 s");
     }
 }
+
+/// The date `days` after the real today (a promised payment date must not
+/// be in the past, whenever the tests run).
+pub fn days_ahead(days: u64) -> chrono::NaiveDate {
+    chrono::Utc::now().date_naive() + chrono::Days::new(days)
+}
