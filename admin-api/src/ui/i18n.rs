@@ -67,6 +67,18 @@ impl Lang {
             .collect()
     }
 
+    /// The words for a history line's kind (`status_set`...), or the kind
+    /// itself for one the workspace has no words for.
+    pub fn event(self, kind: &str) -> String {
+        MESSAGES
+            .iter()
+            .find(|(k, _, _)| k.strip_prefix("ev_") == Some(kind))
+            .map_or_else(
+                || kind.to_string(),
+                |(_, en, fr)| (if self == Lang::Fr { *fr } else { *en }).to_string(),
+            )
+    }
+
     /// One message (the key itself when unknown: a bug the tests catch).
     pub fn text(self, key: &'static str) -> &'static str {
         MESSAGES
@@ -249,6 +261,25 @@ pub const MESSAGES: &[(&str, &str, &str)] = &[
         "Your session has ended. Sign in again.",
         "Votre session est terminée. Reconnectez-vous.",
     ),
+    ("ev_account_note", "Note", "Note"),
+    ("ev_action_recorded", "Action decided", "Action décidée"),
+    ("ev_action_approved", "Action approved", "Action validée"),
+    ("ev_action_rejected", "Action rejected", "Action rejetée"),
+    ("ev_delivery_attempt", "Delivery", "Envoi"),
+    ("ev_alert_raised", "Alert raised", "Alerte levée"),
+    ("ev_alert_resolved", "Alert resolved", "Alerte résolue"),
+    ("ev_escalation", "Escalation", "Escalade"),
+    ("ev_status_set", "Status set", "Statut posé"),
+    ("ev_status_cleared", "Status cleared", "Statut retiré"),
+    (
+        "ev_status_changed",
+        "Status changed by an import",
+        "Statut changé par un import",
+    ),
+    ("ev_task_opened", "Task opened", "Tâche créée"),
+    ("ev_task_done", "Task done", "Tâche terminée"),
+    ("ev_task_cancelled", "Task cancelled", "Tâche annulée"),
+    ("ev_import", "Import", "Import"),
     ("members", "Members", "Membres"),
     ("contacts", "Contacts", "Contacts"),
     ("count", "Count", "Nombre"),

@@ -338,8 +338,33 @@ fn reason_text(lang: Lang, reason: Option<&ScenarioReason>, format: &Format) -> 
     }
 }
 
-/// A history line in words: its data's fields, `key: value`.
-fn details(data: &serde_json::Value) -> String {
+/// A history line in words: the fields that say what happened for the
+/// kinds people act on (a note's text, a status and its date, a task's
+/// outcome, a delivery's reply...), else every field, `key: value`.
+fn details(kind: &str, data: &serde_json::Value) -> String {
+    let field = |k: &str| match data.get(k) {
+        Some(serde_json::Value::String(s)) if !s.is_empty() => Some(s.clone()),
+        Some(serde_json::Value::Null) | None => None,
+        Some(serde_json::Value::String(_)) => None,
+        Some(other) => Some(other.to_string()),
+    };
+    let keys: &[&str] = match kind {
+        "account_note" => &["note"],
+        "action_recorded" | "action_approved" => &["scenario", "step"],
+        "action_rejected" => &["step", "reason"],
+        "delivery_attempt" => &["outcome", "reply"],
+        "alert_raised" | "alert_resolved" => &["alert", "level", "detail"],
+        "escalation" => &["escalation", "switch"],
+        "status_set" => &["status", "promise_date", "comment"],
+        "status_cleared" => &["previous", "comment"],
+        "task_opened" => &["kind", "assignee", "note"],
+        "task_done" | "task_cancelled" => &["kind", "outcome", "promise_date", "note"],
+        _ => &[],
+    };
+    let picked: Vec<String> = keys.iter().filter_map(|k| field(k)).collect();
+    if !picked.is_empty() {
+        return picked.join(" · ");
+    }
     match data {
         serde_json::Value::Object(map) => map
             .iter()
@@ -494,9 +519,10 @@ pub async fn account_page(
                         h.at.replace('T', " ").trim_end_matches('Z').to_string(),
                     ),
                     ("kind", h.kind.clone()),
+                    ("what", lang.event(&h.kind)),
                     ("item", h.reference.clone().unwrap_or_default()),
                     ("origin", h.origin.clone()),
-                    ("details", details(&h.data)),
+                    ("details", details(&h.kind, &h.data)),
                 ])
             })
             .collect::<Vec<_>>(),

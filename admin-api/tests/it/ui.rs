@@ -543,5 +543,15 @@ async fn today_and_a_task(api: Api) {
         status_of(&api.store, "C5", "INV-7").await.as_deref(),
         Some("promise")
     );
+    // The timeline says it in words, in the colleague's language.
+    let (_, page) = get(&api, &julie, "/ui/accounts/C5").await;
+    assert!(
+        page.contains("Task done") && page.contains("promise · "),
+        "{page}"
+    );
+    assert!(page.contains("Status set") && page.contains("pays mid-December"));
+    let max = sign_in(&api, MAX).await;
+    let (_, page) = get(&api, &max, "/ui/accounts/C5").await;
+    assert!(page.contains("Tâche terminée"), "{page}");
     api.cleanup().await;
 }
