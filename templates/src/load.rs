@@ -129,7 +129,10 @@ impl Templates {
                 }
             }
         }
-        let files: Vec<(&str, &str)> = files.into_iter().collect();
+        let files: Vec<(&str, &str)> = files
+            .into_iter()
+            .filter(|(path, _)| !is_internal(path))
+            .collect();
         let partials = Partials::new(&files);
         let mut sources: Vec<(String, String)> = Vec::new();
         let mut entries: BTreeMap<(String, String), Entry> = BTreeMap::new();
@@ -354,6 +357,14 @@ fn includes(text: &str) -> Vec<(std::ops::Range<usize>, &str)> {
         from = name_start + len;
     }
     found
+}
+
+/// Whether a path under `templates/` is in an internal templates' folder
+/// (`<lang>/internal/...`, [`crate::internal`]): customer templates never
+/// see these files.
+pub fn is_internal(path: &str) -> bool {
+    path.split_once('/')
+        .is_some_and(|(lang, rest)| lang != "partials" && rest.starts_with("internal/"))
 }
 
 /// `en/reminder_1.html` → `("en", "reminder_1")`; partials and other files → `None`.

@@ -33,6 +33,7 @@ pub mod history;
 pub mod imports;
 pub mod items;
 pub mod jobs;
+pub mod notices;
 pub mod outbox;
 pub mod reports;
 pub mod switches;
@@ -244,6 +245,11 @@ const SQLITE_MIGRATIONS: &[(i64, &str, &str)] = &[
         "tasks",
         include_str!("../../migrations/sqlite/0007_tasks.sql"),
     ),
+    (
+        8,
+        "notifications",
+        include_str!("../../migrations/sqlite/0008_notifications.sql"),
+    ),
 ];
 const POSTGRES_MIGRATIONS: &[(i64, &str, &str)] = &[
     (
@@ -280,6 +286,11 @@ const POSTGRES_MIGRATIONS: &[(i64, &str, &str)] = &[
         7,
         "tasks",
         include_str!("../../migrations/postgres/0007_tasks.sql"),
+    ),
+    (
+        8,
+        "notifications",
+        include_str!("../../migrations/postgres/0008_notifications.sql"),
     ),
 ];
 
