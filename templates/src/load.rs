@@ -63,6 +63,9 @@ pub struct Templates {
     pub(crate) default_language: String,
     /// Custom text hashtags.
     pub(crate) custom_text: BTreeMap<String, String>,
+    /// The internal templates' files (`<lang>/internal/...`, path and
+    /// text), kept as handed in for [`crate::internal::Internal::load`].
+    pub(crate) internal_files: Vec<(String, String)>,
 }
 
 impl std::fmt::Debug for Templates {
@@ -107,6 +110,15 @@ fn rewrite(
 }
 
 impl Templates {
+    /// The internal templates' files handed to [`Templates::load`]
+    /// (`<lang>/internal/...`: path and text), which customer templates
+    /// never see.
+    pub fn internal_files(&self) -> impl Iterator<Item = (&str, &str)> {
+        self.internal_files
+            .iter()
+            .map(|(p, t)| (p.as_str(), t.as_str()))
+    }
+
     /// Compiles the files under `templates/` (paths relative to it) with the
     /// configuration's custom hashtags; `default_language` is the settings'.
     pub fn load<'a>(
@@ -129,10 +141,8 @@ impl Templates {
                 }
             }
         }
-        let files: Vec<(&str, &str)> = files
-            .into_iter()
-            .filter(|(path, _)| !is_internal(path))
-            .collect();
+        let (internal_files, files): (Vec<(&str, &str)>, Vec<(&str, &str)>) =
+            files.into_iter().partition(|(path, _)| is_internal(path));
         let partials = Partials::new(&files);
         let mut sources: Vec<(String, String)> = Vec::new();
         let mut entries: BTreeMap<(String, String), Entry> = BTreeMap::new();
@@ -218,6 +228,10 @@ impl Templates {
             entries,
             default_language: default_language.to_string(),
             custom_text,
+            internal_files: internal_files
+                .into_iter()
+                .map(|(p, t)| (p.to_string(), t.to_string()))
+                .collect(),
         })
     }
 }

@@ -152,7 +152,13 @@ pub async fn open(
             }
             let rows = q.fetch_all(&mut **c).await?;
             rows.iter()
-                .map(|r| Ok((r.try_get(0)?, r.try_get(1)?, r.try_get(2)?)))
+                .map(|r| {
+                    // `position` is an INTEGER: 32 bits on PostgreSQL.
+                    let position = r
+                        .try_get::<i64, _>(2)
+                        .or_else(|_| r.try_get::<i32, _>(2).map(i64::from))?;
+                    Ok((r.try_get(0)?, r.try_get(1)?, position))
+                })
                 .collect::<Result<Vec<_>, sqlx::Error>>()
         }
         .await)
