@@ -89,19 +89,20 @@ pub fn notices(
             date: task.due_on.clone(),
             ..out.entry("task", account)
         };
-        out.push(account, &[assignee.clone()], entry, id.to_string(), None);
+        out.push(
+            account,
+            std::slice::from_ref(assignee),
+            entry,
+            id.to_string(),
+            None,
+        );
     }
 
     for r in changes.recorded {
         let Some(&(account, date)) = by_code.get(r.action.account.as_str()) else {
             continue;
         };
-        let items: Vec<String> = r
-            .action
-            .items
-            .iter()
-            .map(|k| k.reference.clone())
-            .collect();
+        let items: Vec<String> = r.action.items.iter().map(|k| k.reference.clone()).collect();
         let title = format!("{} / {}", r.action.scenario, r.action.step);
         if r.state == "waiting_review" {
             let entry = Entry {

@@ -11,8 +11,8 @@ use crate::store::actions::{self, NewAction};
 use crate::store::alerts::{self, RaisedAlert};
 use crate::store::escalations::{self, FiredEscalation};
 use crate::store::facts::{self, Codes};
-use crate::store::switches::{self, Switch};
 use crate::store::notices;
+use crate::store::switches::{self, Switch};
 use crate::store::tasks;
 use crate::store::{Store, StoreError, Tx};
 
@@ -349,8 +349,10 @@ pub async fn run(
     origin: &str,
 ) -> Result<RunOutcome, RunError> {
     let now_text = now.to_rfc3339_opts(chrono::SecondsFormat::Secs, true);
-    let mut outcome = RunOutcome::default();
-    outcome.tasks_cancelled = crate::tasks::cancel_paid(store, &now_text, origin).await?;
+    let mut outcome = RunOutcome {
+        tasks_cancelled: crate::tasks::cancel_paid(store, &now_text, origin).await?,
+        ..RunOutcome::default()
+    };
     for chunk in selected_codes(store, selection).await?.chunks(PAGE) {
         let mut tx = store.begin_write().await?;
         let mut accounts = read_accounts(&mut tx, chunk, Codes::Page, selection).await?;
@@ -377,9 +379,13 @@ pub async fn run(
             .extend(plans.into_iter().filter(|p| worth_keeping(p, selection)));
     }
     // Every colleague with notices waiting gets the day's digest, once.
-    outcome.digests =
-        notices::open_digests(store, &when.headline(planner).to_string(), &now_text, origin)
-            .await?;
+    outcome.digests = notices::open_digests(
+        store,
+        &when.headline(planner).to_string(),
+        &now_text,
+        origin,
+    )
+    .await?;
     Ok(outcome)
 }
 
@@ -454,7 +460,9 @@ async fn record_page(
     }
     switches::record(tx, &switches, origin).await?;
     let opened = tasks::open(tx, &new_tasks, now, origin).await?;
-    outcome.tasks_opened.extend(opened.iter().map(|(id, _)| *id));
+    outcome
+        .tasks_opened
+        .extend(opened.iter().map(|(id, _)| *id));
 
     // Escalations and alerts, by date.
     let mut by_date: std::collections::BTreeMap<NaiveDate, (Vec<_>, Vec<_>, Vec<_>, Vec<_>)> =

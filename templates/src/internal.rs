@@ -770,17 +770,32 @@ mod tests {
             "Daily digest 9 November 2026: 1 tasks, 1 to review, 1 alerts"
         );
         assert!(r.html.contains("<h2>New tasks (1)</h2>"), "{}", r.html);
-        assert!(r.html.contains("&lt;b&gt;Dupont&lt;/b&gt; &amp; fils"), "{}", r.html);
-        assert!(!r.html.contains("<b>Dupont"), "{}", r.html);
         assert!(
-            r.html
-                .contains("href=\"https:&#x2F;&#x2F;relance.example&#x2F;ui&#x2F;accounts&#x2F;C0001\"")
-                || r.html.contains("href=\"https://relance.example/ui/accounts/C0001\""),
+            r.html.contains("&lt;b&gt;Dupont&lt;/b&gt; &amp; fils"),
             "{}",
             r.html
         );
-        assert!(r.text.contains("- C0001 <b>Dupont</b> & fils: call"), "{}", r.text);
-        assert!(r.text.contains("  https://relance.example/ui/accounts/C0001"), "{}", r.text);
+        assert!(!r.html.contains("<b>Dupont"), "{}", r.html);
+        assert!(
+            r.html.contains(
+                "href=\"https:&#x2F;&#x2F;relance.example&#x2F;ui&#x2F;accounts&#x2F;C0001\""
+            ) || r
+                .html
+                .contains("href=\"https://relance.example/ui/accounts/C0001\""),
+            "{}",
+            r.html
+        );
+        assert!(
+            r.text.contains("- C0001 <b>Dupont</b> & fils: call"),
+            "{}",
+            r.text
+        );
+        assert!(
+            r.text
+                .contains("  https://relance.example/ui/accounts/C0001"),
+            "{}",
+            r.text
+        );
         assert!(!r.text.contains("Escalations"), "{}", r.text);
     }
 
@@ -789,7 +804,10 @@ mod tests {
         let internal = Internal::load([]).expect("built-ins load");
         for lang in Words::languages() {
             let r = internal
-                .render("alert", &ctx(lang, vec![entry("alert_raised", Some("high"))]))
+                .render(
+                    "alert",
+                    &ctx(lang, vec![entry("alert_raised", Some("high"))]),
+                )
                 .expect("renders");
             let words = Words::of(lang);
             assert!(r.subject.starts_with(words.alert), "{lang}: {}", r.subject);
@@ -840,6 +858,9 @@ mod tests {
             text: "x",
         }];
         let problems = check(&other);
-        assert!(problems[0].message.contains("no internal template"), "{problems:?}");
+        assert!(
+            problems[0].message.contains("no internal template"),
+            "{problems:?}"
+        );
     }
 }

@@ -141,7 +141,8 @@ impl Templates {
                 }
             }
         }
-        let (internal_files, files): (Vec<(&str, &str)>, Vec<(&str, &str)>) =
+        type Files<'f> = Vec<(&'f str, &'f str)>;
+        let (internal_files, files): (Files<'_>, Files<'_>) =
             files.into_iter().partition(|(path, _)| is_internal(path));
         let partials = Partials::new(&files);
         let mut sources: Vec<(String, String)> = Vec::new();

@@ -385,6 +385,11 @@ fn run_reports_the_alerts_raised_and_resolved_today_not_every_open_one() {
     assert_eq!(run["changes"]["alerts_raised"], serde_json::json!([]));
     assert_eq!(run["changes"]["escalations_fired"], serde_json::json!([]));
     assert_eq!(run["waiting_review"], serde_json::json!([]));
+    // What the colleagues are told: the resolved alert, for the digest.
+    assert!(
+        run["notifications"]["notices"].is_u64() && run["notifications"]["digests"].is_u64(),
+        "{run}"
+    );
     // The keys of the plan document are all still there.
     for key in ["date", "actions", "alerts", "escalations"] {
         assert!(run.get(key).is_some(), "{key} in {run}");

@@ -383,10 +383,13 @@ pub fn headers(out: &Outgoing<'_>, from: &str) -> Result<MessageBuilder, Compose
 
 impl Compose for PlainCompose {
     fn compose_internal(&self, out: &InternalOutgoing<'_>) -> Result<Message, ComposeError> {
-        let internal = self.internal.as_deref().ok_or_else(|| ComposeError::Template {
-            template: "internal".into(),
-            reason: "the built-in internal templates did not load".into(),
-        })?;
+        let internal = self
+            .internal
+            .as_deref()
+            .ok_or_else(|| ComposeError::Template {
+                template: "internal".into(),
+                reason: "the built-in internal templates did not load".into(),
+            })?;
         internal_email(
             internal,
             &mailbox(&self.from)?,

@@ -32,7 +32,12 @@ fn example() -> (tempfile::TempDir, Arc<Planner>, Arc<Composer>) {
     (dir, planner, Arc::new(composer))
 }
 
-fn delivery(store: &Store, planner: &Arc<Planner>, composer: &Arc<Composer>, sink: &Sink) -> Delivery {
+fn delivery(
+    store: &Store,
+    planner: &Arc<Planner>,
+    composer: &Arc<Composer>,
+    sink: &Sink,
+) -> Delivery {
     Delivery {
         store: store.clone(),
         planner: planner.clone(),
@@ -107,7 +112,8 @@ fn digests_by_colleague(sink: &Sink) -> BTreeMap<String, Vec<BTreeMap<String, St
 }
 
 #[tokio::test]
-async fn each_colleague_gets_one_digest_of_their_tasks_reviews_and_alerts_and_high_alerts_at_once() {
+async fn each_colleague_gets_one_digest_of_their_tasks_reviews_and_alerts_and_high_alerts_at_once()
+{
     let (_cfg, planner, composer) = example();
     for ts in store_support::both().await {
         let Some(sink) = Sink::start() else { return };
@@ -115,13 +121,22 @@ async fn each_colleague_gets_one_digest_of_their_tasks_reviews_and_alerts_and_hi
         example_data(store, &planner).await;
         let outcome = run_at(store, &planner, "07:30").await;
         assert!(outcome.notices > 0, "{}: no notice", ts.name);
-        assert!(outcome.digests > 1, "{}: {} digests", ts.name, outcome.digests);
+        assert!(
+            outcome.digests > 1,
+            "{}: {} digests",
+            ts.name,
+            outcome.digests
+        );
         let high: Vec<_> = outcome
             .raised_alerts
             .iter()
             .filter(|a| a.level == "high")
             .collect();
-        assert!(!high.is_empty(), "{}: the example data raises high alerts", ts.name);
+        assert!(
+            !high.is_empty(),
+            "{}: the example data raises high alerts",
+            ts.name
+        );
         assert!(outcome.immediate >= 1, "{}: {outcome:?}", ts.name);
 
         let d = delivery(store, &planner, &composer, &sink);
@@ -153,11 +168,20 @@ async fn each_colleague_gets_one_digest_of_their_tasks_reviews_and_alerts_and_hi
             .await
             .expect("tasks");
         assert!(!opened.is_empty(), "{}: the example opens tasks", ts.name);
-        for task in opened.iter().filter(|t| outcome.tasks_opened.contains(&t.id)) {
-            let Some(assignee) = &task.assignee else { continue };
+        for task in opened
+            .iter()
+            .filter(|t| outcome.tasks_opened.contains(&t.id))
+        {
+            let Some(assignee) = &task.assignee else {
+                continue;
+            };
             let digest = &digests[assignee][0];
             let link = format!("https://relance.acme.example/ui/accounts/{}", task.account);
-            assert!(digest["body"].contains(&link), "{}: {link} not in {digest:?}", ts.name);
+            assert!(
+                digest["body"].contains(&link),
+                "{}: {link} not in {digest:?}",
+                ts.name
+            );
             assert!(digest["body"].contains("New tasks ("), "{digest:?}");
         }
         // Reviews and alerts reach someone's digest.
@@ -178,9 +202,10 @@ async fn each_colleague_gets_one_digest_of_their_tasks_reviews_and_alerts_and_hi
             .find(|a| a.alert == "broken_promise")
             .expect("a broken promise in the example data");
         assert!(
-            immediate.iter().any(|m| m["subject"]
-                .contains("Promise of payment not kept")
-                && m["subject"].contains(&broken.account)),
+            immediate
+                .iter()
+                .any(|m| m["subject"].contains("Promise of payment not kept")
+                    && m["subject"].contains(&broken.account)),
             "{}: {immediate:?}",
             ts.name
         );
@@ -242,7 +267,10 @@ async fn a_message_a_dead_worker_claimed_is_sent_again_after_its_lease_with_the_
         let julie = "julie@acme.example";
         assert_eq!(
             record(store, &[notice(julie, "t1", "2026-11-09", false)]).await,
-            notices::Recorded { notices: 1, immediate: 0 }
+            notices::Recorded {
+                notices: 1,
+                immediate: 0
+            }
         );
         // The same notice again is no new notice.
         assert_eq!(
@@ -250,8 +278,18 @@ async fn a_message_a_dead_worker_claimed_is_sent_again_after_its_lease_with_the_
             notices::Recorded::default()
         );
         let day = "2026-11-09";
-        assert_eq!(notices::open_digests(store, day, "x", "test").await.expect("digests"), 1);
-        assert_eq!(notices::open_digests(store, day, "x", "test").await.expect("digests"), 0);
+        assert_eq!(
+            notices::open_digests(store, day, "x", "test")
+                .await
+                .expect("digests"),
+            1
+        );
+        assert_eq!(
+            notices::open_digests(store, day, "x", "test")
+                .await
+                .expect("digests"),
+            0
+        );
 
         // A worker claims the digest and dies (sent or not, nobody knows).
         let claimed = notices::claim(
@@ -294,10 +332,15 @@ async fn a_message_a_dead_worker_claimed_is_sent_again_after_its_lease_with_the_
         // The next day's digest carries the late notice; a high alert goes at once.
         assert_eq!(
             record(store, &[notice(julie, "a1", "2026-11-10", true)]).await,
-            notices::Recorded { notices: 1, immediate: 1 }
+            notices::Recorded {
+                notices: 1,
+                immediate: 1
+            }
         );
         assert_eq!(
-            notices::open_digests(store, "2026-11-10", "x", "test").await.expect("digests"),
+            notices::open_digests(store, "2026-11-10", "x", "test")
+                .await
+                .expect("digests"),
             1
         );
         let report = d.deliver_due(at("09:00")).await.expect("delivery");
