@@ -139,20 +139,7 @@ pub fn notices(
         let Some(&(account, date)) = by_code.get(a.account.as_str()) else {
             continue;
         };
-        let def = config.alerts.get(&a.alert);
-        let to = alert_recipients(planner, account, def);
-        let level = parse_level(&a.level);
-        let immediate = level.is_some_and(|l| config.settings.immediate(l));
-        let entry = Entry {
-            title: alert_title(config, &a.alert),
-            detail: Some(a.detail.clone()).filter(|d| !d.is_empty()),
-            level: Some(a.level.clone()),
-            items: references(std::slice::from_ref(&a.item)),
-            date: date.to_string(),
-            ..out.entry("alert_raised", account)
-        };
-        let subject = format!("{}|{}|{}|{date}", a.alert, a.account, a.item);
-        out.push_level(account, &to, entry, subject, Some(&a.level), immediate);
+        out.raised(planner, account, a, date);
     }
 
     for (alert, code, item) in changes.resolved {
@@ -190,6 +177,22 @@ pub fn notices(
         let subject = format!("{}|{}|{date}", e.escalation, e.account);
         out.push(account, &to, entry, subject, None);
     }
+    out.list
+}
+
+/// The notices of an alert raised on `account` on `date` outside a run
+/// (`delivery_failed`, raised by delivery), as a run would record them.
+pub fn raised_alert(
+    planner: &Planner,
+    account: &Account,
+    alert: &RaisedAlert,
+    date: NaiveDate,
+) -> Vec<NewNotice> {
+    let mut out = Notices {
+        config: &planner.config,
+        list: Vec::new(),
+    };
+    out.raised(planner, account, alert, date);
     out.list
 }
 
@@ -254,6 +257,26 @@ struct Notices<'a> {
 }
 
 impl Notices<'_> {
+    /// The notices of an alert raised now: immediate at or above
+    /// `notify_immediately`.
+    fn raised(&mut self, planner: &Planner, account: &Account, a: &RaisedAlert, date: NaiveDate) {
+        let config = self.config;
+        let def = config.alerts.get(&a.alert);
+        let to = alert_recipients(planner, account, def);
+        let level = parse_level(&a.level);
+        let immediate = level.is_some_and(|l| config.settings.immediate(l));
+        let entry = Entry {
+            title: alert_title(config, &a.alert),
+            detail: Some(a.detail.clone()).filter(|d| !d.is_empty()),
+            level: Some(a.level.clone()),
+            items: references(std::slice::from_ref(&a.item)),
+            date: date.to_string(),
+            ..self.entry("alert_raised", account)
+        };
+        let subject = format!("{}|{}|{}|{date}", a.alert, a.account, a.item);
+        self.push_level(account, &to, entry, subject, Some(&a.level), immediate);
+    }
+
     /// An entry of `kind` about `account`, its link and name filled.
     fn entry(&self, kind: &str, account: &Account) -> Entry {
         Entry {

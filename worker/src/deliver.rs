@@ -568,12 +568,24 @@ impl Delivery {
             finished.push(Finished { action, outcome });
         }
         let count = finished.len();
+        // A `delivery_failed` raised now is told like a run's alerts.
+        let notify = |alert: &alerts::RaisedAlert| match accounts.get(alert.account.as_str()) {
+            Some(account) => relance_engine::notify::raised_alert(
+                &self.planner,
+                account,
+                alert,
+                now.with_timezone(&self.planner.timezone(account))
+                    .date_naive(),
+            ),
+            None => Vec::new(),
+        };
         outbox::finish(
             &self.store,
             &finished,
             &stamp(now),
             &now.date_naive().to_string(),
             &self.options.origin,
+            notify,
         )
         .await?;
         info!(

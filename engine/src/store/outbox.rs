@@ -212,14 +212,16 @@ pub(super) async fn mark_sending(
 
 /// Records the outcomes of claimed actions in one transaction: states,
 /// attempts, a `delivery_attempt` history line each (with the reply), and a
-/// `delivery_failed` alert on the account of each failed action. `date` is
-/// the date alerts are raised on.
+/// `delivery_failed` alert on the account of each failed action, with the
+/// notices `notify` gives for each alert raised now (not for one open
+/// already). `date` is the date alerts are raised on.
 pub async fn finish(
     store: &Store,
     finished: &[Finished],
     now: &str,
     date: &str,
     origin: &str,
+    notify: impl Fn(&RaisedAlert) -> Vec<super::notices::NewNotice>,
 ) -> Result<(), StoreError> {
     if finished.is_empty() {
         return Ok(());
@@ -320,7 +322,9 @@ pub async fn finish(
     }
     history::append_history(&mut tx, &history).await?;
     if !failed.is_empty() {
-        alerts::record(&mut tx, &failed, &[], date, now, origin).await?;
+        let raised = alerts::record(&mut tx, &failed, &[], date, now, origin).await?;
+        let notices: Vec<_> = raised.iter().flat_map(notify).collect();
+        super::notices::record(&mut tx, &notices, now, origin).await?;
     }
     tx.commit().await
 }
