@@ -67,23 +67,27 @@ pub struct Settings {
     pub notify_immediately: Option<Level>,
 }
 
+/// The workspace link of an account: `{public_url}/ui/accounts/{code}`, or
+/// the relative path without a public URL; the code percent-encoded as a
+/// path segment.
+pub fn account_link(public_url: Option<&str>, code: &str) -> String {
+    let mut segment = String::with_capacity(code.len());
+    for b in code.bytes() {
+        if b.is_ascii_alphanumeric() || matches!(b, b'-' | b'.' | b'_' | b'~') {
+            segment.push(char::from(b));
+        } else {
+            segment.push_str(&format!("%{b:02X}"));
+        }
+    }
+    format!("{}/ui/accounts/{segment}", public_url.unwrap_or(""))
+}
+
 impl Settings {
     /// The workspace link of an account: `{public_url}/ui/accounts/{code}`,
     /// or the relative path without `public_url`. The code is
     /// percent-encoded as a path segment.
     pub fn account_link(&self, code: &str) -> String {
-        let mut segment = String::with_capacity(code.len());
-        for b in code.bytes() {
-            if b.is_ascii_alphanumeric() || matches!(b, b'-' | b'.' | b'_' | b'~') {
-                segment.push(char::from(b));
-            } else {
-                segment.push_str(&format!("%{b:02X}"));
-            }
-        }
-        format!(
-            "{}/ui/accounts/{segment}",
-            self.public_url.as_deref().unwrap_or("")
-        )
+        account_link(self.public_url.as_deref(), code)
     }
 
     /// Whether an alert of `level` is notified at once.

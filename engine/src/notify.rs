@@ -82,20 +82,15 @@ pub fn notices(
         else {
             continue;
         };
-        let entry = Entry {
-            title: task.kind.clone(),
-            detail: task.note.clone(),
-            items: references(&task.items),
-            date: task.due_on.clone(),
-            ..out.entry("task", account)
-        };
-        out.push(
-            account,
-            std::slice::from_ref(assignee),
-            entry,
-            id.to_string(),
-            None,
-        );
+        let colleague = account
+            .colleagues
+            .iter()
+            .find(|c| &c.email == assignee)
+            .map(|c| c.name.clone());
+        let name = account.leader().map(|c| c.facts.name.clone());
+        let link = config.settings.account_link(&task.account);
+        out.list
+            .push(task_notice(*id, task, assignee, link, name, colleague));
     }
 
     for r in changes.recorded {
@@ -178,6 +173,40 @@ pub fn notices(
         out.push(account, &to, entry, subject, None);
     }
     out.list
+}
+
+/// The notice of a task opened now, for its assignee: from a run, or when
+/// a person approves a review action (then the names come from the store).
+pub fn task_notice(
+    id: i64,
+    task: &NewTask,
+    assignee: &str,
+    link: String,
+    customer_name: Option<String>,
+    colleague_name: Option<String>,
+) -> NewNotice {
+    let entry = Entry {
+        kind: "task".into(),
+        account: task.account.clone(),
+        name: customer_name.unwrap_or_default(),
+        link,
+        title: task.kind.clone(),
+        detail: task.note.clone(),
+        items: references(&task.items),
+        date: task.due_on.clone(),
+        colleague_name: colleague_name.filter(|n| !n.is_empty()),
+        ..Entry::default()
+    };
+    NewNotice {
+        colleague: assignee.to_string(),
+        account: task.account.clone(),
+        kind: entry.kind.clone(),
+        subject: id.to_string(),
+        level: None,
+        entry: serde_json::to_string(&entry).unwrap_or_else(|_| "{}".into()),
+        immediate: false,
+        created_on: task.due_on.clone(),
+    }
 }
 
 /// The notices of an alert raised on `account` on `date` outside a run

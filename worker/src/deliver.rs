@@ -292,10 +292,18 @@ impl Delivery {
         let mut sends = tokio::task::JoinSet::new();
         let in_flight = self.mailer.concurrency();
         for (index, m) in claimed.iter().enumerate() {
+            // Links are made from the settings in force (`public_url`).
+            let settings = &self.planner.config.settings;
             let entries: Vec<relance_templates::internal::Entry> = m
                 .notices
                 .iter()
-                .filter_map(|n| serde_json::from_str(&n.entry).ok())
+                .filter_map(|n| {
+                    serde_json::from_str::<relance_templates::internal::Entry>(&n.entry).ok()
+                })
+                .map(|e| relance_templates::internal::Entry {
+                    link: settings.account_link(&e.account),
+                    ..e
+                })
                 .collect();
             if entries.is_empty() {
                 outcomes[index] = Some(MessageOutcome::Empty);

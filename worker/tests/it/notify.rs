@@ -361,3 +361,83 @@ async fn a_message_a_dead_worker_claimed_is_sent_again_after_its_lease_with_the_
         ts.cleanup().await;
     }
 }
+
+#[tokio::test]
+async fn a_task_opened_by_approving_a_review_reaches_its_assignee_in_the_next_digest() {
+    let (_cfg, planner, composer) = example();
+    for ts in store_support::both().await {
+        let Some(sink) = Sink::start() else { return };
+        let store = &ts.store;
+        example_data(store, &planner).await;
+        let outcome = run_at(store, &planner, "07:30").await;
+        let waiting: Vec<i64> = outcome
+            .recorded
+            .iter()
+            .filter(|r| r.state == "waiting_review" && !r.action.tasks.is_empty())
+            .map(|r| r.id)
+            .collect();
+        assert!(
+            !waiting.is_empty(),
+            "{}: the example has review steps with tasks",
+            ts.name
+        );
+        let d = delivery(store, &planner, &composer, &sink);
+        d.deliver_due(at("08:00")).await.expect("delivery");
+        let before = digests_by_colleague(&sink);
+
+        let stamp = relance_engine::status::ChangeStamp {
+            today: run_date(),
+            now: "2026-11-09T10:00:00Z".into(),
+            origin: "test".into(),
+        };
+        relance_engine::approve::approve(store, &waiting, &stamp)
+            .await
+            .expect("approved");
+        let opened: Vec<_> = relance_engine::tasks::list(store, &task_store::TaskFilter::default())
+            .await
+            .expect("tasks")
+            .into_iter()
+            .filter(|t| waiting.contains(&t.action) && t.assignee.is_some())
+            .collect();
+        assert!(!opened.is_empty(), "{}", ts.name);
+
+        // Today's digests went out already: the tasks wait for tomorrow's.
+        let next_day = run_date().succ_opt().expect("a date");
+        run::run(
+            store,
+            &planner,
+            When::Date(next_day),
+            &Selection::all(&planner),
+            "2026-11-10T07:30:00Z".parse().expect("an instant"),
+            "test-run",
+        )
+        .await
+        .expect("the run");
+        d.deliver_due("2026-11-10T08:00:00Z".parse().expect("an instant"))
+            .await
+            .expect("delivery");
+        let after = digests_by_colleague(&sink);
+        for task in &opened {
+            let assignee = task.assignee.as_deref().unwrap_or_default();
+            let link = format!("https://relance.acme.example/ui/accounts/{}", task.account);
+            let today = before.get(assignee).map(Vec::len).unwrap_or(0);
+            let list = &after[assignee];
+            assert_eq!(
+                list.len(),
+                today + 1,
+                "{}: one more digest for {assignee}",
+                ts.name
+            );
+            assert!(
+                list.iter().any(
+                    |m| m["subject"].starts_with("Daily digest 10 November 2026")
+                        && m["body"].contains(&link)
+                        && m["body"].contains(&task.kind)
+                ),
+                "{}: {link} in {list:?}",
+                ts.name
+            );
+        }
+        ts.cleanup().await;
+    }
+}
