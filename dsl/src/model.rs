@@ -57,6 +57,43 @@ pub struct Settings {
     pub max_data_age_hours: Option<i64>,
     /// Conversion rates to the platform currency, by currency code.
     pub rates: BTreeMap<String, rust_decimal::Decimal>,
+    /// Where the workspace is reached (`public_url`), without a trailing
+    /// `/`: internal notifications link to `{public_url}/ui/accounts/{code}`;
+    /// `None`: they link with the relative path `/ui/accounts/{code}`.
+    pub public_url: Option<String>,
+    /// Alerts of this level or above are notified at once, each in its own
+    /// internal email (`notify_immediately`, default `high`); `None`
+    /// (`notify_immediately none`): every notice waits for the daily digest.
+    pub notify_immediately: Option<Level>,
+}
+
+/// The workspace link of an account: `{public_url}/ui/accounts/{code}`, or
+/// the relative path without a public URL; the code percent-encoded as a
+/// path segment.
+pub fn account_link(public_url: Option<&str>, code: &str) -> String {
+    let mut segment = String::with_capacity(code.len());
+    for b in code.bytes() {
+        if b.is_ascii_alphanumeric() || matches!(b, b'-' | b'.' | b'_' | b'~') {
+            segment.push(char::from(b));
+        } else {
+            segment.push_str(&format!("%{b:02X}"));
+        }
+    }
+    format!("{}/ui/accounts/{segment}", public_url.unwrap_or(""))
+}
+
+impl Settings {
+    /// The workspace link of an account: `{public_url}/ui/accounts/{code}`,
+    /// or the relative path without `public_url`. The code is
+    /// percent-encoded as a path segment.
+    pub fn account_link(&self, code: &str) -> String {
+        account_link(self.public_url.as_deref(), code)
+    }
+
+    /// Whether an alert of `level` is notified at once.
+    pub fn immediate(&self, level: Level) -> bool {
+        self.notify_immediately.is_some_and(|min| level >= min)
+    }
 }
 
 /// A business calendar.

@@ -3,13 +3,14 @@
 //! An action of a step in `review` mode is recorded `waiting_review`;
 //! approving it makes it `queued`, so the worker delivers it like any other;
 //! rejecting it makes it `rejected`, which nothing ever sends. An approved
-//! step's tasks open when it is approved, due that day. Anything else
+//! step's tasks open when it is approved, due that day, and their
+//! assignees hear of them in their next digest. Anything else
 //! cannot be approved or rejected. Both are in the history with who did it
 //! (and, for a rejection, why).
 
 use crate::status::ChangeStamp;
 use crate::store::history::{self, HistoryEvent};
-use crate::store::{Store, StoreError, actions, tasks};
+use crate::store::{Store, StoreError, actions, customers, notices, tasks};
 
 /// The state of an action waiting for a person.
 pub const WAITING_REVIEW: &str = "waiting_review";
@@ -171,7 +172,22 @@ async fn decide(
         });
     }
     history::append_history(&mut tx, &history).await?;
-    tasks::open(&mut tx, &new_tasks, &stamp.now, &stamp.origin).await?;
+    let opened = tasks::open(&mut tx, &new_tasks, &stamp.now, &stamp.origin).await?;
+    // Each assignee hears of their task in their next digest
+    // (docs/reference/planning.md "Notifications").
+    let mut told = Vec::new();
+    for (id, task) in &opened {
+        let Some(assignee) = &task.assignee else {
+            continue;
+        };
+        let (customer, colleague) = customers::names(&mut tx, &task.account, assignee).await?;
+        // The link is made again from the settings when the digest is sent.
+        let link = relance_dsl::model::account_link(None, &task.account);
+        told.push(crate::notify::task_notice(
+            *id, task, assignee, link, customer, colleague,
+        ));
+    }
+    notices::record(&mut tx, &told, &stamp.now, &stamp.origin).await?;
     tx.commit().await?;
     Ok(approved)
 }

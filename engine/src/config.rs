@@ -252,6 +252,17 @@ pub fn check(loaded: Loaded) -> Report {
             None => Diagnostic::global(Code::TemplateSyntax, p.message),
         });
     }
+    // Internal templates (`<lang>/internal/`): names, syntax, a trial rendering.
+    for p in relance_templates::internal::check(&template_files) {
+        diagnostics.push(match p.file {
+            Some(i) => Diagnostic::new(
+                Code::TemplateSyntax,
+                Span::new(template_ids[i], p.range.start, p.range.end),
+                p.message,
+            ),
+            None => Diagnostic::global(Code::TemplateSyntax, p.message),
+        });
+    }
     let mut languages = index.languages.clone();
     for lang in languages.keys() {
         if !relance_dsl::check::valid_language(lang) {
@@ -313,6 +324,9 @@ pub fn check(loaded: Loaded) -> Report {
         &declared(relance_dsl::model::FieldTarget::Item),
     );
     for (i, file) in template_files.iter().enumerate() {
+        if relance_templates::internal::is_internal(file.path) {
+            continue;
+        }
         for v in relance_templates::variables::unknown_variables(file.text, &shape) {
             let parent = v.path.rsplit_once('.').map_or("", |(p, _)| p);
             let help =
@@ -426,6 +440,19 @@ pub fn templates(
             .map(|path| (path, f.text.as_str()))
     });
     relance_templates::Templates::load(files, &custom, &config.settings.language)
+}
+
+/// The internal notifications' templates: the built-in ones with the
+/// configuration's `templates/<lang>/internal/` overrides.
+pub fn internal_templates(
+    sources: &Sources,
+) -> Result<relance_templates::internal::Internal, relance_templates::LoadError> {
+    let files = sources.iter().filter_map(|(_, f)| {
+        f.path
+            .strip_prefix("templates/")
+            .map(|path| (path, f.text.as_str()))
+    });
+    relance_templates::internal::Internal::load(files)
 }
 
 /// Reads and checks a directory.

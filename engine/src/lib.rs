@@ -17,12 +17,16 @@
 //! - [`approve`]: approving and rejecting `review` actions (CLI and API).
 //! - [`notes`]: notes colleagues add to an account's history.
 //! - [`tasks`]: the colleagues' tasks: listing, completing, cancelling.
+//! - [`notify`]: which colleagues hear of what a run did (the notices its
+//!   page transactions record; `store::notices` keeps them and the
+//!   internal outbox).
 
 pub mod approve;
 pub mod config;
 pub mod date;
 pub mod import;
 pub mod notes;
+pub mod notify;
 pub mod run;
 pub mod status;
 pub mod store;

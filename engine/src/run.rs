@@ -11,6 +11,7 @@ use crate::store::actions::{self, NewAction};
 use crate::store::alerts::{self, RaisedAlert};
 use crate::store::escalations::{self, FiredEscalation};
 use crate::store::facts::{self, Codes};
+use crate::store::notices;
 use crate::store::switches::{self, Switch};
 use crate::store::tasks;
 use crate::store::{Store, StoreError, Tx};
@@ -319,6 +320,13 @@ pub struct RunOutcome {
     pub tasks_opened: Vec<i64>,
     /// The open tasks cancelled now: every item they cover was paid.
     pub tasks_cancelled: Vec<i64>,
+    /// Notices recorded now (what colleagues are told: docs/reference/planning.md
+    /// "Notifications").
+    pub notices: usize,
+    /// Internal messages created now: immediate alerts.
+    pub immediate: usize,
+    /// Internal messages created now: digests (one per colleague per day).
+    pub digests: usize,
 }
 
 /// The state a new action starts in: review actions wait for a person.
@@ -370,6 +378,14 @@ pub async fn run(
             .plans
             .extend(plans.into_iter().filter(|p| worth_keeping(p, selection)));
     }
+    // Every colleague with notices waiting gets the day's digest, once.
+    outcome.digests = notices::open_digests(
+        store,
+        &when.headline(planner).to_string(),
+        &now_text,
+        origin,
+    )
+    .await?;
     Ok(outcome)
 }
 
@@ -383,6 +399,10 @@ async fn record_page(
     origin: &str,
     outcome: &mut RunOutcome,
 ) -> Result<(), RunError> {
+    let first_recorded = outcome.recorded.len();
+    let first_raised = outcome.raised_alerts.len();
+    let first_resolved = outcome.resolved_alerts.len();
+    let first_fired = outcome.fired.len();
     // Actions, grouped by date (accounts in several timezones may differ).
     let mut new_actions = Vec::new();
     let mut planned = Vec::new();
@@ -439,9 +459,10 @@ async fn record_page(
         });
     }
     switches::record(tx, &switches, origin).await?;
+    let opened = tasks::open(tx, &new_tasks, now, origin).await?;
     outcome
         .tasks_opened
-        .extend(tasks::open(tx, &new_tasks, now, origin).await?);
+        .extend(opened.iter().map(|(id, _)| *id));
 
     // Escalations and alerts, by date.
     let mut by_date: std::collections::BTreeMap<NaiveDate, (Vec<_>, Vec<_>, Vec<_>, Vec<_>)> =
@@ -492,5 +513,22 @@ async fn record_page(
         outcome.resolved += resolved.len();
         outcome.resolved_alerts.extend(resolved);
     }
+
+    // What the colleagues are told of all that, in the same transaction.
+    let new_notices = crate::notify::notices(
+        planner,
+        accounts,
+        plans,
+        crate::notify::PageChanges {
+            recorded: &outcome.recorded[first_recorded..],
+            tasks: &opened,
+            raised: &outcome.raised_alerts[first_raised..],
+            resolved: &outcome.resolved_alerts[first_resolved..],
+            fired: &outcome.fired[first_fired..],
+        },
+    );
+    let done = notices::record(tx, &new_notices, now, origin).await?;
+    outcome.notices += done.notices;
+    outcome.immediate += done.immediate;
     Ok(())
 }

@@ -164,6 +164,24 @@ pub fn describe(report: &Report, outbox: &std::path::Path, kind: MailerKind) -> 
             parts.push(format!("{n} {what}"));
         }
     }
+    if report.internal > 0 {
+        parts.push(match kind {
+            MailerKind::File => format!(
+                "{} internal emails (digests, alerts) written into {}",
+                report.internal,
+                outbox.display()
+            ),
+            _ => format!("{} internal emails (digests, alerts) sent", report.internal),
+        });
+    }
+    for (n, what) in [
+        (report.internal_retried, "internal emails to retry"),
+        (report.internal_failed, "internal emails failed"),
+    ] {
+        if n > 0 {
+            parts.push(format!("{n} {what}"));
+        }
+    }
     if let Some(why) = &report.held {
         parts.push(why.clone());
     }

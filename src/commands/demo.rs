@@ -214,10 +214,25 @@ struct Story {
     alerts: Alerts,
     /// Escalations fired today.
     escalations: Vec<Escalated>,
+    /// Internal emails to the team: digests and high alerts.
+    notifications: Notifications,
     /// Where the files are.
     files: Files,
     /// Commands to look further.
     next: Vec<String>,
+}
+
+/// The internal emails of the day (docs/reference/planning.md "Notifications").
+#[derive(Debug, Serialize)]
+struct Notifications {
+    /// Notices recorded for colleagues (tasks, reviews, alerts, escalations).
+    notices: usize,
+    /// Daily digests opened, one per colleague.
+    digests: usize,
+    /// High alerts emailed at once.
+    immediate: usize,
+    /// Internal emails written to the outbox (`internal-*.eml`).
+    written: usize,
 }
 
 /// How many actions of one step ended in one state.
@@ -513,6 +528,12 @@ impl Story {
                 examples: alert_examples,
             },
             escalations,
+            notifications: Notifications {
+                notices: outcome.notices,
+                digests: outcome.digests,
+                immediate: outcome.immediate,
+                written: report.internal,
+            },
             files: Files {
                 config: place.config.display().to_string(),
                 data: place.data.display().to_string(),
@@ -672,6 +693,16 @@ impl Story {
                     .unwrap_or_default()
             );
         }
+        let n = &self.notifications;
+        outln!(
+            "the team: {} daily digest{} (one per colleague: tasks, reviews, alerts) and {} high alert{} emailed at once, {} internal email{} in the outbox (internal-*.eml)",
+            n.digests,
+            plural(n.digests),
+            n.immediate,
+            plural(n.immediate),
+            n.written,
+            plural(n.written)
+        );
         outln!("");
         outln!("actions recorded today:");
         outln!(

@@ -440,6 +440,17 @@ pub fn run(cli: &Global, args: &RunArgs) -> Result<(), Failure> {
                 "still_sending".into(),
                 serde_json::to_value(&sending).context("writing JSON")?,
             );
+            map.insert(
+                "notifications".into(),
+                serde_json::json!({
+                    "notices": outcome.notices,
+                    "digests": outcome.digests,
+                    "immediate": outcome.immediate,
+                    "sent": report.internal,
+                    "retried": report.internal_retried,
+                    "failed": report.internal_failed,
+                }),
+            );
         }
         print_json(&value)?;
     } else {
@@ -447,7 +458,8 @@ pub fn run(cli: &Global, args: &RunArgs) -> Result<(), Failure> {
         if !cli.quiet {
             let delivered = deliver::describe(&report, &args.mail.outbox, args.mailer);
             eprintln!(
-                "recorded {} action{}; {} alert{} raised, {} resolved; {} escalation{}{}",
+                "recorded {} action{}; {} alert{} raised, {} resolved; {} escalation{}; \
+                 {} notice{} for colleagues ({} digest{}, {} immediate){}",
                 outcome.recorded.len(),
                 plural(outcome.recorded.len()),
                 outcome.raised,
@@ -455,6 +467,11 @@ pub fn run(cli: &Global, args: &RunArgs) -> Result<(), Failure> {
                 outcome.resolved,
                 outcome.escalated,
                 plural(outcome.escalated),
+                outcome.notices,
+                plural(outcome.notices),
+                outcome.digests,
+                plural(outcome.digests),
+                outcome.immediate,
                 if delivered.is_empty() {
                     String::new()
                 } else {
@@ -470,12 +487,21 @@ pub fn run(cli: &Global, args: &RunArgs) -> Result<(), Failure> {
         eprintln!("error: {why}");
         return Err(Failure::Reported);
     }
-    if report.failed > 0 || report.retried > 0 || report.refused > 0 {
+    if report.failed > 0
+        || report.retried > 0
+        || report.refused > 0
+        || report.internal_failed > 0
+        || report.internal_retried > 0
+    {
         eprintln!(
             "error: {} send{} failed, {} to retry{} (see the history of the accounts; `relance worker` retries)",
-            report.failed,
-            if report.failed == 1 { "" } else { "s" },
-            report.retried,
+            report.failed + report.internal_failed,
+            if report.failed + report.internal_failed == 1 {
+                ""
+            } else {
+                "s"
+            },
+            report.retried + report.internal_retried,
             if report.refused > 0 {
                 format!(
                     ", {} recipient{} refused",

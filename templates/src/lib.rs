@@ -17,6 +17,8 @@
 //! - [`front_matter`]: the `---` block at the top of a template.
 //! - [`limits`]: what one message may cost (range numbers, bytes, time).
 //! - [`hashtags`]: finding `#name` in template text.
+//! - [`internal`]: the internal notifications' templates (`digest`,
+//!   `alert`), built in and overridable per language, and their context.
 //! - [`scan`]: checking a set of template files and indexing them by language.
 //! - [`variables`]: the context paths a template reads, checked against the
 //!   context's shape (`{{ customer.nme }}` is found by `relance check`).
@@ -30,6 +32,7 @@ pub mod filters;
 pub mod format;
 pub mod front_matter;
 pub mod hashtags;
+pub mod internal;
 pub mod limits;
 pub mod load;
 pub mod render;

@@ -63,6 +63,9 @@ pub struct Templates {
     pub(crate) default_language: String,
     /// Custom text hashtags.
     pub(crate) custom_text: BTreeMap<String, String>,
+    /// The internal templates' files (`<lang>/internal/...`, path and
+    /// text), kept as handed in for [`crate::internal::Internal::load`].
+    pub(crate) internal_files: Vec<(String, String)>,
 }
 
 impl std::fmt::Debug for Templates {
@@ -107,6 +110,15 @@ fn rewrite(
 }
 
 impl Templates {
+    /// The internal templates' files handed to [`Templates::load`]
+    /// (`<lang>/internal/...`: path and text), which customer templates
+    /// never see.
+    pub fn internal_files(&self) -> impl Iterator<Item = (&str, &str)> {
+        self.internal_files
+            .iter()
+            .map(|(p, t)| (p.as_str(), t.as_str()))
+    }
+
     /// Compiles the files under `templates/` (paths relative to it) with the
     /// configuration's custom hashtags; `default_language` is the settings'.
     pub fn load<'a>(
@@ -129,7 +141,9 @@ impl Templates {
                 }
             }
         }
-        let files: Vec<(&str, &str)> = files.into_iter().collect();
+        type Files<'f> = Vec<(&'f str, &'f str)>;
+        let (internal_files, files): (Files<'_>, Files<'_>) =
+            files.into_iter().partition(|(path, _)| is_internal(path));
         let partials = Partials::new(&files);
         let mut sources: Vec<(String, String)> = Vec::new();
         let mut entries: BTreeMap<(String, String), Entry> = BTreeMap::new();
@@ -215,6 +229,10 @@ impl Templates {
             entries,
             default_language: default_language.to_string(),
             custom_text,
+            internal_files: internal_files
+                .into_iter()
+                .map(|(p, t)| (p.to_string(), t.to_string()))
+                .collect(),
         })
     }
 }
@@ -354,6 +372,14 @@ fn includes(text: &str) -> Vec<(std::ops::Range<usize>, &str)> {
         from = name_start + len;
     }
     found
+}
+
+/// Whether a path under `templates/` is in an internal templates' folder
+/// (`<lang>/internal/...`, [`crate::internal`]): customer templates never
+/// see these files.
+pub fn is_internal(path: &str) -> bool {
+    path.split_once('/')
+        .is_some_and(|(lang, rest)| lang != "partials" && rest.starts_with("internal/"))
 }
 
 /// `en/reminder_1.html` → `("en", "reminder_1")`; partials and other files → `None`.

@@ -182,30 +182,7 @@ impl Templates {
         // One budget (range numbers, time) for the whole message; each part
         // bounded in bytes (`limits`).
         let _budget = crate::limits::MessageBudget::start();
-        let run = |name: &str, tc: &tera::Context| {
-            let file = name.split('@').next().unwrap_or(name).to_string();
-            let mut out = crate::limits::Bounded::new();
-            match self.tera.render_to(name, tc, &mut out) {
-                Ok(()) => String::from_utf8(out.bytes).map_err(|_| RenderError::Tera {
-                    file,
-                    message: "the rendered text is not UTF-8".into(),
-                }),
-                Err(e) => Err(match out.over {
-                    Some(over) => RenderError::Bounded {
-                        file,
-                        message: over.message(),
-                    },
-                    None if crate::limits::tripped() => RenderError::Bounded {
-                        file,
-                        message: error_chain(&e),
-                    },
-                    None => RenderError::Tera {
-                        file,
-                        message: error_chain(&e),
-                    },
-                }),
-            }
-        };
+        let run = |name: &str, tc: &tera::Context| bounded(&self.tera, name, tc);
         // Plain values: subject, reply-to, `.txt`.
         tc.insert("__h", &values.plain);
         let subject = match &entry.subject {
@@ -301,6 +278,38 @@ fn localized<'a>(ctx: &'a Context, language: &str) -> Cow<'a, Context> {
 }
 
 /// A header value on one line.
-fn one_line(s: &str) -> String {
+/// Renders one compiled part within the message's bounds ([`crate::limits`]):
+/// a bound passed is a [`RenderError::Bounded`], another failure a
+/// [`RenderError::Tera`], both naming the file (`name` before its `@part`).
+pub(crate) fn bounded(
+    tera: &tera::Tera,
+    name: &str,
+    tc: &tera::Context,
+) -> Result<String, RenderError> {
+    let file = name.split('@').next().unwrap_or(name).to_string();
+    let mut out = crate::limits::Bounded::new();
+    match tera.render_to(name, tc, &mut out) {
+        Ok(()) => String::from_utf8(out.bytes).map_err(|_| RenderError::Tera {
+            file,
+            message: "the rendered text is not UTF-8".into(),
+        }),
+        Err(e) => Err(match out.over {
+            Some(over) => RenderError::Bounded {
+                file,
+                message: over.message(),
+            },
+            None if crate::limits::tripped() => RenderError::Bounded {
+                file,
+                message: error_chain(&e),
+            },
+            None => RenderError::Tera {
+                file,
+                message: error_chain(&e),
+            },
+        }),
+    }
+}
+
+pub(crate) fn one_line(s: &str) -> String {
     s.split_whitespace().collect::<Vec<_>>().join(" ")
 }

@@ -48,6 +48,10 @@ pub fn scan(files: &[TemplateFile<'_>]) -> (TemplateIndex, Vec<Problem>) {
     let mut parsed: Vec<(String, String)> = Vec::new();
     for (i, file) in files.iter().enumerate() {
         index.files.insert(file.path.to_string());
+        // Internal templates have their own check (`internal::check`).
+        if crate::load::is_internal(file.path) {
+            continue;
+        }
         let (fm, fm_errors) = front_matter::parse(file.text);
         problems.extend(fm_errors.into_iter().map(|e| Problem {
             file: Some(i),

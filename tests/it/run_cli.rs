@@ -273,12 +273,20 @@ async fn a_template_that_fails_to_render_fails_its_action_and_raises_an_alert() 
     .expect("the template");
     let out = case.relance(&["run", "--date", "2026-03-09", "--mailer", "file"]);
     assert_eq!(out.status.code(), Some(1), "{}", text(&out.stderr));
+    // No email to the customer; the collector is told of delivery_failed
+    // (high) at once, in an internal email.
+    let written: Vec<String> = std::fs::read_dir(case.path().join("outbox"))
+        .map(|d| {
+            d.filter_map(|e| e.ok())
+                .map(|e| e.file_name().to_string_lossy().into_owned())
+                .collect()
+        })
+        .unwrap_or_default();
     assert!(
-        !case.path().join("outbox").exists()
-            || std::fs::read_dir(case.path().join("outbox"))
-                .expect("outbox")
-                .count()
-                == 0
+        written
+            .iter()
+            .all(|f| f.starts_with("internal-") && f.ends_with("-immediate.eml")),
+        "{written:?}"
     );
 
     let url = format!("sqlite://{}", case.path().join("relance.db").display());
@@ -385,6 +393,11 @@ fn run_reports_the_alerts_raised_and_resolved_today_not_every_open_one() {
     assert_eq!(run["changes"]["alerts_raised"], serde_json::json!([]));
     assert_eq!(run["changes"]["escalations_fired"], serde_json::json!([]));
     assert_eq!(run["waiting_review"], serde_json::json!([]));
+    // What the colleagues are told: the resolved alert, for the digest.
+    assert!(
+        run["notifications"]["notices"].is_u64() && run["notifications"]["digests"].is_u64(),
+        "{run}"
+    );
     // The keys of the plan document are all still there.
     for key in ["date", "actions", "alerts", "escalations"] {
         assert!(run.get(key).is_some(), "{key} in {run}");
@@ -471,12 +484,20 @@ async fn run_reports_the_actions_a_killed_run_left_sending_with_their_lease_end(
     assert_eq!(sending[0]["lease_ends"], lease_ends.as_str());
     assert_eq!(sending[0]["account"], "C1");
     // Nothing was written for it: the lease still holds.
+    // No email to the customer; the collector is told of delivery_failed
+    // (high) at once, in an internal email.
+    let written: Vec<String> = std::fs::read_dir(case.path().join("outbox"))
+        .map(|d| {
+            d.filter_map(|e| e.ok())
+                .map(|e| e.file_name().to_string_lossy().into_owned())
+                .collect()
+        })
+        .unwrap_or_default();
     assert!(
-        !case.path().join("outbox").exists()
-            || std::fs::read_dir(case.path().join("outbox"))
-                .expect("outbox")
-                .count()
-                == 0
+        written
+            .iter()
+            .all(|f| f.starts_with("internal-") && f.ends_with("-immediate.eml")),
+        "{written:?}"
     );
     // With a lease shorter than the claim's age, it is sent and no longer listed.
     let run = case.json(&[

@@ -84,8 +84,79 @@ pub enum ComposeError {
     Message(String),
 }
 
+/// An internal message (docs/reference/planning.md "Notifications"),
+/// claimed just before sending: a colleague's digest or one alert.
+#[derive(Debug, Clone)]
+pub struct InternalOutgoing<'a> {
+    /// The internal message's id (the `X-Relance-Internal` header).
+    pub id: i64,
+    /// Stable for the message ([`message_id`] of its id and key).
+    pub message_id: &'a str,
+    /// `digest` or `immediate`.
+    pub kind: &'a str,
+    /// The colleague's address.
+    pub to: &'a str,
+    /// The day it is about.
+    pub day: chrono::NaiveDate,
+    /// What it tells, oldest first.
+    pub entries: Vec<relance_templates::internal::Entry>,
+}
+
+/// Builds an internal email with the internal templates: `digest`, or
+/// `alert` for an immediate message; From the sender, To the colleague,
+/// the stable Message-ID and `X-Relance-Internal`; text and HTML parts.
+pub fn internal_email(
+    internal: &relance_templates::internal::Internal,
+    from: &Mailbox,
+    company: &str,
+    language: &str,
+    out: &InternalOutgoing<'_>,
+) -> Result<Message, ComposeError> {
+    use relance_templates::internal::{InternalContext, Recipient};
+    let name = if out.kind == "immediate" {
+        "alert"
+    } else {
+        "digest"
+    };
+    let colleague = Recipient {
+        email: out.to.to_string(),
+        name: out
+            .entries
+            .iter()
+            .find_map(|e| e.colleague_name.clone())
+            .unwrap_or_else(|| out.to.to_string()),
+    };
+    let ctx = InternalContext::new(company, colleague, out.day, language, out.entries.clone());
+    let rendered = internal
+        .render(name, &ctx)
+        .map_err(|e| ComposeError::Template {
+            template: format!("internal/{name}"),
+            reason: e.to_string(),
+        })?;
+    let to = mailbox(&sendable(out.to).map_err(|reason| ComposeError::Address {
+        address: out.to.to_string(),
+        reason,
+    })?)?;
+    let builder = mailbox_header(Message::builder(), "From", from)
+        .message_id(Some(out.message_id.to_string()))
+        .to(to)
+        .raw_header(HeaderValue::new(
+            HeaderName::new_from_ascii_str("X-Relance-Internal"),
+            out.id.to_string(),
+        ));
+    subject(builder, &rendered.subject)
+        .multipart(lettre::message::MultiPart::alternative_plain_html(
+            rendered.text.clone(),
+            rendered.html_document(),
+        ))
+        .map_err(|e| ComposeError::Message(e.to_string()))
+}
+
 /// Turns an action into messages.
 pub trait Compose: Send + Sync {
+    /// Composes an internal message (a digest, an immediate alert).
+    fn compose_internal(&self, out: &InternalOutgoing<'_>) -> Result<Message, ComposeError>;
+
     /// Composes the email and/or letter of an action.
     fn compose(&self, out: &Outgoing<'_>) -> Result<Composed, ComposeError>;
 
@@ -258,6 +329,11 @@ pub struct PlainCompose {
     pub from: String,
     /// The company, for the text.
     pub company: String,
+    /// The settings language: internal messages are written in it.
+    pub language: String,
+    /// The built-in internal templates (`None`: they failed to load, and
+    /// every internal message fails to compose, saying so).
+    pub internal: Option<std::sync::Arc<relance_templates::internal::Internal>>,
 }
 
 impl PlainCompose {
@@ -271,6 +347,10 @@ impl PlainCompose {
                 .clone()
                 .unwrap_or_else(|| format!("{company} <noreply@relance.invalid>")),
             company,
+            language: settings.language.clone(),
+            internal: relance_templates::internal::Internal::load([])
+                .ok()
+                .map(std::sync::Arc::new),
         }
     }
 }
@@ -302,6 +382,23 @@ pub fn headers(out: &Outgoing<'_>, from: &str) -> Result<MessageBuilder, Compose
 }
 
 impl Compose for PlainCompose {
+    fn compose_internal(&self, out: &InternalOutgoing<'_>) -> Result<Message, ComposeError> {
+        let internal = self
+            .internal
+            .as_deref()
+            .ok_or_else(|| ComposeError::Template {
+                template: "internal".into(),
+                reason: "the built-in internal templates did not load".into(),
+            })?;
+        internal_email(
+            internal,
+            &mailbox(&self.from)?,
+            &self.company,
+            &self.language,
+            out,
+        )
+    }
+
     fn compose(&self, out: &Outgoing<'_>) -> Result<Composed, ComposeError> {
         let items: Vec<&str> = out.items.iter().map(|k| k.reference.as_str()).collect();
         let name = out

@@ -20,11 +20,12 @@ use std::time::Duration;
 use chrono::{DateTime, NaiveDate, TimeZone as _, Utc};
 use relance_engine::planner::{Account, ItemKey, Planner};
 use relance_engine::run::{self, RunError};
+use relance_engine::store::notices::{self, ClaimedMessage, MessageOutcome};
 use relance_engine::store::outbox::{self, Claimed, Finished, Outcome};
 use relance_engine::store::{Store, StoreError, alerts, imports};
 use tracing::{debug, info, instrument, warn};
 
-use crate::compose::{Compose, Outgoing, message_id};
+use crate::compose::{Compose, InternalOutgoing, Outgoing, message_id};
 use crate::mailer::{self, Mailer, SendError};
 
 /// What a send task gives back: the action's index in its batch, its
@@ -124,6 +125,12 @@ pub struct Report {
     pub held: Option<String>,
     /// Ids of the actions sent or done.
     pub delivered: Vec<i64>,
+    /// Internal messages (digests, immediate alerts) handed over.
+    pub internal: usize,
+    /// Internal messages to try again later.
+    pub internal_retried: usize,
+    /// Internal messages failed for good.
+    pub internal_failed: usize,
 }
 
 impl Report {
@@ -137,6 +144,9 @@ impl Report {
         self.waiting += other.waiting;
         self.refused += other.refused;
         self.delivered.extend(other.delivered);
+        self.internal += other.internal;
+        self.internal_retried += other.internal_retried;
+        self.internal_failed += other.internal_failed;
         if other.held.is_some() {
             self.held = other.held;
         }
@@ -243,7 +253,162 @@ impl Delivery {
                 break;
             }
         }
+        loop {
+            let (batch, claimed) = self.deliver_internal_batch(now).await?;
+            report.add(batch);
+            if claimed == 0 {
+                break;
+            }
+        }
         Ok(report)
+    }
+
+    /// Claims one batch of due internal messages (digests, immediate
+    /// alerts: docs/reference/planning.md "Notifications") and delivers it
+    /// as actions are delivered: the same mailer, lease, retries with
+    /// backoff and history; the Message-ID is derived from the message's id
+    /// and key, so a message sent again after a crash is the same message.
+    /// Internal messages do not wait for the customers' send window.
+    /// Returns what it did and how many it claimed (0: nothing is due).
+    #[instrument(skip_all, fields(worker = %self.options.worker))]
+    pub async fn deliver_internal_batch(
+        &self,
+        now: DateTime<Utc>,
+    ) -> Result<(Report, usize), DeliverError> {
+        let stale = now - chrono::TimeDelta::from_std(self.options.lease).unwrap_or_default();
+        let claimed = notices::claim(
+            &self.store,
+            &self.options.worker,
+            &stamp(now),
+            &stamp(stale),
+            self.options.batch,
+        )
+        .await?;
+        if claimed.is_empty() {
+            return Ok((Report::default(), 0));
+        }
+        let from = self.planner.config.settings.from.as_deref().unwrap_or("");
+        let mut outcomes: Vec<Option<MessageOutcome>> = vec![None; claimed.len()];
+        let mut sends = tokio::task::JoinSet::new();
+        let in_flight = self.mailer.concurrency();
+        for (index, m) in claimed.iter().enumerate() {
+            // Links are made from the settings in force (`public_url`).
+            let settings = &self.planner.config.settings;
+            let entries: Vec<relance_templates::internal::Entry> = m
+                .notices
+                .iter()
+                .filter_map(|n| {
+                    serde_json::from_str::<relance_templates::internal::Entry>(&n.entry).ok()
+                })
+                .map(|e| relance_templates::internal::Entry {
+                    link: settings.account_link(&e.account),
+                    ..e
+                })
+                .collect();
+            if entries.is_empty() {
+                outcomes[index] = Some(MessageOutcome::Empty);
+                continue;
+            }
+            let day = if m.kind == notices::DIGEST {
+                m.key.parse().ok()
+            } else {
+                m.notices.first().and_then(|n| n.created_on.parse().ok())
+            }
+            .unwrap_or_else(|| now.date_naive());
+            let mid = message_id(
+                m.id,
+                &format!("internal/{}/{}/{}", m.kind, m.colleague, m.key),
+                from,
+            );
+            let out = InternalOutgoing {
+                id: m.id,
+                message_id: &mid,
+                kind: &m.kind,
+                to: &m.colleague,
+                day,
+                entries,
+            };
+            let email = match self.composer.compose_internal(&out) {
+                Ok(email) => email,
+                Err(e) => {
+                    outcomes[index] = Some(MessageOutcome::Failed {
+                        reply: format!("composing: {e}"),
+                    });
+                    continue;
+                }
+            };
+            while sends.len() >= in_flight {
+                if let Some(Ok((i, mid, result))) = sends.join_next().await {
+                    outcomes[i] = Some(self.internal_outcome(&claimed[i], mid, result, now));
+                }
+            }
+            let mailer = self.mailer.clone();
+            let outbox = self.options.outbox.clone();
+            let name = format!(
+                "internal-{}",
+                mailer::file_name(m.id, &m.colleague, &m.kind)
+            );
+            sends.spawn(async move {
+                let result = mailer::send(&mailer, &outbox, &name, &email).await;
+                (index, mid, result)
+            });
+        }
+        while let Some(joined) = sends.join_next().await {
+            if let Ok((i, mid, result)) = joined {
+                outcomes[i] = Some(self.internal_outcome(&claimed[i], mid, result, now));
+            }
+        }
+        let mut report = Report::default();
+        let mut finished = Vec::with_capacity(claimed.len());
+        for (m, outcome) in claimed.into_iter().zip(outcomes) {
+            // A send task that panicked: try again later.
+            let outcome = outcome.unwrap_or(MessageOutcome::Release);
+            match &outcome {
+                MessageOutcome::Sent { .. } => report.internal += 1,
+                MessageOutcome::Retry { .. } => report.internal_retried += 1,
+                MessageOutcome::Failed { reply } => {
+                    warn!(message = m.id, colleague = %m.colleague, %reply, "internal message failed");
+                    report.internal_failed += 1;
+                }
+                MessageOutcome::Empty | MessageOutcome::Release => {}
+            }
+            finished.push((m, outcome));
+        }
+        let count = finished.len();
+        notices::finish(&self.store, &finished, &stamp(now), &self.options.origin).await?;
+        info!(
+            claimed = count,
+            sent = report.internal,
+            "internal batch recorded"
+        );
+        Ok((report, count))
+    }
+
+    /// The outcome of one internal send, retried as an action's would be.
+    fn internal_outcome(
+        &self,
+        m: &ClaimedMessage,
+        message_id: String,
+        result: Result<mailer::Delivered, SendError>,
+        now: DateTime<Utc>,
+    ) -> MessageOutcome {
+        let attempt = u32::try_from(m.attempts + 1).unwrap_or(u32::MAX);
+        match result {
+            Ok(delivered) => MessageOutcome::Sent {
+                reply: delivered.reply,
+                message_id,
+            },
+            Err(SendError::Transient(reply)) if attempt < self.options.retry.tries => {
+                MessageOutcome::Retry {
+                    reply,
+                    at: stamp(after(now, self.options.retry.delay(attempt))),
+                }
+            }
+            Err(SendError::Transient(reply)) => MessageOutcome::Failed {
+                reply: format!("{reply} (after {attempt} tries)"),
+            },
+            Err(SendError::Permanent(reply)) => MessageOutcome::Failed { reply },
+        }
     }
 
     /// The data freshness gate: when the settings have `max_data_age` and the
@@ -411,12 +576,24 @@ impl Delivery {
             finished.push(Finished { action, outcome });
         }
         let count = finished.len();
+        // A `delivery_failed` raised now is told like a run's alerts.
+        let notify = |alert: &alerts::RaisedAlert| match accounts.get(alert.account.as_str()) {
+            Some(account) => relance_engine::notify::raised_alert(
+                &self.planner,
+                account,
+                alert,
+                now.with_timezone(&self.planner.timezone(account))
+                    .date_naive(),
+            ),
+            None => Vec::new(),
+        };
         outbox::finish(
             &self.store,
             &finished,
             &stamp(now),
             &now.date_naive().to_string(),
             &self.options.origin,
+            notify,
         )
         .await?;
         info!(

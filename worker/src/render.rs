@@ -91,6 +91,9 @@ pub struct Composer {
     /// Each status's label: the default one and one per template language,
     /// computed once rather than per item.
     labels: BTreeMap<String, Labels>,
+    /// The internal notifications' templates: built in, with the
+    /// configuration's `templates/<lang>/internal/` overrides.
+    internal: Arc<relance_templates::internal::Internal>,
 }
 
 /// A status's labels.
@@ -153,11 +156,14 @@ impl Composer {
                 )
             })
             .collect();
+        let internal = relance_templates::internal::Internal::load(templates.internal_files())
+            .map_err(|e| MessageError::Message(format!("internal templates: {e}")))?;
         Ok(Composer {
             planner,
             templates,
             from,
             labels,
+            internal: Arc::new(internal),
         })
     }
 
@@ -565,6 +571,21 @@ pub fn previous(sent: &[Sent], date: NaiveDate) -> Vec<Previous> {
 }
 
 impl crate::compose::Compose for Composer {
+    /// The internal templates' email, in the settings language.
+    fn compose_internal(
+        &self,
+        out: &crate::compose::InternalOutgoing<'_>,
+    ) -> Result<Message, crate::compose::ComposeError> {
+        let settings = &self.planner.config.settings;
+        crate::compose::internal_email(
+            &self.internal,
+            &self.from,
+            settings.company.as_deref().unwrap_or(""),
+            &settings.language,
+            out,
+        )
+    }
+
     /// The templates' email (multipart, with its attachments) and letter
     /// (a printable page) of an action.
     fn compose(

@@ -25,6 +25,8 @@ impl Checker<'_> {
             send_window: None,
             max_data_age_hours: None,
             rates: BTreeMap::new(),
+            public_url: None,
+            notify_immediately: Some(Level::High),
         };
         let Some(block) = block else {
             return s;
@@ -40,6 +42,8 @@ impl Checker<'_> {
             "send_window",
             "max_data_age",
             "rate",
+            "public_url",
+            "notify_immediately",
         ];
         let mut seen: HashMap<&str, Span> = HashMap::new();
         for entry in &block.entries {
@@ -146,6 +150,46 @@ impl Checker<'_> {
                             Value::Duration(d) => s.max_data_age_hours = Some(d.hours()),
                             Value::Invalid(_) => {}
                             _ => self.expected(entry, v, "a duration such as `36h`"),
+                        }
+                    }
+                }
+                "public_url" => {
+                    if let Some(url) = self.string_setting(entry) {
+                        match public_url(&url) {
+                            Ok(url) => s.public_url = Some(url),
+                            Err(why) => {
+                                self.error(
+                                    Code::InvalidValue,
+                                    entry.values[0].span,
+                                    format!("\"{url}\" is not a public URL: {why}"),
+                                )
+                                .help = Some(
+                                    "write the address people open the workspace at, such as `\"https://relance.example.com\"`".into(),
+                                );
+                            }
+                        }
+                    }
+                }
+                "notify_immediately" => {
+                    const WHAT: &str = "a level (`high`, `medium`, `low`) or `none`";
+                    if let Some((v, _)) = self.setting_values(entry, 1, WHAT) {
+                        match &v.node {
+                            Value::Ident(w) => match w.as_str() {
+                                "high" => s.notify_immediately = Some(Level::High),
+                                "medium" => s.notify_immediately = Some(Level::Medium),
+                                "low" => s.notify_immediately = Some(Level::Low),
+                                "none" => s.notify_immediately = None,
+                                other => {
+                                    self.help(
+                                        Code::InvalidValue,
+                                        v.span,
+                                        format!("`notify_immediately` takes {WHAT}, not `{other}`"),
+                                        did_you_mean(other, ["high", "medium", "low", "none"]),
+                                    );
+                                }
+                            },
+                            Value::Invalid(_) => {}
+                            _ => self.expected(entry, v, WHAT),
                         }
                     }
                 }
@@ -289,5 +333,47 @@ impl Checker<'_> {
             .help = Some("use a two-letter code such as \"en\" or \"fr\"".into());
         }
         valid
+    }
+}
+
+/// A `public_url` as links use it (no trailing `/`), or why it is none: an
+/// absolute `http` or `https` URL with a host, and no query or fragment.
+fn public_url(text: &str) -> Result<String, &'static str> {
+    let trimmed = text.trim();
+    let rest = trimmed
+        .strip_prefix("https://")
+        .or_else(|| trimmed.strip_prefix("http://"))
+        .ok_or("it must start with https:// or http://")?;
+    let host = rest.split('/').next().unwrap_or("");
+    if host.is_empty() || host.starts_with(':') || host.contains('@') {
+        return Err("it names no host");
+    }
+    if rest.contains(['?', '#']) {
+        return Err("it may not have a query or a fragment");
+    }
+    if rest.chars().any(|c| c.is_whitespace() || c.is_control()) {
+        return Err("it may not contain spaces");
+    }
+    Ok(trimmed.trim_end_matches('/').to_string())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::public_url;
+
+    #[test]
+    fn a_public_url_is_an_absolute_http_url_kept_without_its_trailing_slash() {
+        assert_eq!(
+            public_url("https://relance.acme.example/"),
+            Ok("https://relance.acme.example".into())
+        );
+        assert_eq!(
+            public_url("http://intranet:8080/relance"),
+            Ok("http://intranet:8080/relance".into())
+        );
+        assert!(public_url("relance.acme.example").is_err());
+        assert!(public_url("https:///x").is_err());
+        assert!(public_url("https://a.example/?x=1").is_err());
+        assert!(public_url("ftp://a.example").is_err());
     }
 }

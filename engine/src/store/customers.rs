@@ -201,3 +201,27 @@ pub async fn search_accounts(
     .await)
     .map_err(StoreError::query("searching accounts"))
 }
+
+/// The name of a customer and of a colleague, for what people read
+/// (internal notifications): `(customer name, colleague name)`, each `None`
+/// when unknown or empty.
+pub async fn names(
+    tx: &mut Tx,
+    customer: &str,
+    colleague: &str,
+) -> Result<(Option<String>, Option<String>), StoreError> {
+    let sql = statement(tx, "SELECT name FROM customers WHERE code = ?");
+    let customer: Option<Option<String>> = on_tx!(tx, c => sqlx::query_scalar(AssertSqlSafe(sql))
+        .bind(customer)
+        .fetch_optional(&mut **c)
+        .await)
+    .map_err(StoreError::query("reading a customer's name"))?;
+    let sql = statement(tx, "SELECT name FROM colleagues WHERE email = ?");
+    let colleague: Option<Option<String>> = on_tx!(tx, c => sqlx::query_scalar(AssertSqlSafe(sql))
+        .bind(colleague)
+        .fetch_optional(&mut **c)
+        .await)
+    .map_err(StoreError::query("reading a colleague's name"))?;
+    let some = |n: Option<Option<String>>| n.flatten().filter(|n| !n.is_empty());
+    Ok((some(customer), some(colleague)))
+}

@@ -36,6 +36,7 @@ pub mod imports;
 pub mod items;
 pub mod jobs;
 pub mod logins;
+pub mod notices;
 pub mod outbox;
 pub mod reports;
 pub mod switches;
@@ -248,6 +249,11 @@ const SQLITE_MIGRATIONS: &[(i64, &str, &str)] = &[
         include_str!("../../migrations/sqlite/0007_tasks.sql"),
     ),
     (
+        8,
+        "notifications",
+        include_str!("../../migrations/sqlite/0008_notifications.sql"),
+    ),
+    (
         9,
         "workspace",
         include_str!("../../migrations/sqlite/0009_workspace.sql"),
@@ -288,6 +294,11 @@ const POSTGRES_MIGRATIONS: &[(i64, &str, &str)] = &[
         7,
         "tasks",
         include_str!("../../migrations/postgres/0007_tasks.sql"),
+    ),
+    (
+        8,
+        "notifications",
+        include_str!("../../migrations/postgres/0008_notifications.sql"),
     ),
     (
         9,

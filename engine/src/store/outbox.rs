@@ -105,10 +105,7 @@ pub async fn claim(
     limit: usize,
 ) -> Result<Vec<Claimed>, StoreError> {
     let mut tx = store.begin_write().await?;
-    let lock = match tx.backend() {
-        Backend::Sqlite => "",
-        Backend::Postgres => " FOR UPDATE SKIP LOCKED",
-    };
+    let lock = skip_locked(&tx);
     let sql = statement(
         &tx,
         &format!(
@@ -147,38 +144,84 @@ pub async fn claim(
     }
     .await)
     .map_err(StoreError::query("claiming actions"))?;
-    if !claimed.is_empty() {
-        let mut params = Params::new(&tx);
-        let mut sql = String::from("UPDATE actions SET state = 'sending', claimed_at = ");
-        params.push(&mut sql);
-        sql.push_str(", claimed_by = ");
-        params.push(&mut sql);
-        sql.push_str(" WHERE id IN (");
-        params.list(&mut sql, claimed.len());
-        sql.push(')');
-        on_tx!(&mut tx, c => {
-            let mut q = sqlx::query(AssertSqlSafe(sql)).bind(now).bind(worker);
-            for a in &claimed {
-                q = q.bind(a.id);
-            }
-            q.execute(&mut **c).await.map(|_| ())
-        })
-        .map_err(StoreError::query("claiming actions"))?;
-    }
+    let ids: Vec<i64> = claimed.iter().map(|a| a.id).collect();
+    mark_sending(&mut tx, Outbox::Actions, &ids, now, worker).await?;
     tx.commit().await?;
     Ok(claimed)
 }
 
+/// The two outboxes: customer actions and internal messages. Both are
+/// claimed and recorded the same way ([`mark_sending`], [`record_attempt`]).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub(super) enum Outbox {
+    /// The `actions` table.
+    Actions,
+    /// The `internal_messages` table (`store::notices`).
+    Internal,
+}
+
+impl Outbox {
+    fn table(self) -> &'static str {
+        match self {
+            Outbox::Actions => "actions",
+            Outbox::Internal => "internal_messages",
+        }
+    }
+}
+
+/// The row-locking clause of a claim's `SELECT`: none on SQLite (the write
+/// lock serialises claims), `FOR UPDATE SKIP LOCKED` on PostgreSQL.
+pub(super) fn skip_locked(tx: &Tx) -> &'static str {
+    match tx.backend() {
+        Backend::Sqlite => "",
+        Backend::Postgres => " FOR UPDATE SKIP LOCKED",
+    }
+}
+
+/// Marks claimed rows `sending`, by `worker` at `now` (the lease runs from there).
+pub(super) async fn mark_sending(
+    tx: &mut Tx,
+    outbox: Outbox,
+    ids: &[i64],
+    now: &str,
+    worker: &str,
+) -> Result<(), StoreError> {
+    for batch in ids.chunks(5000) {
+        let mut params = Params::new(tx);
+        let mut sql = format!(
+            "UPDATE {} SET state = 'sending', claimed_at = ",
+            outbox.table()
+        );
+        params.push(&mut sql);
+        sql.push_str(", claimed_by = ");
+        params.push(&mut sql);
+        sql.push_str(" WHERE id IN (");
+        params.list(&mut sql, batch.len());
+        sql.push(')');
+        on_tx!(tx, c => {
+            let mut q = sqlx::query(AssertSqlSafe(sql)).bind(now).bind(worker);
+            for id in batch {
+                q = q.bind(*id);
+            }
+            q.execute(&mut **c).await.map(|_| ())
+        })
+        .map_err(StoreError::query("claiming messages"))?;
+    }
+    Ok(())
+}
+
 /// Records the outcomes of claimed actions in one transaction: states,
 /// attempts, a `delivery_attempt` history line each (with the reply), and a
-/// `delivery_failed` alert on the account of each failed action. `date` is
-/// the date alerts are raised on.
+/// `delivery_failed` alert on the account of each failed action, with the
+/// notices `notify` gives for each alert raised now (not for one open
+/// already). `date` is the date alerts are raised on.
 pub async fn finish(
     store: &Store,
     finished: &[Finished],
     now: &str,
     date: &str,
     origin: &str,
+    notify: impl Fn(&RaisedAlert) -> Vec<super::notices::NewNotice>,
 ) -> Result<(), StoreError> {
     if finished.is_empty() {
         return Ok(());
@@ -279,7 +322,9 @@ pub async fn finish(
     }
     history::append_history(&mut tx, &history).await?;
     if !failed.is_empty() {
-        alerts::record(&mut tx, &failed, &[], date, now, origin).await?;
+        let raised = alerts::record(&mut tx, &failed, &[], date, now, origin).await?;
+        let notices: Vec<_> = raised.iter().flat_map(notify).collect();
+        super::notices::record(&mut tx, &notices, now, origin).await?;
     }
     tx.commit().await
 }
@@ -303,10 +348,27 @@ async fn update_one(
     reply: &str,
     attempt: i64,
 ) -> Result<(), StoreError> {
+    record_attempt(tx, Outbox::Actions, id, state, next, reply, attempt).await
+}
+
+/// Records one attempt's outcome on an outbox row: its new state, when to
+/// try again, the server's reply, `attempt` more attempts, no claim.
+pub(super) async fn record_attempt(
+    tx: &mut Tx,
+    outbox: Outbox,
+    id: i64,
+    state: &str,
+    next: Option<&str>,
+    reply: &str,
+    attempt: i64,
+) -> Result<(), StoreError> {
     let sql = statement(
         tx,
-        "UPDATE actions SET state = ?, next_attempt_at = ?, last_reply = ?, \
-         attempts = attempts + ?, claimed_by = NULL WHERE id = ?",
+        &format!(
+            "UPDATE {} SET state = ?, next_attempt_at = ?, last_reply = ?, \
+             attempts = attempts + ?, claimed_by = NULL WHERE id = ?",
+            outbox.table()
+        ),
     );
     let reply = (!reply.is_empty()).then(|| reply.to_string());
     on_tx!(tx, c => sqlx::query(AssertSqlSafe(sql))

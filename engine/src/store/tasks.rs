@@ -113,14 +113,14 @@ macro_rules! task_row {
 }
 
 /// Opens tasks, each once by `(action, position)`; returns the ids of those
-/// opened now (a task already open is left as it is), with a `task_opened`
-/// history line for each.
+/// opened now with what they are (a task already open is left as it is),
+/// with a `task_opened` history line for each.
 pub async fn open(
     tx: &mut Tx,
     tasks: &[NewTask],
     now: &str,
     origin: &str,
-) -> Result<Vec<i64>, StoreError> {
+) -> Result<Vec<(i64, NewTask)>, StoreError> {
     let mut opened = Vec::new();
     for batch in tasks.chunks(500) {
         let mut params = Params::new(tx);
@@ -165,7 +165,7 @@ pub async fn open(
             else {
                 continue;
             };
-            opened.push(id);
+            opened.push((id, t.clone()));
             events.push(HistoryEvent {
                 at: now.to_string(),
                 kind: "task_opened".into(),

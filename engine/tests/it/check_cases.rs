@@ -121,3 +121,47 @@ fn a_template_looping_past_the_rendering_bounds_fails_the_check() {
         "{messages:#?}"
     );
 }
+
+/// `templates/<lang>/internal/` holds the internal notifications' overrides:
+/// a valid digest passes (customer templates never see it, hashtags and
+/// all), a misspelt variable or a file that is no internal template fails,
+/// pointing at the file.
+#[test]
+fn internal_templates_are_checked_apart_from_customer_templates() {
+    let dir = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("../config");
+    let loaded = relance_engine::config::read_dir(&dir).expect("config/ is readable");
+    let with = |path: &str, text: &str| {
+        let mut l = loaded.clone();
+        relance_engine::config::add_file(&mut l, path.into(), text.as_bytes().to_vec());
+        relance_engine::config::check(l)
+    };
+    let ok = with(
+        "templates/fr/internal/digest.html",
+        "---\nsubject: {{ counts.total }} pour vous\n---\n{% for t in tasks %}<a href=\"{{ t.link }}\">{{ t.account }}</a>{% endfor %}",
+    );
+    assert!(!ok.has_errors(), "{:#?}", ok.checked.diagnostics);
+    for (path, text, expected) in [
+        (
+            "templates/fr/internal/digest.html",
+            "<p>{{ colleague.nom }}</p>",
+            "internal template: template internal/fr/internal/digest.html",
+        ),
+        (
+            "templates/en/internal/weekly.html",
+            "<p>x</p>",
+            "is no internal template",
+        ),
+    ] {
+        let bad = with(path, text);
+        assert!(bad.has_errors(), "{path}");
+        let d = bad
+            .checked
+            .diagnostics
+            .iter()
+            .find(|d| d.message.contains(expected))
+            .unwrap_or_else(|| panic!("{expected}: {:#?}", bad.checked.diagnostics));
+        assert_eq!(d.code, Code::TemplateSyntax);
+        let span = d.span.expect("a place");
+        assert_eq!(bad.sources.get(span.file).path, path);
+    }
+}

@@ -85,6 +85,14 @@ async fn history_kinds(store: &Store, customer: &str, kind: &str) -> Vec<serde_j
         .collect()
 }
 
+/// The sink's messages: internal ones (to colleagues), then the customers'.
+type Messages = Vec<std::collections::BTreeMap<String, String>>;
+fn split(sink: &Sink) -> (Messages, Messages) {
+    sink.messages()
+        .into_iter()
+        .partition(|m| m.contains_key("x-relance-internal"))
+}
+
 async fn open_alerts(store: &Store) -> Vec<(String, i64)> {
     reports::counts(store).await.expect("counts").alerts
 }
@@ -363,7 +371,19 @@ async fn review_actions_wait_until_approved() {
         .expect("approve");
     tx.commit().await.expect("commit");
     assert_eq!(d.deliver_due(at("09:01")).await.expect("delivery").sent, 1);
-    assert_eq!(sink.count(), 1);
+    // One email to the customer; the collector heard of the review in a digest.
+    let (internal, customer): (Vec<_>, Vec<_>) = sink
+        .messages()
+        .into_iter()
+        .partition(|m| m.contains_key("x-relance-internal"));
+    assert_eq!(customer.len(), 1);
+    assert_eq!(internal.len(), 1);
+    assert_eq!(internal[0]["to"], "julie@acme.example");
+    assert!(
+        internal[0]["body"].contains("Waiting for your review (1)"),
+        "{:?}",
+        internal[0]
+    );
     ts.cleanup().await;
 }
 
@@ -935,9 +955,17 @@ async fn an_address_no_server_can_take_fails_that_recipient_only_and_idna_domain
         (2, 1, 1, 0),
         "{report:?}"
     );
-    let mut to: Vec<String> = sink.messages().iter().map(|m| m["to"].clone()).collect();
+    let (told, customers) = split(&sink);
+    let mut to: Vec<String> = customers.iter().map(|m| m["to"].clone()).collect();
     to.sort();
     assert_eq!(to, ["ap@c0001.example", "ap@xn--caf-dma.example"]);
+    // delivery_failed (high) on C0001 and C0003: the collector is told at once.
+    assert_eq!(told.len(), 2, "{told:?}");
+    assert!(
+        told.iter().all(|m| m["to"] == "julie@acme.example"
+            && m["subject"].starts_with("Alert (high): An email could not be delivered")),
+        "{told:?}"
+    );
     assert_eq!(state(&ts.store, ids[0]).await, "sent");
     assert_eq!(state(&ts.store, ids[2]).await, "failed");
 
@@ -999,8 +1027,9 @@ async fn a_recipient_the_server_refuses_fails_alone_and_the_others_are_served() 
     );
     assert_eq!(state(&ts.store, ids[0]).await, "sent");
     // One copy per recipient who took it, each the same message.
-    let messages = sink.messages();
+    let (told, messages) = split(&sink);
     assert_eq!(messages.len(), 2, "ap@ and the collector in copy");
+    assert_eq!(told.len(), 1, "delivery_failed, to the collector at once");
     assert!(
         messages
             .iter()

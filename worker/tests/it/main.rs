@@ -6,8 +6,10 @@
 //! # Layout
 //! - `delivery`: sending, retries, permanent failures, send windows.
 //! - `messages`: every email and letter template in every language.
+//! - `notify`: internal notifications: digests and immediate alerts.
 //! - `support`: the helpers of these tests.
 
 mod delivery;
 mod messages;
+mod notify;
 mod support;
