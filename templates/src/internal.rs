@@ -18,7 +18,6 @@ use chrono::NaiveDate;
 use serde::{Deserialize, Serialize};
 use tera::Tera;
 
-use crate::filters::new_tera;
 use crate::format::Lang;
 use crate::front_matter;
 use crate::load::{LoadError, error_chain};
@@ -571,17 +570,7 @@ impl Internal {
                 entry.subject = Some(subject_name);
             }
         }
-        let mut tera = new_tera();
-        tera.add_raw_templates(sources.iter().map(|(n, t)| (n.as_str(), t.as_str())))
-            .map_err(|e| LoadError {
-                path: e
-                    .to_string()
-                    .split('`')
-                    .nth(1)
-                    .unwrap_or("templates")
-                    .to_string(),
-                message: error_chain(&e),
-            })?;
+        let tera = crate::load::compile(&sources)?;
         Ok(Internal { tera, parts })
     }
 

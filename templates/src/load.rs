@@ -213,17 +213,7 @@ impl Templates {
         for entry in entries.values_mut() {
             entry.hashtags.extend(shared_tags.iter().cloned());
         }
-        let mut tera = new_tera();
-        tera.add_raw_templates(sources.iter().map(|(n, t)| (n.as_str(), t.as_str())))
-            .map_err(|e| LoadError {
-                path: e
-                    .to_string()
-                    .split('`')
-                    .nth(1)
-                    .unwrap_or("templates")
-                    .to_string(),
-                message: error_chain(&e),
-            })?;
+        let tera = compile(&sources)?;
         Ok(Templates {
             tera,
             entries,
@@ -395,6 +385,23 @@ pub fn language_template(path: &str) -> Option<(&str, &str)> {
 }
 
 /// Tera's message with its causes, on one line.
+/// One tera instance of named sources (relance's filters registered); a
+/// syntax error names the template it is in.
+pub(crate) fn compile(sources: &[(String, String)]) -> Result<Tera, LoadError> {
+    let mut tera = new_tera();
+    tera.add_raw_templates(sources.iter().map(|(n, t)| (n.as_str(), t.as_str())))
+        .map_err(|e| LoadError {
+            path: e
+                .to_string()
+                .split('`')
+                .nth(1)
+                .unwrap_or("templates")
+                .to_string(),
+            message: error_chain(&e),
+        })?;
+    Ok(tera)
+}
+
 pub(crate) fn error_chain(e: &(dyn std::error::Error + 'static)) -> String {
     let mut message = e.to_string();
     let mut source = e.source();

@@ -163,6 +163,25 @@ pub struct AlertRow {
     pub origin: String,
 }
 
+/// Reads an [`AlertRow`] from a row of `SELECT id, alert, account, item,
+/// level, raised_on, resolved_on, detail, origin` (a macro: the row types of
+/// the two backends share no trait worth naming here).
+macro_rules! alert_row {
+    ($r:expr) => {
+        Ok::<_, sqlx::Error>(AlertRow {
+            id: $r.try_get(0)?,
+            alert: $r.try_get(1)?,
+            account: $r.try_get(2)?,
+            item: $r.try_get(3)?,
+            level: $r.try_get(4)?,
+            raised_on: $r.try_get(5)?,
+            resolved_on: $r.try_get(6)?,
+            detail: $r.try_get(7)?,
+            origin: $r.try_get(8)?,
+        })
+    };
+}
+
 /// Which alerts to list.
 #[derive(Debug, Clone, Default, PartialEq, Eq)]
 pub struct AlertFilter {
@@ -204,21 +223,7 @@ pub async fn list(tx: &mut Tx, filter: &AlertFilter) -> Result<Vec<AlertRow>, St
             q = q.bind(b.clone());
         }
         let rows = q.fetch_all(&mut **c).await?;
-        rows.iter()
-            .map(|r| {
-                Ok(AlertRow {
-                    id: r.try_get(0)?,
-                    alert: r.try_get(1)?,
-                    account: r.try_get(2)?,
-                    item: r.try_get(3)?,
-                    level: r.try_get(4)?,
-                    raised_on: r.try_get(5)?,
-                    resolved_on: r.try_get(6)?,
-                    detail: r.try_get(7)?,
-                    origin: r.try_get(8)?,
-                })
-            })
-            .collect::<Result<Vec<_>, sqlx::Error>>()
+        rows.iter().map(|r| alert_row!(r)).collect::<Result<Vec<_>, sqlx::Error>>()
     }
     .await)
     .map_err(StoreError::query("listing alerts"))
@@ -245,21 +250,7 @@ pub async fn open_on(
             q = q.bind(a.clone());
         }
         let rows = q.fetch_all(&mut **c).await?;
-        rows.iter()
-            .map(|r| {
-                Ok(AlertRow {
-                    id: r.try_get(0)?,
-                    alert: r.try_get(1)?,
-                    account: r.try_get(2)?,
-                    item: r.try_get(3)?,
-                    level: r.try_get(4)?,
-                    raised_on: r.try_get(5)?,
-                    resolved_on: r.try_get(6)?,
-                    detail: r.try_get(7)?,
-                    origin: r.try_get(8)?,
-                })
-            })
-            .collect::<Result<Vec<_>, sqlx::Error>>()
+        rows.iter().map(|r| alert_row!(r)).collect::<Result<Vec<_>, sqlx::Error>>()
     }
     .await)
     .map_err(StoreError::query("listing alerts"))
