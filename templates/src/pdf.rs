@@ -367,8 +367,8 @@ impl Writer {
                 w.text(Font::Bold, size, cell_x(i, Font::Bold, &c.head), &c.head);
             }
             w.y -= line;
-            w.rule(MARGIN, total_width, w.y + size * 0.2);
-            w.y -= size * 0.3;
+            w.rule(MARGIN, total_width, w.y + size * 0.05);
+            w.y -= size * 0.35;
         };
         self.room(line * 3.0);
         heads(self);
@@ -383,8 +383,8 @@ impl Writer {
         }
         if !g.foot.is_empty() {
             self.room(line * (g.foot.len() as f32 + 0.5));
-            self.rule(MARGIN, total_width, self.y + size * 0.2);
-            self.y -= size * 0.3;
+            self.rule(MARGIN, total_width, self.y + size * 0.05);
+            self.y -= size * 0.35;
             let under = g.under.min(n - 1);
             for (label, value) in &g.foot {
                 let label_x = lefts[under] - gap - Font::Bold.width(label, size);
