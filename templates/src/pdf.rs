@@ -13,7 +13,8 @@
 //! Layout: A4 pages, 20 mm side margins; paragraphs wrapped to the width
 //! (their line breaks kept); tables at their natural width, shrunk (down to
 //! 6 pt) when wider than the page, their heading row repeated on each page
-//! they run onto.
+//! they run onto; tables of the same headings (the members of a grouped
+//! statement) share their column widths so they line up.
 
 use pdf_writer::{Content, Finish, Name, Pdf, Rect, Ref, Str, TextStr};
 
@@ -60,6 +61,32 @@ pub struct Grid {
     pub foot: Vec<(String, String)>,
     /// The column footer values stand under.
     pub under: usize,
+}
+
+impl Grid {
+    fn heads(&self) -> Vec<String> {
+        self.columns.iter().map(|c| c.head.clone()).collect()
+    }
+
+    /// The width of each column at 1 pt: its widest heading, cell or footer value.
+    fn natural_widths(&self) -> Vec<f32> {
+        let mut widths: Vec<f32> = self
+            .columns
+            .iter()
+            .map(|c| Font::Bold.width(&c.head, 1.0))
+            .collect();
+        for row in &self.rows {
+            for (w, cell) in widths.iter_mut().zip(row) {
+                *w = w.max(Font::Regular.width(cell, 1.0));
+            }
+        }
+        if let Some(w) = widths.get_mut(self.under) {
+            for (_, value) in &self.foot {
+                *w = w.max(Font::Bold.width(value, 1.0));
+            }
+        }
+        widths
+    }
 }
 
 /// A column of a [`Grid`].
@@ -112,6 +139,20 @@ impl Document {
     /// The PDF file.
     pub fn to_pdf(&self) -> Vec<u8> {
         let mut writer = Writer::new();
+        // Tables with the same headings (the members of a grouped
+        // statement) share their column widths, so they line up.
+        for block in &self.blocks {
+            if let Block::Grid(g) = block {
+                let widths = g.natural_widths();
+                let shared = writer
+                    .widths
+                    .entry(g.heads())
+                    .or_insert_with(|| vec![0.0; widths.len()]);
+                for (s, w) in shared.iter_mut().zip(widths) {
+                    *s = s.max(w);
+                }
+            }
+        }
         for (i, block) in self.blocks.iter().enumerate() {
             if i > 0 {
                 writer.y -= GAP;
@@ -231,6 +272,8 @@ struct Writer {
     page: Content,
     /// Where the next line's top is.
     y: f32,
+    /// The column widths at 1 pt of the tables with these headings.
+    widths: std::collections::HashMap<Vec<String>, Vec<f32>>,
 }
 
 impl Writer {
@@ -239,6 +282,7 @@ impl Writer {
             pages: Vec::new(),
             page: Content::new(),
             y: TOP,
+            widths: std::collections::HashMap::new(),
         }
     }
 
@@ -327,22 +371,13 @@ impl Writer {
         if n == 0 {
             return;
         }
-        // Natural widths at 1 pt, then the size that fits the page.
-        let mut widths: Vec<f32> = g
-            .columns
-            .iter()
-            .map(|c| Font::Bold.width(&c.head, 1.0))
-            .collect();
-        for row in &g.rows {
-            for (w, cell) in widths.iter_mut().zip(row) {
-                *w = w.max(Font::Regular.width(cell, 1.0));
-            }
-        }
-        if let Some(w) = widths.get_mut(g.under) {
-            for (_, value) in &g.foot {
-                *w = w.max(Font::Bold.width(value, 1.0));
-            }
-        }
+        // Natural widths at 1 pt (shared with the tables of the same
+        // headings), then the size that fits the page.
+        let widths = self
+            .widths
+            .get(&g.heads())
+            .cloned()
+            .unwrap_or_else(|| g.natural_widths());
         let natural: f32 = widths.iter().sum::<f32>() + COLUMN_GAP * (n - 1) as f32;
         let size = TABLE.min(TEXT_WIDTH / natural).max(SMALLEST);
         let gap = COLUMN_GAP * size;
