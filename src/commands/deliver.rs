@@ -19,7 +19,7 @@ use crate::Failure;
 pub enum MailerKind {
     /// Record only; a worker sends later.
     None,
-    /// Write one `.eml` per email (and `.html` per letter) into --outbox.
+    /// Write one `.eml` per email (and `.html` and `.pdf` per letter) into --outbox.
     File,
     /// Send over SMTP (--smtp-url).
     Smtp,

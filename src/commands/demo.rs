@@ -351,7 +351,7 @@ struct Files {
     data: String,
     /// The store's URL, as `--db` takes it.
     store: String,
-    /// The emails (`.eml`) and letters (`.html`).
+    /// The emails (`.eml`) and letters (`.html` and `.pdf`).
     outbox: String,
 }
 
@@ -730,7 +730,7 @@ impl Story {
         outln!("  data (CSV)     {}", self.files.data);
         outln!("  store          {}", self.files.store);
         outln!(
-            "  emails/letters {} (.eml, letters .html)",
+            "  emails/letters {} (.eml, letters .html and .pdf)",
             self.files.outbox
         );
         outln!("look further:");

@@ -31,8 +31,9 @@ pub struct Args {
     /// Render in this language instead of the contact's, customer's or settings'.
     #[arg(long)]
     lang: Option<String>,
-    /// Write the message to a file instead: `.eml` (the email as sent) or
-    /// `.html` (the HTML part; for a letter, the printable page).
+    /// Write the message to a file instead: `.eml` (the email as sent, its
+    /// statement attached as a PDF), `.html` (the HTML part; for a letter,
+    /// the printable page) or `.pdf` (a letter as the PDF the worker writes).
     #[arg(long)]
     out: Option<PathBuf>,
 }
@@ -127,13 +128,19 @@ pub fn run(cli: &Global, args: &Args) -> Result<(), Failure> {
     let letter = target.kind == "letter";
 
     if let Some(out) = &args.out {
-        let is_eml = out
-            .extension()
-            .is_some_and(|e| e.eq_ignore_ascii_case("eml"));
-        let bytes = if is_eml {
+        let is = |ext: &str| out.extension().is_some_and(|e| e.eq_ignore_ascii_case(ext));
+        let bytes = if is("pdf") {
+            if !letter {
+                return Err(Failure::Usage(format!(
+                    "step {} sends an email: write it to a .eml file (its statement is attached as a PDF) or a .html file",
+                    target.step
+                )));
+            }
+            rendered.letter_pdf()
+        } else if is("eml") {
             if letter {
                 return Err(Failure::Usage(format!(
-                    "step {} is a letter: write it to a .html file",
+                    "step {} is a letter: write it to a .html or .pdf file",
                     target.step
                 )));
             }

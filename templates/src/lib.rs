@@ -13,6 +13,8 @@
 //! - [`filters`]: the tera instance with the `money` and `date` filters.
 //! - [`tables`]: statement tables, as HTML tables and as aligned text.
 //! - [`format`](mod@format): money and dates per language.
+//! - [`pdf`]: statements and letters as PDF files, from a structured
+//!   [`pdf::Document`] (standard fonts, text extractable).
 //! - [`text`]: the text part derived from the HTML one.
 //! - [`front_matter`]: the `---` block at the top of a template.
 //! - [`limits`]: what one message may cost (range numbers, bytes, time).
@@ -35,6 +37,8 @@ pub mod hashtags;
 pub mod internal;
 pub mod limits;
 pub mod load;
+pub mod pdf;
+mod pdf_metrics;
 pub mod render;
 pub mod scan;
 pub mod tables;

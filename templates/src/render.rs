@@ -14,6 +14,7 @@ use std::collections::BTreeSet;
 use crate::builtins::{Value, Values, builtin, tables};
 use crate::context::Context;
 use crate::load::error_chain;
+use crate::pdf::{Block, Document};
 use crate::tables::escape;
 use crate::text;
 
@@ -95,6 +96,22 @@ impl Rendered {
             self.html
         )
     }
+
+    /// The letter as a PDF file: its text part (the `.txt` template, else
+    /// the text derived from the HTML) laid out as paragraphs, the text
+    /// tables of `#items_list...` kept aligned in a fixed-width font
+    /// ([`Document::from_text`]); the subject is the document's title.
+    pub fn letter_pdf(&self) -> Vec<u8> {
+        Document::from_text(&self.subject, &self.language, &self.text).to_pdf()
+    }
+}
+
+/// What the HTML and PDF statements show.
+struct Statement {
+    language: String,
+    title: String,
+    date: String,
+    table: crate::tables::Table,
 }
 
 impl Templates {
@@ -221,9 +238,50 @@ impl Templates {
         })
     }
 
-    /// The account statement (API, `attach statement`): the split grouped
-    /// statement as a printable page, in the context's language.
+    /// The account statement (API): the split grouped statement as a
+    /// printable page, in the context's language.
     pub fn statement(&self, ctx: &Context, forced: Option<&str>) -> Rendered {
+        let Statement {
+            language,
+            title,
+            date,
+            table,
+        } = self.statement_parts(ctx, forced);
+        Rendered {
+            html: format!(
+                "<h1 style=\"font-size:16pt\">{}</h1>\n<p>{}</p>\n{}",
+                escape(&title),
+                escape(&date),
+                table.html
+            ),
+            text: format!("{title}\n{date}\n\n{}", table.text),
+            subject: title,
+            reply_to: None,
+            language,
+        }
+    }
+
+    /// The account statement as a PDF file (`attach statement`): the same
+    /// title, date, tables, subtotals and total as [`Templates::statement`],
+    /// in the same language ([`crate::pdf`]).
+    pub fn statement_pdf(&self, ctx: &Context, forced: Option<&str>) -> Vec<u8> {
+        let Statement {
+            language,
+            title,
+            date,
+            table,
+        } = self.statement_parts(ctx, forced);
+        let mut blocks = vec![Block::Title(title.clone()), Block::Paragraph(date)];
+        blocks.extend(table.blocks);
+        Document {
+            title,
+            language,
+            blocks,
+        }
+        .to_pdf()
+    }
+
+    fn statement_parts(&self, ctx: &Context, forced: Option<&str>) -> Statement {
         let language = forced
             .or(ctx.customer.language.as_deref())
             .unwrap_or(&self.default_language)
@@ -237,17 +295,11 @@ impl Templates {
             ctx.settings.company, ctx.customer.name, ctx.customer.code
         );
         let date = tables.lang.long_date(ctx.today);
-        Rendered {
-            html: format!(
-                "<h1 style=\"font-size:16pt\">{}</h1>\n<p>{}</p>\n{}",
-                escape(&title),
-                escape(&date),
-                table.html
-            ),
-            text: format!("{title}\n{date}\n\n{}", table.text),
-            subject: title,
-            reply_to: None,
+        Statement {
             language,
+            title,
+            date,
+            table,
         }
     }
 

@@ -1,5 +1,6 @@
 //! The statement tables behind `#items_list...` and `#late_penalties`: real
-//! HTML tables for `.html`, aligned columns for text.
+//! HTML tables for `.html`, aligned columns for text, and the same tables as
+//! [`crate::pdf`] blocks for the PDF statement.
 
 use std::fmt::Write as _;
 
@@ -7,6 +8,7 @@ use crate::context::{Item, Member, Penalties, Totals};
 use relance_money::Money;
 
 use crate::format::Lang;
+use crate::pdf;
 
 /// Column headings and labels in one language.
 #[derive(Debug, Clone, Copy)]
@@ -147,13 +149,15 @@ impl Words {
     }
 }
 
-/// A table in both forms.
-#[derive(Debug, Clone, PartialEq, Eq)]
+/// A table in its three forms.
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
 pub struct Table {
     /// An HTML fragment, data escaped.
     pub html: String,
     /// Aligned text, data as is.
     pub text: String,
+    /// The same headings, tables and totals for a PDF, data as is.
+    pub blocks: Vec<pdf::Block>,
 }
 
 /// How a column lines up.
@@ -227,6 +231,29 @@ impl Grid {
             out.push_str("</tfoot>\n");
         }
         out.push_str("</table>");
+    }
+
+    fn pdf(&self) -> pdf::Block {
+        pdf::Block::Grid(pdf::Grid {
+            columns: self
+                .heads
+                .iter()
+                .map(|(head, align)| pdf::Column {
+                    head: head.to_string(),
+                    right: *align == Align::Right,
+                })
+                .collect(),
+            rows: self.rows.clone(),
+            foot: self.foot.clone(),
+            under: self.under,
+        })
+    }
+
+    /// The table in its three forms, appended to `table`.
+    fn add_to(&self, table: &mut Table) {
+        self.html(&mut table.html);
+        self.text(&mut table.text);
+        table.blocks.push(self.pdf());
     }
 
     fn text(&self, out: &mut String) {
@@ -461,13 +488,9 @@ impl Tables<'_> {
                 Vec::new()
             };
             let cols = self.columns(&to_pay, TO_PAY, with_customer);
-            let mut table = Table {
-                html: String::new(),
-                text: String::new(),
-            };
-            let grid = self.grid("relance-items", &to_pay, &cols, foot);
-            grid.html(&mut table.html);
-            grid.text(&mut table.text);
+            let mut table = Table::default();
+            self.grid("relance-items", &to_pay, &cols, foot)
+                .add_to(&mut table);
             table
         };
         self.held(&held, with_customer, &mut table);
@@ -487,19 +510,18 @@ impl Tables<'_> {
             "\n<p class=\"relance-held-heading\" style=\"margin:12px 0 4px;font-size:90%\">{}</p>\n",
             escape(self.words.held)
         );
-        grid.html(&mut table.html);
         let _ = write!(table.text, "\n{}\n", self.words.held);
-        grid.text(&mut table.text);
+        table
+            .blocks
+            .push(pdf::Block::Heading(self.words.held.to_string()));
+        grid.add_to(table);
     }
 
     /// A consolidated statement split by member: a heading, a table and a
     /// subtotal per member, then the grand total (the items to pay of every
     /// member, credits negative), then the held items apart.
     pub fn split(&self, members: &[Member]) -> Table {
-        let mut table = Table {
-            html: String::new(),
-            text: String::new(),
-        };
+        let mut table = Table::default();
         let all: Vec<&Item> = members.iter().flat_map(|m| &m.items).collect();
         let to_pay: Vec<&Item> = all.iter().copied().filter(|i| !i.held).collect();
         let held: Vec<&Item> = all.iter().copied().filter(|i| i.held).collect();
@@ -522,10 +544,12 @@ impl Tables<'_> {
                 escape(&m.code),
                 escape(&m.name)
             );
-            grid.html(&mut table.html);
-            table.html.push('\n');
             let _ = writeln!(table.text, "{} — {}", m.code, m.name);
-            grid.text(&mut table.text);
+            table
+                .blocks
+                .push(pdf::Block::Heading(format!("{} — {}", m.code, m.name)));
+            grid.add_to(&mut table);
+            table.html.push('\n');
             table.text.push('\n');
         }
         if to_pay.is_empty() {
@@ -539,6 +563,9 @@ impl Tables<'_> {
                 escape(&total)
             );
             let _ = writeln!(table.text, "{}: {}", self.words.total, total);
+            table
+                .blocks
+                .push(pdf::Block::Total(format!("{} {}", self.words.total, total)));
         }
         self.held(&held, members.len() > 1, &mut table);
         table
@@ -573,21 +600,14 @@ impl Tables<'_> {
             foot: vec![(w.total.to_string(), self.money(penalties.total))],
             under: 3,
         };
-        let mut table = Table {
-            html: String::new(),
-            text: String::new(),
-        };
-        grid.html(&mut table.html);
-        grid.text(&mut table.text);
+        let mut table = Table::default();
+        grid.add_to(&mut table);
         table
     }
 
     /// `#attachments`: one link per file, with its expiry.
     pub fn attachments(&self, files: &[crate::context::Attachment]) -> Table {
-        let mut table = Table {
-            html: String::new(),
-            text: String::new(),
-        };
+        let mut table = Table::default();
         if files.is_empty() {
             return table;
         }
@@ -607,6 +627,10 @@ impl Tables<'_> {
                 "- {}: {} ({} {})",
                 f.name, f.url, self.words.expires, until
             );
+            table.blocks.push(pdf::Block::Paragraph(format!(
+                "- {}: {} ({} {})",
+                f.name, f.url, self.words.expires, until
+            )));
         }
         table.html.push_str("</ul>");
         table
@@ -616,6 +640,7 @@ impl Tables<'_> {
         Table {
             html: format!("<p>{}</p>", escape(self.words.none)),
             text: format!("{}\n", self.words.none),
+            blocks: vec![pdf::Block::Paragraph(self.words.none.to_string())],
         }
     }
 }

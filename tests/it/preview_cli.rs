@@ -248,7 +248,11 @@ fn out_writes_a_multipart_email_or_a_printable_letter() {
     let message = std::fs::read_to_string(&eml).expect("the .eml");
     assert!(message.contains("multipart/mixed"), "{message}");
     assert!(
-        message.contains("filename=\"statement-C1-2026-11-20.html\""),
+        message.contains("filename=\"statement-C1-2026-11-20.pdf\""),
+        "{message}"
+    );
+    assert!(
+        message.contains("Content-Type: application/pdf"),
         "{message}"
     );
 
@@ -268,6 +272,45 @@ fn out_writes_a_multipart_email_or_a_printable_letter() {
     let page = std::fs::read_to_string(&letter).expect("the letter");
     assert!(page.contains("@page { size: A4"), "{page}");
     assert!(page.contains("Formal notice"), "{page}");
+
+    // The same letter as the PDF the worker writes beside the HTML.
+    let pdf = case.dir.path().join("notice.pdf");
+    let out = case.relance(&[
+        "preview",
+        "--date",
+        DATE,
+        "--account",
+        "C1",
+        "--step",
+        "notice",
+        "--out",
+        pdf.to_str().expect("utf-8 path"),
+    ]);
+    assert!(out.status.success(), "{}", text(&out.stderr));
+    let bytes = std::fs::read(&pdf).expect("the letter PDF");
+    assert!(bytes.starts_with(b"%PDF-"));
+    match std::process::Command::new("pdftotext")
+        .arg(&pdf)
+        .arg("-")
+        .output()
+    {
+        Ok(o) => assert!(text(&o.stdout).contains("C1"), "{}", text(&o.stdout)),
+        Err(e) if std::env::var_os("CI").is_some() => panic!("pdftotext is missing: {e}"),
+        Err(_) => {}
+    }
+    // An email is no PDF: its statement is attached to the .eml.
+    let out = case.relance(&[
+        "preview",
+        "--date",
+        DATE,
+        "--account",
+        "C1",
+        "--step",
+        "reminder_1",
+        "--out",
+        pdf.to_str().expect("utf-8 path"),
+    ]);
+    assert_eq!(out.status.code(), Some(2), "{}", text(&out.stderr));
 }
 
 #[test]

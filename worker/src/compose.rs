@@ -57,6 +57,8 @@ pub struct Composed {
     pub email: Option<Message>,
     /// The letter as printable HTML, when the action prints one.
     pub letter: Option<String>,
+    /// The same letter as a PDF file, written beside the HTML.
+    pub letter_pdf: Option<Vec<u8>>,
 }
 
 /// Why an action could not be composed. It fails that action (state
@@ -445,6 +447,18 @@ impl Compose for PlainCompose {
                 out.run_date,
                 esc(&items.join(", ")),
             ));
+            let text = format!(
+                "{}\n\n{} — {}\n\nStep {} of scenario {}, {}.\n\nItems: {}",
+                self.company,
+                out.account.code,
+                name,
+                out.step,
+                out.scenario,
+                out.run_date,
+                items.join(", ")
+            );
+            composed.letter_pdf =
+                Some(relance_templates::pdf::Document::from_text(out.step, "", &text).to_pdf());
         }
         Ok(composed)
     }

@@ -225,6 +225,8 @@ struct Prepared {
     message_id: String,
     email: Option<lettre::Message>,
     letter: Option<String>,
+    /// The letter as a PDF, written beside the HTML.
+    letter_pdf: Option<Vec<u8>>,
     /// Recipients left out (`address: why`).
     refused: Vec<String>,
 }
@@ -496,16 +498,21 @@ impl Delivery {
         let in_flight = self.mailer.concurrency();
         for p in prepared {
             let action = &claimed[p.index];
-            if let Some(letter) = &p.letter {
-                let path = self.options.outbox.join(format!("{}.html", p.name));
-                if let Err(e) = mailer::write_whole(&path, letter.as_bytes()) {
-                    outcomes[p.index] = Some(self.failure(
-                        action,
-                        SendError::Transient(format!("writing {}: {e}", path.display())),
-                        now,
-                    ));
-                    continue;
+            let files = [
+                ("html", p.letter.as_ref().map(String::as_bytes)),
+                ("pdf", p.letter_pdf.as_deref()),
+            ];
+            let written = files.iter().try_for_each(|(ext, bytes)| match bytes {
+                Some(bytes) => {
+                    let path = self.options.outbox.join(format!("{}.{ext}", p.name));
+                    mailer::write_whole(&path, bytes)
+                        .map_err(|e| format!("writing {}: {e}", path.display()))
                 }
+                None => Ok(()),
+            });
+            if let Err(e) = written {
+                outcomes[p.index] = Some(self.failure(action, SendError::Transient(e), now));
+                continue;
             }
             match p.email {
                 Some(email) => {
@@ -528,7 +535,7 @@ impl Delivery {
                 }
                 None => {
                     outcomes[p.index] = Some(Outcome::Sent {
-                        reply: format!("letter written to {}.html", p.name),
+                        reply: format!("letter written to {}.html and .pdf", p.name),
                         message_id: None,
                         refused: p.refused,
                     });
@@ -752,6 +759,7 @@ impl Delivery {
             },
             email: composed.email,
             letter: composed.letter,
+            letter_pdf: composed.letter_pdf,
         })
     }
 }

@@ -449,15 +449,28 @@ impl Composer {
         self.templates.statement(&ctx, language)
     }
 
-    /// The files an email step attaches (`attach statement`): name and
-    /// HTML. Invoices and penalties wait for the attachments issue.
+    /// The account statement as a PDF file, in `language` (else the
+    /// customer's, else the settings').
+    pub fn statement_pdf(
+        &self,
+        account: &Account,
+        date: NaiveDate,
+        language: Option<&str>,
+    ) -> Vec<u8> {
+        let ctx = self.context(account, None, date);
+        self.templates.statement_pdf(&ctx, language)
+    }
+
+    /// The files an email step attaches (`attach statement`): the
+    /// statement as a PDF, `statement-ACCOUNT-DATE.pdf`, in the email's
+    /// language. Invoices and penalties wait for the attachments issue.
     pub fn attachments(
         &self,
         account: &Account,
         action: &ActionRef<'_>,
         date: NaiveDate,
         language: &str,
-    ) -> Vec<(String, String)> {
+    ) -> Vec<(String, Vec<u8>)> {
         let Some(step) = self
             .planner
             .config
@@ -474,14 +487,14 @@ impl Composer {
         if !wants_statement {
             return Vec::new();
         }
-        let statement = self.statement(account, date, Some(language));
+        let statement = self.statement_pdf(account, date, Some(language));
         let name = format!(
-            "statement-{}-{date}.html",
+            "statement-{}-{date}.pdf",
             account
                 .code
                 .replace(|c: char| !c.is_ascii_alphanumeric() && c != '-', "_")
         );
-        vec![(name, statement.letter_page())]
+        vec![(name, statement)]
     }
 
     /// The whole email of an action: rendered, with its attachments.
@@ -500,14 +513,14 @@ impl Composer {
 
     /// The multipart email of a rendered action: From, To, Cc, Reply-To,
     /// Subject, Message-ID, `X-Relance-Action`, text and HTML parts, then
-    /// the attached files (name, HTML).
+    /// the attached files (name, PDF).
     pub fn email(
         &self,
         rendered: &Rendered,
         action: &ActionRef<'_>,
         message_id: &str,
         action_id: &str,
-        files: &[(String, String)],
+        files: &[(String, Vec<u8>)],
     ) -> Result<Message, MessageError> {
         let mailbox = |a: &String| {
             a.parse::<Mailbox>()
@@ -537,12 +550,12 @@ impl Composer {
         let body = if files.is_empty() {
             body
         } else {
-            let html = ContentType::parse("text/html; charset=utf-8")
+            let pdf = ContentType::parse("application/pdf")
                 .map_err(|e| MessageError::Message(e.to_string()))?;
             files
                 .iter()
-                .fold(MultiPart::mixed().multipart(body), |m, (name, text)| {
-                    m.singlepart(Attachment::new(name.clone()).body(text.clone(), html.clone()))
+                .fold(MultiPart::mixed().multipart(body), |m, (name, bytes)| {
+                    m.singlepart(Attachment::new(name.clone()).body(bytes.clone(), pdf.clone()))
                 })
         };
         builder
@@ -640,6 +653,7 @@ impl crate::compose::Compose for Composer {
         }
         if out.has_letter() {
             composed.letter = Some(rendered.letter_page());
+            composed.letter_pdf = Some(rendered.letter_pdf());
         }
         Ok(composed)
     }

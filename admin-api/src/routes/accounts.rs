@@ -439,13 +439,13 @@ pub(crate) fn account_view(
 #[derive(Debug, Clone, Default, Deserialize, utoipa::IntoParams)]
 #[into_params(parameter_in = Query)]
 pub struct StatementQuery {
-    /// `json` (default) or `html`.
+    /// `json` (default), `html` or `pdf`.
     #[param(inline, value_type = Option<StatementFormat>)]
     pub format: Option<String>,
     /// The statement's date (YYYY-MM-DD, default today).
     #[param(format = Date)]
     pub date: Option<String>,
-    /// The language of the HTML statement (default: the customer's, else the settings').
+    /// The language of the HTML or PDF statement (default: the customer's, else the settings').
     pub lang: Option<String>,
 }
 
@@ -457,6 +457,8 @@ pub enum StatementFormat {
     Json,
     /// An HTML page.
     Html,
+    /// A PDF file, the one `attach statement` sends.
+    Pdf,
 }
 
 /// An account statement: open items grouped by customer (the leader, then
@@ -584,8 +586,8 @@ pub fn escape(text: &str) -> String {
     path = "/accounts/{code}/statement",
     params(("code" = String, Path, description = "The account's (leader's) code"), StatementQuery),
     responses(
-        (status = 200, description = "The statement (JSON, or an HTML page with format=html)",
-         content((Statement = "application/json"), (String = "text/html"))),
+        (status = 200, description = "The statement (JSON, an HTML page with format=html, a PDF file with format=pdf)",
+         content((Statement = "application/json"), (String = "text/html"), (Vec<u8> = "application/pdf"))),
         (status = 400, body = crate::error::ErrorBody),
         (status = 404, body = crate::error::ErrorBody),
     ),
@@ -597,12 +599,13 @@ pub async fn statement_route(
     ApiPath(code): ApiPath<String>,
     ApiQuery(query): ApiQuery<StatementQuery>,
 ) -> Result<Response, AppError> {
-    let as_html = match query.format.as_deref() {
-        None | Some("json") => false,
-        Some("html") => true,
+    let format = match query.format.as_deref() {
+        None | Some("json") => StatementFormat::Json,
+        Some("html") => StatementFormat::Html,
+        Some("pdf") => StatementFormat::Pdf,
         Some(other) => {
             return Err(AppError::BadRequest(format!(
-                "format \"{other}\" is not a statement format (json, html)"
+                "format \"{other}\" is not a statement format (json, html, pdf)"
             )));
         }
     };
@@ -610,15 +613,21 @@ pub async fn statement_route(
     let date = date_or_today(&planner, query.date.as_deref())?;
     let f = load(state.store(), &code).await?;
     let account = Account::from_facts(f);
-    if as_html {
-        // The templates' statement: split by member for a grouped account,
-        // in the customer's language, as a printable page.
-        let composer = Composer::shared(planner, state.templates()).map_err(AppError::internal)?;
-        let page = composer
-            .statement(&account, date, query.lang.as_deref())
-            .letter_page();
-        Ok(([(header::CONTENT_TYPE, "text/html; charset=utf-8")], page).into_response())
-    } else {
-        Ok(Json(statement(&planner, &account, date)).into_response())
+    if let StatementFormat::Json = format {
+        return Ok(Json(statement(&planner, &account, date)).into_response());
     }
+    // The templates' statement: split by member for a grouped account, in
+    // the customer's language, as a printable page or a PDF file.
+    let composer = Composer::shared(planner, state.templates()).map_err(AppError::internal)?;
+    let lang = query.lang.as_deref();
+    Ok(match format {
+        StatementFormat::Pdf => {
+            let pdf = composer.statement_pdf(&account, date, lang);
+            ([(header::CONTENT_TYPE, "application/pdf")], pdf).into_response()
+        }
+        _ => {
+            let page = composer.statement(&account, date, lang).letter_page();
+            ([(header::CONTENT_TYPE, "text/html; charset=utf-8")], page).into_response()
+        }
+    })
 }

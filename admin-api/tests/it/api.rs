@@ -700,7 +700,17 @@ async fn a_statement_groups_open_items_by_member_with_subtotals_and_total() {
         .get("/accounts/C1/statement?format=html&lang=fr", VIEWER)
         .await;
     assert!(french.text.contains("Sous-total"), "{}", french.text);
-    api.get("/accounts/C1/statement?format=pdf", VIEWER)
+    // The same statement as the PDF `attach statement` sends (its text is
+    // read back with pdftotext in the templates' and worker's tests).
+    let pdf = api
+        .get("/accounts/C1/statement?format=pdf&lang=fr", VIEWER)
+        .await;
+    assert_eq!(pdf.status, 200);
+    assert_eq!(pdf.content_type, "application/pdf");
+    assert!(pdf.text.starts_with("%PDF-"));
+    assert!(pdf.text.contains("(INV-3) Tj"), "{}", pdf.text);
+    assert!(pdf.text.contains("(Sous-total) Tj"), "{}", pdf.text);
+    api.get("/accounts/C1/statement?format=xml", VIEWER)
         .await
         .assert_error(400, "bad_request");
     api.get("/accounts/NOPE/statement", VIEWER)

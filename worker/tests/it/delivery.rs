@@ -428,7 +428,7 @@ async fn stale_data_holds_sends_and_raises_stale_data_until_a_fresh_import() {
 }
 
 #[tokio::test]
-async fn the_file_mailer_writes_whole_eml_files_and_letters_as_html() {
+async fn the_file_mailer_writes_whole_eml_files_and_letters_as_html_and_pdf() {
     let (_cfg, planner) = support::config(|t| t.to_string());
     let ts = store_support::sqlite().await;
     let dir = tempfile::tempdir().expect("a temp dir");
@@ -450,7 +450,19 @@ async fn the_file_mailer_writes_whole_eml_files_and_letters_as_html() {
         .expect("outbox")
         .map(|e| e.expect("entry").file_name().to_string_lossy().into_owned())
         .collect();
-    assert_eq!(names, [format!("{:06}-C0001-notice.html", ids[0])]);
+    let mut names = names;
+    names.sort();
+    assert_eq!(
+        names,
+        [
+            format!("{:06}-C0001-notice.html", ids[0]),
+            format!("{:06}-C0001-notice.pdf", ids[0])
+        ]
+    );
+    let pdf = std::fs::read(outbox.path().join(&names[1])).expect("the letter PDF");
+    if let Some(text) = pdftotext(&pdf) {
+        assert!(text.contains("C0001") && text.contains("INV-1"), "{text}");
+    }
     ts.cleanup().await;
 }
 
@@ -574,8 +586,17 @@ subject: Reminder #customer_code
 
 /// The planner and the templates' composer of [`LETTERS`], written to `dir`.
 fn letters_config(dir: &std::path::Path) -> (Arc<Planner>, relance_worker::render::Composer) {
+    composer_config(dir, LETTERS)
+}
+
+/// The planner and the templates' composer of `main` (its template
+/// `reminder` is [`REMINDER`]), written to `dir`.
+fn composer_config(
+    dir: &std::path::Path,
+    main: &str,
+) -> (Arc<Planner>, relance_worker::render::Composer) {
     std::fs::create_dir_all(dir.join("templates/en")).expect("mkdir");
-    std::fs::write(dir.join("main.relance"), LETTERS).expect("main.relance");
+    std::fs::write(dir.join("main.relance"), main).expect("main.relance");
     std::fs::write(dir.join("templates/en/reminder.html"), REMINDER).expect("template");
     let report = relance_engine::config::load(dir).expect("the configuration loads");
     assert!(!report.has_errors(), "{:?}", report.checked.diagnostics);
@@ -665,6 +686,126 @@ async fn a_letter_shows_issue_dates_keeps_held_items_apart_and_knows_the_letters
         "{letter}"
     );
     ts.cleanup().await;
+}
+
+const EMAILS: &str = r#"settings {
+  company          "ACME Industries SAS"
+  timezone         "Europe/Paris"
+  currency         "EUR"
+  language         "en"
+  default_scenario "standard"
+}
+scenario "standard" {
+  step "reminder_1" at due + 7d  { email "reminder" to billing attach statement }
+}
+"#;
+
+#[tokio::test]
+async fn an_attach_statement_email_carries_the_statement_as_a_pdf_through_smtp() {
+    let Some(sink) = Sink::start() else { return };
+    let cfg = tempfile::tempdir().expect("a temp dir");
+    let (planner, composer) = composer_config(cfg.path(), EMAILS);
+    let ts = store_support::sqlite().await;
+    let data = tempfile::tempdir().expect("a temp dir");
+    let files = Data::default().write(data.path());
+    let items = files
+        .iter()
+        .find(|p| p.ends_with("items.csv"))
+        .expect("items");
+    std::fs::write(
+        items,
+        "customer,reference,type,issue_date,due_date,amount\n\
+         C0001,INV-1,invoice,2026-09-21,2026-10-21,1300.00\n\
+         C0001,INV-2,invoice,2026-09-01,2026-10-01,500.25\n\
+         C0001,CN-3,credit_note,2026-09-05,2026-10-05,70.00\n",
+    )
+    .expect("items");
+    support::import(&ts.store, &planner, &files, "2026-11-09T07:00:00Z").await;
+    let ids = run_once(&ts.store, &planner).await;
+    assert_eq!(ids.len(), 1);
+    let outbox = tempfile::tempdir().expect("a temp dir");
+    let mailer = Mailer::smtp(&sink.url(), 2).expect("a mailer");
+    let mut d = delivery(&ts.store, &planner, mailer, outbox.path());
+    d.composer = Arc::new(composer);
+    let report = d.deliver_due(at("09:00")).await.expect("delivery");
+    assert_eq!(report.sent, 1, "{report:?}");
+
+    assert_eq!(sink.count(), 1);
+    // The raw message: the parsed body has its QP soft breaks joined.
+    let body = std::fs::read_dir(sink.dir.path())
+        .expect("the sink's directory")
+        .filter_map(|e| e.ok().map(|e| e.path()))
+        .find(|p| p.extension().is_some_and(|e| e == "eml"))
+        .map(|p| std::fs::read_to_string(p).expect("the message"))
+        .expect("one message");
+    let (name, pdf) = pdf_part(&body).unwrap_or_else(|| panic!("no PDF part in\n{body}"));
+    assert_eq!(name, "statement-C0001-2026-11-09.pdf");
+    assert!(pdf.starts_with(b"%PDF-"));
+    assert!(!body.contains(".html\""), "no HTML statement any more");
+    let Some(text) = pdftotext(&pdf) else {
+        ts.cleanup().await;
+        return;
+    };
+    for s in [
+        "INV-1",
+        "INV-2",
+        "CN-3",
+        "€1,300.00",
+        "€500.25",
+        "-€70.00",
+        "€1,730.25",
+    ] {
+        assert!(text.contains(s), "{s:?} missing from\n{text}");
+    }
+    ts.cleanup().await;
+}
+
+/// The file name and bytes of the `application/pdf` part of a raw MIME body.
+fn pdf_part(body: &str) -> Option<(String, Vec<u8>)> {
+    use base64::Engine as _;
+    let body = body.replace("\r\n", "\n");
+    let (head, rest) = body
+        .split("\n--")
+        .filter_map(|part| part.split_once("\n\n"))
+        .find(|(head, _)| head.contains("Content-Type: application/pdf"))?;
+    let name = head
+        .split("filename=")
+        .nth(1)?
+        .trim_matches(|c: char| c == '"' || c.is_whitespace())
+        .split('"')
+        .next()?
+        .to_string();
+    let encoded: String = rest.lines().take_while(|l| !l.starts_with("--")).collect();
+    let bytes = base64::engine::general_purpose::STANDARD
+        .decode(encoded.trim())
+        .ok()?;
+    Some((name, bytes))
+}
+
+/// The text of a PDF (`pdftotext -layout`); `None` when poppler's
+/// `pdftotext` is missing outside CI (under `CI` that fails the test).
+fn pdftotext(pdf: &[u8]) -> Option<String> {
+    use std::io::Write as _;
+    use std::process::{Command, Stdio};
+    let spawned = Command::new("pdftotext")
+        .args(["-layout", "-enc", "UTF-8", "-", "-"])
+        .stdin(Stdio::piped())
+        .stdout(Stdio::piped())
+        .spawn();
+    let mut child = match spawned {
+        Ok(c) => c,
+        Err(e) if std::env::var_os("CI").is_none() => {
+            eprintln!("skipped: pdftotext is missing ({e}); apt-get install poppler-utils");
+            return None;
+        }
+        Err(e) => panic!("pdftotext is missing ({e}): apt-get install poppler-utils"),
+    };
+    if let Some(mut stdin) = child.stdin.take() {
+        stdin.write_all(pdf).expect("writing to pdftotext");
+    }
+    let out = child.wait_with_output().expect("pdftotext");
+    assert!(out.status.success(), "pdftotext failed");
+    Some(String::from_utf8(out.stdout).expect("UTF-8"))
 }
 
 fn read_letter(outbox: &tempfile::TempDir, id: i64, step: &str) -> String {
