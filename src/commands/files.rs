@@ -72,7 +72,6 @@ pub struct AttachArgs {
 
 /// The arguments of `relance files`.
 #[derive(Debug, clap::Args)]
-#[command(args_conflicts_with_subcommands = true)]
 pub struct FilesArgs {
     /// What to do; without one, list the files.
     #[command(subcommand)]
