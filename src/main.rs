@@ -84,6 +84,10 @@ enum Command {
     /// Complete a task.
     #[command(subcommand)]
     Task(commands::tasks::TaskArgs),
+    /// Attach files to an item (CUSTOMER/REFERENCE) or account (CUSTOMER), or a directory of them.
+    Attach(Stored<commands::files::AttachArgs>),
+    /// Attached files: list them, hide one, purge those past retention.
+    Files(Stored<commands::files::FilesArgs>),
     /// Serve the admin HTTP API.
     Serve(Service<commands::serve::ServeArgs>),
     /// Who may sign in to the web workspace (/ui/): set, list, remove, link.
@@ -133,6 +137,8 @@ impl Command {
             Command::Reject(c) => c.declared(),
             Command::Tasks(c) => c.declared(),
             Command::Task(commands::tasks::TaskArgs::Done(c)) => c.declared(),
+            Command::Attach(c) => c.declared(),
+            Command::Files(c) => c.declared(),
             Command::Serve(c) => c.declared(),
             Command::Login(commands::login::Args::Set(c)) => c.declared(),
             Command::Login(commands::login::Args::List(c)) => c.declared(),
@@ -210,6 +216,8 @@ fn main() -> ExitCode {
         Command::Reject(c) => commands::approve::reject(o, &c.args),
         Command::Tasks(c) => commands::tasks::list(o, &c.args),
         Command::Task(commands::tasks::TaskArgs::Done(c)) => commands::tasks::done(o, &c.args),
+        Command::Attach(c) => commands::files::attach(o, &c.args),
+        Command::Files(c) => commands::files::run(o, &c.args),
         Command::Serve(c) => commands::serve::serve(o, &c.args),
         Command::Login(args) => commands::login::run(o, args),
         Command::Token(c) => commands::serve::token(o, &c.args),

@@ -245,11 +245,20 @@ impl Global {
     /// Merges what the command declared with the same flags given before the
     /// subcommand; `matches` are the whole command line's.
     pub fn resolve(before: &Before, declared: &Declared<'_>, matches: &ArgMatches) -> Global {
+        // The deepest subcommand that declares the options (`files purge`
+        // declares them on `files`).
+        let mut chain = Vec::new();
         let mut leaf = matches;
         while let Some((_, sub)) = leaf.subcommand() {
+            chain.push(sub);
             leaf = sub;
         }
-        let typed = |id: &str| leaf.value_source(id) == Some(ValueSource::CommandLine);
+        let typed = |id: &str| {
+            chain.iter().rev().any(|m| {
+                m.try_contains_id(id).is_ok()
+                    && m.value_source(id) == Some(ValueSource::CommandLine)
+            })
+        };
         let config = match (declared.config, &before.config) {
             (Some(_), Some(b)) if !typed("config") => b.clone(),
             (Some(c), _) => c.config.clone(),

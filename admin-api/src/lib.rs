@@ -2,7 +2,9 @@
 //! the agenda of actions and their approval, alerts, accounts and their
 //! statements, item statuses, CSV imports, configuration validation and
 //! reload, reports, metrics and the OpenAPI document. Every route but
-//! `/health` needs a bearer token whose role allows it.
+//! `/health` and the signed file downloads (`/files/{id}/download`, whose
+//! signature is the credential) needs a bearer token whose role allows it;
+//! `/ui/` has its own sessions.
 //!
 //! [`router`] builds the whole application over an [`AppState`]; [`serve`]
 //! runs it on a listener until a shutdown signal.
@@ -42,7 +44,7 @@ use axum::extract::{DefaultBodyLimit, Request};
 use axum::http::{HeaderName, StatusCode, header};
 use axum::middleware::{self, Next};
 use axum::response::Response;
-use axum::routing::{get, post};
+use axum::routing::{get, patch, post};
 use tower_http::catch_panic::CatchPanicLayer;
 use tower_http::compression::CompressionLayer;
 use tower_http::request_id::{MakeRequestUuid, PropagateRequestIdLayer, SetRequestIdLayer};
@@ -50,7 +52,7 @@ use tower_http::timeout::TimeoutLayer;
 use tower_http::trace::TraceLayer;
 
 pub use error::AppError;
-pub use state::{ApiSettings, AppState};
+pub use state::{ApiSettings, AppState, FileAccess};
 
 /// The largest request body, except imports.
 pub const BODY_LIMIT: usize = 10_000_000;
@@ -75,7 +77,7 @@ const REQUEST_ID: HeaderName = HeaderName::from_static("x-request-id");
 
 /// The whole application.
 pub fn router(state: AppState) -> Router {
-    use routes::{accounts, actions, config, imports, items, reports, runs, system, tasks};
+    use routes::{accounts, actions, config, files, imports, items, reports, runs, system, tasks};
     let timed = Router::new()
         .route("/runs", post(runs::start))
         .route("/runs/{id}", get(runs::show))
@@ -91,6 +93,14 @@ pub fn router(state: AppState) -> Router {
             "/items/{customer}/{reference}/status",
             post(items::set).delete(items::clear),
         )
+        .route(
+            "/items/{customer}/{reference}/files",
+            get(files::list)
+                .post(files::upload)
+                .layer(DefaultBodyLimit::max(files::UPLOAD_LIMIT)),
+        )
+        .route("/accounts/{code}/files", get(files::list_account))
+        .route("/files/{id}", patch(files::change))
         .route("/config/validate", post(config::validate))
         .route("/config/reload", post(config::reload))
         .route("/reports/{name}", get(reports::show))
@@ -116,6 +126,8 @@ pub fn router(state: AppState) -> Router {
         .merge(protected)
         .merge(ui::router(state.clone()))
         .route("/health", get(system::health))
+        // Opened from emails by customers: the signature is the credential.
+        .route("/files/{id}/download", get(files::download))
         .route_layer(middleware::from_fn_with_state(
             state.clone(),
             metrics::record,

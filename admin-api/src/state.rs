@@ -13,6 +13,8 @@ use std::sync::Arc;
 
 use arc_swap::ArcSwap;
 use axum::extract::FromRef;
+use relance_engine::files::FileStore;
+use relance_engine::links::Signer;
 use relance_engine::planner::Planner;
 use relance_engine::store::Store;
 use relance_templates::Templates;
@@ -34,6 +36,21 @@ pub struct ApiSettings {
     pub config_dir: PathBuf,
     /// The accepted tokens.
     pub tokens: Tokens,
+    /// Attached files and their links; `None`: the file routes answer 503.
+    pub files: Option<FileAccess>,
+}
+
+/// What the file routes need: where contents are, and how links are signed.
+#[derive(Debug, Clone)]
+pub struct FileAccess {
+    /// Where file contents are kept.
+    pub store: FileStore,
+    /// Signs download links; `None`: no links are made and none open.
+    pub signer: Option<Signer>,
+    /// The public address links start with (`--public-url`, over the
+    /// settings' `public_url`); `None`: the settings' in force, else
+    /// relative links.
+    pub public_url: Option<String>,
 }
 
 /// Shared by every handler; cheap to clone.
@@ -59,6 +76,8 @@ struct Inner {
     /// Request counts and latencies; shared with the middleware that
     /// records them.
     metrics: Arc<Metrics>,
+    /// Attached files and their links.
+    files: Option<FileAccess>,
 }
 
 impl std::fmt::Debug for AppState {
@@ -81,6 +100,7 @@ impl AppState {
             settings.config_dir,
             settings.tokens,
             Arc::new(queue),
+            settings.files,
         )
     }
 
@@ -99,6 +119,7 @@ impl AppState {
             settings.config_dir,
             settings.tokens,
             queue,
+            settings.files,
         )
     }
 
@@ -109,6 +130,7 @@ impl AppState {
         config_dir: PathBuf,
         tokens: Tokens,
         queue: Arc<dyn RunQueue>,
+        files: Option<FileAccess>,
     ) -> AppState {
         AppState {
             inner: Arc::new(Inner {
@@ -119,6 +141,7 @@ impl AppState {
                 tokens: Arc::new(tokens),
                 queue,
                 metrics: Arc::default(),
+                files,
             }),
         }
     }
@@ -162,6 +185,11 @@ impl AppState {
     /// Request metrics.
     pub fn metrics(&self) -> &Metrics {
         &self.inner.metrics
+    }
+
+    /// Attached files and their links, when the server has a file store.
+    pub fn files(&self) -> Option<&FileAccess> {
+        self.inner.files.as_ref()
     }
 }
 

@@ -65,7 +65,19 @@ pub struct Settings {
     /// internal email (`notify_immediately`, default `high`); `None`
     /// (`notify_immediately none`): every notice waits for the daily digest.
     pub notify_immediately: Option<Level>,
+    /// How long a signed download link stays valid (`link_expiry`, default
+    /// `30d`), in hours.
+    pub link_expiry_hours: i64,
+    /// How many days after its item is cleared an attached file is purged
+    /// (`files_kept_after_clearing`, default `180d`, about six months).
+    pub files_kept_days: i64,
 }
+
+/// `link_expiry` when the settings do not give it: 30 days.
+pub const DEFAULT_LINK_EXPIRY_HOURS: i64 = 30 * 24;
+
+/// `files_kept_after_clearing` when the settings do not give it: 180 days.
+pub const DEFAULT_FILES_KEPT_DAYS: i64 = 180;
 
 /// The workspace link of an account: `{public_url}/ui/accounts/{code}`, or
 /// the relative path without a public URL; the code percent-encoded as a

@@ -17,6 +17,9 @@
 //! - [`approve`]: approving and rejecting `review` actions (CLI and API).
 //! - [`notes`]: notes colleagues add to an account's history.
 //! - [`tasks`]: the colleagues' tasks: listing, completing, cancelling.
+//! - [`files`]: files attached to items and accounts: the content-addressed
+//!   [`files::FileStore`], type checks, attaching, retention.
+//! - [`links`]: HMAC-signed expiring links (file downloads).
 //! - [`notify`]: which colleagues hear of what a run did (the notices its
 //!   page transactions record; `store::notices` keeps them and the
 //!   internal outbox).
@@ -24,7 +27,9 @@
 pub mod approve;
 pub mod config;
 pub mod date;
+pub mod files;
 pub mod import;
+pub mod links;
 pub mod notes;
 pub mod notify;
 pub mod run;

@@ -7,6 +7,7 @@ pub mod check;
 pub mod deliver;
 pub mod demo;
 pub mod diff;
+pub mod files;
 pub mod fmt;
 pub mod generate;
 pub mod import;

@@ -4,7 +4,8 @@ use std::path::PathBuf;
 
 use anyhow::Context as _;
 use relance_admin_api::auth::{self, Role, Tokens};
-use relance_admin_api::{ApiSettings, AppState};
+use relance_admin_api::{ApiSettings, AppState, FileAccess};
+use relance_engine::links::Signer;
 
 use crate::Failure;
 use crate::options::Global;
@@ -18,6 +19,19 @@ pub struct ServeArgs {
     /// The token file (`[[token]]` entries with SHA-256 hashes).
     #[arg(long, env = "RELANCE_TOKENS")]
     tokens: Option<PathBuf>,
+    #[command(flatten)]
+    files: super::files::FilesOption,
+    /// The key signing file download links (32 bytes or more); else
+    /// `RELANCE_LINK_KEY`. Without a key no link is made and none opens.
+    #[arg(long, value_name = "FILE")]
+    link_key_file: Option<PathBuf>,
+    /// The previous link key, accepted during a rotation; else
+    /// `RELANCE_LINK_KEY_PREVIOUS`.
+    #[arg(long, value_name = "FILE")]
+    link_key_previous_file: Option<PathBuf>,
+    /// The public address links start with, over the settings' `public_url`.
+    #[arg(long, env = "RELANCE_PUBLIC_URL", value_name = "URL")]
+    public_url: Option<String>,
 }
 
 /// The arguments of `relance token`.
@@ -91,12 +105,31 @@ pub fn serve(cli: &Global, args: &ServeArgs) -> Result<(), Failure> {
             .await
             .with_context(|| format!("listening on {}", args.bind))?;
         let address = listener.local_addr().context("reading the bound address")?;
+        let signer = Signer::from_config(
+            args.link_key_file.as_deref(),
+            args.link_key_previous_file.as_deref(),
+        )
+        .map_err(|e| Failure::Usage(e.to_string()))?;
+        if signer.is_none() {
+            tracing::warn!(
+                "no link key (--link-key-file or RELANCE_LINK_KEY): file download links are off"
+            );
+        }
+        let files = FileAccess {
+            store: args.files.open(&store)?,
+            signer,
+            public_url: args
+                .public_url
+                .as_deref()
+                .map(|u| u.trim_end_matches('/').to_string()),
+        };
         let state = AppState::new(ApiSettings {
             store: store.clone(),
             planner,
             templates,
             config_dir: cli.config.clone(),
             tokens,
+            files: Some(files),
         });
         tracing::info!(%address, store = %relance_engine::store::redact(&cli.db), "admin API listening");
         eprintln!("relance admin API listening on http://{address}");

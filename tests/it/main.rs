@@ -8,6 +8,7 @@
 //! - `cli`: `check` and `fmt`.
 //! - `data_cli`: `gen`, `import` and `status`.
 //! - `demo_cli`: `demo`.
+//! - `files_cli`: `attach` and `files` (list, hide, purge).
 //! - `planning`: the planning fixtures of `tests/planning/`.
 //! - `preview_cli`: `preview`.
 //! - `run_cli`: `plan`, `run`, `simulate` and `diff`.
@@ -18,6 +19,7 @@ mod api_cli;
 mod cli;
 mod data_cli;
 mod demo_cli;
+mod files_cli;
 mod planning;
 mod preview_cli;
 mod run_cli;

@@ -7,7 +7,7 @@
 //! | [`DailyRun`] | `relance.daily_run` | plans and records the day of one timezone's accounts, then asks for a `Deliver` |
 //! | [`Deliver`] | `relance.deliver` | delivers every due action (coarse: batches of the outbox) |
 //! | [`EvaluateAlerts`] | `relance.evaluate_alerts` | the data freshness gate: raises or resolves `stale_data` |
-//! | [`PurgeFiles`] | `relance.purge_files` | nothing yet: purging expired attachment files belongs to the attachments issue |
+//! | [`PurgeFiles`] | `relance.purge_files` | deletes the files of items cleared longer ago than `files_kept_after_clearing` ([`purge_files`]) |
 //!
 //! Cron (apalis-cron, `cron` schedules) pushes them: a `DailyRun` per
 //! timezone at the configured local time (07:00 by default), a `Deliver`
@@ -15,7 +15,8 @@
 //! hourly, `PurgeFiles` daily; finished jobs are vacuumed hourly. Every job
 //! is idempotent through the database, so several worker processes may each
 //! push the same ticks. Handlers are thin: they call plain functions
-//! ([`daily_run`], [`Delivery::deliver_due`], [`Delivery::freshness`]).
+//! ([`daily_run`], [`Delivery::deliver_due`], [`Delivery::freshness`],
+//! [`purge_files`]).
 
 use std::str::FromStr as _;
 use std::sync::Arc;
@@ -26,6 +27,7 @@ use apalis_cron::{CronScheduler, Tick};
 use apalis_postgres::PostgresStorage;
 use apalis_sqlite::SqliteStorage;
 use chrono::{NaiveTime, Timelike as _, Utc};
+use relance_engine::files::{FileError, FileStore};
 use relance_engine::run::{self, RunOutcome, Selection, When};
 use relance_engine::store::{StoreError, customers, jobs};
 use serde::{Deserialize, Serialize};
@@ -51,7 +53,7 @@ pub struct Deliver {
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 pub struct EvaluateAlerts {}
 
-/// Purges expired files (attachments issue; a no-op until then).
+/// Purges the files kept long enough after their item was cleared.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 pub struct PurgeFiles {}
 
@@ -78,6 +80,9 @@ pub struct WorkerOptions {
     pub keep_jobs: Duration,
     /// Concurrent `Deliver` jobs in this process.
     pub deliverers: usize,
+    /// Where attached files are kept, for `PurgeFiles`; `None`: nothing is
+    /// purged (a store without a file store has no files to purge).
+    pub files: Option<FileStore>,
 }
 
 impl Default for WorkerOptions {
@@ -87,6 +92,7 @@ impl Default for WorkerOptions {
             poll: Duration::from_secs(30),
             keep_jobs: Duration::from_secs(24 * 3600),
             deliverers: 1,
+            files: None,
         }
     }
 }
@@ -112,6 +118,9 @@ pub enum JobError {
     /// The job queue failed.
     #[error("job queue: {0}")]
     Monitor(String),
+    /// Purging files failed: retried.
+    #[error(transparent)]
+    Files(#[from] FileError),
 }
 
 impl JobError {
@@ -246,9 +255,40 @@ async fn on_evaluate_alerts(_job: EvaluateAlerts, ctx: Ctx) -> Result<(), BoxDyn
     Ok(())
 }
 
-async fn on_purge_files(_job: PurgeFiles) -> Result<(), BoxDynError> {
-    // Attachments do not exist yet (attachments issue): nothing to purge.
+async fn on_purge_files(_job: PurgeFiles, ctx: Ctx) -> Result<(), BoxDynError> {
+    if let Some(files) = &ctx.options.files {
+        purge_files(&ctx.delivery, files, Utc::now())
+            .await
+            .map_err(JobError::into_apalis)?;
+    }
     Ok(())
+}
+
+/// Deletes the files of items cleared at least `files_kept_after_clearing`
+/// before today (in the settings' timezone), each with a history line;
+/// returns how many. Running it twice deletes nothing the second time.
+#[instrument(skip_all)]
+pub async fn purge_files(
+    delivery: &Delivery,
+    files: &FileStore,
+    now: chrono::DateTime<Utc>,
+) -> Result<usize, JobError> {
+    let settings = &delivery.planner.config.settings;
+    let today = now.with_timezone(&settings.timezone).date_naive();
+    let purged = relance_engine::files::purge(
+        &delivery.store,
+        files,
+        today,
+        settings.files_kept_days,
+        false,
+        &now.to_rfc3339_opts(chrono::SecondsFormat::Secs, true),
+        "worker:purge_files",
+    )
+    .await?;
+    if !purged.is_empty() {
+        info!(files = purged.len(), "purged files past retention");
+    }
+    Ok(purged.len())
 }
 
 /// A cron tick pushing a job.
@@ -426,10 +466,12 @@ pub async fn run_worker(
                 });
             }
             {
-                let (q, instance) = (q_purge, instance.clone());
+                let (s, q, instance) = (shared.clone(), q_purge, instance.clone());
                 monitor = monitor.register(move |_| {
                     WorkerBuilder::new(format!("relance-purge-files@{instance}"))
                         .backend(q.clone().poll_with_interval(poll_every))
+                        .retry(RetryPolicy::retries(3))
+                        .data(s.clone())
                         .build(on_purge_files)
                 });
             }

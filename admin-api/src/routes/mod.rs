@@ -4,6 +4,7 @@
 pub mod accounts;
 pub mod actions;
 pub mod config;
+pub mod files;
 pub mod imports;
 pub mod items;
 pub mod reports;

@@ -24,6 +24,10 @@ const ROUTES: &[(&str, &str)] = &[
     ("GET", "/accounts/C1/statement"),
     ("POST", "/items/C1/INV-1/status"),
     ("DELETE", "/items/C1/INV-1/status"),
+    ("GET", "/items/C1/INV-1/files"),
+    ("POST", "/items/C1/INV-1/files"),
+    ("GET", "/accounts/C1/files"),
+    ("PATCH", "/files/1"),
     ("POST", "/imports?kind=items"),
     ("POST", "/config/validate"),
     ("POST", "/config/reload"),
@@ -1427,6 +1431,7 @@ async fn the_openapi_document_describes_every_route() {
             .replace("/runs/1", "/runs/{id}")
             .replace("/actions/1/", "/actions/{id}/")
             .replace("/tasks/1/", "/tasks/{id}/")
+            .replace("/files/1", "/files/{id}")
             .replace("/accounts/C1", "/accounts/{code}")
             .replace("/items/C1/INV-1/", "/items/{customer}/{reference}/")
             .replace("/reports/aging", "/reports/{name}");

@@ -4,10 +4,12 @@
 //!
 //! # Layout
 //! - `api`: the API as a client uses it.
+//! - `files`: attached files: upload, refusals, hiding, signed downloads.
 //! - `ui`: the web workspace over HTTP; `browser`: in headless chromium.
 //! - `support`: the server, its fixture data and requests.
 
 mod api;
 mod browser;
+mod files;
 mod support;
 mod ui;

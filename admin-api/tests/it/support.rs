@@ -7,7 +7,9 @@ use std::sync::Arc;
 
 use relance_admin_api::auth::{Role, Tokens};
 use relance_admin_api::runs::RunQueue;
-use relance_admin_api::{ApiSettings, AppState};
+use relance_admin_api::{ApiSettings, AppState, FileAccess};
+use relance_engine::files::FileStore;
+use relance_engine::links::Signer;
 use relance_engine::planner::Planner;
 use relance_engine::store::Store;
 use relance_test_support::pg::Database;
@@ -23,6 +25,9 @@ pub const VIEWER: &str = "viewer-token-aaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaa";
 pub const OPERATOR: &str = "operator-token-bbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbb";
 /// An admin's token.
 pub const ADMIN: &str = "admin-token-cccccccccccccccccccccccccccccccccc";
+
+/// The key download links are signed with.
+pub const LINK_KEY: &[u8] = b"test-link-key-0123456789abcdef0123456789";
 
 /// The run date of the fixtures.
 pub const DAY: &str = "2026-11-20";
@@ -208,6 +213,17 @@ impl Api {
         let config_dir = config.path().join("config");
         copy_dir(&example_dir(), &config_dir);
         dirs.push(config);
+        let listener = tokio::net::TcpListener::bind("127.0.0.1:0")
+            .await
+            .expect("a port");
+        let base = format!("http://{}", listener.local_addr().expect("an address"));
+        let files_dir = tempfile::tempdir().expect("a temp dir");
+        let files = FileAccess {
+            store: FileStore::local(files_dir.path()).expect("a file store"),
+            signer: Some(Signer::new(LINK_KEY).expect("a link key")),
+            public_url: Some(base.clone()),
+        };
+        dirs.push(files_dir);
         let settings = ApiSettings {
             store: store.clone(),
             planner: planner(&config_dir),
@@ -218,15 +234,12 @@ impl Api {
                 ("ci", Role::Operator, OPERATOR),
                 ("boss", Role::Admin, ADMIN),
             ]),
+            files: Some(files),
         };
         let state = match queue {
             None => AppState::new(settings),
             Some(q) => AppState::with_queue(settings, |_, _| q),
         };
-        let listener = tokio::net::TcpListener::bind("127.0.0.1:0")
-            .await
-            .expect("a port");
-        let base = format!("http://{}", listener.local_addr().expect("an address"));
         tokio::spawn(relance_admin_api::serve(
             listener,
             state,

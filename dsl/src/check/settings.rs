@@ -27,6 +27,8 @@ impl Checker<'_> {
             rates: BTreeMap::new(),
             public_url: None,
             notify_immediately: Some(Level::High),
+            link_expiry_hours: DEFAULT_LINK_EXPIRY_HOURS,
+            files_kept_days: DEFAULT_FILES_KEPT_DAYS,
         };
         let Some(block) = block else {
             return s;
@@ -44,6 +46,8 @@ impl Checker<'_> {
             "rate",
             "public_url",
             "notify_immediately",
+            "link_expiry",
+            "files_kept_after_clearing",
         ];
         let mut seen: HashMap<&str, Span> = HashMap::new();
         for entry in &block.entries {
@@ -150,6 +154,28 @@ impl Checker<'_> {
                             Value::Duration(d) => s.max_data_age_hours = Some(d.hours()),
                             Value::Invalid(_) => {}
                             _ => self.expected(entry, v, "a duration such as `36h`"),
+                        }
+                    }
+                }
+                "link_expiry" => {
+                    const WHAT: &str = "a duration such as `30d` or `48h`";
+                    if let Some((v, _)) = self.setting_values(entry, 1, WHAT) {
+                        match v.node {
+                            Value::Duration(d) if d.hours() > 0 => s.link_expiry_hours = d.hours(),
+                            Value::Invalid(_) => {}
+                            _ => self.expected(entry, v, WHAT),
+                        }
+                    }
+                }
+                "files_kept_after_clearing" => {
+                    const WHAT: &str = "a duration in days or weeks such as `180d`";
+                    if let Some((v, _)) = self.setting_values(entry, 1, WHAT) {
+                        match v.node {
+                            Value::Duration(d) if d.days().is_some() => {
+                                s.files_kept_days = d.days().unwrap_or(DEFAULT_FILES_KEPT_DAYS);
+                            }
+                            Value::Invalid(_) => {}
+                            _ => self.expected(entry, v, WHAT),
                         }
                     }
                 }

@@ -21,6 +21,8 @@
 //! - [`logins`]: `logins`, `sessions` and `login_links` of the web
 //!   workspace.
 //! - [`api_runs`]: runs the admin API starts; [`jobs`]: vacuuming the job queue.
+//! - [`files`]: `files`, the metadata of attached files (their content is
+//!   in [`crate::files::FileStore`]).
 //! - [`reports`]: read-only aggregates for reports, summaries and metrics.
 //! - [`facts`]: what the planner reads, a page of accounts at a time.
 //! - [`table`]: the imported tables' columns and batched upserts.
@@ -31,6 +33,7 @@ pub mod api_runs;
 pub mod customers;
 pub mod escalations;
 pub mod facts;
+pub mod files;
 pub mod history;
 pub mod imports;
 pub mod items;
@@ -258,6 +261,11 @@ const SQLITE_MIGRATIONS: &[(i64, &str, &str)] = &[
         "workspace",
         include_str!("../../migrations/sqlite/0009_workspace.sql"),
     ),
+    (
+        10,
+        "files",
+        include_str!("../../migrations/sqlite/0010_files.sql"),
+    ),
 ];
 const POSTGRES_MIGRATIONS: &[(i64, &str, &str)] = &[
     (
@@ -304,6 +312,11 @@ const POSTGRES_MIGRATIONS: &[(i64, &str, &str)] = &[
         9,
         "workspace",
         include_str!("../../migrations/postgres/0009_workspace.sql"),
+    ),
+    (
+        10,
+        "files",
+        include_str!("../../migrations/postgres/0010_files.sql"),
     ),
 ];
 

@@ -8,6 +8,7 @@
 //! - `exact_money`: account figures and thresholds against exact decimal
 //!   arithmetic (random portfolios in four currencies).
 //! - `differential`: the step choice against a literal reference model.
+//! - `files`: attached files, links and retention on both backends.
 //! - `fuzz_csv`: the CSV importer on random and mutated files.
 //! - `hooks_agree`: `check` and the runtime compile hooks alike.
 //! - `import`: `relance import` on both backends.
@@ -19,6 +20,7 @@
 mod check_cases;
 mod differential;
 mod exact_money;
+mod files;
 mod fuzz_csv;
 mod hooks_agree;
 mod import;

@@ -5,11 +5,13 @@
 //!
 //! # Layout
 //! - `delivery`: sending, retries, permanent failures, send windows.
+//! - `files`: `PurgeFiles`, retention of attached files.
 //! - `messages`: every email and letter template in every language.
 //! - `notify`: internal notifications: digests and immediate alerts.
 //! - `support`: the helpers of these tests.
 
 mod delivery;
+mod files;
 mod messages;
 mod notify;
 mod support;
