@@ -138,7 +138,10 @@ impl Command {
             Command::Tasks(c) => c.declared(),
             Command::Task(commands::tasks::TaskArgs::Done(c)) => c.declared(),
             Command::Attach(c) => c.declared(),
-            Command::Files(c) => c.declared(),
+            Command::Files(c) => match &c.args.action {
+                Some(action) => action.declared(),
+                None => c.declared(),
+            },
             Command::Serve(c) => c.declared(),
             Command::Login(commands::login::Args::Set(c)) => c.declared(),
             Command::Login(commands::login::Args::List(c)) => c.declared(),

@@ -12,7 +12,7 @@ use relance_engine::store::Store;
 use relance_engine::store::files::{FileChange, FileFilter, FileRow};
 
 use crate::Failure;
-use crate::options::Global;
+use crate::options::{Declares as _, Global, Stored};
 
 /// `--files`, `--max-file-size`: where attached files are kept.
 #[derive(Debug, Clone, clap::Args)]
@@ -75,7 +75,7 @@ pub struct AttachArgs {
 pub struct FilesArgs {
     /// What to do; without one, list the files.
     #[command(subcommand)]
-    action: Option<FilesAction>,
+    pub action: Option<FilesAction>,
     /// Only the files of `CUSTOMER/REFERENCE`, or of `CUSTOMER` (its items and the account).
     item: Option<String>,
     /// Hidden files too.
@@ -85,25 +85,44 @@ pub struct FilesArgs {
     files: FilesOption,
 }
 
-/// The subcommands of `relance files`.
+/// The subcommands of `relance files`, each with the shared options
+/// (`relance files purge --dry-run --db URL` as every other command).
 #[derive(Debug, clap::Subcommand)]
 pub enum FilesAction {
     /// Hide a file: out of lists and emails, its links dead at once.
-    Hide {
-        /// The file's id (as `relance files` prints it).
-        id: i64,
-    },
+    Hide(Stored<HideArgs>),
     /// Delete the files of items cleared longer ago than `files_kept_after_clearing`.
-    Purge {
-        /// List what would be deleted, delete nothing.
-        #[arg(long)]
-        dry_run: bool,
-        /// Purge as of this date (default: today in the settings' timezone).
-        #[arg(long, value_name = "YYYY-MM-DD")]
-        date: Option<chrono::NaiveDate>,
-        #[command(flatten)]
-        files: FilesOption,
-    },
+    Purge(Stored<PurgeArgs>),
+}
+
+impl FilesAction {
+    /// The shared options of the subcommand.
+    pub fn declared(&self) -> crate::options::Declared<'_> {
+        match self {
+            FilesAction::Hide(c) => c.declared(),
+            FilesAction::Purge(c) => c.declared(),
+        }
+    }
+}
+
+/// The arguments of `relance files hide`.
+#[derive(Debug, clap::Args)]
+pub struct HideArgs {
+    /// The file's id (as `relance files` prints it).
+    id: i64,
+}
+
+/// The arguments of `relance files purge`.
+#[derive(Debug, clap::Args)]
+pub struct PurgeArgs {
+    /// List what would be deleted, delete nothing.
+    #[arg(long)]
+    dry_run: bool,
+    /// Purge as of this date (default: today in the settings' timezone).
+    #[arg(long, value_name = "YYYY-MM-DD")]
+    date: Option<chrono::NaiveDate>,
+    #[command(flatten)]
+    files: FilesOption,
 }
 
 /// `C/REF` → `(C, Some(REF))`, `C` → `(C, None)`.
@@ -372,7 +391,8 @@ pub fn run(cli: &Global, args: &FilesArgs) -> Result<(), Failure> {
             })?;
             print(&rows, cli.json)
         }
-        Some(FilesAction::Hide { id }) => {
+        Some(FilesAction::Hide(c)) => {
+            let id = &c.args.id;
             let row = super::runtime()?.block_on(async {
                 let store = super::open_store(cli).await?;
                 let change = FileChange {
@@ -393,11 +413,12 @@ pub fn run(cli: &Global, args: &FilesArgs) -> Result<(), Failure> {
                 Ok(())
             }
         }
-        Some(FilesAction::Purge {
-            dry_run,
-            date,
-            files: option,
-        }) => {
+        Some(FilesAction::Purge(c)) => {
+            let PurgeArgs {
+                dry_run,
+                date,
+                files: option,
+            } = &c.args;
             let config = super::valid_config(&cli.config)?;
             let today =
                 date.unwrap_or_else(|| now.with_timezone(&config.settings.timezone).date_naive());

@@ -113,6 +113,17 @@ fn files_are_attached_listed_hidden_and_purged_after_a_dry_run() {
         &["files", "purge", "--dry-run", "--date", &later],
     ));
     assert!(dry.contains("would delete #1 inv.pdf of C1/INV-1"), "{dry}");
+    // The shared options also go after the subcommand, as everywhere.
+    let config = Path::new(env!("CARGO_MANIFEST_DIR")).join("config");
+    let after = Command::new(env!("CARGO_BIN_EXE_relance"))
+        .args(["files", "purge", "--dry-run", "--date", &later, "--config"])
+        .arg(&config)
+        .arg("--db")
+        .arg(format!("sqlite://{}", db.display()))
+        .env_remove("RELANCE_FILES")
+        .output()
+        .expect("the relance binary runs");
+    assert_eq!(ok(&after), dry);
     assert!(ok(&relance(&db, &["files"])).contains("inv.pdf"));
     let done = ok(&relance(&db, &["files", "purge", "--date", &later]));
     assert!(done.contains("deleted 1 file(s)"), "{done}");
