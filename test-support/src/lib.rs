@@ -16,6 +16,7 @@
 //! - [`smtp`]: the SMTP sink (`tests/smtp_sink.py`) and parsed messages.
 
 pub mod fixtures;
+pub mod pdf;
 pub mod pg;
 pub mod smtp;
 pub mod store;

@@ -3,6 +3,7 @@
 //! failures, send windows and the data freshness gate. Time is an argument:
 //! retries are driven by passing later instants, never by sleeping.
 
+use relance_test_support::pdf::pdftotext;
 use std::sync::Arc;
 use std::time::Duration;
 
@@ -780,32 +781,6 @@ fn pdf_part(body: &str) -> Option<(String, Vec<u8>)> {
         .decode(encoded.trim())
         .ok()?;
     Some((name, bytes))
-}
-
-/// The text of a PDF (`pdftotext -layout`); `None` when poppler's
-/// `pdftotext` is missing outside CI (under `CI` that fails the test).
-fn pdftotext(pdf: &[u8]) -> Option<String> {
-    use std::io::Write as _;
-    use std::process::{Command, Stdio};
-    let spawned = Command::new("pdftotext")
-        .args(["-layout", "-enc", "UTF-8", "-", "-"])
-        .stdin(Stdio::piped())
-        .stdout(Stdio::piped())
-        .spawn();
-    let mut child = match spawned {
-        Ok(c) => c,
-        Err(e) if std::env::var_os("CI").is_none() => {
-            eprintln!("skipped: pdftotext is missing ({e}); apt-get install poppler-utils");
-            return None;
-        }
-        Err(e) => panic!("pdftotext is missing ({e}): apt-get install poppler-utils"),
-    };
-    if let Some(mut stdin) = child.stdin.take() {
-        stdin.write_all(pdf).expect("writing to pdftotext");
-    }
-    let out = child.wait_with_output().expect("pdftotext");
-    assert!(out.status.success(), "pdftotext failed");
-    Some(String::from_utf8(out.stdout).expect("UTF-8"))
 }
 
 fn read_letter(outbox: &tempfile::TempDir, id: i64, step: &str) -> String {
