@@ -14,7 +14,7 @@ use relance_planner::ItemKey;
 use sqlx::{AssertSqlSafe, Row as _};
 
 use super::history::{self, HistoryEvent};
-use super::{Params, StoreError, Tx, on_tx, statement};
+use super::{Params, StoreError, Tx, and_equal, on_tx, statement};
 
 /// An action decided by a run.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -300,17 +300,14 @@ macro_rules! action_row {
 /// A page of actions in id order.
 pub async fn list(tx: &mut Tx, filter: &ActionFilter) -> Result<Vec<ActionRow>, StoreError> {
     let mut template = format!("SELECT {ACTION_COLUMNS} FROM actions WHERE id > ?");
-    let mut binds = Vec::new();
-    for (column, value) in [
-        ("state", &filter.state),
-        ("account", &filter.account),
-        ("run_date", &filter.run_date),
-    ] {
-        if let Some(v) = value {
-            template.push_str(&format!(" AND {column} = ?"));
-            binds.push(v.clone());
-        }
-    }
+    let binds = and_equal(
+        &mut template,
+        &[
+            ("state", &filter.state),
+            ("account", &filter.account),
+            ("run_date", &filter.run_date),
+        ],
+    );
     template.push_str(&format!(" ORDER BY id LIMIT {}", filter.limit));
     let sql = statement(tx, &template);
     on_tx!(tx, c => async {

@@ -7,7 +7,7 @@
 use sqlx::{AssertSqlSafe, Row as _};
 
 use super::history::{self, HistoryEvent};
-use super::{Store, StoreError, Tx, close_rows, insert_rows, on_tx, statement};
+use super::{Store, StoreError, Tx, and_equal, close_rows, insert_rows, on_tx, statement};
 
 /// An alert that starts holding.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -208,13 +208,10 @@ pub async fn list(tx: &mut Tx, filter: &AlertFilter) -> Result<Vec<AlertRow>, St
         Some(false) => template.push_str(" AND resolved_on IS NOT NULL"),
         None => {}
     }
-    let mut binds = Vec::new();
-    for (column, value) in [("account", &filter.account), ("alert", &filter.alert)] {
-        if let Some(v) = value {
-            template.push_str(&format!(" AND {column} = ?"));
-            binds.push(v.clone());
-        }
-    }
+    let binds = and_equal(
+        &mut template,
+        &[("account", &filter.account), ("alert", &filter.alert)],
+    );
     template.push_str(&format!(" ORDER BY id LIMIT {}", filter.limit));
     let sql = statement(tx, &template);
     on_tx!(tx, c => async {

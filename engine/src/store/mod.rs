@@ -588,6 +588,20 @@ pub fn redact(url: &str) -> String {
     }
 }
 
+/// Appends ` AND column = ?` to `template` for each filter that is set;
+/// returns the values to bind after the ones before, in order (the lists'
+/// optional equality filters).
+pub(crate) fn and_equal(template: &mut String, filters: &[(&str, &Option<String>)]) -> Vec<String> {
+    let mut binds = Vec::new();
+    for (column, value) in filters {
+        if let Some(v) = value {
+            template.push_str(&format!(" AND {column} = ?"));
+            binds.push(v.clone());
+        }
+    }
+    binds
+}
+
 /// A statement with its parameters written for the transaction's backend:
 /// each `?` of `template` becomes `?` (SQLite) or `$N` (PostgreSQL).
 pub(crate) fn statement(tx: &Tx, template: &str) -> String {

@@ -8,7 +8,7 @@
 use sqlx::{AssertSqlSafe, Row as _};
 
 use super::history::{self, HistoryEvent};
-use super::{Params, StoreError, Tx, on_tx, statement};
+use super::{Params, StoreError, Tx, and_equal, on_tx, statement};
 
 /// A task still open.
 pub const OPEN: &str = "open";
@@ -204,18 +204,15 @@ pub struct TaskFilter {
 /// A page of tasks in id order.
 pub async fn list(tx: &mut Tx, filter: &TaskFilter) -> Result<Vec<TaskRow>, StoreError> {
     let mut template = format!("SELECT {TASK_COLUMNS} {FROM} WHERE t.id > ?");
-    let mut binds = Vec::new();
-    for (column, value) in [
-        ("t.assignee", &filter.assignee),
-        ("t.state", &filter.state),
-        ("t.due_on", &filter.due_on),
-        ("t.account", &filter.account),
-    ] {
-        if let Some(v) = value {
-            template.push_str(&format!(" AND {column} = ?"));
-            binds.push(v.clone());
-        }
-    }
+    let binds = and_equal(
+        &mut template,
+        &[
+            ("t.assignee", &filter.assignee),
+            ("t.state", &filter.state),
+            ("t.due_on", &filter.due_on),
+            ("t.account", &filter.account),
+        ],
+    );
     template.push_str(&format!(" ORDER BY t.id LIMIT {}", filter.limit));
     let sql = statement(tx, &template);
     on_tx!(tx, c => async {
