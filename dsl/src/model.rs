@@ -71,6 +71,25 @@ pub struct Settings {
     /// How many days after its item is cleared an attached file is purged
     /// (`files_kept_after_clearing`, default `180d`, about six months).
     pub files_kept_days: i64,
+    /// The most bytes of files `attach invoices` puts into one email as
+    /// MIME parts (`attach_budget_mb`, default 10); the rest are linked.
+    pub attach_budget_bytes: u64,
+    /// How far ahead a customer may promise to pay on the customer page
+    /// (`promise_limit`, default `30d`), in days.
+    pub promise_limit_days: i64,
+    /// The status a promise made on the customer page gives
+    /// (`promise_status`); `None`: the status named `promise`, if declared.
+    pub promise_status: Option<String>,
+    /// The status a dispute opened on the customer page gives
+    /// (`dispute_status`); `None`: the status named `dispute`, if declared.
+    pub dispute_status: Option<String>,
+    /// The status an "I already paid" answer gives (`paid_status`); `None`:
+    /// the claim is recorded (history, the collector told) and the items
+    /// keep their status.
+    pub paid_status: Option<String>,
+    /// The reasons a customer picks from to dispute an item
+    /// (`dispute_reasons "…", "…"`); empty: the page's built-in list.
+    pub dispute_reasons: Vec<String>,
 }
 
 /// `link_expiry` when the settings do not give it: 30 days.
@@ -79,19 +98,35 @@ pub const DEFAULT_LINK_EXPIRY_HOURS: i64 = 30 * 24;
 /// `files_kept_after_clearing` when the settings do not give it: 180 days.
 pub const DEFAULT_FILES_KEPT_DAYS: i64 = 180;
 
-/// The workspace link of an account: `{public_url}/ui/accounts/{code}`, or
-/// the relative path without a public URL; the code percent-encoded as a
-/// path segment.
-pub fn account_link(public_url: Option<&str>, code: &str) -> String {
-    let mut segment = String::with_capacity(code.len());
-    for b in code.bytes() {
+/// `attach_budget_mb` when the settings do not give it: 10 MB.
+pub const DEFAULT_ATTACH_BUDGET_BYTES: u64 = 10 * 1024 * 1024;
+
+/// `promise_limit` when the settings do not give it: 30 days.
+pub const DEFAULT_PROMISE_LIMIT_DAYS: i64 = 30;
+
+/// A text as one URL path segment: every byte but `A-Z a-z 0-9 - . _ ~`
+/// percent-encoded.
+pub fn path_segment(text: &str) -> String {
+    let mut segment = String::with_capacity(text.len());
+    for b in text.bytes() {
         if b.is_ascii_alphanumeric() || matches!(b, b'-' | b'.' | b'_' | b'~') {
             segment.push(char::from(b));
         } else {
             segment.push_str(&format!("%{b:02X}"));
         }
     }
-    format!("{}/ui/accounts/{segment}", public_url.unwrap_or(""))
+    segment
+}
+
+/// The workspace link of an account: `{public_url}/ui/accounts/{code}`, or
+/// the relative path without a public URL; the code percent-encoded as a
+/// path segment.
+pub fn account_link(public_url: Option<&str>, code: &str) -> String {
+    format!(
+        "{}/ui/accounts/{}",
+        public_url.unwrap_or(""),
+        path_segment(code)
+    )
 }
 
 impl Settings {

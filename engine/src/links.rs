@@ -173,6 +173,25 @@ impl Signer {
         Ok(())
     }
 
+    /// The absolute link to `path` (a path this server answers), valid for
+    /// `expiry` from `now`, and when it expires:
+    /// `{public_url}{path}?exp=…&sig=…`.
+    pub fn link(
+        &self,
+        path: &str,
+        now: DateTime<Utc>,
+        expiry: Duration,
+        public_url: &str,
+    ) -> (String, DateTime<Utc>) {
+        let expires = now + expiry;
+        let url = format!(
+            "{}{path}?{}",
+            public_url.trim_end_matches('/'),
+            self.query(path, expires.timestamp())
+        );
+        (url, expires)
+    }
+
     /// The absolute download link of a file, valid for `expiry` from `now`,
     /// and when it expires: `{public_url}/files/{id}/download?exp=…&sig=…`.
     pub fn file_link(
@@ -182,15 +201,26 @@ impl Signer {
         expiry: Duration,
         public_url: &str,
     ) -> (String, DateTime<Utc>) {
-        let expires = now + expiry;
-        let path = file_path(file.id);
-        let url = format!(
-            "{}{path}?{}",
-            public_url.trim_end_matches('/'),
-            self.query(&path, expires.timestamp())
-        );
-        (url, expires)
+        self.link(&file_path(file.id), now, expiry, public_url)
     }
+
+    /// The absolute link of an account's customer page (`#interactive_link`),
+    /// valid for `expiry` from `now`: `{public_url}/c/{account}?exp=…&sig=…`.
+    pub fn page_link(
+        &self,
+        account: &str,
+        now: DateTime<Utc>,
+        expiry: Duration,
+        public_url: &str,
+    ) -> (String, DateTime<Utc>) {
+        self.link(&page_path(account), now, expiry, public_url)
+    }
+}
+
+/// The path a customer page link signs: `/c/{account}`, the code
+/// percent-encoded as one path segment.
+pub fn page_path(account: &str) -> String {
+    format!("/c/{}", relance_dsl::model::path_segment(account))
 }
 
 /// The path a file's download link signs: `/files/{id}/download`.

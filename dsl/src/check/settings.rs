@@ -29,6 +29,12 @@ impl Checker<'_> {
             notify_immediately: Some(Level::High),
             link_expiry_hours: DEFAULT_LINK_EXPIRY_HOURS,
             files_kept_days: DEFAULT_FILES_KEPT_DAYS,
+            attach_budget_bytes: DEFAULT_ATTACH_BUDGET_BYTES,
+            promise_limit_days: DEFAULT_PROMISE_LIMIT_DAYS,
+            promise_status: None,
+            dispute_status: None,
+            paid_status: None,
+            dispute_reasons: Vec::new(),
         };
         let Some(block) = block else {
             return s;
@@ -48,6 +54,12 @@ impl Checker<'_> {
             "notify_immediately",
             "link_expiry",
             "files_kept_after_clearing",
+            "attach_budget_mb",
+            "promise_limit",
+            "promise_status",
+            "dispute_status",
+            "paid_status",
+            "dispute_reasons",
         ];
         let mut seen: HashMap<&str, Span> = HashMap::new();
         for entry in &block.entries {
@@ -176,6 +188,67 @@ impl Checker<'_> {
                             }
                             Value::Invalid(_) => {}
                             _ => self.expected(entry, v, WHAT),
+                        }
+                    }
+                }
+                "attach_budget_mb" => {
+                    const WHAT: &str =
+                        "a whole number of megabytes such as `10` (0: link every file)";
+                    if let Some((v, _)) = self.setting_values(entry, 1, WHAT) {
+                        match v.node {
+                            Value::Number(n)
+                                if n.is_integer()
+                                    && n >= rust_decimal::Decimal::ZERO
+                                    && n <= rust_decimal::Decimal::from(1024) =>
+                            {
+                                let mb = u64::try_from(n).unwrap_or(0);
+                                s.attach_budget_bytes = mb * 1024 * 1024;
+                            }
+                            Value::Invalid(_) => {}
+                            _ => self.expected(entry, v, WHAT),
+                        }
+                    }
+                }
+                "promise_limit" => {
+                    const WHAT: &str = "a duration in days or weeks such as `30d`";
+                    if let Some((v, _)) = self.setting_values(entry, 1, WHAT) {
+                        match v.node {
+                            Value::Duration(d) if d.days().is_some_and(|d| d > 0) => {
+                                s.promise_limit_days =
+                                    d.days().unwrap_or(DEFAULT_PROMISE_LIMIT_DAYS);
+                            }
+                            Value::Invalid(_) => {}
+                            _ => self.expected(entry, v, WHAT),
+                        }
+                    }
+                }
+                "promise_status" | "dispute_status" | "paid_status" => {
+                    if let Some(name) = self.string_setting(entry) {
+                        self.reference(
+                            "status",
+                            Code::UnknownStatus,
+                            &Spanned::new(name.clone(), entry.values[0].span),
+                            &names.statuses,
+                        );
+                        match key {
+                            "promise_status" => s.promise_status = Some(name),
+                            "dispute_status" => s.dispute_status = Some(name),
+                            _ => s.paid_status = Some(name),
+                        }
+                    }
+                }
+                "dispute_reasons" => {
+                    for v in &entry.values {
+                        match &v.node {
+                            Value::String(r) if !r.trim().is_empty() => {
+                                s.dispute_reasons.push(r.trim().to_string());
+                            }
+                            Value::Invalid(_) => {}
+                            _ => self.expected(
+                                entry,
+                                v,
+                                "reasons in double quotes, separated by commas",
+                            ),
                         }
                     }
                 }
