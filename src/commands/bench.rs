@@ -387,6 +387,7 @@ pub fn render(cli: &Global, args: &PlanArgs) -> Result<(), Failure> {
                 items: &items,
                 to: &to,
                 cc: &[],
+                links: None,
             };
             let message = composer
                 .render(account, &action, today, None)

@@ -141,6 +141,7 @@ pub fn run(cli: &Global, args: &Args) -> Result<(), Failure> {
         // 1. The worker's delivery: claim, re-read, compose, send, record.
         let mailer = Mailer::smtp(&args.smtp_url, args.connections).map_err(fail)?;
         let delivery = Delivery {
+            shared: relance_worker::deliver::Shared::default(),
             store: store.clone(),
             planner: planner.clone(),
             composer: composer.clone(),
@@ -197,6 +198,8 @@ pub fn run(cli: &Global, args: &Args) -> Result<(), Failure> {
                 cc: &[],
                 items: &items,
                 account,
+                files: &[],
+                interactive: None,
             };
             if let Some(m) = composer.compose(&out).map_err(fail)?.email {
                 messages.push(m);

@@ -8,7 +8,7 @@ use std::time::Duration;
 
 use relance_engine::planner::Planner;
 use relance_engine::store::Store;
-use relance_worker::deliver::{Delivery, Options, Report, Retry};
+use relance_worker::deliver::{Delivery, Options, Report, Retry, Shared};
 use relance_worker::mailer::Mailer;
 use relance_worker::render::Composer;
 
@@ -54,6 +54,12 @@ pub struct MailArgs {
     /// Actions claimed per batch.
     #[arg(long, default_value_t = 64)]
     pub batch: usize,
+    /// Where attached files are kept (`attach invoices`).
+    #[command(flatten)]
+    pub files: super::files::FilesOption,
+    /// How links to customers are signed (`#attachments`, `#interactive_link`).
+    #[command(flatten)]
+    pub links: super::files::LinkArgs,
 }
 
 /// `30s`, `4m`, `1h`, `250ms`, `2d`, or plain seconds.
@@ -113,7 +119,19 @@ pub fn delivery(
         Composer::new(planner.clone(), templates)
             .map_err(|e| Failure::Other(anyhow::anyhow!("{e}")))?,
     );
+    // Without a file store (PostgreSQL and no --files), shared files are
+    // linked, not attached.
+    let files = match (&args.files.files_dir, store.sqlite_file()) {
+        (None, None) => None,
+        _ => Some(args.files.open(store)?),
+    };
+    let shared = Shared {
+        files,
+        signer: args.links.signer()?,
+        public_url: args.links.public_url(),
+    };
     Ok(Delivery {
+        shared,
         store: store.clone(),
         composer,
         mailer,

@@ -116,6 +116,11 @@ pub fn run(cli: &Global, args: &Args) -> Result<(), Failure> {
                 smtp_connections: 1,
                 smtp_timeout: relance_worker::mailer::DEFAULT_SMTP_TIMEOUT,
                 batch: 256,
+                files: super::files::FilesOption {
+                    files_dir: None,
+                    max_file_size: None,
+                },
+                links: super::files::LinkArgs::default(),
             };
             let delivery = deliver::delivery(
                 &store,

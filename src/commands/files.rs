@@ -47,6 +47,43 @@ impl FilesOption {
     }
 }
 
+/// `--link-key-file`, `--link-key-previous-file`, `--public-url`: how the
+/// links given to customers (file downloads, the customer page) are
+/// signed, and the address they start with.
+#[derive(Debug, Clone, Default, clap::Args)]
+pub struct LinkArgs {
+    /// The key signing customers' links (32 bytes or more); else
+    /// `RELANCE_LINK_KEY`. Without a key no link is made and none opens.
+    #[arg(long, value_name = "FILE")]
+    pub link_key_file: Option<PathBuf>,
+    /// The previous link key, accepted during a rotation; else
+    /// `RELANCE_LINK_KEY_PREVIOUS`.
+    #[arg(long, value_name = "FILE")]
+    pub link_key_previous_file: Option<PathBuf>,
+    /// The public address links start with, over the settings' `public_url`.
+    #[arg(long, env = "RELANCE_PUBLIC_URL", value_name = "URL")]
+    pub public_url: Option<String>,
+}
+
+impl LinkArgs {
+    /// The signer of these options (`None`: no key anywhere); a key too
+    /// short or unreadable is a usage error.
+    pub fn signer(&self) -> Result<Option<relance_engine::links::Signer>, Failure> {
+        relance_engine::links::Signer::from_config(
+            self.link_key_file.as_deref(),
+            self.link_key_previous_file.as_deref(),
+        )
+        .map_err(|e| Failure::Usage(e.to_string()))
+    }
+
+    /// `--public-url` without its trailing `/`.
+    pub fn public_url(&self) -> Option<String> {
+        self.public_url
+            .as_deref()
+            .map(|u| u.trim_end_matches('/').to_string())
+    }
+}
+
 /// The arguments of `relance attach`.
 #[derive(Debug, clap::Args)]
 pub struct AttachArgs {

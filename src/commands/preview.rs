@@ -105,6 +105,7 @@ pub fn run(cli: &Global, args: &Args) -> Result<(), Failure> {
         items: &target.items,
         to: &target.to,
         cc: &target.cc,
+        links: None,
     };
     let previous = relance_worker::render::previous(
         &sent.remove(account.code.as_str()).unwrap_or_default(),

@@ -5,7 +5,6 @@ use std::path::PathBuf;
 use anyhow::Context as _;
 use relance_admin_api::auth::{self, Role, Tokens};
 use relance_admin_api::{ApiSettings, AppState, FileAccess};
-use relance_engine::links::Signer;
 
 use crate::Failure;
 use crate::options::Global;
@@ -21,17 +20,8 @@ pub struct ServeArgs {
     tokens: Option<PathBuf>,
     #[command(flatten)]
     files: super::files::FilesOption,
-    /// The key signing file download links (32 bytes or more); else
-    /// `RELANCE_LINK_KEY`. Without a key no link is made and none opens.
-    #[arg(long, value_name = "FILE")]
-    link_key_file: Option<PathBuf>,
-    /// The previous link key, accepted during a rotation; else
-    /// `RELANCE_LINK_KEY_PREVIOUS`.
-    #[arg(long, value_name = "FILE")]
-    link_key_previous_file: Option<PathBuf>,
-    /// The public address links start with, over the settings' `public_url`.
-    #[arg(long, env = "RELANCE_PUBLIC_URL", value_name = "URL")]
-    public_url: Option<String>,
+    #[command(flatten)]
+    links: super::files::LinkArgs,
 }
 
 /// The arguments of `relance token`.
@@ -105,11 +95,7 @@ pub fn serve(cli: &Global, args: &ServeArgs) -> Result<(), Failure> {
             .await
             .with_context(|| format!("listening on {}", args.bind))?;
         let address = listener.local_addr().context("reading the bound address")?;
-        let signer = Signer::from_config(
-            args.link_key_file.as_deref(),
-            args.link_key_previous_file.as_deref(),
-        )
-        .map_err(|e| Failure::Usage(e.to_string()))?;
+        let signer = args.links.signer()?;
         if signer.is_none() {
             tracing::warn!(
                 "no link key (--link-key-file or RELANCE_LINK_KEY): file download links are off"
@@ -118,10 +104,7 @@ pub fn serve(cli: &Global, args: &ServeArgs) -> Result<(), Failure> {
         let files = FileAccess {
             store: args.files.open(&store)?,
             signer,
-            public_url: args
-                .public_url
-                .as_deref()
-                .map(|u| u.trim_end_matches('/').to_string()),
+            public_url: args.links.public_url(),
         };
         let state = AppState::new(ApiSettings {
             store: store.clone(),

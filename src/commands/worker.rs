@@ -28,8 +28,6 @@ pub struct Args {
     /// Concurrent delivery jobs in this process.
     #[arg(long, default_value_t = 1)]
     deliverers: usize,
-    #[command(flatten)]
-    files: super::files::FilesOption,
 }
 
 /// Runs the worker.
@@ -45,12 +43,12 @@ pub fn run(cli: &Global, args: &Args) -> Result<(), Failure> {
             daily_at: args.daily_at,
             poll: args.poll,
             deliverers: args.deliverers,
-            files: match (&args.files.files_dir, store.sqlite_file()) {
+            files: match (&args.mail.files.files_dir, store.sqlite_file()) {
                 (None, None) => {
                     tracing::warn!("no file store (--files DIR): attached files are not purged");
                     None
                 }
-                _ => Some(args.files.open(&store)?),
+                _ => Some(args.mail.files.open(&store)?),
             },
             ..WorkerOptions::default()
         };

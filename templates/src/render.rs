@@ -261,6 +261,21 @@ impl Templates {
         }
     }
 
+    /// `#attachments` of `files` in `language`, as emails show it: for
+    /// files an email could not attach and its template does not link.
+    pub fn attachments_table(
+        &self,
+        language: &str,
+        files: &[crate::context::Attachment],
+    ) -> crate::tables::Table {
+        crate::tables::Tables {
+            lang: crate::format::Lang::of(language),
+            words: crate::tables::Words::of(language),
+            currency: "",
+        }
+        .attachments(files)
+    }
+
     /// The account statement as a PDF file (`attach statement`): the same
     /// title, date, tables, subtotals and total as [`Templates::statement`],
     /// in the same language ([`crate::pdf`]).

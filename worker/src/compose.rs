@@ -36,6 +36,26 @@ pub struct Outgoing<'a> {
     pub items: &'a [relance_engine::planner::ItemKey],
     /// The account's facts, freshly loaded.
     pub account: &'a relance_engine::planner::Account,
+    /// The files of the covered items shared with the customer, with
+    /// their links and, for `attach invoices`, the contents that fit the
+    /// budget (docs/reference/files.md "In emails").
+    pub files: &'a [SharedFile],
+    /// The signed link of the account's customer page (`#interactive_link`),
+    /// when links are made.
+    pub interactive: Option<&'a str>,
+}
+
+/// A file of a covered item shared with the customer, as an email carries
+/// it: as a MIME part (`content`), through a signed link (`link`), or both.
+#[derive(Debug, Clone)]
+pub struct SharedFile {
+    /// Its metadata.
+    pub file: relance_engine::store::files::FileRow,
+    /// Its signed download link and the last day it works (in the
+    /// account's timezone), when links are made.
+    pub link: Option<(String, chrono::NaiveDate)>,
+    /// Its content, when the step attaches invoices and it fits the budget.
+    pub content: Option<bytes::Bytes>,
 }
 
 impl Outgoing<'_> {

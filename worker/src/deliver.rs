@@ -25,7 +25,7 @@ use relance_engine::store::outbox::{self, Claimed, Finished, Outcome};
 use relance_engine::store::{Store, StoreError, alerts, imports};
 use tracing::{debug, info, instrument, warn};
 
-use crate::compose::{Compose, InternalOutgoing, Outgoing, message_id};
+use crate::compose::{Compose, InternalOutgoing, Outgoing, SharedFile, message_id};
 use crate::mailer::{self, Mailer, SendError};
 
 /// What a send task gives back: the action's index in its batch, its
@@ -173,6 +173,21 @@ pub enum DeliverError {
     },
 }
 
+/// What delivery needs to hand files and links to customers
+/// (docs/reference/files.md "In emails"); the default makes no links and
+/// attaches no file.
+#[derive(Debug, Clone, Default)]
+pub struct Shared {
+    /// Where file contents are kept; `None`: `attach invoices` can only link.
+    pub files: Option<relance_engine::files::FileStore>,
+    /// Signs links; `None`: no links (`#attachments` and
+    /// `#interactive_link` render empty).
+    pub signer: Option<relance_engine::links::Signer>,
+    /// The public address links start with, over the settings'
+    /// `public_url` (neither: relative links).
+    pub public_url: Option<String>,
+}
+
 /// Everything a delivery pass needs.
 #[derive(Clone)]
 pub struct Delivery {
@@ -186,6 +201,8 @@ pub struct Delivery {
     pub mailer: Mailer,
     /// How.
     pub options: Options,
+    /// Files and links for customers.
+    pub shared: Shared,
 }
 
 impl std::fmt::Debug for Delivery {
@@ -217,6 +234,9 @@ fn stamp(t: DateTime<Utc>) -> String {
 fn after(now: DateTime<Utc>, d: Duration) -> DateTime<Utc> {
     now + chrono::TimeDelta::from_std(d).unwrap_or(chrono::TimeDelta::MAX)
 }
+
+/// The customer-shared files of a batch's items, by `(customer, reference)`.
+type FilesOfItems = HashMap<(String, String), Vec<relance_engine::store::files::FileRow>>;
 
 /// An email or a letter waiting to leave.
 struct Prepared {
@@ -477,17 +497,22 @@ impl Delivery {
         let accounts = run::load_accounts(&self.store, &self.planner, codes).await?;
         let accounts: HashMap<&str, &Account> =
             accounts.iter().map(|a| (a.code.as_str(), a)).collect();
+        let files = self.files_of(&claimed).await?;
 
         let mut outcomes: Vec<Option<Outcome>> = vec![None; claimed.len()];
         let mut prepared = Vec::new();
         for (index, action) in claimed.iter().enumerate() {
             let sent = sent.get(&action.account).map_or(&[][..], Vec::as_slice);
-            match self.prepare(
-                action,
-                accounts.get(action.account.as_str()).copied(),
-                sent,
-                now,
-            ) {
+            match self
+                .prepare(
+                    action,
+                    accounts.get(action.account.as_str()).copied(),
+                    sent,
+                    &files,
+                    now,
+                )
+                .await
+            {
                 Ok(p) => prepared.push(Prepared { index, ..p }),
                 Err(outcome) => outcomes[index] = Some(outcome),
             }
@@ -653,13 +678,125 @@ impl Delivery {
         }
     }
 
+    /// The customer-shared, visible files of the items the claimed actions
+    /// cover, by `(customer, reference)`: one read per batch.
+    async fn files_of(&self, claimed: &[Claimed]) -> Result<FilesOfItems, DeliverError> {
+        let mut items: Vec<(String, String)> = claimed
+            .iter()
+            .flat_map(|a| a.items.iter())
+            .filter_map(|k| ItemKey::parse(k))
+            .map(|k| (k.customer.to_string(), k.reference.to_string()))
+            .collect();
+        items.sort();
+        items.dedup();
+        let mut by_item = FilesOfItems::new();
+        if items.is_empty() {
+            return Ok(by_item);
+        }
+        for file in relance_engine::files::customer_files_of(&self.store, &items).await? {
+            by_item
+                .entry((file.customer.clone(), file.reference.clone()))
+                .or_default()
+                .push(file);
+        }
+        Ok(by_item)
+    }
+
+    /// The shared files of the items `keep` of an action on `account`, in
+    /// the items' order, each content once: linked when links are made,
+    /// and, when the step attaches invoices, with its content while the
+    /// contents fit `attach_budget_mb`. A content that cannot be read is
+    /// linked instead (and logged).
+    async fn shared_files(
+        &self,
+        action: &Claimed,
+        account: &Account,
+        keep: &[ItemKey],
+        files: &FilesOfItems,
+        now: DateTime<Utc>,
+    ) -> Vec<SharedFile> {
+        let settings = &self.planner.config.settings;
+        let tz = self.planner.timezone(account);
+        let expiry = chrono::TimeDelta::hours(settings.link_expiry_hours);
+        let public_url = self.public_url();
+        let attach =
+            crate::render::step_attaches(&self.planner.config, &action.scenario, &action.step)
+                .invoices;
+        let mut budget = settings.attach_budget_bytes;
+        let mut seen = std::collections::HashSet::new();
+        let mut out = Vec::new();
+        // In the statement's order: by due date.
+        let due = |k: &ItemKey| account.items.iter().find(|i| k.is(i)).map(|i| i.due_date);
+        let mut keep: Vec<&ItemKey> = keep.iter().collect();
+        keep.sort_by_key(|k| (due(k), &k.customer, &k.reference));
+        for key in keep {
+            let Some(list) = files.get(&(key.customer.to_string(), key.reference.to_string()))
+            else {
+                continue;
+            };
+            for file in list {
+                if !seen.insert(file.sha256.clone()) {
+                    continue;
+                }
+                let link = self.shared.signer.as_ref().map(|signer| {
+                    let (url, expires) = signer.file_link(file, now, expiry, &public_url);
+                    (url, expires.with_timezone(&tz).date_naive())
+                });
+                let size = u64::try_from(file.size).unwrap_or(u64::MAX);
+                let mut content = None;
+                if attach
+                    && size <= budget
+                    && let Some(store) = &self.shared.files
+                {
+                    match store.get(&file.sha256).await {
+                        Ok(bytes) => {
+                            budget -= size;
+                            content = Some(bytes);
+                        }
+                        Err(e) => warn!(
+                            action = action.id,
+                            file = file.id,
+                            error = %e,
+                            "an attached file cannot be read; it is linked instead"
+                        ),
+                    }
+                }
+                if content.is_none() && link.is_none() {
+                    warn!(
+                        action = action.id,
+                        file = file.id,
+                        name = %file.name,
+                        "a shared file is neither attached nor linked (no link key, or no file store)"
+                    );
+                }
+                out.push(SharedFile {
+                    file: file.clone(),
+                    link,
+                    content,
+                });
+            }
+        }
+        out
+    }
+
+    /// The public address links start with: `Shared::public_url`, else
+    /// the settings' `public_url`, else none (relative links).
+    fn public_url(&self) -> String {
+        self.shared
+            .public_url
+            .clone()
+            .or_else(|| self.planner.config.settings.public_url.clone())
+            .unwrap_or_default()
+    }
+
     /// Re-reads one claimed action against its account: what to send, or
     /// the outcome without sending.
-    fn prepare(
+    async fn prepare(
         &self,
         action: &Claimed,
         account: Option<&Account>,
         sent: &[relance_engine::store::actions::Sent],
+        files: &FilesOfItems,
         now: DateTime<Utc>,
     ) -> Result<Prepared, Outcome> {
         let Some(account) = account else {
@@ -716,6 +853,13 @@ impl Delivery {
             ),
             from,
         );
+        let shared = self.shared_files(action, account, &keep, files, now).await;
+        let interactive = self.shared.signer.as_ref().map(|signer| {
+            let expiry = chrono::TimeDelta::hours(settings.link_expiry_hours);
+            signer
+                .page_link(&account.code, now, expiry, &self.public_url())
+                .0
+        });
         let out = Outgoing {
             id: action.id,
             message_id: &mid,
@@ -728,6 +872,8 @@ impl Delivery {
             cc: &cc,
             items: &keep,
             account,
+            files: &shared,
+            interactive: interactive.as_deref(),
         };
         if !out.has_email() && !out.has_letter() {
             return Err(Outcome::Done);

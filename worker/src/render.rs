@@ -39,6 +39,62 @@ pub struct ActionRef<'a> {
     pub to: &'a [String],
     /// Copies.
     pub cc: &'a [String],
+    /// The links shared with the customer (`#attachments`,
+    /// `#interactive_link`); `None`: none.
+    pub links: Option<&'a Links>,
+}
+
+/// What an email step attaches (`attach statement, invoices, penalties`).
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
+pub struct Attaches {
+    /// The account statement, as a PDF.
+    pub statement: bool,
+    /// The covered items' customer-shared files.
+    pub invoices: bool,
+    /// The penalties computation.
+    pub penalties: bool,
+}
+
+/// What the email actions of `step` of `scenario` attach (nothing for an
+/// unknown step).
+pub fn step_attaches(config: &relance_dsl::model::Config, scenario: &str, step: &str) -> Attaches {
+    use relance_dsl::model::{Action, Attachment as What};
+    let mut out = Attaches::default();
+    let step = config
+        .scenarios
+        .get(scenario)
+        .and_then(|s| s.steps.iter().find(|s| s.name == step));
+    for action in step.iter().flat_map(|s| s.actions.iter()) {
+        if let Action::Email { attach, .. } = action {
+            for what in attach {
+                match what {
+                    What::Statement => out.statement = true,
+                    What::Invoices => out.invoices = true,
+                    What::Penalties => out.penalties = true,
+                }
+            }
+        }
+    }
+    out
+}
+
+/// The links of an action's shared files and customer page, as the
+/// templates show them.
+pub fn links_of(files: &[crate::compose::SharedFile], interactive: Option<&str>) -> Links {
+    Links {
+        interactive: interactive.map(str::to_string),
+        attachments: files
+            .iter()
+            .filter_map(|f| {
+                let (url, expires) = f.link.clone()?;
+                Some(relance_templates::context::Attachment {
+                    name: f.file.name.clone(),
+                    url,
+                    expires,
+                })
+            })
+            .collect(),
+    }
 }
 
 /// Why the [`Composer`] could not make an action's message (or, for
@@ -400,7 +456,7 @@ impl Composer {
             scenario: action.map(|a| a.scenario.to_string()),
             today: date,
             penalties,
-            links: Links::default(),
+            links: action.and_then(|a| a.links).cloned().unwrap_or_default(),
             leader: leader_item,
             previous: previous.to_vec(),
         }
@@ -461,30 +517,17 @@ impl Composer {
         self.templates.statement_pdf(&ctx, language)
     }
 
-    /// The files an email step attaches (`attach statement`): the
-    /// statement as a PDF, `statement-ACCOUNT-DATE.pdf`, in the email's
-    /// language. Invoices and penalties wait for the attachments issue.
+    /// The files an email step attaches besides the shared files: with
+    /// `attach statement`, the statement as a PDF,
+    /// `statement-ACCOUNT-DATE.pdf`, in the email's language.
     pub fn attachments(
         &self,
         account: &Account,
         action: &ActionRef<'_>,
         date: NaiveDate,
         language: &str,
-    ) -> Vec<(String, Vec<u8>)> {
-        let Some(step) = self
-            .planner
-            .config
-            .scenarios
-            .get(action.scenario)
-            .and_then(|s| s.steps.iter().find(|s| s.name == action.step))
-        else {
-            return Vec::new();
-        };
-        let wants_statement = step.actions.iter().any(|a| {
-            matches!(a, relance_dsl::model::Action::Email { attach, .. }
-                if attach.iter().any(|x| matches!(x, relance_dsl::model::Attachment::Statement)))
-        });
-        if !wants_statement {
+    ) -> Vec<(String, String, Vec<u8>)> {
+        if !step_attaches(&self.planner.config, action.scenario, action.step).statement {
             return Vec::new();
         }
         let statement = self.statement_pdf(account, date, Some(language));
@@ -494,7 +537,7 @@ impl Composer {
                 .code
                 .replace(|c: char| !c.is_ascii_alphanumeric() && c != '-', "_")
         );
-        vec![(name, statement)]
+        vec![(name, "application/pdf".to_string(), statement)]
     }
 
     /// The whole email of an action: rendered, with its attachments.
@@ -511,16 +554,40 @@ impl Composer {
         self.email(&rendered, action, message_id, action_id, &files)
     }
 
+    /// Files `attach invoices` could not attach (over the budget) and that
+    /// the template does not link (no `#attachments`): listed at the end
+    /// of the email, so that every shared file reaches the customer.
+    fn link_the_rest(
+        &self,
+        rendered: &mut Rendered,
+        files: &[relance_templates::context::Attachment],
+    ) {
+        let missing: Vec<_> = files
+            .iter()
+            .filter(|f| !rendered.text.contains(&f.url))
+            .cloned()
+            .collect();
+        if missing.is_empty() {
+            return;
+        }
+        let table = self
+            .templates
+            .attachments_table(&rendered.language, &missing);
+        rendered.text.push_str("\n\n");
+        rendered.text.push_str(&table.text);
+        rendered.html.push_str(&table.html);
+    }
+
     /// The multipart email of a rendered action: From, To, Cc, Reply-To,
     /// Subject, Message-ID, `X-Relance-Action`, text and HTML parts, then
-    /// the attached files (name, PDF).
+    /// the attached files (name, MIME type, content).
     pub fn email(
         &self,
         rendered: &Rendered,
         action: &ActionRef<'_>,
         message_id: &str,
         action_id: &str,
-        files: &[(String, Vec<u8>)],
+        files: &[(String, String, Vec<u8>)],
     ) -> Result<Message, MessageError> {
         let mailbox = |a: &String| {
             a.parse::<Mailbox>()
@@ -550,13 +617,16 @@ impl Composer {
         let body = if files.is_empty() {
             body
         } else {
-            let pdf = ContentType::parse("application/pdf")
-                .map_err(|e| MessageError::Message(e.to_string()))?;
-            files
-                .iter()
-                .fold(MultiPart::mixed().multipart(body), |m, (name, bytes)| {
-                    m.singlepart(Attachment::new(name.clone()).body(bytes.clone(), pdf.clone()))
-                })
+            files.iter().fold(
+                MultiPart::mixed().multipart(body),
+                |m, (name, kind, bytes)| {
+                    let kind = ContentType::parse(kind).unwrap_or(
+                        ContentType::parse("application/octet-stream")
+                            .unwrap_or(ContentType::TEXT_PLAIN),
+                    );
+                    m.singlepart(Attachment::new(name.clone()).body(bytes.clone(), kind))
+                },
+            )
         };
         builder
             .multipart(body)
@@ -616,6 +686,7 @@ impl crate::compose::Compose for Composer {
         previous: &[Previous],
     ) -> Result<crate::compose::Composed, crate::compose::ComposeError> {
         use crate::compose::{ComposeError as Seam, Composed};
+        let links = links_of(out.files, out.interactive);
         let action = ActionRef {
             scenario: out.scenario,
             step: out.step,
@@ -624,6 +695,7 @@ impl crate::compose::Compose for Composer {
             items: out.items,
             to: out.to,
             cc: out.cc,
+            links: Some(&links),
         };
         let seam = |e: MessageError| match e {
             MessageError::Address(reason) => Seam::Address {
@@ -640,11 +712,28 @@ impl crate::compose::Compose for Composer {
         if !out.has_email() && !out.has_letter() {
             return Ok(composed);
         }
-        let rendered = self
+        let mut rendered = self
             .render_after(out.account, &action, previous, out.run_date, None)
             .map_err(seam)?;
         if out.has_email() {
-            let files = self.attachments(out.account, &action, out.run_date, &rendered.language);
+            let mut files =
+                self.attachments(out.account, &action, out.run_date, &rendered.language);
+            files.extend(out.files.iter().filter_map(|f| {
+                let content = f.content.as_ref()?;
+                Some((
+                    f.file.name.clone(),
+                    f.file.content_type.clone(),
+                    content.to_vec(),
+                ))
+            }));
+            let unattached: Vec<_> = links
+                .attachments
+                .iter()
+                .zip(out.files.iter().filter(|f| f.link.is_some()))
+                .filter(|(_, f)| f.content.is_none())
+                .map(|(a, _)| a.clone())
+                .collect();
+            self.link_the_rest(&mut rendered, &unattached);
             let id = out.id.to_string();
             composed.email = Some(
                 self.email(&rendered, &action, out.message_id, &id, &files)

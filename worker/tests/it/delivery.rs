@@ -26,6 +26,7 @@ fn delivery(
     outbox: &std::path::Path,
 ) -> Delivery {
     Delivery {
+        shared: relance_worker::deliver::Shared::default(),
         store: store.clone(),
         planner: planner.clone(),
         composer: Arc::new(PlainCompose::new(&planner.config.settings)),

@@ -65,6 +65,7 @@ async fn purge_files_deletes_the_files_of_items_cleared_long_enough_ago() {
             .expect("attached");
         }
         let d = Delivery {
+            shared: relance_worker::deliver::Shared::default(),
             store: ts.store.clone(),
             planner: Arc::clone(&planner),
             composer: Arc::new(PlainCompose::new(&planner.config.settings)),

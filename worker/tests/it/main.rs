@@ -4,12 +4,14 @@
 //! `relance-test-support`.
 //!
 //! # Layout
+//! - `attachments`: `attach invoices`, `#attachments`, `#interactive_link`.
 //! - `delivery`: sending, retries, permanent failures, send windows.
 //! - `files`: `PurgeFiles`, retention of attached files.
 //! - `messages`: every email and letter template in every language.
 //! - `notify`: internal notifications: digests and immediate alerts.
 //! - `support`: the helpers of these tests.
 
+mod attachments;
 mod delivery;
 mod files;
 mod messages;

@@ -39,6 +39,7 @@ fn delivery(
     sink: &Sink,
 ) -> Delivery {
     Delivery {
+        shared: relance_worker::deliver::Shared::default(),
         store: store.clone(),
         planner: planner.clone(),
         composer: composer.clone(),
