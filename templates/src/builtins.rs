@@ -46,6 +46,8 @@ pub(crate) fn tables<'a>(ctx: &'a Context, language: &str) -> Tables<'a> {
 /// A hashtag's value before it is put in the form an output needs.
 pub(crate) enum Value {
     Scalar(String),
+    /// A URL: a link in HTML, the URL itself in text.
+    Link(String),
     Table(Table),
 }
 
@@ -69,6 +71,16 @@ impl Values {
                 self.text_in_html.insert(name.to_string(), escaped);
                 self.plain.insert(name.to_string(), s);
             }
+            Value::Link(url) if url.is_empty() => self.add(name, Value::Scalar(url)),
+            Value::Link(url) => {
+                let escaped = escape(&url);
+                self.html.insert(
+                    name.to_string(),
+                    format!("<a href=\"{escaped}\">{escaped}</a>"),
+                );
+                self.text_in_html.insert(name.to_string(), escaped);
+                self.plain.insert(name.to_string(), url);
+            }
             Value::Table(t) => {
                 self.html.insert(name.to_string(), t.html);
                 self.text_in_html
@@ -86,6 +98,9 @@ pub(crate) fn builtin(name: &str, ctx: &Context, tables: &Tables<'_>) -> Value {
     let grouped = ctx.account.grouped;
     // The totals of exactly what the tables beside them list.
     let totals = Totals::of(&ctx.items, &ctx.account.currency);
+    if name == "interactive_link" {
+        return Value::Link(ctx.links.interactive.clone().unwrap_or_default());
+    }
     Value::Scalar(match name {
         "company_name" => ctx.settings.company.clone(),
         "customer_name" => ctx.customer.name.clone(),
@@ -127,7 +142,6 @@ pub(crate) fn builtin(name: &str, ctx: &Context, tables: &Tables<'_>) -> Value {
             .max()
             .map(|d| tables.lang.long_date(d))
             .unwrap_or_default(),
-        "interactive_link" => ctx.links.interactive.clone().unwrap_or_default(),
         "promise_date" => ctx
             .leader
             .as_ref()

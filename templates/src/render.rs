@@ -261,6 +261,39 @@ impl Templates {
         }
     }
 
+    /// The late-payment penalties of the covered items as a PDF file
+    /// (`attach penalties`): the company, the customer, the date and the
+    /// `#late_penalties` table, in `forced` (else the customer's, else the
+    /// default language); `None` when no covered item bears a penalty.
+    pub fn penalties_pdf(&self, ctx: &Context, forced: Option<&str>) -> Option<Vec<u8>> {
+        if ctx.penalties.items.is_empty() {
+            return None;
+        }
+        let language = forced
+            .or(ctx.customer.language.as_deref())
+            .unwrap_or(&self.default_language)
+            .to_string();
+        let tables = tables(ctx, &language);
+        let table = tables.penalties(&ctx.penalties);
+        let title = format!(
+            "{} — {} — {} ({})",
+            ctx.settings.company, tables.words.penalty, ctx.customer.name, ctx.customer.code
+        );
+        let mut blocks = vec![
+            Block::Title(title.clone()),
+            Block::Paragraph(tables.lang.long_date(ctx.today)),
+        ];
+        blocks.extend(table.blocks);
+        Some(
+            Document {
+                title,
+                language,
+                blocks,
+            }
+            .to_pdf(),
+        )
+    }
+
     /// `#attachments` of `files` in `language`, as emails show it: for
     /// files an email could not attach and its template does not link.
     pub fn attachments_table(

@@ -23,7 +23,7 @@ pub struct Words {
     customer: &'static str,
     subtotal: &'static str,
     total: &'static str,
-    penalty: &'static str,
+    pub(crate) penalty: &'static str,
     expires: &'static str,
     none: &'static str,
     held: &'static str,

@@ -517,9 +517,11 @@ impl Composer {
         self.templates.statement_pdf(&ctx, language)
     }
 
-    /// The files an email step attaches besides the shared files: with
-    /// `attach statement`, the statement as a PDF,
-    /// `statement-ACCOUNT-DATE.pdf`, in the email's language.
+    /// The files an email step attaches besides the shared files, in the
+    /// email's language: with `attach statement`, the statement as a PDF,
+    /// `statement-ACCOUNT-DATE.pdf`; with `attach penalties`, the covered
+    /// items' late-payment penalties, `penalties-ACCOUNT-DATE.pdf` (when
+    /// any item bears one).
     pub fn attachments(
         &self,
         account: &Account,
@@ -527,31 +529,30 @@ impl Composer {
         date: NaiveDate,
         language: &str,
     ) -> Vec<(String, String, Vec<u8>)> {
-        if !step_attaches(&self.planner.config, action.scenario, action.step).statement {
-            return Vec::new();
+        let attaches = step_attaches(&self.planner.config, action.scenario, action.step);
+        let code = account
+            .code
+            .replace(|c: char| !c.is_ascii_alphanumeric() && c != '-', "_");
+        let mut out = Vec::new();
+        if attaches.statement {
+            let statement = self.statement_pdf(account, date, Some(language));
+            out.push((
+                format!("statement-{code}-{date}.pdf"),
+                "application/pdf".to_string(),
+                statement,
+            ));
         }
-        let statement = self.statement_pdf(account, date, Some(language));
-        let name = format!(
-            "statement-{}-{date}.pdf",
-            account
-                .code
-                .replace(|c: char| !c.is_ascii_alphanumeric() && c != '-', "_")
-        );
-        vec![(name, "application/pdf".to_string(), statement)]
-    }
-
-    /// The whole email of an action: rendered, with its attachments.
-    pub fn compose_email(
-        &self,
-        account: &Account,
-        action: &ActionRef<'_>,
-        date: NaiveDate,
-        message_id: &str,
-        action_id: &str,
-    ) -> Result<Message, MessageError> {
-        let rendered = self.render(account, action, date, None)?;
-        let files = self.attachments(account, action, date, &rendered.language);
-        self.email(&rendered, action, message_id, action_id, &files)
+        if attaches.penalties {
+            let ctx = self.context(account, Some(action), date);
+            if let Some(pdf) = self.templates.penalties_pdf(&ctx, Some(language)) {
+                out.push((
+                    format!("penalties-{code}-{date}.pdf"),
+                    "application/pdf".to_string(),
+                    pdf,
+                ));
+            }
+        }
+        out
     }
 
     /// Files `attach invoices` could not attach (over the budget) and that

@@ -3,7 +3,8 @@
 //! customer-shared files in the email as MIME parts up to
 //! `attach_budget_mb` and links the rest; `#interactive_link` and
 //! `#attachments` are signed links that verify; internal and hidden files
-//! never leave; `attach statement` adds the statement as a PDF.
+//! never leave; `attach statement` and `attach penalties` add the
+//! statement and the penalties as PDF files.
 
 use std::sync::Arc;
 use std::time::Duration;
@@ -36,7 +37,7 @@ const MAIN: &str = r#"settings {
   public_url       "https://relance.acme.example/"
 }
 scenario "standard" {
-  step "reminder_1" at due + 7d  { email "reminder" to billing attach statement, invoices }
+  step "reminder_1" at due + 7d  { email "reminder" to billing attach statement, invoices, penalties }
 }
 "#;
 
@@ -373,12 +374,21 @@ async fn attach_invoices_carries_the_invoice_pdf_links_the_rest_and_the_customer
         let names: Vec<&str> = attached.iter().map(|(n, _)| n.as_str()).collect();
         assert_eq!(
             names,
-            ["statement-C0001-2026-11-09.pdf", "INV-1.pdf"],
+            [
+                "statement-C0001-2026-11-09.pdf",
+                "penalties-C0001-2026-11-09.pdf",
+                "INV-1.pdf"
+            ],
             "{}: the statement and the invoice within the budget; the 1.2 MB scan is over it, \
              the internal note and the hidden file never leave",
             ts.name
         );
-        let invoice = attached[1].1;
+        let invoice = attached[2].1;
+        if let Some(text) = pdftotext(attached[1].1) {
+            for s in ["Penalty", "INV-1", "INV-2", "ACME Industries SAS"] {
+                assert!(text.contains(s), "{s:?} missing from the penalties\n{text}");
+            }
+        }
         assert!(invoice.starts_with(b"%PDF-"));
         let statement = attached[0].1;
         if let Some(text) = pdftotext(invoice) {
@@ -425,6 +435,10 @@ async fn attach_invoices_carries_the_invoice_pdf_links_the_rest_and_the_customer
             assert_eq!(linked.len(), 1, "{}: one file link in\n{body}", ts.name);
             assert!(linked[0].contains(&links::file_path(big)), "{}", linked[0]);
         }
+        assert!(
+            html.contains("<a href=\"https://relance.acme.example/c/C0001?exp="),
+            "the customer page is a link in HTML:\n{html}"
+        );
         assert!(text.contains("INV-2-scan.pdf"), "{text}");
         // Links expire after `link_expiry` (30 days): 9 Dec 2026.
         assert!(text.contains("9 Dec 2026"), "{text}");
@@ -507,7 +521,10 @@ async fn attachments_lists_every_shared_file_and_without_a_key_nothing_is_linked
         "no #interactive_link in this template"
     );
     let attached = parts.iter().filter_map(|(h, _)| file_name(h)).count();
-    assert_eq!(attached, 3, "the statement and both invoices");
+    assert_eq!(
+        attached, 4,
+        "the statement, the penalties and both invoices"
+    );
 
     // The same step without a link key: the files are attached, nothing is
     // linked, and #attachments renders empty.
@@ -549,7 +566,14 @@ async fn attachments_lists_every_shared_file_and_without_a_key_nothing_is_linked
         .iter()
         .filter_map(|(h, _)| file_name(h))
         .collect();
-    assert_eq!(names, ["statement-C0001-2026-11-09.pdf", "INV-1.pdf"]);
+    assert_eq!(
+        names,
+        [
+            "statement-C0001-2026-11-09.pdf",
+            "penalties-C0001-2026-11-09.pdf",
+            "INV-1.pdf"
+        ]
+    );
     ts.cleanup().await;
     ts2.cleanup().await;
 }
