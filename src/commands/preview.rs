@@ -36,6 +36,14 @@ pub struct Args {
     /// the printable page) or `.pdf` (a letter as the PDF the worker writes).
     #[arg(long)]
     out: Option<PathBuf>,
+    /// Where attached files are kept: `.eml` carries the files `attach
+    /// invoices` would attach.
+    #[command(flatten)]
+    files: super::files::FilesOption,
+    /// With a link key, `#attachments` and `#interactive_link` show the
+    /// links the email would carry (else they render empty, as they would).
+    #[command(flatten)]
+    links: super::files::LinkArgs,
 }
 
 /// What `--json` prints.
@@ -56,6 +64,11 @@ struct PreviewJson<'a> {
     items: Vec<String>,
     html: &'a str,
     text: &'a str,
+    /// The files the email would carry (`attach ...`).
+    attachments: Vec<String>,
+    /// The shared files only linked (over `attach_budget_mb`, or not
+    /// attached by the step).
+    linked: Vec<String>,
 }
 
 /// Runs `relance preview`.
@@ -97,6 +110,51 @@ pub fn run(cli: &Global, args: &Args) -> Result<(), Failure> {
     };
     let date = args.when.when().date_for(&planner, &account);
     let target = target(&planner, &account, date, args.step.as_deref())?;
+    // The shared files and links the email would carry, made now.
+    let now = chrono::Utc::now();
+    let shared_setup = relance_worker::deliver::Shared {
+        files: None,
+        signer: args.links.signer()?,
+        public_url: args.links.public_url(),
+    };
+    let keys: Vec<(String, String)> = target
+        .items
+        .iter()
+        .map(|k| (k.customer.clone(), k.reference.clone()))
+        .collect();
+    let (shared_setup, by_item) = super::runtime()?.block_on(async {
+        let store = super::open_store(cli).await?;
+        let read = async {
+            let files = match (&args.files.files_dir, store.sqlite_file()) {
+                (None, None) => None,
+                _ => Some(args.files.open(&store)?),
+            };
+            let by_item = relance_worker::deliver::files_of_items(&store, &keys)
+                .await
+                .map_err(|e| Failure::Other(e.into()))?;
+            Ok::<_, Failure>((
+                relance_worker::deliver::Shared {
+                    files,
+                    ..shared_setup
+                },
+                by_item,
+            ))
+        }
+        .await;
+        store.close().await;
+        read
+    })?;
+    let shared = super::runtime()?.block_on(relance_worker::deliver::shared_files(
+        &shared_setup,
+        &planner,
+        (&target.scenario, &target.step),
+        &account,
+        &target.items,
+        &by_item,
+        now,
+    ));
+    let interactive = shared_setup.page_link(&planner.config.settings, &account.code, now);
+    let links = relance_worker::render::links_of(&shared, interactive.as_deref());
     let action = ActionRef {
         scenario: &target.scenario,
         step: &target.step,
@@ -105,7 +163,7 @@ pub fn run(cli: &Global, args: &Args) -> Result<(), Failure> {
         items: &target.items,
         to: &target.to,
         cc: &target.cc,
-        links: None,
+        links: Some(&links),
     };
     let previous = relance_worker::render::previous(
         &sent.remove(account.code.as_str()).unwrap_or_default(),
@@ -127,6 +185,24 @@ pub fn run(cli: &Global, args: &Args) -> Result<(), Failure> {
             .replace(|c: char| !c.is_ascii_alphanumeric(), "_")
     );
     let letter = target.kind == "letter";
+    // What the email carries: the step's PDFs, then the shared files that fit.
+    let mut attached: Vec<String> = if letter {
+        Vec::new()
+    } else {
+        composer
+            .attachments(&account, &action, date, &rendered.language)
+            .into_iter()
+            .map(|(name, _, _)| name)
+            .collect()
+    };
+    let mut linked = Vec::new();
+    for f in &shared {
+        if f.content.is_some() && !letter {
+            attached.push(f.file.name.clone());
+        } else if f.link.is_some() {
+            linked.push(f.file.name.clone());
+        }
+    }
 
     if let Some(out) = &args.out {
         let is = |ext: &str| out.extension().is_some_and(|e| e.eq_ignore_ascii_case(ext));
@@ -145,7 +221,9 @@ pub fn run(cli: &Global, args: &Args) -> Result<(), Failure> {
                     target.step
                 )));
             }
-            let files = composer.attachments(&account, &action, date, &rendered.language);
+            let files = composer.email_files(&account, &action, date, &rendered.language, &shared);
+            let mut rendered = rendered.clone();
+            composer.link_the_rest(&mut rendered, &shared);
             composer
                 .email(&rendered, &action, &message_id, "preview", &files)
                 .map_err(|e| {
@@ -190,6 +268,8 @@ pub fn run(cli: &Global, args: &Args) -> Result<(), Failure> {
             items: target.items.iter().map(ToString::to_string).collect(),
             html: &rendered.html,
             text: &rendered.text,
+            attachments: attached.clone(),
+            linked: linked.clone(),
         };
         let text = serde_json::to_string_pretty(&doc).context("writing JSON")?;
         outln!("{text}");
@@ -213,6 +293,12 @@ pub fn run(cli: &Global, args: &Args) -> Result<(), Failure> {
     outln!("Date: {date}");
     outln!("Language: {}", rendered.language);
     outln!("X-Relance-Step: {}/{}", target.scenario, target.step);
+    if !attached.is_empty() {
+        outln!("Attachments: {}", attached.join(", "));
+    }
+    if !linked.is_empty() {
+        outln!("Linked: {}", linked.join(", "));
+    }
     outln!("");
     outln!("{}", rendered.html);
     Ok(())

@@ -466,3 +466,56 @@ fn totals_of_small_amounts_are_exact_in_the_message() {
         assert!(out.contains(&format!(">{total}<")), "{account}: {out}");
     }
 }
+
+#[test]
+fn reminder_2_previews_the_invoices_it_attaches_and_the_signed_links() {
+    let case = Case::new();
+    let dir = case.dir.path();
+    // A real PDF invoice shared with the customer, an internal note.
+    let pdf = relance_templates::pdf::Document::from_text("Invoice INV-1", "en", "INVOICE INV-1")
+        .to_pdf();
+    std::fs::write(dir.join("INV-1.pdf"), pdf).expect("a PDF");
+    std::fs::write(dir.join("note.txt"), "call on friday\n").expect("a note");
+    for (file, share) in [("INV-1.pdf", "customer"), ("note.txt", "internal")] {
+        let out = case.relance(&["attach", "C1/INV-1", file, "--share", share]);
+        assert!(out.status.success(), "{}", text(&out.stderr));
+    }
+    std::fs::write(dir.join("link.key"), "0123456789abcdef0123456789abcdef\n").expect("a key");
+    let keyed = [
+        "--step",
+        "reminder_2",
+        "--account",
+        "C1",
+        "--link-key-file",
+        "link.key",
+        "--public-url",
+        "https://relance.acme.example/",
+    ];
+    let out = case.preview(&keyed);
+    assert!(
+        out.contains("Attachments: statement-C1-2026-11-20.pdf, INV-1.pdf\n"),
+        "{out}"
+    );
+    assert!(!out.contains("note.txt"), "{out}");
+    assert!(
+        out.contains("<a href=\"https://relance.acme.example/c/C1?exp="),
+        "the customer page's link: {out}"
+    );
+    assert!(
+        out.contains("https://relance.acme.example/files/1/download?exp="),
+        "the invoice's link under #attachments: {out}"
+    );
+
+    // Without a key: the invoice is attached all the same, nothing is linked.
+    let out = case.preview(&["--step", "reminder_2", "--account", "C1"]);
+    assert!(out.contains("INV-1.pdf"), "{out}");
+    assert!(!out.contains("/files/") && !out.contains("/c/C1"), "{out}");
+
+    // The .eml carries the invoice as a PDF part.
+    let mut args = keyed.to_vec();
+    args.extend(["--out", "r2.eml"]);
+    case.preview(&args);
+    let eml = std::fs::read_to_string(dir.join("r2.eml")).expect("the .eml");
+    assert!(eml.contains("filename=\"INV-1.pdf\""), "{eml}");
+    assert!(!eml.contains("note.txt"), "{eml}");
+}

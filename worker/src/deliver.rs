@@ -188,6 +188,34 @@ pub struct Shared {
     pub public_url: Option<String>,
 }
 
+impl Shared {
+    /// The address links start with: [`Shared::public_url`], else the
+    /// settings' `public_url`, else `""` (relative links).
+    pub fn public_url_for(&self, settings: &relance_dsl::model::Settings) -> String {
+        self.public_url
+            .clone()
+            .or_else(|| settings.public_url.clone())
+            .unwrap_or_default()
+    }
+
+    /// The customer page's link of `account`, made at `now` for
+    /// `link_expiry`; `None` without a signer.
+    pub fn page_link(
+        &self,
+        settings: &relance_dsl::model::Settings,
+        account: &str,
+        now: DateTime<Utc>,
+    ) -> Option<String> {
+        let expiry = chrono::TimeDelta::hours(settings.link_expiry_hours);
+        let signer = self.signer.as_ref()?;
+        Some(
+            signer
+                .page_link(account, now, expiry, &self.public_url_for(settings))
+                .0,
+        )
+    }
+}
+
 /// Everything a delivery pass needs.
 #[derive(Clone)]
 pub struct Delivery {
@@ -235,8 +263,8 @@ fn after(now: DateTime<Utc>, d: Duration) -> DateTime<Utc> {
     now + chrono::TimeDelta::from_std(d).unwrap_or(chrono::TimeDelta::MAX)
 }
 
-/// The customer-shared files of a batch's items, by `(customer, reference)`.
-type FilesOfItems = HashMap<(String, String), Vec<relance_engine::store::files::FileRow>>;
+/// The customer-shared files of items, by `(customer, reference)`.
+pub type FilesOfItems = HashMap<(String, String), Vec<relance_engine::store::files::FileRow>>;
 
 /// An email or a letter waiting to leave.
 struct Prepared {
@@ -689,24 +717,11 @@ impl Delivery {
             .collect();
         items.sort();
         items.dedup();
-        let mut by_item = FilesOfItems::new();
-        if items.is_empty() {
-            return Ok(by_item);
-        }
-        for file in relance_engine::files::customer_files_of(&self.store, &items).await? {
-            by_item
-                .entry((file.customer.clone(), file.reference.clone()))
-                .or_default()
-                .push(file);
-        }
-        Ok(by_item)
+        Ok(files_of_items(&self.store, &items).await?)
     }
 
-    /// The shared files of the items `keep` of an action on `account`, in
-    /// the items' order, each content once: linked when links are made,
-    /// and, when the step attaches invoices, with its content while the
-    /// contents fit `attach_budget_mb`. A content that cannot be read is
-    /// linked instead (and logged).
+    /// The shared files of the items `keep` of an action on `account`
+    /// ([`shared_files`]).
     async fn shared_files(
         &self,
         action: &Claimed,
@@ -715,78 +730,16 @@ impl Delivery {
         files: &FilesOfItems,
         now: DateTime<Utc>,
     ) -> Vec<SharedFile> {
-        let settings = &self.planner.config.settings;
-        let tz = self.planner.timezone(account);
-        let expiry = chrono::TimeDelta::hours(settings.link_expiry_hours);
-        let public_url = self.public_url();
-        let attach =
-            crate::render::step_attaches(&self.planner.config, &action.scenario, &action.step)
-                .invoices;
-        let mut budget = settings.attach_budget_bytes;
-        let mut seen = std::collections::HashSet::new();
-        let mut out = Vec::new();
-        // In the statement's order: by due date.
-        let due = |k: &ItemKey| account.items.iter().find(|i| k.is(i)).map(|i| i.due_date);
-        let mut keep: Vec<&ItemKey> = keep.iter().collect();
-        keep.sort_by_key(|k| (due(k), &k.customer, &k.reference));
-        for key in keep {
-            let Some(list) = files.get(&(key.customer.to_string(), key.reference.to_string()))
-            else {
-                continue;
-            };
-            for file in list {
-                if !seen.insert(file.sha256.clone()) {
-                    continue;
-                }
-                let link = self.shared.signer.as_ref().map(|signer| {
-                    let (url, expires) = signer.file_link(file, now, expiry, &public_url);
-                    (url, expires.with_timezone(&tz).date_naive())
-                });
-                let size = u64::try_from(file.size).unwrap_or(u64::MAX);
-                let mut content = None;
-                if attach
-                    && size <= budget
-                    && let Some(store) = &self.shared.files
-                {
-                    match store.get(&file.sha256).await {
-                        Ok(bytes) => {
-                            budget -= size;
-                            content = Some(bytes);
-                        }
-                        Err(e) => warn!(
-                            action = action.id,
-                            file = file.id,
-                            error = %e,
-                            "an attached file cannot be read; it is linked instead"
-                        ),
-                    }
-                }
-                if content.is_none() && link.is_none() {
-                    warn!(
-                        action = action.id,
-                        file = file.id,
-                        name = %file.name,
-                        "a shared file is neither attached nor linked (no link key, or no file store)"
-                    );
-                }
-                out.push(SharedFile {
-                    file: file.clone(),
-                    link,
-                    content,
-                });
-            }
-        }
-        out
-    }
-
-    /// The public address links start with: `Shared::public_url`, else
-    /// the settings' `public_url`, else none (relative links).
-    fn public_url(&self) -> String {
-        self.shared
-            .public_url
-            .clone()
-            .or_else(|| self.planner.config.settings.public_url.clone())
-            .unwrap_or_default()
+        shared_files(
+            &self.shared,
+            &self.planner,
+            (&action.scenario, &action.step),
+            account,
+            keep,
+            files,
+            now,
+        )
+        .await
     }
 
     /// Re-reads one claimed action against its account: what to send, or
@@ -854,12 +807,7 @@ impl Delivery {
             from,
         );
         let shared = self.shared_files(action, account, &keep, files, now).await;
-        let interactive = self.shared.signer.as_ref().map(|signer| {
-            let expiry = chrono::TimeDelta::hours(settings.link_expiry_hours);
-            signer
-                .page_link(&account.code, now, expiry, &self.public_url())
-                .0
-        });
+        let interactive = self.shared.page_link(settings, &account.code, now);
         let out = Outgoing {
             id: action.id,
             message_id: &mid,
@@ -908,6 +856,103 @@ impl Delivery {
             letter_pdf: composed.letter_pdf,
         })
     }
+}
+
+/// The customer-shared files of the items `keep` of an action of `step`
+/// (`(scenario, step)`) on `account`, in the items' due-date order, each
+/// content once: linked when `shared` has a signer, and, when the step
+/// attaches invoices, with its content while the contents fit
+/// `attach_budget_mb` (a file that does not fit is skipped, the next ones
+/// tried). A content that cannot be read is linked instead (and logged).
+/// `files` holds the visible customer-shared files by `(customer,
+/// reference)`.
+pub async fn shared_files(
+    shared: &Shared,
+    planner: &Planner,
+    step: (&str, &str),
+    account: &Account,
+    keep: &[ItemKey],
+    files: &FilesOfItems,
+    now: DateTime<Utc>,
+) -> Vec<SharedFile> {
+    let settings = &planner.config.settings;
+    let tz = planner.timezone(account);
+    let expiry = chrono::TimeDelta::hours(settings.link_expiry_hours);
+    let public_url = shared.public_url_for(settings);
+    let attach = crate::render::step_attaches(&planner.config, step.0, step.1).invoices;
+    let mut budget = settings.attach_budget_bytes;
+    let mut seen = std::collections::HashSet::new();
+    let mut out = Vec::new();
+    // In the statement's order: by due date.
+    let due = |k: &ItemKey| account.items.iter().find(|i| k.is(i)).map(|i| i.due_date);
+    let mut keep: Vec<&ItemKey> = keep.iter().collect();
+    keep.sort_by_key(|k| (due(k), &k.customer, &k.reference));
+    for key in keep {
+        let Some(list) = files.get(&(key.customer.clone(), key.reference.clone())) else {
+            continue;
+        };
+        for file in list {
+            if !seen.insert(file.sha256.clone()) {
+                continue;
+            }
+            let link = shared.signer.as_ref().map(|signer| {
+                let (url, expires) = signer.file_link(file, now, expiry, &public_url);
+                (url, expires.with_timezone(&tz).date_naive())
+            });
+            let size = u64::try_from(file.size).unwrap_or(u64::MAX);
+            let mut content = None;
+            if attach
+                && size <= budget
+                && let Some(store) = &shared.files
+            {
+                match store.get(&file.sha256).await {
+                    Ok(bytes) => {
+                        budget -= size;
+                        content = Some(bytes);
+                    }
+                    Err(e) => warn!(
+                        account = %account.code,
+                        file = file.id,
+                        error = %e,
+                        "an attached file cannot be read; it is linked instead"
+                    ),
+                }
+            }
+            if content.is_none() && link.is_none() {
+                warn!(
+                    account = %account.code,
+                    file = file.id,
+                    name = %file.name,
+                    "a shared file is neither attached nor linked (no link key, or no file store)"
+                );
+            }
+            out.push(SharedFile {
+                file: file.clone(),
+                link,
+                content,
+            });
+        }
+    }
+    out
+}
+
+/// The customer-shared, visible files of `items` (`(customer,
+/// reference)`), by item: one read.
+pub async fn files_of_items(
+    store: &Store,
+    items: &[(String, String)],
+) -> Result<FilesOfItems, StoreError> {
+    let mut by_item = FilesOfItems::new();
+    if items.is_empty() {
+        return Ok(by_item);
+    }
+    for file in relance_engine::files::customer_files_of(store, items).await? {
+        by_item
+            .entry((file.customer.clone(), file.reference.clone()))
+            .or_default()
+            .push(file);
+    }
+    Ok(by_item)
 }
 
 /// When an email outside the send window may leave (UTC), or `None` when

@@ -555,18 +555,38 @@ impl Composer {
         out
     }
 
-    /// Files `attach invoices` could not attach (over the budget) and that
-    /// the template does not link (no `#attachments`): listed at the end
-    /// of the email, so that every shared file reaches the customer.
-    fn link_the_rest(
+    /// Every file an email of `action` carries: [`Composer::attachments`],
+    /// then the contents of the shared files that fit (`attach invoices`).
+    pub fn email_files(
         &self,
-        rendered: &mut Rendered,
-        files: &[relance_templates::context::Attachment],
-    ) {
-        let missing: Vec<_> = files
-            .iter()
-            .filter(|f| !rendered.text.contains(&f.url))
-            .cloned()
+        account: &Account,
+        action: &ActionRef<'_>,
+        date: NaiveDate,
+        language: &str,
+        shared: &[crate::compose::SharedFile],
+    ) -> Vec<(String, String, Vec<u8>)> {
+        let mut files = self.attachments(account, action, date, language);
+        files.extend(shared.iter().filter_map(|f| {
+            let content = f.content.as_ref()?;
+            Some((
+                f.file.name.clone(),
+                f.file.content_type.clone(),
+                content.to_vec(),
+            ))
+        }));
+        files
+    }
+
+    /// Shared files not attached (over the budget) and that the template
+    /// does not link (no `#attachments`): listed at the end of the email,
+    /// so that every shared file reaches the customer.
+    pub fn link_the_rest(&self, rendered: &mut Rendered, shared: &[crate::compose::SharedFile]) {
+        let missing: Vec<_> = links_of(shared, None)
+            .attachments
+            .into_iter()
+            .zip(shared.iter().filter(|f| f.link.is_some()))
+            .filter(|(a, f)| f.content.is_none() && !rendered.text.contains(&a.url))
+            .map(|(a, _)| a)
             .collect();
         if missing.is_empty() {
             return;
@@ -717,24 +737,14 @@ impl crate::compose::Compose for Composer {
             .render_after(out.account, &action, previous, out.run_date, None)
             .map_err(seam)?;
         if out.has_email() {
-            let mut files =
-                self.attachments(out.account, &action, out.run_date, &rendered.language);
-            files.extend(out.files.iter().filter_map(|f| {
-                let content = f.content.as_ref()?;
-                Some((
-                    f.file.name.clone(),
-                    f.file.content_type.clone(),
-                    content.to_vec(),
-                ))
-            }));
-            let unattached: Vec<_> = links
-                .attachments
-                .iter()
-                .zip(out.files.iter().filter(|f| f.link.is_some()))
-                .filter(|(_, f)| f.content.is_none())
-                .map(|(a, _)| a.clone())
-                .collect();
-            self.link_the_rest(&mut rendered, &unattached);
+            let files = self.email_files(
+                out.account,
+                &action,
+                out.run_date,
+                &rendered.language,
+                out.files,
+            );
+            self.link_the_rest(&mut rendered, out.files);
             let id = out.id.to_string();
             composed.email = Some(
                 self.email(&rendered, &action, out.message_id, &id, &files)
