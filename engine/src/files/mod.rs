@@ -95,13 +95,16 @@ pub enum FileError {
         reason: String,
     },
     /// Reading or writing content failed.
-    #[error("file store: {what}")]
+    ///
+    /// The object store's message is part of this one, not a `source()`:
+    /// its messages already carry their causes, and chaining them again
+    /// would print each cause several times.
+    #[error("file store: {what}: {cause}")]
     Blob {
         /// What was being done.
         what: &'static str,
-        /// Why.
-        #[source]
-        source: object_store::Error,
+        /// Why (S3's answer, the I/O error...).
+        cause: object_store::Error,
     },
     /// The metadata could not be read or written.
     #[error(transparent)]
@@ -272,18 +275,18 @@ impl FileStore {
         self.inner
             .put(&FileStore::key(&sha256), PutPayload::from_bytes(content))
             .await
-            .map_err(|source| FileError::Blob {
+            .map_err(|cause| FileError::Blob {
                 what: "writing a file",
-                source,
+                cause,
             })?;
         Ok(sha256)
     }
 
     /// The content stored under a SHA-256.
     pub async fn get(&self, sha256: &str) -> Result<Bytes, FileError> {
-        let what = |source| FileError::Blob {
+        let what = |cause| FileError::Blob {
             what: "reading a file",
-            source,
+            cause,
         };
         self.inner
             .get(&FileStore::key(sha256))
@@ -298,9 +301,9 @@ impl FileStore {
     pub async fn delete(&self, sha256: &str) -> Result<(), FileError> {
         match self.inner.delete(&FileStore::key(sha256)).await {
             Ok(()) | Err(object_store::Error::NotFound { .. }) => Ok(()),
-            Err(source) => Err(FileError::Blob {
+            Err(cause) => Err(FileError::Blob {
                 what: "deleting a file",
-                source,
+                cause,
             }),
         }
     }

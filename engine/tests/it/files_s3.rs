@@ -189,4 +189,8 @@ async fn a_missing_bucket_is_an_error_of_the_store() {
         "{err}"
     );
     assert!(!err.is_refusal());
+    // S3's answer is in the message, once.
+    let message = err.to_string();
+    assert_eq!(message.matches("NoSuchBucket").count(), 1, "{message}");
+    assert!(std::error::Error::source(&err).is_none(), "{message}");
 }
