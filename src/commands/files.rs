@@ -18,8 +18,9 @@ use crate::options::{Declares as _, Global, Stored};
 #[derive(Debug, Clone, clap::Args)]
 pub struct FilesOption {
     /// The file store: a directory (default: `<db name>-files/` beside the
-    /// SQLite file; required with PostgreSQL).
-    #[arg(long = "files", env = "RELANCE_FILES", value_name = "DIR")]
+    /// SQLite file; required with PostgreSQL), or an S3-compatible bucket
+    /// `s3://BUCKET[/PREFIX]` (credentials and endpoint from `AWS_*`).
+    #[arg(long = "files", env = "RELANCE_FILES", value_name = "DIR|s3://BUCKET")]
     pub files_dir: Option<PathBuf>,
     /// The largest file accepted, in MB (at most and by default 50).
     #[arg(long, env = "RELANCE_MAX_FILE_SIZE", value_name = "MB")]

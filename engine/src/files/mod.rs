@@ -1,6 +1,7 @@
 //! Files attached to items or accounts (docs/reference/files.md).
 //!
-//! The content of a file lives in a [`FileStore`] under its SHA-256
+//! The content of a file lives in a [`FileStore`] (a local directory or an
+//! S3-compatible bucket) under its SHA-256
 //! (`sha256/ab/cd/<hex>`), so the same file attached twice is stored once;
 //! its metadata lives in the store's `files` table
 //! ([`crate::store::files`]). [`attach`] checks the type (by extension and
@@ -20,9 +21,11 @@ use std::sync::Arc;
 
 use bytes::Bytes;
 use chrono::{Duration, NaiveDate};
+use object_store::aws::{AmazonS3Builder, AmazonS3ConfigKey};
 use object_store::local::LocalFileSystem;
 use object_store::path::Path as Key;
-use object_store::{ObjectStore, ObjectStoreExt as _, PutPayload};
+use object_store::prefix::PrefixStore;
+use object_store::{ClientConfigKey, ObjectStore, ObjectStoreExt as _, PutPayload};
 use sha2::{Digest as _, Sha256};
 
 use crate::store::files::{self as table, FileRow, NewFile};
@@ -92,13 +95,16 @@ pub enum FileError {
         reason: String,
     },
     /// Reading or writing content failed.
-    #[error("file store: {what}")]
+    ///
+    /// The object store's message is part of this one, not a `source()`:
+    /// its messages already carry their causes, and chaining them again
+    /// would print each cause several times.
+    #[error("file store: {what}: {cause}")]
     Blob {
         /// What was being done.
         what: &'static str,
-        /// Why.
-        #[source]
-        source: object_store::Error,
+        /// Why (S3's answer, the I/O error...).
+        cause: object_store::Error,
     },
     /// The metadata could not be read or written.
     #[error(transparent)]
@@ -119,7 +125,7 @@ impl FileError {
 /// Where file contents are kept, addressed by their SHA-256.
 #[derive(Debug, Clone)]
 pub struct FileStore {
-    /// The object store (a local directory).
+    /// The object store (a local directory or an S3-compatible bucket).
     inner: Arc<dyn ObjectStore>,
     /// The largest file accepted, in bytes.
     max_size: u64,
@@ -140,19 +146,99 @@ impl FileStore {
         })
     }
 
-    /// The store `--files` names: a directory path (or `file://` URL).
-    /// Remote object stores (`s3://`) are not built in yet.
+    /// The store `--files` names: a directory path (or `file://` URL), or
+    /// an S3-compatible bucket `s3://BUCKET[/PREFIX]` ([`FileStore::s3`]).
     pub fn open(location: &str) -> Result<FileStore, FileError> {
         if let Some(path) = location.strip_prefix("file://") {
             return FileStore::local(Path::new(path));
         }
+        if location.starts_with("s3://") {
+            return FileStore::s3(location);
+        }
         if location.contains("://") {
             return Err(FileError::Location {
                 location: location.to_string(),
-                reason: "only local directories are supported in this build (give a path)".into(),
+                reason: "give a directory, a file:// URL or an s3://BUCKET[/PREFIX] URL".into(),
             });
         }
         FileStore::local(Path::new(location))
+    }
+
+    /// A store in an S3-compatible bucket: `s3://BUCKET[/PREFIX]`, the keys
+    /// under `PREFIX/` when given. Credentials, region and endpoint come
+    /// from the process's standard `AWS_*` variables
+    /// ([`FileStore::s3_with_env`]).
+    pub fn s3(url: &str) -> Result<FileStore, FileError> {
+        FileStore::s3_with_env(url, std::env::vars())
+    }
+
+    /// A store in an S3-compatible bucket, configured by these `AWS_*`
+    /// variables (others are ignored), as [`AmazonS3Builder::from_env`]
+    /// reads them: `AWS_ACCESS_KEY_ID`, `AWS_SECRET_ACCESS_KEY` (and
+    /// `AWS_SESSION_TOKEN`), `AWS_REGION` or `AWS_DEFAULT_REGION` (default
+    /// `us-east-1`), `AWS_ENDPOINT_URL` for another server than AWS (MinIO,
+    /// moto...) and `AWS_ALLOW_HTTP=true` when that endpoint is `http://`.
+    /// Nothing is sent before the first read or write.
+    pub fn s3_with_env(
+        url: &str,
+        vars: impl IntoIterator<Item = (String, String)>,
+    ) -> Result<FileStore, FileError> {
+        let location = |reason: String| FileError::Location {
+            location: url.to_string(),
+            reason,
+        };
+        let rest = url
+            .strip_prefix("s3://")
+            .ok_or_else(|| location("an S3 store is named s3://BUCKET[/PREFIX]".into()))?;
+        let (bucket, prefix) = rest.split_once('/').unwrap_or((rest, ""));
+        let prefix = prefix.trim_matches('/');
+        if bucket.is_empty() {
+            return Err(location(
+                "no bucket: an S3 store is named s3://BUCKET[/PREFIX]".into(),
+            ));
+        }
+        let mut builder = AmazonS3Builder::new();
+        let mut allow_http = false;
+        let mut http_endpoint = None;
+        for (name, value) in vars {
+            if !name.starts_with("AWS_") {
+                continue;
+            }
+            let Ok(key) = name.to_ascii_lowercase().parse::<AmazonS3ConfigKey>() else {
+                continue;
+            };
+            match key {
+                AmazonS3ConfigKey::Client(ClientConfigKey::AllowHttp) => {
+                    allow_http = ["1", "true", "on", "yes", "y"]
+                        .contains(&value.to_ascii_lowercase().as_str());
+                }
+                AmazonS3ConfigKey::Endpoint | AmazonS3ConfigKey::S3Endpoint
+                    if value.starts_with("http://") =>
+                {
+                    http_endpoint = Some(format!("{name} `{value}`"));
+                }
+                _ => {}
+            }
+            builder = builder.with_config(key, value);
+        }
+        if let Some(endpoint) = http_endpoint.filter(|_| !allow_http) {
+            return Err(location(format!(
+                "{endpoint} is plain http://: set AWS_ALLOW_HTTP=true to allow it"
+            )));
+        }
+        let s3 = builder
+            .with_bucket_name(bucket)
+            .build()
+            .map_err(|e| location(e.to_string()))?;
+        let inner: Arc<dyn ObjectStore> = if prefix.is_empty() {
+            Arc::new(s3)
+        } else {
+            Arc::new(PrefixStore::new(s3, prefix))
+        };
+        Ok(FileStore {
+            inner,
+            max_size: MAX_SIZE,
+        })
     }
 
     /// The default location beside a SQLite store file: `<file stem>-files/`
@@ -182,25 +268,25 @@ impl FileStore {
         Key::from(format!("sha256/{a}/{b}/{sha256}"))
     }
 
-    /// Stores content (atomically: a temporary file renamed into place);
-    /// returns its SHA-256.
+    /// Stores content (atomically: a temporary file renamed into place, or
+    /// one S3 `PUT`); returns its SHA-256.
     pub async fn put(&self, content: Bytes) -> Result<String, FileError> {
         let sha256 = sha256_hex(&content);
         self.inner
             .put(&FileStore::key(&sha256), PutPayload::from_bytes(content))
             .await
-            .map_err(|source| FileError::Blob {
+            .map_err(|cause| FileError::Blob {
                 what: "writing a file",
-                source,
+                cause,
             })?;
         Ok(sha256)
     }
 
     /// The content stored under a SHA-256.
     pub async fn get(&self, sha256: &str) -> Result<Bytes, FileError> {
-        let what = |source| FileError::Blob {
+        let what = |cause| FileError::Blob {
             what: "reading a file",
-            source,
+            cause,
         };
         self.inner
             .get(&FileStore::key(sha256))
@@ -215,9 +301,9 @@ impl FileStore {
     pub async fn delete(&self, sha256: &str) -> Result<(), FileError> {
         match self.inner.delete(&FileStore::key(sha256)).await {
             Ok(()) | Err(object_store::Error::NotFound { .. }) => Ok(()),
-            Err(source) => Err(FileError::Blob {
+            Err(cause) => Err(FileError::Blob {
                 what: "deleting a file",
-                source,
+                cause,
             }),
         }
     }

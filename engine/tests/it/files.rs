@@ -23,9 +23,9 @@ scenario "standard" {
 }
 "#;
 
-const PDF: &[u8] = b"%PDF-1.7\n1 0 obj\n<<>>\nendobj\n%%EOF\n";
+pub(crate) const PDF: &[u8] = b"%PDF-1.7\n1 0 obj\n<<>>\nendobj\n%%EOF\n";
 
-async fn seeded(store: &Store, items: &str) {
+pub(crate) async fn seeded(store: &Store, items: &str) {
     let planner = planner_of(CONFIG);
     let (_dir, paths) = csv_files(&[
         ("customers.csv", b"code,name\nC1,One SA\n"),
@@ -36,7 +36,7 @@ async fn seeded(store: &Store, items: &str) {
         .expect("imported");
 }
 
-fn upload(reference: Option<&str>, name: &str, content: &[u8]) -> Upload {
+pub(crate) fn upload(reference: Option<&str>, name: &str, content: &[u8]) -> Upload {
     Upload {
         customer: "C1".into(),
         reference: reference.map(str::to_string),
@@ -47,7 +47,7 @@ fn upload(reference: Option<&str>, name: &str, content: &[u8]) -> Upload {
     }
 }
 
-const NOW: &str = "2026-11-20T10:00:00Z";
+pub(crate) const NOW: &str = "2026-11-20T10:00:00Z";
 
 #[tokio::test]
 async fn files_are_attached_checked_hidden_and_linked() {

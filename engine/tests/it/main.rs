@@ -9,6 +9,7 @@
 //!   arithmetic (random portfolios in four currencies).
 //! - `differential`: the step choice against a literal reference model.
 //! - `files`: attached files, links and retention on both backends.
+//! - `files_s3`: the same file store on a real S3-compatible server (moto).
 //! - `fuzz_csv`: the CSV importer on random and mutated files.
 //! - `hooks_agree`: `check` and the runtime compile hooks alike.
 //! - `import`: `relance import` on both backends.
@@ -21,6 +22,7 @@ mod check_cases;
 mod differential;
 mod exact_money;
 mod files;
+mod files_s3;
 mod fuzz_csv;
 mod hooks_agree;
 mod import;
