@@ -20,8 +20,8 @@ h1{font-size:1.5rem;margin:.5rem 0}\
 h2{font-size:1.2rem;margin:1.5rem 0 .5rem}\
 section{background:#fff;border-radius:8px;padding:1rem;margin:1rem 0;box-shadow:0 1px 2px rgba(0,0,0,.08)}\
 .scroll{overflow-x:auto}\
-.scroll table{border-collapse:collapse;min-width:100%;font-size:.9rem}\
-.scroll td,.scroll th{padding:.3rem .5rem;border-bottom:1px solid #e3e6ea;text-align:left}\
+.scroll table{border-collapse:collapse;min-width:100%;font-size:.85rem}\
+.scroll td,.scroll th{padding:.25rem .4rem;border-bottom:1px solid #e3e6ea;text-align:left}\
 ul.files{list-style:none;padding:0;margin:0}\
 ul.files li{padding:.5rem 0;border-bottom:1px solid #e3e6ea}\
 label{display:block;font-weight:600;margin:.8rem 0 .2rem}\
@@ -383,17 +383,23 @@ impl PageView<'_> {
     }
 }
 
-/// The confirmation after an answer (`done` is `promise`, `dispute` or `paid`).
-pub fn confirmation(lang: Lang, company: &str, done: &str, back: &str) -> String {
+/// The confirmation after an answer (`done` is `promise`, `dispute` or
+/// `paid`); `suspended`: the status it gave holds reminders back.
+pub fn confirmation(lang: Lang, company: &str, done: &str, suspended: bool, back: &str) -> String {
     let key = match done {
         "dispute" => "done_dispute",
         "paid" => "done_paid",
         _ => "done_promise",
     };
+    let mut text = lang.t(key).to_string();
+    if suspended {
+        text.push(' ');
+        text.push_str(lang.t("done_suspended"));
+    }
     let body = format!(
         "<section class=\"done\" id=\"done\"><h1>{}</h1><p>{}</p><p><a href=\"{}\">{}</a></p></section>",
         lang.t("done_title"),
-        lang.t(key),
+        escape(&text),
         escape(back),
         lang.t("back")
     );

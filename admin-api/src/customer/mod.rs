@@ -303,8 +303,24 @@ pub async fn page(
     };
     if let Some(done) = query.done.as_deref() {
         let back = format!("{}?exp={}&sig={}", opened.path, opened.exp, opened.sig);
-        let company = state.planner().config.settings.company.clone();
-        let page = html::confirmation(opened.lang, company.as_deref().unwrap_or(""), done, &back);
+        let planner = state.planner();
+        let config = &planner.config;
+        let status = match done {
+            "promise" => answers::promise_status(config),
+            "dispute" => answers::dispute_status(config),
+            _ => config.settings.paid_status.clone(),
+        };
+        // Whether the status the answer gave holds reminders back.
+        let suspended = status
+            .and_then(|s| config.statuses.get(&s))
+            .is_some_and(|d| !matches!(d.effect, relance_dsl::model::StatusEffect::None));
+        let page = html::confirmation(
+            opened.lang,
+            config.settings.company.as_deref().unwrap_or(""),
+            done,
+            suspended,
+            &back,
+        );
         return Html(page).into_response();
     }
     let token = match cookie(&headers, COOKIE) {

@@ -107,8 +107,13 @@ const WORDS: &[(&str, &str, &str)] = &[
     ("done_title", "Thank you", "Merci"),
     (
         "done_promise",
-        "Your promise to pay has been recorded and your contact has been told. We will not remind you of these invoices before the promised date.",
-        "Votre promesse de paiement est enregistrée et votre interlocuteur en est informé. Nous ne vous relancerons pas pour ces factures avant la date promise.",
+        "Your promise to pay has been recorded and your contact has been told.",
+        "Votre promesse de paiement est enregistrée et votre interlocuteur en est informé.",
+    ),
+    (
+        "done_suspended",
+        "We will not remind you of these invoices meanwhile.",
+        "Nous ne vous relancerons pas pour ces factures d'ici là.",
     ),
     (
         "done_dispute",
