@@ -456,6 +456,32 @@ async fn the_customer_page_shows_the_account_and_records_answers(api: Api) {
     );
     assert!(answers.iter().any(|(_, _, e)| e.contains("VIR-2026-118")));
 
+    // A customer whose language is French reads the page, the statement
+    // and the expiry page in French.
+    crate::support::import(
+        &api.store,
+        &[(
+            "customers.csv",
+            "code,name,currency,language\nC3,Client Three,USD,fr\n",
+        )],
+    )
+    .await;
+    let (_, fr) = open(&api, "C3").await;
+    assert!(fr.text.contains("<html lang=\"fr\""));
+    assert!(fr.text.contains("Votre compte"), "{}", fr.text);
+    assert!(fr.text.contains("Promesse de paiement"));
+    assert!(
+        fr.text.contains("Jours de retard"),
+        "the statement in French"
+    );
+    let expired = get(&api, &page_link("C3", true)).await;
+    assert_eq!(expired.status, 410);
+    assert!(
+        expired.text.contains("Ce lien a expiré"),
+        "{}",
+        expired.text
+    );
+
     // Past the rate limit of answers on one account: 429.
     let (s3, _) = open(&api, "C3").await;
     for _ in 0..relance_admin_api::customer::limit::POSTS_PER_ACCOUNT {
