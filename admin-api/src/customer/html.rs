@@ -13,15 +13,16 @@ use super::words::Lang;
 const CSS: &str = "\
 *{box-sizing:border-box}\
 body{margin:0;font:16px/1.5 system-ui,-apple-system,'Segoe UI',Roboto,sans-serif;color:#1d2430;background:#f4f5f7}\
-main{max-width:52rem;margin:0 auto;padding:1rem}\
+main{max-width:52rem;margin:0 auto;padding:.5rem}\
 header{background:#1f3a5f;color:#fff;padding:1rem}\
 header p{margin:0;max-width:52rem;margin:0 auto;font-size:1.1rem;font-weight:600}\
 h1{font-size:1.5rem;margin:.5rem 0}\
 h2{font-size:1.2rem;margin:1.5rem 0 .5rem}\
-section{background:#fff;border-radius:8px;padding:1rem;margin:1rem 0;box-shadow:0 1px 2px rgba(0,0,0,.08)}\
+section{background:#fff;border-radius:8px;padding:.75rem;margin:1rem 0;box-shadow:0 1px 2px rgba(0,0,0,.08)}\
 .scroll{overflow-x:auto}\
-.scroll table{border-collapse:collapse;min-width:100%;font-size:.85rem}\
-.scroll td,.scroll th{padding:.25rem .4rem;border-bottom:1px solid #e3e6ea;text-align:left}\
+.scroll table{border-collapse:collapse;min-width:100%;font-size:.8rem}\
+.scroll h1{font-size:1.1rem!important}\
+.scroll td,.scroll th{padding:.25rem .4rem;white-space:nowrap;border-bottom:1px solid #e3e6ea;text-align:left}\
 ul.files{list-style:none;padding:0;margin:0}\
 ul.files li{padding:.5rem 0;border-bottom:1px solid #e3e6ea}\
 label{display:block;font-weight:600;margin:.8rem 0 .2rem}\
@@ -36,7 +37,7 @@ a{color:#1f4f8f}\
 .error{color:#a11;font-weight:600;margin:.2rem 0}\
 .done{border-left:6px solid #1f6f43}\
 .help{color:#4a5563;margin:.2rem 0}\
-@media(min-width:40rem){button{width:auto;padding:.7rem 1.5rem}}";
+@media(min-width:40rem){main{padding:1rem}section{padding:1rem}.scroll table{font-size:.9rem}button{width:auto;padding:.7rem 1.5rem}}";
 
 /// A whole page.
 pub fn document(lang: Lang, company: &str, title: &str, body: &str) -> String {
