@@ -505,3 +505,12 @@ async fn customer_page_over_http_on_postgres() {
         the_customer_page_shows_the_account_and_records_answers(api).await;
     }
 }
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn without_a_link_key_no_customer_page_opens() {
+    let api = Api::sqlite_without_link_key().await;
+    let got = get(&api, &page_link("C1", false)).await;
+    assert_eq!(got.status, 404, "{}", got.text);
+    assert!(got.text.contains("Link not valid"));
+    api.cleanup().await;
+}
