@@ -459,6 +459,75 @@ pub enum AnswerError {
     Store(#[from] StoreError),
 }
 
+/// What an answer does to its items and tells the collector.
+struct Effect {
+    /// The collector's one line.
+    title: String,
+    /// The comment or amount.
+    detail: Option<String>,
+    /// `(customer, reference)`.
+    items: Vec<(String, String)>,
+    /// The status each item gets; `None`: a `payment_claimed` line instead.
+    change: Option<NewStatus>,
+}
+
+fn effect(config: &Config, answer: &Answer) -> Effect {
+    match answer {
+        Answer::Promise {
+            items,
+            date,
+            amount,
+        } => {
+            let comment = amount.map(|a| format!("Promised amount: {a}"));
+            let status = promise_status(config).unwrap_or_default();
+            Effect {
+                title: format!("Promise to pay by {date}"),
+                detail: comment.clone(),
+                items: items.clone(),
+                change: Some(NewStatus {
+                    status,
+                    promise_date: Some(*date),
+                    comment,
+                }),
+            }
+        }
+        Answer::Dispute {
+            item,
+            reason,
+            comment,
+        } => {
+            let text = format!("{reason}: {comment}");
+            Effect {
+                title: format!("Dispute: {reason}"),
+                detail: Some(comment.clone()),
+                items: vec![item.clone()],
+                change: Some(NewStatus {
+                    status: dispute_status(config).unwrap_or_default(),
+                    promise_date: None,
+                    comment: Some(text),
+                }),
+            }
+        }
+        Answer::Paid {
+            items,
+            date,
+            reference,
+        } => {
+            let text = format!("Paid on {date}, reference {reference}");
+            Effect {
+                title: format!("Payment claimed on {date}, ref {reference}"),
+                detail: None,
+                items: items.clone(),
+                change: config.settings.paid_status.clone().map(|status| NewStatus {
+                    status,
+                    promise_date: None,
+                    comment: Some(text),
+                }),
+            }
+        }
+    }
+}
+
 /// Records a valid answer in one write transaction: statuses (or
 /// `payment_claimed` lines) with history origin [`ORIGIN`], and a
 /// `customer_answer` notice for each owner of the account. `id` makes the
@@ -474,61 +543,12 @@ pub async fn apply(
     file: Option<(i64, String)>,
 ) -> Result<Applied, AnswerError> {
     let file_id = file.as_ref().map(|(id, _)| *id);
-    let (title, detail, items, change): (String, Option<String>, Vec<(String, String)>, _) =
-        match answer {
-            Answer::Promise {
-                items,
-                date,
-                amount,
-            } => {
-                let comment = amount.map(|a| format!("Promised amount: {a}"));
-                let status = promise_status(config).unwrap_or_default();
-                (
-                    format!("Promise to pay by {date}"),
-                    comment.clone(),
-                    items.clone(),
-                    Some(NewStatus {
-                        status,
-                        promise_date: Some(*date),
-                        comment,
-                    }),
-                )
-            }
-            Answer::Dispute {
-                item,
-                reason,
-                comment,
-            } => {
-                let text = format!("{reason}: {comment}");
-                (
-                    format!("Dispute: {reason}"),
-                    Some(comment.clone()),
-                    vec![item.clone()],
-                    Some(NewStatus {
-                        status: dispute_status(config).unwrap_or_default(),
-                        promise_date: None,
-                        comment: Some(text),
-                    }),
-                )
-            }
-            Answer::Paid {
-                items,
-                date,
-                reference,
-            } => {
-                let text = format!("Paid on {date}, reference {reference}");
-                (
-                    format!("Payment claimed on {date}, ref {reference}"),
-                    None,
-                    items.clone(),
-                    config.settings.paid_status.clone().map(|status| NewStatus {
-                        status,
-                        promise_date: None,
-                        comment: Some(text),
-                    }),
-                )
-            }
-        };
+    let Effect {
+        title,
+        detail,
+        items,
+        change,
+    } = effect(config, answer);
     if let Some(new) = &change {
         status::check(config, new)?;
     }

@@ -597,38 +597,7 @@ async fn answer(
     let config = &planner.config;
     let today = today(&planner);
     let account = &opened.account;
-    let checked = match kind {
-        "promise" => answers::validate_promise(
-            config,
-            account,
-            today,
-            &answers::PromiseInput {
-                date: form.text("date"),
-                amount: form.text("amount"),
-                items: form.many("items"),
-                all: form.one("all").is_some(),
-            },
-        ),
-        "dispute" => answers::validate_dispute(
-            config,
-            account,
-            &answers::DisputeInput {
-                item: form.text("item"),
-                reason: form.text("reason"),
-                comment: form.text("comment"),
-            },
-        ),
-        _ => answers::validate_paid(
-            account,
-            today,
-            &answers::PaidInput {
-                date: form.text("date"),
-                reference: form.text("reference"),
-                items: form.many("items"),
-                all: form.one("all").is_some(),
-            },
-        ),
-    };
+    let checked = check(kind, config, account, today, &form);
     let refuse = |field: &str, text: String| {
         let problem = Problem {
             form: kind,
@@ -654,20 +623,7 @@ async fn answer(
     };
     let now = Utc::now().to_rfc3339_opts(chrono::SecondsFormat::Secs, true);
     let mut attached = None;
-    if let (Some((name, content)), Some((customer, reference)), Some(access)) =
-        (&form.file, answer.file_item(), state.files())
-    {
-        let upload = Upload {
-            customer: customer.clone(),
-            reference: Some(reference.clone()),
-            name: name.clone(),
-            content: content.clone(),
-            visibility: "internal".into(),
-            description: Some(match kind {
-                "dispute" => "Sent by the customer with a dispute".into(),
-                _ => "Remittance advice sent by the customer".into(),
-            }),
-        };
+    if let (Some(upload), Some(access)) = (upload(kind, &answer, &form), state.files()) {
         match files::attach(state.store(), &access.store, upload, &now, answers::ORIGIN).await {
             Ok(row) => attached = Some((row.id, row.name)),
             Err(e) if e.is_refusal() => {
@@ -706,4 +662,64 @@ async fn answer(
         }
         Err(e) => failed(&state, lang, e),
     }
+}
+
+/// The engine's check of a posted answer of `kind`.
+fn check(
+    kind: &str,
+    config: &relance_dsl::model::Config,
+    account: &Account,
+    today: chrono::NaiveDate,
+    form: &Posted,
+) -> Result<Answer, Invalid> {
+    match kind {
+        "promise" => answers::validate_promise(
+            config,
+            account,
+            today,
+            &answers::PromiseInput {
+                date: form.text("date"),
+                amount: form.text("amount"),
+                items: form.many("items"),
+                all: form.one("all").is_some(),
+            },
+        ),
+        "dispute" => answers::validate_dispute(
+            config,
+            account,
+            &answers::DisputeInput {
+                item: form.text("item"),
+                reason: form.text("reason"),
+                comment: form.text("comment"),
+            },
+        ),
+        _ => answers::validate_paid(
+            account,
+            today,
+            &answers::PaidInput {
+                date: form.text("date"),
+                reference: form.text("reference"),
+                items: form.many("items"),
+                all: form.one("all").is_some(),
+            },
+        ),
+    }
+}
+
+/// The file sent with an answer, for the item it goes to (the disputed
+/// one, the first paid one), kept internal.
+fn upload(kind: &str, answer: &Answer, form: &Posted) -> Option<Upload> {
+    let (name, content) = form.file.as_ref()?;
+    let (customer, reference) = answer.file_item()?;
+    Some(Upload {
+        customer: customer.clone(),
+        reference: Some(reference.clone()),
+        name: name.clone(),
+        content: content.clone(),
+        visibility: "internal".into(),
+        description: Some(match kind {
+            "dispute" => "Sent by the customer with a dispute".into(),
+            _ => "Remittance advice sent by the customer".into(),
+        }),
+    })
 }
