@@ -2,9 +2,10 @@
 //! the agenda of actions and their approval, alerts, accounts and their
 //! statements, item statuses, CSV imports, configuration validation and
 //! reload, reports, metrics and the OpenAPI document. Every route but
-//! `/health` and the signed file downloads (`/files/{id}/download`, whose
-//! signature is the credential) needs a bearer token whose role allows it;
-//! `/ui/` has its own sessions.
+//! `/health`, the signed file downloads (`/files/{id}/download`) and the
+//! signed customer page (`/c/{account}`), whose signatures are the
+//! credential, needs a bearer token whose role allows it; `/ui/` has its
+//! own sessions.
 //!
 //! [`router`] builds the whole application over an [`AppState`]; [`serve`]
 //! runs it on a listener until a shutdown signal.
@@ -25,8 +26,11 @@
 //! - [`openapi`]: the OpenAPI document, generated from the handlers.
 //! - [`ui`]: the collectors' web workspace at `/ui/`, with its own
 //!   cookie sessions (not bearer tokens).
+//! - [`customer`]: the customer page at `/c/{account}`, opened from a
+//!   signed link: statement, shared files, and the customer's answers.
 
 pub mod auth;
+pub mod customer;
 pub mod error;
 pub mod extract;
 pub mod metrics;
@@ -125,6 +129,7 @@ pub fn router(state: AppState) -> Router {
     Router::new()
         .merge(protected)
         .merge(ui::router(state.clone()))
+        .merge(customer::router(state.clone()))
         .route("/health", get(system::health))
         // Opened from emails by customers: the signature is the credential.
         .route("/files/{id}/download", get(files::download))
@@ -249,8 +254,8 @@ pub async fn serve(
             () = &mut shutdown => break,
             Some(_) = connections.join_next(), if !connections.is_empty() => {}
             accepted = listener.accept() => {
-                let stream = match accepted {
-                    Ok((stream, _)) => stream,
+                let (stream, peer) = match accepted {
+                    Ok(accepted) => accepted,
                     Err(e) => {
                         // Out of file descriptors, a connection reset before accept...
                         tracing::warn!(error = %e, "cannot accept a connection");
@@ -259,7 +264,14 @@ pub async fn serve(
                     }
                 };
                 let _ = stream.set_nodelay(true);
-                let service = hyper_util::service::TowerToHyperService::new(app.clone());
+                // The client's address, for the customer page's rate limit.
+                let client = customer::ClientAddr(peer.ip());
+                let service = hyper_util::service::TowerToHyperService::new(
+                    tower::ServiceExt::map_request(app.clone(), move |mut r: hyper::Request<hyper::body::Incoming>| {
+                        r.extensions_mut().insert(client);
+                        r
+                    }),
+                );
                 let mut stopping = stopping.clone();
                 connections.spawn(async move {
                     let mut builder = hyper::server::conn::http1::Builder::new();

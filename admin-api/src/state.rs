@@ -78,6 +78,8 @@ struct Inner {
     metrics: Arc<Metrics>,
     /// Attached files and their links.
     files: Option<FileAccess>,
+    /// Request counts of the customer page, for its rate limit.
+    page_limits: crate::customer::limit::Limiter,
 }
 
 impl std::fmt::Debug for AppState {
@@ -142,6 +144,7 @@ impl AppState {
                 queue,
                 metrics: Arc::default(),
                 files,
+                page_limits: crate::customer::limit::Limiter::default(),
             }),
         }
     }
@@ -190,6 +193,11 @@ impl AppState {
     /// Attached files and their links, when the server has a file store.
     pub fn files(&self) -> Option<&FileAccess> {
         self.inner.files.as_ref()
+    }
+
+    /// The customer page's rate limiter.
+    pub fn page_limits(&self) -> &crate::customer::limit::Limiter {
+        &self.inner.page_limits
     }
 }
 

@@ -14,6 +14,8 @@
 //! - [`run`]: planning and recording a day over the whole store, a page of
 //!   accounts at a time.
 //! - [`status`]: qualifying items by hand (promise, dispute...).
+//! - [`answers`]: what a customer answers on their page (promise,
+//!   dispute, "I already paid"): checked, then recorded with origin `customer`.
 //! - [`approve`]: approving and rejecting `review` actions (CLI and API).
 //! - [`notes`]: notes colleagues add to an account's history.
 //! - [`tasks`]: the colleagues' tasks: listing, completing, cancelling.
@@ -24,6 +26,7 @@
 //!   page transactions record; `store::notices` keeps them and the
 //!   internal outbox).
 
+pub mod answers;
 pub mod approve;
 pub mod config;
 pub mod date;

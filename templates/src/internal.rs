@@ -1,7 +1,7 @@
 //! Internal notifications: the emails relance sends colleagues
 //! (docs/reference/templates.md "Internal templates"). Two templates:
-//! `digest` (a colleague's day: new tasks, reviews, alerts raised and
-//! resolved, escalations, `notify` steps) and `alert` (one alert notified at
+//! `digest` (a colleague's day: customer answers, new tasks, reviews,
+//! alerts raised and resolved, escalations, `notify` steps) and `alert` (one alert notified at
 //! once). Each is built in (`templates/builtin/internal/`, one text whose
 //! words come from [`Words`] in every shipped language) and a configuration
 //! overrides it per language with `templates/<lang>/internal/<name>.html`
@@ -60,7 +60,8 @@ pub use crate::load::is_internal;
 /// store keeps it, in `notices.entry`).
 #[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
 pub struct Entry {
-    /// `task`, `review`, `alert_raised`, `alert_resolved`, `escalation`, `notify`.
+    /// `task`, `review`, `alert_raised`, `alert_resolved`, `escalation`,
+    /// `notify`, `customer_answer`.
     pub kind: String,
     /// The account code.
     pub account: String,
@@ -109,6 +110,8 @@ pub struct Words {
     pub alerts_resolved: &'static str,
     /// Section: escalations.
     pub escalations: &'static str,
+    /// Section: answers customers gave on their page.
+    pub answers: &'static str,
     /// Section: `notify` steps.
     pub notifications: &'static str,
     /// `tasks`, in the subject's counts.
@@ -140,6 +143,7 @@ const WORDS: &[(&str, Words)] = &[
             alerts_raised: "Alerts raised",
             alerts_resolved: "Alerts resolved",
             escalations: "Escalations",
+            answers: "Customer answers",
             notifications: "Notifications",
             tasks_short: "tasks",
             reviews_short: "to review",
@@ -161,6 +165,7 @@ const WORDS: &[(&str, Words)] = &[
             alerts_raised: "Alertes levées",
             alerts_resolved: "Alertes résolues",
             escalations: "Escalades",
+            answers: "Réponses des clients",
             notifications: "Notifications",
             tasks_short: "tâches",
             reviews_short: "à valider",
@@ -182,6 +187,7 @@ const WORDS: &[(&str, Words)] = &[
             alerts_raised: "Neue Warnungen",
             alerts_resolved: "Erledigte Warnungen",
             escalations: "Eskalationen",
+            answers: "Antworten von Kunden",
             notifications: "Benachrichtigungen",
             tasks_short: "Aufgaben",
             reviews_short: "zu prüfen",
@@ -203,6 +209,7 @@ const WORDS: &[(&str, Words)] = &[
             alerts_raised: "Alertas nuevas",
             alerts_resolved: "Alertas resueltas",
             escalations: "Escalados",
+            answers: "Respuestas de clientes",
             notifications: "Notificaciones",
             tasks_short: "tareas",
             reviews_short: "por revisar",
@@ -224,6 +231,7 @@ const WORDS: &[(&str, Words)] = &[
             alerts_raised: "Nuovi avvisi",
             alerts_resolved: "Avvisi risolti",
             escalations: "Escalation",
+            answers: "Risposte dei clienti",
             notifications: "Notifiche",
             tasks_short: "attività",
             reviews_short: "da rivedere",
@@ -245,6 +253,7 @@ const WORDS: &[(&str, Words)] = &[
             alerts_raised: "Nieuwe waarschuwingen",
             alerts_resolved: "Opgeloste waarschuwingen",
             escalations: "Escalaties",
+            answers: "Antwoorden van klanten",
             notifications: "Meldingen",
             tasks_short: "taken",
             reviews_short: "te controleren",
@@ -266,6 +275,7 @@ const WORDS: &[(&str, Words)] = &[
             alerts_raised: "Novos alertas",
             alerts_resolved: "Alertas resolvidos",
             escalations: "Escalamentos",
+            answers: "Respostas dos clientes",
             notifications: "Notificações",
             tasks_short: "tarefas",
             reviews_short: "por rever",
@@ -326,6 +336,8 @@ pub struct Counts {
     pub alerts: usize,
     /// Escalations.
     pub escalations: usize,
+    /// Answers customers gave on their page.
+    pub answers: usize,
     /// `notify` steps.
     pub notifications: usize,
     /// Every entry.
@@ -335,7 +347,7 @@ pub struct Counts {
 /// A titled group of entries (the digest's sections, in a fixed order).
 #[derive(Debug, Clone, Serialize)]
 pub struct Section {
-    /// `tasks`, `reviews`, `alerts_raised`, `alerts_resolved`, `escalations`, `notifications`.
+    /// `answers`, `tasks`, `reviews`, `alerts_raised`, `alerts_resolved`, `escalations`, `notifications`.
     pub key: &'static str,
     /// Its title in the message's language.
     pub title: &'static str,
@@ -368,9 +380,11 @@ pub struct InternalContext {
     pub alerts_resolved: Vec<Entry>,
     /// Escalations.
     pub escalations: Vec<Entry>,
+    /// Answers customers gave on their page (promises, disputes, payments claimed).
+    pub answers: Vec<Entry>,
     /// `notify` steps.
     pub notifications: Vec<Entry>,
-    /// The same six lists, titled, in that order.
+    /// The same seven lists, titled, in that order (customer answers first).
     pub sections: Vec<Section>,
     /// The alert of an immediate message (the first entry), else `None`.
     pub alert: Option<Entry>,
@@ -400,11 +414,13 @@ impl InternalContext {
                 "alert_raised" => "alerts_raised",
                 "alert_resolved" => "alerts_resolved",
                 "escalation" => "escalations",
+                "customer_answer" => "answers",
                 _ => "notifications",
             };
             lists.entry(key).or_default().push(e);
         }
         let mut take = |k: &str| lists.remove(k).unwrap_or_default();
+        let answers = take("answers");
         let (tasks, reviews, alerts_raised, alerts_resolved, escalations, notifications) = (
             take("tasks"),
             take("reviews"),
@@ -418,8 +434,10 @@ impl InternalContext {
             reviews: reviews.len(),
             alerts: alerts_raised.len() + alerts_resolved.len(),
             escalations: escalations.len(),
+            answers: answers.len(),
             notifications: notifications.len(),
-            total: tasks.len()
+            total: answers.len()
+                + tasks.len()
                 + reviews.len()
                 + alerts_raised.len()
                 + alerts_resolved.len()
@@ -427,6 +445,7 @@ impl InternalContext {
                 + notifications.len(),
         };
         let sections = vec![
+            section("answers", words.answers, &answers),
             section("tasks", words.tasks, &tasks),
             section("reviews", words.reviews, &reviews),
             section("alerts_raised", words.alerts_raised, &alerts_raised),
@@ -446,6 +465,7 @@ impl InternalContext {
             alerts_raised,
             alerts_resolved,
             escalations,
+            answers,
             notifications,
             sections,
             alert,
@@ -482,6 +502,7 @@ impl InternalContext {
                 entry("alert_resolved", Some("medium")),
                 entry("escalation", None),
                 entry("notify", None),
+                entry("customer_answer", None),
             ],
         )
     }

@@ -257,3 +257,180 @@ async fn a_collector_completes_todays_call_in_a_browser() {
     );
     api.cleanup().await;
 }
+
+/// A WebDriver session on headless chromium.
+async fn browser(driver: &Driver) -> fantoccini::Client {
+    let mut caps = serde_json::Map::new();
+    caps.insert(
+        "goog:chromeOptions".into(),
+        serde_json::json!({
+            "binary": CHROMIUM,
+            "args": ["--headless=new", "--no-sandbox", "--disable-gpu", "--disable-dev-shm-usage", "--lang=en"],
+        }),
+    );
+    let connector = hyper_util::client::legacy::connect::HttpConnector::new();
+    for _ in 0..100 {
+        if let Ok(c) = ClientBuilder::new(connector.clone())
+            .capabilities(caps.clone())
+            .connect(&format!("http://127.0.0.1:{}", driver.1))
+            .await
+        {
+            return c;
+        }
+        tokio::time::sleep(Duration::from_millis(100)).await;
+    }
+    panic!("chromedriver does not answer");
+}
+
+/// Screenshots of the customer page at phone width (390 px), the viewport
+/// and a tall one, into `target/customer-screenshots/`.
+async fn shoot_phone(client: &fantoccini::Client, name: &str) {
+    let dir = relance_test_support::repo_root().join("target/customer-screenshots");
+    std::fs::create_dir_all(&dir).expect("the screenshot directory");
+    for (height, suffix) in [(900u32, "phone"), (3200, "phone-full")] {
+        client
+            .set_window_size(390, height)
+            .await
+            .expect("window size");
+        let png = client.screenshot().await.expect("a screenshot");
+        std::fs::write(dir.join(format!("{name}-{suffix}.png")), png)
+            .expect("writing a screenshot");
+    }
+}
+
+#[tokio::test]
+async fn a_customer_downloads_a_file_and_promises_to_pay_in_a_browser() {
+    let Some(driver) = start_driver() else { return };
+    let api = crate::support::Api::sqlite().await;
+    let pdf: &[u8] = b"%PDF-1.7\n1 0 obj\n<<>>\nendobj\n%%EOF\n";
+    let form = reqwest::multipart::Form::new()
+        .text("share", "customer")
+        .part(
+            "file",
+            reqwest::multipart::Part::bytes(pdf.to_vec()).file_name("invoice-INV-2.pdf"),
+        );
+    api.send(
+        api.request(
+            reqwest::Method::POST,
+            "/items/C1/INV-2/files",
+            Some(crate::support::OPERATOR),
+        )
+        .multipart(form),
+    )
+    .await
+    .ok(201);
+    let client = browser(&driver).await;
+    let base = api.base.replace("127.0.0.1", "localhost");
+    client
+        .goto(&format!(
+            "{base}{}",
+            crate::customer::page_link("C1", false)
+        ))
+        .await
+        .expect("opens the page");
+    client
+        .wait()
+        .for_element(Locator::Css("#statement table"))
+        .await
+        .expect("the statement");
+    shoot_phone(&client, "page").await;
+    // The shared file: its link downloads it.
+    let link = client
+        .find(Locator::Css("#files a"))
+        .await
+        .expect("the shared file");
+    assert_eq!(link.text().await.expect("text"), "invoice-INV-2.pdf");
+    let href = link
+        .attr("href")
+        .await
+        .expect("href")
+        .expect("a download link");
+    let got = reqwest::get(&href).await.expect("the download");
+    assert_eq!(got.status(), 200);
+    assert_eq!(
+        got.headers()
+            .get("content-disposition")
+            .and_then(|v| v.to_str().ok()),
+        Some("attachment; filename=\"invoice-INV-2.pdf\"")
+    );
+    assert_eq!(got.bytes().await.expect("bytes").as_ref(), pdf);
+    // The promise: a date (typed as en-US shows it), one invoice, an amount.
+    client.set_window_size(390, 900).await.expect("window size");
+    let promised = crate::support::days_ahead(12);
+    client
+        .find(Locator::Id("promise-date"))
+        .await
+        .expect("the date")
+        .send_keys(&promised.format("%m%d%Y").to_string())
+        .await
+        .expect("typed");
+    client
+        .find(Locator::Id("promise-amount"))
+        .await
+        .expect("the amount")
+        .send_keys("200")
+        .await
+        .expect("typed");
+    client
+        .find(Locator::Css("#promise input[name=items][value='C1/INV-2']"))
+        .await
+        .expect("the invoice")
+        .click()
+        .await
+        .expect("checked");
+    client
+        .find(Locator::Css("#promise button[type=submit]"))
+        .await
+        .expect("the button")
+        .click()
+        .await
+        .expect("sends");
+    let done = client
+        .wait()
+        .for_element(Locator::Css("#done"))
+        .await
+        .expect("the confirmation")
+        .text()
+        .await
+        .expect("text");
+    assert!(
+        done.contains("Your promise to pay has been recorded"),
+        "{done}"
+    );
+    shoot_phone(&client, "confirmation").await;
+    // The same account's link after its expiry: the expiry page.
+    client
+        .goto(&format!("{base}{}", crate::customer::page_link("C1", true)))
+        .await
+        .expect("opens the expired link");
+    let heading = client
+        .find(Locator::Css("h1"))
+        .await
+        .expect("a heading")
+        .text()
+        .await
+        .expect("text");
+    assert_eq!(heading, "This link has expired");
+    shoot_phone(&client, "expired").await;
+    client.close().await.expect("closes");
+    drop(driver);
+
+    let mut tx = api.store.begin().await.expect("tx");
+    let status = relance_engine::store::items::item_status(&mut tx, "C1", "INV-2")
+        .await
+        .expect("status")
+        .expect("the item");
+    let lines = relance_engine::store::history::history_of(&mut tx, "C1")
+        .await
+        .expect("history");
+    tx.rollback().await.expect("rollback");
+    assert_eq!(status.status.as_deref(), Some("promise"));
+    assert_eq!(status.promise_date, Some(promised.to_string()));
+    assert!(
+        lines
+            .iter()
+            .any(|l| l.kind == "status_set" && l.origin == "customer")
+    );
+    assert!(lines.iter().any(|l| l.kind == "file_downloaded"));
+    api.cleanup().await;
+}

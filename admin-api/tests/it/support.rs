@@ -193,14 +193,22 @@ impl Api {
         pg_database: Option<Database>,
         dirs: Vec<tempfile::TempDir>,
     ) -> Api {
-        Api::start_queue(store, pg_database, dirs, None).await
+        Api::start_queue(store, pg_database, dirs, None, true).await
+    }
+
+    /// A server on a new SQLite file holding [`FIXTURE`], without a link
+    /// key: no signed link opens.
+    pub async fn sqlite_without_link_key() -> Api {
+        let (store, dir) = sqlite_store().await;
+        import(&store, FIXTURE).await;
+        Api::start_queue(store, None, vec![dir], None, false).await
     }
 
     /// A server on a new SQLite file holding [`FIXTURE`], whose runs go to `queue`.
     pub async fn sqlite_with_queue(queue: Arc<dyn RunQueue>) -> Api {
         let (store, dir) = sqlite_store().await;
         import(&store, FIXTURE).await;
-        Api::start_queue(store, None, vec![dir], Some(queue)).await
+        Api::start_queue(store, None, vec![dir], Some(queue), true).await
     }
 
     async fn start_queue(
@@ -208,6 +216,7 @@ impl Api {
         pg_database: Option<Database>,
         mut dirs: Vec<tempfile::TempDir>,
         queue: Option<Arc<dyn RunQueue>>,
+        link_key: bool,
     ) -> Api {
         let config = tempfile::tempdir().expect("a temp dir");
         let config_dir = config.path().join("config");
@@ -220,7 +229,7 @@ impl Api {
         let files_dir = tempfile::tempdir().expect("a temp dir");
         let files = FileAccess {
             store: FileStore::local(files_dir.path()).expect("a file store"),
-            signer: Some(Signer::new(LINK_KEY).expect("a link key")),
+            signer: link_key.then(|| Signer::new(LINK_KEY).expect("a link key")),
             public_url: Some(base.clone()),
         };
         dirs.push(files_dir);

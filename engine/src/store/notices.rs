@@ -32,7 +32,8 @@ pub struct NewNotice {
     pub colleague: String,
     /// The account it is about.
     pub account: String,
-    /// `task`, `review`, `alert_raised`, `alert_resolved`, `escalation` or `notify`.
+    /// `task`, `review`, `alert_raised`, `alert_resolved`, `escalation`,
+    /// `notify` or `customer_answer`.
     pub kind: String,
     /// What it is about, stable across runs (a task id, `alert|account|item|day`...):
     /// the same thing told twice is one notice.

@@ -4,6 +4,7 @@
 //! come from `relance-test-support`.
 //!
 //! # Layout
+//! - `answers`: customer answers (promise, dispute, paid) on both backends.
 //! - `check_cases`: `relance check` on `test_data/check/{ok,err}` (golden files).
 //! - `exact_money`: account figures and thresholds against exact decimal
 //!   arithmetic (random portfolios in four currencies).
@@ -18,6 +19,7 @@
 //! - `store`: the store API the planner uses.
 //! - `support`: the helpers of these tests.
 
+mod answers;
 mod check_cases;
 mod differential;
 mod exact_money;
