@@ -56,7 +56,7 @@ use tower_http::timeout::TimeoutLayer;
 use tower_http::trace::TraceLayer;
 
 pub use error::AppError;
-pub use state::{ApiSettings, AppState, FileAccess};
+pub use state::{ApiSettings, AppState, Clock, FileAccess};
 
 /// The largest request body, except imports.
 pub const BODY_LIMIT: usize = 10_000_000;

@@ -53,6 +53,29 @@ pub struct FileAccess {
     pub public_url: Option<String>,
 }
 
+/// The clock signed links are checked and made against: the system's,
+/// shifted by an offset that only tests move (to see a link expire without
+/// waiting for it). Clones share the offset.
+#[derive(Debug, Clone, Default)]
+pub struct Clock {
+    /// Seconds added to the system clock.
+    offset: Arc<std::sync::atomic::AtomicI64>,
+}
+
+impl Clock {
+    /// Now, by this clock.
+    pub fn now(&self) -> chrono::DateTime<chrono::Utc> {
+        let offset = self.offset.load(std::sync::atomic::Ordering::Relaxed);
+        chrono::Utc::now() + chrono::TimeDelta::seconds(offset)
+    }
+
+    /// Moves this clock (and its clones) forward by `by`.
+    pub fn advance(&self, by: chrono::TimeDelta) {
+        self.offset
+            .fetch_add(by.num_seconds(), std::sync::atomic::Ordering::Relaxed);
+    }
+}
+
 /// Shared by every handler; cheap to clone.
 #[derive(Clone)]
 pub struct AppState {
@@ -80,6 +103,8 @@ struct Inner {
     files: Option<FileAccess>,
     /// Request counts of the customer page, for its rate limit.
     page_limits: crate::customer::limit::Limiter,
+    /// What signed links are checked against.
+    clock: Clock,
 }
 
 impl std::fmt::Debug for AppState {
@@ -145,6 +170,7 @@ impl AppState {
                 metrics: Arc::default(),
                 files,
                 page_limits: crate::customer::limit::Limiter::default(),
+                clock: Clock::default(),
             }),
         }
     }
@@ -193,6 +219,11 @@ impl AppState {
     /// Attached files and their links, when the server has a file store.
     pub fn files(&self) -> Option<&FileAccess> {
         self.inner.files.as_ref()
+    }
+
+    /// The clock signed links are made and checked against.
+    pub fn clock(&self) -> &Clock {
+        &self.inner.clock
     }
 
     /// The customer page's rate limiter.

@@ -227,7 +227,7 @@ async fn open(
         return Err(not_valid(state));
     };
     let path = links::page_path(code);
-    match signer.verify(&path, exp, sig, Utc::now().timestamp()) {
+    match signer.verify(&path, exp, sig, state.clock().now().timestamp()) {
         Ok(()) => {}
         Err(LinkError::Invalid) => return Err(not_valid(state)),
         Err(LinkError::Expired) => {
@@ -454,7 +454,7 @@ async fn shared_files(
     Ok(rows
         .into_iter()
         .map(|f| {
-            let (link, _) = signer.file_link(&f, Utc::now(), expiry, &public);
+            let (link, _) = signer.file_link(&f, state.clock().now(), expiry, &public);
             SharedFile {
                 about: f.reference.clone(),
                 name: f.name,

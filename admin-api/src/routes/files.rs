@@ -68,7 +68,7 @@ fn view(state: &AppState, access: &FileAccess, f: FileRow) -> FileView {
                 .or_else(|| settings.public_url.clone())
                 .unwrap_or_default();
             let expiry = chrono::Duration::hours(settings.link_expiry_hours);
-            let (url, at) = signer.file_link(&f, Utc::now(), expiry, &public);
+            let (url, at) = signer.file_link(&f, state.clock().now(), expiry, &public);
             (
                 Some(url),
                 Some(at.to_rfc3339_opts(chrono::SecondsFormat::Secs, true)),
@@ -383,7 +383,12 @@ pub async fn download(
     ) else {
         return not_found();
     };
-    match signer.verify(&links::file_path(id), exp, sig, Utc::now().timestamp()) {
+    match signer.verify(
+        &links::file_path(id),
+        exp,
+        sig,
+        state.clock().now().timestamp(),
+    ) {
         Ok(()) => {}
         Err(LinkError::Invalid) => return not_found(),
         Err(LinkError::Expired) => {

@@ -434,3 +434,302 @@ async fn a_customer_downloads_a_file_and_promises_to_pay_in_a_browser() {
     assert!(lines.iter().any(|l| l.kind == "file_downloaded"));
     api.cleanup().await;
 }
+
+/// The `text/plain` part of a raw message with quoted-printable `=3D`
+/// decoded (what a URL in it needs).
+fn plain_text(message: &std::collections::BTreeMap<String, String>) -> String {
+    message["body"].replace("=3D", "=")
+}
+
+/// The first link of `text` that starts with `prefix`.
+fn link_in(text: &str, prefix: &str) -> Option<String> {
+    let at = text.find(prefix)?;
+    Some(
+        text[at..]
+            .chars()
+            .take_while(|c| !c.is_whitespace() && !matches!(c, '"' | '<'))
+            .collect(),
+    )
+}
+
+/// Polls the store until `C5` has a history line of `kind`, for 10 s.
+async fn wait_for_history(store: &relance_engine::store::Store, kind: &str) -> bool {
+    for _ in 0..100 {
+        let mut tx = store.begin().await.expect("tx");
+        let lines = relance_engine::store::history::history_of(&mut tx, "C5")
+            .await
+            .expect("history");
+        tx.rollback().await.expect("rollback");
+        if lines.iter().any(|l| l.kind == kind) {
+            return true;
+        }
+        tokio::time::sleep(Duration::from_millis(100)).await;
+    }
+    false
+}
+
+/// The whole loop a customer closes: the day's run emails a reminder through
+/// a real SMTP server; the customer opens the page from the link in that
+/// email in a real browser, downloads the shared invoice and promises to
+/// pay; the next day's plan leaves the invoice alone, the collector's digest
+/// tells of the promise, and the same link, once expired, shows the expiry
+/// page.
+#[tokio::test]
+async fn a_customer_answers_a_reminder_from_its_email_and_the_collector_hears_of_it() {
+    use relance_engine::planner::calendar::BusinessCalendar;
+    use relance_engine::run::{self, Selection, When};
+    use relance_worker::deliver::{Delivery, Options, Retry, Shared};
+
+    let Some(driver) = start_driver() else { return };
+    let Some(sink) = relance_test_support::Sink::start() else {
+        return;
+    };
+    let api = crate::support::Api::sqlite().await;
+    let planner = std::sync::Arc::new(crate::support::planner(&api.config_dir));
+    let tz = planner.config.settings.timezone;
+    let now = chrono::Utc::now();
+    let today = now.with_timezone(&tz).date_naive();
+    // The run date: a business day, so that the example's reminder_2 (due
+    // + 21 days, on business days) falls on it.
+    let calendar = BusinessCalendar::new(&planner.config.calendars["fr"]);
+    let day = calendar.on_or_after(today);
+    let due = day - chrono::Days::new(21);
+    let items =
+        format!("customer,reference,type,due_date,amount\nC5,INV-51,invoice,{due},750.00\n");
+    crate::support::import(
+        &api.store,
+        &[
+            ("customers.csv", "code,name,language\nC5,Client Five,en\n"),
+            (
+                "contacts.csv",
+                "customer,email,name\nC5,ap@five.example,Fay\n",
+            ),
+            (
+                "assignments.csv",
+                "customer,colleague\nC5,julie@acme.example\n",
+            ),
+            ("items.csv", &items),
+        ],
+    )
+    .await;
+    let invoice = relance_templates::pdf::Document::from_text(
+        "Invoice INV-51",
+        "en",
+        "INVOICE INV-51\n\nTotal due: 750.00 EUR",
+    )
+    .to_pdf();
+    let form = reqwest::multipart::Form::new()
+        .text("share", "customer")
+        .part(
+            "file",
+            reqwest::multipart::Part::bytes(invoice.clone()).file_name("INV-51.pdf"),
+        );
+    api.send(
+        api.request(
+            reqwest::Method::POST,
+            "/items/C5/INV-51/files",
+            Some(crate::support::OPERATOR),
+        )
+        .multipart(form),
+    )
+    .await
+    .ok(201);
+
+    // The day's run, delivered through the SMTP server, links to this server.
+    let only_c5 = Selection {
+        account: Some("C5".into()),
+        ..Selection::all(&planner)
+    };
+    let outcome = run::run(
+        &api.store,
+        &planner,
+        When::Date(day),
+        &only_c5,
+        now,
+        "test-run",
+    )
+    .await
+    .expect("the run");
+    let steps: Vec<&str> = outcome
+        .recorded
+        .iter()
+        .map(|r| r.action.step.as_str())
+        .collect();
+    assert_eq!(steps, ["reminder_2"], "on {day}");
+    let outbox = tempfile::tempdir().expect("a temp dir");
+    let delivery = Delivery {
+        store: api.store.clone(),
+        planner: planner.clone(),
+        composer: std::sync::Arc::new(
+            relance_worker::render::Composer::new(
+                planner.clone(),
+                crate::support::templates(&api.config_dir),
+            )
+            .expect("a composer"),
+        ),
+        mailer: relance_worker::mailer::Mailer::smtp(&sink.url(), 1).expect("a mailer"),
+        options: Options {
+            outbox: outbox.path().to_path_buf(),
+            retry: Retry {
+                tries: 1,
+                first: Duration::from_secs(1),
+            },
+            lease: Duration::from_secs(60),
+            batch: 16,
+            windows: false,
+            worker: "test".into(),
+            origin: "test".into(),
+        },
+        shared: Shared {
+            files: Some(api.files.clone()),
+            signer: Some(
+                relance_engine::links::Signer::new(crate::support::LINK_KEY).expect("a key"),
+            ),
+            public_url: Some(api.base.clone()),
+        },
+    };
+    let report = delivery.deliver_due(now).await.expect("delivery");
+    assert_eq!(report.sent, 1, "{report:?}");
+    let email = sink
+        .messages()
+        .into_iter()
+        .find(|m| m.get("to").is_some_and(|t| t.contains("ap@five.example")))
+        .expect("the reminder");
+    let body = plain_text(&email);
+    assert!(
+        body.contains("INV-51.pdf"),
+        "the invoice in the email: {body}"
+    );
+    let link = link_in(&body, &format!("{}/c/C5?", api.base))
+        .unwrap_or_else(|| panic!("no customer page link in\n{body}"));
+    // Unanswered, the invoice gets the collector's call at due + 30 days.
+    let call_day = calendar.on_or_after(due + chrono::Days::new(30));
+    let step_on = |plans: &[relance_engine::planner::AccountPlan]| {
+        plans
+            .iter()
+            .find_map(|p| p.action.as_ref().map(|a| a.step.clone()))
+    };
+    let plans = run::plan(&api.store, &planner, When::Date(call_day), &only_c5)
+        .await
+        .expect("the plan");
+    assert_eq!(step_on(&plans).as_deref(), Some("call"), "on {call_day}");
+
+    // The customer opens it, downloads the invoice and promises to pay.
+    let client = browser(&driver).await;
+    client.goto(&link).await.expect("opens the page");
+    let statement = client
+        .wait()
+        .for_element(Locator::Css("#statement"))
+        .await
+        .expect("the statement")
+        .text()
+        .await
+        .expect("text");
+    assert!(statement.contains("INV-51"), "{statement}");
+    let file = client
+        .find(Locator::Css("#files a"))
+        .await
+        .expect("the shared invoice");
+    assert_eq!(file.text().await.expect("text"), "INV-51.pdf");
+    let href = file.attr("href").await.expect("href").expect("a link");
+    file.click().await.expect("downloads");
+    if !wait_for_history(&api.store, "file_downloaded").await {
+        // A headless browser may keep a download to itself: fetch it as
+        // the browser would, then it is recorded.
+        let got = reqwest::get(&href).await.expect("the download");
+        assert_eq!(got.status(), 200);
+        assert_eq!(got.bytes().await.expect("bytes").as_ref(), &invoice[..]);
+    }
+    assert!(wait_for_history(&api.store, "file_downloaded").await);
+    client.goto(&link).await.expect("back to the page");
+    let promised = today + chrono::Days::new(20);
+    client
+        .wait()
+        .for_element(Locator::Id("promise-date"))
+        .await
+        .expect("the date")
+        .send_keys(&promised.format("%m%d%Y").to_string())
+        .await
+        .expect("typed");
+    client
+        .find(Locator::Css(
+            "#promise input[name=items][value='C5/INV-51']",
+        ))
+        .await
+        .expect("the invoice")
+        .click()
+        .await
+        .expect("checked");
+    client
+        .find(Locator::Css("#promise button[type=submit]"))
+        .await
+        .expect("the button")
+        .click()
+        .await
+        .expect("sends");
+    let done = client
+        .wait()
+        .for_element(Locator::Css("#done"))
+        .await
+        .expect("the confirmation")
+        .text()
+        .await
+        .expect("text");
+    assert!(
+        done.contains("Your promise to pay has been recorded"),
+        "{done}"
+    );
+
+    // Promised: no call on that day any more; the next business day's run
+    // opens the collector's digest, which tells of the promise.
+    let plans = run::plan(&api.store, &planner, When::Date(call_day), &only_c5)
+        .await
+        .expect("the plan");
+    assert_eq!(step_on(&plans), None, "the promised invoice is not chased");
+    let next = calendar.on_or_after(day + chrono::Days::new(1));
+    run::run(
+        &api.store,
+        &planner,
+        When::Date(next),
+        &only_c5,
+        now,
+        "test-run",
+    )
+    .await
+    .expect("the next run");
+    let report = delivery.deliver_due(now).await.expect("delivery");
+    assert!(report.internal >= 1, "{report:?}");
+    let digest = sink
+        .messages()
+        .into_iter()
+        .find(|m| {
+            m.contains_key("x-relance-internal")
+                && m.get("to")
+                    .is_some_and(|t| t.contains("julie@acme.example"))
+        })
+        .expect("the collector's digest");
+    assert!(
+        digest["subject"].contains("1 customer answers"),
+        "{}",
+        digest["subject"]
+    );
+    let digest = plain_text(&digest);
+    assert!(digest.contains("Client Five"), "{digest}");
+    assert!(digest.contains("INV-51"), "{digest}");
+    assert!(digest.contains("Promise to pay by"), "{digest}");
+
+    // The same link after its expiry (link_expiry, 30 days).
+    api.clock.advance(chrono::TimeDelta::days(31));
+    client.goto(&link).await.expect("opens the link again");
+    let heading = client
+        .find(Locator::Css("h1"))
+        .await
+        .expect("a heading")
+        .text()
+        .await
+        .expect("text");
+    assert_eq!(heading, "This link has expired");
+    client.close().await.expect("closes");
+    drop(driver);
+    api.cleanup().await;
+}

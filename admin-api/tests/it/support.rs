@@ -133,6 +133,10 @@ pub struct Api {
     pub store: Store,
     /// The server's configuration directory (a copy of the example).
     pub config_dir: PathBuf,
+    /// The server's file store.
+    pub files: FileStore,
+    /// The server's clock for signed links (tests move it forward).
+    pub clock: relance_admin_api::Clock,
     /// Temporary directories.
     _dirs: Vec<tempfile::TempDir>,
     /// The PostgreSQL database to drop.
@@ -245,10 +249,16 @@ impl Api {
             ]),
             files: Some(files),
         };
+        let file_store = settings
+            .files
+            .as_ref()
+            .map(|f| f.store.clone())
+            .expect("a file store");
         let state = match queue {
             None => AppState::new(settings),
             Some(q) => AppState::with_queue(settings, |_, _| q),
         };
+        let clock = state.clock().clone();
         tokio::spawn(relance_admin_api::serve(
             listener,
             state,
@@ -259,6 +269,8 @@ impl Api {
             client: reqwest::Client::new(),
             store,
             config_dir,
+            files: file_store,
+            clock,
             _dirs: dirs,
             pg_database,
         }
