@@ -520,7 +520,7 @@ fn effect(config: &Config, answer: &Answer) -> Effect {
                 items: items.clone(),
                 change: config.settings.paid_status.clone().map(|status| NewStatus {
                     status,
-                    promise_date: None,
+                    promise_date: Some(*date),
                     comment: Some(text),
                 }),
             }

@@ -26,6 +26,7 @@ use std::time::Instant;
 
 use axum::Router;
 use axum::body::Bytes;
+use axum::extract::multipart::MultipartError;
 use axum::extract::{DefaultBodyLimit, Multipart, Path, Query, Request, State};
 use axum::http::{HeaderMap, HeaderValue, StatusCode, header};
 use axum::middleware::{self, Next};
@@ -35,7 +36,6 @@ use chrono::Utc;
 use relance_engine::answers::{self, Answer, Invalid};
 use relance_engine::files::{self, Upload};
 use relance_engine::links::{self, LinkError};
-use relance_engine::money::{Currency, Money};
 use relance_engine::planner::account::Account;
 use relance_engine::status::ChangeStamp;
 use relance_engine::store::facts;
@@ -73,14 +73,25 @@ pub fn router(state: AppState) -> Router<AppState> {
             "/c/{account}/paid",
             post(paid).layer(DefaultBodyLimit::max(crate::routes::files::UPLOAD_LIMIT)),
         )
-        .layer(middleware::from_fn_with_state(state, rate_limit))
-        .layer(middleware::from_fn(page_headers))
+        .layer(middleware::from_fn_with_state(state.clone(), rate_limit))
+        .layer(middleware::from_fn_with_state(state, page_headers))
 }
 
 /// Headers of every customer page: no scripts, nothing from elsewhere, no
 /// framing, no referrer (the address holds the link's signature), no caching.
-async fn page_headers(request: Request, next: Next) -> Response {
+/// A body over the upload limit, refused before any handler runs, gets a
+/// page rather than the API's JSON error.
+async fn page_headers(State(state): State<AppState>, request: Request, next: Next) -> Response {
     let mut response = next.run(request).await;
+    if response.status() == StatusCode::PAYLOAD_TOO_LARGE {
+        response = say(
+            &state,
+            Lang::En,
+            StatusCode::PAYLOAD_TOO_LARGE,
+            "too_large_title",
+            "too_large_text",
+        );
+    }
     let h = response.headers_mut();
     h.insert(
         header::CONTENT_SECURITY_POLICY,
@@ -364,6 +375,8 @@ async fn show(
             .map(|c| c.facts.name.clone())
             .unwrap_or_default()
     };
+    // Dates and amounts written as the page's language writes them.
+    let written = relance_templates::format::Lang::of(lang.code());
     let choice = |i: &&relance_engine::planner::account::Item| {
         let member = if leader.as_deref() == Some(i.customer.as_str()) {
             String::new()
@@ -376,8 +389,8 @@ async fn show(
                 "{member}{} — {} {} — {} {}",
                 i.reference,
                 lang.t("due"),
-                i.due_date,
-                Money::new(i.remaining, Currency::or_none(&i.currency)),
+                written.short_date(i.due_date),
+                written.money(i.remaining, &i.currency),
                 lang.t("left")
             ),
         }
@@ -497,19 +510,19 @@ fn posted(pairs: Vec<(String, String)>) -> HashMap<String, Vec<String>> {
     fields
 }
 
-async fn read_multipart(mut multipart: Multipart) -> Result<Posted, String> {
+async fn read_multipart(mut multipart: Multipart) -> Result<Posted, MultipartError> {
     let mut pairs = Vec::new();
     let mut file = None;
-    while let Some(field) = multipart.next_field().await.map_err(|e| e.body_text())? {
+    while let Some(field) = multipart.next_field().await? {
         let name = field.name().unwrap_or("").to_string();
         if name == "file" {
             let file_name = field.file_name().unwrap_or("").to_string();
-            let content = field.bytes().await.map_err(|e| e.body_text())?;
+            let content = field.bytes().await?;
             if !file_name.is_empty() && !content.is_empty() {
                 file = Some((file_name, content));
             }
         } else {
-            let value = field.text().await.map_err(|e| e.body_text())?;
+            let value = field.text().await?;
             pairs.push((name, value));
         }
     }
@@ -517,6 +530,28 @@ async fn read_multipart(mut multipart: Multipart) -> Result<Posted, String> {
         fields: posted(pairs),
         file,
     })
+}
+
+/// The page for a form that could not be read: too large (413, the upload
+/// limit), or broken (400). Nothing is written.
+fn unreadable(state: &AppState, e: &MultipartError) -> Response {
+    tracing::info!(error = %e.body_text(), "a customer form could not be read");
+    if e.status() == StatusCode::PAYLOAD_TOO_LARGE {
+        return say(
+            state,
+            Lang::En,
+            StatusCode::PAYLOAD_TOO_LARGE,
+            "too_large_title",
+            "too_large_text",
+        );
+    }
+    say(
+        state,
+        Lang::En,
+        StatusCode::BAD_REQUEST,
+        "unreadable_title",
+        "unreadable_text",
+    )
 }
 
 /// `POST /c/{account}/promise` (urlencoded): `date`, `amount`, `items` or `all`.
@@ -545,10 +580,7 @@ pub async fn dispute(
 ) -> Response {
     match read_multipart(multipart).await {
         Ok(form) => answer(state, code, headers, form, "dispute").await,
-        Err(e) => {
-            tracing::info!(error = %e, "a customer form could not be read");
-            not_valid(&state)
-        }
+        Err(e) => unreadable(&state, &e),
     }
 }
 
@@ -562,10 +594,7 @@ pub async fn paid(
 ) -> Response {
     match read_multipart(multipart).await {
         Ok(form) => answer(state, code, headers, form, "paid").await,
-        Err(e) => {
-            tracing::info!(error = %e, "a customer form could not be read");
-            not_valid(&state)
-        }
+        Err(e) => unreadable(&state, &e),
     }
 }
 

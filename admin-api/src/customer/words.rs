@@ -132,6 +132,26 @@ const WORDS: &[(&str, &str, &str)] = &[
         "This link is not valid. Please use the link from your email as it is, or ask the sender for a new one.",
         "Ce lien n'est pas valide. Utilisez le lien de votre e-mail tel quel, ou demandez-en un nouveau à l'expéditeur.",
     ),
+    (
+        "too_large_title",
+        "This file is too large",
+        "Ce fichier est trop volumineux",
+    ),
+    (
+        "too_large_text",
+        "Nothing was recorded. Please go back and send a smaller file (at most 50 MB), or none.",
+        "Rien n'a été enregistré. Revenez en arrière et envoyez un fichier plus petit (50 Mo au plus), ou aucun.",
+    ),
+    (
+        "unreadable_title",
+        "Your answer could not be read",
+        "Votre réponse n'a pas pu être lue",
+    ),
+    (
+        "unreadable_text",
+        "Nothing was recorded. Please go back to the page and send it again.",
+        "Rien n'a été enregistré. Revenez à la page et envoyez-la de nouveau.",
+    ),
     ("expired_title", "This link has expired", "Ce lien a expiré"),
     (
         "expired_text",

@@ -514,3 +514,42 @@ async fn without_a_link_key_no_customer_page_opens() {
     assert!(got.text.contains("Link not valid"));
     api.cleanup().await;
 }
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_file_over_the_upload_limit_gets_a_page_and_nothing_is_written() {
+    let api = Api::sqlite().await;
+    let link = page_link("C1", false);
+    let (path, query) = link.split_once('?').expect("a query");
+    let mut big = PDF.to_vec();
+    big.resize(relance_admin_api::routes::files::UPLOAD_LIMIT + 1024, b' ');
+    let form = Form::new()
+        .text("item", "C1/INV-2")
+        .text("reason", "wrong_amount")
+        .text("comment", "too big")
+        .part("file", Part::bytes(big).file_name("scan.pdf"));
+    let r = client()
+        .post(format!("{}{path}/dispute?{query}", api.base))
+        .multipart(form)
+        .send()
+        .await
+        .expect("an answer");
+    assert_eq!(r.status(), 413);
+    assert!(
+        r.headers()
+            .get("content-type")
+            .and_then(|v| v.to_str().ok())
+            .is_some_and(|t| t.starts_with("text/html")),
+        "{:?}",
+        r.headers()
+    );
+    let text = r.text().await.expect("a page");
+    assert!(text.contains("This file is too large"), "{text}");
+    let mut tx = api.store.begin().await.expect("tx");
+    let status = items::item_status(&mut tx, "C1", "INV-2")
+        .await
+        .expect("status")
+        .expect("the item");
+    tx.rollback().await.expect("rollback");
+    assert_eq!(status.status, None, "nothing recorded");
+    api.cleanup().await;
+}

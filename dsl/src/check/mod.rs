@@ -306,6 +306,32 @@ impl Checker<'_> {
             }
         }
 
+        // A dispute has no date: its status cannot wait for one.
+        let dispute = config
+            .settings
+            .dispute_status
+            .as_deref()
+            .unwrap_or("dispute");
+        let dated = config.statuses.get(dispute).is_some_and(|d| {
+            matches!(&d.effect, StatusEffect::Suspends(Some(until)) if until.reads("item", "promise_date"))
+        });
+        let given = settings_blocks.first().and_then(|b| {
+            b.entries
+                .iter()
+                .find(|e| e.key.node == "dispute_status")
+                .and_then(|e| e.values.first())
+        });
+        if dated && let Some(value) = given {
+            self.error(
+                Code::InvalidValue,
+                value.span,
+                format!(
+                    "status \"{dispute}\" suspends until item.promise_date, but a dispute opened on the customer page has no date"
+                ),
+            )
+            .help = Some("name a status that suspends without a date (`suspends`)".into());
+        }
+
         if config.settings.default_scenario.is_none() {
             match config.scenarios.len() {
                 0 => {}

@@ -459,6 +459,56 @@ fn public_url(text: &str) -> Result<String, &'static str> {
 #[cfg(test)]
 mod tests {
     use super::public_url;
+    use crate::diagnostic::Code;
+    use crate::source::FileId;
+
+    /// The settings and the codes of the diagnostics of `text`.
+    fn checked(text: &str) -> (crate::model::Settings, Vec<Code>) {
+        let (file, parsed) = crate::parse::parse_file(FileId(0), text);
+        assert!(parsed.is_empty(), "{parsed:?}");
+        let env = crate::check::Env {
+            hooks_complete: true,
+            ..Default::default()
+        };
+        let checked = crate::check::check(&[(FileId(0), file)], &env);
+        let codes = checked.diagnostics.iter().map(|d| d.code).collect();
+        (checked.config.settings, codes)
+    }
+
+    #[test]
+    fn the_customer_side_settings_are_read_and_checked() {
+        let (s, codes) = checked(
+            "settings {\n  attach_budget_mb 5\n  promise_limit 3w\n  promise_status \"promise\"\n  \
+             dispute_reasons \"Wrong amount\",\n    \"Not received\"\n}\n\
+             status \"promise\" { suspends until item.promise_date + 3d }\n",
+        );
+        assert!(codes.is_empty(), "{codes:?}");
+        assert_eq!(s.attach_budget_bytes, 5 * 1024 * 1024);
+        assert_eq!(s.promise_limit_days, 21);
+        assert_eq!(s.promise_status.as_deref(), Some("promise"));
+        assert_eq!(s.dispute_reasons, ["Wrong amount", "Not received"]);
+        assert_eq!(s.paid_status, None);
+
+        let (defaults, _) = checked("settings {\n  currency \"EUR\"\n}\n");
+        assert_eq!(defaults.attach_budget_bytes, 10 * 1024 * 1024);
+        assert_eq!(defaults.promise_limit_days, 30);
+        assert!(defaults.dispute_reasons.is_empty());
+
+        let (_, codes) = checked(
+            "settings {\n  attach_budget_mb 2.5\n  promise_limit 12h\n  dispute_status \"dispte\"\n}\n\
+             status \"dispute\" { suspends }\n",
+        );
+        assert_eq!(
+            codes,
+            [Code::InvalidValue, Code::InvalidValue, Code::UnknownStatus]
+        );
+
+        let (_, codes) = checked(
+            "settings {\n  dispute_status \"promise\"\n}\n\
+             status \"promise\" { suspends until item.promise_date + 3d }\n",
+        );
+        assert_eq!(codes, [Code::InvalidValue], "a dispute has no date");
+    }
 
     #[test]
     fn a_public_url_is_an_absolute_http_url_kept_without_its_trailing_slash() {

@@ -79,8 +79,15 @@ impl Printer<'_> {
                         .map(|e| {
                             let values: Vec<String> =
                                 e.values.iter().map(|v| value(&v.node)).collect();
+                            // A list (`dispute_reasons "…", "…"`) keeps its
+                            // commas; other settings' values are words.
+                            let sep = if e.key.node == "dispute_reasons" {
+                                ", "
+                            } else {
+                                " "
+                            };
                             p.row(
-                                vec![e.key.node.clone(), values.join(" ")],
+                                vec![e.key.node.clone(), values.join(sep)],
                                 e.span,
                                 "setting",
                             )
