@@ -20,9 +20,10 @@ h1{font-size:1.5rem;margin:.5rem 0}\
 h2{font-size:1.2rem;margin:1.5rem 0 .5rem}\
 section{background:#fff;border-radius:8px;padding:.75rem;margin:1rem 0;box-shadow:0 1px 2px rgba(0,0,0,.08)}\
 .scroll{overflow-x:auto}\
-.scroll table{border-collapse:collapse;min-width:100%;font-size:.75rem}\
+.scroll table{border-collapse:collapse;min-width:100%;font-size:.7rem}\
 .scroll h1{font-size:1.1rem!important}\
-.scroll td,.scroll th{padding:.25rem .3rem;white-space:nowrap;border-bottom:1px solid #e3e6ea;text-align:left}\
+.scroll td,.scroll th{padding:.25rem .25rem!important;white-space:nowrap;border-bottom:1px solid #e3e6ea;text-align:left}\
+#statement{padding:.75rem .4rem}\
 .scroll th{white-space:normal;vertical-align:bottom}\
 .scroll [align=right]{text-align:right}\
 ul.files{list-style:none;padding:0;margin:0}\
