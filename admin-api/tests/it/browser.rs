@@ -357,42 +357,7 @@ async fn a_customer_downloads_a_file_and_promises_to_pay_in_a_browser() {
     // The promise: a date (typed as en-US shows it), one invoice, an amount.
     client.set_window_size(390, 900).await.expect("window size");
     let promised = crate::support::days_ahead(12);
-    client
-        .find(Locator::Id("promise-date"))
-        .await
-        .expect("the date")
-        .send_keys(&promised.format("%m%d%Y").to_string())
-        .await
-        .expect("typed");
-    client
-        .find(Locator::Id("promise-amount"))
-        .await
-        .expect("the amount")
-        .send_keys("200")
-        .await
-        .expect("typed");
-    client
-        .find(Locator::Css("#promise input[name=items][value='C1/INV-2']"))
-        .await
-        .expect("the invoice")
-        .click()
-        .await
-        .expect("checked");
-    client
-        .find(Locator::Css("#promise button[type=submit]"))
-        .await
-        .expect("the button")
-        .click()
-        .await
-        .expect("sends");
-    let done = client
-        .wait()
-        .for_element(Locator::Css("#done"))
-        .await
-        .expect("the confirmation")
-        .text()
-        .await
-        .expect("text");
+    let done = promise_to_pay(&client, "C1/INV-2", promised, Some("200")).await;
     assert!(
         done.contains("Your promise to pay has been recorded"),
         "{done}"
@@ -433,6 +398,57 @@ async fn a_customer_downloads_a_file_and_promises_to_pay_in_a_browser() {
     );
     assert!(lines.iter().any(|l| l.kind == "file_downloaded"));
     api.cleanup().await;
+}
+
+/// Fills the promise form of the open customer page (the date typed as
+/// en-US shows it, one invoice, an optional amount), sends it, and returns
+/// the confirmation's text.
+async fn promise_to_pay(
+    client: &fantoccini::Client,
+    item: &str,
+    date: chrono::NaiveDate,
+    amount: Option<&str>,
+) -> String {
+    client
+        .find(Locator::Id("promise-date"))
+        .await
+        .expect("the date")
+        .send_keys(&date.format("%m%d%Y").to_string())
+        .await
+        .expect("typed");
+    if let Some(amount) = amount {
+        client
+            .find(Locator::Id("promise-amount"))
+            .await
+            .expect("the amount")
+            .send_keys(amount)
+            .await
+            .expect("typed");
+    }
+    client
+        .find(Locator::Css(&format!(
+            "#promise input[name=items][value='{item}']"
+        )))
+        .await
+        .expect("the invoice")
+        .click()
+        .await
+        .expect("checked");
+    client
+        .find(Locator::Css("#promise button[type=submit]"))
+        .await
+        .expect("the button")
+        .click()
+        .await
+        .expect("sends");
+    client
+        .wait()
+        .for_element(Locator::Css("#done"))
+        .await
+        .expect("the confirmation")
+        .text()
+        .await
+        .expect("text")
 }
 
 /// The `text/plain` part of a raw message with quoted-printable `=3D`
@@ -647,34 +663,8 @@ async fn a_customer_answers_a_reminder_from_its_email_and_the_collector_hears_of
         .wait()
         .for_element(Locator::Id("promise-date"))
         .await
-        .expect("the date")
-        .send_keys(&promised.format("%m%d%Y").to_string())
-        .await
-        .expect("typed");
-    client
-        .find(Locator::Css(
-            "#promise input[name=items][value='C5/INV-51']",
-        ))
-        .await
-        .expect("the invoice")
-        .click()
-        .await
-        .expect("checked");
-    client
-        .find(Locator::Css("#promise button[type=submit]"))
-        .await
-        .expect("the button")
-        .click()
-        .await
-        .expect("sends");
-    let done = client
-        .wait()
-        .for_element(Locator::Css("#done"))
-        .await
-        .expect("the confirmation")
-        .text()
-        .await
-        .expect("text");
+        .expect("the promise form");
+    let done = promise_to_pay(&client, "C5/INV-51", promised, None).await;
     assert!(
         done.contains("Your promise to pay has been recorded"),
         "{done}"
