@@ -25,6 +25,8 @@
 //! - [`notify`]: which colleagues hear of what a run did (the notices its
 //!   page transactions record; `store::notices` keeps them and the
 //!   internal outbox).
+//! - [`reports`]: the reports finance reads, pure functions of the store's
+//!   items, payments and disputes and a date.
 
 pub mod answers;
 pub mod approve;
@@ -35,6 +37,7 @@ pub mod import;
 pub mod links;
 pub mod notes;
 pub mod notify;
+pub mod reports;
 pub mod run;
 pub mod status;
 pub mod store;

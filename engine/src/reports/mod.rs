@@ -1,0 +1,201 @@
+//! Reports finance reads (docs/reference/reports.md): aging, DSO, %
+//! qualified, cash forecast, cash receipts, disputes, payment profiles.
+//!
+//! Each report is a pure function of a [`ReportData`] (what the store holds:
+//! items open and cleared, the payment history, dispute episodes; read and
+//! filtered by `store::reports::report_data`), the compiled configuration
+//! (rates, statuses) and a date. Amounts are in the platform currency at the
+//! settings' rates, each item's amount converted and rounded once
+//! ([`Converter`]); amounts of currencies without a rate are left out of
+//! the figures and listed apart (`missing_rates`).
+//!
+//! # Layout
+//! - this module: the input types, filters, grouping, conversion;
+//! - `aging`: open debit items by days past due.
+
+pub mod aging;
+
+use std::collections::BTreeSet;
+
+use chrono::NaiveDate;
+use serde::Serialize;
+
+use crate::planner::facts::ItemType;
+use crate::planner::{Currency, Money, Planner};
+
+/// An item as reports read it: open or cleared, with whom and what
+/// scenario it belongs to.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct ReportItem {
+    /// The customer.
+    pub customer: String,
+    /// The account it is collected in (the group leader's code, else the customer's).
+    pub account: String,
+    /// The reference.
+    pub reference: String,
+    /// Invoice, debit note, credit note, payment.
+    pub kind: ItemType,
+    /// When it was issued, when known.
+    pub issue_date: Option<NaiveDate>,
+    /// When it falls due.
+    pub due_date: NaiveDate,
+    /// Its amount, minor units.
+    pub amount: i64,
+    /// What is left, minor units (0: cleared).
+    pub remaining: i64,
+    /// Its currency.
+    pub currency: String,
+    /// Its status, if any.
+    pub status: Option<String>,
+    /// Since when it has that status.
+    pub status_since: Option<NaiveDate>,
+    /// The promised payment date.
+    pub promise_date: Option<NaiveDate>,
+    /// The status comment.
+    pub comment: Option<String>,
+    /// When it was cleared (remaining 0).
+    pub cleared_on: Option<NaiveDate>,
+    /// The account's collector (the first by address), if any.
+    pub collector: Option<String>,
+    /// The account's scenario, as the planner picks it.
+    pub scenario: Option<String>,
+}
+
+impl ReportItem {
+    /// An open debit: an invoice or debit note with something remaining.
+    pub fn is_open_debit(&self) -> bool {
+        self.kind.is_debit() && self.remaining > 0
+    }
+}
+
+/// A payment: an item's remaining went down (docs/reference/data.md
+/// "Payment history").
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Payment {
+    /// The customer.
+    pub customer: String,
+    /// The item.
+    pub reference: String,
+    /// When it was paid.
+    pub paid_on: NaiveDate,
+    /// How much, minor units (> 0).
+    pub amount: i64,
+    /// In what currency.
+    pub currency: String,
+    /// The item's due date (payment delays are measured from it).
+    pub due_date: NaiveDate,
+}
+
+/// A dispute episode of an item: from the day it got the dispute status to
+/// the day it lost it (`None`: still open).
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Dispute {
+    /// The customer.
+    pub customer: String,
+    /// The item.
+    pub reference: String,
+    /// The reason, when recorded (the comment's part before `:`).
+    pub reason: Option<String>,
+    /// When the dispute was opened.
+    pub opened: NaiveDate,
+    /// When it was resolved, if it was.
+    pub resolved: Option<NaiveDate>,
+}
+
+/// What reports read, already filtered ([`Filters`]).
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct ReportData {
+    /// Every item (open and cleared) of the selected accounts.
+    pub items: Vec<ReportItem>,
+    /// Their payments, oldest first.
+    pub payments: Vec<Payment>,
+    /// Their dispute episodes, oldest first.
+    pub disputes: Vec<Dispute>,
+}
+
+/// Which accounts a report covers (`None`: all).
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct Filters {
+    /// Accounts whose collector is this colleague (`--collector EMAIL`).
+    pub collector: Option<String>,
+    /// Accounts in this scenario.
+    pub scenario: Option<String>,
+    /// This customer's account.
+    pub customer: Option<String>,
+}
+
+/// How a report's lines are grouped (`--by`).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
+#[serde(rename_all = "snake_case")]
+pub enum By {
+    /// One line per account.
+    Customer,
+    /// One line per collector (`none` for accounts without one).
+    Collector,
+    /// One line per scenario.
+    Scenario,
+}
+
+impl By {
+    /// From `customer`, `collector`, `scenario`.
+    pub fn parse(text: &str) -> Option<By> {
+        match text {
+            "customer" => Some(By::Customer),
+            "collector" => Some(By::Collector),
+            "scenario" => Some(By::Scenario),
+            _ => None,
+        }
+    }
+
+    /// The group of an item.
+    pub fn key(self, item: &ReportItem) -> String {
+        match self {
+            By::Customer => item.account.clone(),
+            By::Collector => item.collector.clone().unwrap_or_else(|| "none".into()),
+            By::Scenario => item.scenario.clone().unwrap_or_else(|| "none".into()),
+        }
+    }
+}
+
+/// Converts amounts to the platform currency, each converted and rounded
+/// once, and remembers the currencies it could not convert.
+#[derive(Debug)]
+pub struct Converter<'a> {
+    planner: &'a Planner,
+    missing: BTreeSet<String>,
+}
+
+impl<'a> Converter<'a> {
+    /// A converter at the settings' rates.
+    pub fn new(planner: &'a Planner) -> Converter<'a> {
+        Converter {
+            planner,
+            missing: BTreeSet::new(),
+        }
+    }
+
+    /// The platform currency.
+    pub fn currency(&self) -> Currency {
+        self.planner.currency()
+    }
+
+    /// Zero in the platform currency.
+    pub fn zero(&self) -> Money {
+        Money::zero(self.currency())
+    }
+
+    /// `minor` of `currency` in the platform currency; `None` (and the
+    /// currency remembered) without a rate.
+    pub fn convert(&mut self, minor: i64, currency: &str) -> Option<Money> {
+        let converted = self.planner.convert(minor, currency, self.currency());
+        if converted.is_none() {
+            self.missing.insert(currency.to_string());
+        }
+        converted
+    }
+
+    /// The currencies met without a rate, sorted.
+    pub fn missing(self) -> Vec<String> {
+        self.missing.into_iter().collect()
+    }
+}
