@@ -10,6 +10,7 @@
 //! - [`render`]: the language fallback and rendering a template to
 //!   [`Rendered`]; the account statement.
 //! - [`builtins`]: the built-in hashtags and their values for a context.
+//! - [`charts`]: report charts (aging, DSO, forecast, receipts) as SVG.
 //! - [`filters`]: the tera instance with the `money` and `date` filters.
 //! - [`tables`]: statement tables, as HTML tables and as aligned text.
 //! - [`format`](mod@format): money and dates per language.
@@ -29,6 +30,7 @@
 //! use [`load`] and [`filters`]; neither [`load`] nor [`filters`] knows them.
 
 pub mod builtins;
+pub mod charts;
 pub mod context;
 pub mod filters;
 pub mod format;
