@@ -297,3 +297,37 @@ C002,INV-9,invoice,2026-09-15,99.99,0,2026-11-20\n",
         t.cleanup().await;
     }
 }
+
+#[tokio::test]
+async fn thousands_of_lowered_items_record_one_payment_each_across_batches() {
+    let mut first = String::from("customer,reference,type,due_date,amount\n");
+    let mut lowered = String::from("customer,reference,type,due_date,amount,remaining\n");
+    for i in 0..4500 {
+        first.push_str(&format!("C001,INV-{i:05},invoice,2026-10-01,10\n"));
+        let remaining = if i % 2 == 0 { "9" } else { "10" };
+        lowered.push_str(&format!(
+            "C001,INV-{i:05},invoice,2026-10-01,10,{remaining}\n"
+        ));
+    }
+    let (_dir, seed) = files(&[
+        ("customers.csv", CUSTOMERS),
+        ("items.csv", first.as_bytes()),
+    ]);
+    let (_dir2, next) = files(&[("items.csv", lowered.as_bytes())]);
+    for t in both().await {
+        run(&t.store, &seed, &options()).await.expect("valid files");
+        assert_eq!(all_payments(&t.store).await, vec![], "{}", t.name);
+        run(&t.store, &next, &options()).await.expect("valid file");
+        let recorded = all_payments(&t.store).await;
+        assert_eq!(recorded.len(), 2250, "{}: only the lowered half", t.name);
+        assert!(
+            recorded
+                .iter()
+                .enumerate()
+                .all(|(n, p)| *p == paid(&format!("INV-{:05}", 2 * n), "2026-11-20", 100, "import")),
+            "{}",
+            t.name
+        );
+        t.cleanup().await;
+    }
+}
