@@ -14,8 +14,6 @@ mod resolve;
 
 use std::hash::BuildHasher;
 
-use chrono::NaiveDate;
-
 use foldhash::{HashMap, HashMapExt};
 
 use relance_dsl::diagnostic::closest;
@@ -146,8 +144,8 @@ pub struct Parser {
     custom: Vec<(usize, String, Option<Type>)>,
     /// How dates are written.
     date_format: DateFormat,
-    /// The import date: no payment is dated after it.
-    today: NaiveDate,
+    /// The import date (`YYYY-MM-DD`): no payment is dated after it.
+    today: String,
     /// Fingerprint of each key seen → its line, for duplicate keys.
     seen: HashMap<u128, u64>,
     /// `(line, code, leader)` of grouped customers, checked at the end.
@@ -208,7 +206,7 @@ impl Parser {
             index,
             custom,
             date_format: opts.date_format,
-            today: opts.today,
+            today: opts.today.format("%Y-%m-%d").to_string(),
             seen: HashMap::new(),
             leaders: Vec::new(),
             optional,
@@ -234,7 +232,7 @@ impl Parser {
             FileKind::Contacts => parties::contact(&mut r, ix),
             FileKind::Assignments => parties::assignment(&mut r, ix),
             FileKind::Items => {
-                paid_on = items::paid_on(&mut r, self.today);
+                paid_on = items::paid_on(&mut r, &self.today);
                 items::item(&mut r, ix, &self.custom)
             }
         };
