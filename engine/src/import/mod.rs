@@ -73,7 +73,8 @@ pub struct Options {
     pub dry_run: bool,
     /// How dates are written.
     pub date_format: DateFormat,
-    /// The import date: status changes and clearings are dated with it.
+    /// The import date: status changes, clearings and payments without a
+    /// `paid_on` are dated with it; no `paid_on` may be after it.
     pub today: NaiveDate,
     /// The instant, RFC 3339 UTC, for history.
     pub now: String,
@@ -243,11 +244,11 @@ async fn import_files(
     let today = run.stamp.today.clone();
     let cleared = match opts.full {
         Full::No => 0,
-        Full::All => items::clear_unseen(&mut tx, import_id, &today, None).await?,
+        Full::All => items::clear_unseen(&mut tx, import_id, &today, &opts.now, None).await?,
         Full::Mentioned => {
             let mut customers: Vec<String> = run.mentioned.iter().cloned().collect();
             customers.sort();
-            items::clear_unseen(&mut tx, import_id, &today, Some(&customers)).await?
+            items::clear_unseen(&mut tx, import_id, &today, &opts.now, Some(&customers)).await?
         }
     };
     if let Some(last_items) = report

@@ -8,10 +8,11 @@ use std::sync::Arc;
 
 use super::csvfile::CsvFile;
 use super::progress::Progress;
-use super::rows::{self, Indexes, Parser};
+use super::rows::{self, Indexes, Parsed, Parser};
 use super::stamp::ImportStamp;
 use super::{FileKind, FileReport, Full, ImportError, Options, RowError};
 use crate::store::history::{self, HistoryEvent};
+use crate::store::payments;
 use crate::store::table::{self, Prepared, Row, Table};
 use crate::store::{Backend, StoreError, Tx};
 
@@ -177,13 +178,14 @@ impl Run<'_> {
         Ok(report)
     }
 
-    /// Writes a batch: compares with the stored rows, counts, upserts.
+    /// Writes a batch: compares with the stored rows, counts, upserts, and
+    /// records the payments of the items whose remaining went down.
     async fn flush(
         &mut self,
         tx: &mut Tx,
         table: &Table,
         kind: FileKind,
-        batch: &mut Vec<(u64, Row)>,
+        batch: &mut Vec<(u64, Parsed)>,
         empty_at_start: bool,
         report: &mut FileReport,
     ) -> Result<(), ImportError> {
@@ -196,8 +198,8 @@ impl Run<'_> {
         } else {
             let keys: Vec<Vec<String>> = batch
                 .iter()
-                .map(|(_, row)| {
-                    row[..nkeys]
+                .map(|(_, parsed)| {
+                    parsed.row[..nkeys]
                         .iter()
                         .map(|v| v.as_text().unwrap_or_default().to_string())
                         .collect()
@@ -207,7 +209,8 @@ impl Run<'_> {
         };
         let full = self.opts.full != Full::No;
         let mut writes: Vec<Row> = Vec::with_capacity(batch.len());
-        for (_, mut row) in batch.drain(..) {
+        let mut paid = Vec::new();
+        for (_, Parsed { mut row, paid_on }) in batch.drain(..) {
             let old = if existing.is_empty() {
                 None
             } else {
@@ -221,6 +224,12 @@ impl Run<'_> {
             if kind == FileKind::Items {
                 self.history
                     .extend(self.stamp.derive(&mut row, old, &report.file));
+                paid.extend(rows::payment(
+                    &row,
+                    old,
+                    paid_on.as_deref(),
+                    &self.stamp.today,
+                ));
             }
             match old {
                 None => {
@@ -247,6 +256,9 @@ impl Run<'_> {
         // Status changes go with their batch: memory does not grow with them.
         history::append_history(tx, &self.history).await?;
         self.history.clear();
+        // Only rows whose remaining went down make one: an unchanged
+        // re-import writes none.
+        payments::record(tx, self.stamp.import_id, &self.stamp.now, &paid).await?;
         Ok(())
     }
 }
@@ -254,7 +266,7 @@ impl Run<'_> {
 /// What the reader hands the writer.
 enum Batch {
     /// Validated rows, to compare with the stored ones and write.
-    Rows(Vec<(u64, Row)>),
+    Rows(Vec<(u64, Parsed)>),
     /// New rows, derived and bound by the reader.
     Ready {
         /// The INSERT statements.
@@ -304,7 +316,7 @@ impl Reader {
     /// writing (and only validates) once the writer is gone.
     fn send(
         &mut self,
-        rows: Vec<(u64, Row)>,
+        rows: Vec<(u64, Parsed)>,
         sender: &tokio::sync::mpsc::Sender<Result<Batch, StoreError>>,
     ) {
         let batch = match &self.fresh {
@@ -314,7 +326,8 @@ impl Reader {
                 let mut history = Vec::new();
                 let rows: Vec<Row> = rows
                     .into_iter()
-                    .map(|(_, mut row)| {
+                    .map(|(_, Parsed { mut row, .. })| {
+                        // New items: no payment (we do not know when).
                         rows::resolve(self.kind, &mut row, None);
                         if self.kind == FileKind::Items {
                             history.extend(fresh.stamp.derive(&mut row, None, &self.name));
@@ -344,7 +357,7 @@ impl Reader {
         parser: &mut Parser,
         sender: &tokio::sync::mpsc::Sender<Result<Batch, StoreError>>,
     ) {
-        let mut batch: Vec<(u64, Row)> = Vec::with_capacity(BATCH);
+        let mut batch: Vec<(u64, Parsed)> = Vec::with_capacity(BATCH);
         while let Some(record) = csv.next_record() {
             let record = match record {
                 Ok(r) => r,
@@ -360,7 +373,7 @@ impl Reader {
             match parser.row(&record, &mut self.indexes) {
                 Ok(row) => {
                     if self.kind == FileKind::Items
-                        && let Some(customer) = row[0].as_text()
+                        && let Some(customer) = row.row[0].as_text()
                         && !self.mentioned.contains(customer)
                     {
                         self.mentioned.insert(customer.to_string());

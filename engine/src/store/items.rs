@@ -1,35 +1,62 @@
 //! The `items` table beyond the rows imports write (through
-//! [`super::table`]): clearing the items an import did not see (`--full`),
-//! and the status of one item.
+//! [`super::table`]): clearing the items an import did not see (`--full`,
+//! with their payments), and the status of one item.
 
 use sqlx::{AssertSqlSafe, Row as _};
 
-use super::{StoreError, Tx, on_tx, statement};
+use super::{StoreError, Tx, on_tx, payments, statement};
 
 /// `--full`: open items of these customers (all customers when `None`) that
-/// the import `import_id` did not see become cleared on `today`. Returns how
-/// many were cleared.
+/// the import `import_id` did not see become cleared on `today`. Each
+/// records its whole remaining as a payment (`source` `cleared`, dated
+/// `today`, recorded at `recorded_at`) first. Returns how many were cleared.
 pub async fn clear_unseen(
     tx: &mut Tx,
     import_id: i64,
     today: &str,
+    recorded_at: &str,
     customers: Option<&[String]>,
 ) -> Result<u64, StoreError> {
-    const BASE: &str = "UPDATE items SET remaining = 0, cleared_on = ? \
-                        WHERE remaining > 0 AND (seen_import IS NULL OR seen_import <> ?)";
+    const UNSEEN: &str = "remaining > 0 AND (seen_import IS NULL OR seen_import <> ?)";
     let batches: Vec<&[String]> = match customers {
         None => vec![&[]],
         Some(list) => list.chunks(10_000).collect(),
     };
     let mut cleared = 0;
     for batch in batches {
-        let mut template = BASE.to_string();
+        let mut condition = UNSEEN.to_string();
         if customers.is_some() {
-            template.push_str(" AND customer IN (");
-            template.push_str(&vec!["?"; batch.len()].join(", "));
-            template.push(')');
+            condition.push_str(" AND customer IN (");
+            condition.push_str(&vec!["?"; batch.len()].join(", "));
+            condition.push(')');
         }
-        let sql = statement(tx, &template);
+        // Before the update: the remaining it sets to 0 is the payment.
+        let payments = statement(
+            tx,
+            &format!(
+                "INSERT INTO payments \
+                 (customer, reference, paid_on, amount, currency, source, import_id, recorded_at) \
+                 SELECT customer, reference, ?, remaining, currency, '{}', ?, ? \
+                 FROM items WHERE {condition}",
+                payments::SOURCE_CLEARED
+            ),
+        );
+        on_tx!(tx, c => {
+            let mut q = sqlx::query(AssertSqlSafe(payments))
+                .bind(today)
+                .bind(import_id)
+                .bind(recorded_at)
+                .bind(import_id);
+            for customer in batch {
+                q = q.bind(customer.as_str());
+            }
+            q.execute(&mut **c).await.map(|_| ())
+        })
+        .map_err(StoreError::query("recording the payments of cleared items"))?;
+        let sql = statement(
+            tx,
+            &format!("UPDATE items SET remaining = 0, cleared_on = ? WHERE {condition}"),
+        );
         cleared += on_tx!(tx, c => {
             let mut q = sqlx::query(AssertSqlSafe(sql)).bind(today).bind(import_id);
             for customer in batch {

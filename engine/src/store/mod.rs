@@ -18,6 +18,7 @@
 //! - [`history`]: the append-only `history`.
 //! - [`customers`]: `customers` and `colleagues` as read beyond the facts;
 //!   [`items`]: clearing and item statuses; [`imports`]: import bookkeeping.
+//! - [`payments`]: the append-only `payments` (when remaining went down).
 //! - [`logins`]: `logins`, `sessions` and `login_links` of the web
 //!   workspace.
 //! - [`api_runs`]: runs the admin API starts; [`jobs`]: vacuuming the job queue.
@@ -41,6 +42,7 @@ pub mod jobs;
 pub mod logins;
 pub mod notices;
 pub mod outbox;
+pub mod payments;
 pub mod reports;
 pub mod switches;
 pub mod table;
@@ -266,6 +268,11 @@ const SQLITE_MIGRATIONS: &[(i64, &str, &str)] = &[
         "files",
         include_str!("../../migrations/sqlite/0010_files.sql"),
     ),
+    (
+        11,
+        "payments",
+        include_str!("../../migrations/sqlite/0011_payments.sql"),
+    ),
 ];
 const POSTGRES_MIGRATIONS: &[(i64, &str, &str)] = &[
     (
@@ -317,6 +324,11 @@ const POSTGRES_MIGRATIONS: &[(i64, &str, &str)] = &[
         10,
         "files",
         include_str!("../../migrations/postgres/0010_files.sql"),
+    ),
+    (
+        11,
+        "payments",
+        include_str!("../../migrations/postgres/0011_payments.sql"),
     ),
 ];
 

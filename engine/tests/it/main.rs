@@ -15,6 +15,7 @@
 //! - `hooks_agree`: `check` and the runtime compile hooks alike.
 //! - `import`: `relance import` on both backends.
 //! - `mutations`: random mutations of the example configuration.
+//! - `payments`: the payment history imports record, on both backends.
 //! - `run`: `run` records each action once.
 //! - `store`: the store API the planner uses.
 //! - `support`: the helpers of these tests.
@@ -29,6 +30,7 @@ mod fuzz_csv;
 mod hooks_agree;
 mod import;
 mod mutations;
+mod payments;
 mod run;
 mod store;
 mod support;

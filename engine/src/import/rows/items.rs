@@ -7,6 +7,22 @@ use super::{Indexes, suggest, text};
 use crate::money::Minor;
 use crate::store::table::{Row, Val};
 
+/// The `paid_on` cell of an items row (`YYYY-MM-DD`): a date not after the
+/// import's `today` (`YYYY-MM-DD`). It dates the payment the row records, if it lowers the
+/// item's remaining; `-` is no date (nothing stored to clear).
+pub(super) fn paid_on(r: &mut Reader<'_, '_>, today: &str) -> Option<String> {
+    let date = r.date("paid_on")?;
+    // Both canonical: the text orders as the dates.
+    if date.as_str() > today {
+        let written = r.get("paid_on").unwrap_or_default().to_string();
+        r.fail(format!(
+            "paid_on \"{written}\" is after the import date {today} (a payment cannot be in the future)"
+        ));
+        return None;
+    }
+    Some(date)
+}
+
 /// A row of `items`.
 pub(super) fn item(
     r: &mut Reader<'_, '_>,

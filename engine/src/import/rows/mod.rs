@@ -27,7 +27,7 @@ use crate::store::{StoreError, Tx};
 use cells::Reader;
 
 pub use cells::CLEAR;
-pub use resolve::{derive_item, resolve, status_change};
+pub use resolve::{derive_item, payment, resolve, status_change};
 
 /// What a customer is to the import.
 #[derive(Debug, Clone)]
@@ -117,9 +117,21 @@ fn columns(kind: FileKind) -> (&'static [&'static str], &'static [&'static str])
                 "status",
                 "promise_date",
                 "comment",
+                "paid_on",
             ],
         ),
     }
+}
+
+/// A valid row and what it says beside the table's columns.
+#[derive(Debug, Clone)]
+pub struct Parsed {
+    /// The row, in table order.
+    pub row: Row,
+    /// Items: the `paid_on` cell (`YYYY-MM-DD`), which dates the payment
+    /// the row records when it lowers the item's remaining; not stored on
+    /// the item.
+    pub paid_on: Option<String>,
 }
 
 /// Reads the records of one file.
@@ -132,6 +144,8 @@ pub struct Parser {
     custom: Vec<(usize, String, Option<Type>)>,
     /// How dates are written.
     date_format: DateFormat,
+    /// The import date (`YYYY-MM-DD`): no payment is dated after it.
+    today: String,
     /// Fingerprint of each key seen → its line, for duplicate keys.
     seen: HashMap<u128, u64>,
     /// `(line, code, leader)` of grouped customers, checked at the end.
@@ -192,14 +206,16 @@ impl Parser {
             index,
             custom,
             date_format: opts.date_format,
+            today: opts.today.format("%Y-%m-%d").to_string(),
             seen: HashMap::new(),
             leaders: Vec::new(),
             optional,
         })
     }
 
-    /// Validates one record into a row in table order, or says everything wrong with it.
-    pub fn row(&mut self, rec: &Record<'_>, ix: &mut Indexes) -> Result<Row, Vec<String>> {
+    /// Validates one record into a row in table order (with what it says
+    /// beside the table's columns), or says everything wrong with it.
+    pub fn row(&mut self, rec: &Record<'_>, ix: &mut Indexes) -> Result<Parsed, Vec<String>> {
         let mut r = Reader {
             rec,
             index: &self.index,
@@ -207,6 +223,7 @@ impl Parser {
             errors: Vec::new(),
             date_format: self.date_format,
         };
+        let mut paid_on = None;
         let row = match self.kind {
             FileKind::Colleagues => parties::colleague(&mut r, ix),
             FileKind::Customers => {
@@ -214,7 +231,10 @@ impl Parser {
             }
             FileKind::Contacts => parties::contact(&mut r, ix),
             FileKind::Assignments => parties::assignment(&mut r, ix),
-            FileKind::Items => items::item(&mut r, ix, &self.custom),
+            FileKind::Items => {
+                paid_on = items::paid_on(&mut r, &self.today);
+                items::item(&mut r, ix, &self.custom)
+            }
         };
         let mut errors = r.errors;
         let nkeys = self.kind.table().keys.len();
@@ -234,7 +254,7 @@ impl Parser {
             }
         }
         if errors.is_empty() {
-            Ok(row)
+            Ok(Parsed { row, paid_on })
         } else {
             Err(errors)
         }

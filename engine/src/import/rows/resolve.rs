@@ -1,13 +1,16 @@
 //! Resolving a validated row against the stored one: what the row leaves
 //! unsaid, merged custom fields, and the columns an import derives for
-//! items (status since, cleared on, seen by which import; status changes).
+//! items (status since, cleared on, seen by which import; status changes
+//! and payments).
 
 use super::FileKind;
+use crate::store::payments::{self, PaymentRow};
 use crate::store::table::{Row, Val, tables};
 
 // Column positions in items rows.
 const STATUS: usize = tables::ITEMS.position("status");
 const REMAINING: usize = tables::ITEMS.position("remaining");
+const CURRENCY: usize = tables::ITEMS.position("currency");
 const STATUS_SINCE: usize = tables::ITEMS.position("status_since");
 const CLEARED_ON: usize = tables::ITEMS.position("cleared_on");
 const PROMISE_DATE: usize = tables::ITEMS.position("promise_date");
@@ -81,6 +84,38 @@ pub fn derive_item(row: &Row, old: Option<&Row>, today: &str, import_id: i64) ->
         Val::Text(cleared),
         Val::Int(Some(import_id)),
     ]
+}
+
+/// The payment an items row (resolved) records against the stored row
+/// `old`: when its remaining is lower than the stored one, the difference,
+/// dated `paid_on` (the row's cell) else `today`, source `import`.
+///
+/// None for a new item (imported already partly paid, we do not know
+/// when), a remaining unchanged or higher (a reversed payment is not a
+/// negative one: the history only records payments), and a changed
+/// currency (the two remainings cannot be subtracted; the item is
+/// re-stated, not paid).
+pub fn payment(
+    row: &Row,
+    old: Option<&Row>,
+    paid_on: Option<&str>,
+    today: &str,
+) -> Option<PaymentRow> {
+    let old = old?;
+    let before = old[REMAINING].as_int()?;
+    let now = row[REMAINING].as_int()?;
+    let currency = row[CURRENCY].as_text()?;
+    if now >= before || old[CURRENCY].as_text() != Some(currency) {
+        return None;
+    }
+    Some(PaymentRow {
+        customer: row[0].as_text()?.to_string(),
+        reference: row[1].as_text()?.to_string(),
+        paid_on: paid_on.unwrap_or(today).to_string(),
+        amount: before - now,
+        currency: currency.to_string(),
+        source: payments::SOURCE_IMPORT.to_string(),
+    })
 }
 
 /// A JSON description of the status change an items row makes, if any:
