@@ -84,6 +84,8 @@ enum Command {
     /// Complete a task.
     #[command(subcommand)]
     Task(commands::tasks::TaskArgs),
+    /// Reports: aging, dso, qualified, forecast, receipts, disputes, profile.
+    Report(Stored<commands::report::Args>),
     /// Attach files to an item (CUSTOMER/REFERENCE) or account (CUSTOMER), or a directory of them.
     Attach(Stored<commands::files::AttachArgs>),
     /// Attached files: list them, hide one, purge those past retention.
@@ -137,6 +139,7 @@ impl Command {
             Command::Reject(c) => c.declared(),
             Command::Tasks(c) => c.declared(),
             Command::Task(commands::tasks::TaskArgs::Done(c)) => c.declared(),
+            Command::Report(c) => c.declared(),
             Command::Attach(c) => c.declared(),
             Command::Files(c) => match &c.args.action {
                 Some(action) => action.declared(),
@@ -219,6 +222,7 @@ fn main() -> ExitCode {
         Command::Reject(c) => commands::approve::reject(o, &c.args),
         Command::Tasks(c) => commands::tasks::list(o, &c.args),
         Command::Task(commands::tasks::TaskArgs::Done(c)) => commands::tasks::done(o, &c.args),
+        Command::Report(c) => commands::report::run(o, &c.args),
         Command::Attach(c) => commands::files::attach(o, &c.args),
         Command::Files(c) => commands::files::run(o, &c.args),
         Command::Serve(c) => commands::serve::serve(o, &c.args),

@@ -177,7 +177,14 @@ async fn change_in(
     let previous = items::item_status(tx, customer, reference)
         .await?
         .ok_or_else(|| StatusError::UnknownItem(format!("{customer}/{reference}")))?;
-    let (status, data) = next(&previous);
+    let (status, mut data) = next(&previous);
+    // The day the change counts for (reports date dispute episodes by it).
+    if let Some(object) = data.as_object_mut() {
+        object.insert(
+            "on".into(),
+            stamp.today.format("%Y-%m-%d").to_string().into(),
+        );
+    }
     items::set_item_status(tx, customer, reference, &status).await?;
     let event = HistoryEvent {
         at: stamp.now.clone(),

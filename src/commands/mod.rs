@@ -14,6 +14,7 @@ pub mod import;
 pub mod login;
 pub mod plan;
 pub mod preview;
+pub mod report;
 pub mod serve;
 pub mod simulate;
 pub mod status;

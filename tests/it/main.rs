@@ -11,6 +11,7 @@
 //! - `files_cli`: `attach` and `files` (list, hide, purge).
 //! - `planning`: the planning fixtures of `tests/planning/`.
 //! - `preview_cli`: `preview`.
+//! - `reports`: the report fixtures of `tests/reports/`.
 //! - `run_cli`: `plan`, `run`, `simulate` and `diff`.
 //! - `worker_cli`: `worker` and `run --mailer smtp`.
 //! - `support`: the helpers of these tests.
@@ -22,6 +23,7 @@ mod demo_cli;
 mod files_cli;
 mod planning;
 mod preview_cli;
+mod reports;
 mod run_cli;
 mod support;
 mod worker_cli;

@@ -31,16 +31,16 @@ impl ImportStamp {
         file: &str,
     ) -> Option<HistoryEvent> {
         let derived = rows::derive_item(row, old, &self.today, self.import_id);
-        let change = rows::status_change(row, old, &self.origin, self.import_id).map(|change| {
-            HistoryEvent {
+        let change = rows::status_change(row, old, &self.origin, self.import_id, &self.today).map(
+            |change| HistoryEvent {
                 at: self.now.clone(),
                 kind: "status_changed".into(),
                 customer: row[0].as_text().map(str::to_string),
                 reference: row[1].as_text().map(str::to_string),
                 origin: format!("import:{file}"),
                 data: change,
-            }
-        });
+            },
+        );
         let n = row.len();
         row[n - tables::ITEMS_DERIVED..].clone_from_slice(&derived);
         change

@@ -7,6 +7,7 @@ use std::collections::BTreeMap;
 use chrono::NaiveDate;
 use serde::Serialize;
 
+use super::present::{Align, Table, amount, count, percent as pct};
 use super::{By, Converter, ReportData};
 use crate::planner::{Money, Planner};
 
@@ -180,5 +181,114 @@ mod tests {
         assert_eq!(bucket(d("2026-09-30"), on), "61-90");
         assert_eq!(bucket(d("2026-09-01"), on), "61-90");
         assert_eq!(bucket(d("2026-08-31"), on), "over_90");
+    }
+}
+
+/// A bucket's label in a chart or table, in `language` (English, French;
+/// English for the others).
+pub fn bucket_label(bucket: &str, language: &str) -> String {
+    let fr = language.starts_with("fr");
+    match (bucket, fr) {
+        ("not_due", false) => "not due".into(),
+        ("not_due", true) => "non échu".into(),
+        ("over_90", false) => "over 90 days".into(),
+        ("over_90", true) => "plus de 90 jours".into(),
+        (b, false) => format!("{b} days"),
+        (b, true) => format!("{b} jours"),
+    }
+}
+
+impl Aging {
+    /// The table: one row per bucket (or, grouped, one row per group with
+    /// a column per bucket), the totals, the share overdue.
+    pub fn table(&self) -> Table {
+        let title = format!("Aging on {} ({})", self.date, self.currency);
+        let mut t = match &self.groups {
+            None => {
+                let mut t = Table::new(
+                    title,
+                    &[
+                        ("bucket", Align::Left),
+                        ("items", Align::Right),
+                        ("amount", Align::Right),
+                        ("share", Align::Right),
+                    ],
+                );
+                for b in &self.all.buckets {
+                    t.rows.push(vec![
+                        b.bucket.to_string(),
+                        count(b.items),
+                        amount(b.amount),
+                        pct(percent(b.amount, self.all.total)),
+                    ]);
+                }
+                t.totals = Some(vec![
+                    "total".into(),
+                    count(self.all.items),
+                    amount(self.all.total),
+                    pct(if self.all.total.minor == 0 {
+                        0.0
+                    } else {
+                        100.0
+                    }),
+                ]);
+                t
+            }
+            Some(groups) => {
+                let mut columns: Vec<(&str, Align)> = vec![("group", Align::Left)];
+                columns.extend(BUCKETS.iter().map(|b| (*b, Align::Right)));
+                columns.extend([("total", Align::Right), ("overdue_%", Align::Right)]);
+                let mut t = Table::new(title, &columns);
+                let row = |name: &str, b: &Buckets| {
+                    let mut r = vec![name.to_string()];
+                    r.extend(b.buckets.iter().map(|x| amount(x.amount)));
+                    r.push(amount(b.total));
+                    r.push(pct(b.overdue_percent));
+                    r
+                };
+                for g in groups {
+                    t.rows.push(row(&g.group, &g.buckets));
+                }
+                t.totals = Some(row("total", &self.all));
+                t
+            }
+        };
+        t.notes.push(format!(
+            "overdue: {} ({}% of the open amount)",
+            amount(self.all.overdue),
+            pct(self.all.overdue_percent)
+        ));
+        if !self.missing_rates.is_empty() {
+            t.notes.push(format!(
+                "left out (no rate): {}",
+                self.missing_rates.join(", ")
+            ));
+        }
+        t
+    }
+
+    /// The chart: one bar per bucket, in `language`.
+    pub fn chart(&self, language: &str) -> String {
+        let title = if language.starts_with("fr") {
+            format!("Balance âgée au {}", self.date)
+        } else {
+            format!("Aging on {}", self.date)
+        };
+        relance_templates::charts::bars_svg(&relance_templates::charts::Bars {
+            title,
+            currency: self.currency.clone(),
+            language: language.to_string(),
+            bars: self
+                .all
+                .buckets
+                .iter()
+                .map(|b| {
+                    (
+                        bucket_label(b.bucket, language),
+                        i64::try_from(b.amount.minor).unwrap_or(i64::MAX),
+                    )
+                })
+                .collect(),
+        })
     }
 }

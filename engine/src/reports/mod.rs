@@ -12,8 +12,13 @@
 //! # Layout
 //! - this module: the input types, filters, grouping, conversion;
 //! - `aging`: open debit items by days past due.
+//! - `load`: reading a [`ReportData`] from the store, and the dispute
+//!   episodes of the status history.
+//! - `present`: tables (aligned text, CSV) shared by the reports.
 
 pub mod aging;
+pub mod load;
+pub mod present;
 
 use std::collections::BTreeSet;
 
@@ -198,4 +203,81 @@ impl<'a> Converter<'a> {
     pub fn missing(self) -> Vec<String> {
         self.missing.into_iter().collect()
     }
+}
+
+/// The reports, by name.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Kind {
+    /// `aging`.
+    Aging,
+}
+
+impl Kind {
+    /// Every report's name, in the order the docs list them.
+    pub const NAMES: &'static [&'static str] = &["aging"];
+
+    /// From its name.
+    pub fn parse(name: &str) -> Option<Kind> {
+        match name {
+            "aging" => Some(Kind::Aging),
+            _ => None,
+        }
+    }
+
+    /// Its name.
+    pub fn name(self) -> &'static str {
+        match self {
+            Kind::Aging => "aging",
+        }
+    }
+}
+
+/// How a report is computed: the date, the grouping, and the parameters
+/// some reports take.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Options {
+    /// D.
+    pub date: NaiveDate,
+    /// Lines by customer, collector or scenario, where the report groups.
+    pub by: Option<By>,
+    /// The DSO period, in days.
+    pub days: i64,
+}
+
+/// A computed report: its JSON document is the API's.
+#[derive(Debug, Clone, PartialEq, Serialize)]
+#[serde(untagged)]
+pub enum Report {
+    /// `aging`.
+    Aging(aging::Aging),
+}
+
+impl Report {
+    /// As an aligned table (text, CSV).
+    pub fn table(&self) -> present::Table {
+        match self {
+            Report::Aging(r) => r.table(),
+        }
+    }
+
+    /// As an SVG chart, labels in `language`.
+    pub fn chart(&self, language: &str) -> String {
+        match self {
+            Report::Aging(r) => r.chart(language),
+        }
+    }
+}
+
+/// Computes report `kind` over the accounts `filters` select.
+pub async fn compute(
+    store: &crate::store::Store,
+    planner: &Planner,
+    kind: Kind,
+    filters: &Filters,
+    options: &Options,
+) -> Result<Report, crate::run::RunError> {
+    let data = load::report_data(store, planner, filters, options.date).await?;
+    Ok(match kind {
+        Kind::Aging => Report::Aging(aging::aging(planner, &data, options.date, options.by)),
+    })
 }

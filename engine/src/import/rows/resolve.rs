@@ -119,9 +119,15 @@ pub fn payment(
 }
 
 /// A JSON description of the status change an items row makes, if any:
-/// the statuses before and after, the promise date and comment now, and
-/// who ran the import (`by`) under which id.
-pub fn status_change(row: &Row, old: Option<&Row>, by: &str, import_id: i64) -> Option<String> {
+/// the statuses before and after, the promise date and comment now, who
+/// ran the import (`by`) under which id, and the import's date (`on`).
+pub fn status_change(
+    row: &Row,
+    old: Option<&Row>,
+    by: &str,
+    import_id: i64,
+    today: &str,
+) -> Option<String> {
     let new = row[STATUS].as_text();
     let before = old.and_then(|o| o[STATUS].as_text());
     if new == before {
@@ -135,6 +141,7 @@ pub fn status_change(row: &Row, old: Option<&Row>, by: &str, import_id: i64) -> 
             "comment": row[COMMENT].as_text(),
             "by": by,
             "import": import_id,
+            "on": today,
         })
         .to_string(),
     )
