@@ -11,9 +11,11 @@
 //!
 //! # Layout
 //! - this module: the input types, filters, grouping, conversion;
-//! - `aging`: open debit items by days past due.
+//! - `aging`: open debit items by days past due;
+//! - `dso`: days sales outstanding, standard and countback.
 
 pub mod aging;
+pub mod dso;
 
 use std::collections::BTreeSet;
 
