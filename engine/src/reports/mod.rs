@@ -12,10 +12,12 @@
 //! # Layout
 //! - this module: the input types, filters, grouping, conversion;
 //! - `aging`: open debit items by days past due;
-//! - `dso`: days sales outstanding, standard and countback.
+//! - `dso`: days sales outstanding, standard and countback;
+//! - `qualified`: the share of the overdue amount with a status.
 
 pub mod aging;
 pub mod dso;
+pub mod qualified;
 
 use std::collections::BTreeSet;
 
