@@ -13,11 +13,13 @@
 //! - this module: the input types, filters, grouping, conversion;
 //! - `aging`: open debit items by days past due;
 //! - `dso`: days sales outstanding, standard and countback;
-//! - `qualified`: the share of the overdue amount with a status.
+//! - `qualified`: the share of the overdue amount with a status;
+//! - `receipts`: cash received per ISO week or month.
 
 pub mod aging;
 pub mod dso;
 pub mod qualified;
+pub mod receipts;
 
 use std::collections::BTreeSet;
 
