@@ -11,14 +11,20 @@
 //!
 //! # Layout
 //! - this module: the input types, filters, grouping, conversion;
-//! - `aging`: open debit items by days past due.
+//! - `aging`: open debit items by days past due;
+//! - `dso`: days sales outstanding, standard and countback;
+//! - `qualified`: the share of the overdue amount with a status;
+//! - `receipts`: cash received per ISO week or month;
 //! - `load`: reading a [`ReportData`] from the store, and the dispute
-//!   episodes of the status history.
+//!   episodes of the status history;
 //! - `present`: tables (aligned text, CSV) shared by the reports.
 
 pub mod aging;
+pub mod dso;
 pub mod load;
 pub mod present;
+pub mod qualified;
+pub mod receipts;
 
 use std::collections::BTreeSet;
 
