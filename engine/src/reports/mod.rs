@@ -12,8 +12,16 @@
 //! # Layout
 //! - this module: the input types, filters, grouping, conversion;
 //! - `aging`: open debit items by days past due.
+//! - `forecast`: expected cash per ISO week from promises, payment delays
+//!   and dispute resolution times.
+//! - `disputes`: open disputes, totals by reason and customer, mean
+//!   resolution times.
+//! - `profile`: accounts by payment delay class, and its monthly trend.
 
 pub mod aging;
+pub mod disputes;
+pub mod forecast;
+pub mod profile;
 
 use std::collections::BTreeSet;
 
