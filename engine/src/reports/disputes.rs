@@ -3,13 +3,13 @@
 //!
 //! An **open dispute** is an open debit item (an invoice or debit note
 //! with something remaining) that has the dispute status (the settings'
-//! `dispute_status`, else the status named `dispute`) or an unresolved
-//! dispute episode. Of each:
+//! `dispute_status`, else the status named `dispute`) or a dispute episode
+//! open on D (opened on D or before, not resolved by D). Of each:
 //! - `amount`: its remaining, platform currency;
-//! - `opened`: when its unresolved episode was opened (the latest, when
+//! - `opened`: when its open episode was opened (the latest, when
 //!   several), else since when it has the dispute status; `age_days` is
 //!   D − `opened` (`null` when neither is known);
-//! - `reason`: the unresolved episode's reason, else the comment's part
+//! - `reason`: the open episode's reason, else the comment's part
 //!   before its first `:` (`Wrong amount: 3 boxes missing` → `Wrong
 //!   amount`), else `null`;
 //! - `comment` and `collector`: the item's status comment and its account's
@@ -173,9 +173,10 @@ pub fn disputes(planner: &Planner, data: &ReportData, date: NaiveDate) -> Disput
     let mut convert = Converter::new(planner);
     let zero = convert.zero();
     let status = crate::answers::dispute_status(&planner.config);
-    // The latest unresolved episode of each item.
+    // The latest episode of each item open on D.
     let mut unresolved: HashMap<(&str, &str), &Dispute> = HashMap::new();
-    for d in data.disputes.iter().filter(|d| d.resolved.is_none()) {
+    let open_on = |d: &&Dispute| d.opened <= date && d.resolved.is_none_or(|r| r > date);
+    for d in data.disputes.iter().filter(open_on) {
         let key = (d.customer.as_str(), d.reference.as_str());
         if unresolved.get(&key).is_none_or(|e| e.opened <= d.opened) {
             unresolved.insert(key, d);
@@ -301,13 +302,18 @@ mod tests {
         let mut usd = with_status(invoice("Y", "Y3", "2026-09-01", 1_000), "dispute", None);
         usd.currency = "USD".into();
         let mut disputes = history();
-        disputes.push(Dispute {
+        let open = |reference: &str, reason: &str, opened: &str, resolved: Option<&str>| Dispute {
             customer: "Y".into(),
-            reference: "Y1".into(),
-            reason: Some("Damaged".into()),
-            opened: d("2026-10-27"),
-            resolved: None,
-        });
+            reference: reference.into(),
+            reason: Some(reason.into()),
+            opened: d(opened),
+            resolved: resolved.map(d),
+        };
+        disputes.push(open("Y1", "Damaged", "2026-10-27", None));
+        // Resolved after D: open on D, and no resolution time yet.
+        disputes.push(open("Y4", "Wrong amount", "2026-11-01", Some("2026-12-01")));
+        // Opened after D.
+        disputes.push(open("Y5", "Damaged", "2026-12-01", None));
         ReportData {
             items: vec![x1, x2, y1, paid, usd, invoice("Y", "Y4", "2026-09-01", 800)],
             payments: vec![],
@@ -327,14 +333,15 @@ mod tests {
             open,
             [
                 ("Y1", Some(30), Some("Damaged")),
+                ("Y4", Some(25), Some("Wrong amount")),
                 ("X1", Some(20), Some("Wrong amount")),
                 ("X2", None, None),
             ]
         );
-        assert_eq!(r.open[1].amount, eur(4_000));
-        assert_eq!(r.open[1].collector.as_deref(), Some("ann@t.example"));
+        assert_eq!(r.open[2].amount, eur(4_000));
+        assert_eq!(r.open[2].collector.as_deref(), Some("ann@t.example"));
         assert_eq!(
-            r.open[1].comment.as_deref(),
+            r.open[2].comment.as_deref(),
             Some("Wrong amount: 3 boxes short")
         );
         let by_reason: Vec<(Option<&str>, Money, usize, Option<i64>)> = r
@@ -354,7 +361,7 @@ mod tests {
             [
                 (Some("Damaged"), eur(10_000), 1, None),
                 (Some("Not received"), eur(0), 0, Some(5)),
-                (Some("Wrong amount"), eur(4_000), 1, Some(15)),
+                (Some("Wrong amount"), eur(4_800), 2, Some(15)),
                 (None, eur(2_500), 1, Some(60)),
             ]
         );
@@ -368,12 +375,12 @@ mod tests {
                 },
                 CustomerTotal {
                     customer: "Y".into(),
-                    amount: eur(10_000),
-                    items: 1
+                    amount: eur(10_800),
+                    items: 2
                 },
             ]
         );
-        assert_eq!(r.total, eur(16_500));
+        assert_eq!(r.total, eur(17_300));
         assert_eq!(r.missing_rates, ["USD"]);
         let json = serde_json::to_value(&r).expect("serialises");
         assert_eq!(json["report"], "disputes");

@@ -36,8 +36,8 @@
 //! 13 of them, labelled `2026-W49` (the ISO week-numbering year, which
 //! differs from the calendar year around January 1st); `later` holds
 //! what is expected after them. Items of currencies without a rate are
-//! left out of every figure and their currencies listed in
-//! `missing_rates`. So `weeks` + `later` + `disputed` + `excluded` +
+//! left out of every figure, payments of such currencies out of the
+//! delays, and their currencies listed in `missing_rates`. So `weeks` + `later` + `disputed` + `excluded` +
 //! `off_forecast` = `total`, the open debit items' remaining.
 
 use std::collections::BTreeMap;
@@ -189,7 +189,7 @@ impl Figures {
 struct Context<'a> {
     planner: &'a Planner,
     dispute_status: Option<String>,
-    delays: Delays,
+    delays: Delays<'a>,
     resolutions: Resolutions,
     date: NaiveDate,
     monday: NaiveDate,
@@ -260,7 +260,7 @@ pub fn forecast(planner: &Planner, data: &ReportData, date: NaiveDate, by: Optio
     let cx = Context {
         planner,
         dispute_status: crate::answers::dispute_status(&planner.config),
-        delays: Delays::of(&data.payments, date, &mut convert, |p| p.customer.clone()),
+        delays: Delays::of(&data.payments, date, &mut convert, |p| p.customer.as_str()),
         resolutions: Resolutions::of(&data.disputes, date),
         date,
         monday,

@@ -65,21 +65,21 @@ pub fn within_history(day: NaiveDate, date: NaiveDate) -> bool {
 /// Amount-weighted delays: sums of (delay × amount) and of amounts, per key
 /// and over everything.
 #[derive(Debug, Default)]
-pub struct Delays {
-    per_key: HashMap<String, (i128, i128)>,
+pub struct Delays<'p> {
+    per_key: HashMap<&'p str, (i128, i128)>,
     all: (i128, i128),
 }
 
-impl Delays {
+impl<'p> Delays<'p> {
     /// The payments made in the 365 days up to `date`, keyed by `key`
     /// (a customer, an account), each weighed by its amount in the platform
     /// currency (payments `convert` cannot convert are left out).
-    pub fn of<'p>(
+    pub fn of(
         payments: impl IntoIterator<Item = &'p Payment>,
         date: NaiveDate,
         convert: &mut Converter<'_>,
-        key: impl Fn(&'p Payment) -> String,
-    ) -> Delays {
+        key: impl Fn(&'p Payment) -> &'p str,
+    ) -> Delays<'p> {
         let mut delays = Delays::default();
         for p in payments {
             if !within_history(p.paid_on, date) {
@@ -173,12 +173,12 @@ fn month_end(year: i32, month: u32, date: NaiveDate) -> Option<NaiveDate> {
 }
 
 /// The profile of `data` on `date`.
-pub fn profile(planner: &Planner, data: &ReportData, date: NaiveDate) -> Profile {
+pub fn profile<'a>(planner: &Planner, data: &'a ReportData, date: NaiveDate) -> Profile {
     let mut convert = Converter::new(planner);
     let zero = convert.zero();
     // Every account, and the account of each customer.
-    let mut open: BTreeMap<&str, Money> = BTreeMap::new();
-    let mut account_of: HashMap<&str, &str> = HashMap::new();
+    let mut open: BTreeMap<&'a str, Money> = BTreeMap::new();
+    let mut account_of: HashMap<&'a str, &'a str> = HashMap::new();
     for item in &data.items {
         account_of.insert(&item.customer, &item.account);
         let entry = open.entry(&item.account).or_insert(zero);
@@ -188,12 +188,11 @@ pub fn profile(planner: &Planner, data: &ReportData, date: NaiveDate) -> Profile
             *entry += amount;
         }
     }
-    let key = |p: &Payment| {
+    let key = |p: &'a Payment| {
         account_of
             .get(p.customer.as_str())
             .copied()
             .unwrap_or(&p.customer)
-            .to_string()
     };
     let on = |day: NaiveDate, convert: &mut Converter<'_>| {
         let delays = Delays::of(&data.payments, day, convert, key);
