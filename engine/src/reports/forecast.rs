@@ -149,11 +149,12 @@ enum Slot {
 }
 
 impl Figures {
-    fn new(monday: NaiveDate, zero: Money) -> Figures {
+    fn new(labels: &[String], zero: Money) -> Figures {
         Figures {
-            weeks: (0..WEEKS as u64)
-                .map(|w| Week {
-                    week: week_label(monday.checked_add_days(Days::new(7 * w)).unwrap_or(monday)),
+            weeks: labels
+                .iter()
+                .map(|week| Week {
+                    week: week.clone(),
                     amount: zero,
                     promised: zero,
                 })
@@ -265,7 +266,10 @@ pub fn forecast(planner: &Planner, data: &ReportData, date: NaiveDate, by: Optio
         date,
         monday,
     };
-    let mut all = Figures::new(monday, zero);
+    let labels: Vec<String> = (0..WEEKS as u64)
+        .map(|w| week_label(monday.checked_add_days(Days::new(7 * w)).unwrap_or(monday)))
+        .collect();
+    let mut all = Figures::new(&labels, zero);
     let mut groups: BTreeMap<String, Figures> = BTreeMap::new();
     let mut broken_promises = Vec::new();
     for item in data.items.iter().filter(|i| i.is_open_debit()) {
@@ -277,7 +281,7 @@ pub fn forecast(planner: &Planner, data: &ReportData, date: NaiveDate, by: Optio
         if let Some(by) = by {
             groups
                 .entry(by.key(item))
-                .or_insert_with(|| Figures::new(monday, zero))
+                .or_insert_with(|| Figures::new(&labels, zero))
                 .add(slot, amount);
         }
         if let Some(promise_date) = broken {
