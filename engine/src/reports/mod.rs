@@ -14,15 +14,23 @@
 //! - `aging`: open debit items by days past due;
 //! - `dso`: days sales outstanding, standard and countback;
 //! - `qualified`: the share of the overdue amount with a status;
+//! - `forecast`: expected cash per ISO week from promises, payment delays
+//!   and dispute resolution times;
 //! - `receipts`: cash received per ISO week or month;
+//! - `disputes`: open disputes, totals by reason and customer, mean
+//!   resolution times;
+//! - `profile`: accounts by payment delay class, and its monthly trend;
 //! - `load`: reading a [`ReportData`] from the store, and the dispute
 //!   episodes of the status history;
 //! - `present`: tables (aligned text, CSV) shared by the reports.
 
 pub mod aging;
+pub mod disputes;
 pub mod dso;
+pub mod forecast;
 pub mod load;
 pub mod present;
+pub mod profile;
 pub mod qualified;
 pub mod receipts;
 
