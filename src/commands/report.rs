@@ -75,6 +75,7 @@ pub fn run(cli: &Global, args: &Args) -> Result<(), Failure> {
         date,
         by: args.by.as_deref().and_then(By::parse),
         days: args.days,
+        period: reports::Period::parse(&args.period).unwrap_or(reports::Period::Week),
     };
     if options.days <= 0 {
         return Err(Failure::Usage("--days must be at least 1".into()));

@@ -1311,20 +1311,20 @@ async fn aging_buckets_open_debits_by_days_overdue_in_the_platform_currency() {
     let api = Api::sqlite().await;
     let answer = api.get(&format!("/reports/aging?date={DAY}"), VIEWER).await;
     let r = answer.ok(200);
-    let lines: Vec<(String, i64, f64)> = r["lines"]
+    let buckets: Vec<(String, i64, f64)> = r["buckets"]
         .as_array()
-        .expect("lines")
+        .expect("buckets")
         .iter()
         .map(|l| {
             (
-                l["group"].as_str().expect("a group").to_string(),
+                l["bucket"].as_str().expect("a bucket").to_string(),
                 l["items"].as_i64().expect("a count"),
                 l["amount"].as_f64().expect("an amount"),
             )
         })
         .collect();
     assert_eq!(
-        lines,
+        buckets,
         vec![
             ("not_due".to_string(), 1, 100.0),
             ("1-30".to_string(), 2, 250.0),
@@ -1334,17 +1334,25 @@ async fn aging_buckets_open_debits_by_days_overdue_in_the_platform_currency() {
             ("over_90".to_string(), 1, 460.0),
         ]
     );
-    assert_eq!(r["total"]["amount"], 1510.0);
-    assert_eq!(
-        r["total"]["by_currency"],
-        json!({"EUR": 1050.0, "USD": 500.0})
-    );
+    assert_eq!(r["total"], 1510.0);
+    assert_eq!(r["items"], 6);
     assert_eq!(r["missing_rates"], json!([]));
     assert_eq!(r["currency"], "EUR");
+    // Grouped by collector: Julie collects every account of the fixture.
+    let grouped = api
+        .get(&format!("/reports/aging?date={DAY}&by=collector"), VIEWER)
+        .await;
+    let groups = grouped.ok(200)["groups"]
+        .as_array()
+        .expect("groups")
+        .clone();
+    assert_eq!(groups.len(), 1);
+    assert_eq!(groups[0]["group"], "julie@acme.example");
+    assert_eq!(groups[0]["total"], 1510.0);
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
-async fn qualified_sums_open_debits_by_item_status() {
+async fn qualified_sums_overdue_debits_by_item_status() {
     let api = Api::sqlite().await;
     api.post(
         "/items/C1/INV-4/status",
@@ -1353,38 +1361,94 @@ async fn qualified_sums_open_debits_by_item_status() {
     )
     .await
     .ok(200);
-    let answer = api.get("/reports/qualified", VIEWER).await;
+    let answer = api
+        .get(&format!("/reports/qualified?date={DAY}"), VIEWER)
+        .await;
     let r = answer.ok(200);
     let line = |g: &str| {
-        r["lines"]
+        r["statuses"]
             .as_array()
-            .expect("lines")
+            .expect("statuses")
             .iter()
-            .find(|l| l["group"] == g)
+            .find(|l| l["status"] == g)
             .cloned()
             .unwrap_or_else(|| panic!("no line {g}"))
     };
     assert_eq!(line("dispute")["amount"], 400.0);
     assert_eq!(line("promise")["items"], 0);
-    assert_eq!(line("none")["items"], 5);
-    assert_eq!(r["total"]["amount"], 1510.0);
+    assert_eq!(r["qualified"], 400.0);
+    // Overdue on DAY: every open debit but the one not yet due.
+    assert_eq!(r["overdue"], 1410.0);
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
-async fn reports_not_built_are_501_and_unknown_ones_404() {
+async fn every_report_answers_json_csv_and_svg_and_bad_requests_are_400() {
     let api = Api::sqlite().await;
-    for name in ["dso", "forecast"] {
-        api.get(&format!("/reports/{name}"), VIEWER)
-            .await
-            .assert_error(501, "not_implemented");
+    for name in [
+        "aging",
+        "dso",
+        "qualified",
+        "forecast",
+        "receipts",
+        "disputes",
+        "profile",
+    ] {
+        let json = api
+            .get(&format!("/reports/{name}?date={DAY}"), VIEWER)
+            .await;
+        assert_eq!(json.ok(200)["report"], name);
+        let csv = api
+            .get(&format!("/reports/{name}?date={DAY}&format=csv"), VIEWER)
+            .await;
+        assert_eq!(csv.status.as_u16(), 200, "{name}: {}", csv.text);
+        assert!(csv.content_type.starts_with("text/csv"), "{name}");
+        assert!(csv.text.lines().count() >= 2, "{name}: {}", csv.text);
+        let svg = api
+            .get(&format!("/reports/{name}?date={DAY}&format=svg"), VIEWER)
+            .await;
+        assert_eq!(svg.status.as_u16(), 200, "{name}: {}", svg.text);
+        assert!(svg.content_type.starts_with("image/svg+xml"), "{name}");
+        assert!(svg.text.contains("<svg"), "{name}");
     }
-    api.get("/reports/aging?format=svg", VIEWER)
-        .await
-        .assert_error(501, "not_implemented");
+    let dso = api
+        .get(&format!("/reports/dso?date={DAY}&days=30"), VIEWER)
+        .await;
+    let dso = dso.ok(200);
+    for key in ["receivables", "sales", "days", "standard", "countback"] {
+        assert!(dso.get(key).is_some(), "dso has {key}: {dso}");
+    }
+    assert_eq!(dso["days"], 30);
+    let forecast = api
+        .get(&format!("/reports/forecast?date={DAY}"), VIEWER)
+        .await;
+    let forecast = forecast.ok(200);
+    for key in [
+        "weeks",
+        "later",
+        "disputed",
+        "excluded",
+        "off_forecast",
+        "broken_promises",
+    ] {
+        assert!(
+            forecast.get(key).is_some(),
+            "forecast has {key}: {forecast}"
+        );
+    }
+    assert_eq!(forecast["weeks"].as_array().map(Vec::len), Some(13));
     api.get("/reports/profit", VIEWER)
         .await
         .assert_error(404, "not_found");
     api.get("/reports/aging?format=xml", VIEWER)
+        .await
+        .assert_error(400, "bad_request");
+    api.get("/reports/aging?by=planet", VIEWER)
+        .await
+        .assert_error(400, "bad_request");
+    api.get("/reports/dso?days=0", VIEWER)
+        .await
+        .assert_error(400, "bad_request");
+    api.get("/reports/receipts?period=year", VIEWER)
         .await
         .assert_error(400, "bad_request");
     api.get("/reports/aging?date=2026-02-31", VIEWER)
@@ -1499,9 +1563,11 @@ async fn on_postgres_a_run_an_approval_and_a_status_work_alike() {
     .await
     .ok(200);
     let aging = api.get(&format!("/reports/aging?date={DAY}"), VIEWER).await;
-    assert_eq!(aging.ok(200)["total"]["amount"], 1510.0);
-    let qualified = api.get("/reports/qualified", VIEWER).await;
-    assert_eq!(qualified.ok(200)["total"]["items"], 6);
+    assert_eq!(aging.ok(200)["total"], 1510.0);
+    let qualified = api
+        .get(&format!("/reports/qualified?date={DAY}"), VIEWER)
+        .await;
+    assert_eq!(qualified.ok(200)["items"], 5);
     let page = api.get("/actions?limit=2", VIEWER).await;
     assert_eq!(page.ok(200)["actions"].as_array().map(Vec::len), Some(2));
     assert!(page.json["next"].is_i64());

@@ -22,7 +22,8 @@
 //! - `profile`: accounts by payment delay class, and its monthly trend;
 //! - `load`: reading a [`ReportData`] from the store, and the dispute
 //!   episodes of the status history;
-//! - `present`: tables (aligned text, CSV) shared by the reports.
+//! - `present`: tables (aligned text, CSV) shared by the reports;
+//! - `views`: the tables and charts of the reports but `aging`.
 
 pub mod aging;
 pub mod disputes;
@@ -33,10 +34,11 @@ pub mod present;
 pub mod profile;
 pub mod qualified;
 pub mod receipts;
+pub mod views;
 
 use std::collections::BTreeSet;
 
-use chrono::NaiveDate;
+use chrono::{Datelike as _, NaiveDate};
 use serde::Serialize;
 
 use crate::planner::facts::ItemType;
@@ -132,6 +134,57 @@ pub struct ReportData {
     pub disputes: Vec<Dispute>,
 }
 
+impl ReportData {
+    /// The data as it stood at the end of `day`, as far as the payment
+    /// history tells: items issued after it left out; each item's remaining
+    /// raised by its payments after `day` (at most its amount), its
+    /// clearing undone when it came later; payments after `day` left out.
+    /// Statuses are today's: the history of statuses is not replayed.
+    pub fn as_of(&self, day: NaiveDate) -> ReportData {
+        let mut later: std::collections::HashMap<(&str, &str), i64> =
+            std::collections::HashMap::new();
+        for p in self.payments.iter().filter(|p| p.paid_on > day) {
+            *later
+                .entry((p.customer.as_str(), p.reference.as_str()))
+                .or_default() += p.amount;
+        }
+        let items = self
+            .items
+            .iter()
+            .filter(|i| i.issue_date.is_none_or(|d| d <= day))
+            .map(|i| {
+                let paid_after = later
+                    .get(&(i.customer.as_str(), i.reference.as_str()))
+                    .copied()
+                    .unwrap_or(0);
+                let mut item = i.clone();
+                if paid_after > 0 {
+                    item.remaining = (i.remaining + paid_after).min(i.amount.max(i.remaining));
+                }
+                if item.cleared_on.is_some_and(|c| c > day) && item.remaining > 0 {
+                    item.cleared_on = None;
+                }
+                item
+            })
+            .collect();
+        ReportData {
+            items,
+            payments: self
+                .payments
+                .iter()
+                .filter(|p| p.paid_on <= day)
+                .cloned()
+                .collect(),
+            disputes: self
+                .disputes
+                .iter()
+                .filter(|d| d.opened <= day)
+                .cloned()
+                .collect(),
+        }
+    }
+}
+
 /// Which accounts a report covers (`None`: all).
 #[derive(Debug, Clone, Default, PartialEq, Eq)]
 pub struct Filters {
@@ -224,27 +277,62 @@ impl<'a> Converter<'a> {
 pub enum Kind {
     /// `aging`.
     Aging,
+    /// `dso`.
+    Dso,
+    /// `qualified`.
+    Qualified,
+    /// `forecast`.
+    Forecast,
+    /// `receipts`.
+    Receipts,
+    /// `disputes`.
+    Disputes,
+    /// `profile`.
+    Profile,
 }
 
 impl Kind {
     /// Every report's name, in the order the docs list them.
-    pub const NAMES: &'static [&'static str] = &["aging"];
+    pub const NAMES: &'static [&'static str] = &[
+        "aging",
+        "dso",
+        "qualified",
+        "forecast",
+        "receipts",
+        "disputes",
+        "profile",
+    ];
+
+    const ALL: [Kind; 7] = [
+        Kind::Aging,
+        Kind::Dso,
+        Kind::Qualified,
+        Kind::Forecast,
+        Kind::Receipts,
+        Kind::Disputes,
+        Kind::Profile,
+    ];
 
     /// From its name.
     pub fn parse(name: &str) -> Option<Kind> {
-        match name {
-            "aging" => Some(Kind::Aging),
-            _ => None,
-        }
+        Kind::ALL.into_iter().find(|k| k.name() == name)
     }
 
     /// Its name.
     pub fn name(self) -> &'static str {
         match self {
             Kind::Aging => "aging",
+            Kind::Dso => "dso",
+            Kind::Qualified => "qualified",
+            Kind::Forecast => "forecast",
+            Kind::Receipts => "receipts",
+            Kind::Disputes => "disputes",
+            Kind::Profile => "profile",
         }
     }
 }
+
+pub use receipts::Period;
 
 /// How a report is computed: the date, the grouping, and the parameters
 /// some reports take.
@@ -252,10 +340,24 @@ impl Kind {
 pub struct Options {
     /// D.
     pub date: NaiveDate,
-    /// Lines by customer, collector or scenario, where the report groups.
+    /// Lines by customer, collector or scenario, where the report groups
+    /// (aging, qualified, forecast, receipts).
     pub by: Option<By>,
     /// The DSO period, in days.
     pub days: i64,
+    /// Receipts per week or month.
+    pub period: Period,
+}
+
+/// DSO with its standard figure at the end of each of the last 12 months.
+#[derive(Debug, Clone, PartialEq, Serialize)]
+pub struct DsoReport {
+    /// DSO on D.
+    #[serde(flatten)]
+    pub dso: dso::Dso,
+    /// The standard DSO at the end of each of the 12 months up to D's,
+    /// oldest first (D itself for D's month).
+    pub trend: Vec<views::DsoPoint>,
 }
 
 /// A computed report: its JSON document is the API's.
@@ -264,6 +366,18 @@ pub struct Options {
 pub enum Report {
     /// `aging`.
     Aging(aging::Aging),
+    /// `dso`.
+    Dso(DsoReport),
+    /// `qualified`.
+    Qualified(qualified::Qualified),
+    /// `forecast`.
+    Forecast(forecast::Forecast),
+    /// `receipts`.
+    Receipts(receipts::Receipts),
+    /// `disputes`.
+    Disputes(disputes::Disputes),
+    /// `profile`.
+    Profile(profile::Profile),
 }
 
 impl Report {
@@ -271,6 +385,12 @@ impl Report {
     pub fn table(&self) -> present::Table {
         match self {
             Report::Aging(r) => r.table(),
+            Report::Dso(r) => r.dso.table(),
+            Report::Qualified(r) => r.table(),
+            Report::Forecast(r) => r.table(),
+            Report::Receipts(r) => r.table(),
+            Report::Disputes(r) => r.table(),
+            Report::Profile(r) => r.table(),
         }
     }
 
@@ -278,7 +398,68 @@ impl Report {
     pub fn chart(&self, language: &str) -> String {
         match self {
             Report::Aging(r) => r.chart(language),
+            Report::Dso(r) => r.dso.chart(&r.trend, language),
+            Report::Qualified(r) => r.chart(language),
+            Report::Forecast(r) => r.chart(language),
+            Report::Receipts(r) => r.chart(language),
+            Report::Disputes(r) => r.chart(language),
+            Report::Profile(r) => r.chart(language),
         }
+    }
+}
+
+/// The last day of the month of `day`.
+fn month_end(day: NaiveDate) -> NaiveDate {
+    let first_next = if day.month() == 12 {
+        NaiveDate::from_ymd_opt(day.year() + 1, 1, 1)
+    } else {
+        NaiveDate::from_ymd_opt(day.year(), day.month() + 1, 1)
+    };
+    first_next.and_then(|d| d.pred_opt()).unwrap_or(day)
+}
+
+/// Report `kind` of `data`: a pure function of the data and the options.
+pub fn of(planner: &Planner, data: &ReportData, kind: Kind, options: &Options) -> Report {
+    let date = options.date;
+    let data = &data.as_of(date);
+    match kind {
+        Kind::Aging => Report::Aging(aging::aging(planner, data, date, options.by)),
+        Kind::Dso => {
+            let mut trend = Vec::new();
+            let mut day = date;
+            for _ in 0..12 {
+                let d = dso::dso(planner, &data.as_of(day), day, options.days);
+                trend.push(views::DsoPoint {
+                    month: day.format("%Y-%m").to_string(),
+                    standard: d.standard,
+                });
+                let Some(previous) = day
+                    .with_day0(0)
+                    .and_then(|first| first.pred_opt())
+                    .map(month_end)
+                else {
+                    break;
+                };
+                day = previous;
+            }
+            trend.reverse();
+            Report::Dso(DsoReport {
+                dso: dso::dso(planner, data, date, options.days),
+                trend,
+            })
+        }
+        Kind::Qualified => Report::Qualified(qualified::qualified(planner, data, date, options.by)),
+        Kind::Forecast => Report::Forecast(forecast::forecast(planner, data, date, options.by)),
+        Kind::Receipts => Report::Receipts(receipts::receipts(
+            planner,
+            data,
+            date,
+            options.period,
+            None,
+            options.by,
+        )),
+        Kind::Disputes => Report::Disputes(disputes::disputes(planner, data, date)),
+        Kind::Profile => Report::Profile(profile::profile(planner, data, date)),
     }
 }
 
@@ -291,7 +472,5 @@ pub async fn compute(
     options: &Options,
 ) -> Result<Report, crate::run::RunError> {
     let data = load::report_data(store, planner, filters, options.date).await?;
-    Ok(match kind {
-        Kind::Aging => Report::Aging(aging::aging(planner, &data, options.date, options.by)),
-    })
+    Ok(of(planner, &data, kind, options))
 }
