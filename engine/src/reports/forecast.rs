@@ -715,5 +715,28 @@ mod tests {
                 prop_assert!(w.promised.minor <= w.amount.minor);
             }
         }
+
+        #[test]
+        fn the_aging_buckets_sum_to_the_open_total(
+            items in proptest::collection::vec(arb_item(), 0..40),
+            payments in proptest::collection::vec(arb_payment(), 0..30),
+            days in 0..400i64,
+        ) {
+            let planner = planner();
+            let date = d("2026-06-01") + TimeDelta::days(days);
+            // Seen as of its date, as reports see the store.
+            let data = ReportData { items, payments, disputes: Vec::new() }.as_of(date);
+            let a = crate::reports::aging::aging(&planner, &data, date, Some(By::Collector));
+            let open = data.items.iter().filter(|i| i.is_open_debit()).fold(eur(0), |s, i| {
+                s + planner.convert(i.remaining, &i.currency, planner.currency()).unwrap_or(eur(0))
+            });
+            let buckets = a.all.buckets.iter().fold(eur(0), |s, b| s + b.amount);
+            prop_assert_eq!(buckets, open);
+            prop_assert_eq!(a.all.total, open);
+            let items: usize = a.all.buckets.iter().map(|b| b.items).sum();
+            prop_assert_eq!(items, a.all.items);
+            let groups = a.groups.expect("grouped");
+            prop_assert_eq!(groups.iter().fold(eur(0), |s, g| s + g.buckets.total), open);
+        }
     }
 }
