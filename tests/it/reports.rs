@@ -200,3 +200,78 @@ async fn report_fixtures_give_their_hand_computed_results_on_postgres() {
         db.drop_database().await;
     }
 }
+
+#[test]
+fn report_prints_a_table_csv_or_an_svg_chart_and_refuses_an_unknown_report() {
+    let case = root().join("001_aging_buckets_and_share_overdue");
+    let dir = tempfile::tempdir().expect("a temp dir");
+    let db = format!("sqlite://{}", dir.path().join("r.db").display());
+    let relance = |args: &[&str]| {
+        Command::new(env!("CARGO_BIN_EXE_relance"))
+            .current_dir(&case)
+            .arg("--config")
+            .arg(root().join("config"))
+            .args(["--db", &db])
+            .args(args)
+            .env("NO_COLOR", "1")
+            .output()
+            .expect("relance runs")
+    };
+    let out = relance(&[
+        "import",
+        "--date",
+        "2026-11-30",
+        "customers.csv",
+        "colleagues.csv",
+        "assignments.csv",
+        "items.csv",
+    ]);
+    assert!(out.status.success(), "{}", text(&out.stderr));
+    let table = relance(&["report", "aging", "--date", "2026-11-30"]);
+    assert!(table.status.success(), "{}", text(&table.stderr));
+    let table = text(&table.stdout);
+    assert!(table.starts_with("Aging on 2026-11-30 (EUR)"), "{table}");
+    assert!(
+        table
+            .lines()
+            .any(|l| l == "total        7  1750.00  100.00"),
+        "aligned totals:\n{table}"
+    );
+    assert!(
+        table.contains("overdue: 1650.00 (94.29% of the open amount)"),
+        "{table}"
+    );
+    assert!(table.contains("left out (no rate): GBP"), "{table}");
+    let csv = relance(&["report", "aging", "--date", "2026-11-30", "--format", "csv"]);
+    let csv = text(&csv.stdout);
+    assert!(csv.starts_with("bucket,items,amount,share\r\n"), "{csv}");
+    assert!(csv.contains("31-60,2,700.00,40.00\r\n"), "{csv}");
+    let svg_file = dir.path().join("aging.svg");
+    let out = relance(&[
+        "report",
+        "aging",
+        "--date",
+        "2026-11-30",
+        "--format",
+        "svg",
+        "--lang",
+        "fr",
+        "--out",
+        svg_file.to_str().expect("utf-8"),
+    ]);
+    assert!(out.status.success(), "{}", text(&out.stderr));
+    let svg = std::fs::read_to_string(&svg_file).expect("the chart");
+    assert!(
+        svg.contains("<svg") && svg.contains("Balance âgée au 2026-11-30"),
+        "{svg}"
+    );
+    assert!(svg.contains("non échu") && svg.contains("EUR"), "{svg}");
+    let unknown = relance(&["report", "profit"]);
+    assert_eq!(unknown.status.code(), Some(2));
+    assert!(
+        text(&unknown.stderr)
+            .contains("aging, dso, qualified, forecast, receipts, disputes, profile"),
+        "{}",
+        text(&unknown.stderr)
+    );
+}

@@ -3,10 +3,10 @@
 //!
 //! - **Receivables at D**: the open debit items' remaining (invoices and
 //!   debit notes), minus the open credit notes' remaining, minus the
-//!   unallocated payments' remaining (items of kind `payment`). Remainings
-//!   are read **as stored** — what the last import left — so they are the
-//!   receivables at D when D is the day of the last import (today); for an
-//!   earlier D they are still today's.
+//!   unallocated payments' remaining (items of kind `payment`). Reports
+//!   see the data as of D ([`super::ReportData::as_of`]): an item's
+//!   remaining is raised by the payments recorded after D, and items issued
+//!   after D are left out; what this function reads is taken as D's.
 //! - **Sales** of a span of days: the `amount` (not the remaining) of the
 //!   invoices and debit notes whose `issue_date` falls in it, minus the
 //!   `amount` of the credit notes issued in it. Items without an
