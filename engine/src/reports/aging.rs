@@ -164,26 +164,6 @@ pub fn aging(planner: &Planner, data: &ReportData, date: NaiveDate, by: Option<B
     }
 }
 
-#[cfg(test)]
-mod tests {
-    use super::*;
-
-    #[test]
-    fn buckets_are_days_past_due_on_the_date() {
-        let d = |s: &str| s.parse::<NaiveDate>().expect("a date");
-        let on = d("2026-11-30");
-        assert_eq!(bucket(d("2026-11-30"), on), "not_due");
-        assert_eq!(bucket(d("2026-12-15"), on), "not_due");
-        assert_eq!(bucket(d("2026-11-29"), on), "1-30");
-        assert_eq!(bucket(d("2026-10-31"), on), "1-30");
-        assert_eq!(bucket(d("2026-10-30"), on), "31-60");
-        assert_eq!(bucket(d("2026-10-01"), on), "31-60");
-        assert_eq!(bucket(d("2026-09-30"), on), "61-90");
-        assert_eq!(bucket(d("2026-09-01"), on), "61-90");
-        assert_eq!(bucket(d("2026-08-31"), on), "over_90");
-    }
-}
-
 /// A bucket's label in a chart or table, in `language` (English, French;
 /// English for the others).
 pub fn bucket_label(bucket: &str, language: &str) -> String {
@@ -290,5 +270,25 @@ impl Aging {
                 })
                 .collect(),
         })
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn buckets_are_days_past_due_on_the_date() {
+        let d = |s: &str| s.parse::<NaiveDate>().expect("a date");
+        let on = d("2026-11-30");
+        assert_eq!(bucket(d("2026-11-30"), on), "not_due");
+        assert_eq!(bucket(d("2026-12-15"), on), "not_due");
+        assert_eq!(bucket(d("2026-11-29"), on), "1-30");
+        assert_eq!(bucket(d("2026-10-31"), on), "1-30");
+        assert_eq!(bucket(d("2026-10-30"), on), "31-60");
+        assert_eq!(bucket(d("2026-10-01"), on), "31-60");
+        assert_eq!(bucket(d("2026-09-30"), on), "61-90");
+        assert_eq!(bucket(d("2026-09-01"), on), "61-90");
+        assert_eq!(bucket(d("2026-08-31"), on), "over_90");
     }
 }
