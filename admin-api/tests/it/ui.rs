@@ -591,7 +591,18 @@ const C6: &[(&str, &str)] = &[
 
 #[tokio::test]
 async fn the_reports_page_shows_the_four_charts_with_their_tables() {
-    let api = workspace().await;
+    four_charts_with_their_tables(workspace().await).await;
+}
+
+#[tokio::test]
+async fn on_postgres_the_reports_page_shows_the_same_figures() {
+    let Some(api) = Api::postgres().await else {
+        return;
+    };
+    four_charts_with_their_tables(workspace_on(api).await).await;
+}
+
+async fn four_charts_with_their_tables(api: Api) {
     import(&api.store, C6).await;
     let julie = sign_in(&api, JULIE).await;
     let (status, page) = get(
@@ -604,7 +615,10 @@ async fn the_reports_page_shows_the_four_charts_with_their_tables() {
     // The charts, inlined, in Julie's language (English), then their tables.
     assert_eq!(page.matches("<svg").count(), 4, "{page}");
     // Markup only: nothing the workspace's CSP would have to allow.
-    assert!(!page.contains("<script") && !page.contains(" style="), "{page}");
+    assert!(
+        !page.contains("<script") && !page.contains(" style="),
+        "{page}"
+    );
     for title in [
         "Aging on 2026-11-20",
         "DSO over the last 12 months",
