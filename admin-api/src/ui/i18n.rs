@@ -284,6 +284,29 @@ pub const MESSAGES: &[(&str, &str, &str)] = &[
     ("contacts", "Contacts", "Contacts"),
     ("count", "Count", "Nombre"),
     ("filter", "Filter", "Filtrer"),
+    ("reports", "Reports", "Rapports"),
+    ("report_aging", "Aging balance", "Balance âgée"),
+    (
+        "report_dso",
+        "Days sales outstanding (DSO)",
+        "Délai moyen de paiement (DSO)",
+    ),
+    (
+        "report_forecast",
+        "Cash forecast",
+        "Prévision de trésorerie",
+    ),
+    ("report_receipts", "Cash receipts", "Encaissements"),
+    ("report_date", "On the date", "À la date du"),
+    ("collector", "Collector", "Chargé de recouvrement"),
+    ("everyone", "All accounts", "Tous les comptes"),
+    ("show", "Show", "Afficher"),
+    ("report_notes", "Notes", "Notes"),
+    (
+        "download_csv",
+        "Download the table (CSV)",
+        "Télécharger le tableau (CSV)",
+    ),
 ];
 
 #[cfg(test)]

@@ -13,11 +13,13 @@
 //! - `view`: the tera templates (compiled in, autoescaped) and error pages.
 //! - `pages`: Today, Accounts, Account and the forms (qualify, approve,
 //!   reject, note); `tasks`: tasks and the complete-task form.
+//! - `reports`: the Reports page (charts and tables) and its CSV downloads.
 
 pub mod csrf;
 pub mod i18n;
 pub mod logins;
 mod pages;
+mod reports;
 pub mod session;
 mod tasks;
 mod view;
@@ -46,6 +48,8 @@ pub fn router(state: AppState) -> Router<AppState> {
         .route("/ui/actions/{id}/approve", post(pages::approve_action))
         .route("/ui/actions/{id}/reject", post(pages::reject_action))
         .route("/ui/tasks/{id}/done", post(tasks::complete))
+        .route("/ui/reports", get(reports::reports_page))
+        .route("/ui/reports/{file}", get(reports::report_csv))
         .route("/ui/logout", post(session::sign_out))
         .route_layer(middleware::from_fn_with_state(
             state,

@@ -22,6 +22,7 @@ const TEMPLATES: &[(&str, &str)] = &[
     ("today.html", include_str!("templates/today.html")),
     ("accounts.html", include_str!("templates/accounts.html")),
     ("account.html", include_str!("templates/account.html")),
+    ("reports.html", include_str!("templates/reports.html")),
     ("problem.html", include_str!("templates/problem.html")),
 ];
 

@@ -723,3 +723,179 @@ async fn a_customer_answers_a_reminder_from_its_email_and_the_collector_hears_of
     drop(driver);
     api.cleanup().await;
 }
+
+/// Signs `email` in through the workspace's form.
+async fn sign_in_browser(client: &fantoccini::Client, base: &str, email: &str) {
+    client
+        .goto(&format!("{base}/ui/login"))
+        .await
+        .expect("the sign-in page");
+    for (id, text) in [("email", email), ("password", PASSWORD)] {
+        client
+            .find(Locator::Id(id))
+            .await
+            .expect("a field")
+            .send_keys(text)
+            .await
+            .expect("typing");
+    }
+    client
+        .find(Locator::Css("main button[type=submit]"))
+        .await
+        .expect("the button")
+        .click()
+        .await
+        .expect("signs in");
+    client
+        .wait()
+        .for_element(Locator::Css("header nav"))
+        .await
+        .expect("signed in");
+}
+
+/// The page's width as laid out, and the charts' rendered widths.
+async fn widths(client: &fantoccini::Client) -> (f64, Vec<f64>) {
+    let value = client
+        .execute(
+            "return [document.documentElement.scrollWidth, \
+             Array.from(document.querySelectorAll('figure.chart svg')).map(s => s.getBoundingClientRect().width)];",
+            vec![],
+        )
+        .await
+        .expect("the layout");
+    let page = value[0].as_f64().expect("a width");
+    let charts = value[1]
+        .as_array()
+        .expect("the charts")
+        .iter()
+        .filter_map(serde_json::Value::as_f64)
+        .collect();
+    (page, charts)
+}
+
+/// C7, a year of monthly invoices of 1000.00 EUR: `(reference, issued,
+/// due, remaining, paid on)`; the last two open (one partly paid, one
+/// promised on 2026-12-09): sales for the DSO, cash for the receipts and a
+/// promise for the forecast.
+const C7: &[(&str, &str, &str, &str, &str)] = &[
+    ("S-01", "2025-12-01", "2025-12-31", "0", "2026-01-10"),
+    ("S-02", "2026-01-05", "2026-02-04", "0", "2026-02-20"),
+    ("S-03", "2026-02-02", "2026-03-04", "0", "2026-03-15"),
+    ("S-04", "2026-03-02", "2026-04-01", "0", "2026-04-12"),
+    ("S-05", "2026-04-01", "2026-05-01", "0", "2026-05-20"),
+    ("S-06", "2026-05-04", "2026-06-03", "0", "2026-06-10"),
+    ("S-07", "2026-06-01", "2026-07-01", "0", "2026-07-15"),
+    ("S-08", "2026-07-01", "2026-07-31", "0", "2026-08-12"),
+    ("S-09", "2026-08-03", "2026-09-02", "0", "2026-09-07"),
+    ("S-10", "2026-09-01", "2026-10-01", "0", "2026-10-14"),
+    ("S-11", "2026-10-01", "2026-10-31", "400.00", "2026-11-12"),
+    ("S-12", "2026-11-02", "2026-12-02", "1000.00", ""),
+];
+
+/// Imports C7 twice: every invoice open, then as paid (the payment
+/// history records what went down, on its `paid_on` date).
+async fn import_c7(store: &relance_engine::store::Store) {
+    let head = "customer,reference,type,issue_date,due_date,amount,remaining,paid_on,status,promise_date\n";
+    let mut open = head.to_string();
+    let mut paid = head.to_string();
+    for (reference, issued, due, remaining, paid_on) in C7 {
+        let promise = if paid_on.is_empty() {
+            "promise,2026-12-09"
+        } else {
+            ","
+        };
+        open.push_str(&format!(
+            "C7,{reference},invoice,{issued},{due},1000.00,1000.00,,{promise}\n"
+        ));
+        paid.push_str(&format!(
+            "C7,{reference},invoice,{issued},{due},1000.00,{remaining},{paid_on},{promise}\n"
+        ));
+    }
+    let customers = ("customers.csv", "code,name,currency\nC7,Client Seven,EUR\n");
+    crate::support::import(store, &[customers, ("items.csv", &open)]).await;
+    crate::support::import(store, &[customers, ("items.csv", &paid)]).await;
+}
+
+#[tokio::test]
+async fn the_reports_page_draws_its_charts_in_a_browser_on_a_desk_and_a_phone() {
+    let Some(driver) = start_driver() else { return };
+    let api = workspace().await;
+    import_c7(&api.store).await;
+    let client = browser(&driver).await;
+    let base = api.base.replace("127.0.0.1", "localhost");
+    sign_in_browser(&client, &base, JULIE).await;
+    client
+        .find(Locator::Css("header nav a[href='/ui/reports']"))
+        .await
+        .expect("the Reports link")
+        .click()
+        .await
+        .expect("opens Reports");
+    client
+        .wait()
+        .for_element(Locator::Css("figure.chart svg"))
+        .await
+        .expect("the charts");
+    // The form, submitted as it is: every account on the fixture's day.
+    client
+        .goto(&format!("{base}/ui/reports?date={DAY}&collector=all"))
+        .await
+        .expect("the reports of every account");
+    let dir = shots_dir();
+    for (width, suffix) in [(1280u32, "desktop"), (390, "phone")] {
+        client
+            .set_window_size(width, 900)
+            .await
+            .expect("window size");
+        let (page, charts) = widths(&client).await;
+        assert_eq!(charts.len(), 4, "four charts");
+        let viewport = client
+            .execute("return window.innerWidth;", vec![])
+            .await
+            .expect("the viewport")
+            .as_f64()
+            .expect("a width");
+        assert!(
+            page <= viewport,
+            "at {width} px the page is {page} px wide: it scrolls sideways"
+        );
+        // Full width up to 800 px; never under 576 px (36rem), the figure
+        // scrolling sideways on a phone rather than the page.
+        for w in &charts {
+            assert!(
+                (576.0..=800.0).contains(w),
+                "a chart is {w} px wide at {width} px"
+            );
+        }
+        client
+            .execute("window.scrollTo(0, 0);", vec![])
+            .await
+            .expect("scrolled to the top");
+        let png = client.screenshot().await.expect("a screenshot");
+        std::fs::write(dir.join(format!("reports-{suffix}.png")), png)
+            .expect("writing a screenshot");
+        for name in ["aging", "dso", "forecast", "receipts"] {
+            let png = client
+                .find(Locator::Id(name))
+                .await
+                .expect("a report's section")
+                .screenshot()
+                .await
+                .expect("a screenshot");
+            std::fs::write(dir.join(format!("reports-{suffix}-{name}.png")), png)
+                .expect("writing a screenshot");
+        }
+    }
+    // The chart's words are drawn: the aging chart's title is text of the SVG.
+    let title = client
+        .find(Locator::Css("#aging figure.chart svg"))
+        .await
+        .expect("the aging chart")
+        .text()
+        .await
+        .expect("its text");
+    assert!(title.contains("Aging on 2026-11-20"), "{title}");
+    client.close().await.expect("closes");
+    drop(driver);
+    api.cleanup().await;
+}

@@ -555,3 +555,176 @@ async fn today_and_a_task(api: Api) {
     assert!(page.contains("Tâche terminée"), "{page}");
     api.cleanup().await;
 }
+
+/// The aging table's totals row as the page writes it.
+fn aging_total(page: &str) -> String {
+    let section = &page[page.find("id=\"aging\"").expect("the aging section")..];
+    let foot = &section[section.find("<tfoot>").expect("a totals row")..];
+    let foot = &foot[..foot.find("</tfoot>").expect("its end")];
+    foot.split("<td")
+        .skip(1)
+        .map(|cell| {
+            let text = &cell[cell.find('>').expect("a cell") + 1..];
+            text[..text.find("</td>").expect("a cell's end")].to_string()
+        })
+        .collect::<Vec<_>>()
+        .join("|")
+}
+
+/// C6, collected by Léa (a second collector, without a login), with an
+/// invoice of 80.00 EUR 5 days overdue on [`DAY`].
+const C6: &[(&str, &str)] = &[
+    ("customers.csv", "code,name,currency\nC6,Client Six,EUR\n"),
+    (
+        "colleagues.csv",
+        "email,name,role\nlea@acme.example,Léa <L>,collector\n",
+    ),
+    (
+        "assignments.csv",
+        "customer,colleague\nC6,lea@acme.example\n",
+    ),
+    (
+        "items.csv",
+        "customer,reference,type,due_date,amount,currency\nC6,INV-8,invoice,2026-11-15,80.00,EUR\n",
+    ),
+];
+
+#[tokio::test]
+async fn the_reports_page_shows_the_four_charts_with_their_tables() {
+    four_charts_with_their_tables(workspace().await).await;
+}
+
+#[tokio::test]
+async fn on_postgres_the_reports_page_shows_the_same_figures() {
+    let Some(api) = Api::postgres().await else {
+        return;
+    };
+    four_charts_with_their_tables(workspace_on(api).await).await;
+}
+
+async fn four_charts_with_their_tables(api: Api) {
+    import(&api.store, C6).await;
+    let julie = sign_in(&api, JULIE).await;
+    let (status, page) = get(
+        &api,
+        &julie,
+        &format!("/ui/reports?date={DAY}&collector=all"),
+    )
+    .await;
+    assert_eq!(status, StatusCode::OK, "{page}");
+    // The charts, inlined, in Julie's language (English), then their tables.
+    assert_eq!(page.matches("<svg").count(), 4, "{page}");
+    // Markup only: nothing the workspace's CSP would have to allow.
+    assert!(
+        !page.contains("<script") && !page.contains(" style="),
+        "{page}"
+    );
+    for title in [
+        "Aging on 2026-11-20",
+        "DSO over the last 12 months",
+        "Cash forecast by week",
+        "Cash receipts",
+    ] {
+        assert!(page.contains(title), "{title} is missing: {page}");
+    }
+    assert!(page.contains("<a href=\"/ui/reports\" aria-current=\"page\">Reports</a>"));
+    assert!(page.contains("<option value=\"all\" selected>All accounts</option>"));
+    // Every open debit item: C1's 100 + 200 + 400, C2's 300, C3's 500 USD
+    // at 0.92 = 460, C4's 50, C5's 700 (Julie's) and C6's 80 (Léa's), in EUR.
+    assert_eq!(aging_total(&page), "total|8|2290.00|100.00");
+    // Julie's role is collector: by default the page shows her accounts only
+    // (C1 with C2, C3, C4, C5), not Léa's C6.
+    let (status, mine) = get(&api, &julie, &format!("/ui/reports?date={DAY}")).await;
+    assert_eq!(status, StatusCode::OK);
+    assert!(
+        mine.contains(&format!("<option value=\"{JULIE}\" selected>")),
+        "{mine}"
+    );
+    assert_eq!(aging_total(&mine), "total|7|2210.00|100.00");
+    // The CSV of a table, under the session, with the page's choice.
+    let response = client()
+        .get(format!(
+            "{}/ui/reports/aging.csv?date={DAY}&collector={JULIE}",
+            api.base
+        ))
+        .header(COOKIE, &julie.cookie)
+        .send()
+        .await
+        .expect("the csv");
+    assert_eq!(response.status(), StatusCode::OK);
+    assert_eq!(
+        response.headers()["content-type"],
+        "text/csv; charset=utf-8"
+    );
+    let csv = response.text().await.expect("a body");
+    assert!(csv.starts_with("bucket,"), "{csv}");
+    assert!(csv.contains("\r\ntotal,7,2210.00,100.00\r\n"), "{csv}");
+    let (status, _) = get(&api, &julie, "/ui/reports/nothing.csv").await;
+    assert_eq!(status, StatusCode::NOT_FOUND);
+    let (status, _) = get(&api, &julie, "/ui/reports?date=yesterday").await;
+    assert_eq!(status, StatusCode::BAD_REQUEST);
+    api.cleanup().await;
+}
+
+#[tokio::test]
+async fn a_viewer_reads_the_reports_in_french_and_a_stranger_is_sent_to_sign_in() {
+    let api = workspace().await;
+    import(&api.store, C6).await;
+    // Sam reads only, and is in sales: every account by default.
+    let sam = sign_in(&api, SAM).await;
+    let (status, page) = get(&api, &sam, &format!("/ui/reports?date={DAY}")).await;
+    assert_eq!(status, StatusCode::OK, "{page}");
+    assert_eq!(page.matches("<svg").count(), 4);
+    assert!(page.contains("<option value=\"all\" selected>"), "{page}");
+    assert_eq!(aging_total(&page), "total|8|2290.00|100.00");
+    // The collectors are offered, names escaped; sales and managers are not.
+    assert!(
+        page.contains("<option value=\"lea@acme.example\">Léa &lt;L&gt;</option>"),
+        "{page}"
+    );
+    assert!(
+        !page.contains("<option value=\"max@acme.example\""),
+        "{page}"
+    );
+    // Léa's accounts, chosen: C6 alone, 5 days overdue.
+    let (_, page) = get(
+        &api,
+        &sam,
+        &format!("/ui/reports?date={DAY}&collector=lea%40acme.example"),
+    )
+    .await;
+    assert_eq!(aging_total(&page), "total|1|80.00|100.00");
+    assert!(
+        page.contains("<td>1-30</td><td class=\"num\">1</td><td class=\"num\">80.00</td>"),
+        "{page}"
+    );
+    // Max reads French.
+    let max = sign_in(&api, MAX).await;
+    let (status, page) = get(&api, &max, &format!("/ui/reports?date={DAY}&collector=all")).await;
+    assert_eq!(status, StatusCode::OK);
+    for words in [
+        "Rapports",
+        "Balance âgée au 2026-11-20",
+        "DSO sur les 12 derniers mois",
+        "Prévision de trésorerie par semaine",
+        "Encaissements",
+    ] {
+        assert!(page.contains(words), "{words} is missing: {page}");
+    }
+    // Not signed in: to the sign-in page, coming back after.
+    let response = client()
+        .get(format!("{}/ui/reports?date={DAY}", api.base))
+        .send()
+        .await
+        .expect("an answer");
+    assert_eq!(response.status(), StatusCode::SEE_OTHER);
+    let to = response.headers()[LOCATION].to_str().expect("a location");
+    assert!(to.starts_with("/ui/login?next=%2Fui%2Freports"), "{to}");
+    let response = client()
+        .get(format!("{}/ui/reports/aging.csv", api.base))
+        .send()
+        .await
+        .expect("an answer");
+    assert_eq!(response.status(), StatusCode::SEE_OTHER);
+    api.cleanup().await;
+}
