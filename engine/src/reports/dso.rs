@@ -265,18 +265,7 @@ pub(crate) mod fixtures {
                     status \"promise\" {\n  suspends until item.promise_date + 3d\n}\n\
                     status \"dispute\" {\n  suspends\n}\n\
                     scenario \"s\" {\n  step \"call\" at due { task call }\n}\n";
-        let mut loaded = crate::config::Loaded::default();
-        crate::config::add_file(&mut loaded, "main.relance".into(), text.as_bytes().to_vec());
-        let report = crate::config::check(loaded);
-        let errors: Vec<&str> = report
-            .checked
-            .diagnostics
-            .iter()
-            .filter(|d| d.is_error())
-            .map(|d| d.message.as_str())
-            .collect();
-        assert!(errors.is_empty(), "{errors:?}");
-        Planner::new(&report.checked.config, &report.sources).expect("compiles")
+        crate::reports::forecast::testing::planner_of(text)
     }
 
     /// An item of customer `C1` in EUR, open for its whole `amount` (major
