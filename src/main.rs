@@ -118,6 +118,8 @@ enum Bench {
     Render(Measure<commands::bench::PlanArgs>),
     /// Compose and send emails to a local SMTP sink, beside a raw lettre blast.
     Deliver(Measure<commands::bench_deliver::Args>),
+    /// Every report over generated data in SQLite, beside a raw SQL aggregate.
+    Reports(Measure<commands::bench_reports::Args>),
 }
 
 impl Command {
@@ -158,6 +160,7 @@ impl Command {
             Command::Bench(Bench::Plan(c)) => c.declared(),
             Command::Bench(Bench::Render(c)) => c.declared(),
             Command::Bench(Bench::Deliver(c)) => c.declared(),
+            Command::Bench(Bench::Reports(c)) => c.declared(),
         }
     }
 }
@@ -235,6 +238,7 @@ fn main() -> ExitCode {
         Command::Bench(Bench::Plan(c)) => commands::bench::plan(o, &c.args),
         Command::Bench(Bench::Render(c)) => commands::bench::render(o, &c.args),
         Command::Bench(Bench::Deliver(c)) => commands::bench_deliver::run(o, &c.args),
+        Command::Bench(Bench::Reports(c)) => commands::bench_reports::run(o, &c.args),
     };
     match result {
         Ok(()) => ExitCode::SUCCESS,

@@ -31,14 +31,16 @@ pub struct Args {
     postgres: String,
 }
 
-fn peak_rss_mib() -> Option<f64> {
+/// The peak resident memory of this process so far (`VmHWM`), in MiB.
+pub(crate) fn peak_rss_mib() -> Option<f64> {
     let status = std::fs::read_to_string("/proc/self/status").ok()?;
     let line = status.lines().find(|l| l.starts_with("VmHWM:"))?;
     let kib: f64 = line.split_whitespace().nth(1)?.parse().ok()?;
     Some(kib / 1024.0)
 }
 
-fn fail(e: impl Into<anyhow::Error>) -> Failure {
+/// Any error, as a failure of the command.
+pub(crate) fn fail(e: impl Into<anyhow::Error>) -> Failure {
     Failure::Other(e.into())
 }
 
@@ -216,15 +218,34 @@ async fn prepared_store(
     work: &Path,
     today: chrono::NaiveDate,
 ) -> Result<String, Failure> {
-    if let Some(url) = &args.store {
-        return Ok(url.clone());
+    generated_store(
+        planner,
+        args.store.as_deref(),
+        (args.customers, args.items),
+        work,
+        today,
+    )
+    .await
+}
+
+/// A store to measure: `store` when given, else `(customers, items)`
+/// generated for `today` and imported into a new SQLite file inside `work`.
+pub(crate) async fn generated_store(
+    planner: &relance_engine::planner::Planner,
+    store: Option<&str>,
+    (customers, items): (usize, usize),
+    work: &Path,
+    today: chrono::NaiveDate,
+) -> Result<String, Failure> {
+    if let Some(url) = store {
+        return Ok(url.to_string());
     }
     let data = work.join("data");
     synthetic::generate(
         &data,
         &GenOptions {
-            customers: args.customers,
-            items: args.items,
+            customers,
+            items,
             seed: 42,
             today,
         },
@@ -252,7 +273,7 @@ async fn prepared_store(
 }
 
 /// The day every benchmark plans for (the generator's "today").
-fn bench_day() -> chrono::NaiveDate {
+pub(crate) fn bench_day() -> chrono::NaiveDate {
     chrono::NaiveDate::from_ymd_opt(2026, 11, 20).unwrap_or_default()
 }
 

@@ -3,6 +3,7 @@
 pub mod approve;
 pub mod bench;
 pub mod bench_deliver;
+pub mod bench_reports;
 pub mod check;
 pub mod deliver;
 pub mod demo;

@@ -33,13 +33,20 @@ pub async fn report_data(
         account: filters.customer.clone(),
         ..Selection::to_render(planner)
     };
-    let accounts = run::load(store, &selection).await?;
-    let mut tx = store.begin().await?;
-    let cleared = table::cleared_items(&mut tx, &since).await?;
-    let collectors = table::collectors(&mut tx).await?;
-    let paid = payments::payments_between(&mut tx, &since, &date.to_string()).await?;
-    let lines = table::status_lines(&mut tx).await?;
-    tx.rollback().await?;
+    // The accounts (read from the file on a blocking thread on SQLite) and
+    // the other tables (through the pool) are read at the same time.
+    let tables = async {
+        let mut tx = store.begin().await?;
+        let cleared = table::cleared_items(&mut tx, &since).await?;
+        let collectors = table::collectors(&mut tx).await?;
+        let paid = payments::payments_between(&mut tx, &since, &date.to_string()).await?;
+        let lines = table::status_lines(&mut tx).await?;
+        tx.rollback().await?;
+        Ok::<_, RunError>((cleared, collectors, paid, lines))
+    };
+    let (accounts, tables) = tokio::join!(run::load(store, &selection), tables);
+    let accounts = accounts?;
+    let (cleared, collectors, paid, lines) = tables?;
 
     // Who collects each account, and its scenario when it has open items.
     let mut collector_of: HashMap<String, String> = HashMap::new();

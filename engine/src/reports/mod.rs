@@ -141,6 +141,30 @@ impl ReportData {
     /// clearing undone when it came later; payments after `day` left out.
     /// Statuses are today's: the history of statuses is not replayed.
     pub fn as_of(&self, day: NaiveDate) -> ReportData {
+        self.seen_on(day).into_owned()
+    }
+
+    /// Whether [`ReportData::as_of`] `day` would change nothing: nothing
+    /// issued, paid or disputed after `day`, no clearing after it to undo.
+    fn unchanged_on(&self, day: NaiveDate) -> bool {
+        self.payments.iter().all(|p| p.paid_on <= day)
+            && self.disputes.iter().all(|d| d.opened <= day)
+            && self.items.iter().all(|i| {
+                i.issue_date.is_none_or(|d| d <= day)
+                    && !(i.cleared_on.is_some_and(|c| c > day) && i.remaining > 0)
+            })
+    }
+
+    /// [`ReportData::as_of`] `day`, borrowed when it would be an unchanged
+    /// copy (a report on the day the data was read, the usual case).
+    pub fn seen_on(&self, day: NaiveDate) -> std::borrow::Cow<'_, ReportData> {
+        if self.unchanged_on(day) {
+            return std::borrow::Cow::Borrowed(self);
+        }
+        std::borrow::Cow::Owned(self.copied_as_of(day))
+    }
+
+    fn copied_as_of(&self, day: NaiveDate) -> ReportData {
         let mut later: std::collections::HashMap<(&str, &str), i64> =
             std::collections::HashMap::new();
         for p in self.payments.iter().filter(|p| p.paid_on > day) {
@@ -421,14 +445,15 @@ fn month_end(day: NaiveDate) -> NaiveDate {
 /// Report `kind` of `data`: a pure function of the data and the options.
 pub fn of(planner: &Planner, data: &ReportData, kind: Kind, options: &Options) -> Report {
     let date = options.date;
-    let data = &data.as_of(date);
+    let seen = data.seen_on(date);
+    let data: &ReportData = &seen;
     match kind {
         Kind::Aging => Report::Aging(aging::aging(planner, data, date, options.by)),
         Kind::Dso => {
             let mut trend = Vec::new();
             let mut day = date;
             for _ in 0..12 {
-                let d = dso::dso(planner, &data.as_of(day), day, options.days);
+                let d = dso::dso(planner, &data.seen_on(day), day, options.days);
                 trend.push(views::DsoPoint {
                     month: day.format("%Y-%m").to_string(),
                     standard: d.standard,
