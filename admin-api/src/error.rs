@@ -47,9 +47,6 @@ pub enum AppError {
         /// Everything that is wrong, when there is more than the message.
         details: Option<serde_json::Value>,
     },
-    /// 501: a route of the contract that is not built yet.
-    #[error("{0}")]
-    NotImplemented(String),
     /// 503: the store cannot be reached.
     #[error("{0}")]
     Unavailable(String),
@@ -98,7 +95,6 @@ impl AppError {
                 (StatusCode::UNSUPPORTED_MEDIA_TYPE, "unsupported_media_type")
             }
             AppError::Invalid { code, .. } => (StatusCode::UNPROCESSABLE_ENTITY, code),
-            AppError::NotImplemented(_) => (StatusCode::NOT_IMPLEMENTED, "not_implemented"),
             AppError::Unavailable(_) => (StatusCode::SERVICE_UNAVAILABLE, "unavailable"),
             AppError::Internal(_) => (StatusCode::INTERNAL_SERVER_ERROR, "internal"),
         }
