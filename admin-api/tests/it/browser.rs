@@ -303,22 +303,7 @@ async fn a_customer_downloads_a_file_and_promises_to_pay_in_a_browser() {
     let Some(driver) = start_driver() else { return };
     let api = crate::support::Api::sqlite().await;
     let pdf: &[u8] = b"%PDF-1.7\n1 0 obj\n<<>>\nendobj\n%%EOF\n";
-    let form = reqwest::multipart::Form::new()
-        .text("share", "customer")
-        .part(
-            "file",
-            reqwest::multipart::Part::bytes(pdf.to_vec()).file_name("invoice-INV-2.pdf"),
-        );
-    api.send(
-        api.request(
-            reqwest::Method::POST,
-            "/items/C1/INV-2/files",
-            Some(crate::support::OPERATOR),
-        )
-        .multipart(form),
-    )
-    .await
-    .ok(201);
+    api.share_file("C1/INV-2", "invoice-INV-2.pdf", pdf).await;
     let client = browser(&driver).await;
     let base = api.base.replace("127.0.0.1", "localhost");
     client
@@ -534,22 +519,7 @@ async fn a_customer_answers_a_reminder_from_its_email_and_the_collector_hears_of
         "INVOICE INV-51\n\nTotal due: 750.00 EUR",
     )
     .to_pdf();
-    let form = reqwest::multipart::Form::new()
-        .text("share", "customer")
-        .part(
-            "file",
-            reqwest::multipart::Part::bytes(invoice.clone()).file_name("INV-51.pdf"),
-        );
-    api.send(
-        api.request(
-            reqwest::Method::POST,
-            "/items/C5/INV-51/files",
-            Some(crate::support::OPERATOR),
-        )
-        .multipart(form),
-    )
-    .await
-    .ok(201);
+    api.share_file("C5/INV-51", "INV-51.pdf", &invoice).await;
 
     // The day's run, delivered through the SMTP server, links to this server.
     let only_c5 = Selection {

@@ -313,6 +313,29 @@ impl Api {
         r
     }
 
+    /// Attaches `content` as `name` to `customer/reference`, shared with the
+    /// customer, as an operator would (`POST /items/{c}/{r}/files`): 201.
+    pub async fn share_file(&self, item: &str, name: &str, content: &[u8]) -> Answer {
+        let form = reqwest::multipart::Form::new()
+            .text("share", "customer")
+            .part(
+                "file",
+                reqwest::multipart::Part::bytes(content.to_vec()).file_name(name.to_string()),
+            );
+        let answer = self
+            .send(
+                self.request(
+                    Method::POST,
+                    &format!("/items/{item}/files"),
+                    Some(OPERATOR),
+                )
+                .multipart(form),
+            )
+            .await;
+        answer.ok(201);
+        answer
+    }
+
     /// Sends a request and reads the answer.
     pub async fn send(&self, request: reqwest::RequestBuilder) -> Answer {
         let response = request.send().await.expect("the server answers");
