@@ -111,27 +111,7 @@ async fn a_collector_completes_todays_call_in_a_browser() {
         .expect("opens the workspace");
     assert!(client.current_url().await.expect("a url").path() == "/ui/login");
     shoot(&client, "login").await;
-    client
-        .find(Locator::Id("email"))
-        .await
-        .expect("email")
-        .send_keys(JULIE)
-        .await
-        .expect("typing");
-    client
-        .find(Locator::Id("password"))
-        .await
-        .expect("password")
-        .send_keys(PASSWORD)
-        .await
-        .expect("typing");
-    client
-        .find(Locator::Css("main button[type=submit]"))
-        .await
-        .expect("the button")
-        .click()
-        .await
-        .expect("signs in");
+    sign_in_browser(&client, &base, JULIE).await;
     // Today: the call task.
     let link = client
         .wait()

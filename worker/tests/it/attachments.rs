@@ -92,6 +92,20 @@ async fn import(store: &Store, planner: &Planner) {
     support::import(store, planner, &files, "2026-11-09T07:00:00Z").await;
 }
 
+/// The run of the run date, recorded at 07:30.
+async fn run_day(store: &Store, planner: &Planner) -> run::RunOutcome {
+    run::run(
+        store,
+        planner,
+        When::Date(run_date()),
+        &Selection::all(planner),
+        at("07:30"),
+        "test-run",
+    )
+    .await
+    .expect("the run")
+}
+
 async fn attach(
     store: &Store,
     fs: &FileStore,
@@ -342,16 +356,7 @@ async fn attach_invoices_carries_the_invoice_pdf_links_the_rest_and_the_customer
         )
         .await
         .expect("hidden");
-        let ids = run::run(
-            &ts.store,
-            &planner,
-            When::Date(run_date()),
-            &Selection::all(&planner),
-            at("07:30"),
-            "test-run",
-        )
-        .await
-        .expect("the run");
+        let ids = run_day(&ts.store, &planner).await;
         assert_eq!(ids.recorded.len(), 1);
 
         let signer = Signer::new(KEY).expect("a key");
@@ -477,16 +482,7 @@ async fn attachments_lists_every_shared_file_and_without_a_key_nothing_is_linked
         "customer",
     )
     .await;
-    run::run(
-        &ts.store,
-        &planner,
-        When::Date(run_date()),
-        &Selection::all(&planner),
-        at("07:30"),
-        "test-run",
-    )
-    .await
-    .expect("the run");
+    run_day(&ts.store, &planner).await;
     let signer = Signer::new(KEY).expect("a key");
     let shared = Shared {
         files: Some(fs.clone()),
@@ -542,16 +538,7 @@ async fn attachments_lists_every_shared_file_and_without_a_key_nothing_is_linked
         "customer",
     )
     .await;
-    run::run(
-        &ts2.store,
-        &planner2,
-        When::Date(run_date()),
-        &Selection::all(&planner2),
-        at("07:30"),
-        "test-run",
-    )
-    .await
-    .expect("the run");
+    run_day(&ts2.store, &planner2).await;
     let shared = Shared {
         files: Some(fs.clone()),
         signer: None,
