@@ -450,14 +450,14 @@ pub fn of(planner: &Planner, data: &ReportData, kind: Kind, options: &Options) -
     match kind {
         Kind::Aging => Report::Aging(aging::aging(planner, data, date, options.by)),
         Kind::Dso => {
-            let mut trend = Vec::new();
+            // D's month is D's own figure; then each earlier month's end.
+            let on_date = dso::dso(planner, data, date, options.days);
+            let mut trend = vec![views::DsoPoint {
+                month: date.format("%Y-%m").to_string(),
+                standard: on_date.standard,
+            }];
             let mut day = date;
-            for _ in 0..12 {
-                let d = dso::dso(planner, &data.seen_on(day), day, options.days);
-                trend.push(views::DsoPoint {
-                    month: day.format("%Y-%m").to_string(),
-                    standard: d.standard,
-                });
+            while trend.len() < 12 {
                 let Some(previous) = day
                     .with_day0(0)
                     .and_then(|first| first.pred_opt())
@@ -466,10 +466,14 @@ pub fn of(planner: &Planner, data: &ReportData, kind: Kind, options: &Options) -
                     break;
                 };
                 day = previous;
+                trend.push(views::DsoPoint {
+                    month: day.format("%Y-%m").to_string(),
+                    standard: dso::dso(planner, &data.seen_on(day), day, options.days).standard,
+                });
             }
             trend.reverse();
             Report::Dso(DsoReport {
-                dso: dso::dso(planner, data, date, options.days),
+                dso: on_date,
                 trend,
             })
         }
