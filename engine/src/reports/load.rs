@@ -8,6 +8,7 @@ use std::collections::{BTreeMap, HashMap};
 use chrono::{DateTime, NaiveDate};
 
 use super::{Dispute, Filters, Payment, ReportData, ReportItem};
+use crate::date::parse_iso;
 use crate::planner::facts::ItemType;
 use crate::planner::{Account, Planner};
 use crate::run::{self, RunError, Selection};
@@ -84,7 +85,7 @@ pub async fn report_data(
         if filters.customer.as_ref().is_some_and(|f| *f != c.account) {
             continue;
         }
-        let Some(due_date) = iso(&c.due_date) else {
+        let Some(due_date) = parse_iso(&c.due_date) else {
             continue;
         };
         data.items.push(ReportItem {
@@ -94,7 +95,7 @@ pub async fn report_data(
             account: c.account,
             reference: c.reference,
             kind: ItemType::parse(&c.kind),
-            issue_date: c.issue_date.as_deref().and_then(iso),
+            issue_date: c.issue_date.as_deref().and_then(parse_iso),
             due_date,
             amount: c.amount,
             remaining: 0,
@@ -103,7 +104,7 @@ pub async fn report_data(
             status_since: None,
             promise_date: None,
             comment: None,
-            cleared_on: c.cleared_on.as_deref().and_then(iso),
+            cleared_on: c.cleared_on.as_deref().and_then(parse_iso),
         });
     }
     data.items.retain(|i| {
@@ -134,7 +135,7 @@ pub async fn report_data(
                 .get(&(p.customer.as_str(), p.reference.as_str()))
                 .filter(|i| i.kind.is_debit())?;
             Some(Payment {
-                paid_on: iso(&p.paid_on)?,
+                paid_on: parse_iso(&p.paid_on)?,
                 due_date: item.due_date,
                 customer: p.customer,
                 reference: p.reference,
@@ -175,10 +176,6 @@ fn collector(account: &Account) -> Option<String> {
         .min()
 }
 
-fn iso(text: &str) -> Option<NaiveDate> {
-    text.get(..10)?.parse().ok()
-}
-
 /// The dispute episodes of the status history (`lines`, oldest first):
 /// each time an item got the `dispute` status, until it lost it (or was
 /// cleared: `cleared_on`); the reason is the part of the status comment
@@ -196,7 +193,7 @@ pub fn episodes(
     for line in lines {
         let data: serde_json::Value = serde_json::from_str(&line.data).unwrap_or_default();
         // The day the change counts for (`on`), else the day it was made.
-        let on = data["on"].as_str().and_then(iso);
+        let on = data["on"].as_str().and_then(parse_iso);
         let Some(day) = on.or_else(|| {
             DateTime::parse_from_rfc3339(&line.at)
                 .ok()
