@@ -6,6 +6,7 @@ use std::path::PathBuf;
 
 use anyhow::Context as _;
 use relance_engine::reports::{self, By, Filters, Report};
+use relance_engine::run::RunError;
 
 use crate::Failure;
 use crate::options::Global;
@@ -84,7 +85,10 @@ pub fn run(cli: &Global, args: &Args) -> Result<(), Failure> {
         let store = super::open_store(cli).await?;
         let result = reports::compute(&store, &planner, kind, &filters, &options).await;
         store.close().await;
-        result.map_err(|e| Failure::Other(e.into()))
+        result.map_err(|e| match e {
+            RunError::UnknownAccount(_) => Failure::Usage(e.to_string()),
+            e => Failure::Other(e.into()),
+        })
     })?;
     let language = args
         .lang

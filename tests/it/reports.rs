@@ -266,6 +266,14 @@ fn report_prints_a_table_csv_or_an_svg_chart_and_refuses_an_unknown_report() {
         "{svg}"
     );
     assert!(svg.contains("non échu") && svg.contains("EUR"), "{svg}");
+    // A customer that is no collection account is refused, not an empty report.
+    let nobody = relance(&["report", "aging", "--customer", "NOBODY"]);
+    assert_eq!(nobody.status.code(), Some(2), "{}", text(&nobody.stderr));
+    assert!(
+        text(&nobody.stderr).contains("no collection account NOBODY"),
+        "{}",
+        text(&nobody.stderr)
+    );
     let unknown = relance(&["report", "profit"]);
     assert_eq!(unknown.status.code(), Some(2));
     assert!(

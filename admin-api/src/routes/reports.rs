@@ -7,6 +7,7 @@ use axum::extract::State;
 use axum::http::header;
 use axum::response::{IntoResponse as _, Response};
 use relance_engine::reports::{self, By, Filters, Kind, Options, Period};
+use relance_engine::run::RunError;
 use serde::{Deserialize, Serialize};
 
 use crate::error::AppError;
@@ -121,7 +122,10 @@ pub async fn show(
     };
     let report = reports::compute(state.store(), &planner, kind, &filters, &options)
         .await
-        .map_err(|e| AppError::Internal(Box::new(e)))?;
+        .map_err(|e| match e {
+            RunError::UnknownAccount(_) => AppError::NotFound(e.to_string()),
+            e => AppError::Internal(Box::new(e)),
+        })?;
     let language = query
         .lang
         .clone()

@@ -217,10 +217,16 @@ pub async fn reports_page(
         .await
         .map_err(|e| Failed(e, lang))?;
     let planner = state.planner();
-    let data = load::report_data(state.store(), &planner, &filters(&chosen), chosen.date)
+    let filters = filters(&chosen);
+    let options = options(chosen.date);
+    let needs = SHOWN
+        .iter()
+        .fold(load::Needs::default(), |needs, (kind, _)| {
+            needs | load::Needs::of(*kind, &filters, options.by)
+        });
+    let data = load::report_data(state.store(), &planner, &filters, needs, chosen.date)
         .await
         .map_err(|e| Failed(UiError::Internal(e.to_string()), lang))?;
-    let options = options(chosen.date);
     let link = query_string(&chosen);
     let sections: Vec<Section> = SHOWN
         .iter()

@@ -1439,6 +1439,9 @@ async fn every_report_answers_json_csv_and_svg_and_bad_requests_are_400() {
     api.get("/reports/profit", VIEWER)
         .await
         .assert_error(404, "not_found");
+    api.get("/reports/aging?customer=NOBODY", VIEWER)
+        .await
+        .assert_error(404, "not_found");
     api.get("/reports/aging?format=xml", VIEWER)
         .await
         .assert_error(400, "bad_request");

@@ -1,179 +1,370 @@
-//! Reading a [`ReportData`] from the store: the open accounts as the
-//! planner loads them (their collector and scenario), the cleared items of
-//! the period, the payment history and the dispute episodes rebuilt from the
-//! status history; then the [`Filters`].
+//! Reading a [`ReportData`] from the store: the items open on D (and, for
+//! the reports that look back, those cleared or issued in the last
+//! [`HISTORY_DAYS`]), the payment history, the dispute episodes rebuilt
+//! from the status history, who collects each account and, when a report
+//! is filtered or grouped by scenario, the scenario the planner picks for
+//! each account; then the [`Filters`]. A report reads only what it
+//! [`Needs`]: the open items alone make the aging.
 
-use std::collections::{BTreeMap, HashMap};
+use std::collections::BTreeMap;
+use std::collections::hash_map::Entry;
+
+use foldhash::{HashMap, HashMapExt as _};
 
 use chrono::{DateTime, NaiveDate};
 
-use super::{Dispute, Filters, Payment, ReportData, ReportItem};
+use super::{By, Dispute, Filters, Kind, Payment, ReportData, ReportItem};
 use crate::date::parse_iso;
-use crate::planner::facts::ItemType;
-use crate::planner::{Account, Planner};
+use crate::planner::Planner;
 use crate::run::{self, RunError, Selection};
-use crate::store::reports::{self as table, StatusLine};
-use crate::store::{Store, payments};
+use crate::store::Store;
+use crate::store::report_rows::{self, ItemRow, ItemSink, Rows, StatusLine, Window};
 
 /// How far back reports read the past: 25 months (the countback DSO walks
 /// up to 24 months; profiles look a year back from each of 12 months).
 pub const HISTORY_DAYS: u64 = 760;
 
-/// What reports read on `date`, for the accounts `filters` select.
+/// What a report reads.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
+pub struct Needs {
+    /// The items open on D (and, for a report on a past day, those cleared
+    /// after it): every report but the receipts, which read them only to
+    /// group payments.
+    pub items: bool,
+    /// Items cleared or issued within [`HISTORY_DAYS`] (dso, profile,
+    /// receipts).
+    pub cleared: bool,
+    /// Payments within [`HISTORY_DAYS`] (dso, forecast, receipts, profile).
+    pub payments: bool,
+    /// Dispute episodes from the status history (forecast, disputes).
+    pub disputes: bool,
+    /// Each account's scenario as the planner picks it (a scenario filter
+    /// or grouping): the accounts are then read whole, as the planner does.
+    pub scenarios: bool,
+}
+
+impl Needs {
+    /// Everything: what a page showing every report reads once.
+    pub const ALL: Needs = Needs {
+        items: true,
+        cleared: true,
+        payments: true,
+        disputes: true,
+        scenarios: true,
+    };
+
+    /// What report `kind` reads, filtered by `filters`, grouped `by`.
+    pub fn of(kind: Kind, filters: &Filters, by: Option<By>) -> Needs {
+        let grouped = by.is_some();
+        Needs {
+            items: kind != Kind::Receipts || grouped,
+            cleared: matches!(kind, Kind::Dso | Kind::Profile)
+                || (kind == Kind::Receipts && grouped),
+            payments: matches!(
+                kind,
+                Kind::Dso | Kind::Forecast | Kind::Receipts | Kind::Profile
+            ),
+            disputes: matches!(kind, Kind::Forecast | Kind::Disputes),
+            scenarios: filters.scenario.is_some() || by == Some(By::Scenario),
+        }
+    }
+}
+
+impl std::ops::BitOr for Needs {
+    type Output = Needs;
+
+    fn bitor(self, other: Needs) -> Needs {
+        Needs {
+            items: self.items || other.items,
+            cleared: self.cleared || other.cleared,
+            payments: self.payments || other.payments,
+            disputes: self.disputes || other.disputes,
+            scenarios: self.scenarios || other.scenarios,
+        }
+    }
+}
+
+/// What reports read on `date`, for the accounts `filters` select, as far
+/// as `needs` asks.
 pub async fn report_data(
     store: &Store,
     planner: &Planner,
     filters: &Filters,
+    needs: Needs,
     date: NaiveDate,
 ) -> Result<ReportData, RunError> {
     let since = date
         .checked_sub_days(chrono::Days::new(HISTORY_DAYS))
         .unwrap_or(date)
         .to_string();
-    let selection = Selection {
+    // What was cleared or paid after D: a report on a past day undoes it.
+    let after = date.succ_opt().unwrap_or(date).to_string();
+    let window = Window {
+        cleared_since: if needs.cleared { &since } else { &after }.clone(),
+        issued_since: if needs.cleared {
+            since.clone()
+        } else {
+            "9999-12-31".into()
+        },
+        paid_since: if needs.payments { &since } else { &after }.clone(),
+        most_payments: needs.payments,
+        items: needs.items,
+        status_lines: needs.disputes,
         account: filters.customer.clone(),
-        ..Selection::to_render(planner)
     };
-    // The accounts (read from the file on a blocking thread on SQLite) and
-    // the other tables (through the pool) are read at the same time.
-    let tables = async {
-        let mut tx = store.begin().await?;
-        let cleared = table::cleared_items(&mut tx, &since).await?;
-        let collectors = table::collectors(&mut tx).await?;
-        let paid = payments::payments_between(&mut tx, &since, &date.to_string()).await?;
-        let lines = table::status_lines(&mut tx).await?;
-        tx.rollback().await?;
-        Ok::<_, RunError>((cleared, collectors, paid, lines))
-    };
-    let (accounts, tables) = tokio::join!(run::load(store, &selection), tables);
-    let accounts = accounts?;
-    let (cleared, collectors, paid, lines) = tables?;
-
-    // Who collects each account, and its scenario when it has open items.
-    let mut collector_of: HashMap<String, String> = HashMap::new();
-    for (customer, colleague) in collectors {
-        collector_of.entry(customer).or_insert(colleague);
-    }
-    let mut data = ReportData::default();
-    let mut scenario_of: HashMap<String, Option<String>> = HashMap::new();
-    for account in &accounts {
-        let collector = collector(account);
-        let scenario = planner.scenario_reason(account, date).map(|(s, _)| s);
-        scenario_of.insert(account.code.to_string(), scenario.clone());
-        for i in &account.items {
-            data.items.push(ReportItem {
-                customer: i.customer.clone(),
-                account: account.code.to_string(),
-                reference: i.reference.clone(),
-                kind: i.kind,
-                issue_date: i.issue_date,
-                due_date: i.due_date,
-                amount: i.amount,
-                remaining: i.remaining,
-                currency: i.currency.clone(),
-                status: i.status.clone(),
-                status_since: i.status_since,
-                promise_date: i.promise_date,
-                comment: i.comment.clone(),
-                cleared_on: None,
-                collector: collector.clone(),
-                scenario: scenario.clone(),
-            });
-        }
-    }
-    for c in cleared {
-        if filters.customer.as_ref().is_some_and(|f| *f != c.account) {
-            continue;
-        }
-        let Some(due_date) = parse_iso(&c.due_date) else {
-            continue;
+    // Scenarios first (the planner reads the accounts), when asked for.
+    let scenario_of = if needs.scenarios {
+        let selection = Selection {
+            account: filters.customer.clone(),
+            ..Selection::all(planner)
         };
-        data.items.push(ReportItem {
-            collector: collector_of.get(&c.account).cloned(),
-            scenario: scenario_of.get(&c.account).cloned().flatten(),
-            customer: c.customer,
-            account: c.account,
-            reference: c.reference,
-            kind: ItemType::parse(&c.kind),
-            issue_date: c.issue_date.as_deref().and_then(parse_iso),
-            due_date,
-            amount: c.amount,
-            remaining: 0,
-            currency: c.currency,
-            status: None,
-            status_since: None,
-            promise_date: None,
-            comment: None,
-            cleared_on: c.cleared_on.as_deref().and_then(parse_iso),
-        });
-    }
-    data.items.retain(|i| {
-        filters
-            .collector
-            .as_ref()
-            .is_none_or(|f| i.collector.as_ref() == Some(f))
-            && filters
-                .scenario
-                .as_ref()
-                .is_none_or(|f| i.scenario.as_ref() == Some(f))
-    });
-    data.items.sort_by(|a, b| {
-        (&a.account, &a.customer, &a.reference).cmp(&(&b.account, &b.customer, &b.reference))
-    });
-
-    let kept: HashMap<(&str, &str), &ReportItem> = data
-        .items
-        .iter()
-        .map(|i| ((i.customer.as_str(), i.reference.as_str()), i))
-        .collect();
-    let mut payments: Vec<Payment> = paid
-        .into_iter()
-        .filter_map(|p| {
-            // What customers paid: invoices and debit notes (a credit
-            // note or an unallocated payment used up is no cash in).
-            let item = kept
-                .get(&(p.customer.as_str(), p.reference.as_str()))
-                .filter(|i| i.kind.is_debit())?;
-            Some(Payment {
-                paid_on: parse_iso(&p.paid_on)?,
-                due_date: item.due_date,
-                customer: p.customer,
-                reference: p.reference,
-                amount: p.amount,
-                currency: p.currency,
+        run::load(store, &selection)
+            .await?
+            .iter()
+            .filter_map(|a| {
+                let (scenario, _) = planner.scenario_reason(a, date)?;
+                Some((a.code.to_string(), scenario))
             })
-        })
-        .collect();
-    payments.sort_by(|a, b| {
-        (a.paid_on, &a.customer, &a.reference).cmp(&(b.paid_on, &b.customer, &b.reference))
-    });
-    let dispute = planner
-        .config
-        .settings
-        .dispute_status
-        .clone()
-        .unwrap_or_else(|| "dispute".into());
-    let tz = planner.config.settings.timezone;
-    let cleared_on = |customer: &str, reference: &str| {
-        kept.get(&(customer, reference)).and_then(|i| i.cleared_on)
+            .collect()
+    } else {
+        HashMap::new()
     };
-    let disputes: Vec<Dispute> = episodes(&lines, &dispute, tz, cleared_on)
-        .into_iter()
-        .filter(|d| kept.contains_key(&(d.customer.as_str(), d.reference.as_str())))
-        .collect();
-    data.payments = payments;
-    data.disputes = disputes;
-    Ok(data)
+    let mut items = Items {
+        filters: filters.clone(),
+        scenario_of,
+        ..Items::default()
+    };
+    // From the file on a blocking thread on SQLite, else through the pool.
+    let (rows, items) = match store.sqlite_file() {
+        Some(path) => tokio::task::spawn_blocking(move || {
+            let rows = report_rows::read_file(&path, &window, &mut items);
+            (rows, items)
+        })
+        .await
+        .map_err(|e| RunError::Task(e.to_string()))?,
+        None => {
+            let mut tx = store.begin().await?;
+            let rows = report_rows::read(&mut tx, &window, &mut items).await;
+            tx.rollback().await?;
+            (rows, items)
+        }
+    };
+    let rows = rows?;
+    if let Some(code) = &filters.customer
+        && !rows.account_found
+    {
+        return Err(RunError::UnknownAccount(code.clone()));
+    }
+    Ok(items.finish(planner, rows))
 }
 
-/// The account's collector: its first colleague with the role, by address.
-fn collector(account: &Account) -> Option<String> {
-    account
-        .colleagues
-        .iter()
-        .filter(|c| c.role == "collector")
-        .map(|c| c.email.clone())
-        .min()
+/// The report items as the read hands them: each with its account, its
+/// collector and scenario, those of the accounts the filters leave out
+/// dropped at once.
+#[derive(Debug, Default)]
+struct Items {
+    filters: Filters,
+    scenario_of: HashMap<String, String>,
+    leader_of: HashMap<String, String>,
+    collector_of: HashMap<String, String>,
+    /// Items of customers that are their own account, in the read's
+    /// (customer, reference) order: account order.
+    own: Vec<ReportItem>,
+    /// Items of customers grouped under another.
+    grouped: Vec<ReportItem>,
+    /// The last customer seen.
+    last: Option<Last>,
+}
+
+/// The last customer an item was read of: its account, whether the
+/// account is kept, who collects it and its scenario.
+#[derive(Debug)]
+struct Last {
+    customer: String,
+    account: String,
+    keep: bool,
+    collector: Option<String>,
+    scenario: Option<String>,
+}
+
+impl Items {
+    fn account_of(&self, customer: &str) -> String {
+        self.leader_of
+            .get(customer)
+            .cloned()
+            .unwrap_or_else(|| customer.to_string())
+    }
+
+    /// Whether the filters leave anything out.
+    fn filtered(&self) -> bool {
+        let f = &self.filters;
+        f.customer.is_some() || f.collector.is_some() || f.scenario.is_some()
+    }
+
+    /// Whether the customer's account is kept.
+    fn customer_kept(&self, customer: &str) -> bool {
+        !self.filtered() || self.kept(&self.account_of(customer))
+    }
+
+    fn kept(&self, account: &str) -> bool {
+        let f = &self.filters;
+        f.customer.as_deref().is_none_or(|c| c == account)
+            && f.collector
+                .as_ref()
+                .is_none_or(|c| self.collector_of.get(account) == Some(c))
+            && f.scenario
+                .as_ref()
+                .is_none_or(|s| self.scenario_of.get(account) == Some(s))
+    }
+
+    /// The data: items by account, customer and reference; the payments
+    /// and dispute episodes of `rows` whose accounts are kept.
+    fn finish(mut self, planner: &Planner, rows: Rows) -> ReportData {
+        let order = |a: &ReportItem, b: &ReportItem| {
+            (&a.account, &a.customer, &a.reference).cmp(&(&b.account, &b.customer, &b.reference))
+        };
+        let mut data = ReportData::default();
+        let grouped = std::mem::take(&mut self.grouped);
+        let own = std::mem::take(&mut self.own);
+        data.items = if grouped.is_empty() {
+            own
+        } else {
+            let mut grouped = grouped;
+            grouped.sort_unstable_by(order);
+            merge(own, grouped, order)
+        };
+        if !data.items.is_sorted_by(|a, b| order(a, b).is_le()) {
+            // Only a store whose text order differs from Rust's.
+            data.items.sort_unstable_by(order);
+        }
+        let Rows {
+            payments,
+            status,
+            account_found: _,
+        } = rows;
+        // Payments come oldest first.
+        data.payments = payments
+            .into_iter()
+            .filter(|p| self.customer_kept(&p.customer))
+            .map(|p| Payment {
+                customer: p.customer,
+                reference: p.reference,
+                paid_on: p.paid_on,
+                amount: p.amount,
+                currency: p.currency,
+                due_date: p.due_date,
+            })
+            .collect();
+        let dispute = planner
+            .config
+            .settings
+            .dispute_status
+            .clone()
+            .unwrap_or_else(|| "dispute".into());
+        let tz = planner.config.settings.timezone;
+        let cleared: HashMap<(&str, &str), NaiveDate> = status
+            .iter()
+            .filter_map(|s| {
+                Some((
+                    (s.line.customer.as_str(), s.line.reference.as_str()),
+                    s.cleared_on?,
+                ))
+            })
+            .collect();
+        let lines: Vec<&StatusLine> = status
+            .iter()
+            .filter(|s| self.customer_kept(&s.line.customer))
+            .map(|s| &s.line)
+            .collect();
+        data.disputes = episodes(lines, &dispute, tz, |customer, reference| {
+            cleared.get(&(customer, reference)).copied()
+        });
+        data
+    }
+}
+
+impl ItemSink for Items {
+    fn begin(&mut self, collectors: Vec<(String, String)>, leaders: Vec<(String, String)>) {
+        // Who collects each account: its first collector by address.
+        for (customer, colleague) in collectors {
+            match self.collector_of.entry(customer) {
+                Entry::Occupied(mut first) => {
+                    if colleague < *first.get() {
+                        first.insert(colleague);
+                    }
+                }
+                Entry::Vacant(none) => {
+                    none.insert(colleague);
+                }
+            }
+        }
+        self.leader_of = leaders.into_iter().collect();
+    }
+
+    fn item(&mut self, i: ItemRow) {
+        // Rows come by customer: what the last one's account is, whether it
+        // is kept and who collects it are looked up once per customer.
+        if self.last.as_ref().is_none_or(|l| l.customer != i.customer) {
+            let account = self.account_of(&i.customer);
+            self.last = Some(Last {
+                customer: i.customer.clone(),
+                keep: self.kept(&account),
+                collector: self.collector_of.get(&account).cloned(),
+                scenario: self.scenario_of.get(&account).cloned(),
+                account,
+            });
+        }
+        let Some(last) = self.last.as_ref().filter(|l| l.keep) else {
+            return;
+        };
+        let item = ReportItem {
+            collector: last.collector.clone(),
+            scenario: last.scenario.clone(),
+            customer: i.customer,
+            account: last.account.clone(),
+            reference: i.reference,
+            kind: i.kind,
+            issue_date: i.issue_date,
+            due_date: i.due_date,
+            amount: i.amount,
+            remaining: i.remaining,
+            currency: i.currency,
+            status: i.status,
+            status_since: i.status_since,
+            promise_date: i.promise_date,
+            comment: i.comment,
+            cleared_on: i.cleared_on,
+        };
+        if item.account == item.customer {
+            self.own.push(item);
+        } else {
+            self.grouped.push(item);
+        }
+    }
+}
+
+/// `a` and `b`, each sorted by `order`, merged into one sorted list.
+fn merge<T>(a: Vec<T>, b: Vec<T>, order: impl Fn(&T, &T) -> std::cmp::Ordering) -> Vec<T> {
+    let mut out = Vec::with_capacity(a.len() + b.len());
+    let mut a = a.into_iter().peekable();
+    let mut b = b.into_iter().peekable();
+    loop {
+        let next = match (a.peek(), b.peek()) {
+            (Some(x), Some(y)) => {
+                if order(y, x).is_lt() {
+                    b.next()
+                } else {
+                    a.next()
+                }
+            }
+            (Some(_), None) => a.next(),
+            (None, _) => b.next(),
+        };
+        match next {
+            Some(item) => out.push(item),
+            None => return out,
+        }
+    }
 }
 
 /// The dispute episodes of the status history (`lines`, oldest first):
@@ -182,8 +373,8 @@ fn collector(account: &Account) -> Option<String> {
 /// before `:` (the customer page writes `reason: comment`). A line's day
 /// is its `on` (the day the change counts for), else the day of its `at`
 /// in the platform timezone `tz`.
-pub fn episodes(
-    lines: &[StatusLine],
+pub fn episodes<'a>(
+    lines: impl IntoIterator<Item = &'a StatusLine>,
     dispute: &str,
     tz: chrono_tz::Tz,
     cleared_on: impl Fn(&str, &str) -> Option<NaiveDate>,

@@ -456,8 +456,10 @@ pub fn of(planner: &Planner, data: &ReportData, kind: Kind, options: &Options) -
                 month: date.format("%Y-%m").to_string(),
                 standard: on_date.standard,
             }];
+            // Then the end of each of the 11 months before, latest first.
+            let mut ends = Vec::new();
             let mut day = date;
-            while trend.len() < 12 {
+            while ends.len() < 11 {
                 let Some(previous) = day
                     .with_day0(0)
                     .and_then(|first| first.pred_opt())
@@ -466,11 +468,17 @@ pub fn of(planner: &Planner, data: &ReportData, kind: Kind, options: &Options) -
                     break;
                 };
                 day = previous;
-                trend.push(views::DsoPoint {
-                    month: day.format("%Y-%m").to_string(),
-                    standard: dso::dso(planner, &data.seen_on(day), day, options.days).standard,
-                });
+                ends.push(day);
             }
+            let standards = dso::standard_on(planner, data, &ends, options.days);
+            trend.extend(
+                ends.iter()
+                    .zip(standards)
+                    .map(|(day, standard)| views::DsoPoint {
+                        month: day.format("%Y-%m").to_string(),
+                        standard,
+                    }),
+            );
             trend.reverse();
             Report::Dso(DsoReport {
                 dso: on_date,
@@ -500,6 +508,7 @@ pub async fn compute(
     filters: &Filters,
     options: &Options,
 ) -> Result<Report, crate::run::RunError> {
-    let data = load::report_data(store, planner, filters, options.date).await?;
+    let needs = load::Needs::of(kind, filters, options.by);
+    let data = load::report_data(store, planner, filters, needs, options.date).await?;
     Ok(of(planner, &data, kind, options))
 }

@@ -43,6 +43,7 @@ pub mod logins;
 pub mod notices;
 pub mod outbox;
 pub mod payments;
+pub mod report_rows;
 pub mod reports;
 pub mod switches;
 pub mod table;

@@ -29,7 +29,7 @@ pub use relance_planner::facts::{
     AccountFacts, ColleagueFacts, ContactFacts, CustomerFacts, Item, ItemColumns, ItemType,
     custom_fields,
 };
-pub use source::FileReader;
+pub use source::{FileReader, read_only};
 
 /// Whose rows a query reads.
 #[derive(Debug, Clone, Copy)]

@@ -161,6 +161,22 @@ fn with_list(backend: Backend, template: &str, scope: Scope<'_>) -> String {
     sql
 }
 
+/// A read-only connection of its own to a SQLite store's file, its pages
+/// read through a memory map. Its calls block.
+pub fn read_only(path: &std::path::Path) -> Result<rusqlite::Connection, StoreError> {
+    use rusqlite::OpenFlags;
+    let what = "opening the store file for reading";
+    let conn = rusqlite::Connection::open_with_flags(
+        path,
+        OpenFlags::SQLITE_OPEN_READ_ONLY | OpenFlags::SQLITE_OPEN_NO_MUTEX,
+    )
+    .map_err(StoreError::file(what))?;
+    conn.busy_timeout(std::time::Duration::from_secs(10))
+        .and_then(|()| conn.pragma_update(None, "mmap_size", super::super::MMAP_SIZE))
+        .map_err(StoreError::file(what))?;
+    Ok(conn)
+}
+
 /// A connection of its own to a SQLite store's file, reading pages of
 /// accounts without sqlx: rows are stepped on the calling thread instead of
 /// being encoded as JSON and handed across threads, which makes reading a
@@ -179,17 +195,9 @@ impl std::fmt::Debug for FileReader {
 impl FileReader {
     /// Opens `path`, read-only.
     pub fn open(path: &std::path::Path) -> Result<FileReader, StoreError> {
-        use rusqlite::OpenFlags;
-        let what = "opening the store file for reading";
-        let conn = rusqlite::Connection::open_with_flags(
-            path,
-            OpenFlags::SQLITE_OPEN_READ_ONLY | OpenFlags::SQLITE_OPEN_NO_MUTEX,
-        )
-        .map_err(StoreError::file(what))?;
-        conn.busy_timeout(std::time::Duration::from_secs(10))
-            .and_then(|()| conn.pragma_update(None, "mmap_size", super::super::MMAP_SIZE))
-            .map_err(StoreError::file(what))?;
-        Ok(FileReader { conn })
+        Ok(FileReader {
+            conn: read_only(path)?,
+        })
     }
 
     /// As [`accounts_in`](super::accounts_in), in a read transaction of its own.
