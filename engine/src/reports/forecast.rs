@@ -738,5 +738,46 @@ mod tests {
             let groups = a.groups.expect("grouped");
             prop_assert_eq!(groups.iter().fold(eur(0), |s, g| s + g.buckets.total), open);
         }
+
+        #[test]
+        fn the_dso_trend_in_one_pass_is_the_dso_as_of_each_month_end(
+            items in proptest::collection::vec((arb_item(), 0..500i64, 0..4usize), 0..30),
+            paid in proptest::collection::vec((0..30usize, 0..500i64, 1..150_000i64), 0..30),
+            days in 1..200i64,
+        ) {
+            use crate::planner::facts::ItemType;
+            let planner = planner();
+            let items: Vec<ReportItem> = items
+                .into_iter()
+                .enumerate()
+                .map(|(n, (mut i, issued, kind))| {
+                    i.reference = format!("R{n}");
+                    i.remaining = i.remaining.max(0);
+                    i.amount = i.remaining + 10_000;
+                    i.issue_date = (issued < 480).then(|| d("2025-07-01") + TimeDelta::days(issued));
+                    i.kind = [ItemType::Invoice, ItemType::DebitNote, ItemType::CreditNote, ItemType::Payment][kind];
+                    i
+                })
+                .collect();
+            let mut payments: Vec<Payment> = paid
+                .into_iter()
+                .filter_map(|(n, on, amount)| {
+                    let i = items.get(n)?;
+                    let mut p = payment(&i.customer, "2025-07-01", "2025-07-01", amount);
+                    p.reference = i.reference.clone();
+                    p.paid_on = d("2025-07-01") + TimeDelta::days(on);
+                    p.currency = i.currency.clone();
+                    Some(p)
+                })
+                .collect();
+            payments.sort_by_key(|p| p.paid_on);
+            let data = ReportData { items, payments, disputes: Vec::new() };
+            let ends = [d("2026-10-31"), d("2026-06-30"), d("2026-02-28"), d("2025-09-30")];
+            let one_pass = crate::reports::dso::standard_on(&planner, &data, &ends, days);
+            for (end, standard) in ends.iter().zip(one_pass) {
+                let copied = crate::reports::dso::dso(&planner, &data.as_of(*end), *end, days);
+                prop_assert_eq!(standard, copied.standard, "on {}", end);
+            }
+        }
     }
 }

@@ -21,7 +21,9 @@
 //! months up to D's (the oldest first; D's own month is seen on D, not
 //! after it), from the payments made up to then, and counts them.
 
-use std::collections::{BTreeMap, HashMap};
+use std::collections::BTreeMap;
+
+use foldhash::{HashMap, HashMapExt as _};
 
 use chrono::{Datelike, Days, NaiveDate};
 use serde::Serialize;
@@ -173,72 +175,121 @@ fn month_end(year: i32, month: u32, date: NaiveDate) -> Option<NaiveDate> {
 }
 
 /// The profile of `data` on `date`.
-pub fn profile<'a>(planner: &Planner, data: &'a ReportData, date: NaiveDate) -> Profile {
+pub fn profile(planner: &Planner, data: &ReportData, date: NaiveDate) -> Profile {
     let mut convert = Converter::new(planner);
     let zero = convert.zero();
-    // Every account, and the account of each customer.
-    let mut open: BTreeMap<&'a str, Money> = BTreeMap::new();
-    let mut account_of: HashMap<&'a str, &'a str> = HashMap::new();
+    // Every account with its open amount, and the account of each
+    // customer; items come by account, so each run of one account's items
+    // is added up before it is looked up.
+    let mut open: BTreeMap<&str, Money> = BTreeMap::new();
+    let mut account_of: HashMap<&str, &str> = HashMap::new();
+    let mut run: Option<(&str, &str, Money)> = None;
     for item in &data.items {
-        account_of.insert(&item.customer, &item.account);
-        let entry = open.entry(&item.account).or_insert(zero);
-        if item.is_open_debit()
-            && let Some(amount) = convert.convert(item.remaining, &item.currency)
-        {
-            *entry += amount;
-        }
-    }
-    let key = |p: &'a Payment| {
-        account_of
-            .get(p.customer.as_str())
-            .copied()
-            .unwrap_or(&p.customer)
-    };
-    let on = |day: NaiveDate, convert: &mut Converter<'_>| {
-        let delays = Delays::of(&data.payments, day, convert, key);
-        let mut counts = [0usize; 5];
-        let classes: Vec<&'static str> = open
-            .keys()
-            .map(|account| class(delays.of_key(account)))
-            .collect();
-        for c in &classes {
-            if let Some(i) = CLASSES.iter().position(|x| x == c) {
-                counts[i] += 1;
+        match &mut run {
+            Some((customer, account, _))
+                if *customer == item.customer && *account == item.account => {}
+            _ => {
+                if let Some((_, account, sum)) = run.take() {
+                    *open.entry(account).or_insert(zero) += sum;
+                }
+                account_of.insert(&item.customer, &item.account);
+                run = Some((&item.customer, &item.account, zero));
             }
         }
-        (classes, counts)
+        if item.is_open_debit()
+            && let Some(amount) = convert.convert(item.remaining, &item.currency)
+            && let Some((_, _, sum)) = &mut run
+        {
+            *sum += amount;
+        }
+    }
+    if let Some((_, account, sum)) = run {
+        *open.entry(account).or_insert(zero) += sum;
+    }
+    let index: HashMap<&str, usize> = open.keys().enumerate().map(|(i, a)| (*a, i)).collect();
+
+    // The days the accounts are classed on: D, then the end of each of
+    // the 12 months up to D's.
+    let mut ends = vec![(None, date)];
+    let first = date.year() * 12 + date.month0() as i32 - 11;
+    for m in first..first + 12 {
+        let (year, month) = (m.div_euclid(12), m.rem_euclid(12) as u32 + 1);
+        if let Some(end) = month_end(year, month, date) {
+            ends.push((Some(format!("{year:04}-{month:02}")), end));
+        }
+    }
+    // Each payment that counts on one of those days, converted once:
+    // (paid on, its account's index, delay × amount, amount).
+    let counted = |day: NaiveDate| ends.iter().any(|(_, end)| within_history(day, *end));
+    let mut weighed: Vec<(NaiveDate, usize, i128, i128)> = Vec::new();
+    for p in data.payments.iter().filter(|p| counted(p.paid_on)) {
+        let Some(amount) = convert.convert(p.amount, &p.currency) else {
+            continue;
+        };
+        let account = account_of
+            .get(p.customer.as_str())
+            .copied()
+            .unwrap_or(&p.customer);
+        let Some(&i) = index.get(account) else {
+            continue;
+        };
+        if amount.minor > 0 {
+            let weighted = i128::from((p.paid_on - p.due_date).num_days()) * amount.minor;
+            weighed.push((p.paid_on, i, weighted, amount.minor));
+        }
+    }
+    // Each account's class on `day`, as an index into CLASSES.
+    let classes_on = |day: NaiveDate| -> Vec<usize> {
+        let mut sums = vec![(0i128, 0i128); open.len()];
+        for (paid_on, i, weighted, amount) in &weighed {
+            if within_history(*paid_on, day) {
+                sums[*i].0 += weighted;
+                sums[*i].1 += amount;
+            }
+        }
+        sums.iter()
+            .map(|(weighted, amount)| {
+                let delay = (*amount > 0).then(|| rounded_div(*weighted, *amount));
+                CLASSES.iter().position(|c| *c == class(delay)).unwrap_or(4)
+            })
+            .collect()
     };
-    let (now, counts) = on(date, &mut convert);
+    let counts = |classes: &[usize]| {
+        let mut counts = [0usize; 5];
+        for c in classes {
+            counts[*c] += 1;
+        }
+        counts
+    };
+    let now = classes_on(date);
+    let on_date = counts(&now);
     let classes = CLASSES
         .iter()
         .enumerate()
         .map(|(i, c)| Class {
             class: c,
-            customers: counts[i],
+            customers: on_date[i],
             open: now
                 .iter()
                 .zip(open.values())
-                .filter(|(k, _)| *k == c)
+                .filter(|(k, _)| **k == i)
                 .fold(zero, |sum, (_, amount)| sum + *amount),
         })
         .collect();
-    let mut trend = Vec::with_capacity(12);
-    let first = date.year() * 12 + date.month0() as i32 - 11;
-    for m in first..first + 12 {
-        let (year, month) = (m.div_euclid(12), m.rem_euclid(12) as u32 + 1);
-        let Some(end) = month_end(year, month, date) else {
-            continue;
-        };
-        let (_, c) = on(end, &mut convert);
-        trend.push(Month {
-            month: format!("{year:04}-{month:02}"),
-            on_time: c[0],
-            up_to_15: c[1],
-            from_15_to_45: c[2],
-            over_45: c[3],
-            no_history: c[4],
-        });
-    }
+    let trend = ends
+        .iter()
+        .filter_map(|(month, end)| {
+            let c = counts(&classes_on(*end));
+            Some(Month {
+                month: month.clone()?,
+                on_time: c[0],
+                up_to_15: c[1],
+                from_15_to_45: c[2],
+                over_45: c[3],
+                no_history: c[4],
+            })
+        })
+        .collect();
     Profile {
         report: "profile",
         date,
