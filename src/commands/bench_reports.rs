@@ -1,10 +1,12 @@
 //! `relance bench reports`: every report over a store beside a floor, one
 //! SQL aggregate over the same items (docs/performance.md "Reports").
 //!
-//! In one run it measures the floor, the shared load
+//! In one run it measures the floor, the load of everything reports read
 //! (`reports::load::report_data`), each report computed from the loaded
-//! data (`reports::of`) and each report end to end (`reports::compute`,
-//! which loads again), and prints each figure with its ratio to the floor.
+//! data (`reports::of`), each report end to end (`reports::compute`, which
+//! reads only what that report needs) and the aging grouped by scenario
+//! (which also reads the accounts as the planner does), and prints each
+//! figure with its ratio to the floor.
 //! Timings vary from run to run; ratios are only compared within a run.
 //! The target (each report end to end at most 2× the floor) lives here,
 //! never in tests.
@@ -57,9 +59,6 @@ struct ReportFigures {
     of: f64,
     /// `of` ÷ the floor.
     of_ratio: f64,
-    /// Seconds to compute it from a copy of the data as of D, made in the
-    /// timing (as `reports::of` did before it borrowed unchanged data).
-    of_copied: f64,
     /// Seconds end to end, loading included (`reports::compute`).
     compute: f64,
     /// `compute` ÷ the floor.
@@ -79,18 +78,11 @@ struct Figures {
     floor_groups: usize,
     /// The floor: one SQL aggregate over the open items, read to the end.
     floor: f64,
-    /// The shared load (`report_data`).
+    /// The load of everything reports read (`report_data`, every need
+    /// but scenarios).
     load: f64,
     /// `load` ÷ the floor.
     load_ratio: f64,
-    /// Of the load: the accounts (`run::load`, every item column).
-    accounts_load: f64,
-    /// Of the load: the other tables (cleared items, collectors,
-    /// payments, status history), read through sqlx.
-    tables_load: f64,
-    /// One `ReportData::as_of` of the loaded data (a copy of it), which
-    /// each report starts with.
-    as_of: f64,
     /// Items, payments and dispute episodes loaded.
     items: usize,
     /// Payments loaded.
@@ -101,6 +93,11 @@ struct Figures {
     target: f64,
     /// Each report.
     reports: Vec<ReportFigures>,
+    /// The aging grouped by scenario, end to end (it reads the accounts as
+    /// the planner does to know their scenarios): seconds.
+    aging_by_scenario: f64,
+    /// `aging_by_scenario` ÷ the floor.
+    aging_by_scenario_ratio: f64,
     /// Peak resident memory of the process after the run, MiB.
     peak_mib: Option<f64>,
 }
@@ -147,24 +144,6 @@ async fn floor(store: &Store) -> Result<usize, Failure> {
     .map_err(fail)?;
     tx.rollback().await.map_err(fail)?;
     Ok(groups.len())
-}
-
-/// The tables `report_data` reads beside the accounts, read the same way.
-async fn tables(store: &Store, date: chrono::NaiveDate) -> Result<usize, Failure> {
-    use relance_engine::store::{payments, reports as table};
-    let since = date
-        .checked_sub_days(chrono::Days::new(reports::load::HISTORY_DAYS))
-        .unwrap_or(date)
-        .to_string();
-    let mut tx = store.begin().await.map_err(fail)?;
-    let cleared = table::cleared_items(&mut tx, &since).await.map_err(fail)?;
-    let collectors = table::collectors(&mut tx).await.map_err(fail)?;
-    let paid = payments::payments_between(&mut tx, &since, &date.to_string())
-        .await
-        .map_err(fail)?;
-    let lines = table::status_lines(&mut tx).await.map_err(fail)?;
-    tx.rollback().await.map_err(fail)?;
-    Ok(cleared.len() + collectors.len() + paid.len() + lines.len())
 }
 
 /// Runs `relance bench reports`.
@@ -230,41 +209,22 @@ async fn measure(
         "floor, one SQL aggregate over the open items: {floor_groups} (customer, currency) groups in {floor_secs:.3} s"
     ));
 
+    let everything = reports::load::Needs {
+        scenarios: false,
+        ..reports::load::Needs::ALL
+    };
     let (load, data): (f64, ReportData) = fastest(runs, || async {
-        reports::load::report_data(store, planner, &filters, date)
+        reports::load::report_data(store, planner, &filters, everything, date)
             .await
             .map_err(fail)
     })
     .await?;
     say(format!(
-        "load (report_data): {} items, {} payments, {} disputes in {load:.3} s = {:.2}× the floor",
+        "load of everything reports read: {} items, {} payments, {} disputes in {load:.3} s = {:.2}× the floor",
         data.items.len(),
         data.payments.len(),
         data.disputes.len(),
         load / floor_secs
-    ));
-    // The parts of the load: the accounts as `report_data` reads them
-    // (every item column), and the other tables.
-    let selection = relance_engine::run::Selection::to_render(planner);
-    let (accounts_load, accounts) = fastest(runs, || async {
-        relance_engine::run::load(store, &selection)
-            .await
-            .map_err(fail)
-    })
-    .await?;
-    let accounts = accounts.len();
-    let (tables_load, rows) = fastest(runs, || tables(store, date)).await?;
-    say(format!(
-        "  parts: {accounts} accounts (run::load) {accounts_load:.3} s ({:.2}×); \
-         {rows} rows of the other tables {tables_load:.3} s ({:.2}×); \
-         the rest is assembling the items",
-        accounts_load / floor_secs,
-        tables_load / floor_secs
-    ));
-    let (as_of, _) = fastest(runs, || async { Ok(data.as_of(date)) }).await?;
-    say(format!(
-        "as_of (a copy of the data as of D): {as_of:.3} s ({:.2}×)",
-        as_of / floor_secs
     ));
 
     let mut figures = Vec::new();
@@ -274,12 +234,6 @@ async fn measure(
         };
         let (of, _) = fastest(runs, || async {
             Ok(reports::of(planner, &data, kind, &options))
-        })
-        .await?;
-        // As reports were computed before they borrowed unchanged data:
-        // from a copy as of D.
-        let (of_copied, _) = fastest(runs, || async {
-            Ok(reports::of(planner, &data.as_of(date), kind, &options))
         })
         .await?;
         let (compute, _) = fastest(runs, || async {
@@ -292,18 +246,15 @@ async fn measure(
             name: kind.name(),
             of,
             of_ratio: of / floor_secs,
-            of_copied,
             compute,
             compute_ratio: compute / floor_secs,
             within_target: compute / floor_secs <= TARGET,
         };
         say(format!(
-            "{:<10} from loaded data {:>7.3} s ({:>5.2}×; from a copy {:>7.3} s); \
-             end to end {:>7.3} s ({:>5.2}×){}",
+            "{:<10} from loaded data {:>7.3} s ({:>5.2}×); end to end {:>7.3} s ({:>5.2}×){}",
             line.name,
             line.of,
             line.of_ratio,
-            line.of_copied,
             line.compute,
             line.compute_ratio,
             if line.within_target {
@@ -314,6 +265,20 @@ async fn measure(
         ));
         figures.push(line);
     }
+    let by_scenario = reports::Options {
+        by: Some(reports::By::Scenario),
+        ..options.clone()
+    };
+    let (aging_by_scenario, _) = fastest(runs, || async {
+        reports::compute(store, planner, Kind::Aging, &filters, &by_scenario)
+            .await
+            .map_err(fail)
+    })
+    .await?;
+    say(format!(
+        "aging --by scenario end to end {aging_by_scenario:.3} s ({:.2}×; it reads the accounts as the planner does)",
+        aging_by_scenario / floor_secs
+    ));
     let over = figures.iter().filter(|f| !f.within_target).count();
     say(format!(
         "{} of {} reports end to end within {TARGET}× the floor (fastest of {runs})",
@@ -327,14 +292,13 @@ async fn measure(
         floor: floor_secs,
         load,
         load_ratio: load / floor_secs,
-        accounts_load,
-        tables_load,
-        as_of,
         items: data.items.len(),
         payments: data.payments.len(),
         disputes: data.disputes.len(),
         target: TARGET,
         reports: figures,
+        aging_by_scenario,
+        aging_by_scenario_ratio: aging_by_scenario / floor_secs,
         peak_mib: None,
     })
 }
