@@ -8,8 +8,10 @@
 //! - [`compose`]: the seam to message content: [`compose::Outgoing`] (an
 //!   action re-read just before sending), the [`compose::Compose`] trait, the
 //!   stable Message-ID, and [`compose::PlainCompose`].
-//! - [`mailer`]: SMTP (pooled), file (`.eml` into the outbox) or none; SMTP
+//! - [`mailer`]: SMTP, file (`.eml` into the outbox) or none; SMTP
 //!   failures classified transient or permanent.
+//! - [`smtp`]: the SMTP connections relance opens itself (`TCP_NODELAY`),
+//!   on which lettre speaks SMTP.
 //! - [`deliver`]: [`deliver::Delivery::deliver_due`], the plain function
 //!   behind the `Deliver` job and `relance run`: claim, re-read, compose,
 //!   send, record.
@@ -25,3 +27,4 @@ pub mod deliver;
 pub mod jobs;
 pub mod mailer;
 pub mod render;
+pub mod smtp;

@@ -1,5 +1,7 @@
-//! How messages leave: an SMTP relay (lettre's async transport with a
-//! connection pool), the outbox directory (one `.eml` per message, written
+//! How messages leave: an SMTP relay (`smtp://`: connections relance opens
+//! with `TCP_NODELAY` and lettre speaks SMTP on, see [`crate::smtp`];
+//! `smtps://`: lettre's async transport with its connection pool), the
+//! outbox directory (one `.eml` per message, written
 //! whole then renamed), or nowhere (`none`: actions stay queued).
 
 use std::path::{Path, PathBuf};
@@ -10,6 +12,8 @@ use tokio::sync::Semaphore;
 
 use lettre::transport::smtp::PoolConfig;
 use lettre::{AsyncSmtpTransport, AsyncTransport as _, Message, Tokio1Executor};
+
+use crate::smtp::{Connections, Failure};
 
 /// Where messages go.
 #[derive(Clone)]
@@ -23,6 +27,9 @@ pub enum Mailer {
         /// The transport and its pool, with a generation number: a send
         /// that times out replaces it (see [`Smtp::fresh`]).
         transport: Arc<Mutex<(u64, AsyncSmtpTransport<Tokio1Executor>)>>,
+        /// Relance's own connections, for `smtp://` URLs: messages go
+        /// through them rather than through `transport`.
+        own: Option<Arc<Connections>>,
         /// How to build a transport again, and the send timeout.
         config: Arc<Smtp>,
         /// Permits that bound concurrent sends to the pool's size (lettre's
@@ -117,6 +124,7 @@ impl Mailer {
         let connections = connections as usize;
         Ok(Mailer::Smtp {
             transport: Arc::new(Mutex::new((0, transport))),
+            own: Connections::of_url(url).map(Arc::new),
             config: Arc::new(config),
             slots: Arc::new(Semaphore::new(connections)),
             connections,
@@ -132,7 +140,8 @@ impl Mailer {
         }
     }
 
-    /// The SMTP transport in use (lettre's, for the benchmark's raw sends).
+    /// Lettre's pooled transport for this URL (the benchmark compares it
+    /// with the connections relance sends through).
     pub fn transport(&self) -> Option<AsyncSmtpTransport<Tokio1Executor>> {
         match self {
             Mailer::Smtp { transport, .. } => transport.lock().ok().map(|t| t.1.clone()),
@@ -195,21 +204,27 @@ pub async fn send(
         }
         Mailer::Smtp {
             transport,
+            own,
             config,
             slots,
             ..
         } => {
+            let via = Via {
+                transport,
+                own: own.as_deref(),
+                config,
+            };
             let _slot = slots
                 .acquire()
                 .await
                 .map_err(|e| SendError::Transient(e.to_string()))?;
             let bytes = email.formatted();
             let envelope = email.envelope();
-            let whole = timed_send(transport, config, envelope, &bytes).await;
+            let whole = timed_send(&via, envelope, &bytes).await;
             let recipients = envelope.to();
             match whole {
                 Err(SendError::Permanent(reply)) if recipients.len() > 1 => {
-                    each_recipient(transport, config, email, &bytes, reply).await
+                    each_recipient(&via, email, &bytes, reply).await
                 }
                 other => other.map(|reply| Delivered {
                     reply,
@@ -220,10 +235,17 @@ pub async fn send(
     }
 }
 
+/// What a send goes through: relance's own connections when the URL is
+/// `smtp://`, else lettre's transport; and the timeout.
+struct Via<'a> {
+    transport: &'a Mutex<(u64, AsyncSmtpTransport<Tokio1Executor>)>,
+    own: Option<&'a Connections>,
+    config: &'a Smtp,
+}
+
 /// The per-recipient sends after a permanent failure of the whole message.
 async fn each_recipient(
-    transport: &Mutex<(u64, AsyncSmtpTransport<Tokio1Executor>)>,
-    config: &Smtp,
+    via: &Via<'_>,
     email: &Message,
     bytes: &[u8],
     whole: String,
@@ -248,7 +270,7 @@ async fn each_recipient(
         }
         let one = lettre::address::Envelope::new(envelope.from().cloned(), vec![(*rcpt).clone()])
             .map_err(|e| SendError::Permanent(e.to_string()))?;
-        match timed_send(transport, config, &one, bytes).await {
+        match timed_send(via, &one, bytes).await {
             Ok(reply) => {
                 accepted.push(rcpt.to_string());
                 last_reply = reply;
@@ -274,26 +296,38 @@ async fn each_recipient(
     }
 }
 
-/// One SMTP transaction under the send timeout; a timed-out one replaces
-/// the pool (see [`Smtp::fresh`]).
+/// One SMTP transaction under the send timeout. On relance's own
+/// connections a timed-out send drops its connection; on lettre's pool it
+/// replaces the pool (see [`Smtp::fresh`]).
 async fn timed_send(
-    transport: &Mutex<(u64, AsyncSmtpTransport<Tokio1Executor>)>,
-    config: &Smtp,
+    via: &Via<'_>,
     envelope: &lettre::address::Envelope,
     bytes: &[u8],
 ) -> Result<String, SendError> {
-    let (generation, current) = match transport.lock() {
+    let config = via.config;
+    let timed_out = || {
+        SendError::Transient(format!(
+            "timed out: no answer from the SMTP server within {} (--smtp-timeout)",
+            seconds(config.timeout)
+        ))
+    };
+    if let Some(own) = via.own {
+        return match tokio::time::timeout(config.timeout, own.send(envelope, bytes)).await {
+            Ok(Ok(reply)) => Ok(reply_text(&reply)),
+            Ok(Err(Failure::Smtp(e))) => Err(smtp_error(&e)),
+            Ok(Err(Failure::Connect(e))) => Err(SendError::Transient(e)),
+            Err(_) => Err(timed_out()),
+        };
+    }
+    let (generation, current) = match via.transport.lock() {
         Ok(t) => (t.0, t.1.clone()),
         Err(_) => return Err(SendError::Transient("the SMTP pool is unusable".into())),
     };
     match tokio::time::timeout(config.timeout, smtp_send(&current, envelope, bytes)).await {
         Ok(result) => result,
         Err(_) => {
-            config.fresh(transport, generation);
-            Err(SendError::Transient(format!(
-                "timed out: no answer from the SMTP server within {} (--smtp-timeout)",
-                seconds(config.timeout)
-            )))
+            config.fresh(via.transport, generation);
+            Err(timed_out())
         }
     }
 }
@@ -314,13 +348,26 @@ async fn smtp_send(
     bytes: &[u8],
 ) -> Result<String, SendError> {
     match transport.send_raw(envelope, bytes).await {
-        Ok(reply) => Ok(format!(
-            "{} {}",
-            reply.code(),
-            reply.message().collect::<Vec<_>>().join(" ")
-        )),
-        Err(e) if e.is_permanent() => Err(SendError::Permanent(smtp_text(&e))),
-        Err(e) => Err(SendError::Transient(smtp_text(&e))),
+        Ok(reply) => Ok(reply_text(&reply)),
+        Err(e) => Err(smtp_error(&e)),
+    }
+}
+
+/// `250 2.0.0 Ok: queued as …`.
+fn reply_text(reply: &lettre::transport::smtp::response::Response) -> String {
+    format!(
+        "{} {}",
+        reply.code(),
+        reply.message().collect::<Vec<_>>().join(" ")
+    )
+}
+
+/// A 5xx reply is permanent; anything else is worth trying again.
+fn smtp_error(e: &lettre::transport::smtp::Error) -> SendError {
+    if e.is_permanent() {
+        SendError::Permanent(smtp_text(e))
+    } else {
+        SendError::Transient(smtp_text(e))
     }
 }
 
