@@ -2,9 +2,9 @@
 //! qualified, cash forecast, cash receipts, disputes, payment profiles.
 //!
 //! Each report is a pure function of a [`ReportData`] (what the store holds:
-//! items open and cleared, the payment history, dispute episodes; read and
-//! filtered by `store::reports::report_data`), the compiled configuration
-//! (rates, statuses) and a date. Amounts are in the platform currency at the
+//! items open and cleared, the payment history, dispute episodes; read
+//! through `store::report_rows` and filtered by [`load::report_data`]), the
+//! compiled configuration (rates, statuses) and a date. Amounts are in the platform currency at the
 //! settings' rates, each item's amount converted and rounded once
 //! ([`Converter`]); amounts of currencies without a rate are left out of
 //! the figures and listed apart (`missing_rates`).

@@ -1,5 +1,6 @@
-//! Aggregates behind reports, summaries and metrics, read-only over
-//! `actions`, `alerts`, `api_runs` and `items`.
+//! Aggregates behind run summaries and metrics, read-only over `actions`,
+//! `alerts` and `api_runs` (what finance reports read is
+//! [`super::report_rows`]).
 
 use sqlx::{AssertSqlSafe, Row as _};
 
