@@ -58,6 +58,9 @@ pub enum RunError {
     /// A reading task failed.
     #[error("reading accounts failed: {0}")]
     Task(String),
+    /// Writing the plan out failed.
+    #[error("writing the plan: {0}")]
+    Write(#[from] std::io::Error),
     /// `--account` names no collection account.
     #[error(
         "no collection account {0}: the customer is unknown or collected through its group leader"
@@ -110,8 +113,11 @@ async fn selected_codes(store: &Store, selection: &Selection) -> Result<Vec<Stri
         return Ok(vec![code.clone()]);
     }
     let mut tx = store.begin().await?;
-    let codes = facts::all_account_codes(&mut tx).await?;
+    let mut codes = facts::all_account_codes(&mut tx).await?;
     tx.rollback().await?;
+    // In byte order whatever the database's collation: pages are ranges of
+    // codes, and plans come out in this order.
+    codes.sort_unstable();
     Ok(codes)
 }
 
@@ -264,15 +270,33 @@ fn plan_page(planner: &Planner, accounts: &[Account], when: When, trace: bool) -
 /// Pages of accounts loaded ahead while the caller plans the current one.
 const PAGES_AHEAD: usize = 2;
 
-/// [`plan`], with where the time went. Pages are read ahead on their own
-/// connections while the current one is planned, so reading and planning
-/// use both cores.
+/// [`plan`], with where the time went.
 pub async fn plan_measured(
     store: &Store,
     planner: &Planner,
     when: When,
     selection: &Selection,
 ) -> Result<(Vec<AccountPlan>, PlanStats), RunError> {
+    let mut plans = Vec::new();
+    let stats = plan_each(store, planner, when, selection, |plan| {
+        plans.push(plan);
+        Ok(())
+    })
+    .await?;
+    Ok((plans, stats))
+}
+
+/// Plans the day and hands each plan worth keeping to `each`, in account
+/// code order, as soon as its page is planned: nothing is kept here, so
+/// memory does not grow with the portfolio. Pages are read ahead on their
+/// own connections while the current one is planned on every core.
+pub async fn plan_each(
+    store: &Store,
+    planner: &Planner,
+    when: When,
+    selection: &Selection,
+    mut each: impl FnMut(AccountPlan) -> Result<(), RunError>,
+) -> Result<PlanStats, RunError> {
     let mut stats = PlanStats::default();
     let started = std::time::Instant::now();
     let codes = selected_codes(store, selection).await?;
@@ -280,7 +304,6 @@ pub async fn plan_measured(
 
     let mut chunks = codes.chunks(PAGE).map(<[String]>::to_vec);
     let mut pending = std::collections::VecDeque::new();
-    let mut plans = Vec::new();
     loop {
         while pending.len() <= PAGES_AHEAD {
             let Some(chunk) = chunks.next() else { break };
@@ -300,14 +323,16 @@ pub async fn plan_measured(
         let started = std::time::Instant::now();
         stats.accounts += accounts.len();
         stats.items += accounts.iter().map(|a| a.items.len()).sum::<usize>();
-        plans.extend(
-            plan_page(planner, &accounts, when, selection.trace)
-                .into_iter()
-                .filter(|plan| worth_keeping(plan, selection)),
-        );
+        let plans = plan_page(planner, &accounts, when, selection.trace);
+        drop(accounts);
         stats.evaluate += started.elapsed();
+        for plan in plans {
+            if worth_keeping(&plan, selection) {
+                each(plan)?;
+            }
+        }
     }
-    Ok((plans, stats))
+    Ok(stats)
 }
 
 /// An action as a run recorded it.

@@ -8,7 +8,7 @@ use std::sync::Arc;
 
 use anyhow::Context as _;
 use chrono::{DateTime, NaiveDate, Utc};
-use relance_engine::planner::output::{ActionJson, PlanJson};
+use relance_engine::planner::output::{ActionJson, PlanJson, PlanJsonWriter};
 use relance_engine::planner::{AccountPlan, Planner};
 use relance_engine::run::{self, RunError, Selection, When};
 
@@ -93,6 +93,9 @@ pub fn plan(cli: &Global, args: &PlanArgs) -> Result<(), Failure> {
         trace: args.explain,
         ..Selection::all(&planner)
     };
+    if cli.json {
+        return plan_json(cli, &planner, when, &selection);
+    }
     let plans = super::runtime()?.block_on(async {
         let store = super::open_store(cli).await?;
         let plans = run::plan(&store, &planner, when, &selection)
@@ -109,12 +112,47 @@ pub fn plan(cli: &Global, args: &PlanArgs) -> Result<(), Failure> {
         doc.push(p);
     }
     doc.sort();
-    if cli.json {
-        print_json(&doc)?;
-    } else {
-        print_human(&doc, &plans, &planner, args.explain);
-    }
+    print_human(&doc, &plans, &planner, args.explain);
     Ok(())
+}
+
+/// `relance plan --json`: each page's actions are written as soon as it is
+/// planned (docs/planning.md, "Performance"); a closed pipe ends the
+/// command with success, as every other output does.
+fn plan_json(
+    cli: &Global,
+    planner: &Planner,
+    when: When,
+    selection: &Selection,
+) -> Result<(), Failure> {
+    let stdout = std::io::stdout().lock();
+    let mut out = PlanJsonWriter::new(
+        std::io::BufWriter::with_capacity(1 << 16, stdout),
+        Some(when.headline(planner)),
+    )
+    .map_err(written)?;
+    super::runtime()?.block_on(async {
+        let store = super::open_store(cli).await?;
+        let planned = run::plan_each(&store, planner, when, selection, |plan| {
+            out.push(&plan).map_err(RunError::Write)
+        })
+        .await;
+        store.close().await;
+        match planned {
+            Err(RunError::Write(e)) => Err(written(e)),
+            other => other.map(|_| ()).map_err(run_error),
+        }
+    })?;
+    out.finish().map_err(written)?;
+    Ok(())
+}
+
+/// A failed write to stdout: a closed pipe (`| head`) ends with success.
+fn written(e: std::io::Error) -> Failure {
+    if e.kind() == std::io::ErrorKind::BrokenPipe {
+        std::process::exit(0);
+    }
+    Failure::Other(anyhow::Error::new(e).context("writing to stdout"))
 }
 
 fn print_json(doc: &impl serde::Serialize) -> Result<(), Failure> {

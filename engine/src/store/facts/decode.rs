@@ -78,7 +78,8 @@ struct ItemTypeText(ItemType);
 /// database edited by hand) reads as no field.
 struct Custom(serde_json::Map<String, serde_json::Value>);
 
-/// Implements reading `$ty` from a text column, in either source's rows,
+/// Implements reading `$ty` from a text column, in any source's rows (JSON,
+/// PostgreSQL's, the SQLite file's),
 /// with `$from` (`fn(&str) -> $ty`), borrowing the text.
 macro_rules! text_column {
     ($ty:ty, $expecting:literal, $from:expr) => {
@@ -95,6 +96,23 @@ macro_rules! text_column {
                     }
                 }
                 d.deserialize_str(V)
+            }
+        }
+
+        impl sqlx::Type<sqlx::Postgres> for $ty {
+            fn type_info() -> sqlx::postgres::PgTypeInfo {
+                <&str as sqlx::Type<sqlx::Postgres>>::type_info()
+            }
+            fn compatible(ty: &sqlx::postgres::PgTypeInfo) -> bool {
+                <&str as sqlx::Type<sqlx::Postgres>>::compatible(ty)
+            }
+        }
+
+        impl<'r> sqlx::Decode<'r, sqlx::Postgres> for $ty {
+            fn decode(
+                value: sqlx::postgres::PgValueRef<'r>,
+            ) -> Result<Self, sqlx::error::BoxDynError> {
+                <&str as sqlx::Decode<sqlx::Postgres>>::decode(value).map($from)
             }
         }
 
@@ -136,6 +154,27 @@ impl TryFrom<&rusqlite::Row<'_>> for ItemRow {
             promise_date: row.get(10)?,
             comment: row.get(11)?,
             custom: row.get(12)?,
+        })
+    }
+}
+
+impl<'r> sqlx::FromRow<'r, sqlx::postgres::PgRow> for ItemRow {
+    fn from_row(row: &'r sqlx::postgres::PgRow) -> sqlx::Result<ItemRow> {
+        use sqlx::Row as _;
+        Ok(ItemRow {
+            customer: row.try_get(0)?,
+            reference: row.try_get(1)?,
+            kind: row.try_get(2)?,
+            issue_date: row.try_get(3)?,
+            due_date: row.try_get(4)?,
+            amount: row.try_get(5)?,
+            remaining: row.try_get(6)?,
+            currency: row.try_get(7)?,
+            status: row.try_get(8)?,
+            status_since: row.try_get(9)?,
+            promise_date: row.try_get(10)?,
+            comment: row.try_get(11)?,
+            custom: row.try_get(12)?,
         })
     }
 }

@@ -5,7 +5,7 @@
 
 use sqlx::AssertSqlSafe;
 
-use super::super::{Backend, Params, StoreError, Tx};
+use super::super::{Backend, StoreError, Tx};
 use super::{AccountFacts, Codes, ItemColumns, Scope, read, scope};
 
 /// Where [`read`] takes its rows from.
@@ -18,15 +18,23 @@ pub(super) enum Source<'s> {
     File(&'s mut rusqlite::Connection),
 }
 
-/// A row [`read`] selects, decoded from either [`Source`].
+/// A row [`read`] selects, decoded from any source: JSON (a SQLite
+/// transaction), PostgreSQL's rows, the SQLite file's rows.
 pub(super) trait Row:
-    serde::de::DeserializeOwned + for<'r> TryFrom<&'r rusqlite::Row<'r>, Error = rusqlite::Error>
+    serde::de::DeserializeOwned
+    + for<'r> TryFrom<&'r rusqlite::Row<'r>, Error = rusqlite::Error>
+    + for<'r> sqlx::FromRow<'r, sqlx::postgres::PgRow>
+    + Send
+    + Unpin
 {
 }
 
 impl<T> Row for T where
     T: serde::de::DeserializeOwned
         + for<'r> TryFrom<&'r rusqlite::Row<'r>, Error = rusqlite::Error>
+        + for<'r> sqlx::FromRow<'r, sqlx::postgres::PgRow>
+        + Send
+        + Unpin
 {
 }
 
@@ -40,9 +48,38 @@ pub(super) async fn select<T: Row>(
     what: &'static str,
 ) -> Result<Vec<T>, StoreError> {
     match src {
+        Source::Tx(Tx::Postgres(c)) => pg_rows(&mut **c, cols, rest, scope, what).await,
         Source::Tx(tx) => json_rows(tx, cols, rest, scope, what).await,
         Source::File(conn) => file_rows(conn, cols, rest, scope, what),
     }
+}
+
+/// [`select`] on PostgreSQL: the rows come in the binary protocol, decoded
+/// as they arrive (no thread hand-off per row, unlike sqlx's SQLite), the
+/// codes bound once as a `text[]`.
+async fn pg_rows<T: Row>(
+    conn: &mut sqlx::PgConnection,
+    cols: &[&str],
+    rest: &str,
+    scope: Scope<'_>,
+    what: &'static str,
+) -> Result<Vec<T>, StoreError> {
+    let Scope::Codes(codes) = scope else {
+        return Err(StoreError::Decode {
+            what,
+            reason: "a range of codes is read on SQLite only".into(),
+        });
+    };
+    let sql = format!(
+        "SELECT {} FROM {}",
+        cols.join(", "),
+        with_list(Backend::Postgres, rest, scope)
+    );
+    let mut q = sqlx::query_as::<_, T>(AssertSqlSafe(sql));
+    if rest.contains("{}") {
+        q = q.bind(codes.iter().map(|c| c.to_string()).collect::<Vec<String>>());
+    }
+    q.fetch_all(conn).await.map_err(StoreError::query(what))
 }
 
 /// [`select`] on a connection to the SQLite file.
@@ -89,7 +126,6 @@ async fn json_rows<T: serde::de::DeserializeOwned>(
     scope: Scope<'_>,
     what: &'static str,
 ) -> Result<Vec<T>, StoreError> {
-    let lists = rest.matches("{}").count();
     let rest = with_list(tx.backend(), rest, scope);
     let aliased: Vec<String> = cols
         .iter()
@@ -112,24 +148,11 @@ async fn json_rows<T: serde::de::DeserializeOwned>(
             };
             q.fetch_one(&mut **c).await
         }
-        Tx::Postgres(c) => {
-            let sql = format!(
-                "SELECT coalesce(json_agg(json_build_array({})), '[]')::text FROM ({inner}) t",
-                names.join(", ")
-            );
-            let mut q = sqlx::query_scalar(AssertSqlSafe(sql));
-            let Scope::Codes(codes) = scope else {
-                return Err(StoreError::Decode {
-                    what,
-                    reason: "a range of codes is read on SQLite only".into(),
-                });
-            };
-            for _ in 0..lists {
-                for code in codes {
-                    q = q.bind(code.to_string());
-                }
-            }
-            q.fetch_one(&mut **c).await
+        Tx::Postgres(_) => {
+            return Err(StoreError::Decode {
+                what,
+                reason: "PostgreSQL rows are read by pg_rows".into(),
+            });
         }
     }
     .map_err(StoreError::query(what))?;
@@ -142,23 +165,16 @@ async fn json_rows<T: serde::de::DeserializeOwned>(
 /// `template` with each `col IN ({})` written for `scope`: on SQLite a
 /// list is one JSON array parameter read with `json_each` (binding a
 /// thousand codes one by one costs more than the query) and a range is
-/// `col BETWEEN ?1 AND ?2`; on PostgreSQL a list is `n` parameters.
+/// `col BETWEEN ?1 AND ?2`; on PostgreSQL a list is one `text[]` parameter,
+/// `col = ANY($1)` (sent binary, planned once).
 fn with_list(backend: Backend, template: &str, scope: Scope<'_>) -> String {
-    let n = match scope {
-        Scope::Range(..) => return template.replace(" IN ({})", " BETWEEN ?1 AND ?2"),
-        Scope::Codes(codes) => codes.len(),
-    };
-    let mut params = Params::for_backend(backend);
-    let mut parts = template.split("{}");
-    let mut sql = String::from(parts.next().unwrap_or(""));
-    for part in parts {
-        match backend {
-            Backend::Sqlite => sql.push_str("SELECT value FROM json_each(?1)"),
-            Backend::Postgres => params.list(&mut sql, n),
+    match (scope, backend) {
+        (Scope::Range(..), _) => template.replace(" IN ({})", " BETWEEN ?1 AND ?2"),
+        (Scope::Codes(_), Backend::Sqlite) => {
+            template.replace("{}", "SELECT value FROM json_each(?1)")
         }
-        sql.push_str(part);
+        (Scope::Codes(_), Backend::Postgres) => template.replace(" IN ({})", " = ANY($1)"),
     }
-    sql
 }
 
 /// A read-only connection of its own to a SQLite store's file, its pages
