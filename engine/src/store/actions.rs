@@ -92,13 +92,31 @@ pub async fn record(
 
         let mut steps: Vec<[String; 4]> = Vec::new();
         let mut history = Vec::new();
+        // Each action's place in the batch by its unique key.
+        let leaders: Vec<String> = batch.iter().map(|a| a.leader.to_string()).collect();
+        let place: std::collections::HashMap<(&str, &str, &str, &str), usize> = batch
+            .iter()
+            .zip(&leaders)
+            .enumerate()
+            .map(|(i, (a, leader))| {
+                (
+                    (
+                        a.account.as_str(),
+                        a.scenario.as_str(),
+                        a.step.as_str(),
+                        leader.as_str(),
+                    ),
+                    i,
+                )
+            })
+            .collect();
         for (id, account, scenario, step, leader) in inserted {
-            let Some(pos) = batch.iter().position(|a| {
-                a.account == account
-                    && a.scenario == scenario
-                    && a.step == step
-                    && a.leader.to_string() == leader
-            }) else {
+            let Some(&pos) = place.get(&(
+                account.as_str(),
+                scenario.as_str(),
+                step.as_str(),
+                leader.as_str(),
+            )) else {
                 continue;
             };
             ids[chunk_no * 1000 + pos] = Some(id);

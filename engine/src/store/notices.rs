@@ -109,53 +109,67 @@ pub async fn record(
         .await)
         .map_err(StoreError::query("recording notices"))?;
         done.notices += inserted.len();
-        for (id, colleague, immediate) in inserted {
-            if immediate == 0 {
-                continue;
-            }
-            let message = insert_message(tx, &colleague, IMMEDIATE, &id.to_string(), now, origin)
-                .await?
-                .ok_or_else(|| {
-                    StoreError::query("creating an immediate message")(sqlx::Error::RowNotFound)
-                })?;
-            let sql = statement(tx, "UPDATE notices SET message = ? WHERE id = ?");
-            on_tx!(tx, c => sqlx::query(AssertSqlSafe(sql))
-                .bind(message)
-                .bind(id)
-                .execute(&mut **c)
-                .await
-                .map(|_| ()))
-            .map_err(StoreError::query("attaching a notice"))?;
-            done.immediate += 1;
-        }
+        let immediate: Vec<i64> = inserted
+            .into_iter()
+            .filter(|(_, _, immediate)| *immediate != 0)
+            .map(|(id, _, _)| id)
+            .collect();
+        done.immediate += open_immediate(tx, &immediate, now, origin).await?;
     }
     Ok(done)
 }
 
-/// Inserts an internal message once by `(colleague, kind, key)`; its id
-/// when it is new.
-async fn insert_message(
+/// Gives each of these new immediate notices its own internal message, in
+/// two statements whatever their number; returns how many were given one.
+async fn open_immediate(
     tx: &mut Tx,
-    colleague: &str,
-    kind: &str,
-    key: &str,
+    ids: &[i64],
     now: &str,
     origin: &str,
-) -> Result<Option<i64>, StoreError> {
-    let sql = statement(
-        tx,
+) -> Result<usize, StoreError> {
+    if ids.is_empty() {
+        return Ok(0);
+    }
+    let mut params = Params::new(tx);
+    let mut sql = String::from(
         "INSERT INTO internal_messages (colleague, kind, key, created_at, origin, state) \
-         VALUES (?, ?, ?, ?, ?, 'queued') ON CONFLICT (colleague, kind, key) DO NOTHING RETURNING id",
+         SELECT colleague, ",
     );
-    on_tx!(tx, c => sqlx::query_scalar(AssertSqlSafe(sql))
-        .bind(colleague)
-        .bind(kind)
-        .bind(key)
-        .bind(now)
-        .bind(origin)
-        .fetch_optional(&mut **c)
-        .await)
-    .map_err(StoreError::query("creating an internal message"))
+    params.push(&mut sql);
+    sql.push_str(", CAST(id AS TEXT), ");
+    params.push(&mut sql);
+    sql.push_str(", ");
+    params.push(&mut sql);
+    sql.push_str(", 'queued' FROM notices WHERE id IN (");
+    params.list(&mut sql, ids.len());
+    sql.push_str(") ON CONFLICT (colleague, kind, key) DO NOTHING");
+    on_tx!(tx, c => {
+        let mut q = sqlx::query(AssertSqlSafe(sql)).bind(IMMEDIATE).bind(now).bind(origin);
+        for id in ids {
+            q = q.bind(*id);
+        }
+        q.execute(&mut **c).await.map(|_| ())
+    })
+    .map_err(StoreError::query("creating immediate messages"))?;
+
+    let mut params = Params::new(tx);
+    let mut sql = String::from(
+        "UPDATE notices SET message = (SELECT m.id FROM internal_messages m \
+         WHERE m.colleague = notices.colleague AND m.kind = ",
+    );
+    params.push(&mut sql);
+    sql.push_str(" AND m.key = CAST(notices.id AS TEXT)) WHERE id IN (");
+    params.list(&mut sql, ids.len());
+    sql.push(')');
+    let attached = on_tx!(tx, c => {
+        let mut q = sqlx::query(AssertSqlSafe(sql)).bind(IMMEDIATE);
+        for id in ids {
+            q = q.bind(*id);
+        }
+        q.execute(&mut **c).await.map(|done| done.rows_affected())
+    })
+    .map_err(StoreError::query("attaching notices"))?;
+    Ok(usize::try_from(attached).unwrap_or(usize::MAX))
 }
 
 /// Opens the digest of `day` of every colleague with notices waiting (not

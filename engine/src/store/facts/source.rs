@@ -165,15 +165,18 @@ async fn json_rows<T: serde::de::DeserializeOwned>(
 /// `template` with each `col IN ({})` written for `scope`: on SQLite a
 /// list is one JSON array parameter read with `json_each` (binding a
 /// thousand codes one by one costs more than the query) and a range is
-/// `col BETWEEN ?1 AND ?2`; on PostgreSQL a list is one `text[]` parameter,
-/// `col = ANY($1)` (sent binary, planned once).
+/// `col BETWEEN ?1 AND ?2`; on PostgreSQL a list is one `text[]` parameter
+/// (sent binary, planned once) read as a set, `col IN (SELECT unnest($1))`:
+/// a semi-join, where `col = ANY($1)` would search the array linearly for
+/// each row of a table whose statistics say it is empty (a generic plan of
+/// a fresh store's `alerts`).
 fn with_list(backend: Backend, template: &str, scope: Scope<'_>) -> String {
     match (scope, backend) {
         (Scope::Range(..), _) => template.replace(" IN ({})", " BETWEEN ?1 AND ?2"),
         (Scope::Codes(_), Backend::Sqlite) => {
             template.replace("{}", "SELECT value FROM json_each(?1)")
         }
-        (Scope::Codes(_), Backend::Postgres) => template.replace(" IN ({})", " = ANY($1)"),
+        (Scope::Codes(_), Backend::Postgres) => template.replace("{}", "SELECT unnest($1::text[])"),
     }
 }
 
