@@ -81,6 +81,8 @@ enum Command {
     Reject(Stored<commands::approve::RejectArgs>),
     /// The colleagues' tasks (calls, visits...), by assignee, state and date.
     Tasks(Stored<commands::tasks::ListArgs>),
+    /// The runs (the API's, the workers' daily runs) and one run's shards.
+    Runs(Stored<commands::runs::Args>),
     /// Complete a task.
     #[command(subcommand)]
     Task(commands::tasks::TaskArgs),
@@ -140,6 +142,7 @@ impl Command {
             Command::Approve(c) => c.declared(),
             Command::Reject(c) => c.declared(),
             Command::Tasks(c) => c.declared(),
+            Command::Runs(c) => c.declared(),
             Command::Task(commands::tasks::TaskArgs::Done(c)) => c.declared(),
             Command::Report(c) => c.declared(),
             Command::Attach(c) => c.declared(),
@@ -224,6 +227,7 @@ fn main() -> ExitCode {
         Command::Approve(c) => commands::approve::run(o, &c.args),
         Command::Reject(c) => commands::approve::reject(o, &c.args),
         Command::Tasks(c) => commands::tasks::list(o, &c.args),
+        Command::Runs(c) => commands::runs::run(o, &c.args),
         Command::Task(commands::tasks::TaskArgs::Done(c)) => commands::tasks::done(o, &c.args),
         Command::Report(c) => commands::report::run(o, &c.args),
         Command::Attach(c) => commands::files::attach(o, &c.args),

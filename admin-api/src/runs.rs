@@ -60,7 +60,7 @@ impl RunJob {
 
 /// The origin of the actions of the API run `id`.
 pub fn origin(id: i64) -> String {
-    format!("run:{id}")
+    run::run_origin(id)
 }
 
 /// Why a run could not be queued.

@@ -13,6 +13,8 @@
 //!   a pure function of the configuration, the facts and the date.
 //! - [`run`]: planning and recording a day over the whole store, a page of
 //!   accounts at a time.
+//! - [`shards`]: the workers' daily runs, cut into shards of account codes
+//!   that any worker runs.
 //! - [`status`]: qualifying items by hand (promise, dispute...).
 //! - [`answers`]: what a customer answers on their page (promise,
 //!   dispute, "I already paid"): checked, then recorded with origin `customer`.
@@ -39,6 +41,7 @@ pub mod notes;
 pub mod notify;
 pub mod reports;
 pub mod run;
+pub mod shards;
 pub mod status;
 pub mod store;
 pub mod synthetic;

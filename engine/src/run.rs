@@ -82,6 +82,33 @@ pub struct Selection {
     /// Only the accounts in this timezone (the worker's daily run per
     /// timezone); `None`: every account.
     pub timezone: Option<chrono_tz::Tz>,
+    /// Only the accounts whose codes fall in this range (a shard of a
+    /// daily run); `None`: every code.
+    pub codes: Option<CodeRange>,
+}
+
+/// A range of account codes in byte order: after `after` (exclusive) up to
+/// `upto` (inclusive); a missing bound is open.
+#[derive(Debug, Clone, PartialEq, Eq, Default)]
+pub struct CodeRange {
+    /// Exclusive lower bound.
+    pub after: Option<String>,
+    /// Inclusive upper bound.
+    pub upto: Option<String>,
+}
+
+impl CodeRange {
+    /// Whether `code` is in the range.
+    pub fn contains(&self, code: &str) -> bool {
+        self.after.as_deref().is_none_or(|after| code > after)
+            && self.upto.as_deref().is_none_or(|upto| code <= upto)
+    }
+}
+
+/// The origin of the actions of run `id` (`api_runs`): the API's runs and
+/// the workers' daily runs.
+pub fn run_origin(id: i64) -> String {
+    format!("run:{id}")
 }
 
 impl Selection {
@@ -93,6 +120,7 @@ impl Selection {
             trace: false,
             columns: planner.item_columns(),
             timezone: None,
+            codes: None,
         }
     }
 
@@ -107,17 +135,33 @@ impl Selection {
     }
 }
 
-/// The codes of the selected accounts, in code order.
-async fn selected_codes(store: &Store, selection: &Selection) -> Result<Vec<String>, RunError> {
+/// The codes of the selected accounts, in code order: in the selection's
+/// timezone only (the accounts of other timezones are not read at all).
+async fn selected_codes(
+    store: &Store,
+    planner: Option<&Planner>,
+    selection: &Selection,
+) -> Result<Vec<String>, RunError> {
     if let Some(code) = &selection.account {
         return Ok(vec![code.clone()]);
     }
     let mut tx = store.begin().await?;
-    let mut codes = facts::all_account_codes(&mut tx).await?;
+    let mut codes = match (selection.timezone, planner) {
+        (Some(tz), Some(planner)) => crate::store::customers::account_timezones_by_code(&mut tx)
+            .await?
+            .into_iter()
+            .filter(|(_, zone)| planner.timezone_named(zone.as_deref()) == tz)
+            .map(|(code, _)| code)
+            .collect(),
+        _ => facts::all_account_codes(&mut tx).await?,
+    };
     tx.rollback().await?;
     // In byte order whatever the database's collation: pages are ranges of
     // codes, and plans come out in this order.
     codes.sort_unstable();
+    if let Some(range) = &selection.codes {
+        codes.retain(|code| range.contains(code));
+    }
     Ok(codes)
 }
 
@@ -181,7 +225,7 @@ fn worth_keeping(plan: &AccountPlan, selection: &Selection) -> bool {
 /// them in memory).
 pub async fn load(store: &Store, selection: &Selection) -> Result<Vec<Account>, RunError> {
     let mut all = Vec::new();
-    for chunk in selected_codes(store, selection).await?.chunks(PAGE) {
+    for chunk in selected_codes(store, None, selection).await?.chunks(PAGE) {
         all.extend(
             load_codes(
                 store.clone(),
@@ -299,7 +343,7 @@ pub async fn plan_each(
 ) -> Result<PlanStats, RunError> {
     let mut stats = PlanStats::default();
     let started = std::time::Instant::now();
-    let codes = selected_codes(store, selection).await?;
+    let codes = selected_codes(store, Some(planner), selection).await?;
     stats.load += started.elapsed();
 
     let mut chunks = codes.chunks(PAGE).map(<[String]>::to_vec);
@@ -399,11 +443,37 @@ pub async fn run(
     origin: &str,
 ) -> Result<RunOutcome, RunError> {
     let now_text = now.to_rfc3339_opts(chrono::SecondsFormat::Secs, true);
-    let mut outcome = RunOutcome {
-        tasks_cancelled: crate::tasks::cancel_paid(store, &now_text, origin).await?,
-        ..RunOutcome::default()
-    };
-    for chunk in selected_codes(store, selection).await?.chunks(PAGE) {
+    let cancelled = crate::tasks::cancel_paid(store, &now_text, origin).await?;
+    let mut outcome = run_pages(store, planner, when, selection, now, origin).await?;
+    outcome.tasks_cancelled = cancelled;
+    // Every colleague with notices waiting gets the day's digest, once.
+    outcome.digests = notices::open_digests(
+        store,
+        &when.headline(planner).to_string(),
+        &now_text,
+        origin,
+    )
+    .await?;
+    Ok(outcome)
+}
+
+/// The pages of [`run`]: plans and records the selected accounts, one
+/// transaction per page, without cancelling paid tasks first or opening
+/// the digests after (a shard of a daily run is part of a run).
+pub async fn run_pages(
+    store: &Store,
+    planner: &Planner,
+    when: When,
+    selection: &Selection,
+    now: DateTime<Utc>,
+    origin: &str,
+) -> Result<RunOutcome, RunError> {
+    let now_text = now.to_rfc3339_opts(chrono::SecondsFormat::Secs, true);
+    let mut outcome = RunOutcome::default();
+    for chunk in selected_codes(store, Some(planner), selection)
+        .await?
+        .chunks(PAGE)
+    {
         let mut tx = store.begin_write().await?;
         let mut accounts = read_accounts(&mut tx, chunk, Codes::Page, selection).await?;
         if let Some(tz) = selection.timezone {
@@ -425,14 +495,6 @@ pub async fn run(
             .plans
             .extend(plans.into_iter().filter(|p| worth_keeping(p, selection)));
     }
-    // Every colleague with notices waiting gets the day's digest, once.
-    outcome.digests = notices::open_digests(
-        store,
-        &when.headline(planner).to_string(),
-        &now_text,
-        origin,
-    )
-    .await?;
     Ok(outcome)
 }
 

@@ -185,10 +185,13 @@ impl Planner {
 
     /// The timezone of an account: its leader's, else the settings'.
     pub fn timezone(&self, account: &Account) -> chrono_tz::Tz {
-        account
-            .leader()
-            .and_then(|c| c.facts.timezone.as_deref())
-            .and_then(|tz| tz.parse().ok())
+        self.timezone_named(account.leader().and_then(|c| c.facts.timezone.as_deref()))
+    }
+
+    /// The timezone an account with this stored timezone runs in: it, when
+    /// it is a known IANA name, else the settings'.
+    pub fn timezone_named(&self, name: Option<&str>) -> chrono_tz::Tz {
+        name.and_then(|tz| tz.parse().ok())
             .unwrap_or(self.config.settings.timezone)
     }
 

@@ -127,6 +127,7 @@ pub fn run(cli: &Global, args: &Args) -> Result<(), Failure> {
         trace: false,
         columns: relance_engine::store::facts::ItemColumns::ALL,
         timezone: None,
+        codes: None,
     };
     let (mine, theirs) = super::runtime()?.block_on(async {
         let store = super::open_store(cli).await?;

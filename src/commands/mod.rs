@@ -16,6 +16,7 @@ pub mod login;
 pub mod plan;
 pub mod preview;
 pub mod report;
+pub mod runs;
 pub mod serve;
 pub mod simulate;
 pub mod status;

@@ -28,6 +28,14 @@ pub struct Args {
     /// Concurrent delivery jobs in this process.
     #[arg(long, default_value_t = 1)]
     deliverers: usize,
+    /// Open items per shard of a daily run: each shard is a job any worker
+    /// takes (docs/operations.md).
+    #[arg(long, default_value_t = relance_engine::shards::ITEMS_PER_SHARD)]
+    shard_items: usize,
+    /// Start the daily run of every timezone now, as the daily tick would
+    /// (a run already done today is not run again).
+    #[arg(long)]
+    run_now: bool,
 }
 
 /// Runs the worker.
@@ -43,6 +51,8 @@ pub fn run(cli: &Global, args: &Args) -> Result<(), Failure> {
             daily_at: args.daily_at,
             poll: args.poll,
             deliverers: args.deliverers,
+            shard_items: args.shard_items,
+            run_now: args.run_now,
             files: match (&args.mail.files.files_dir, store.sqlite_file()) {
                 (None, None) => {
                     tracing::warn!("no file store (--files DIR): attached files are not purged");

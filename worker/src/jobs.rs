@@ -4,7 +4,8 @@
 //!
 //! | job | queue | does |
 //! |---|---|---|
-//! | [`DailyRun`] | `relance.daily_run` | plans and records the day of one timezone's accounts, then asks for a `Deliver` |
+//! | [`DailyRun`] | `relance.daily_run` | records the day's run of one timezone, cut into shards, and pushes a `RunShard` per shard |
+//! | [`RunShard`] | `relance.run_shard` | plans and records one shard's accounts; the last shard done asks for a `Deliver` |
 //! | [`Deliver`] | `relance.deliver` | delivers every due action (coarse: batches of the outbox) |
 //! | [`EvaluateAlerts`] | `relance.evaluate_alerts` | the data freshness gate: raises or resolves `stale_data` |
 //! | [`PurgeFiles`] | `relance.purge_files` | deletes the files of items cleared longer ago than `files_kept_after_clearing` ([`purge_files`]) |
@@ -12,11 +13,13 @@
 //! Cron (apalis-cron, `cron` schedules) pushes them: a `DailyRun` per
 //! timezone at the configured local time (07:00 by default), a `Deliver`
 //! every poll interval (retries, send windows, approvals), `EvaluateAlerts`
-//! hourly, `PurgeFiles` daily; finished jobs are vacuumed hourly. Every job
-//! is idempotent through the database, so several worker processes may each
-//! push the same ticks. Handlers are thin: they call plain functions
-//! ([`daily_run`], [`Delivery::deliver_due`], [`Delivery::freshness`],
-//! [`purge_files`]).
+//! hourly (which also pushes again the shards of runs started over
+//! [`RESUME_AFTER`] ago and not done), `PurgeFiles` daily; finished jobs are
+//! vacuumed hourly. Every job is idempotent through the database, so
+//! several worker processes may each push the same ticks, and any of them
+//! runs any shard (docs/operations.md). Handlers are thin: they call plain
+//! functions ([`daily_run`], [`fan_out`], [`run_shard`],
+//! [`Delivery::deliver_due`], [`Delivery::freshness`], [`purge_files`]).
 
 use std::str::FromStr as _;
 use std::sync::Arc;
@@ -29,6 +32,7 @@ use apalis_sqlite::SqliteStorage;
 use chrono::{NaiveTime, Timelike as _, Utc};
 use relance_engine::files::{FileError, FileStore};
 use relance_engine::run::{self, RunOutcome, Selection, When};
+use relance_engine::shards;
 use relance_engine::store::{StoreError, customers, jobs};
 use serde::{Deserialize, Serialize};
 use tracing::{error, info, instrument};
@@ -40,6 +44,15 @@ use crate::deliver::{DeliverError, Delivery};
 pub struct DailyRun {
     /// The IANA timezone whose accounts run.
     pub timezone: String,
+}
+
+/// Plans and records one shard of a daily run.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct RunShard {
+    /// The run (`api_runs.id`).
+    pub run: i64,
+    /// The shard's number in it.
+    pub shard: i64,
 }
 
 /// Delivers every due action.
@@ -61,6 +74,8 @@ pub struct PurgeFiles {}
 pub mod queue {
     /// [`super::DailyRun`]
     pub const DAILY_RUN: &str = "relance.daily_run";
+    /// [`super::RunShard`]
+    pub const RUN_SHARD: &str = "relance.run_shard";
     /// [`super::Deliver`]
     pub const DELIVER: &str = "relance.deliver";
     /// [`super::EvaluateAlerts`]
@@ -83,6 +98,11 @@ pub struct WorkerOptions {
     /// Where attached files are kept, for `PurgeFiles`; `None`: nothing is
     /// purged (a store without a file store has no files to purge).
     pub files: Option<FileStore>,
+    /// Open items per shard of a daily run.
+    pub shard_items: usize,
+    /// Push a `DailyRun` of every timezone at start (`relance worker
+    /// --run-now`), as the daily cron tick would.
+    pub run_now: bool,
 }
 
 impl Default for WorkerOptions {
@@ -93,6 +113,8 @@ impl Default for WorkerOptions {
             keep_jobs: Duration::from_secs(24 * 3600),
             deliverers: 1,
             files: None,
+            shard_items: relance_engine::shards::ITEMS_PER_SHARD,
+            run_now: false,
         }
     }
 }
@@ -167,6 +189,63 @@ pub async fn daily_run(
     Ok(outcome)
 }
 
+/// The daily run of one timezone at `now`, sharded: records the run and
+/// its shards once (a second call, from another worker's tick, finds them)
+/// and cancels the tasks whose items were all paid; returns the run with
+/// the shards still to do, for the caller to push.
+#[instrument(skip_all, fields(timezone = %timezone))]
+pub async fn fan_out(
+    delivery: &Delivery,
+    timezone: &str,
+    now: chrono::DateTime<Utc>,
+    shard_items: usize,
+) -> Result<shards::FanOut, JobError> {
+    let tz: chrono_tz::Tz = timezone
+        .parse()
+        .map_err(|_| JobError::Permanent(format!("unknown timezone {timezone:?}")))?;
+    let planner = &delivery.planner;
+    let origin = format!("worker:daily_run:{timezone}:{}", now.format("%Y%m%d"));
+    let now_text = now.to_rfc3339_opts(chrono::SecondsFormat::Secs, true);
+    relance_engine::tasks::cancel_paid(&delivery.store, &now_text, &origin).await?;
+    let fanned = shards::fan_out(
+        &delivery.store,
+        planner,
+        tz,
+        now,
+        shard_items,
+        "worker:daily_run",
+    )
+    .await?;
+    info!(
+        run = fanned.run,
+        created = fanned.created,
+        pending = fanned.pending.len(),
+        "daily run sharded"
+    );
+    Ok(fanned)
+}
+
+/// Runs one shard of a daily run as `worker`.
+#[instrument(skip_all, fields(run = job.run, shard = job.shard))]
+pub async fn run_shard(
+    delivery: &Delivery,
+    job: &RunShard,
+    worker: &str,
+    now: chrono::DateTime<Utc>,
+) -> Result<shards::ShardOutcome, JobError> {
+    let outcome = shards::run_shard(
+        &delivery.store,
+        &delivery.planner,
+        job.run,
+        job.shard,
+        worker,
+        now,
+    )
+    .await?;
+    info!(?outcome, "shard run");
+    Ok(outcome)
+}
+
 /// The timezones with accounts: the settings' and the leaders' own.
 pub async fn timezones(delivery: &Delivery) -> Result<Vec<chrono_tz::Tz>, JobError> {
     let mut list = vec![delivery.planner.config.settings.timezone];
@@ -185,12 +264,14 @@ pub async fn timezones(delivery: &Delivery) -> Result<Vec<chrono_tz::Tz>, JobErr
 enum Queues {
     Sqlite {
         daily: SqliteStorage<DailyRun>,
+        run_shard: SqliteStorage<RunShard>,
         deliver: SqliteStorage<Deliver>,
         alerts: SqliteStorage<EvaluateAlerts>,
         purge: SqliteStorage<PurgeFiles>,
     },
     Postgres {
         daily: PostgresStorage<DailyRun>,
+        run_shard: PostgresStorage<RunShard>,
         deliver: PostgresStorage<Deliver>,
         alerts: PostgresStorage<EvaluateAlerts>,
         purge: PostgresStorage<PurgeFiles>,
@@ -216,22 +297,60 @@ struct Shared {
     delivery: Delivery,
     queues: Queues,
     options: WorkerOptions,
+    /// This process's name among the workers (`pid.start`), written on the
+    /// shards it starts.
+    instance: String,
 }
 
 type Ctx = Data<Arc<Shared>>;
 
 async fn on_daily_run(job: DailyRun, ctx: Ctx) -> Result<(), BoxDynError> {
-    daily_run(&ctx.delivery, &job.timezone, Utc::now())
-        .await
-        .map_err(JobError::into_apalis)?;
-    push!(
-        &ctx.queues,
-        deliver,
-        Deliver {
-            reason: "daily_run".into()
-        }
+    let fanned = fan_out(
+        &ctx.delivery,
+        &job.timezone,
+        Utc::now(),
+        ctx.options.shard_items,
     )
-    .map_err(JobError::into_apalis)
+    .await
+    .map_err(|e| {
+        error!(timezone = %job.timezone, error = %e, "daily run failed");
+        e.into_apalis()
+    })?;
+    for shard in fanned.pending {
+        push!(
+            &ctx.queues,
+            run_shard,
+            RunShard {
+                run: fanned.run,
+                shard
+            }
+        )
+        .map_err(JobError::into_apalis)?;
+    }
+    Ok(())
+}
+
+async fn on_run_shard(job: RunShard, ctx: Ctx) -> Result<(), BoxDynError> {
+    let outcome = run_shard(&ctx.delivery, &job, &ctx.instance, Utc::now())
+        .await
+        .map_err(|e| {
+            error!(run = job.run, shard = job.shard, error = %e, "shard failed");
+            e.into_apalis()
+        })?;
+    if let shards::ShardOutcome::Ran {
+        finished_run: true, ..
+    } = outcome
+    {
+        push!(
+            &ctx.queues,
+            deliver,
+            Deliver {
+                reason: "daily_run".into()
+            }
+        )
+        .map_err(JobError::into_apalis)?;
+    }
+    Ok(())
 }
 
 async fn on_deliver(job: Deliver, ctx: Ctx) -> Result<(), BoxDynError> {
@@ -334,11 +453,41 @@ async fn on_tick(
                 Ok(_) => {}
                 Err(e) => error!(error = %e, "vacuuming finished jobs"),
             }
+            resume_shards(&ctx).await?;
             push!(&ctx.queues, alerts, EvaluateAlerts {})
         }
         Every::Nightly => push!(&ctx.queues, purge, PurgeFiles {}),
     };
     pushed.map_err(JobError::into_apalis)
+}
+
+/// Shards of a daily run not done this long after the run started are
+/// pushed again (a job lost with its queue's row, say): running a shard
+/// twice records nothing twice.
+pub const RESUME_AFTER: Duration = Duration::from_secs(30 * 60);
+
+/// Pushes again the shards of daily runs started over [`RESUME_AFTER`] ago
+/// and not done.
+async fn resume_shards(ctx: &Shared) -> Result<(), BoxDynError> {
+    let since = chrono::TimeDelta::from_std(RESUME_AFTER).unwrap_or_default();
+    let before = (Utc::now() - since).to_rfc3339_opts(chrono::SecondsFormat::Secs, true);
+    let mut tx = ctx
+        .delivery
+        .store
+        .begin()
+        .await
+        .map_err(|e| JobError::from(e).into_apalis())?;
+    let stale = relance_engine::store::shards::unfinished(&mut tx, &before)
+        .await
+        .map_err(|e| JobError::from(e).into_apalis())?;
+    tx.rollback()
+        .await
+        .map_err(|e| JobError::from(e).into_apalis())?;
+    for (run, shard) in stale {
+        info!(run, shard, "pushing an unfinished shard again");
+        push!(&ctx.queues, run_shard, RunShard { run, shard }).map_err(JobError::into_apalis)?;
+    }
+    Ok(())
 }
 
 /// A cron schedule (`cron` syntax with seconds) in a timezone.
@@ -405,6 +554,7 @@ pub async fn run_worker(
             };
             let queues = Queues::$variant {
                 daily: $storage::new(pool).with_config(config(queue::DAILY_RUN)),
+                run_shard: $storage::new(pool).with_config(config(queue::RUN_SHARD)),
                 deliver: $storage::new(pool).with_config(config(queue::DELIVER)),
                 alerts: $storage::new(pool).with_config(config(queue::EVALUATE_ALERTS)),
                 purge: $storage::new(pool).with_config(config(queue::PURGE_FILES)),
@@ -413,7 +563,19 @@ pub async fn run_worker(
                 delivery,
                 queues: queues.clone(),
                 options: options.clone(),
+                instance: instance.clone(),
             });
+            if options.run_now {
+                for tz in &zones {
+                    push!(
+                        &shared.queues,
+                        daily,
+                        DailyRun {
+                            timezone: tz.name().to_string()
+                        }
+                    )?;
+                }
+            }
             push!(
                 &shared.queues,
                 deliver,
@@ -423,6 +585,7 @@ pub async fn run_worker(
             )?;
             let Queues::$variant {
                 daily: q_daily,
+                run_shard: q_shard,
                 deliver: q_deliver,
                 alerts: q_alerts,
                 purge: q_purge,
@@ -439,6 +602,20 @@ pub async fn run_worker(
                         .retry(RetryPolicy::retries(3))
                         .data(s.clone())
                         .build(on_daily_run)
+                });
+            }
+            {
+                let (s, q, instance) = (shared.clone(), q_shard, instance.clone());
+                monitor = monitor.register(move |_| {
+                    WorkerBuilder::new(format!("relance-run-shard@{instance}"))
+                        .backend(
+                            q.clone()
+                                .poll_with_interval(poll_every.min(Duration::from_secs(1))),
+                        )
+                        .concurrency(1)
+                        .retry(RetryPolicy::retries(3))
+                        .data(s.clone())
+                        .build(on_run_shard)
                 });
             }
             for n in 0..options.deliverers.max(1) {

@@ -8,7 +8,7 @@ use axum::response::{IntoResponse, Response};
 use chrono::Utc;
 use relance_engine::planner::output::PlanJson;
 use relance_engine::run::{self, RunError};
-use relance_engine::store::{api_runs, customers, reports};
+use relance_engine::store::{Store, StoreError, Tx, api_runs, customers, reports, shards};
 use serde::Serialize;
 
 use crate::auth::Caller;
@@ -51,6 +51,37 @@ pub struct RunView {
     pub error: Option<String>,
     /// Its actions by state.
     pub counts: RunCounts,
+    /// A worker's daily run: its shards, by number (empty for the API's
+    /// runs, which one process runs whole).
+    pub shards: Vec<ShardView>,
+}
+
+/// A shard of a daily run: a range of account codes one worker runs.
+#[derive(Debug, Serialize, utoipa::ToSchema)]
+pub struct ShardView {
+    /// Its number in the run, from 1.
+    pub shard: i64,
+    /// Its codes are after this one (`null`: from the first).
+    pub after: Option<String>,
+    /// ...up to this one included (`null`: to the last).
+    pub upto: Option<String>,
+    /// Accounts in it when the run was cut.
+    pub accounts: i64,
+    /// Their open items then.
+    pub items: i64,
+    /// `queued`, `running` or `done`.
+    pub state: String,
+    /// Times a worker started it (more than 1: a worker stopped mid-shard
+    /// and another took it over).
+    pub attempts: i64,
+    /// The worker that started it last (`pid.start` of the process).
+    pub worker: Option<String>,
+    /// When it was last started.
+    pub started_at: Option<String>,
+    /// When it was done.
+    pub finished_at: Option<String>,
+    /// Actions its finishing attempt recorded.
+    pub recorded: i64,
 }
 
 /// The actions a run recorded, by state.
@@ -189,13 +220,40 @@ pub async fn show(
     State(state): State<AppState>,
     ApiPath(id): ApiPath<i64>,
 ) -> Result<Json<RunView>, AppError> {
-    let mut tx = state.store().begin().await?;
+    match view(state.store(), id).await? {
+        Some(view) => Ok(Json(view)),
+        None => Err(AppError::NotFound(format!("no run {id}"))),
+    }
+}
+
+/// Run `id` as `GET /runs/{id}` shows it (also `relance runs ID`);
+/// `None` when there is none.
+pub async fn view(store: &Store, id: i64) -> Result<Option<RunView>, StoreError> {
+    let mut tx = store.begin().await?;
     let Some(row) = api_runs::run(&mut tx, id).await? else {
         tx.rollback().await?;
-        return Err(AppError::NotFound(format!("no run {id}")));
+        return Ok(None);
     };
-    let states = reports::action_states_of(&mut tx, &runs::origin(id)).await?;
+    let view = view_of(&mut tx, row).await;
     tx.rollback().await?;
+    view.map(Some)
+}
+
+/// The latest `limit` runs, newest first, as `GET /runs/{id}` shows them
+/// (`relance runs`).
+pub async fn recent(store: &Store, limit: i64) -> Result<Vec<RunView>, StoreError> {
+    let mut tx = store.begin().await?;
+    let mut views = Vec::new();
+    for row in api_runs::recent(&mut tx, limit).await? {
+        views.push(view_of(&mut tx, row).await?);
+    }
+    tx.rollback().await?;
+    Ok(views)
+}
+
+async fn view_of(tx: &mut Tx, row: api_runs::RunRow) -> Result<RunView, StoreError> {
+    let states = reports::action_states_of(tx, &runs::origin(row.id)).await?;
+    let shards = shards::of_run(tx, row.id).await?;
     let mut counts = RunCounts::default();
     for (state, n) in states {
         counts.planned += n;
@@ -208,7 +266,7 @@ pub async fn show(
             _ => {}
         }
     }
-    Ok(Json(RunView {
+    Ok(RunView {
         id: row.id,
         state: row.state,
         request: serde_json::from_str(&row.request).unwrap_or(serde_json::Value::Null),
@@ -218,5 +276,21 @@ pub async fn show(
         finished_at: row.finished_at,
         error: row.error,
         counts,
-    }))
+        shards: shards
+            .into_iter()
+            .map(|s| ShardView {
+                shard: s.shard,
+                after: s.after,
+                upto: s.upto,
+                accounts: s.accounts,
+                items: s.items,
+                state: s.state,
+                attempts: s.attempts,
+                worker: s.worker,
+                started_at: s.started_at,
+                finished_at: s.finished_at,
+                recorded: s.recorded,
+            })
+            .collect(),
+    })
 }

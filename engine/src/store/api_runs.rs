@@ -76,13 +76,14 @@ pub async fn set_run_state(
     .map_err(StoreError::query("updating a run"))
 }
 
-/// Runs still `queued` or `running` become `failed` with `reason` (a
-/// restarted server has lost them); returns how many.
+/// The API's runs still `queued` or `running` become `failed` with
+/// `reason` (a restarted server has lost them); returns how many. The
+/// workers' daily runs (`daily_key`) are theirs: any worker finishes them.
 pub async fn fail_unfinished(tx: &mut Tx, at: &str, reason: &str) -> Result<u64, StoreError> {
     let sql = statement(
         tx,
         "UPDATE api_runs SET state = 'failed', finished_at = ?, error = ? \
-         WHERE state IN ('queued', 'running')",
+         WHERE state IN ('queued', 'running') AND daily_key IS NULL",
     );
     on_tx!(tx, c => sqlx::query(AssertSqlSafe(sql)).bind(at).bind(reason).execute(&mut **c).await
         .map(|done| done.rows_affected()))
@@ -114,4 +115,32 @@ pub async fn run(tx: &mut Tx, id: i64) -> Result<Option<RunRow>, StoreError> {
     }
     .await)
     .map_err(StoreError::query("reading a run"))
+}
+
+/// The latest runs, newest first (API runs and daily runs).
+pub async fn recent(tx: &mut Tx, limit: i64) -> Result<Vec<RunRow>, StoreError> {
+    let sql = statement(
+        tx,
+        "SELECT id, requested_at, requested_by, request, state, started_at, finished_at, error \
+         FROM api_runs ORDER BY id DESC LIMIT ?",
+    );
+    on_tx!(tx, c => async {
+        let rows = sqlx::query(AssertSqlSafe(sql)).bind(limit).fetch_all(&mut **c).await?;
+        rows.iter()
+            .map(|r| {
+                Ok(RunRow {
+                    id: r.try_get(0)?,
+                    requested_at: r.try_get(1)?,
+                    requested_by: r.try_get(2)?,
+                    request: r.try_get(3)?,
+                    state: r.try_get(4)?,
+                    started_at: r.try_get(5)?,
+                    finished_at: r.try_get(6)?,
+                    error: r.try_get(7)?,
+                })
+            })
+            .collect::<Result<Vec<_>, sqlx::Error>>()
+    }
+    .await)
+    .map_err(StoreError::query("reading runs"))
 }

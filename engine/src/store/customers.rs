@@ -92,6 +92,17 @@ pub async fn account_timezones(store: &Store) -> Result<Vec<String>, StoreError>
     Ok(zones)
 }
 
+/// Every collection account's code with its stored timezone.
+pub async fn account_timezones_by_code(
+    tx: &mut Tx,
+) -> Result<Vec<(String, Option<String>)>, StoreError> {
+    on_tx!(tx, c => sqlx::query_as(
+        "SELECT code, timezone FROM customers WHERE group_leader IS NULL")
+        .fetch_all(&mut **c)
+        .await)
+    .map_err(StoreError::query("reading accounts' timezones"))
+}
+
 /// A colleague as the workspace lists them.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct Colleague {

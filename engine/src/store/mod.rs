@@ -25,6 +25,8 @@
 //! - [`files`]: `files`, the metadata of attached files (their content is
 //!   in [`crate::files::FileStore`]).
 //! - [`reports`]: read-only aggregates for reports, summaries and metrics.
+//! - [`shards`]: the shards of the workers' daily runs (`run_shards`) and
+//!   the daily runs' rows of `api_runs`.
 //! - [`facts`]: what the planner reads, a page of accounts at a time.
 //! - [`table`]: the imported tables' columns and batched upserts.
 
@@ -45,6 +47,7 @@ pub mod outbox;
 pub mod payments;
 pub mod report_rows;
 pub mod reports;
+pub mod shards;
 pub mod switches;
 pub mod table;
 pub mod tasks;
@@ -274,6 +277,11 @@ const SQLITE_MIGRATIONS: &[(i64, &str, &str)] = &[
         "payments",
         include_str!("../../migrations/sqlite/0011_payments.sql"),
     ),
+    (
+        12,
+        "run_shards",
+        include_str!("../../migrations/sqlite/0012_run_shards.sql"),
+    ),
 ];
 const POSTGRES_MIGRATIONS: &[(i64, &str, &str)] = &[
     (
@@ -330,6 +338,11 @@ const POSTGRES_MIGRATIONS: &[(i64, &str, &str)] = &[
         11,
         "payments",
         include_str!("../../migrations/postgres/0011_payments.sql"),
+    ),
+    (
+        12,
+        "run_shards",
+        include_str!("../../migrations/postgres/0012_run_shards.sql"),
     ),
 ];
 
