@@ -19,6 +19,9 @@ use crate::store::{Backend, StoreError, Tx};
 
 /// Rows written per batch.
 const BATCH: usize = 2000;
+/// Rows compared per batch on PostgreSQL: one statement each (a column an
+/// array), whose round trip costs more than its rows.
+const PG_COMPARE_BATCH: usize = 50_000;
 /// Bad rows kept for the report; the rest are counted.
 const MAX_REPORTED: usize = 1000;
 
@@ -373,7 +376,12 @@ impl Reader {
         parser: &mut Parser,
         sender: &tokio::sync::mpsc::Sender<Result<Batch, StoreError>>,
     ) {
-        let mut batch: Vec<(u64, Parsed)> = Vec::with_capacity(BATCH);
+        let size = if self.backend == Backend::Postgres && !self.fresh {
+            PG_COMPARE_BATCH
+        } else {
+            BATCH
+        };
+        let mut batch: Vec<(u64, Parsed)> = Vec::with_capacity(size);
         while let Some(record) = csv.next_record() {
             let record = match record {
                 Ok(r) => r,
@@ -396,7 +404,7 @@ impl Reader {
                     }
                     if self.clean {
                         batch.push((line, row));
-                        if batch.len() >= BATCH {
+                        if batch.len() >= size {
                             self.send(std::mem::take(&mut batch), sender);
                         }
                     }

@@ -172,6 +172,41 @@ impl Table {
             .chain(self.columns.iter().map(|(c, _)| c))
             .map(|c| format!("i.{c}"))
             .collect();
+        if backend == Backend::Postgres {
+            // One statement whatever the rows: a column an array.
+            let sql = format!(
+                "WITH v AS (SELECT * FROM unnest($1::bigint[], $2::bigint[], {}) AS v (n, unsaid, {})) \
+                 SELECT v.n, {} FROM v LEFT JOIN {} AS i ON {} WHERE i.{} IS NULL OR NOT ({condition})",
+                self.arrays(2, self.width()),
+                self.column_list(),
+                stored.join(", "),
+                self.name,
+                on.join(" AND "),
+                self.keys[0],
+            );
+            let mut args = PgArguments::default();
+            let n: Vec<i64> = (0..rows.len())
+                .map(|i| i64::try_from(i).unwrap_or(i64::MAX))
+                .collect();
+            let unsaid: Vec<i64> = rows
+                .iter()
+                .map(|(_, u)| i64::try_from(*u).unwrap_or(0))
+                .collect();
+            let bound = args
+                .add(n)
+                .and_then(|()| args.add(unsaid))
+                .and_then(|()| self.bind_columns(&mut args, rows.iter().map(|(r, _)| *r), self.width()));
+            bound.map_err(|e| StoreError::Decode {
+                what: "binding values",
+                reason: e.to_string(),
+            })?;
+            return Ok(Probe {
+                statements: Statements(vec![Statement {
+                    sql,
+                    values: Values::Postgres(args),
+                }]),
+            });
+        }
         let mut statements = Vec::with_capacity(rows.len().div_ceil(per_batch));
         for (chunk, batch) in rows.chunks(per_batch).enumerate() {
             let mut sql = format!("WITH v (n, unsaid, {}) AS (VALUES ", self.column_list());
@@ -217,6 +252,32 @@ impl Table {
         value: i64,
     ) -> Result<Statements, StoreError> {
         let nkeys = self.keys.len();
+        if backend == Backend::Postgres {
+            let on: Vec<String> = self
+                .keys
+                .iter()
+                .map(|k| format!("{}.{k} = k.{k}", self.name))
+                .collect();
+            let sql = format!(
+                "UPDATE {} SET {column} = $1 FROM unnest({}) AS k ({}) WHERE {}",
+                self.name,
+                self.arrays(1, nkeys),
+                self.keys.join(", "),
+                on.join(" AND ")
+            );
+            let mut args = PgArguments::default();
+            let bound = args
+                .add(value)
+                .and_then(|()| self.bind_columns(&mut args, rows.iter().copied(), nkeys));
+            bound.map_err(|e| StoreError::Decode {
+                what: "binding values",
+                reason: e.to_string(),
+            })?;
+            return Ok(Statements(vec![Statement {
+                sql,
+                values: Values::Postgres(args),
+            }]));
+        }
         let per_batch = (MAX_PARAMS / nkeys).max(1);
         let mut statements = Vec::with_capacity(rows.len().div_ceil(per_batch));
         for batch in rows.chunks(per_batch) {
@@ -274,6 +335,59 @@ impl Table {
             statements.push(Statement::bound(backend, sql, values)?);
         }
         Ok(Prepared::Statements(Statements(statements)))
+    }
+
+    /// PostgreSQL: `$k::text[], …`, the arrays of the first `width` columns
+    /// of this table, from parameter `after + 1` on.
+    fn arrays(&self, after: usize, width: usize) -> String {
+        let arrays: Vec<String> = self
+            .keys
+            .iter()
+            .map(|_| ColumnType::Text)
+            .chain(self.columns.iter().map(|(_, t)| *t))
+            .take(width)
+            .enumerate()
+            .map(|(i, t)| {
+                let ty = match t {
+                    ColumnType::Text => "text",
+                    ColumnType::Int => "bigint",
+                };
+                format!("${}::{ty}[]", after + i + 1)
+            })
+            .collect();
+        arrays.join(", ")
+    }
+
+    /// PostgreSQL: binds the first `width` columns of `rows`, one array a
+    /// column (an unresolved `Keep` binds its default).
+    fn bind_columns<'r>(
+        &self,
+        args: &mut PgArguments,
+        rows: impl Iterator<Item = &'r Row> + Clone,
+        width: usize,
+    ) -> Result<(), sqlx::error::BoxDynError> {
+        let types = self
+            .keys
+            .iter()
+            .map(|_| ColumnType::Text)
+            .chain(self.columns.iter().map(|(_, t)| *t))
+            .take(width);
+        for (i, ty) in types.enumerate() {
+            let cells = rows.clone().map(|row| row.get(i).map(resolved));
+            match ty {
+                ColumnType::Text => {
+                    let column: Vec<Option<&str>> = cells
+                        .map(|v| v.and_then(Val::as_text))
+                        .collect();
+                    args.add(column)?;
+                }
+                ColumnType::Int => {
+                    let column: Vec<Option<i64>> = cells.map(|v| v.and_then(Val::as_int)).collect();
+                    args.add(column)?;
+                }
+            }
+        }
+        Ok(())
     }
 
     /// `ON CONFLICT (key) DO …`: replace the stored row with `upsert`, else
