@@ -13,7 +13,7 @@ use super::rows::{self, Indexes, Parsed, Parser};
 use super::stamp::ImportStamp;
 use super::{FileKind, FileReport, Full, ImportError, Options, RowError};
 use crate::store::history::{self, HistoryEvent};
-use crate::store::payments;
+use crate::store::payments::{self, PaymentRow};
 use crate::store::table::{self, Prepared, Probe, Row, Statements, Writes};
 use crate::store::{Backend, StoreError, Tx};
 
@@ -147,11 +147,20 @@ impl Run<'_> {
             reader
         });
         let mut writes = Writes::new(table, empty_at_start);
+        let mut pending = Pending::default();
         while let Some(batch) = batches.recv().await {
             match batch? {
                 Batch::Compare { rows, probe, mark } => {
-                    self.flush(tx, kind, rows, probe, mark, &mut writes, &mut report)
-                        .await?;
+                    self.flush(
+                        tx,
+                        kind,
+                        rows,
+                        probe,
+                        mark,
+                        (&mut writes, &mut pending),
+                        &mut report,
+                    )
+                    .await?;
                 }
                 Batch::Ready {
                     prepared,
@@ -164,6 +173,7 @@ impl Run<'_> {
                 }
             }
         }
+        self.write_pending(tx, &mut writes, &mut pending).await?;
         // PostgreSQL: the staged rows into the table, before the next file
         // (whose rows may refer to them) is read.
         writes.finish(tx).await?;
@@ -188,10 +198,11 @@ impl Run<'_> {
         Ok(report)
     }
 
-    /// Writes a batch: runs its comparison with the stored rows, resolves
+    /// Takes a batch: runs its comparison with the stored rows, resolves
     /// the rows that are new or may have changed against the stored ones,
-    /// counts, writes those that did change, and records the payments of the
-    /// items whose remaining went down. The others are unchanged.
+    /// counts, and gathers those that did change with the payments of the
+    /// items whose remaining went down (written by `write_pending`). The
+    /// others are unchanged.
     #[allow(clippy::too_many_arguments)]
     async fn flush(
         &mut self,
@@ -200,7 +211,7 @@ impl Run<'_> {
         batch: Vec<(u64, Parsed)>,
         probe: Probe,
         mark: Option<Statements>,
-        writes: &mut Writes,
+        (writes, pending): (&mut Writes, &mut Pending),
         report: &mut FileReport,
     ) -> Result<(), ImportError> {
         if batch.is_empty() {
@@ -209,8 +220,8 @@ impl Run<'_> {
         let flagged = table::probe(tx, kind.table(), probe).await?;
         report.unchanged += (batch.len() - flagged.len()) as u64;
         let mut batch: Vec<Option<Parsed>> = batch.into_iter().map(|(_, p)| Some(p)).collect();
-        let mut changed: Vec<Row> = Vec::with_capacity(flagged.len());
-        let mut paid = Vec::new();
+        let changed = &mut pending.rows;
+        let paid = &mut pending.paid;
         for (n, old) in flagged {
             let Some(Parsed { mut row, paid_on }) = batch.get_mut(n).and_then(Option::take) else {
                 continue;
@@ -239,21 +250,46 @@ impl Run<'_> {
                 }
             }
         }
-        // A dry run writes too, inside the transaction it then rolls back:
-        // later files of the call are validated against these rows.
-        writes.write(tx, changed).await?;
         // `--full`: every row of the file is seen, changed or not.
         if let Some(mark) = mark {
             mark.run(tx).await?;
         }
-        // Status changes go with their batch: memory does not grow with them.
+        if pending.rows.len() + pending.paid.len() + self.history.len() >= BATCH {
+            self.write_pending(tx, writes, pending).await?;
+        }
+        Ok(())
+    }
+
+    /// Writes the changed rows gathered from batches, their status changes
+    /// and payments: few changed rows a batch are written together, a
+    /// statement for many.
+    async fn write_pending(
+        &mut self,
+        tx: &mut Tx,
+        writes: &mut Writes,
+        pending: &mut Pending,
+    ) -> Result<(), ImportError> {
+        // A dry run writes too, inside the transaction it then rolls back:
+        // later files of the call are validated against these rows.
+        writes.write(tx, std::mem::take(&mut pending.rows)).await?;
+        // Status changes go with their rows: memory does not grow with them.
         history::append_history(tx, &self.history).await?;
         self.history.clear();
         // Only rows whose remaining went down make one: an unchanged
         // re-import writes none.
-        payments::record(tx, self.stamp.import_id, &self.stamp.now, &paid).await?;
+        payments::record(tx, self.stamp.import_id, &self.stamp.now, &pending.paid).await?;
+        pending.paid.clear();
         Ok(())
     }
+}
+
+/// Changed rows and their payments, not yet written.
+#[derive(Default)]
+struct Pending {
+    /// The rows to write.
+    rows: Vec<Row>,
+    /// The payments they record.
+    paid: Vec<PaymentRow>,
 }
 
 /// What the reader hands the writer.

@@ -192,10 +192,9 @@ impl Table {
                 .iter()
                 .map(|(_, u)| i64::try_from(*u).unwrap_or(0))
                 .collect();
-            let bound = args
-                .add(n)
-                .and_then(|()| args.add(unsaid))
-                .and_then(|()| self.bind_columns(&mut args, rows.iter().map(|(r, _)| *r), self.width()));
+            let bound = args.add(n).and_then(|()| args.add(unsaid)).and_then(|()| {
+                self.bind_columns(&mut args, rows.iter().map(|(r, _)| *r), self.width())
+            });
             bound.map_err(|e| StoreError::Decode {
                 what: "binding values",
                 reason: e.to_string(),
@@ -376,9 +375,8 @@ impl Table {
             let cells = rows.clone().map(|row| row.get(i).map(resolved));
             match ty {
                 ColumnType::Text => {
-                    let column: Vec<Option<&str>> = cells
-                        .map(|v| v.and_then(Val::as_text))
-                        .collect();
+                    let column: Vec<Option<&str>> =
+                        cells.map(|v| v.and_then(Val::as_text)).collect();
                     args.add(column)?;
                 }
                 ColumnType::Int => {
