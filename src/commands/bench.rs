@@ -271,7 +271,7 @@ fn write_changed(items: &Path, out: &Path) -> anyhow::Result<u64> {
         if i % 50 == 0 {
             let open = record
                 .get(remaining)
-                .is_some_and(|r| r.trim().trim_start_matches(['0', '.', ',']) != "");
+                .is_some_and(|r| !r.trim().trim_start_matches(['0', '.', ',']).is_empty());
             let fields: Vec<String> = record
                 .iter()
                 .enumerate()
