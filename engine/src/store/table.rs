@@ -304,7 +304,7 @@ impl Table {
     /// statements with their values bound (with `upsert`, rows replace the
     /// stored ones with the same key; without it, a row whose key is stored
     /// is left out); on PostgreSQL the rows as `COPY` text, which
-    /// [`Writes`] copies into a staging table. A caller can build them on
+    /// [`Writes`] copies into the table or its staging table. A caller can build them on
     /// its own thread, so that running them is all the database's thread
     /// has to do.
     pub fn prepare(
