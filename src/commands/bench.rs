@@ -4,8 +4,10 @@
 //! items). Targets live here, never in tests.
 
 use relance_engine::planner::ItemKey;
-use std::path::Path;
+use std::path::{Path, PathBuf};
 use std::process::Command;
+
+use anyhow::Context as _;
 use std::time::Instant;
 
 use relance_engine::import::{self, DateFormat, Full, Options};
@@ -29,6 +31,62 @@ pub struct Args {
     /// `none` to skip.
     #[arg(long, default_value = "postgres://postgres@127.0.0.1:5432/postgres")]
     postgres: String,
+    /// Print the figures as one JSON document.
+    #[arg(long)]
+    json: bool,
+}
+
+/// The figures of `relance bench import`, in seconds (`--json`).
+#[derive(Debug, Default, serde::Serialize)]
+struct ImportFigures {
+    /// Customers generated.
+    customers: usize,
+    /// Items generated.
+    items: usize,
+    /// Items the changed copy of items.csv changes.
+    items_changed: u64,
+    /// SQLite: the five files into an empty store.
+    sqlite_all_files: f64,
+    /// SQLite: items.csv alone into a store with its customers.
+    sqlite_items_first: f64,
+    /// `sqlite3 .import` of items.csv into a plain table.
+    sqlite3_import: Option<f64>,
+    /// `sqlite_items_first / sqlite3_import`.
+    sqlite_vs_sqlite3: Option<f64>,
+    /// SQLite: items.csv again, unchanged.
+    sqlite_items_unchanged: f64,
+    /// `sqlite_items_unchanged / sqlite_items_first`.
+    sqlite_unchanged_ratio: f64,
+    /// SQLite: the changed copy of items.csv.
+    sqlite_items_changed: f64,
+    /// `sqlite_items_changed / sqlite_items_first` (target: at most 1).
+    sqlite_changed_ratio: f64,
+    /// PostgreSQL: items.csv alone into a store with its customers.
+    postgres_items_first: Option<f64>,
+    /// `psql \copy` of items.csv into a plain table of text columns.
+    psql_copy: Option<f64>,
+    /// `postgres_items_first / psql_copy` (target: at most 2).
+    postgres_vs_copy: Option<f64>,
+    /// PostgreSQL: the changed copy of items.csv.
+    postgres_items_changed: Option<f64>,
+    /// `postgres_items_changed / postgres_items_first`.
+    postgres_changed_ratio: Option<f64>,
+    /// The peak resident memory of the process, MiB.
+    peak_mib: Option<f64>,
+}
+
+/// Prints a line unless the figures go out as JSON.
+struct Say {
+    /// `--json`: lines are not printed.
+    quiet: bool,
+}
+
+impl Say {
+    fn line(&self, text: std::fmt::Arguments<'_>) {
+        if !self.quiet {
+            crate::write_out(text);
+        }
+    }
 }
 
 /// The peak resident memory of this process so far (`VmHWM`), in MiB.
@@ -44,12 +102,21 @@ pub(crate) fn fail(e: impl Into<anyhow::Error>) -> Failure {
     Failure::Other(e.into())
 }
 
-/// Runs the command.
+/// Runs the command: generated files imported into SQLite (the five files;
+/// items.csv alone, first, unchanged and with 2% of its items changed)
+/// beside `sqlite3 .import`, then items.csv into PostgreSQL (first and
+/// changed) beside `psql \copy`.
 pub fn run(cli: &Global, args: &Args) -> Result<(), Failure> {
     let config = super::valid_config(&cli.config)?;
     let work = tempfile::tempdir().map_err(fail)?;
     let data = work.path().join("data");
-    let today = chrono::NaiveDate::from_ymd_opt(2026, 11, 20).unwrap_or_default();
+    let today = bench_day();
+    let say = Say { quiet: args.json };
+    let mut figures = ImportFigures {
+        customers: args.customers,
+        items: args.items,
+        ..ImportFigures::default()
+    };
 
     let started = Instant::now();
     synthetic::generate(
@@ -62,14 +129,118 @@ pub fn run(cli: &Global, args: &Args) -> Result<(), Failure> {
         },
     )
     .map_err(fail)?;
-    outln!(
+    say.line(format_args!(
         "gen: {} customers, {} items in {:.2} s",
         args.customers,
         args.items,
         started.elapsed().as_secs_f64()
-    );
+    ));
+    let items = data.join("items.csv");
+    let changed_dir = work.path().join("changed");
+    std::fs::create_dir_all(&changed_dir).map_err(fail)?;
+    let changed = changed_dir.join("items.csv");
+    figures.items_changed = write_changed(&items, &changed)
+        .context("writing the changed items.csv")
+        .map_err(fail)?;
+    say.line(format_args!(
+        "changed copy of items.csv: {} items changed (every 50th: paid, or a comment)",
+        figures.items_changed
+    ));
 
-    let options = Options {
+    let options = bench_options(today);
+    let rt = super::runtime()?;
+    let sqlite = |name: &str| format!("sqlite://{}", work.path().join(name).display());
+    let parties: Vec<_> = ["colleagues.csv", "customers.csv"]
+        .iter()
+        .map(|f| data.join(f))
+        .collect();
+
+    rt.block_on(async {
+        figures.sqlite_all_files = timed_import(
+            &say,
+            "SQLite, all five files",
+            &sqlite("bench.db"),
+            &config,
+            std::slice::from_ref(&data),
+            &options,
+        )
+        .await?;
+        // The items file alone, for the comparison with sqlite3 .import.
+        let items_only = sqlite("items-only.db");
+        untimed_import(&items_only, &config, &parties, &options).await?;
+        figures.sqlite_items_first = timed_import(
+            &say,
+            "SQLite, items.csv into an empty items table",
+            &items_only,
+            &config,
+            std::slice::from_ref(&items),
+            &options,
+        )
+        .await?;
+        figures.sqlite_items_unchanged = timed_import(
+            &say,
+            "SQLite, items.csv again (unchanged)",
+            &items_only,
+            &config,
+            std::slice::from_ref(&items),
+            &options,
+        )
+        .await?;
+        figures.sqlite_items_changed = timed_import(
+            &say,
+            "SQLite, items.csv with 2% changed",
+            &items_only,
+            &config,
+            std::slice::from_ref(&changed),
+            &options,
+        )
+        .await?;
+        Ok::<_, Failure>(())
+    })?;
+    figures.sqlite_unchanged_ratio = figures.sqlite_items_unchanged / figures.sqlite_items_first;
+    figures.sqlite_changed_ratio = figures.sqlite_items_changed / figures.sqlite_items_first;
+
+    // sqlite3 .import of the same items file into a plain table.
+    match sqlite3_import(&work.path().join("raw.db"), &items) {
+        Ok(raw) => {
+            figures.sqlite3_import = Some(raw);
+            figures.sqlite_vs_sqlite3 = Some(figures.sqlite_items_first / raw);
+            say.line(format_args!(
+                "sqlite3 .import of items.csv: {raw:.2} s; relance/sqlite3 = {:.2}",
+                figures.sqlite_items_first / raw
+            ));
+        }
+        Err(e) => say.line(format_args!("sqlite3 .import: not measured ({e})")),
+    }
+    say.line(format_args!(
+        "SQLite re-import / first import: unchanged {:.2}, 2% changed {:.2} (target <= 1)",
+        figures.sqlite_unchanged_ratio, figures.sqlite_changed_ratio
+    ));
+
+    if args.postgres != "none" {
+        rt.block_on(postgres(
+            &say,
+            &mut figures,
+            &args.postgres,
+            &config,
+            (&parties, &items, &changed),
+            &options,
+        ))?;
+    }
+    figures.peak_mib = peak_rss_mib();
+    if let Some(peak) = figures.peak_mib {
+        say.line(format_args!("peak memory of this process: {peak:.0} MiB"));
+    }
+    if args.json {
+        let text = serde_json::to_string_pretty(&figures).map_err(fail)?;
+        outln!("{text}");
+    }
+    Ok(())
+}
+
+/// The options of every bench import: ISO dates, no clearing, the bench day.
+fn bench_options(today: chrono::NaiveDate) -> Options {
+    Options {
         kind: None,
         full: Full::No,
         dry_run: false,
@@ -77,58 +248,71 @@ pub fn run(cli: &Global, args: &Args) -> Result<(), Failure> {
         today,
         now: "2026-11-20T06:00:00Z".into(),
         origin: "bench".into(),
-    };
-    let files = vec![data.clone()];
-    let rt = super::runtime()?;
-    let sqlite = |name: &str| format!("sqlite://{}", work.path().join(name).display());
+    }
+}
 
-    let items_secs = rt.block_on(async {
-        timed_import("SQLite", &sqlite("bench.db"), &config, &files, &options).await?;
-        // The items file alone, for the comparison with sqlite3 .import.
-        let items_only = sqlite("items-only.db");
-        let others: Vec<_> = ["colleagues.csv", "customers.csv"]
+/// A copy of `items` in which every 50th item changed: an open one is paid
+/// (`remaining` 0), one already paid gets a comment. Returns how many.
+fn write_changed(items: &Path, out: &Path) -> anyhow::Result<u64> {
+    let mut reader = csv::Reader::from_path(items)?;
+    let headers = reader.headers()?.clone();
+    let column = |name: &str| {
+        headers
             .iter()
-            .map(|f| data.join(f))
-            .collect();
-        let store = Store::open(&items_only).await.map_err(fail)?;
-        import::import(&store, &config, &others, &options)
-            .await
-            .map_err(fail)?;
-        store.close().await;
-        timed_import(
-            "SQLite, items.csv alone",
-            &items_only,
-            &config,
-            &[data.join("items.csv")],
-            &options,
-        )
+            .position(|h| h == name)
+            .with_context(|| format!("items.csv has no {name} column"))
+    };
+    let (remaining, comment) = (column("remaining")?, column("comment")?);
+    let mut writer = csv::Writer::from_path(out)?;
+    writer.write_record(&headers)?;
+    let mut changed = 0;
+    for (i, record) in reader.records().enumerate() {
+        let mut record = record?;
+        if i % 50 == 0 {
+            let open = record
+                .get(remaining)
+                .is_some_and(|r| !r.trim().trim_start_matches(['0', '.', ',']).is_empty());
+            let fields: Vec<String> = record
+                .iter()
+                .enumerate()
+                .map(|(j, f)| match j {
+                    _ if j == remaining && open => "0".to_string(),
+                    _ if j == comment && !open => "changed by the bench".to_string(),
+                    _ => f.to_string(),
+                })
+                .collect();
+            record = csv::StringRecord::from(fields);
+            changed += 1;
+        }
+        writer.write_record(&record)?;
+    }
+    writer.flush()?;
+    Ok(changed)
+}
+
+/// Imports without timing (what a measured import needs before it).
+async fn untimed_import(
+    url: &str,
+    config: &relance_dsl::model::Config,
+    files: &[PathBuf],
+    options: &Options,
+) -> Result<(), Failure> {
+    let store = Store::open(url).await.map_err(fail)?;
+    import::import(&store, config, files, options)
         .await
-    })?;
-
-    // sqlite3 .import of the same items file into a plain table.
-    match sqlite3_import(&work.path().join("raw.db"), &data.join("items.csv")) {
-        Ok(raw) => outln!(
-            "sqlite3 .import of items.csv: {raw:.2} s; relance/sqlite3 = {:.2}",
-            items_secs / raw
-        ),
-        Err(e) => outln!("sqlite3 .import: not measured ({e})"),
-    }
-
-    if args.postgres != "none" {
-        rt.block_on(postgres(&args.postgres, &config, &files, &options))?;
-    }
-    if let Some(peak) = peak_rss_mib() {
-        outln!("peak memory of this process: {peak:.0} MiB");
-    }
+        .map_err(fail)?;
+    store.close().await;
     Ok(())
 }
 
-/// Imports into the store at `url`, prints the rate, returns the seconds.
+/// Imports into the store at `url`, prints the rate and the counts,
+/// returns the seconds.
 async fn timed_import(
+    say: &Say,
     label: &str,
     url: &str,
     config: &relance_dsl::model::Config,
-    files: &[std::path::PathBuf],
+    files: &[PathBuf],
     options: &Options,
 ) -> Result<f64, Failure> {
     let store = Store::open(url).await.map_err(fail)?;
@@ -138,11 +322,15 @@ async fn timed_import(
         .map_err(fail)?;
     let secs = t.elapsed().as_secs_f64();
     store.close().await;
-    let rows: u64 = report.files.iter().map(|f| f.rows).sum();
-    outln!(
-        "relance import, {label}: {rows} rows in {secs:.2} s ({:.0} rows/s)",
-        rows as f64 / secs
-    );
+    let sum = |f: fn(&import::FileReport) -> u64| report.files.iter().map(f).sum::<u64>();
+    let rows = sum(|f| f.rows);
+    say.line(format_args!(
+        "relance import, {label}: {rows} rows in {secs:.2} s ({:.0} rows/s; {} inserted, {} updated, {} unchanged)",
+        rows as f64 / secs,
+        sum(|f| f.inserted),
+        sum(|f| f.updated),
+        sum(|f| f.unchanged),
+    ));
     Ok(secs)
 }
 
@@ -156,16 +344,47 @@ fn sqlite3_import(db: &Path, items: &Path) -> anyhow::Result<f64> {
     Ok(t.elapsed().as_secs_f64())
 }
 
+/// `psql \copy` of `items` into a new table of text columns named after
+/// its header, in the database at `url`; the seconds of the copy alone.
+fn psql_copy(url: &str, items: &Path) -> anyhow::Result<f64> {
+    let header = std::fs::read_to_string(items)?
+        .lines()
+        .next()
+        .unwrap_or_default()
+        .to_string();
+    let columns: Vec<String> = header
+        .split(',')
+        .map(|c| format!("\"{}\" text", c.trim().replace('"', "")))
+        .collect();
+    let psql = |command: &str| -> anyhow::Result<()> {
+        let status = Command::new("psql")
+            .args(["-q", "-v", "ON_ERROR_STOP=1", "-d", url, "-c", command])
+            .status()?;
+        anyhow::ensure!(status.success(), "psql exited with {status}");
+        Ok(())
+    };
+    psql(&format!("CREATE TABLE items_raw ({})", columns.join(", ")))?;
+    let t = Instant::now();
+    psql(&format!(
+        "\\copy items_raw FROM '{}' WITH (FORMAT csv, HEADER true)",
+        items.display()
+    ))?;
+    Ok(t.elapsed().as_secs_f64())
+}
+
+/// The PostgreSQL figures, in a database created for them and dropped.
 async fn postgres(
+    say: &Say,
+    figures: &mut ImportFigures,
     admin_url: &str,
     config: &relance_dsl::model::Config,
-    files: &[std::path::PathBuf],
+    (parties, items, changed): (&[PathBuf], &Path, &Path),
     options: &Options,
 ) -> Result<(), Failure> {
     let mut admin = match PgConnection::connect(admin_url).await {
         Ok(c) => c,
         Err(e) => {
-            outln!("PostgreSQL: not measured ({e})");
+            say.line(format_args!("PostgreSQL: not measured ({e})"));
             return Ok(());
         }
     };
@@ -175,13 +394,47 @@ async fn postgres(
         .await
         .map_err(fail)?;
     let base = admin_url.rsplit_once('/').map_or(admin_url, |(b, _)| b);
-    let result = timed_import(
-        "PostgreSQL",
-        &format!("{base}/{name}"),
-        config,
-        files,
-        options,
-    )
+    let url = format!("{base}/{name}");
+    let result = async {
+        untimed_import(&url, config, parties, options).await?;
+        let first = timed_import(
+            say,
+            "PostgreSQL, items.csv into an empty items table",
+            &url,
+            config,
+            &[items.to_path_buf()],
+            options,
+        )
+        .await?;
+        figures.postgres_items_first = Some(first);
+        match psql_copy(&url, items) {
+            Ok(copy) => {
+                figures.psql_copy = Some(copy);
+                figures.postgres_vs_copy = Some(first / copy);
+                say.line(format_args!(
+                    "psql \\copy of items.csv into a table of text columns: {copy:.2} s; relance/copy = {:.2} (target <= 2)",
+                    first / copy
+                ));
+            }
+            Err(e) => say.line(format_args!("psql \\copy: not measured ({e})")),
+        }
+        let again = timed_import(
+            say,
+            "PostgreSQL, items.csv with 2% changed",
+            &url,
+            config,
+            &[changed.to_path_buf()],
+            options,
+        )
+        .await?;
+        figures.postgres_items_changed = Some(again);
+        figures.postgres_changed_ratio = Some(again / first);
+        say.line(format_args!(
+            "PostgreSQL re-import with 2% changed / first import = {:.2} (target <= 1)",
+            again / first
+        ));
+        Ok::<_, Failure>(())
+    }
     .await;
     admin
         .execute(AssertSqlSafe(format!(
@@ -189,7 +442,7 @@ async fn postgres(
         )))
         .await
         .map_err(fail)?;
-    result.map(|_| ())
+    result
 }
 
 /// The arguments of `relance bench plan`.
@@ -251,17 +504,10 @@ pub(crate) async fn generated_store(
         },
     )
     .map_err(fail)?;
-    let options = Options {
-        kind: None,
-        full: Full::No,
-        dry_run: false,
-        date_format: DateFormat::Iso,
-        today,
-        now: "2026-11-20T06:00:00Z".into(),
-        origin: "bench".into(),
-    };
+    let options = bench_options(today);
     let url = format!("sqlite://{}", work.join("bench.db").display());
     timed_import(
+        &Say { quiet: false },
         "SQLite",
         &url,
         &planner.config,

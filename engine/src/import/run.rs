@@ -1,8 +1,9 @@
 //! The import loop of one file: a reader on a blocking thread validates
-//! records and hands batches to the writer, which compares them with the
-//! stored rows, counts and writes them.
+//! records and prepares batches (the writes of new rows, or the comparison
+//! of rows with the stored ones, bound); the writer runs them, resolves the
+//! rows the database found new or changed, counts and writes them.
 
-use foldhash::{HashMap, HashMapExt as _, HashSet, HashSetExt as _};
+use foldhash::{HashSet, HashSetExt as _};
 use std::path::Path;
 use std::sync::Arc;
 
@@ -12,12 +13,15 @@ use super::rows::{self, Indexes, Parsed, Parser};
 use super::stamp::ImportStamp;
 use super::{FileKind, FileReport, Full, ImportError, Options, RowError};
 use crate::store::history::{self, HistoryEvent};
-use crate::store::payments;
-use crate::store::table::{self, Prepared, Row, Table};
+use crate::store::payments::{self, PaymentRow};
+use crate::store::table::{self, Prepared, Probe, Row, Statements, Writes};
 use crate::store::{Backend, StoreError, Tx};
 
 /// Rows written per batch.
 const BATCH: usize = 2000;
+/// Rows compared per batch on PostgreSQL: one statement each (a column an
+/// array), whose round trip costs more than its rows.
+const PG_COMPARE_BATCH: usize = 50_000;
 /// Bad rows kept for the report; the rest are counted.
 const MAX_REPORTED: usize = 1000;
 
@@ -120,8 +124,10 @@ impl Run<'_> {
         // batches to this task, which writes them (the database's thread):
         // the two overlap. The reader owns the indexes meanwhile.
         // Into a table that was empty when the file began, every row is new:
-        // the reader also derives them and binds the statements, and this
-        // task only runs them.
+        // the reader also derives them and prepares the writes, and this
+        // task only runs them. Into a table with rows, the reader binds the
+        // comparison of each batch with the stored rows, which the
+        // database runs, returning only the rows that are new or changed.
         let (sender, mut batches) = tokio::sync::mpsc::channel::<Result<Batch, StoreError>>(2);
         let mut reader = Reader {
             name: name.clone(),
@@ -131,32 +137,46 @@ impl Run<'_> {
             problems: Problems::default(),
             rows: 0,
             mentioned: HashSet::new(),
-            fresh: empty_at_start.then(|| Fresh {
-                backend: tx.backend(),
-                stamp: self.stamp.clone(),
-            }),
+            backend: tx.backend(),
+            stamp: self.stamp.clone(),
+            fresh: empty_at_start,
+            full: self.opts.full != Full::No,
         };
         let reading = tokio::task::spawn_blocking(move || {
             reader.read(&mut csv, &mut parser, &sender);
             reader
         });
+        let mut writes = Writes::new(table, empty_at_start);
+        let mut pending = Pending::default();
         while let Some(batch) = batches.recv().await {
             match batch? {
-                Batch::Rows(mut rows) => {
-                    self.flush(tx, table, kind, &mut rows, empty_at_start, &mut report)
-                        .await?;
+                Batch::Compare { rows, probe, mark } => {
+                    self.flush(
+                        tx,
+                        kind,
+                        rows,
+                        probe,
+                        mark,
+                        (&mut writes, &mut pending),
+                        &mut report,
+                    )
+                    .await?;
                 }
                 Batch::Ready {
-                    statements,
+                    prepared,
                     history,
                     rows,
                 } => {
-                    table::execute(tx, statements).await?;
+                    writes.run(tx, prepared).await?;
                     history::append_history(tx, &history).await?;
                     report.inserted += rows;
                 }
             }
         }
+        self.write_pending(tx, &mut writes, &mut pending).await?;
+        // PostgreSQL: the staged rows into the table, before the next file
+        // (whose rows may refer to them) is read.
+        writes.finish(tx).await?;
         let reader = reading
             .await
             .map_err(|e| ImportError::Usage(format!("reading {name} failed: {e}")))?;
@@ -178,48 +198,35 @@ impl Run<'_> {
         Ok(report)
     }
 
-    /// Writes a batch: compares with the stored rows, counts, upserts, and
-    /// records the payments of the items whose remaining went down.
+    /// Takes a batch: runs its comparison with the stored rows, resolves
+    /// the rows that are new or may have changed against the stored ones,
+    /// counts, and gathers those that did change with the payments of the
+    /// items whose remaining went down (written by `write_pending`). The
+    /// others are unchanged.
+    #[allow(clippy::too_many_arguments)]
     async fn flush(
         &mut self,
         tx: &mut Tx,
-        table: &Table,
         kind: FileKind,
-        batch: &mut Vec<(u64, Parsed)>,
-        empty_at_start: bool,
+        batch: Vec<(u64, Parsed)>,
+        probe: Probe,
+        mark: Option<Statements>,
+        (writes, pending): (&mut Writes, &mut Pending),
         report: &mut FileReport,
     ) -> Result<(), ImportError> {
         if batch.is_empty() {
             return Ok(());
         }
-        let nkeys = table.keys.len();
-        let existing = if empty_at_start {
-            HashMap::new()
-        } else {
-            let keys: Vec<Vec<String>> = batch
-                .iter()
-                .map(|(_, parsed)| {
-                    parsed.row[..nkeys]
-                        .iter()
-                        .map(|v| v.as_text().unwrap_or_default().to_string())
-                        .collect()
-                })
-                .collect();
-            table.existing(tx, &keys).await?
-        };
-        let full = self.opts.full != Full::No;
-        let mut writes: Vec<Row> = Vec::with_capacity(batch.len());
-        let mut paid = Vec::new();
-        for (_, Parsed { mut row, paid_on }) in batch.drain(..) {
-            let old = if existing.is_empty() {
-                None
-            } else {
-                let key: Vec<String> = row[..nkeys]
-                    .iter()
-                    .map(|v| v.as_text().unwrap_or_default().to_string())
-                    .collect();
-                existing.get(&key)
+        let flagged = table::probe(tx, kind.table(), probe).await?;
+        report.unchanged += (batch.len() - flagged.len()) as u64;
+        let mut batch: Vec<Option<Parsed>> = batch.into_iter().map(|(_, p)| Some(p)).collect();
+        let changed = &mut pending.rows;
+        let paid = &mut pending.paid;
+        for (n, old) in flagged {
+            let Some(Parsed { mut row, paid_on }) = batch.get_mut(n).and_then(Option::take) else {
+                continue;
             };
+            let old = old.as_ref();
             rows::resolve(kind, &mut row, old);
             if kind == FileKind::Items {
                 self.history
@@ -234,56 +241,78 @@ impl Run<'_> {
             match old {
                 None => {
                     report.inserted += 1;
-                    writes.push(row);
+                    changed.push(row);
                 }
-                Some(old) if same_content(kind, old, &row) => {
-                    report.unchanged += 1;
-                    if full {
-                        writes.push(row);
-                    }
-                }
+                Some(old) if same_content(kind, old, &row) => report.unchanged += 1,
                 Some(_) => {
                     report.updated += 1;
-                    writes.push(row);
+                    changed.push(row);
                 }
             }
         }
+        // `--full`: every row of the file is seen, changed or not.
+        if let Some(mark) = mark {
+            mark.run(tx).await?;
+        }
+        if pending.rows.len() + pending.paid.len() + self.history.len() >= BATCH {
+            self.write_pending(tx, writes, pending).await?;
+        }
+        Ok(())
+    }
+
+    /// Writes the changed rows gathered from batches, their status changes
+    /// and payments: few changed rows a batch are written together, a
+    /// statement for many.
+    async fn write_pending(
+        &mut self,
+        tx: &mut Tx,
+        writes: &mut Writes,
+        pending: &mut Pending,
+    ) -> Result<(), ImportError> {
         // A dry run writes too, inside the transaction it then rolls back:
         // later files of the call are validated against these rows.
-        // Into a table that was empty when the import began, no row can
-        // conflict (duplicate keys are refused): a plain INSERT does.
-        table.write(tx, writes, !empty_at_start).await?;
-        // Status changes go with their batch: memory does not grow with them.
+        writes.write(tx, std::mem::take(&mut pending.rows)).await?;
+        // Status changes go with their rows: memory does not grow with them.
         history::append_history(tx, &self.history).await?;
         self.history.clear();
         // Only rows whose remaining went down make one: an unchanged
         // re-import writes none.
-        payments::record(tx, self.stamp.import_id, &self.stamp.now, &paid).await?;
+        payments::record(tx, self.stamp.import_id, &self.stamp.now, &pending.paid).await?;
+        pending.paid.clear();
         Ok(())
     }
 }
 
+/// Changed rows and their payments, not yet written.
+#[derive(Default)]
+struct Pending {
+    /// The rows to write.
+    rows: Vec<Row>,
+    /// The payments they record.
+    paid: Vec<PaymentRow>,
+}
+
 /// What the reader hands the writer.
 enum Batch {
-    /// Validated rows, to compare with the stored ones and write.
-    Rows(Vec<(u64, Parsed)>),
-    /// New rows, derived and bound by the reader.
+    /// Validated rows of a file into a table with rows, with their
+    /// comparison with the stored rows, bound.
+    Compare {
+        /// The rows, with their lines.
+        rows: Vec<(u64, Parsed)>,
+        /// Their comparison with the stored rows.
+        probe: Probe,
+        /// `--full`, items: marking every row of the batch as seen.
+        mark: Option<Statements>,
+    },
+    /// New rows, derived and prepared by the reader.
     Ready {
-        /// The INSERT statements.
-        statements: Vec<Prepared>,
+        /// The writes.
+        prepared: Prepared,
         /// The status changes they make.
         history: Vec<HistoryEvent>,
         /// How many rows.
         rows: u64,
     },
-}
-
-/// How the reader prepares rows into a table empty when the file began.
-struct Fresh {
-    /// The store's backend (placeholders and binding differ).
-    backend: Backend,
-    /// The derived columns.
-    stamp: ImportStamp,
 }
 
 /// Reads and validates one file on a blocking thread.
@@ -302,8 +331,14 @@ struct Reader {
     rows: u64,
     /// Customers of the items read, for `--full`.
     mentioned: HashSet<String>,
-    /// Set when the table was empty when the file began.
-    fresh: Option<Fresh>,
+    /// The store's backend (placeholders, binding and writes differ).
+    backend: Backend,
+    /// The import's date and id (derived columns, history, `--full`).
+    stamp: ImportStamp,
+    /// Whether the table was empty when the file began.
+    fresh: bool,
+    /// `--full` or `--full-all`: every items row is marked as seen.
+    full: bool,
 }
 
 impl Reader {
@@ -319,36 +354,56 @@ impl Reader {
         rows: Vec<(u64, Parsed)>,
         sender: &tokio::sync::mpsc::Sender<Result<Batch, StoreError>>,
     ) {
-        let batch = match &self.fresh {
-            None => Ok(Batch::Rows(rows)),
-            Some(fresh) => {
-                let count = rows.len() as u64;
-                let mut history = Vec::new();
-                let rows: Vec<Row> = rows
-                    .into_iter()
-                    .map(|(_, Parsed { mut row, .. })| {
-                        // New items: no payment (we do not know when).
-                        rows::resolve(self.kind, &mut row, None);
-                        if self.kind == FileKind::Items {
-                            history.extend(fresh.stamp.derive(&mut row, None, &self.name));
-                        }
-                        row
-                    })
-                    .collect();
-                self.kind
-                    .table()
-                    .prepare(fresh.backend, rows, false)
-                    .map(|statements| Batch::Ready {
-                        statements,
-                        history,
-                        rows: count,
-                    })
-            }
+        let batch = if self.fresh {
+            self.prepare_new(rows)
+        } else {
+            self.prepare_compare(rows)
         };
         if sender.blocking_send(batch).is_err() {
             // The writer stopped (a store error): only validate.
             self.clean = false;
         }
+    }
+
+    /// New rows: resolved with their defaults, derived and prepared.
+    fn prepare_new(&self, rows: Vec<(u64, Parsed)>) -> Result<Batch, StoreError> {
+        let count = rows.len() as u64;
+        let mut history = Vec::new();
+        let rows: Vec<Row> = rows
+            .into_iter()
+            .map(|(_, Parsed { mut row, .. })| {
+                // New items: no payment (we do not know when).
+                rows::resolve(self.kind, &mut row, None);
+                if self.kind == FileKind::Items {
+                    history.extend(self.stamp.derive(&mut row, None, &self.name));
+                }
+                row
+            })
+            .collect();
+        let prepared = self.kind.table().prepare(self.backend, rows, false)?;
+        Ok(Batch::Ready {
+            prepared,
+            history,
+            rows: count,
+        })
+    }
+
+    /// Rows for a table with rows: their comparison with the stored rows
+    /// (and, for `--full` items, their marking as seen), bound.
+    fn prepare_compare(&self, rows: Vec<(u64, Parsed)>) -> Result<Batch, StoreError> {
+        let table = self.kind.table();
+        let probed: Vec<(&Row, u64)> = rows
+            .iter()
+            .map(|(_, p)| (&p.row, rows::unsaid(self.kind, &p.row)))
+            .collect();
+        let probe = table.prepare_probe(self.backend, &probed)?;
+        let mark = if self.full && self.kind == FileKind::Items {
+            let keys: Vec<&Row> = rows.iter().map(|(_, p)| &p.row).collect();
+            Some(table.prepare_mark(self.backend, &keys, "seen_import", self.stamp.import_id)?)
+        } else {
+            None
+        };
+        Ok(Batch::Compare { rows, probe, mark })
     }
 
     fn read(
@@ -357,7 +412,12 @@ impl Reader {
         parser: &mut Parser,
         sender: &tokio::sync::mpsc::Sender<Result<Batch, StoreError>>,
     ) {
-        let mut batch: Vec<(u64, Parsed)> = Vec::with_capacity(BATCH);
+        let size = if self.backend == Backend::Postgres && !self.fresh {
+            PG_COMPARE_BATCH
+        } else {
+            BATCH
+        };
+        let mut batch: Vec<(u64, Parsed)> = Vec::with_capacity(size);
         while let Some(record) = csv.next_record() {
             let record = match record {
                 Ok(r) => r,
@@ -380,7 +440,7 @@ impl Reader {
                     }
                     if self.clean {
                         batch.push((line, row));
-                        if batch.len() >= BATCH {
+                        if batch.len() >= size {
                             self.send(std::mem::take(&mut batch), sender);
                         }
                     }

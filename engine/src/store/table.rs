@@ -1,18 +1,26 @@
-//! Batched reads and writes of the tables an import fills: the rows already
-//! stored for a set of keys (one statement per batch), and multi-row upserts
-//! (`INSERT … ON CONFLICT (key) DO UPDATE`).
+//! Batched comparisons and writes of the tables an import fills: a batch of
+//! a file's rows compared with the stored ones in the database (one
+//! statement per batch, returning only the rows that are new or may
+//! differ), and writes: multi-row upserts (`INSERT … ON CONFLICT (key) DO
+//! UPDATE`) on SQLite, `COPY` into a staging table merged by one upsert on
+//! PostgreSQL.
 
-use foldhash::{HashMap, HashMapExt as _};
+use std::borrow::Cow;
 use std::fmt::Write as _;
 
 use sqlx::postgres::PgArguments;
 use sqlx::sqlite::SqliteArguments;
-use sqlx::{Arguments, AssertSqlSafe, Row as _};
+use sqlx::{Arguments, AssertSqlSafe};
 
 use super::{Backend, Params, StoreError, Tx, on_tx};
 
 /// Parameters per statement: below SQLite's 32766 and PostgreSQL's 65535.
 const MAX_PARAMS: usize = 30_000;
+
+/// `COPY` text sent per statement (PostgreSQL): few statements, since each
+/// costs a round trip that Nagle's algorithm can hold for 40 ms (sqlx does
+/// not set `TCP_NODELAY`), with memory bounded.
+const COPY_CHUNK: usize = 32 << 20;
 
 /// The type of a column.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -66,6 +74,15 @@ pub struct Table {
     pub keys: &'static [&'static str],
     /// The other columns with their types.
     pub columns: &'static [(&'static str, ColumnType)],
+    /// How many columns at the end of a row the import derives (from the
+    /// stored row and the others) rather than reads from the file.
+    pub derived: usize,
+    /// SQL over the stored row `i`, true when a row equal to it on every
+    /// column the file gives would leave the derived columns as stored;
+    /// `None` when there are none. It mirrors the import's derivation
+    /// (`import::rows::derive_item` for items): a probe that says "equal"
+    /// must never hide a change.
+    pub derived_kept: Option<&'static str>,
 }
 
 impl Table {
@@ -116,84 +133,189 @@ impl Table {
         Ok(n == 0)
     }
 
-    /// The stored rows for these keys, by key.
-    pub async fn existing(
+    /// The statements that compare rows of a file with the stored ones in
+    /// the database, with their values bound: `rows` are the file's rows
+    /// in order, each with a mask of what it leaves unsaid (bit `i` set:
+    /// column `i` keeps the stored value). [`probe`] runs them and returns
+    /// only the rows that are new or may differ from the stored ones (with
+    /// the stored row): a row equal on every column the file gives, whose
+    /// derived columns would stay ([`Table::derived_kept`]), is not
+    /// returned. A caller can build them on its own thread.
+    pub fn prepare_probe(
         &self,
-        tx: &mut Tx,
-        keys: &[Vec<String>],
-    ) -> Result<HashMap<Vec<String>, Row>, StoreError> {
-        let mut found = HashMap::with_capacity(keys.len());
-        let per_batch = (MAX_PARAMS / self.keys.len()).max(1);
-        for batch in keys.chunks(per_batch) {
-            let mut sql = format!("SELECT {} FROM {} WHERE ", self.column_list(), self.name);
-            let mut params = Params::new(tx);
-            if self.keys.len() == 1 {
-                let _ = write!(sql, "{} IN (", self.keys[0]);
-                params.list(&mut sql, batch.len());
-                sql.push(')');
-            } else {
-                let _ = write!(sql, "({}) IN (VALUES ", self.keys.join(", "));
-                for i in 0..batch.len() {
-                    sql.push_str(if i > 0 { ", (" } else { "(" });
-                    params.list(&mut sql, self.keys.len());
-                    sql.push(')');
-                }
+        backend: Backend,
+        rows: &[(&Row, u64)],
+    ) -> Result<Probe, StoreError> {
+        let width = self.width() + 2;
+        let per_batch = (MAX_PARAMS / width).max(1);
+        let same = if backend == Backend::Postgres {
+            "IS NOT DISTINCT FROM"
+        } else {
+            "IS"
+        };
+        let given = self.columns.len() - self.derived;
+        let mut condition = String::from("TRUE");
+        for (j, (c, _)) in self.columns[..given].iter().enumerate() {
+            let bit = 1u64 << (self.keys.len() + j);
+            let _ = write!(
+                condition,
+                " AND ((v.unsaid & {bit}) <> 0 OR v.{c} {same} i.{c})"
+            );
+        }
+        if let Some(kept) = self.derived_kept {
+            let _ = write!(condition, " AND {kept}");
+        }
+        let on: Vec<String> = self.keys.iter().map(|k| format!("i.{k} = v.{k}")).collect();
+        let stored: Vec<String> = self
+            .keys
+            .iter()
+            .chain(self.columns.iter().map(|(c, _)| c))
+            .map(|c| format!("i.{c}"))
+            .collect();
+        if backend == Backend::Postgres {
+            // One statement whatever the rows: a column an array.
+            let sql = format!(
+                "WITH v AS (SELECT * FROM unnest($1::bigint[], $2::bigint[], {}) AS v (n, unsaid, {})) \
+                 SELECT v.n, {} FROM v LEFT JOIN {} AS i ON {} WHERE i.{} IS NULL OR NOT ({condition})",
+                self.arrays(2, self.width()),
+                self.column_list(),
+                stored.join(", "),
+                self.name,
+                on.join(" AND "),
+                self.keys[0],
+            );
+            let mut args = PgArguments::default();
+            let n: Vec<i64> = (0..rows.len())
+                .map(|i| i64::try_from(i).unwrap_or(i64::MAX))
+                .collect();
+            let unsaid: Vec<i64> = rows
+                .iter()
+                .map(|(_, u)| i64::try_from(*u).unwrap_or(0))
+                .collect();
+            let bound = args.add(n).and_then(|()| args.add(unsaid)).and_then(|()| {
+                self.bind_columns(&mut args, rows.iter().map(|(r, _)| *r), self.width())
+            });
+            bound.map_err(|e| StoreError::Decode {
+                what: "binding values",
+                reason: e.to_string(),
+            })?;
+            return Ok(Probe {
+                statements: Statements(vec![Statement {
+                    sql,
+                    values: Values::Postgres(args),
+                }]),
+            });
+        }
+        let mut statements = Vec::with_capacity(rows.len().div_ceil(per_batch));
+        for (chunk, batch) in rows.chunks(per_batch).enumerate() {
+            let mut sql = format!("WITH v (n, unsaid, {}) AS (VALUES ", self.column_list());
+            let mut params = Params::for_backend(backend);
+            for i in 0..batch.len() {
+                sql.push_str(if i > 0 { ", (" } else { "(" });
+                params.list(&mut sql, width);
                 sql.push(')');
             }
-            let nkeys = self.keys.len();
-            let rows: Vec<(Vec<String>, Row)> = on_tx!(tx, c => {
-                let mut query = sqlx::query(AssertSqlSafe(sql));
-                for key in batch {
-                    for part in key {
-                        query = query.bind(part.as_str());
-                    }
-                }
-                let rows = query
-                    .fetch_all(&mut **c)
-                    .await
-                    .map_err(StoreError::query("reading stored rows"))?;
-                let mut out = Vec::with_capacity(rows.len());
-                for row in rows {
-                    let mut values = Vec::with_capacity(self.width());
-                    let mut key = Vec::with_capacity(nkeys);
-                    for i in 0..nkeys {
-                        let k: String = row.try_get(i).map_err(StoreError::query("reading a key"))?;
-                        key.push(k.clone());
-                        values.push(Val::Text(Some(k)));
-                    }
-                    for (j, (_, kind)) in self.columns.iter().enumerate() {
-                        let i = nkeys + j;
-                        let what = StoreError::query("reading a column");
-                        values.push(match kind {
-                            ColumnType::Text => Val::Text(row.try_get(i).map_err(what)?),
-                            ColumnType::Int => Val::Int(row.try_get(i).map_err(what)?),
-                        });
-                    }
-                    out.push((key, values));
-                }
-                out
+            let _ = write!(
+                sql,
+                ") SELECT v.n, {} FROM v LEFT JOIN {} AS i ON {} WHERE i.{} IS NULL OR NOT ({condition})",
+                stored.join(", "),
+                self.name,
+                on.join(" AND "),
+                self.keys[0],
+            );
+            let first = chunk * per_batch;
+            let values = batch.iter().enumerate().flat_map(|(i, (row, unsaid))| {
+                let head = [
+                    Val::Int(i64::try_from(first + i).ok()),
+                    Val::Int(i64::try_from(*unsaid).ok()),
+                ];
+                head.into_iter()
+                    .map(Cow::Owned)
+                    .chain(row.iter().map(Cow::Borrowed))
             });
-            found.extend(rows);
+            statements.push(Statement::bound(backend, sql, values)?);
         }
-        Ok(found)
+        Ok(Probe {
+            statements: Statements(statements),
+        })
     }
 
-    /// Inserts rows; with `upsert`, rows replace the stored ones with the
-    /// same key (without it, a row whose key is stored is left out).
-    pub async fn write(&self, tx: &mut Tx, rows: Vec<Row>, upsert: bool) -> Result<(), StoreError> {
-        let statements = self.prepare(tx.backend(), rows, upsert)?;
-        execute(tx, statements).await
+    /// The statements that set `column` to `value` in the stored rows with
+    /// these rows' keys (an import marking the rows it saw), with their
+    /// values bound.
+    pub fn prepare_mark(
+        &self,
+        backend: Backend,
+        rows: &[&Row],
+        column: &str,
+        value: i64,
+    ) -> Result<Statements, StoreError> {
+        let nkeys = self.keys.len();
+        if backend == Backend::Postgres {
+            let on: Vec<String> = self
+                .keys
+                .iter()
+                .map(|k| format!("{}.{k} = k.{k}", self.name))
+                .collect();
+            let sql = format!(
+                "UPDATE {} SET {column} = $1 FROM unnest({}) AS k ({}) WHERE {}",
+                self.name,
+                self.arrays(1, nkeys),
+                self.keys.join(", "),
+                on.join(" AND ")
+            );
+            let mut args = PgArguments::default();
+            let bound = args
+                .add(value)
+                .and_then(|()| self.bind_columns(&mut args, rows.iter().copied(), nkeys));
+            bound.map_err(|e| StoreError::Decode {
+                what: "binding values",
+                reason: e.to_string(),
+            })?;
+            return Ok(Statements(vec![Statement {
+                sql,
+                values: Values::Postgres(args),
+            }]));
+        }
+        let per_batch = (MAX_PARAMS / nkeys).max(1);
+        let mut statements = Vec::with_capacity(rows.len().div_ceil(per_batch));
+        for batch in rows.chunks(per_batch) {
+            let mut params = Params::for_backend(backend);
+            let mut sql = format!("UPDATE {} SET {column} = ", self.name);
+            params.push(&mut sql);
+            let _ = write!(sql, " WHERE ({}) IN (VALUES ", self.keys.join(", "));
+            for i in 0..batch.len() {
+                sql.push_str(if i > 0 { ", (" } else { "(" });
+                params.list(&mut sql, nkeys);
+                sql.push(')');
+            }
+            sql.push(')');
+            let values = std::iter::once(Cow::Owned(Val::Int(Some(value)))).chain(
+                batch
+                    .iter()
+                    .flat_map(|row| row[..nkeys].iter().map(Cow::Borrowed)),
+            );
+            statements.push(Statement::bound(backend, sql, values)?);
+        }
+        Ok(Statements(statements))
     }
 
-    /// The statements that [`write`](Self::write) runs, with their values
-    /// bound: a caller can build them on its own thread, so that running
-    /// them is all the database's thread has to do.
+    /// Rows to write, ready for the backend: on SQLite multi-row `INSERT`
+    /// statements with their values bound (with `upsert`, rows replace the
+    /// stored ones with the same key; without it, a row whose key is stored
+    /// is left out); on PostgreSQL the rows as `COPY` text, which
+    /// [`Writes`] copies into the table or its staging table. A caller can build them on
+    /// its own thread, so that running them is all the database's thread
+    /// has to do.
     pub fn prepare(
         &self,
         backend: Backend,
         rows: Vec<Row>,
         upsert: bool,
-    ) -> Result<Vec<Prepared>, StoreError> {
+    ) -> Result<Prepared, StoreError> {
+        if backend == Backend::Postgres {
+            return Ok(Prepared::Copy(copy_text(rows)));
+        }
         let per_batch = (MAX_PARAMS / self.width()).max(1);
         let mut statements = Vec::with_capacity(rows.len().div_ceil(per_batch));
         let mut rows = rows.into_iter().peekable();
@@ -206,37 +328,365 @@ impl Table {
                 params.list(&mut sql, self.width());
                 sql.push(')');
             }
-            let _ = write!(sql, " ON CONFLICT ({}) DO ", self.keys.join(", "));
-            if self.columns.is_empty() || !upsert {
-                sql.push_str("NOTHING");
-            } else {
-                sql.push_str("UPDATE SET ");
-                for (i, (c, _)) in self.columns.iter().enumerate() {
-                    let _ = write!(sql, "{}{c} = excluded.{c}", if i > 0 { ", " } else { "" });
+            sql.push(' ');
+            sql.push_str(&self.on_conflict(upsert));
+            let values = batch.iter().flatten().map(Cow::Borrowed);
+            statements.push(Statement::bound(backend, sql, values)?);
+        }
+        Ok(Prepared::Statements(Statements(statements)))
+    }
+
+    /// PostgreSQL: `$k::text[], …`, the arrays of the first `width` columns
+    /// of this table, from parameter `after + 1` on.
+    fn arrays(&self, after: usize, width: usize) -> String {
+        let arrays: Vec<String> = self
+            .keys
+            .iter()
+            .map(|_| ColumnType::Text)
+            .chain(self.columns.iter().map(|(_, t)| *t))
+            .take(width)
+            .enumerate()
+            .map(|(i, t)| {
+                let ty = match t {
+                    ColumnType::Text => "text",
+                    ColumnType::Int => "bigint",
+                };
+                format!("${}::{ty}[]", after + i + 1)
+            })
+            .collect();
+        arrays.join(", ")
+    }
+
+    /// PostgreSQL: binds the first `width` columns of `rows`, one array a
+    /// column (an unresolved `Keep` binds its default).
+    fn bind_columns<'r>(
+        &self,
+        args: &mut PgArguments,
+        rows: impl Iterator<Item = &'r Row> + Clone,
+        width: usize,
+    ) -> Result<(), sqlx::error::BoxDynError> {
+        let types = self
+            .keys
+            .iter()
+            .map(|_| ColumnType::Text)
+            .chain(self.columns.iter().map(|(_, t)| *t))
+            .take(width);
+        for (i, ty) in types.enumerate() {
+            let cells = rows.clone().map(|row| row.get(i).map(resolved));
+            match ty {
+                ColumnType::Text => {
+                    let column: Vec<Option<&str>> =
+                        cells.map(|v| v.and_then(Val::as_text)).collect();
+                    args.add(column)?;
+                }
+                ColumnType::Int => {
+                    let column: Vec<Option<i64>> = cells.map(|v| v.and_then(Val::as_int)).collect();
+                    args.add(column)?;
                 }
             }
-            let values = batch.into_iter().flatten();
-            let bound = match backend {
-                Backend::Sqlite => bind(SqliteArguments::default(), values).map(Values::Sqlite),
-                Backend::Postgres => bind(PgArguments::default(), values).map(Values::Postgres),
-            }
-            .map_err(|e| StoreError::Decode {
-                what: "binding values",
-                reason: e.to_string(),
-            })?;
-            statements.push(Prepared { sql, values: bound });
         }
-        Ok(statements)
+        Ok(())
+    }
+
+    /// `ON CONFLICT (key) DO …`: replace the stored row with `upsert`, else
+    /// keep it.
+    fn on_conflict(&self, upsert: bool) -> String {
+        let mut sql = format!("ON CONFLICT ({}) DO ", self.keys.join(", "));
+        if self.columns.is_empty() || !upsert {
+            sql.push_str("NOTHING");
+        } else {
+            sql.push_str("UPDATE SET ");
+            for (i, (c, _)) in self.columns.iter().enumerate() {
+                let _ = write!(sql, "{}{c} = excluded.{c}", if i > 0 { ", " } else { "" });
+            }
+        }
+        sql
+    }
+
+    /// The PostgreSQL staging table of this table (a temporary table of
+    /// the transaction).
+    fn staging(&self) -> String {
+        format!("relance_staged_{}", self.name)
     }
 }
 
-/// A statement with its values bound, built by [`Table::prepare`].
+/// The writes of one file into its table. On SQLite each batch is written
+/// when it comes. On PostgreSQL batches are copied (`COPY … FROM STDIN`,
+/// text format, [`COPY_CHUNK`] at a time): straight into a table that had
+/// no rows when the file began, else into a temporary staging table, which
+/// [`Writes::finish`] merges into the table in one `INSERT … SELECT … ON
+/// CONFLICT … DO UPDATE`, in the same transaction.
 #[derive(Debug)]
-pub struct Prepared {
+pub struct Writes {
+    /// The table written.
+    table: &'static Table,
+    /// Whether the table had no rows when the writes began: no row can
+    /// conflict (the caller's rows have distinct keys), so on PostgreSQL
+    /// rows are copied straight into it; else rows replace the stored ones
+    /// with the same key.
+    into_empty: bool,
+    /// PostgreSQL: whether the staging table exists and has rows to merge.
+    staged: bool,
+    /// PostgreSQL: `COPY` text not yet sent, sent by [`COPY_CHUNK`].
+    pending: Vec<u8>,
+}
+
+impl Writes {
+    /// Writes into `table`, which had no rows when the writes began
+    /// (`into_empty`: rows with distinct keys are copied straight into it
+    /// on PostgreSQL), else replacing stored rows with the same key.
+    pub fn new(table: &'static Table, into_empty: bool) -> Writes {
+        Writes {
+            table,
+            into_empty,
+            staged: false,
+            pending: Vec::new(),
+        }
+    }
+
+    /// Writes rows.
+    pub async fn write(&mut self, tx: &mut Tx, rows: Vec<Row>) -> Result<(), StoreError> {
+        if rows.is_empty() {
+            return Ok(());
+        }
+        let prepared = self.table.prepare(tx.backend(), rows, !self.into_empty)?;
+        self.run(tx, prepared).await
+    }
+
+    /// Writes rows prepared by [`Table::prepare`] (with `upsert` unless
+    /// `into_empty`).
+    pub async fn run(&mut self, tx: &mut Tx, prepared: Prepared) -> Result<(), StoreError> {
+        match prepared {
+            Prepared::Statements(statements) => statements.run(tx).await,
+            Prepared::Copy(data) => {
+                self.pending.extend_from_slice(&data);
+                if self.pending.len() >= COPY_CHUNK {
+                    self.copy(tx).await?;
+                }
+                Ok(())
+            }
+        }
+    }
+
+    /// Copies the pending rows into the staging table (created by the
+    /// first copy), in one `COPY` statement.
+    async fn copy(&mut self, tx: &mut Tx) -> Result<(), StoreError> {
+        if self.pending.is_empty() {
+            return Ok(());
+        }
+        let Tx::Postgres(c) = tx else {
+            return Err(other_backend());
+        };
+        let staging = if self.into_empty {
+            self.table.name.to_string()
+        } else {
+            self.table.staging()
+        };
+        if !self.staged && !self.into_empty {
+            let sql = format!(
+                "CREATE TEMPORARY TABLE {staging} (LIKE {} INCLUDING DEFAULTS) ON COMMIT DROP",
+                self.table.name
+            );
+            sqlx::query(AssertSqlSafe(sql))
+                .execute(&mut **c)
+                .await
+                .map_err(StoreError::query("creating the staging table"))?;
+            self.staged = true;
+        }
+        let sql = format!("COPY {staging} ({}) FROM STDIN", self.table.column_list());
+        let mut copy = c
+            .copy_in_raw(&sql)
+            .await
+            .map_err(StoreError::query("copying rows"))?;
+        copy.send(std::mem::take(&mut self.pending))
+            .await
+            .map_err(StoreError::query("copying rows"))?;
+        copy.finish()
+            .await
+            .map_err(StoreError::query("copying rows"))?;
+        Ok(())
+    }
+
+    /// Copies what is pending, merges what was staged into the table
+    /// (PostgreSQL) and drops the staging table; nothing to do on SQLite.
+    pub async fn finish(mut self, tx: &mut Tx) -> Result<(), StoreError> {
+        self.copy(tx).await?;
+        let Tx::Postgres(c) = tx else {
+            return Ok(());
+        };
+        if !self.staged {
+            return Ok(());
+        }
+        let columns = self.table.column_list();
+        let staging = self.table.staging();
+        let sql = format!(
+            "INSERT INTO {} ({columns}) SELECT {columns} FROM {staging} {}",
+            self.table.name,
+            self.table.on_conflict(true)
+        );
+        sqlx::query(AssertSqlSafe(sql))
+            .execute(&mut **c)
+            .await
+            .map_err(StoreError::query("merging the staged rows"))?;
+        sqlx::query(AssertSqlSafe(format!("DROP TABLE {staging}")))
+            .execute(&mut **c)
+            .await
+            .map_err(StoreError::query("dropping the staging table"))?;
+        Ok(())
+    }
+}
+
+/// Rows ready to write, built by [`Table::prepare`].
+#[derive(Debug)]
+pub enum Prepared {
+    /// SQLite: statements with their values bound.
+    Statements(Statements),
+    /// PostgreSQL: the rows as `COPY` text.
+    Copy(Vec<u8>),
+}
+
+/// The comparison of a batch of a file's rows with the stored ones, built
+/// by [`Table::prepare_probe`].
+#[derive(Debug)]
+pub struct Probe {
+    /// The statements, each returning the rows that differ.
+    statements: Statements,
+}
+
+/// Runs a [`Probe`]: the position in the batch of each row that is new or
+/// may differ from the stored one, with the stored row (`None` for a new
+/// one), in the batch's order.
+pub async fn probe(
+    tx: &mut Tx,
+    table: &Table,
+    probe: Probe,
+) -> Result<Vec<(usize, Option<Row>)>, StoreError> {
+    let mut found = Vec::new();
+    for Statement { sql, values } in probe.statements.0 {
+        let rows = match (&mut *tx, values) {
+            (Tx::Sqlite(c), Values::Sqlite(args)) => {
+                let rows = sqlx::query_with(AssertSqlSafe(sql), args)
+                    .fetch_all(&mut **c)
+                    .await
+                    .map_err(StoreError::query("comparing with the stored rows"))?;
+                decode_probed(table, &rows)?
+            }
+            (Tx::Postgres(c), Values::Postgres(args)) => {
+                let rows = sqlx::query_with(AssertSqlSafe(sql), args)
+                    .fetch_all(&mut **c)
+                    .await
+                    .map_err(StoreError::query("comparing with the stored rows"))?;
+                decode_probed(table, &rows)?
+            }
+            _ => return Err(other_backend()),
+        };
+        found.extend(rows);
+    }
+    found.sort_unstable_by_key(|(n, _)| *n);
+    Ok(found)
+}
+
+/// The rows a probe returned: the position, then the stored row (all NULL
+/// for a new row).
+fn decode_probed<R>(table: &Table, rows: &[R]) -> Result<Vec<(usize, Option<Row>)>, StoreError>
+where
+    R: sqlx::Row,
+    usize: sqlx::ColumnIndex<R>,
+    i64: for<'r> sqlx::Decode<'r, R::Database> + sqlx::Type<R::Database>,
+    Option<i64>: for<'r> sqlx::Decode<'r, R::Database> + sqlx::Type<R::Database>,
+    Option<String>: for<'r> sqlx::Decode<'r, R::Database> + sqlx::Type<R::Database>,
+{
+    let what = || StoreError::query("reading the stored rows");
+    let mut out = Vec::with_capacity(rows.len());
+    for row in rows {
+        let n: i64 = row.try_get(0).map_err(what())?;
+        let n = usize::try_from(n).map_err(|e| StoreError::Decode {
+            what: "reading the stored rows",
+            reason: e.to_string(),
+        })?;
+        let first: Option<String> = row.try_get(1).map_err(what())?;
+        if first.is_none() {
+            out.push((n, None));
+            continue;
+        }
+        let mut values = Vec::with_capacity(table.width());
+        values.push(Val::Text(first));
+        for i in 1..table.keys.len() {
+            values.push(Val::Text(row.try_get(1 + i).map_err(what())?));
+        }
+        for (j, (_, kind)) in table.columns.iter().enumerate() {
+            let i = 1 + table.keys.len() + j;
+            values.push(match kind {
+                ColumnType::Text => Val::Text(row.try_get(i).map_err(what())?),
+                ColumnType::Int => Val::Int(row.try_get(i).map_err(what())?),
+            });
+        }
+        out.push((n, Some(values)));
+    }
+    Ok(out)
+}
+
+/// A statement with its values bound.
+#[derive(Debug)]
+struct Statement {
     /// The SQL.
     sql: String,
     /// Its values, for the backend it was written for.
     values: Values,
+}
+
+impl Statement {
+    /// `sql` with `values` bound for `backend` (an unresolved `Keep` binds
+    /// its default).
+    fn bound<'v>(
+        backend: Backend,
+        sql: String,
+        values: impl Iterator<Item = Cow<'v, Val>>,
+    ) -> Result<Statement, StoreError> {
+        let values = match backend {
+            Backend::Sqlite => bind(SqliteArguments::default(), values).map(Values::Sqlite),
+            Backend::Postgres => bind(PgArguments::default(), values).map(Values::Postgres),
+        }
+        .map_err(|e| StoreError::Decode {
+            what: "binding values",
+            reason: e.to_string(),
+        })?;
+        Ok(Statement { sql, values })
+    }
+}
+
+/// Statements with their values bound, run in order by [`Statements::run`].
+#[derive(Debug)]
+pub struct Statements(Vec<Statement>);
+
+impl Statements {
+    /// Runs the statements in `tx`, in order.
+    pub async fn run(self, tx: &mut Tx) -> Result<(), StoreError> {
+        for Statement { sql, values } in self.0 {
+            let done = match (&mut *tx, values) {
+                (Tx::Sqlite(c), Values::Sqlite(args)) => sqlx::query_with(AssertSqlSafe(sql), args)
+                    .execute(&mut **c)
+                    .await
+                    .map(|_| ()),
+                (Tx::Postgres(c), Values::Postgres(args)) => {
+                    sqlx::query_with(AssertSqlSafe(sql), args)
+                        .execute(&mut **c)
+                        .await
+                        .map(|_| ())
+                }
+                _ => return Err(other_backend()),
+            };
+            done.map_err(StoreError::query("writing rows"))?;
+        }
+        Ok(())
+    }
+}
+
+fn other_backend() -> StoreError {
+    StoreError::Decode {
+        what: "writing rows",
+        reason: "statements prepared for another backend".into(),
+    }
 }
 
 #[derive(Debug)]
@@ -245,49 +695,74 @@ enum Values {
     Postgres(PgArguments),
 }
 
+/// The value a `Keep` left unresolved writes: its default.
+fn resolved(mut v: &Val) -> &Val {
+    while let Val::Keep(default) = v {
+        v = default;
+    }
+    v
+}
+
 /// Binds every value in order.
-fn bind<A>(mut args: A, values: impl Iterator<Item = Val>) -> Result<A, sqlx::error::BoxDynError>
+fn bind<'v, A>(
+    mut args: A,
+    values: impl Iterator<Item = Cow<'v, Val>>,
+) -> Result<A, sqlx::error::BoxDynError>
 where
     A: Arguments,
-    Option<String>: for<'q> sqlx::Encode<'q, A::Database> + sqlx::Type<A::Database>,
+    for<'q> Option<&'q str>: sqlx::Encode<'q, A::Database> + sqlx::Type<A::Database>,
     Option<i64>: for<'q> sqlx::Encode<'q, A::Database> + sqlx::Type<A::Database>,
 {
-    for mut v in values {
-        // A `Keep` left unresolved writes its default.
-        while let Val::Keep(default) = v {
-            v = *default;
-        }
-        match v {
-            Val::Text(t) => args.add(t)?,
-            Val::Int(i) => args.add(i)?,
+    for v in values {
+        match resolved(&v) {
+            Val::Text(t) => args.add(t.as_deref())?,
+            Val::Int(i) => args.add(*i)?,
             Val::Keep(_) => {}
         }
     }
     Ok(args)
 }
 
-/// Runs prepared statements in `tx`, in order.
-pub async fn execute(tx: &mut Tx, statements: Vec<Prepared>) -> Result<(), StoreError> {
-    for Prepared { sql, values } in statements {
-        let done = match (&mut *tx, values) {
-            (Tx::Sqlite(c), Values::Sqlite(args)) => sqlx::query_with(AssertSqlSafe(sql), args)
-                .execute(&mut **c)
-                .await
-                .map(|_| ()),
-            (Tx::Postgres(c), Values::Postgres(args)) => sqlx::query_with(AssertSqlSafe(sql), args)
-                .execute(&mut **c)
-                .await
-                .map(|_| ()),
-            _ => {
-                return Err(StoreError::Decode {
-                    what: "writing rows",
-                    reason: "statements prepared for another backend".into(),
-                });
+/// Rows in PostgreSQL's `COPY` text format: tab-separated, `\N` for NULL,
+/// backslash, tab, line feed and carriage return escaped, one line a row.
+fn copy_text(rows: Vec<Row>) -> Vec<u8> {
+    let mut out = Vec::with_capacity(rows.len() * 128);
+    for row in &rows {
+        for (i, v) in row.iter().enumerate() {
+            if i > 0 {
+                out.push(b'\t');
             }
-        };
-        done.map_err(StoreError::query("writing rows"))?;
+            match resolved(v) {
+                Val::Text(None) | Val::Int(None) | Val::Keep(_) => out.extend_from_slice(b"\\N"),
+                Val::Int(Some(n)) => {
+                    let _ = write!(Bytes(&mut out), "{n}");
+                }
+                Val::Text(Some(s)) => {
+                    for &b in s.as_bytes() {
+                        match b {
+                            b'\\' => out.extend_from_slice(b"\\\\"),
+                            b'\t' => out.extend_from_slice(b"\\t"),
+                            b'\n' => out.extend_from_slice(b"\\n"),
+                            b'\r' => out.extend_from_slice(b"\\r"),
+                            _ => out.push(b),
+                        }
+                    }
+                }
+            }
+        }
+        out.push(b'\n');
     }
-    Ok(())
+    out
+}
+
+/// `fmt::Write` into bytes.
+struct Bytes<'a>(&'a mut Vec<u8>);
+
+impl std::fmt::Write for Bytes<'_> {
+    fn write_str(&mut self, s: &str) -> std::fmt::Result {
+        self.0.extend_from_slice(s.as_bytes());
+        Ok(())
+    }
 }
 
 /// `a == b` for `const fn`s.
@@ -312,6 +787,8 @@ pub mod tables {
 
     /// `customers`
     pub const CUSTOMERS: Table = Table {
+        derived: 0,
+        derived_kept: None,
         name: "customers",
         keys: &["code"],
         columns: &[
@@ -332,6 +809,8 @@ pub mod tables {
 
     /// `colleagues`
     pub const COLLEAGUES: Table = Table {
+        derived: 0,
+        derived_kept: None,
         name: "colleagues",
         keys: &["email"],
         columns: &[
@@ -343,6 +822,8 @@ pub mod tables {
 
     /// `contacts`
     pub const CONTACTS: Table = Table {
+        derived: 0,
+        derived_kept: None,
         name: "contacts",
         keys: &["customer", "email"],
         columns: &[
@@ -355,6 +836,8 @@ pub mod tables {
 
     /// `assignments` (all key: a row is there or not)
     pub const ASSIGNMENTS: Table = Table {
+        derived: 0,
+        derived_kept: None,
         name: "assignments",
         keys: &["customer", "role", "colleague"],
         columns: &[],
@@ -362,6 +845,14 @@ pub mod tables {
 
     /// `items`; the last three columns are derived by the import, not read.
     pub const ITEMS: Table = Table {
+        derived: 3,
+        // `status_since` is kept with an equal status, and none without
+        // one; `cleared_on` is none while something remains, and kept
+        // (else the import date) once nothing does.
+        derived_kept: Some(
+            "(i.status IS NOT NULL OR i.status_since IS NULL) \
+             AND ((i.remaining > 0) = (i.cleared_on IS NULL))",
+        ),
         name: "items",
         keys: &["customer", "reference"],
         columns: &[
@@ -382,5 +873,5 @@ pub mod tables {
     };
 
     /// Columns at the end of an items row that the import derives.
-    pub const ITEMS_DERIVED: usize = 3;
+    pub const ITEMS_DERIVED: usize = ITEMS.derived;
 }

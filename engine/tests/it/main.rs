@@ -29,6 +29,7 @@ mod files_s3;
 mod fuzz_csv;
 mod hooks_agree;
 mod import;
+mod import_sync;
 mod mutations;
 mod payments;
 mod run;

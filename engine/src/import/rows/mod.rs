@@ -27,7 +27,7 @@ use crate::store::{StoreError, Tx};
 use cells::Reader;
 
 pub use cells::CLEAR;
-pub use resolve::{derive_item, payment, resolve, status_change};
+pub use resolve::{derive_item, payment, resolve, status_change, unsaid};
 
 /// What a customer is to the import.
 #[derive(Debug, Clone)]

@@ -42,6 +42,27 @@ pub fn resolve(kind: FileKind, row: &mut Row, old: Option<&Row>) {
     }
 }
 
+/// What a row leaves unsaid, as a mask (bit `i`: column `i` of the row):
+/// its `Keep` cells, and a custom column without any field (`{}`), which
+/// keeps the stored fields. [`resolve`] makes a row that agrees with a
+/// stored row on every other column equal to it, which is what the
+/// database's comparison (`store::table::Table::prepare_probe`) relies on.
+pub fn unsaid(kind: FileKind, row: &Row) -> u64 {
+    let custom = match kind {
+        FileKind::Items => Some(ITEMS_CUSTOM),
+        FileKind::Customers => Some(CUSTOMERS_CUSTOM),
+        _ => None,
+    };
+    let mut mask = 0;
+    for (i, v) in row.iter().enumerate().take(64) {
+        let kept = matches!(v, Val::Keep(_)) || (Some(i) == custom && v.as_text() == Some("{}"));
+        if kept {
+            mask |= 1 << i;
+        }
+    }
+    mask
+}
+
 /// The stored custom fields (a JSON object) with the row's merged in:
 /// a field set replaces, a `null` (the `-` cell) removes.
 fn merge_custom(stored: Option<&str>, new: &str) -> String {
