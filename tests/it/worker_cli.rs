@@ -2,7 +2,9 @@
 //! the real binary, a real SMTP sink (tests/smtp_sink.py), SQLite files and
 //! PostgreSQL databases. A worker SIGKILLed in the middle of sending and
 //! restarted sends every action once (by Message-ID); four workers on one
-//! PostgreSQL database send each of 10,000 actions exactly once.
+//! PostgreSQL database send each of 10,000 actions exactly once; four
+//! workers share a sharded daily run, one killed in the middle of a shard,
+//! and record and send what one process would have, once.
 
 use std::collections::{BTreeMap, BTreeSet};
 use std::path::Path;
@@ -24,6 +26,14 @@ struct Case {
 
 impl Case {
     fn new(customers: usize, db: Option<String>) -> Case {
+        let case = Case::imported(customers, db);
+        let out = case.relance(&["run", "--date", "2026-11-09", "--mailer", "none"]);
+        assert!(out.status.success(), "{}", text(&out.stderr));
+        case
+    }
+
+    /// The data imported, nothing run yet.
+    fn imported(customers: usize, db: Option<String>) -> Case {
         let dir = tempfile::tempdir().expect("a temp dir");
         copy_dir(
             &Path::new(env!("CARGO_MANIFEST_DIR")).join("config"),
@@ -41,8 +51,6 @@ impl Case {
             db.unwrap_or_else(|| format!("sqlite://{}", dir.path().join("relance.db").display()));
         let case = Case { dir, db };
         let out = case.relance(&["import", "--date", "2026-11-09", "data"]);
-        assert!(out.status.success(), "{}", text(&out.stderr));
-        let out = case.relance(&["run", "--date", "2026-11-09", "--mailer", "none"]);
         assert!(out.status.success(), "{}", text(&out.stderr));
         case
     }
@@ -334,5 +342,199 @@ async fn four_workers_on_one_postgres_database_send_each_of_10000_actions_once()
         .map(|n| case.log(&format!("w{n}")).matches("batch recorded").count())
         .collect();
     eprintln!("batches recorded per worker: {batches:?}");
+    pg.drop_database().await;
+}
+
+/// A worker of a sharded daily run: shards of `shard_items` open items;
+/// `run_now` starts the day's run at once.
+fn sharded_worker(case: &Case, sink: &Sink, n: usize, run_now: bool) -> Worker {
+    let log = std::fs::File::create(case.dir.path().join(format!("s{n}.log"))).expect("a log");
+    let url = sink.url();
+    let mut args = vec![
+        "worker",
+        "--mailer",
+        "smtp",
+        "--smtp-url",
+        &url,
+        "--poll",
+        "1s",
+        "--shard-items",
+        "60",
+    ];
+    if run_now {
+        args.push("--run-now");
+    }
+    case.command(&args)
+        .stdin(Stdio::null())
+        .stdout(Stdio::null())
+        .stderr(log)
+        .spawn()
+        .map(Worker)
+        .expect("the worker starts")
+}
+
+/// The daily runs and their shards.
+async fn daily_runs(
+    store: &Store,
+) -> Vec<(
+    relance_engine::store::api_runs::RunRow,
+    Vec<relance_engine::store::shards::ShardRow>,
+)> {
+    use relance_engine::store::{api_runs, shards};
+    let mut tx = store.begin().await.expect("a transaction");
+    let mut runs = Vec::new();
+    for run in api_runs::recent(&mut tx, 100).await.expect("runs") {
+        let shards = shards::of_run(&mut tx, run.id).await.expect("shards");
+        runs.push((run, shards));
+    }
+    tx.rollback().await.expect("rollback");
+    runs
+}
+
+/// The recorded actions' keys: account, scenario, step, leader.
+async fn action_keys(url: &str) -> BTreeSet<String> {
+    let store = Store::open(url).await.expect("the store");
+    let mut keys = BTreeSet::new();
+    let mut after = 0;
+    loop {
+        let mut tx = store.begin().await.expect("a transaction");
+        let filter = relance_engine::store::actions::ActionFilter {
+            after,
+            limit: 1000,
+            ..Default::default()
+        };
+        let page = relance_engine::store::actions::list(&mut tx, &filter)
+            .await
+            .expect("actions");
+        tx.rollback().await.expect("rollback");
+        let Some(last) = page.last() else { break };
+        after = last.id;
+        keys.extend(
+            page.iter()
+                .map(|a| format!("{} {} {} {}", a.account, a.scenario, a.step, a.leader)),
+        );
+    }
+    store.close().await;
+    keys
+}
+
+#[tokio::test]
+async fn four_workers_share_a_sharded_daily_run_and_one_killed_mid_shard_loses_and_repeats_nothing()
+{
+    let Some(sink) = Sink::start() else { return };
+    let Some(pg) = PgDb::create("relance_shards").await else {
+        return;
+    };
+    let case = Case::imported(1500, Some(pg.url.clone()));
+    let mut workers: Vec<Worker> = (0..4)
+        .map(|n| sharded_worker(&case, &sink, n, n == 0))
+        .collect();
+    let store = Store::open(&case.db).await.expect("the store");
+
+    // Kill -9 the first worker seen running a shard, in the middle of it.
+    let start = Instant::now();
+    let (victim, killed_run, killed_shard) = loop {
+        assert!(
+            start.elapsed() < Duration::from_secs(300),
+            "no shard seen running"
+        );
+        let running = daily_runs(&store)
+            .await
+            .into_iter()
+            .find_map(|(_, shards)| {
+                shards.into_iter().find_map(|s| {
+                    let worker = s.worker.as_deref()?;
+                    let n = workers
+                        .iter()
+                        .position(|w| worker.starts_with(&format!("{}.", w.0.id())))?;
+                    (s.state == "running").then_some((n, s.run, s.shard))
+                })
+            });
+        if let Some(found) = running {
+            break found;
+        }
+        tokio::time::sleep(Duration::from_millis(10)).await;
+    };
+    workers[victim].0.kill().expect("kill -9");
+    workers[victim].0.wait().expect("the victim is gone");
+
+    // The others finish every run (the killed shard taken over once the
+    // job queue sees its worker dead) and send everything.
+    wait_until(
+        "every daily run done",
+        Duration::from_secs(600),
+        async || {
+            let runs = daily_runs(&store).await;
+            !runs.is_empty() && runs.iter().all(|(run, _)| run.state == "done")
+        },
+    )
+    .await;
+    wait_until(
+        "nothing left to send",
+        Duration::from_secs(600),
+        async || {
+            let states = states(&store).await;
+            !states.contains_key("queued") && !states.contains_key("sending")
+        },
+    )
+    .await;
+    let runs = daily_runs(&store).await;
+    let states = states(&store).await;
+    store.close().await;
+    for (n, w) in workers.iter_mut().enumerate() {
+        if n != victim {
+            let status = interrupt(w);
+            assert!(status.success(), "{}", case.log(&format!("s{n}")));
+        }
+    }
+
+    // The killed shard was started again and finished by another worker.
+    let (_, shards) = runs
+        .iter()
+        .find(|(run, _)| run.id == killed_run)
+        .expect("the killed shard's run");
+    let shard = shards
+        .iter()
+        .find(|s| s.shard == killed_shard)
+        .expect("the killed shard");
+    assert_eq!(shard.state, "done");
+    assert!(shard.attempts >= 2, "{shard:?}");
+    let victim_pid = format!("{}.", workers[victim].0.id());
+    assert!(
+        !shard
+            .worker
+            .as_deref()
+            .unwrap_or("")
+            .starts_with(&victim_pid),
+        "{shard:?}"
+    );
+    assert!(
+        runs.iter().map(|(_, s)| s.len()).sum::<usize>() > 4,
+        "the day was cut into several shards: {runs:?}"
+    );
+
+    // What the four recorded is what one process records for the same
+    // instant on the same data.
+    let request: serde_json::Value =
+        serde_json::from_str(&runs[0].0.request).expect("the run's request");
+    let at = request["at"]
+        .as_str()
+        .expect("the run's instant")
+        .to_string();
+    let reference = Case::imported(1500, None);
+    let out = reference.relance(&["run", "--at", &at, "--mailer", "none"]);
+    assert!(out.status.success(), "{}", text(&out.stderr));
+    let expected = action_keys(&reference.db).await;
+    let recorded = action_keys(&case.db).await;
+    assert!(!expected.is_empty());
+    assert_eq!(recorded, expected);
+
+    // Each action sent, each once.
+    let (ids, actions) = received(&sink);
+    let sent = usize::try_from(states.get("sent").copied().unwrap_or(0)).expect("a count");
+    assert!(sent > 0, "{states:?}");
+    assert_eq!(sink.count(), sent, "no message twice: {states:?}");
+    assert_eq!(ids.len(), sent);
+    assert_eq!(actions.len(), sent);
     pg.drop_database().await;
 }
