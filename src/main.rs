@@ -118,8 +118,10 @@ enum Bench {
     Plan(Measure<commands::bench::PlanArgs>),
     /// Render one email per account from generated data.
     Render(Measure<commands::bench::PlanArgs>),
-    /// Compose and send emails to a local SMTP sink, beside a raw lettre blast.
+    /// Compose and send emails to a local SMTP sink, beside Postfix's smtp-source.
     Deliver(Measure<commands::bench_deliver::Args>),
+    /// The whole daily cycle of a generated portfolio (re-import, run, render and send), each phase beside its floor.
+    Day(Measure<commands::bench_day::Args>),
     /// Every report over generated data in SQLite, beside a raw SQL aggregate.
     Reports(Measure<commands::bench_reports::Args>),
 }
@@ -163,6 +165,7 @@ impl Command {
             Command::Bench(Bench::Plan(c)) => c.declared(),
             Command::Bench(Bench::Render(c)) => c.declared(),
             Command::Bench(Bench::Deliver(c)) => c.declared(),
+            Command::Bench(Bench::Day(c)) => c.declared(),
             Command::Bench(Bench::Reports(c)) => c.declared(),
         }
     }
@@ -242,6 +245,7 @@ fn main() -> ExitCode {
         Command::Bench(Bench::Plan(c)) => commands::bench::plan(o, &c.args),
         Command::Bench(Bench::Render(c)) => commands::bench::render(o, &c.args),
         Command::Bench(Bench::Deliver(c)) => commands::bench_deliver::run(o, &c.args),
+        Command::Bench(Bench::Day(c)) => commands::bench_day::run(o, &c.args),
         Command::Bench(Bench::Reports(c)) => commands::bench_reports::run(o, &c.args),
     };
     match result {

@@ -239,7 +239,7 @@ pub fn run(cli: &Global, args: &Args) -> Result<(), Failure> {
 }
 
 /// The options of every bench import: ISO dates, no clearing, the bench day.
-fn bench_options(today: chrono::NaiveDate) -> Options {
+pub(crate) fn bench_options(today: chrono::NaiveDate) -> Options {
     Options {
         kind: None,
         full: Full::No,
@@ -253,7 +253,7 @@ fn bench_options(today: chrono::NaiveDate) -> Options {
 
 /// A copy of `items` in which every 50th item changed: an open one is paid
 /// (`remaining` 0), one already paid gets a comment. Returns how many.
-fn write_changed(items: &Path, out: &Path) -> anyhow::Result<u64> {
+pub(crate) fn write_changed(items: &Path, out: &Path) -> anyhow::Result<u64> {
     let mut reader = csv::Reader::from_path(items)?;
     let headers = reader.headers()?.clone();
     let column = |name: &str| {
@@ -334,7 +334,7 @@ async fn timed_import(
     Ok(secs)
 }
 
-fn sqlite3_import(db: &Path, items: &Path) -> anyhow::Result<f64> {
+pub(crate) fn sqlite3_import(db: &Path, items: &Path) -> anyhow::Result<f64> {
     let t = Instant::now();
     let status = Command::new("sqlite3")
         .arg(db)
@@ -493,6 +493,25 @@ pub(crate) async fn generated_store(
     if let Some(url) = store {
         return Ok(url.to_string());
     }
+    generate_and_import(
+        &Say { quiet: false },
+        planner,
+        (customers, items),
+        work,
+        today,
+    )
+    .await
+}
+
+/// `(customers, items)` generated for `today` into `work/data` and imported
+/// into a new SQLite file inside `work`; its URL.
+async fn generate_and_import(
+    say: &Say,
+    planner: &relance_engine::planner::Planner,
+    (customers, items): (usize, usize),
+    work: &Path,
+    today: chrono::NaiveDate,
+) -> Result<String, Failure> {
     let data = work.join("data");
     synthetic::generate(
         &data,
@@ -507,7 +526,7 @@ pub(crate) async fn generated_store(
     let options = bench_options(today);
     let url = format!("sqlite://{}", work.join("bench.db").display());
     timed_import(
-        &Say { quiet: false },
+        say,
         "SQLite",
         &url,
         &planner.config,
@@ -516,6 +535,42 @@ pub(crate) async fn generated_store(
     )
     .await?;
     Ok(url)
+}
+
+/// The floor of planning: the per-customer earliest due date and sum of
+/// remaining of the open items, one SQL aggregate read to the end; returns
+/// the groups and the seconds.
+pub(crate) async fn raw_aggregate(store: &Store) -> Result<(usize, f64), Failure> {
+    let t = Instant::now();
+    let mut tx = store.begin().await.map_err(fail)?;
+    let groups: Vec<(String, String, i64)> = match &mut tx {
+        relance_engine::store::Tx::Sqlite(c) => sqlx::query_as(
+            "SELECT customer, MIN(due_date), SUM(remaining) FROM items \
+             WHERE remaining > 0 GROUP BY customer",
+        )
+        .fetch_all(&mut **c)
+        .await
+        .map_err(fail)?,
+        relance_engine::store::Tx::Postgres(c) => sqlx::query_as(
+            "SELECT customer, MIN(due_date), SUM(remaining)::BIGINT FROM items \
+             WHERE remaining > 0 GROUP BY customer",
+        )
+        .fetch_all(&mut **c)
+        .await
+        .map_err(fail)?,
+    };
+    tx.rollback().await.map_err(fail)?;
+    Ok((groups.len(), t.elapsed().as_secs_f64()))
+}
+
+/// [`generated_store`] without a word on stdout (`bench day --json`).
+pub(crate) async fn generated_store_quiet(
+    planner: &relance_engine::planner::Planner,
+    sizes: (usize, usize),
+    work: &Path,
+    today: chrono::NaiveDate,
+) -> Result<String, Failure> {
+    generate_and_import(&Say { quiet: true }, planner, sizes, work, today).await
 }
 
 /// The day every benchmark plans for (the generator's "today").
@@ -538,25 +593,9 @@ pub fn plan(cli: &Global, args: &PlanArgs) -> Result<(), Failure> {
         // The baseline: per-customer earliest due date and sum of remaining.
         let mut raw = f64::INFINITY;
         for _ in 0..runs {
-            let t = Instant::now();
-            let mut tx = store.begin().await.map_err(fail)?;
-            let groups: Vec<(String, String, i64)> = match &mut tx {
-                relance_engine::store::Tx::Sqlite(c) => sqlx::query_as(
-                    "SELECT customer, MIN(due_date), SUM(remaining) FROM items \
-                     WHERE remaining > 0 GROUP BY customer",
-                )
-                .fetch_all(&mut **c)
-                .await
-                .map_err(fail)?,
-                relance_engine::store::Tx::Postgres(_) => Vec::new(),
-            };
-            tx.rollback().await.map_err(fail)?;
-            let secs = t.elapsed().as_secs_f64();
+            let (groups, secs) = raw_aggregate(&store).await?;
             raw = raw.min(secs);
-            outln!(
-                "raw SQL aggregate over open items: {} customers in {secs:.2} s",
-                groups.len()
-            );
+            outln!("raw SQL aggregate over open items: {groups} customers in {secs:.2} s");
         }
 
         let when = relance_engine::run::When::Date(today);

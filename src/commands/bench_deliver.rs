@@ -142,23 +142,13 @@ pub fn run(cli: &Global, args: &Args) -> Result<(), Failure> {
         drop(outcome);
 
         // 1. The worker's delivery: claim, re-read, compose, send, record.
-        let mailer = Mailer::smtp(&args.smtp_url, args.connections).map_err(fail)?;
-        let delivery = Delivery {
-            shared: relance_worker::deliver::Shared::default(),
-            store: store.clone(),
-            planner: planner.clone(),
-            composer: composer.clone(),
-            mailer,
-            options: DeliverOptions {
-                outbox: work.path().join("outbox"),
-                retry: Retry::default(),
-                lease: Duration::from_secs(3600),
-                batch: args.batch,
-                windows: false,
-                worker: "bench".into(),
-                origin: "bench".into(),
-            },
-        };
+        let delivery = smtp_delivery(
+            &store,
+            &planner,
+            &composer,
+            (&args.smtp_url, args.connections, args.batch),
+            &work.path().join("outbox"),
+        )?;
         let t = Instant::now();
         let mut passes = tokio::task::JoinSet::new();
         for _ in 0..args.deliverers.max(1) {
@@ -185,31 +175,7 @@ pub fn run(cli: &Global, args: &Args) -> Result<(), Failure> {
         // first 2,000: at its rate more would take minutes) and the floor's
         // size.
         let accounts = run::load(&store, &Selection::all(&planner)).await.map_err(fail)?;
-        let kinds = vec!["email".to_string()];
-        let mut messages = Vec::with_capacity(args.emails);
-        for (i, account) in accounts.iter().enumerate().take(args.emails) {
-            let to = vec![format!("ap@{}.example", account.code.to_lowercase())];
-            let items = vec![relance_engine::planner::ItemKey::new(account.code.as_str(), format!("INV-{}", i + 1))];
-            let mid = format!("<raw.{i}@bench.invalid>");
-            let out = relance_worker::compose::Outgoing {
-                id: i as i64,
-                message_id: &mid,
-                run_date: date,
-                scenario: "standard",
-                step: "reminder_1",
-                kinds: &kinds,
-                template: Some("reminder_1"),
-                to: &to,
-                cc: &[],
-                items: &items,
-                account,
-                files: &[],
-                interactive: None,
-            };
-            if let Some(m) = composer.compose(&out).map_err(fail)?.email {
-                messages.push(m);
-            }
-        }
+        let messages = sample_messages(&composer, &accounts, date, args.emails)?;
         drop(accounts);
         let delivery_peak = peak_rss_mib();
         let Some(transport) = Mailer::smtp(&args.smtp_url, args.connections)
@@ -276,7 +242,7 @@ pub fn run(cli: &Global, args: &Args) -> Result<(), Failure> {
 /// Seconds Postfix's `smtp-source` takes to send `n` messages of `size`
 /// bytes over `connections` connections to the sink of `url`; `None`
 /// without it.
-fn smtp_source(url: &str, n: usize, size: usize, connections: u32) -> Option<f64> {
+pub(crate) fn smtp_source(url: &str, n: usize, size: usize, connections: u32) -> Option<f64> {
     let address = url
         .strip_prefix("smtp://")?
         .split(['/', '?'])
@@ -299,4 +265,72 @@ fn smtp_source(url: &str, n: usize, size: usize, connections: u32) -> Option<f64
         .status()
         .ok()?;
     status.success().then(|| t.elapsed().as_secs_f64())
+}
+
+/// The worker's delivery to the SMTP server of `url`, over `connections`
+/// connections, claiming `batch` actions at a time, as `relance worker` sets
+/// it up (no send windows: a benchmark runs at any hour).
+pub(crate) fn smtp_delivery(
+    store: &Store,
+    planner: &Arc<relance_engine::planner::Planner>,
+    composer: &Arc<relance_worker::render::Composer>,
+    (url, connections, batch): (&str, u32, usize),
+    outbox: &std::path::Path,
+) -> Result<Delivery, Failure> {
+    let mailer = Mailer::smtp(url, connections).map_err(fail)?;
+    Ok(Delivery {
+        shared: relance_worker::deliver::Shared::default(),
+        store: store.clone(),
+        planner: planner.clone(),
+        composer: composer.clone(),
+        mailer,
+        options: DeliverOptions {
+            outbox: outbox.to_path_buf(),
+            retry: Retry::default(),
+            lease: Duration::from_secs(3600),
+            batch,
+            windows: false,
+            worker: "bench".into(),
+            origin: "bench".into(),
+        },
+    })
+}
+
+/// A first reminder to each of the first `n` accounts, composed as the
+/// worker composes it: what the floor's messages are sized on.
+pub(crate) fn sample_messages(
+    composer: &relance_worker::render::Composer,
+    accounts: &[relance_engine::planner::Account],
+    date: chrono::NaiveDate,
+    n: usize,
+) -> Result<Vec<lettre::Message>, Failure> {
+    let kinds = vec!["email".to_string()];
+    let mut messages = Vec::with_capacity(n.min(accounts.len()));
+    for (i, account) in accounts.iter().enumerate().take(n) {
+        let to = vec![format!("ap@{}.example", account.code.to_lowercase())];
+        let items = vec![relance_engine::planner::ItemKey::new(
+            account.code.as_str(),
+            format!("INV-{}", i + 1),
+        )];
+        let mid = format!("<raw.{i}@bench.invalid>");
+        let out = relance_worker::compose::Outgoing {
+            id: i64::try_from(i).unwrap_or(i64::MAX),
+            message_id: &mid,
+            run_date: date,
+            scenario: "standard",
+            step: "reminder_1",
+            kinds: &kinds,
+            template: Some("reminder_1"),
+            to: &to,
+            cc: &[],
+            items: &items,
+            account,
+            files: &[],
+            interactive: None,
+        };
+        if let Some(m) = composer.compose(&out).map_err(fail)?.email {
+            messages.push(m);
+        }
+    }
+    Ok(messages)
 }

@@ -2,6 +2,7 @@
 
 pub mod approve;
 pub mod bench;
+pub mod bench_day;
 pub mod bench_deliver;
 pub mod bench_reports;
 pub mod check;
