@@ -26,6 +26,27 @@ pub struct RunRow {
     pub error: Option<String>,
 }
 
+/// Reads a [`RunRow`] from a row of `SELECT RUN_COLUMNS` (a macro: the
+/// row types of the two backends share no trait worth naming here).
+macro_rules! run_row {
+    ($r:expr) => {
+        Ok(RunRow {
+            id: $r.try_get(0)?,
+            requested_at: $r.try_get(1)?,
+            requested_by: $r.try_get(2)?,
+            request: $r.try_get(3)?,
+            state: $r.try_get(4)?,
+            started_at: $r.try_get(5)?,
+            finished_at: $r.try_get(6)?,
+            error: $r.try_get(7)?,
+        })
+    };
+}
+
+/// The columns [`run_row!`] reads.
+const RUN_COLUMNS: &str =
+    "id, requested_at, requested_by, request, state, started_at, finished_at, error";
+
 /// Records a run request in state `queued`; returns its id.
 pub async fn insert_run(
     tx: &mut Tx,
@@ -94,22 +115,12 @@ pub async fn fail_unfinished(tx: &mut Tx, at: &str, reason: &str) -> Result<u64,
 pub async fn run(tx: &mut Tx, id: i64) -> Result<Option<RunRow>, StoreError> {
     let sql = statement(
         tx,
-        "SELECT id, requested_at, requested_by, request, state, started_at, finished_at, error \
-         FROM api_runs WHERE id = ?",
+        &format!("SELECT {RUN_COLUMNS} FROM api_runs WHERE id = ?"),
     );
     on_tx!(tx, c => async {
         let row = sqlx::query(AssertSqlSafe(sql)).bind(id).fetch_optional(&mut **c).await?;
         row.map(|r| {
-            Ok(RunRow {
-                id: r.try_get(0)?,
-                requested_at: r.try_get(1)?,
-                requested_by: r.try_get(2)?,
-                request: r.try_get(3)?,
-                state: r.try_get(4)?,
-                started_at: r.try_get(5)?,
-                finished_at: r.try_get(6)?,
-                error: r.try_get(7)?,
-            })
+            run_row!(r)
         })
         .transpose()
     }
@@ -121,23 +132,13 @@ pub async fn run(tx: &mut Tx, id: i64) -> Result<Option<RunRow>, StoreError> {
 pub async fn recent(tx: &mut Tx, limit: i64) -> Result<Vec<RunRow>, StoreError> {
     let sql = statement(
         tx,
-        "SELECT id, requested_at, requested_by, request, state, started_at, finished_at, error \
-         FROM api_runs ORDER BY id DESC LIMIT ?",
+        &format!("SELECT {RUN_COLUMNS} FROM api_runs ORDER BY id DESC LIMIT ?"),
     );
     on_tx!(tx, c => async {
         let rows = sqlx::query(AssertSqlSafe(sql)).bind(limit).fetch_all(&mut **c).await?;
         rows.iter()
             .map(|r| {
-                Ok(RunRow {
-                    id: r.try_get(0)?,
-                    requested_at: r.try_get(1)?,
-                    requested_by: r.try_get(2)?,
-                    request: r.try_get(3)?,
-                    state: r.try_get(4)?,
-                    started_at: r.try_get(5)?,
-                    finished_at: r.try_get(6)?,
-                    error: r.try_get(7)?,
-                })
+                run_row!(r)
             })
             .collect::<Result<Vec<_>, sqlx::Error>>()
     }

@@ -48,7 +48,7 @@ pub(super) async fn select<T: Row>(
     what: &'static str,
 ) -> Result<Vec<T>, StoreError> {
     match src {
-        Source::Tx(Tx::Postgres(c)) => pg_rows(&mut **c, cols, rest, scope, what).await,
+        Source::Tx(Tx::Postgres(c)) => pg_rows(c, cols, rest, scope, what).await,
         Source::Tx(tx) => json_rows(tx, cols, rest, scope, what).await,
         Source::File(conn) => file_rows(conn, cols, rest, scope, what),
     }
