@@ -362,9 +362,12 @@ pub async fn plan_each(
             break;
         };
         let started = std::time::Instant::now();
-        let accounts = next.await.map_err(|e| RunError::Task(e.to_string()))??;
+        let mut accounts = next.await.map_err(|e| RunError::Task(e.to_string()))??;
         stats.load += started.elapsed();
         let started = std::time::Instant::now();
+        // In byte order within the page too (PostgreSQL returns a list in
+        // its collation's order), so that plans come out in code order.
+        accounts.sort_by(|a, b| a.code.cmp(&b.code));
         stats.accounts += accounts.len();
         stats.items += accounts.iter().map(|a| a.items.len()).sum::<usize>();
         let plans = plan_page(planner, &accounts, when, selection.trace);

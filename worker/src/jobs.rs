@@ -453,7 +453,11 @@ async fn on_tick(
                 Ok(_) => {}
                 Err(e) => error!(error = %e, "vacuuming finished jobs"),
             }
-            resume_shards(&ctx).await?;
+            // A failure here must not keep the hour's alerts from being
+            // evaluated: it is logged, and tried again next hour.
+            if let Err(e) = resume_shards(&ctx).await {
+                error!(error = %e, "pushing unfinished shards again");
+            }
             push!(&ctx.queues, alerts, EvaluateAlerts {})
         }
         Every::Nightly => push!(&ctx.queues, purge, PurgeFiles {}),
