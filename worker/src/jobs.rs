@@ -353,12 +353,22 @@ async fn on_run_shard(job: RunShard, ctx: Ctx) -> Result<(), BoxDynError> {
     Ok(())
 }
 
+/// Logs a failed job at `error` (apalis says so only at `debug`) and hands
+/// the error to apalis: retried, or aborted when permanent.
+fn logged(job: &'static str) -> impl FnOnce(JobError) -> BoxDynError {
+    move |e| {
+        error!(job, error = %e, "job failed");
+        e.into_apalis()
+    }
+}
+
 async fn on_deliver(job: Deliver, ctx: Ctx) -> Result<(), BoxDynError> {
     let report = ctx
         .delivery
         .deliver_due(Utc::now())
         .await
-        .map_err(|e| JobError::from(e).into_apalis())?;
+        .map_err(JobError::from)
+        .map_err(logged("deliver"))?;
     if report.sent + report.failed + report.retried + report.cancelled > 0 {
         info!(reason = %job.reason, sent = report.sent, failed = report.failed,
             retried = report.retried, cancelled = report.cancelled, waiting = report.waiting, "delivered");
@@ -370,7 +380,8 @@ async fn on_evaluate_alerts(_job: EvaluateAlerts, ctx: Ctx) -> Result<(), BoxDyn
     ctx.delivery
         .freshness(Utc::now())
         .await
-        .map_err(|e| JobError::from(e).into_apalis())?;
+        .map_err(JobError::from)
+        .map_err(logged("evaluate_alerts"))?;
     Ok(())
 }
 
@@ -378,7 +389,7 @@ async fn on_purge_files(_job: PurgeFiles, ctx: Ctx) -> Result<(), BoxDynError> {
     if let Some(files) = &ctx.options.files {
         purge_files(&ctx.delivery, files, Utc::now())
             .await
-            .map_err(JobError::into_apalis)?;
+            .map_err(logged("purge_files"))?;
     }
     Ok(())
 }
