@@ -18,7 +18,7 @@
 //! vacuumed hourly. Every job is idempotent through the database, so
 //! several worker processes may each push the same ticks, and any of them
 //! runs any shard (docs/operations.md). Handlers are thin: they call plain
-//! functions ([`daily_run`], [`fan_out`], [`run_shard`],
+//! functions ([`fan_out`], [`run_shard`],
 //! [`Delivery::deliver_due`], [`Delivery::freshness`], [`purge_files`]).
 
 use std::str::FromStr as _;
@@ -31,7 +31,7 @@ use apalis_postgres::PostgresStorage;
 use apalis_sqlite::SqliteStorage;
 use chrono::{NaiveTime, Timelike as _, Utc};
 use relance_engine::files::{FileError, FileStore};
-use relance_engine::run::{self, RunOutcome, Selection, When};
+use relance_engine::run;
 use relance_engine::shards;
 use relance_engine::store::{StoreError, customers, jobs};
 use serde::{Deserialize, Serialize};
@@ -153,40 +153,6 @@ impl JobError {
             other => Box::new(other),
         }
     }
-}
-
-/// The daily run of one timezone at `now`: plans and records the day of its
-/// accounts (each at its own date), idempotent through the action key.
-#[instrument(skip_all, fields(timezone = %timezone))]
-pub async fn daily_run(
-    delivery: &Delivery,
-    timezone: &str,
-    now: chrono::DateTime<Utc>,
-) -> Result<RunOutcome, JobError> {
-    let tz: chrono_tz::Tz = timezone
-        .parse()
-        .map_err(|_| JobError::Permanent(format!("unknown timezone {timezone:?}")))?;
-    let planner = &delivery.planner;
-    let selection = Selection {
-        timezone: Some(tz),
-        ..Selection::all(planner)
-    };
-    let origin = format!("worker:daily_run:{timezone}:{}", now.format("%Y%m%d"));
-    let outcome = run::run(
-        &delivery.store,
-        planner,
-        When::At(now),
-        &selection,
-        now,
-        &origin,
-    )
-    .await?;
-    info!(
-        recorded = outcome.recorded.len(),
-        raised = outcome.raised,
-        "daily run recorded"
-    );
-    Ok(outcome)
 }
 
 /// The daily run of one timezone at `now`, sharded: records the run and

@@ -19,11 +19,7 @@ pub struct AccountSize {
 
 /// Every collection account with its open items, in code byte order.
 pub async fn account_sizes(tx: &mut Tx) -> Result<Vec<AccountSize>, StoreError> {
-    let leaders: Vec<(String, Option<String>)> = on_tx!(tx, c => sqlx::query_as(
-        "SELECT code, timezone FROM customers WHERE group_leader IS NULL")
-        .fetch_all(&mut **c)
-        .await)
-    .map_err(StoreError::query("reading accounts"))?;
+    let leaders = super::customers::account_timezones_by_code(tx).await?;
     let counts: Vec<(String, i64)> = on_tx!(tx, c => sqlx::query_as(
         "SELECT COALESCE(m.group_leader, m.code), COUNT(*) FROM items i \
          JOIN customers m ON m.code = i.customer WHERE i.remaining > 0 \

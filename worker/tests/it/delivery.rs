@@ -499,32 +499,17 @@ async fn a_daily_run_records_the_accounts_of_its_timezone_only() {
         [chrono_tz::Europe::Paris, chrono_tz::America::New_York]
     );
     // 07:00 in Paris on 2026-11-09 is 06:00 UTC (00:00 in New York).
-    let paris = relance_worker::jobs::daily_run(&d, "Europe/Paris", at("06:00"))
-        .await
-        .expect("the Paris run");
-    let accounts: Vec<&str> = paris
-        .recorded
-        .iter()
-        .map(|r| r.action.account.as_str())
-        .collect();
-    assert_eq!(accounts, ["C0001"]);
+    assert_eq!(day(&d, "Europe/Paris", at("06:00")).await, ["C0001"]);
     // 07:00 in New York is 12:00 UTC.
-    let ny = relance_worker::jobs::daily_run(&d, "America/New_York", at("12:00"))
-        .await
-        .expect("the New York run");
-    let accounts: Vec<&str> = ny
-        .recorded
-        .iter()
-        .map(|r| r.action.account.as_str())
-        .collect();
-    assert_eq!(accounts, ["C0002"]);
-    // Run again: nothing new.
-    let again = relance_worker::jobs::daily_run(&d, "Europe/Paris", at("06:05"))
+    assert_eq!(day(&d, "America/New_York", at("12:00")).await, ["C0002"]);
+    // Again: the day's run exists, every shard done, nothing runs.
+    let again = relance_worker::jobs::fan_out(&d, "Europe/Paris", at("06:05"), 100_000)
         .await
         .expect("again");
-    assert!(again.recorded.is_empty());
+    assert!(!again.created);
+    assert!(again.pending.is_empty());
     assert!(matches!(
-        relance_worker::jobs::daily_run(&d, "Mars/Olympus", at("06:00")).await,
+        relance_worker::jobs::fan_out(&d, "Mars/Olympus", at("06:00"), 100_000).await,
         Err(relance_worker::jobs::JobError::Permanent(_))
     ));
     ts.cleanup().await;
@@ -1169,4 +1154,38 @@ async fn a_recipient_the_server_refuses_fails_alone_and_the_others_are_served() 
         [("delivery_failed".to_string(), 1)]
     );
     ts.cleanup().await;
+}
+
+/// The daily run of `timezone` at `now` as the worker's jobs do it (the run
+/// cut into shards, each shard run); the accounts it recorded actions for.
+async fn day(d: &Delivery, timezone: &str, now: chrono::DateTime<chrono::Utc>) -> Vec<String> {
+    use relance_worker::jobs::{self, RunShard};
+    let fanned = jobs::fan_out(d, timezone, now, 100_000)
+        .await
+        .expect("the daily run");
+    assert!(fanned.created);
+    for shard in fanned.pending {
+        let job = RunShard {
+            run: fanned.run,
+            shard,
+        };
+        jobs::run_shard(d, &job, "test", now)
+            .await
+            .expect("the shard");
+    }
+    let mut tx = d.store.begin().await.expect("a transaction");
+    let filter = relance_engine::store::actions::ActionFilter {
+        limit: 1000,
+        ..Default::default()
+    };
+    let origin = relance_engine::run::run_origin(fanned.run);
+    let accounts = relance_engine::store::actions::list(&mut tx, &filter)
+        .await
+        .expect("actions")
+        .into_iter()
+        .filter(|a| a.origin == origin)
+        .map(|a| a.account)
+        .collect();
+    tx.rollback().await.expect("rollback");
+    accounts
 }
