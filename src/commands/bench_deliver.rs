@@ -36,7 +36,7 @@ pub struct Args {
     #[arg(long, default_value_t = 8)]
     connections: u32,
     /// Concurrent delivery passes (as `relance worker --deliverers`).
-    #[arg(long, default_value_t = 2)]
+    #[arg(long, default_value_t = 1)]
     deliverers: usize,
     /// Actions claimed per batch.
     #[arg(long, default_value_t = 256)]

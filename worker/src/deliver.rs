@@ -268,7 +268,6 @@ pub type FilesOfItems = HashMap<(String, String), Vec<relance_engine::store::fil
 
 /// An email or a letter waiting to leave.
 struct Prepared {
-    index: usize,
     name: String,
     message_id: String,
     email: Option<lettre::Message>,
@@ -296,13 +295,21 @@ impl Delivery {
             path: self.options.outbox.clone(),
             source,
         })?;
-        loop {
-            let (batch, claimed) = self.deliver_batch(now).await?;
-            report.add(batch);
-            if claimed == 0 {
-                break;
+        // Two passes claim batches side by side, so that one's sends overlap
+        // the other's reads and composing: the SMTP connections stay busy.
+        let pass = || async {
+            let mut report = Report::default();
+            loop {
+                let (batch, claimed) = self.deliver_batch(now).await?;
+                report.add(batch);
+                if claimed == 0 {
+                    return Ok::<_, DeliverError>(report);
+                }
             }
-        }
+        };
+        let (first, second) = tokio::join!(pass(), pass());
+        report.add(first?);
+        report.add(second?);
         loop {
             let (batch, claimed) = self.deliver_internal_batch(now).await?;
             report.add(batch);
@@ -522,35 +529,52 @@ impl Delivery {
             tx.rollback().await?;
             sent?
         };
-        let accounts = run::load_accounts(&self.store, &self.planner, codes).await?;
-        let accounts: HashMap<&str, &Account> =
-            accounts.iter().map(|a| (a.code.as_str(), a)).collect();
+        let accounts = Arc::new(run::load_accounts(&self.store, &self.planner, codes).await?);
         let files = self.files_of(&claimed).await?;
 
+        // What each action needs read (its account, earlier sends, files),
+        // then composed on every core, each message sent as soon as it is.
         let mut outcomes: Vec<Option<Outcome>> = vec![None; claimed.len()];
-        let mut prepared = Vec::new();
-        for (index, action) in claimed.iter().enumerate() {
-            let sent = sent.get(&action.account).map_or(&[][..], Vec::as_slice);
-            match self
-                .prepare(
-                    action,
-                    accounts.get(action.account.as_str()).copied(),
-                    sent,
-                    &files,
-                    now,
-                )
-                .await
-            {
-                Ok(p) => prepared.push(Prepared { index, ..p }),
-                Err(outcome) => outcomes[index] = Some(outcome),
+        let mut jobs = Vec::new();
+        {
+            let by_code: HashMap<&str, usize> = accounts
+                .iter()
+                .enumerate()
+                .map(|(i, a)| (a.code.as_str(), i))
+                .collect();
+            for (index, action) in claimed.iter().enumerate() {
+                let sent = sent.get(&action.account).map_or(&[][..], Vec::as_slice);
+                let account = by_code
+                    .get(action.account.as_str())
+                    .map(|&i| (i, &accounts[i]));
+                match self.gather(index, action, account, sent, &files, now).await {
+                    Ok(job) => jobs.push(job),
+                    Err(outcome) => outcomes[index] = Some(outcome),
+                }
             }
         }
+        let claimed = Arc::new(claimed);
+        let (composed_tx, mut composed) = tokio::sync::mpsc::unbounded_channel();
+        let composing = {
+            let (composer, claimed, accounts) =
+                (self.composer.clone(), claimed.clone(), accounts.clone());
+            tokio::task::spawn_blocking(move || {
+                compose_all(&*composer, &claimed, &accounts, &jobs, &composed_tx);
+            })
+        };
 
-        // Letters, then emails, concurrently over the pool.
+        // Letters written, emails sent concurrently over the pool.
         let mut sends = tokio::task::JoinSet::new();
         let in_flight = self.mailer.concurrency();
-        for p in prepared {
-            let action = &claimed[p.index];
+        while let Some((index, prepared)) = composed.recv().await {
+            let action = &claimed[index];
+            let p: Prepared = match prepared {
+                Ok(p) => p,
+                Err(outcome) => {
+                    outcomes[index] = Some(outcome);
+                    continue;
+                }
+            };
             let files = [
                 ("html", p.letter.as_ref().map(String::as_bytes)),
                 ("pdf", p.letter_pdf.as_deref()),
@@ -564,7 +588,7 @@ impl Delivery {
                 None => Ok(()),
             });
             if let Err(e) = written {
-                outcomes[p.index] = Some(self.failure(action, SendError::Transient(e), now));
+                outcomes[index] = Some(self.failure(action, SendError::Transient(e), now));
                 continue;
             }
             match p.email {
@@ -583,11 +607,11 @@ impl Delivery {
                     let outbox = self.options.outbox.clone();
                     sends.spawn(async move {
                         let result = mailer::send(&mailer, &outbox, &p.name, &email).await;
-                        (p.index, p.message_id, p.refused, result)
+                        (index, p.message_id, p.refused, result)
                     });
                 }
                 None => {
-                    outcomes[p.index] = Some(Outcome::Sent {
+                    outcomes[index] = Some(Outcome::Sent {
                         reply: format!("letter written to {}.html and .pdf", p.name),
                         message_id: None,
                         refused: p.refused,
@@ -595,11 +619,18 @@ impl Delivery {
                 }
             }
         }
+        if let Err(e) = composing.await {
+            // A composer that panicked: its actions are released (below).
+            warn!(error = %e, "composing stopped");
+        }
         while let Some(joined) = sends.join_next().await {
             if let Some((index, outcome)) = self.sent(&claimed, joined, now) {
                 outcomes[index] = Some(outcome);
             }
         }
+        let claimed = Arc::try_unwrap(claimed).unwrap_or_else(|shared| (*shared).clone());
+        let accounts: HashMap<&str, &Account> =
+            accounts.iter().map(|a| (a.code.as_str(), a)).collect();
 
         let mut report = Report::default();
         let mut finished = Vec::with_capacity(claimed.len());
@@ -742,17 +773,19 @@ impl Delivery {
         .await
     }
 
-    /// Re-reads one claimed action against its account: what to send, or
-    /// the outcome without sending.
-    async fn prepare(
+    /// Re-reads one claimed action (the `index`-th of its batch) against its
+    /// account (its index among the batch's accounts, and it): what to
+    /// compose, or the outcome without composing.
+    async fn gather(
         &self,
+        index: usize,
         action: &Claimed,
-        account: Option<&Account>,
+        account: Option<(usize, &Account)>,
         sent: &[relance_engine::store::actions::Sent],
         files: &FilesOfItems,
         now: DateTime<Utc>,
-    ) -> Result<Prepared, Outcome> {
-        let Some(account) = account else {
+    ) -> Result<Job, Outcome> {
+        let Some((account_index, account)) = account else {
             return Err(Outcome::Cancelled {
                 why: format!("account {} has no open item left", action.account),
             });
@@ -798,7 +831,7 @@ impl Delivery {
         let run_date = action.run_date.parse().unwrap_or(today);
         let settings = &self.planner.config.settings;
         let from = settings.from.as_deref().unwrap_or("");
-        let mid = message_id(
+        let message_id = message_id(
             action.id,
             &format!(
                 "{}/{}/{}/{}",
@@ -806,23 +839,23 @@ impl Delivery {
             ),
             from,
         );
-        let shared = self.shared_files(action, account, &keep, files, now).await;
-        let interactive = self.shared.page_link(settings, &account.code, now);
-        let out = Outgoing {
-            id: action.id,
-            message_id: &mid,
+        let job = Job {
+            index,
+            account: account_index,
+            message_id,
             run_date,
-            scenario: &action.scenario,
-            step: &action.step,
-            kinds: &payload.kinds,
-            template: payload.template.as_deref(),
-            to: &to,
-            cc: &cc,
-            items: &keep,
-            account,
-            files: &shared,
-            interactive: interactive.as_deref(),
+            kinds: payload.kinds,
+            template: payload.template,
+            to,
+            cc,
+            items: keep,
+            files: Vec::new(),
+            interactive: self.shared.page_link(settings, &account.code, now),
+            // The emails and letters that went out before this action's run date.
+            previous: crate::render::previous(sent, run_date),
+            refused,
         };
+        let out = job.outgoing(action, account);
         if !out.has_email() && !out.has_letter() {
             return Err(Outcome::Done);
         }
@@ -834,20 +867,71 @@ impl Delivery {
                 until: stamp(until),
             });
         }
-        // The emails and letters that went out before this action's run date.
-        let previous = crate::render::previous(sent, run_date);
-        let composed =
-            self.composer
-                .compose_after(&out, &previous)
-                .map_err(|e| Outcome::Failed {
-                    reply: format!("composing: {e}"),
-                })?;
+        let files = self
+            .shared_files(action, account, &job.items, files, now)
+            .await;
+        Ok(Job { files, ..job })
+    }
+}
+
+/// An action ready to compose: what [`Delivery::gather`] read for it.
+struct Job {
+    /// Its index in the batch.
+    index: usize,
+    /// Its account's index among the batch's accounts.
+    account: usize,
+    message_id: String,
+    run_date: NaiveDate,
+    kinds: Vec<String>,
+    template: Option<String>,
+    to: Vec<String>,
+    cc: Vec<String>,
+    /// The covered items still to chase.
+    items: Vec<ItemKey>,
+    files: Vec<SharedFile>,
+    interactive: Option<String>,
+    previous: Vec<relance_templates::context::Previous>,
+    /// Recipients left out (`address: why`).
+    refused: Vec<String>,
+}
+
+impl Job {
+    /// What the composer is handed.
+    fn outgoing<'a>(&'a self, action: &'a Claimed, account: &'a Account) -> Outgoing<'a> {
+        Outgoing {
+            id: action.id,
+            message_id: &self.message_id,
+            run_date: self.run_date,
+            scenario: &action.scenario,
+            step: &action.step,
+            kinds: &self.kinds,
+            template: self.template.as_deref(),
+            to: &self.to,
+            cc: &self.cc,
+            items: &self.items,
+            account,
+            files: &self.files,
+            interactive: self.interactive.as_deref(),
+        }
+    }
+
+    /// Its email and letter, or why it failed.
+    fn compose(
+        &self,
+        composer: &dyn Compose,
+        action: &Claimed,
+        account: &Account,
+    ) -> Result<Prepared, Outcome> {
+        let composed = composer
+            .compose_after(&self.outgoing(action, account), &self.previous)
+            .map_err(|e| Outcome::Failed {
+                reply: format!("composing: {e}"),
+            })?;
         Ok(Prepared {
-            index: 0,
             name: mailer::file_name(action.id, &action.account, &action.step),
-            message_id: mid,
+            message_id: self.message_id.clone(),
             refused: if composed.email.is_some() {
-                refused
+                self.refused.clone()
             } else {
                 Vec::new()
             },
@@ -856,6 +940,36 @@ impl Delivery {
             letter_pdf: composed.letter_pdf,
         })
     }
+}
+
+/// Composes `jobs` on every core, handing each result to `out` as soon as
+/// it is made, with its index in the batch; stops early if `out` is gone.
+fn compose_all(
+    composer: &dyn Compose,
+    claimed: &[Claimed],
+    accounts: &[Account],
+    jobs: &[Job],
+    out: &tokio::sync::mpsc::UnboundedSender<(usize, Result<Prepared, Outcome>)>,
+) {
+    let next = std::sync::atomic::AtomicUsize::new(0);
+    let work = || {
+        loop {
+            let i = next.fetch_add(1, std::sync::atomic::Ordering::Relaxed);
+            let Some(job) = jobs.get(i) else { return };
+            let prepared = job.compose(composer, &claimed[job.index], &accounts[job.account]);
+            if out.send((job.index, prepared)).is_err() {
+                return;
+            }
+        }
+    };
+    let cores = std::thread::available_parallelism().map_or(1, std::num::NonZero::get);
+    let threads = cores.min(jobs.len()).max(1);
+    std::thread::scope(|scope| {
+        for _ in 1..threads {
+            scope.spawn(work);
+        }
+        work();
+    });
 }
 
 /// The customer-shared files of the items `keep` of an action of `step`
