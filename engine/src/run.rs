@@ -473,12 +473,38 @@ pub async fn run_pages(
 ) -> Result<RunOutcome, RunError> {
     let now_text = now.to_rfc3339_opts(chrono::SecondsFormat::Secs, true);
     let mut outcome = RunOutcome::default();
-    for chunk in selected_codes(store, Some(planner), selection)
-        .await?
-        .chunks(PAGE)
-    {
-        let mut tx = store.begin_write().await?;
-        let mut accounts = read_accounts(&mut tx, chunk, Codes::Page, selection).await?;
+    // On PostgreSQL the next page is read on a connection of its own while
+    // this one is planned and recorded (a statement there sees what was
+    // committed when it starts, in the page's transaction or not). SQLite
+    // reads each page in its write transaction, which the write lock
+    // serialises with other writers.
+    let ahead = store.backend() == crate::store::Backend::Postgres;
+    let codes = selected_codes(store, Some(planner), selection).await?;
+    let mut chunks = codes.chunks(PAGE).map(<[String]>::to_vec);
+    let mut next: Option<tokio::task::JoinHandle<Result<Vec<Account>, RunError>>> = None;
+    let read_ahead = |chunk: Vec<String>| {
+        tokio::spawn(load_codes(
+            store.clone(),
+            chunk,
+            Codes::Page,
+            selection.clone(),
+        ))
+    };
+    if ahead {
+        next = chunks.next().map(read_ahead);
+    }
+    loop {
+        let (mut tx, mut accounts) = if ahead {
+            let Some(this) = next.take() else { break };
+            next = chunks.next().map(read_ahead);
+            let accounts = this.await.map_err(|e| RunError::Task(e.to_string()))??;
+            (store.begin_write().await?, accounts)
+        } else {
+            let Some(chunk) = chunks.next() else { break };
+            let mut tx = store.begin_write().await?;
+            let accounts = read_accounts(&mut tx, &chunk, Codes::Page, selection).await?;
+            (tx, accounts)
+        };
         if let Some(tz) = selection.timezone {
             accounts.retain(|a| planner.timezone(a) == tz);
         }

@@ -4,7 +4,7 @@
 
 use super::super::StoreError;
 use super::decode::{DateText, ItemRow};
-use super::source::{Source, select};
+use super::source::{Source, select, select_sorted};
 use super::{ColleagueFacts, ContactFacts, CustomerFacts, Item, ItemColumns, Scope};
 
 /// A step an item reached: customer, reference, scenario, step.
@@ -15,7 +15,28 @@ pub(super) async fn customers(
     src: &mut Source<'_>,
     scope: Scope<'_>,
 ) -> Result<Vec<CustomerFacts>, StoreError> {
-    let sql = "customers WHERE (code IN ({}) AND group_leader IS NULL) OR group_leader IN ({}) ORDER BY code";
+    // Two searches of an index each: written with OR, PostgreSQL filtered
+    // every customer for each page.
+    let cols = [
+        "code",
+        "name",
+        "language",
+        "timezone",
+        "scenario",
+        "group_leader",
+        "credit_limit",
+        "currency",
+        "custom",
+        "address",
+        "postcode",
+        "city",
+        "country",
+    ];
+    let sql = format!(
+        "customers WHERE code IN ({{}}) AND group_leader IS NULL \
+         UNION ALL SELECT {} FROM customers WHERE group_leader IN ({{}})",
+        cols.join(", ")
+    );
     type CustomerRow = (
         String,
         String,
@@ -31,26 +52,13 @@ pub(super) async fn customers(
         Option<String>,
         Option<String>,
     );
-    let rows: Vec<CustomerRow> = select(
+    let rows: Vec<CustomerRow> = select_sorted(
         src,
-        &[
-            "code",
-            "name",
-            "language",
-            "timezone",
-            "scenario",
-            "group_leader",
-            "credit_limit",
-            "currency",
-            "custom",
-            "address",
-            "postcode",
-            "city",
-            "country",
-        ],
-        sql,
+        &cols,
+        (&sql, "1"),
         scope,
         "reading customers",
+        |rows: &mut [CustomerRow]| rows.sort_unstable_by(|a, b| a.0.cmp(&b.0)),
     )
     .await?;
     Ok(rows
@@ -98,11 +106,14 @@ pub(super) async fn items(
     scopes: &[Scope<'_>],
     columns: ItemColumns,
 ) -> Result<Vec<Item>, StoreError> {
-    let template = "items WHERE remaining > 0 AND customer IN ({}) ORDER BY customer, reference";
+    let template = (
+        "items WHERE remaining > 0 AND customer IN ({})",
+        "customer, reference",
+    );
     let mut rows: Vec<ItemRow> = Vec::new();
     for &items_scope in scopes {
         rows.extend(
-            select::<ItemRow>(
+            select_sorted::<ItemRow>(
                 src,
                 &[
                     "customer",
@@ -126,6 +137,11 @@ pub(super) async fn items(
                 template,
                 items_scope,
                 "reading items",
+                |rows| {
+                    rows.sort_unstable_by(|a, b| {
+                        (&a.customer, &a.reference).cmp(&(&b.customer, &b.reference))
+                    });
+                },
             )
             .await?,
         );
@@ -144,14 +160,18 @@ pub(super) async fn item_steps(
 ) -> Result<Vec<StepRow>, StoreError> {
     let mut steps: Vec<StepRow> = Vec::new();
     for &items_scope in scopes {
-        let sql = "item_steps WHERE customer IN ({}) ORDER BY customer, reference, scenario";
+        let sql = (
+            "item_steps WHERE customer IN ({})",
+            "customer, reference, scenario",
+        );
         steps.extend(
-            select::<StepRow>(
+            select_sorted::<StepRow>(
                 src,
                 &["customer", "reference", "scenario", "step"],
                 sql,
                 items_scope,
                 "reading item steps",
+                |rows| rows.sort_unstable_by(|a, b| (&a.0, &a.1, &a.2).cmp(&(&b.0, &b.1, &b.2))),
             )
             .await?,
         );
@@ -164,14 +184,15 @@ pub(super) async fn contacts(
     src: &mut Source<'_>,
     scope: Scope<'_>,
 ) -> Result<Vec<(String, ContactFacts)>, StoreError> {
-    let sql = "contacts WHERE customer IN ({}) ORDER BY customer, email";
+    let sql = ("contacts WHERE customer IN ({})", "customer, email");
     type ContactRow = (String, String, Option<String>, String, Option<String>);
-    let rows: Vec<ContactRow> = select(
+    let rows: Vec<ContactRow> = select_sorted(
         src,
         &["customer", "email", "name", "role", "language"],
         sql,
         scope,
         "reading contacts",
+        |rows: &mut [ContactRow]| rows.sort_unstable_by(|a, b| (&a.0, &a.1).cmp(&(&b.0, &b.1))),
     )
     .await?;
     Ok(rows
@@ -195,15 +216,20 @@ pub(super) async fn colleagues(
     src: &mut Source<'_>,
     scope: Scope<'_>,
 ) -> Result<Vec<(String, ColleagueFacts)>, StoreError> {
-    let sql = "assignments a JOIN colleagues g ON g.email = a.colleague WHERE a.customer IN ({}) \
-         ORDER BY a.customer, a.role, g.email";
+    let sql = (
+        "assignments a JOIN colleagues g ON g.email = a.colleague WHERE a.customer IN ({})",
+        "a.customer, a.role, g.email",
+    );
     type ColleagueRow = (String, String, String, String, Option<String>);
-    let rows: Vec<ColleagueRow> = select(
+    let rows: Vec<ColleagueRow> = select_sorted(
         src,
         &["a.customer", "a.role", "g.email", "g.name", "g.phone"],
         sql,
         scope,
         "reading colleagues",
+        |rows: &mut [ColleagueRow]| {
+            rows.sort_unstable_by(|a, b| (&a.0, &a.1, &a.2).cmp(&(&b.0, &b.1, &b.2)))
+        },
     )
     .await?;
     Ok(rows

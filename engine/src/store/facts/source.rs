@@ -54,6 +54,27 @@ pub(super) async fn select<T: Row>(
     }
 }
 
+/// [`select`] for a statement whose order is `order` (`col, col…`), which
+/// `sort` gives in Rust: PostgreSQL returns the rows unsorted and `sort`
+/// puts them in byte order (sorting ten thousand rows in the server's
+/// collation took longer than finding them), SQLite sorts them itself (its
+/// text order is byte order).
+pub(super) async fn select_sorted<T: Row>(
+    src: &mut Source<'_>,
+    cols: &[&str],
+    (rest, order): (&str, &str),
+    scope: Scope<'_>,
+    what: &'static str,
+    sort: fn(&mut [T]),
+) -> Result<Vec<T>, StoreError> {
+    if let Source::Tx(Tx::Postgres(c)) = src {
+        let mut rows = pg_rows(c, cols, rest, scope, what).await?;
+        sort(&mut rows);
+        return Ok(rows);
+    }
+    select(src, cols, &format!("{rest} ORDER BY {order}"), scope, what).await
+}
+
 /// [`select`] on PostgreSQL: the rows come in the binary protocol, decoded
 /// as they arrive (no thread hand-off per row, unlike sqlx's SQLite), the
 /// codes bound once as a `text[]`.
