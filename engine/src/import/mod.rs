@@ -14,13 +14,16 @@
 //! - [`csvfile`]: reading one file defensively.
 //! - [`rows`]: from a CSV record to a validated row, per kind of file.
 //! - [`progress`]: what an import tells of its progress (the caller draws).
-//! - `run`: the import loop of one file (a reader thread validating, the
-//!   writer comparing with the stored rows and writing in batches).
+//! - `read`: reading one file: chunks of records read on one thread,
+//!   checked and prepared as batches on several, taken in file order.
+//! - `run`: the import loop of one file (the reader validating, the writer
+//!   comparing with the stored rows and writing in batches).
 //! - `stamp`: what an import writes beside the rows (date, id, history).
 
 pub mod csvfile;
 pub mod files;
 pub mod progress;
+mod read;
 pub mod rows;
 mod run;
 mod stamp;

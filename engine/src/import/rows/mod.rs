@@ -134,7 +134,35 @@ pub struct Parsed {
     pub paid_on: Option<String>,
 }
 
-/// Reads the records of one file.
+/// What a row adds to the indexes, for the rows and files after it.
+#[derive(Debug)]
+enum Added {
+    /// A colleague: email, role.
+    Colleague(String, String),
+    /// A customer: code, currency and group leader.
+    Customer(String, CustomerInfo),
+}
+
+/// One record checked on its own: the row and everything wrong with it
+/// that the record shows by itself. Whether its key repeats an earlier
+/// row's, and what it adds to the indexes, are [`FileChecks`]'s, in file
+/// order.
+#[derive(Debug)]
+pub struct Checked {
+    /// The row and what it says beside the table's columns (meaningful
+    /// only without errors).
+    pub parsed: Parsed,
+    /// What is wrong with it, in the order the cells are read.
+    pub errors: Vec<String>,
+    /// The fingerprint of its key, when every key column is given.
+    pub key: Option<u128>,
+    /// What it adds to the indexes (colleagues and customers).
+    added: Option<Added>,
+}
+
+/// Reads the records of one file. It holds nothing that changes as the
+/// file is read, so that records can be checked on several threads: what
+/// does change is in [`FileChecks`].
 pub struct Parser {
     /// The kind of file.
     kind: FileKind,
@@ -146,10 +174,6 @@ pub struct Parser {
     date_format: DateFormat,
     /// The import date (`YYYY-MM-DD`): no payment is dated after it.
     today: String,
-    /// Fingerprint of each key seen → its line, for duplicate keys.
-    seen: HashMap<u128, u64>,
-    /// `(line, code, leader)` of grouped customers, checked at the end.
-    leaders: Vec<(u64, String, String)>,
     /// The optional columns of this kind: there `-` clears the stored value.
     optional: &'static [&'static str],
 }
@@ -207,15 +231,22 @@ impl Parser {
             custom,
             date_format: opts.date_format,
             today: opts.today.format("%Y-%m-%d").to_string(),
-            seen: HashMap::new(),
-            leaders: Vec::new(),
             optional,
         })
     }
 
-    /// Validates one record into a row in table order (with what it says
-    /// beside the table's columns), or says everything wrong with it.
-    pub fn row(&mut self, rec: &Record<'_>, ix: &mut Indexes) -> Result<Parsed, Vec<String>> {
+    /// Whether a record is checked against the indexes alone, whatever the
+    /// rows before it (items, contacts, assignments): then records can be
+    /// checked on several threads. A colleague or a customer is added to
+    /// the indexes as its row is read, for the rows after it.
+    pub fn independent(&self) -> bool {
+        !matches!(self.kind, FileKind::Colleagues | FileKind::Customers)
+    }
+
+    /// Checks one record into a row in table order (with what it says
+    /// beside the table's columns), and says everything wrong with it.
+    /// Then [`FileChecks::admit`] takes it, in file order.
+    pub fn check(&self, rec: &Record<'_>, ix: &Indexes) -> Checked {
         let mut r = Reader {
             rec,
             index: &self.index,
@@ -224,10 +255,17 @@ impl Parser {
             date_format: self.date_format,
         };
         let mut paid_on = None;
+        let mut added = None;
         let row = match self.kind {
-            FileKind::Colleagues => parties::colleague(&mut r, ix),
+            FileKind::Colleagues => {
+                let (row, colleague) = parties::colleague(&mut r, ix);
+                added = colleague;
+                row
+            }
             FileKind::Customers => {
-                parties::customer(&mut r, ix, &self.custom, &mut self.leaders, rec.line)
+                let (row, customer) = parties::customer(&mut r, ix, &self.custom);
+                added = customer;
+                row
             }
             FileKind::Contacts => parties::contact(&mut r, ix),
             FileKind::Assignments => parties::assignment(&mut r, ix),
@@ -236,32 +274,83 @@ impl Parser {
                 items::item(&mut r, ix, &self.custom)
             }
         };
-        let mut errors = r.errors;
-        let nkeys = self.kind.table().keys.len();
-        let key: Vec<&str> = row[..nkeys]
-            .iter()
-            .map(|v| v.as_text().unwrap_or_default())
-            .collect();
-        if key.iter().all(|k| !k.is_empty()) {
-            let fingerprint = fingerprint(&key);
-            if let Some(first) = self.seen.get(&fingerprint) {
-                errors.push(format!(
-                    "duplicate key {} (first on line {first})",
-                    key.join("/")
-                ));
-            } else {
-                self.seen.insert(fingerprint, rec.line);
-            }
-        }
-        if errors.is_empty() {
-            Ok(Parsed { row, paid_on })
-        } else {
-            Err(errors)
+        let key = self.key_parts(&row);
+        let key = key.iter().all(|k| !k.is_empty()).then(|| fingerprint(&key));
+        Checked {
+            parsed: Parsed { row, paid_on },
+            errors: r.errors,
+            key,
+            added,
         }
     }
 
+    /// The key columns of a row, as text (empty when not given).
+    fn key_parts<'r>(&self, row: &'r Row) -> Vec<&'r str> {
+        let nkeys = self.kind.table().keys.len();
+        row[..nkeys]
+            .iter()
+            .map(|v| v.as_text().unwrap_or_default())
+            .collect()
+    }
+
+    /// A row's key as messages write it: `C001/INV-1`.
+    pub fn key_text(&self, row: &Row) -> String {
+        self.key_parts(row).join("/")
+    }
+}
+
+/// What is checked across the rows of a file, in file order: keys seen
+/// once only, what the rows add to the indexes, and group leaders (checked
+/// at the end, against every customer).
+#[derive(Default)]
+pub struct FileChecks {
+    /// Fingerprint of each key seen → its line, for duplicate keys.
+    seen: HashMap<u128, u64>,
+    /// `(line, code, leader)` of grouped customers, checked at the end.
+    leaders: Vec<(u64, String, String)>,
+}
+
+impl FileChecks {
+    /// Adds what a checked row (on `line`) adds to the indexes: a
+    /// colleague or a customer, valid or not, for the rows after it. A
+    /// file whose rows add to the indexes is checked one row after another.
+    pub fn add(&mut self, line: u64, checked: &mut Checked, ix: &mut Indexes) {
+        match checked.added.take() {
+            None => {}
+            Some(Added::Colleague(email, role)) => {
+                ix.colleagues.insert(email, role);
+            }
+            Some(Added::Customer(code, info)) => {
+                if let Some(leader) = &info.leader {
+                    self.leaders.push((line, code.clone(), leader.clone()));
+                }
+                ix.customers.insert(code, info);
+            }
+        }
+    }
+
+    /// Takes the key of the row on `line`, valid or not: the message for
+    /// a key an earlier row has, naming that row's line, else none.
+    /// `key_text` writes the key, for the message.
+    pub fn admit(
+        &mut self,
+        line: u64,
+        key: Option<u128>,
+        key_text: impl FnOnce() -> String,
+    ) -> Option<String> {
+        let key = key?;
+        if let Some(first) = self.seen.get(&key) {
+            return Some(format!(
+                "duplicate key {} (first on line {first})",
+                key_text()
+            ));
+        }
+        self.seen.insert(key, line);
+        None
+    }
+
     /// Checks that need the whole file: group leaders exist and groups have one level.
-    pub fn finish(&mut self, ix: &Indexes) -> Vec<(u64, String)> {
+    pub fn finish(&self, ix: &Indexes) -> Vec<(u64, String)> {
         let mut errors = Vec::new();
         for (line, code, leader) in &self.leaders {
             match ix.customers.get(leader) {
