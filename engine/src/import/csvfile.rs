@@ -17,6 +17,9 @@ use super::progress::Progress;
 /// The longest line accepted.
 pub const MAX_LINE_BYTES: usize = 1024 * 1024;
 
+/// The most records [`CsvFile::estimate_records`] tells of.
+const MAX_ESTIMATE: usize = 2_000_000;
+
 /// A CSV file opened for reading, its header parsed.
 pub struct CsvFile {
     /// The name used in messages (`items.csv`).
@@ -30,6 +33,8 @@ pub struct CsvFile {
     /// Set once the file cannot be read on (a line too long, a quote never
     /// closed, an IO error): no more records after the error.
     stopped: bool,
+    /// The file's size in bytes.
+    size: u64,
 }
 
 /// One record: its line number and its fields.
@@ -75,6 +80,7 @@ impl CsvFile {
         let delimiter = sniff_delimiter(first_line);
 
         let mut file = File::open(path).map_err(|e| whole(format!("cannot open: {e}")))?;
+        let size = file.metadata().map_or(0, |m| m.len());
         if text_start > 0 {
             let mut bom = [0u8; 3];
             file.read_exact(&mut bom)
@@ -114,12 +120,22 @@ impl CsvFile {
             reader,
             record,
             stopped: false,
+            size,
         })
     }
 
     /// The index of a column, if present.
     pub fn column(&self, name: &str) -> Option<usize> {
         self.headers.iter().position(|h| h == name)
+    }
+
+    /// About how many records the file holds, from its size and the
+    /// `read` records read so far (at most [`MAX_ESTIMATE`]): to make room
+    /// for them at once.
+    pub fn estimate_records(&self, read: usize) -> usize {
+        let bytes = self.reader.position().byte().max(1);
+        let estimate = self.size.saturating_mul(read as u64) / bytes;
+        usize::try_from(estimate).map_or(MAX_ESTIMATE, |e| e.min(MAX_ESTIMATE))
     }
 
     /// Reads up to `max` more records into `chunk` (emptied first), as

@@ -183,13 +183,16 @@ impl Reader {
     /// Reads the whole file, checks every record and hands the batches to
     /// `sender` while every row so far is good.
     pub(super) fn read(mut self, csv: &mut CsvFile, parser: &Parser, sender: &Sender) -> Read {
+        let mut first = Chunk::default();
+        csv.read_chunk(&mut first, self.prep.chunk_size());
+        self.tally.checks.reserve(csv.estimate_records(first.len()));
         let checkers = std::thread::available_parallelism()
             .map_or(1, NonZeroUsize::get)
             .min(MAX_CHECKERS);
         if parser.independent() && checkers > 1 {
-            self.read_parallel(csv, parser, sender, checkers);
+            self.read_parallel(csv, first, parser, sender, checkers);
         } else {
-            self.read_in_order(csv, parser, sender);
+            self.read_in_order(csv, first, parser, sender);
         }
         let Reader {
             indexes, mut tally, ..
@@ -211,7 +214,7 @@ impl Reader {
 
     /// One thread: each record is checked after the rows before it have
     /// added to the indexes.
-    fn read_in_order(&mut self, csv: &mut CsvFile, parser: &Parser, sender: &Sender) {
+    fn read_in_order(&mut self, csv: &mut CsvFile, first: Chunk, parser: &Parser, sender: &Sender) {
         let Reader {
             prep,
             indexes,
@@ -219,20 +222,17 @@ impl Reader {
         } = self;
         let size = prep.chunk_size();
         let width = csv.headers.len();
-        let mut chunk = Chunk::default();
-        loop {
-            csv.read_chunk(&mut chunk, size);
-            if chunk.is_end() {
-                break;
-            }
+        let mut chunk = first;
+        while !chunk.is_end() {
             let checks = &mut tally.checks;
             let checked = check_chunk(chunk, prep, width, tally.clean, |rec| {
                 let mut checked = parser.check(rec, indexes);
                 checks.add(rec.line, &mut checked, indexes);
                 checked
             });
-            // After an error that stops the reading, the next chunk is the end.
             chunk = tally.take(checked, parser, indexes, width, sender);
+            // After an error that stops the reading, the next chunk is the end.
+            csv.read_chunk(&mut chunk, size);
         }
     }
 
@@ -241,6 +241,7 @@ impl Reader {
     fn read_parallel(
         &mut self,
         csv: &mut CsvFile,
+        first: Chunk,
         parser: &Parser,
         sender: &Sender,
         checkers: usize,
@@ -290,9 +291,8 @@ impl Reader {
                     let _ = spent.send(chunk);
                 }
             });
+            let mut chunk = first;
             for turn in (0..checkers).cycle() {
-                let mut chunk = reuse.try_recv().unwrap_or_default();
-                csv.read_chunk(&mut chunk, size);
                 if chunk.is_end() {
                     break;
                 }
@@ -300,6 +300,8 @@ impl Reader {
                 if to_checkers[turn].send(chunk).is_err() || stopped {
                     break;
                 }
+                chunk = reuse.try_recv().unwrap_or_default();
+                csv.read_chunk(&mut chunk, size);
             }
             drop(to_checkers);
         });

@@ -330,7 +330,8 @@ impl Table {
             }
             sql.push(' ');
             sql.push_str(&self.on_conflict(upsert));
-            let values = batch.iter().flatten().map(Cow::Borrowed);
+            // Owned: the text moves into the arguments, uncopied.
+            let values = batch.into_iter().flatten().map(Cow::Owned);
             statements.push(Statement::bound(backend, sql, values)?);
         }
         Ok(Prepared::Statements(Statements(statements)))
@@ -427,8 +428,11 @@ pub struct Writes {
     into_empty: bool,
     /// PostgreSQL: whether the staging table exists and has rows to merge.
     staged: bool,
-    /// PostgreSQL: `COPY` text not yet sent, sent by [`COPY_CHUNK`].
-    pending: Vec<u8>,
+    /// PostgreSQL: `COPY` text not yet sent (the batches as prepared, not
+    /// copied into one buffer), sent by [`COPY_CHUNK`].
+    pending: Vec<Vec<u8>>,
+    /// PostgreSQL: the bytes in `pending`.
+    pending_bytes: usize,
 }
 
 impl Writes {
@@ -441,6 +445,7 @@ impl Writes {
             into_empty,
             staged: false,
             pending: Vec::new(),
+            pending_bytes: 0,
         }
     }
 
@@ -459,8 +464,9 @@ impl Writes {
         match prepared {
             Prepared::Statements(statements) => statements.run(tx).await,
             Prepared::Copy(data) => {
-                self.pending.extend_from_slice(&data);
-                if self.pending.len() >= COPY_CHUNK {
+                self.pending_bytes += data.len();
+                self.pending.push(data);
+                if self.pending_bytes >= COPY_CHUNK {
                     self.copy(tx).await?;
                 }
                 Ok(())
@@ -498,9 +504,12 @@ impl Writes {
             .copy_in_raw(&sql)
             .await
             .map_err(StoreError::query("copying rows"))?;
-        copy.send(std::mem::take(&mut self.pending))
-            .await
-            .map_err(StoreError::query("copying rows"))?;
+        self.pending_bytes = 0;
+        for data in std::mem::take(&mut self.pending) {
+            copy.send(data)
+                .await
+                .map_err(StoreError::query("copying rows"))?;
+        }
         copy.finish()
             .await
             .map_err(StoreError::query("copying rows"))?;
@@ -703,7 +712,8 @@ fn resolved(mut v: &Val) -> &Val {
     v
 }
 
-/// Binds every value in order.
+/// Binds every value in order; owned text moves into the arguments (a
+/// borrowed one is copied).
 fn bind<'v, A>(
     mut args: A,
     values: impl Iterator<Item = Cow<'v, Val>>,
@@ -711,13 +721,26 @@ fn bind<'v, A>(
 where
     A: Arguments,
     for<'q> Option<&'q str>: sqlx::Encode<'q, A::Database> + sqlx::Type<A::Database>,
+    Option<String>: for<'q> sqlx::Encode<'q, A::Database> + sqlx::Type<A::Database>,
     Option<i64>: for<'q> sqlx::Encode<'q, A::Database> + sqlx::Type<A::Database>,
 {
     for v in values {
-        match resolved(&v) {
-            Val::Text(t) => args.add(t.as_deref())?,
-            Val::Int(i) => args.add(*i)?,
-            Val::Keep(_) => {}
+        match v {
+            Cow::Borrowed(v) => match resolved(v) {
+                Val::Text(t) => args.add(t.as_deref())?,
+                Val::Int(i) => args.add(*i)?,
+                Val::Keep(_) => {}
+            },
+            Cow::Owned(mut v) => {
+                while let Val::Keep(default) = v {
+                    v = *default;
+                }
+                match v {
+                    Val::Text(t) => args.add(t)?,
+                    Val::Int(i) => args.add(i)?,
+                    Val::Keep(_) => {}
+                }
+            }
         }
     }
     Ok(args)
@@ -736,6 +759,13 @@ fn copy_text(rows: Vec<Row>) -> Vec<u8> {
                 Val::Text(None) | Val::Int(None) | Val::Keep(_) => out.extend_from_slice(b"\\N"),
                 Val::Int(Some(n)) => {
                     let _ = write!(Bytes(&mut out), "{n}");
+                }
+                Val::Text(Some(s))
+                    if !s
+                        .bytes()
+                        .any(|b| matches!(b, b'\\' | b'\t' | b'\n' | b'\r')) =>
+                {
+                    out.extend_from_slice(s.as_bytes());
                 }
                 Val::Text(Some(s)) => {
                     for &b in s.as_bytes() {

@@ -12,6 +12,7 @@ mod items;
 mod parties;
 mod resolve;
 
+use std::collections::hash_map::Entry;
 use std::hash::BuildHasher;
 
 use foldhash::{HashMap, HashMapExt};
@@ -274,8 +275,9 @@ impl Parser {
                 items::item(&mut r, ix, &self.custom)
             }
         };
-        let key = self.key_parts(&row);
-        let key = key.iter().all(|k| !k.is_empty()).then(|| fingerprint(&key));
+        let (parts, n) = self.key_parts(&row);
+        let key = &parts[..n];
+        let key = key.iter().all(|k| !k.is_empty()).then(|| fingerprint(key));
         Checked {
             parsed: Parsed { row, paid_on },
             errors: r.errors,
@@ -284,20 +286,33 @@ impl Parser {
         }
     }
 
-    /// The key columns of a row, as text (empty when not given).
-    fn key_parts<'r>(&self, row: &'r Row) -> Vec<&'r str> {
+    /// The key columns of a row, as text (empty when not given): the
+    /// first `n` of the array.
+    fn key_parts<'r>(&self, row: &'r Row) -> ([&'r str; MAX_KEYS], usize) {
+        let mut parts = [""; MAX_KEYS];
         let nkeys = self.kind.table().keys.len();
-        row[..nkeys]
-            .iter()
-            .map(|v| v.as_text().unwrap_or_default())
-            .collect()
+        for (part, v) in parts.iter_mut().zip(&row[..nkeys]) {
+            *part = v.as_text().unwrap_or_default();
+        }
+        (parts, nkeys)
     }
 
     /// A row's key as messages write it: `C001/INV-1`.
     pub fn key_text(&self, row: &Row) -> String {
-        self.key_parts(row).join("/")
+        let (parts, n) = self.key_parts(row);
+        parts[..n].join("/")
     }
 }
+
+/// Key columns of a table, at most (assignments have three).
+const MAX_KEYS: usize = 3;
+const _: () = {
+    let mut i = 0;
+    while i < FileKind::ALL.len() {
+        assert!(FileKind::ALL[i].table().keys.len() <= MAX_KEYS);
+        i += 1;
+    }
+};
 
 /// What is checked across the rows of a file, in file order: keys seen
 /// once only, what the rows add to the indexes, and group leaders (checked
@@ -338,15 +353,23 @@ impl FileChecks {
         key: Option<u128>,
         key_text: impl FnOnce() -> String,
     ) -> Option<String> {
-        let key = key?;
-        if let Some(first) = self.seen.get(&key) {
-            return Some(format!(
-                "duplicate key {} (first on line {first})",
-                key_text()
-            ));
+        match self.seen.entry(key?) {
+            Entry::Occupied(first) => Some(format!(
+                "duplicate key {} (first on line {})",
+                key_text(),
+                first.get()
+            )),
+            Entry::Vacant(vacant) => {
+                vacant.insert(line);
+                None
+            }
         }
-        self.seen.insert(key, line);
-        None
+    }
+
+    /// Room for the keys of about `rows` rows more, so that the map of
+    /// keys is not grown (and copied) again and again.
+    pub fn reserve(&mut self, rows: usize) {
+        self.seen.reserve(rows);
     }
 
     /// Checks that need the whole file: group leaders exist and groups have one level.
