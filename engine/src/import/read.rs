@@ -262,7 +262,9 @@ impl Reader {
             let mut from_checkers = Vec::with_capacity(checkers);
             for _ in 0..checkers {
                 let (to_checker, chunks) = mpsc::sync_channel::<Chunk>(1);
-                let (to_taker, checked) = mpsc::sync_channel::<CheckedChunk>(1);
+                // A checker holds its chunk until it is taken: the rows of
+                // a file in memory stay a few batches.
+                let (to_taker, checked) = mpsc::sync_channel::<CheckedChunk>(0);
                 scope.spawn(move || {
                     for chunk in chunks {
                         let writes = writing.load(Ordering::Relaxed);

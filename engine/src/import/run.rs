@@ -126,7 +126,8 @@ impl Run<'_> {
         // task only runs them. Into a table with rows, the reader binds the
         // comparison of each batch with the stored rows, which the
         // database runs, returning only the rows that are new or changed.
-        let (sender, mut batches) = tokio::sync::mpsc::channel::<Result<Batch, StoreError>>(2);
+        // One batch waits here: the reader holds the next ones.
+        let (sender, mut batches) = tokio::sync::mpsc::channel::<Result<Batch, StoreError>>(1);
         let reader = Reader::new(
             Prep {
                 name: name.clone(),
@@ -244,6 +245,9 @@ impl Run<'_> {
                 }
             }
         }
+        // The rows the database found unchanged (most) are freed on a
+        // blocking thread: this task goes on with the next batch.
+        tokio::task::spawn_blocking(move || drop(batch));
         // `--full`: every row of the file is seen, changed or not.
         if let Some(mark) = mark {
             mark.run(tx).await?;

@@ -15,7 +15,7 @@ mod resolve;
 use std::collections::hash_map::Entry;
 use std::hash::BuildHasher;
 
-use foldhash::{HashMap, HashMapExt};
+use foldhash::HashMap;
 
 use relance_dsl::diagnostic::closest;
 use relance_dsl::model::{Config, FieldDef, FieldTarget, Type};
@@ -25,7 +25,7 @@ use super::{DateFormat, FileKind, Options};
 use crate::store::customers;
 use crate::store::table::{Row, Val};
 use crate::store::{StoreError, Tx};
-use cells::Reader;
+use cells::{Columns, Reader};
 
 pub use cells::CLEAR;
 pub use resolve::{derive_item, payment, resolve, status_change, unsaid};
@@ -168,7 +168,7 @@ pub struct Parser {
     /// The kind of file.
     kind: FileKind,
     /// Column name → index in the record.
-    index: HashMap<&'static str, usize>,
+    index: Columns,
     /// Custom columns: index, name, declared type.
     custom: Vec<(usize, String, Option<Type>)>,
     /// How dates are written.
@@ -202,7 +202,7 @@ impl Parser {
                 csv.headers.join(", ")
             ));
         }
-        let mut index = HashMap::new();
+        let mut index = Columns::default();
         for c in required.iter().chain(optional.iter()) {
             if let Some(i) = csv.column(c) {
                 index.insert(*c, i);
@@ -216,7 +216,7 @@ impl Parser {
         let mut custom = Vec::new();
         if let Some(target) = target {
             for (i, h) in csv.headers.iter().enumerate() {
-                if !index.values().any(|&j| j == i) && !h.is_empty() {
+                if !index.holds(i) && !h.is_empty() {
                     let ty = indexes
                         .fields
                         .iter()
