@@ -29,8 +29,9 @@ use crate::store::{Backend, StoreError};
 /// Rows written per batch.
 pub(super) const BATCH: usize = 2000;
 /// Rows compared per batch on PostgreSQL: one statement each (a column an
-/// array), whose round trip costs more than its rows.
-const PG_COMPARE_BATCH: usize = 50_000;
+/// array), whose round trip costs more than 2,000 rows; a few batches are
+/// held at a time (one per checking thread, one taken, one writing).
+const PG_COMPARE_BATCH: usize = 25_000;
 /// Threads checking chunks, at most (each holds a chunk and its rows).
 const MAX_CHECKERS: usize = 4;
 

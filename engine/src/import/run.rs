@@ -17,8 +17,10 @@ use super::{FileKind, FileReport, Full, ImportError, Options, RowError};
 use crate::store::history::{self, HistoryEvent};
 use crate::store::payments::{self, PaymentRow};
 use crate::store::table::{self, Probe, Row, Statements, Writes};
-use crate::store::{StoreError, Tx};
+use crate::store::{Backend, StoreError, Tx};
 
+/// `COPY` text of a batch of new rows, at least (items: some 75 bytes a row).
+const COPY_BYTES_PER_BATCH: usize = BATCH * 64;
 /// Bad rows kept for the report; the rest are counted.
 const MAX_REPORTED: usize = 1000;
 
@@ -126,8 +128,16 @@ impl Run<'_> {
         // task only runs them. Into a table with rows, the reader binds the
         // comparison of each batch with the stored rows, which the
         // database runs, returning only the rows that are new or changed.
-        // One batch waits here: the reader holds the next ones.
-        let (sender, mut batches) = tokio::sync::mpsc::channel::<Result<Batch, StoreError>>(1);
+        // One batch waits here, the reader holds the next ones; but `COPY`
+        // text (new rows, PostgreSQL), small, queues here for a whole
+        // `COPY` statement: the next is ready when the server is done with
+        // one, and the server copies while the reader reads.
+        let queue = if empty_at_start && tx.backend() == Backend::Postgres {
+            table::COPY_CHUNK.div_ceil(COPY_BYTES_PER_BATCH)
+        } else {
+            1
+        };
+        let (sender, mut batches) = tokio::sync::mpsc::channel::<Result<Batch, StoreError>>(queue);
         let reader = Reader::new(
             Prep {
                 name: name.clone(),

@@ -17,10 +17,10 @@ use super::{Backend, Params, StoreError, Tx, on_tx};
 /// Parameters per statement: below SQLite's 32766 and PostgreSQL's 65535.
 const MAX_PARAMS: usize = 30_000;
 
-/// `COPY` text sent per statement (PostgreSQL): few statements, since each
-/// costs a round trip that Nagle's algorithm can hold for 40 ms (sqlx does
-/// not set `TCP_NODELAY`), with memory bounded.
-const COPY_CHUNK: usize = 32 << 20;
+/// `COPY` text sent per statement (PostgreSQL). While one is copied, the
+/// reader prepares the next (`import` queues as much for the writer): the
+/// server copies one while the next is read.
+pub const COPY_CHUNK: usize = 4 << 20;
 
 /// The type of a column.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
