@@ -205,7 +205,7 @@ impl Parser {
         let mut index = Columns::default();
         for c in required.iter().chain(optional.iter()) {
             if let Some(i) = csv.column(c) {
-                index.insert(*c, i);
+                index.insert(c, i);
             }
         }
         let target = match kind {
