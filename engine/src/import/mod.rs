@@ -1,12 +1,14 @@
 //! `relance import`: CSV files of customers, contacts, colleagues, assignments
 //! and items into the store (docs/reference/data.md).
 //!
-//! One call is one transaction. Files are read one record at a time and
-//! written in batches while they are valid; the first bad row stops the
-//! writing but not the reading, so that every bad row is reported, and the
+//! One call is one transaction. Files are read in chunks of records,
+//! checked on several threads and written in batches, in file order, while
+//! they are valid; the first bad row stops the writing but not the
+//! reading, so that every bad row is reported (in line order), and the
 //! transaction is rolled back: a call with any bad row writes nothing.
 //! Memory stays bounded by the number of customers and colleagues (kept in
-//! indexes) plus a 24-byte fingerprint per row for duplicate keys.
+//! indexes) plus a 24-byte fingerprint per row for duplicate keys, and a
+//! few batches.
 //!
 //! # Layout
 //! - [`files`]: which files a call imports, what each holds ([`FileKind`]), in
