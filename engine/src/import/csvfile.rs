@@ -3,7 +3,8 @@
 //! length (a 2 GB line is refused after 1 MiB, not loaded), a quote never
 //! closed is named with the line it opens on, every field is
 //! checked to be UTF-8, and binary or empty files are refused with a clear
-//! message. Records are read one at a time into a reused buffer.
+//! message. Records are read a chunk at a time ([`Chunk`]), to be checked
+//! on other threads.
 
 use std::fs::File;
 use std::io::{self, BufReader, Read};
@@ -15,6 +16,9 @@ use super::progress::Progress;
 
 /// The longest line accepted.
 pub const MAX_LINE_BYTES: usize = 1024 * 1024;
+
+/// The most records [`CsvFile::estimate_records`] tells of.
+const MAX_ESTIMATE: usize = 2_000_000;
 
 /// A CSV file opened for reading, its header parsed.
 pub struct CsvFile {
@@ -29,6 +33,8 @@ pub struct CsvFile {
     /// Set once the file cannot be read on (a line too long, a quote never
     /// closed, an IO error): no more records after the error.
     stopped: bool,
+    /// The file's size in bytes.
+    size: u64,
 }
 
 /// One record: its line number and its fields.
@@ -74,6 +80,7 @@ impl CsvFile {
         let delimiter = sniff_delimiter(first_line);
 
         let mut file = File::open(path).map_err(|e| whole(format!("cannot open: {e}")))?;
+        let size = file.metadata().map_or(0, |m| m.len());
         if text_start > 0 {
             let mut bom = [0u8; 3];
             file.read_exact(&mut bom)
@@ -113,6 +120,7 @@ impl CsvFile {
             reader,
             record,
             stopped: false,
+            size,
         })
     }
 
@@ -121,52 +129,129 @@ impl CsvFile {
         self.headers.iter().position(|h| h == name)
     }
 
-    /// The next record, `None` at the end of the file.
-    pub fn next_record(&mut self) -> Option<Result<Record<'_>, RowError>> {
-        if self.stopped {
-            return None;
-        }
-        let line = self.reader.position().line() + 1;
-        match self.reader.read_byte_record(&mut self.record) {
-            Ok(false) => None,
-            Err(e) => {
-                self.stopped = true;
-                Some(Err(read_error(&self.name, line, &e)))
-            }
-            Ok(true) => {
-                let line = self.record.position().map_or(line, |p| p.line());
-                if self.record.len() != self.headers.len() {
-                    // A blank line is no record.
-                    if self.record.len() == 1 && self.record[0].iter().all(u8::is_ascii_whitespace)
-                    {
-                        return self.next_record();
+    /// About how many records the file holds, from its size and the
+    /// `read` records read so far (at most [`MAX_ESTIMATE`]): to make room
+    /// for them at once.
+    pub fn estimate_records(&self, read: usize) -> usize {
+        let bytes = self.reader.position().byte().max(1);
+        let estimate = self.size.saturating_mul(read as u64) / bytes;
+        usize::try_from(estimate).map_or(MAX_ESTIMATE, |e| e.min(MAX_ESTIMATE))
+    }
+
+    /// Reads up to `max` more records into `chunk` (emptied first), as
+    /// they are: [`Chunk::record`] checks each. After a line too long, a
+    /// quote never closed or an IO error, the chunk says so
+    /// ([`Chunk::stopped`]) and no more records are read.
+    pub fn read_chunk(&mut self, chunk: &mut Chunk, max: usize) {
+        chunk.clear();
+        while !self.stopped && chunk.records.len() < max {
+            let line = self.reader.position().line() + 1;
+            match self.reader.read_byte_record(&mut self.record) {
+                Ok(false) => break,
+                Err(e) => {
+                    self.stopped = true;
+                    chunk.stopped = Some(read_error(&self.name, line, &e));
+                }
+                Ok(true) => {
+                    let line = self.record.position().map_or(line, |p| p.line());
+                    let start = chunk.bytes.len();
+                    chunk.bytes.extend_from_slice(self.record.as_slice());
+                    let mut end = start;
+                    for field in self.record.iter() {
+                        end += field.len();
+                        chunk.ends.push(end);
                     }
+                    chunk.records.push((line, chunk.ends.len()));
+                }
+            }
+        }
+    }
+}
+
+/// Records read one after another, kept as read (their fields end to end)
+/// so that they can be checked elsewhere, on another thread.
+#[derive(Debug, Default)]
+pub struct Chunk {
+    /// The fields of every record, end to end.
+    bytes: Vec<u8>,
+    /// Where each field ends in `bytes`.
+    ends: Vec<usize>,
+    /// Each record's line (1-based) and where its fields end in `ends`.
+    records: Vec<(u64, usize)>,
+    /// What stopped the reading after these records (a line too long, a
+    /// quote never closed, an IO error), if anything did.
+    pub stopped: Option<RowError>,
+}
+
+impl Chunk {
+    fn clear(&mut self) {
+        self.bytes.clear();
+        self.ends.clear();
+        self.records.clear();
+        self.stopped = None;
+    }
+
+    /// How many records it holds.
+    pub fn len(&self) -> usize {
+        self.records.len()
+    }
+
+    /// Whether it holds no record.
+    pub fn is_empty(&self) -> bool {
+        self.records.is_empty()
+    }
+
+    /// Whether the file ended before it: no record, no error.
+    pub fn is_end(&self) -> bool {
+        self.records.is_empty() && self.stopped.is_none()
+    }
+
+    /// Record `i` of the file `file`, whose header has `width` columns:
+    /// `None` for a blank line (no record), an error when its fields are
+    /// not as many as the header's or not UTF-8, else its fields trimmed,
+    /// into `fields` (emptied first, handed back with the record to be
+    /// reused).
+    pub fn record<'c>(
+        &'c self,
+        i: usize,
+        file: &str,
+        width: usize,
+        mut fields: Vec<&'c str>,
+    ) -> Option<Result<Record<'c>, RowError>> {
+        let (line, last) = self.records[i];
+        let first = if i == 0 { 0 } else { self.records[i - 1].1 };
+        let ends = &self.ends[first..last];
+        let mut start = if first == 0 { 0 } else { self.ends[first - 1] };
+        if ends.len() != width {
+            // A blank line is no record.
+            if ends.len() == 1
+                && self.bytes[start..ends[0]]
+                    .iter()
+                    .all(u8::is_ascii_whitespace)
+            {
+                return None;
+            }
+            return Some(Err(RowError {
+                file: file.to_string(),
+                line,
+                message: format!("{} fields, but the header has {width}", ends.len()),
+            }));
+        }
+        fields.clear();
+        for &end in ends {
+            match std::str::from_utf8(&self.bytes[start..end]) {
+                Ok(text) => fields.push(text.trim()),
+                Err(_) => {
                     return Some(Err(RowError {
-                        file: self.name.clone(),
+                        file: file.to_string(),
                         line,
-                        message: format!(
-                            "{} fields, but the header has {}",
-                            self.record.len(),
-                            self.headers.len()
-                        ),
+                        message: "not UTF-8 text (save the file as UTF-8)".into(),
                     }));
                 }
-                let mut fields = Vec::with_capacity(self.record.len());
-                for field in self.record.iter() {
-                    match std::str::from_utf8(field) {
-                        Ok(text) => fields.push(text.trim()),
-                        Err(_) => {
-                            return Some(Err(RowError {
-                                file: self.name.clone(),
-                                line,
-                                message: "not UTF-8 text (save the file as UTF-8)".into(),
-                            }));
-                        }
-                    }
-                }
-                Some(Ok(Record { line, fields }))
             }
+            start = end;
         }
+        Some(Ok(Record { line, fields }))
     }
 }
 

@@ -56,7 +56,7 @@ impl FileKind {
             .find(|k| name.starts_with(k.as_str()))
     }
 
-    pub(super) fn table(self) -> &'static Table {
+    pub(super) const fn table(self) -> &'static Table {
         match self {
             FileKind::Colleagues => &tables::COLLEAGUES,
             FileKind::Customers => &tables::CUSTOMERS,

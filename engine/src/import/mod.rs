@@ -1,12 +1,14 @@
 //! `relance import`: CSV files of customers, contacts, colleagues, assignments
 //! and items into the store (docs/reference/data.md).
 //!
-//! One call is one transaction. Files are read one record at a time and
-//! written in batches while they are valid; the first bad row stops the
-//! writing but not the reading, so that every bad row is reported, and the
+//! One call is one transaction. Files are read in chunks of records,
+//! checked on several threads and written in batches, in file order, while
+//! they are valid; the first bad row stops the writing but not the
+//! reading, so that every bad row is reported (in line order), and the
 //! transaction is rolled back: a call with any bad row writes nothing.
 //! Memory stays bounded by the number of customers and colleagues (kept in
-//! indexes) plus a 24-byte fingerprint per row for duplicate keys.
+//! indexes) plus a 24-byte fingerprint per row for duplicate keys, and a
+//! few batches.
 //!
 //! # Layout
 //! - [`files`]: which files a call imports, what each holds ([`FileKind`]), in
@@ -14,13 +16,16 @@
 //! - [`csvfile`]: reading one file defensively.
 //! - [`rows`]: from a CSV record to a validated row, per kind of file.
 //! - [`progress`]: what an import tells of its progress (the caller draws).
-//! - `run`: the import loop of one file (a reader thread validating, the
-//!   writer comparing with the stored rows and writing in batches).
+//! - `read`: reading one file: chunks of records read on one thread,
+//!   checked and prepared as batches on several, taken in file order.
+//! - `run`: the import loop of one file (the reader validating, the writer
+//!   comparing with the stored rows and writing in batches).
 //! - `stamp`: what an import writes beside the rows (date, id, history).
 
 pub mod csvfile;
 pub mod files;
 pub mod progress;
+mod read;
 pub mod rows;
 mod run;
 mod stamp;

@@ -1,27 +1,26 @@
-//! The import loop of one file: a reader on a blocking thread validates
-//! records and prepares batches (the writes of new rows, or the comparison
-//! of rows with the stored ones, bound); the writer runs them, resolves the
-//! rows the database found new or changed, counts and writes them.
+//! The import loop of one file: the reader (`read`, on blocking threads)
+//! validates records and prepares batches (the writes of new rows, or the
+//! comparison of rows with the stored ones, bound); the writer runs them,
+//! resolves the rows the database found new or changed, counts and writes
+//! them.
 
-use foldhash::{HashSet, HashSetExt as _};
+use foldhash::HashSet;
 use std::path::Path;
 use std::sync::Arc;
 
 use super::csvfile::CsvFile;
 use super::progress::Progress;
+use super::read::{BATCH, Batch, Prep, Read, Reader};
 use super::rows::{self, Indexes, Parsed, Parser};
 use super::stamp::ImportStamp;
 use super::{FileKind, FileReport, Full, ImportError, Options, RowError};
 use crate::store::history::{self, HistoryEvent};
 use crate::store::payments::{self, PaymentRow};
-use crate::store::table::{self, Prepared, Probe, Row, Statements, Writes};
+use crate::store::table::{self, Probe, Row, Statements, Writes};
 use crate::store::{Backend, StoreError, Tx};
 
-/// Rows written per batch.
-const BATCH: usize = 2000;
-/// Rows compared per batch on PostgreSQL: one statement each (a column an
-/// array), whose round trip costs more than its rows.
-const PG_COMPARE_BATCH: usize = 50_000;
+/// `COPY` text of a batch of new rows, at least (items: some 75 bytes a row).
+const COPY_BYTES_PER_BATCH: usize = BATCH * 64;
 /// Bad rows kept for the report; the rest are counted.
 const MAX_REPORTED: usize = 1000;
 
@@ -35,7 +34,7 @@ pub(super) struct Problems {
 }
 
 impl Problems {
-    fn push(&mut self, e: RowError) {
+    pub(super) fn push(&mut self, e: RowError) {
         if self.kept.len() < MAX_REPORTED {
             self.kept.push(e);
         } else {
@@ -106,7 +105,7 @@ impl Run<'_> {
                 return Ok(report);
             }
         };
-        let mut parser = match Parser::new(kind, &csv, indexes, self.opts) {
+        let parser = match Parser::new(kind, &csv, indexes, self.opts) {
             Ok(p) => p,
             Err(missing) => {
                 self.error(RowError {
@@ -120,32 +119,38 @@ impl Run<'_> {
         let table = kind.table();
         let empty_at_start = table.is_empty(tx).await?;
 
-        // Reading and validating (CPU) runs on a blocking thread and hands
-        // batches to this task, which writes them (the database's thread):
-        // the two overlap. The reader owns the indexes meanwhile.
+        // Reading and validating (CPU) runs on blocking threads and hands
+        // batches to this task, in file order, which writes them (the
+        // database's thread): the two overlap. The reader owns the indexes
+        // meanwhile.
         // Into a table that was empty when the file began, every row is new:
         // the reader also derives them and prepares the writes, and this
         // task only runs them. Into a table with rows, the reader binds the
         // comparison of each batch with the stored rows, which the
         // database runs, returning only the rows that are new or changed.
-        let (sender, mut batches) = tokio::sync::mpsc::channel::<Result<Batch, StoreError>>(2);
-        let mut reader = Reader {
-            name: name.clone(),
-            kind,
-            indexes: std::mem::take(indexes),
-            clean: self.problems.is_empty(),
-            problems: Problems::default(),
-            rows: 0,
-            mentioned: HashSet::new(),
-            backend: tx.backend(),
-            stamp: self.stamp.clone(),
-            fresh: empty_at_start,
-            full: self.opts.full != Full::No,
+        // One batch waits here, the reader holds the next ones; but `COPY`
+        // text (new rows, PostgreSQL), small, queues here for a whole
+        // `COPY` statement: the next is ready when the server is done with
+        // one, and the server copies while the reader reads.
+        let queue = if empty_at_start && tx.backend() == Backend::Postgres {
+            table::COPY_CHUNK.div_ceil(COPY_BYTES_PER_BATCH)
+        } else {
+            1
         };
-        let reading = tokio::task::spawn_blocking(move || {
-            reader.read(&mut csv, &mut parser, &sender);
-            reader
-        });
+        let (sender, mut batches) = tokio::sync::mpsc::channel::<Result<Batch, StoreError>>(queue);
+        let reader = Reader::new(
+            Prep {
+                name: name.clone(),
+                kind,
+                backend: tx.backend(),
+                stamp: self.stamp.clone(),
+                fresh: empty_at_start,
+                full: self.opts.full != Full::No,
+            },
+            std::mem::take(indexes),
+            self.problems.is_empty(),
+        );
+        let reading = tokio::task::spawn_blocking(move || reader.read(&mut csv, &parser, &sender));
         let mut writes = Writes::new(table, empty_at_start);
         let mut pending = Pending::default();
         while let Some(batch) = batches.recv().await {
@@ -177,7 +182,7 @@ impl Run<'_> {
         // PostgreSQL: the staged rows into the table, before the next file
         // (whose rows may refer to them) is read.
         writes.finish(tx).await?;
-        let reader = reading
+        let reader: Read = reading
             .await
             .map_err(|e| ImportError::Usage(format!("reading {name} failed: {e}")))?;
         if let Some(progress) = progress {
@@ -250,6 +255,9 @@ impl Run<'_> {
                 }
             }
         }
+        // The rows the database found unchanged (most) are freed on a
+        // blocking thread: this task goes on with the next batch.
+        tokio::task::spawn_blocking(move || drop(batch));
         // `--full`: every row of the file is seen, changed or not.
         if let Some(mark) = mark {
             mark.run(tx).await?;
@@ -290,186 +298,6 @@ struct Pending {
     rows: Vec<Row>,
     /// The payments they record.
     paid: Vec<PaymentRow>,
-}
-
-/// What the reader hands the writer.
-enum Batch {
-    /// Validated rows of a file into a table with rows, with their
-    /// comparison with the stored rows, bound.
-    Compare {
-        /// The rows, with their lines.
-        rows: Vec<(u64, Parsed)>,
-        /// Their comparison with the stored rows.
-        probe: Probe,
-        /// `--full`, items: marking every row of the batch as seen.
-        mark: Option<Statements>,
-    },
-    /// New rows, derived and prepared by the reader.
-    Ready {
-        /// The writes.
-        prepared: Prepared,
-        /// The status changes they make.
-        history: Vec<HistoryEvent>,
-        /// How many rows.
-        rows: u64,
-    },
-}
-
-/// Reads and validates one file on a blocking thread.
-struct Reader {
-    /// The file name, for messages.
-    name: String,
-    /// What the file holds.
-    kind: FileKind,
-    /// The indexes, lent for the file.
-    indexes: Indexes,
-    /// No bad row yet in this call: batches are still sent to be written.
-    clean: bool,
-    /// Bad rows of this file.
-    problems: Problems,
-    /// Data rows read.
-    rows: u64,
-    /// Customers of the items read, for `--full`.
-    mentioned: HashSet<String>,
-    /// The store's backend (placeholders, binding and writes differ).
-    backend: Backend,
-    /// The import's date and id (derived columns, history, `--full`).
-    stamp: ImportStamp,
-    /// Whether the table was empty when the file began.
-    fresh: bool,
-    /// `--full` or `--full-all`: every items row is marked as seen.
-    full: bool,
-}
-
-impl Reader {
-    fn error(&mut self, e: RowError) {
-        self.clean = false;
-        self.problems.push(e.escaped());
-    }
-
-    /// Hands a batch to the writer, prepared when the table was empty; stops
-    /// writing (and only validates) once the writer is gone.
-    fn send(
-        &mut self,
-        rows: Vec<(u64, Parsed)>,
-        sender: &tokio::sync::mpsc::Sender<Result<Batch, StoreError>>,
-    ) {
-        let batch = if self.fresh {
-            self.prepare_new(rows)
-        } else {
-            self.prepare_compare(rows)
-        };
-        if sender.blocking_send(batch).is_err() {
-            // The writer stopped (a store error): only validate.
-            self.clean = false;
-        }
-    }
-
-    /// New rows: resolved with their defaults, derived and prepared.
-    fn prepare_new(&self, rows: Vec<(u64, Parsed)>) -> Result<Batch, StoreError> {
-        let count = rows.len() as u64;
-        let mut history = Vec::new();
-        let rows: Vec<Row> = rows
-            .into_iter()
-            .map(|(_, Parsed { mut row, .. })| {
-                // New items: no payment (we do not know when).
-                rows::resolve(self.kind, &mut row, None);
-                if self.kind == FileKind::Items {
-                    history.extend(self.stamp.derive(&mut row, None, &self.name));
-                }
-                row
-            })
-            .collect();
-        let prepared = self.kind.table().prepare(self.backend, rows, false)?;
-        Ok(Batch::Ready {
-            prepared,
-            history,
-            rows: count,
-        })
-    }
-
-    /// Rows for a table with rows: their comparison with the stored rows
-    /// (and, for `--full` items, their marking as seen), bound.
-    fn prepare_compare(&self, rows: Vec<(u64, Parsed)>) -> Result<Batch, StoreError> {
-        let table = self.kind.table();
-        let probed: Vec<(&Row, u64)> = rows
-            .iter()
-            .map(|(_, p)| (&p.row, rows::unsaid(self.kind, &p.row)))
-            .collect();
-        let probe = table.prepare_probe(self.backend, &probed)?;
-        let mark = if self.full && self.kind == FileKind::Items {
-            let keys: Vec<&Row> = rows.iter().map(|(_, p)| &p.row).collect();
-            Some(table.prepare_mark(self.backend, &keys, "seen_import", self.stamp.import_id)?)
-        } else {
-            None
-        };
-        Ok(Batch::Compare { rows, probe, mark })
-    }
-
-    fn read(
-        &mut self,
-        csv: &mut CsvFile,
-        parser: &mut Parser,
-        sender: &tokio::sync::mpsc::Sender<Result<Batch, StoreError>>,
-    ) {
-        let size = if self.backend == Backend::Postgres && !self.fresh {
-            PG_COMPARE_BATCH
-        } else {
-            BATCH
-        };
-        let mut batch: Vec<(u64, Parsed)> = Vec::with_capacity(size);
-        while let Some(record) = csv.next_record() {
-            let record = match record {
-                Ok(r) => r,
-                Err(e) => {
-                    // After a line too long, a quote never closed or an IO
-                    // error, `next_record` gives no more records.
-                    self.error(e);
-                    continue;
-                }
-            };
-            self.rows += 1;
-            let line = record.line;
-            match parser.row(&record, &mut self.indexes) {
-                Ok(row) => {
-                    if self.kind == FileKind::Items
-                        && let Some(customer) = row.row[0].as_text()
-                        && !self.mentioned.contains(customer)
-                    {
-                        self.mentioned.insert(customer.to_string());
-                    }
-                    if self.clean {
-                        batch.push((line, row));
-                        if batch.len() >= size {
-                            self.send(std::mem::take(&mut batch), sender);
-                        }
-                    }
-                }
-                Err(messages) => {
-                    for message in messages {
-                        let name = self.name.clone();
-                        self.error(RowError {
-                            file: name,
-                            line,
-                            message,
-                        });
-                    }
-                    batch.clear();
-                }
-            }
-        }
-        if self.clean && !batch.is_empty() {
-            self.send(batch, sender);
-        }
-        for (line, message) in parser.finish(&self.indexes) {
-            let name = self.name.clone();
-            self.error(RowError {
-                file: name,
-                line,
-                message,
-            });
-        }
-    }
 }
 
 /// Equal rows, ignoring what the import derives (`seen_import`).

@@ -42,7 +42,9 @@ impl ImportStamp {
             },
         );
         let n = row.len();
-        row[n - tables::ITEMS_DERIVED..].clone_from_slice(&derived);
+        for (cell, value) in row[n - tables::ITEMS_DERIVED..].iter_mut().zip(derived) {
+            *cell = value;
+        }
         change
     }
 }

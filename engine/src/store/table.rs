@@ -17,10 +17,10 @@ use super::{Backend, Params, StoreError, Tx, on_tx};
 /// Parameters per statement: below SQLite's 32766 and PostgreSQL's 65535.
 const MAX_PARAMS: usize = 30_000;
 
-/// `COPY` text sent per statement (PostgreSQL): few statements, since each
-/// costs a round trip that Nagle's algorithm can hold for 40 ms (sqlx does
-/// not set `TCP_NODELAY`), with memory bounded.
-const COPY_CHUNK: usize = 32 << 20;
+/// `COPY` text sent per statement (PostgreSQL). While one is copied, the
+/// reader prepares the next (`import` queues as much for the writer): the
+/// server copies one while the next is read.
+pub const COPY_CHUNK: usize = 4 << 20;
 
 /// The type of a column.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -173,10 +173,15 @@ impl Table {
             .map(|c| format!("i.{c}"))
             .collect();
         if backend == Backend::Postgres {
-            // One statement whatever the rows: a column an array.
+            // One statement whatever the rows: a column an array. Each row
+            // looks its stored row up by key (`LATERAL … OFFSET 0`, which
+            // the planner cannot turn into a hash join): a hash join would
+            // read the whole table for every batch (and, past `work_mem`,
+            // spill it to disk), as it does while the plan is custom.
             let sql = format!(
                 "WITH v AS (SELECT * FROM unnest($1::bigint[], $2::bigint[], {}) AS v (n, unsaid, {})) \
-                 SELECT v.n, {} FROM v LEFT JOIN {} AS i ON {} WHERE i.{} IS NULL OR NOT ({condition})",
+                 SELECT v.n, {} FROM v LEFT JOIN LATERAL (SELECT * FROM {} AS i WHERE {} OFFSET 0) AS i ON TRUE \
+                 WHERE i.{} IS NULL OR NOT ({condition})",
                 self.arrays(2, self.width()),
                 self.column_list(),
                 stored.join(", "),
@@ -330,7 +335,8 @@ impl Table {
             }
             sql.push(' ');
             sql.push_str(&self.on_conflict(upsert));
-            let values = batch.iter().flatten().map(Cow::Borrowed);
+            // Owned: the text moves into the arguments, uncopied.
+            let values = batch.into_iter().flatten().map(Cow::Owned);
             statements.push(Statement::bound(backend, sql, values)?);
         }
         Ok(Prepared::Statements(Statements(statements)))
@@ -427,8 +433,11 @@ pub struct Writes {
     into_empty: bool,
     /// PostgreSQL: whether the staging table exists and has rows to merge.
     staged: bool,
-    /// PostgreSQL: `COPY` text not yet sent, sent by [`COPY_CHUNK`].
-    pending: Vec<u8>,
+    /// PostgreSQL: `COPY` text not yet sent (the batches as prepared, not
+    /// copied into one buffer), sent by [`COPY_CHUNK`].
+    pending: Vec<Vec<u8>>,
+    /// PostgreSQL: the bytes in `pending`.
+    pending_bytes: usize,
 }
 
 impl Writes {
@@ -441,6 +450,7 @@ impl Writes {
             into_empty,
             staged: false,
             pending: Vec::new(),
+            pending_bytes: 0,
         }
     }
 
@@ -459,8 +469,9 @@ impl Writes {
         match prepared {
             Prepared::Statements(statements) => statements.run(tx).await,
             Prepared::Copy(data) => {
-                self.pending.extend_from_slice(&data);
-                if self.pending.len() >= COPY_CHUNK {
+                self.pending_bytes += data.len();
+                self.pending.push(data);
+                if self.pending_bytes >= COPY_CHUNK {
                     self.copy(tx).await?;
                 }
                 Ok(())
@@ -498,9 +509,12 @@ impl Writes {
             .copy_in_raw(&sql)
             .await
             .map_err(StoreError::query("copying rows"))?;
-        copy.send(std::mem::take(&mut self.pending))
-            .await
-            .map_err(StoreError::query("copying rows"))?;
+        self.pending_bytes = 0;
+        for data in std::mem::take(&mut self.pending) {
+            copy.send(data)
+                .await
+                .map_err(StoreError::query("copying rows"))?;
+        }
         copy.finish()
             .await
             .map_err(StoreError::query("copying rows"))?;
@@ -562,6 +576,16 @@ pub async fn probe(
     probe: Probe,
 ) -> Result<Vec<(usize, Option<Row>)>, StoreError> {
     let mut found = Vec::new();
+    if let Tx::Postgres(c) = &mut *tx {
+        // The planner prices a comparison of 50,000 rows high enough to
+        // compile it (JIT) while its plan is custom, the first five times:
+        // some 350 ms each, more than the comparison. Until the import's
+        // transaction ends.
+        sqlx::query("SET LOCAL jit = off")
+            .execute(&mut **c)
+            .await
+            .map_err(StoreError::query("comparing with the stored rows"))?;
+    }
     for Statement { sql, values } in probe.statements.0 {
         let rows = match (&mut *tx, values) {
             (Tx::Sqlite(c), Values::Sqlite(args)) => {
@@ -703,7 +727,8 @@ fn resolved(mut v: &Val) -> &Val {
     v
 }
 
-/// Binds every value in order.
+/// Binds every value in order; owned text moves into the arguments (a
+/// borrowed one is copied).
 fn bind<'v, A>(
     mut args: A,
     values: impl Iterator<Item = Cow<'v, Val>>,
@@ -711,13 +736,26 @@ fn bind<'v, A>(
 where
     A: Arguments,
     for<'q> Option<&'q str>: sqlx::Encode<'q, A::Database> + sqlx::Type<A::Database>,
+    Option<String>: for<'q> sqlx::Encode<'q, A::Database> + sqlx::Type<A::Database>,
     Option<i64>: for<'q> sqlx::Encode<'q, A::Database> + sqlx::Type<A::Database>,
 {
     for v in values {
-        match resolved(&v) {
-            Val::Text(t) => args.add(t.as_deref())?,
-            Val::Int(i) => args.add(*i)?,
-            Val::Keep(_) => {}
+        match v {
+            Cow::Borrowed(v) => match resolved(v) {
+                Val::Text(t) => args.add(t.as_deref())?,
+                Val::Int(i) => args.add(*i)?,
+                Val::Keep(_) => {}
+            },
+            Cow::Owned(mut v) => {
+                while let Val::Keep(default) = v {
+                    v = *default;
+                }
+                match v {
+                    Val::Text(t) => args.add(t)?,
+                    Val::Int(i) => args.add(i)?,
+                    Val::Keep(_) => {}
+                }
+            }
         }
     }
     Ok(args)
@@ -736,6 +774,13 @@ fn copy_text(rows: Vec<Row>) -> Vec<u8> {
                 Val::Text(None) | Val::Int(None) | Val::Keep(_) => out.extend_from_slice(b"\\N"),
                 Val::Int(Some(n)) => {
                     let _ = write!(Bytes(&mut out), "{n}");
+                }
+                Val::Text(Some(s))
+                    if !s
+                        .bytes()
+                        .any(|b| matches!(b, b'\\' | b'\t' | b'\n' | b'\r')) =>
+                {
+                    out.extend_from_slice(s.as_bytes());
                 }
                 Val::Text(Some(s)) => {
                     for &b in s.as_bytes() {

@@ -317,6 +317,46 @@ async fn a_bad_row_after_thousands_of_good_ones_leaves_the_store_untouched() {
 }
 
 #[tokio::test]
+async fn problems_far_apart_in_a_large_file_are_reported_in_line_order() {
+    // Records are checked a few thousand at a time, on several threads:
+    // the problems still come in the order of the file, and a key is a
+    // duplicate of the first row with it, however far before.
+    let mut big = String::from("customer,reference,type,due_date,amount\n");
+    for i in 0..9000 {
+        match i {
+            2999 => big.push_str("C001,INV-7,invoice,2026-10-01,10\n"),
+            4000 => big.push_str("C009,INV-4000,invoice,2026-10-01,10\n"),
+            4001 => big.push_str("C001,INV-4001,invoice\n"),
+            6500 => big.push_str("C001,INV-6500,bill,2026-10-01,ten\n"),
+            8999 => big.push_str("C001,INV-3,invoice,2026-10-01,10\n"),
+            _ => big.push_str(&format!("C001,INV-{i},invoice,2026-10-01,10\n")),
+        }
+    }
+    let (_dir, seed) = files(&[("customers.csv", CUSTOMERS)]);
+    let (_dir2, paths) = files(&[("items.csv", big.as_bytes())]);
+    for t in both().await {
+        run(&t.store, &seed, &options()).await.expect("customers");
+        let (errors, more) = invalid(run(&t.store, &paths, &options()).await, t.name);
+        assert_eq!(
+            printed(&errors),
+            [
+                "items.csv:3001: duplicate key C001/INV-7 (first on line 9)",
+                "items.csv:4002: customer \"C009\" is unknown (not in the store nor in this import)",
+                "items.csv:4003: 3 fields, but the header has 5",
+                "items.csv:6502: type \"bill\" is not one of invoice, credit_note, debit_note, payment",
+                "items.csv:6502: amount \"ten\" is not an amount",
+                "items.csv:9001: duplicate key C001/INV-3 (first on line 5)",
+            ],
+            "{}",
+            t.name
+        );
+        assert_eq!(more, 0, "{}", t.name);
+        assert_eq!(count(&t.store, "items").await, 0, "{}", t.name);
+        t.cleanup().await;
+    }
+}
+
+#[tokio::test]
 async fn bom_semicolons_decimal_commas_and_day_month_year_dates_are_read() {
     let items = "\u{feff}Customer;Reference;Type;Due_Date;Amount;Remaining\n\
 C001;INV-1;invoice;05/11/2026;1 234,56;1234,56\n\

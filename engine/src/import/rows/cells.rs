@@ -2,8 +2,6 @@
 //! (unsaid, cleared with `-`, or a value), checked per type of value, with
 //! every problem collected.
 
-use foldhash::HashMap;
-
 use chrono::NaiveDate;
 use relance_dsl::EmailAddress;
 use relance_dsl::model::Type;
@@ -28,10 +26,34 @@ pub(super) enum Cell<'a> {
     Value(&'a str),
 }
 
+/// Where the known columns of a file are. A dozen names, looked up for
+/// every cell of every row: a scan is cheaper than hashing the name.
+#[derive(Debug, Default)]
+pub(super) struct Columns(Vec<(&'static str, usize)>);
+
+impl Columns {
+    /// Column `name` is at `i` (the first one given counts).
+    pub(super) fn insert(&mut self, name: &'static str, i: usize) {
+        if self.get(name).is_none() {
+            self.0.push((name, i));
+        }
+    }
+
+    /// Where column `name` is, if present.
+    pub(super) fn get(&self, name: &str) -> Option<usize> {
+        self.0.iter().find(|(n, _)| *n == name).map(|&(_, i)| i)
+    }
+
+    /// Whether field `i` is a known column.
+    pub(super) fn holds(&self, i: usize) -> bool {
+        self.0.iter().any(|&(_, j)| j == i)
+    }
+}
+
 /// Field access for one record, collecting problems.
 pub(super) struct Reader<'r, 'a> {
     pub(super) rec: &'r Record<'a>,
-    pub(super) index: &'r HashMap<&'static str, usize>,
+    pub(super) index: &'r Columns,
     /// The optional columns of the kind (where `-` clears).
     pub(super) optional: &'static [&'static str],
     pub(super) errors: Vec<String>,
@@ -56,7 +78,7 @@ impl Reader<'_, '_> {
         let Some(v) = self
             .index
             .get(column)
-            .and_then(|&i| self.rec.fields.get(i).copied())
+            .and_then(|i| self.rec.fields.get(i).copied())
             .filter(|v| !v.is_empty())
         else {
             return Cell::Unsaid;

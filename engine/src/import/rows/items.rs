@@ -59,10 +59,14 @@ pub(super) fn item(
     if r.get("amount").is_none() {
         r.fail("amount is missing".into());
     }
-    let remaining = if r.get("remaining").is_some() {
-        r.amount("remaining", &currency)
-    } else {
+    let remaining_cell = r.get("remaining");
+    // Unsaid, or written as the amount (an open item): the amount, read once.
+    let as_amount =
+        remaining_cell.is_none() || (amount.is_some() && remaining_cell == r.get("amount"));
+    let remaining = if as_amount {
         amount
+    } else {
+        r.amount("remaining", &currency)
     };
     if let (Some(a), Some(rem)) = (amount, remaining)
         && rem > a

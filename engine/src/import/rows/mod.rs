@@ -12,9 +12,10 @@ mod items;
 mod parties;
 mod resolve;
 
+use std::collections::hash_map::Entry;
 use std::hash::BuildHasher;
 
-use foldhash::{HashMap, HashMapExt};
+use foldhash::HashMap;
 
 use relance_dsl::diagnostic::closest;
 use relance_dsl::model::{Config, FieldDef, FieldTarget, Type};
@@ -24,7 +25,7 @@ use super::{DateFormat, FileKind, Options};
 use crate::store::customers;
 use crate::store::table::{Row, Val};
 use crate::store::{StoreError, Tx};
-use cells::Reader;
+use cells::{Columns, Reader};
 
 pub use cells::CLEAR;
 pub use resolve::{derive_item, payment, resolve, status_change, unsaid};
@@ -134,22 +135,46 @@ pub struct Parsed {
     pub paid_on: Option<String>,
 }
 
-/// Reads the records of one file.
+/// What a row adds to the indexes, for the rows and files after it.
+#[derive(Debug)]
+enum Added {
+    /// A colleague: email, role.
+    Colleague(String, String),
+    /// A customer: code, currency and group leader.
+    Customer(String, CustomerInfo),
+}
+
+/// One record checked on its own: the row and everything wrong with it
+/// that the record shows by itself. Whether its key repeats an earlier
+/// row's, and what it adds to the indexes, are [`FileChecks`]'s, in file
+/// order.
+#[derive(Debug)]
+pub struct Checked {
+    /// The row and what it says beside the table's columns (meaningful
+    /// only without errors).
+    pub parsed: Parsed,
+    /// What is wrong with it, in the order the cells are read.
+    pub errors: Vec<String>,
+    /// The fingerprint of its key, when every key column is given.
+    pub key: Option<u128>,
+    /// What it adds to the indexes (colleagues and customers).
+    added: Option<Added>,
+}
+
+/// Reads the records of one file. It holds nothing that changes as the
+/// file is read, so that records can be checked on several threads: what
+/// does change is in [`FileChecks`].
 pub struct Parser {
     /// The kind of file.
     kind: FileKind,
     /// Column name → index in the record.
-    index: HashMap<&'static str, usize>,
+    index: Columns,
     /// Custom columns: index, name, declared type.
     custom: Vec<(usize, String, Option<Type>)>,
     /// How dates are written.
     date_format: DateFormat,
     /// The import date (`YYYY-MM-DD`): no payment is dated after it.
     today: String,
-    /// Fingerprint of each key seen → its line, for duplicate keys.
-    seen: HashMap<u128, u64>,
-    /// `(line, code, leader)` of grouped customers, checked at the end.
-    leaders: Vec<(u64, String, String)>,
     /// The optional columns of this kind: there `-` clears the stored value.
     optional: &'static [&'static str],
 }
@@ -177,10 +202,10 @@ impl Parser {
                 csv.headers.join(", ")
             ));
         }
-        let mut index = HashMap::new();
+        let mut index = Columns::default();
         for c in required.iter().chain(optional.iter()) {
             if let Some(i) = csv.column(c) {
-                index.insert(*c, i);
+                index.insert(c, i);
             }
         }
         let target = match kind {
@@ -191,7 +216,7 @@ impl Parser {
         let mut custom = Vec::new();
         if let Some(target) = target {
             for (i, h) in csv.headers.iter().enumerate() {
-                if !index.values().any(|&j| j == i) && !h.is_empty() {
+                if !index.holds(i) && !h.is_empty() {
                     let ty = indexes
                         .fields
                         .iter()
@@ -207,15 +232,22 @@ impl Parser {
             custom,
             date_format: opts.date_format,
             today: opts.today.format("%Y-%m-%d").to_string(),
-            seen: HashMap::new(),
-            leaders: Vec::new(),
             optional,
         })
     }
 
-    /// Validates one record into a row in table order (with what it says
-    /// beside the table's columns), or says everything wrong with it.
-    pub fn row(&mut self, rec: &Record<'_>, ix: &mut Indexes) -> Result<Parsed, Vec<String>> {
+    /// Whether a record is checked against the indexes alone, whatever the
+    /// rows before it (items, contacts, assignments): then records can be
+    /// checked on several threads. A colleague or a customer is added to
+    /// the indexes as its row is read, for the rows after it.
+    pub fn independent(&self) -> bool {
+        !matches!(self.kind, FileKind::Colleagues | FileKind::Customers)
+    }
+
+    /// Checks one record into a row in table order (with what it says
+    /// beside the table's columns), and says everything wrong with it.
+    /// Then [`FileChecks::admit`] takes it, in file order.
+    pub fn check(&self, rec: &Record<'_>, ix: &Indexes) -> Checked {
         let mut r = Reader {
             rec,
             index: &self.index,
@@ -224,10 +256,17 @@ impl Parser {
             date_format: self.date_format,
         };
         let mut paid_on = None;
+        let mut added = None;
         let row = match self.kind {
-            FileKind::Colleagues => parties::colleague(&mut r, ix),
+            FileKind::Colleagues => {
+                let (row, colleague) = parties::colleague(&mut r, ix);
+                added = colleague;
+                row
+            }
             FileKind::Customers => {
-                parties::customer(&mut r, ix, &self.custom, &mut self.leaders, rec.line)
+                let (row, customer) = parties::customer(&mut r, ix, &self.custom);
+                added = customer;
+                row
             }
             FileKind::Contacts => parties::contact(&mut r, ix),
             FileKind::Assignments => parties::assignment(&mut r, ix),
@@ -236,32 +275,105 @@ impl Parser {
                 items::item(&mut r, ix, &self.custom)
             }
         };
-        let mut errors = r.errors;
-        let nkeys = self.kind.table().keys.len();
-        let key: Vec<&str> = row[..nkeys]
-            .iter()
-            .map(|v| v.as_text().unwrap_or_default())
-            .collect();
-        if key.iter().all(|k| !k.is_empty()) {
-            let fingerprint = fingerprint(&key);
-            if let Some(first) = self.seen.get(&fingerprint) {
-                errors.push(format!(
-                    "duplicate key {} (first on line {first})",
-                    key.join("/")
-                ));
-            } else {
-                self.seen.insert(fingerprint, rec.line);
-            }
-        }
-        if errors.is_empty() {
-            Ok(Parsed { row, paid_on })
-        } else {
-            Err(errors)
+        let (parts, n) = self.key_parts(&row);
+        let key = &parts[..n];
+        let key = key.iter().all(|k| !k.is_empty()).then(|| fingerprint(key));
+        Checked {
+            parsed: Parsed { row, paid_on },
+            errors: r.errors,
+            key,
+            added,
         }
     }
 
+    /// The key columns of a row, as text (empty when not given): the
+    /// first `n` of the array.
+    fn key_parts<'r>(&self, row: &'r Row) -> ([&'r str; MAX_KEYS], usize) {
+        let mut parts = [""; MAX_KEYS];
+        let nkeys = self.kind.table().keys.len();
+        for (part, v) in parts.iter_mut().zip(&row[..nkeys]) {
+            *part = v.as_text().unwrap_or_default();
+        }
+        (parts, nkeys)
+    }
+
+    /// A row's key as messages write it: `C001/INV-1`.
+    pub fn key_text(&self, row: &Row) -> String {
+        let (parts, n) = self.key_parts(row);
+        parts[..n].join("/")
+    }
+}
+
+/// Key columns of a table, at most (assignments have three).
+const MAX_KEYS: usize = 3;
+const _: () = {
+    let mut i = 0;
+    while i < FileKind::ALL.len() {
+        assert!(FileKind::ALL[i].table().keys.len() <= MAX_KEYS);
+        i += 1;
+    }
+};
+
+/// What is checked across the rows of a file, in file order: keys seen
+/// once only, what the rows add to the indexes, and group leaders (checked
+/// at the end, against every customer).
+#[derive(Default)]
+pub struct FileChecks {
+    /// Fingerprint of each key seen → its line, for duplicate keys.
+    seen: HashMap<u128, u64>,
+    /// `(line, code, leader)` of grouped customers, checked at the end.
+    leaders: Vec<(u64, String, String)>,
+}
+
+impl FileChecks {
+    /// Adds what a checked row (on `line`) adds to the indexes: a
+    /// colleague or a customer, valid or not, for the rows after it. A
+    /// file whose rows add to the indexes is checked one row after another.
+    pub fn add(&mut self, line: u64, checked: &mut Checked, ix: &mut Indexes) {
+        match checked.added.take() {
+            None => {}
+            Some(Added::Colleague(email, role)) => {
+                ix.colleagues.insert(email, role);
+            }
+            Some(Added::Customer(code, info)) => {
+                if let Some(leader) = &info.leader {
+                    self.leaders.push((line, code.clone(), leader.clone()));
+                }
+                ix.customers.insert(code, info);
+            }
+        }
+    }
+
+    /// Takes the key of the row on `line`, valid or not: the message for
+    /// a key an earlier row has, naming that row's line, else none.
+    /// `key_text` writes the key, for the message.
+    pub fn admit(
+        &mut self,
+        line: u64,
+        key: Option<u128>,
+        key_text: impl FnOnce() -> String,
+    ) -> Option<String> {
+        match self.seen.entry(key?) {
+            Entry::Occupied(first) => Some(format!(
+                "duplicate key {} (first on line {})",
+                key_text(),
+                first.get()
+            )),
+            Entry::Vacant(vacant) => {
+                vacant.insert(line);
+                None
+            }
+        }
+    }
+
+    /// Room for the keys of about `rows` rows more, so that the map of
+    /// keys is not grown (and copied) again and again.
+    pub fn reserve(&mut self, rows: usize) {
+        self.seen.reserve(rows);
+    }
+
     /// Checks that need the whole file: group leaders exist and groups have one level.
-    pub fn finish(&mut self, ix: &Indexes) -> Vec<(u64, String)> {
+    pub fn finish(&self, ix: &Indexes) -> Vec<(u64, String)> {
         let mut errors = Vec::new();
         for (line, code, leader) in &self.leaders {
             match ix.customers.get(leader) {

@@ -4,11 +4,11 @@
 use relance_dsl::model::{COLLEAGUE_ROLES, Type};
 
 use super::cells::{Cell, Reader};
-use super::{CustomerInfo, Indexes, suggest, text};
+use super::{Added, CustomerInfo, Indexes, suggest, text};
 use crate::store::table::{Row, Val};
 
-/// A row of `colleagues`.
-pub(super) fn colleague(r: &mut Reader<'_, '_>, ix: &mut Indexes) -> Row {
+/// A row of `colleagues`, with the colleague it adds to the indexes.
+pub(super) fn colleague(r: &mut Reader<'_, '_>, ix: &Indexes) -> (Row, Option<Added>) {
     let email = r.address("email");
     let name = r.required("name");
     // Unsaid, the role stays what is stored (or `collector`).
@@ -23,25 +23,25 @@ pub(super) fn colleague(r: &mut Reader<'_, '_>, ix: &mut Indexes) -> Row {
             suggest(&role, COLLEAGUE_ROLES.iter().copied())
         ));
     }
-    if let Some(email) = &email {
-        ix.colleagues.insert(email.clone(), role.clone());
-    }
-    vec![
+    let added = email
+        .as_ref()
+        .map(|email| Added::Colleague(email.clone(), role.clone()));
+    let row = vec![
         text(email),
         text(name),
         Val::Text(Some(role)),
         r.opt("phone"),
-    ]
+    ];
+    (row, added)
 }
 
-/// A row of `customers`; a grouped customer's leader is checked at the end.
+/// A row of `customers`, with the customer it adds to the indexes (a
+/// grouped customer's leader is checked at the end of the file).
 pub(super) fn customer(
     r: &mut Reader<'_, '_>,
-    ix: &mut Indexes,
+    ix: &Indexes,
     custom: &[(usize, String, Option<Type>)],
-    leaders: &mut Vec<(u64, String, String)>,
-    line: u64,
-) -> Row {
+) -> (Row, Option<Added>) {
     let code = r.code("code");
     let name = r.required("name");
     // What the store (or an earlier file of this call) holds:
@@ -77,19 +77,16 @@ pub(super) fn customer(
     let credit_currency = currency.clone().unwrap_or_else(|| ix.currency.clone());
     let credit_limit = r.amount("credit_limit", &credit_currency);
     let custom = r.custom(custom);
-    if let (Some(code), Some(leader)) = (&code, &leader) {
-        leaders.push((line, code.clone(), leader.clone()));
-    }
-    if let Some(code) = &code {
-        ix.customers.insert(
+    let added = code.as_ref().map(|code| {
+        Added::Customer(
             code.clone(),
             CustomerInfo {
                 currency: currency.clone(),
                 leader: leader.clone(),
             },
-        );
-    }
-    vec![
+        )
+    });
+    let row = vec![
         text(code),
         text(name),
         r.keep("language", text(language)),
@@ -103,7 +100,8 @@ pub(super) fn customer(
         r.opt("postcode"),
         r.opt("city"),
         r.opt("country"),
-    ]
+    ];
+    (row, added)
 }
 
 /// A row of `contacts`.
