@@ -275,6 +275,14 @@ async fn import_files(
         data: counts,
     });
     history::append_history(&mut tx, &run.history).await?;
+    if !opts.dry_run {
+        let changed: Vec<(&str, u64)> = report
+            .files
+            .iter()
+            .map(|f| (f.kind.as_str(), f.inserted + f.updated + f.cleared))
+            .collect();
+        imports::refresh_statistics(&mut tx, &changed).await?;
+    }
     if opts.dry_run {
         tx.rollback().await?;
     } else {

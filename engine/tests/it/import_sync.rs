@@ -192,3 +192,53 @@ async fn a_changed_file_writes_exactly_the_changed_rows_history_and_payments() {
         t.cleanup().await;
     }
 }
+
+/// PostgreSQL's own estimate of `items`' rows, as the planner sees it (-1
+/// before any statistics).
+async fn estimated_items(store: &Store) -> f32 {
+    let mut tx = store.begin().await.expect("a transaction");
+    on_tx!(&mut tx, c => sqlx::query_scalar("SELECT reltuples FROM pg_class WHERE relname = 'items'")
+        .fetch_one(&mut **c)
+        .await
+        .expect("the estimate"))
+}
+
+/// `n` items of customer C1, references `R-{from}`…
+fn items_csv(from: usize, n: usize) -> Vec<u8> {
+    let mut csv = String::from("customer,reference,type,due_date,amount\n");
+    for i in from..from + n {
+        csv.push_str(&format!("C1,R-{i},invoice,2026-10-01,10\n"));
+    }
+    csv.into_bytes()
+}
+
+#[tokio::test]
+async fn an_import_that_changes_much_of_a_table_leaves_postgresql_its_statistics() {
+    let Some(t) = relance_test_support::store::postgres().await else {
+        return;
+    };
+    let first = items_csv(0, 300);
+    let (_dir, paths) = files(&[("customers.csv", CUSTOMERS), ("items.csv", &first)]);
+    run(&t.store, &paths, &options()).await.expect("valid files");
+    // Planned on right after the import, not when autovacuum comes by.
+    assert_eq!(estimated_items(&t.store).await, 300.0);
+
+    // The daily sync: a few new rows (under 50 and a tenth) leave them.
+    let few = items_csv(300, 20);
+    let (_dir2, paths) = files(&[("items.csv", &few)]);
+    run(&t.store, &paths, &options()).await.expect("valid files");
+    assert_eq!(estimated_items(&t.store).await, 300.0);
+
+    // Many new rows refresh them; a dry run does not.
+    let many = items_csv(320, 100);
+    let (_dir3, paths) = files(&[("items.csv", &many)]);
+    let dry = Options {
+        dry_run: true,
+        ..options()
+    };
+    run(&t.store, &paths, &dry).await.expect("valid files");
+    assert_eq!(estimated_items(&t.store).await, 300.0);
+    run(&t.store, &paths, &options()).await.expect("valid files");
+    assert_eq!(estimated_items(&t.store).await, 420.0);
+    t.cleanup().await;
+}
