@@ -92,6 +92,116 @@ impl Context {
     }
 }
 
+/// [`Context`] without its item records, as tera reads it.
+#[derive(Serialize)]
+struct Records<'a> {
+    settings: &'a Settings,
+    customer: &'a Customer,
+    account: &'a AccountInfo,
+    contact: &'a Option<Contact>,
+    collector: &'a Option<Colleague>,
+    step: &'a Option<String>,
+    scenario: &'a Option<String>,
+    today: NaiveDate,
+    penalties: &'a Penalties,
+    links: &'a Links,
+    previous: &'a [Previous],
+}
+
+/// A [`Member`] without its items, as tera reads it.
+#[derive(Serialize)]
+struct MemberRecord<'a> {
+    code: &'a str,
+    name: &'a str,
+    subtotal: Money,
+}
+
+impl Context {
+    /// The context as tera's values, the same as
+    /// `tera::Context::from_serialize(self)` gives, with each item record
+    /// converted once: `covered`, `leader` and the members' `items` share
+    /// the record of the same item in `items` (tera's maps are reference
+    /// counted), where the two are equal. Converting every item three times
+    /// was about a third of composing a message.
+    pub fn to_tera(&self) -> Result<tera::Context, tera::Error> {
+        let Context {
+            settings,
+            customer,
+            account,
+            contact,
+            collector,
+            items,
+            covered,
+            members,
+            step,
+            scenario,
+            today,
+            penalties,
+            links,
+            leader,
+            previous,
+        } = self;
+        let mut tc = tera::Context::from_serialize(&Records {
+            settings,
+            customer,
+            account,
+            contact,
+            collector,
+            step,
+            scenario,
+            today: *today,
+            penalties,
+            links,
+            previous,
+        })?;
+        let converted: Vec<tera::Value> = items
+            .iter()
+            .map(tera::Value::try_from_serializable)
+            .collect::<Result<_, _>>()?;
+        let position: std::collections::HashMap<(&str, &str), usize> = items
+            .iter()
+            .enumerate()
+            .map(|(n, i)| ((i.customer.as_str(), i.reference.as_str()), n))
+            .collect();
+        let shared =
+            |item: &Item| match position.get(&(item.customer.as_str(), item.reference.as_str())) {
+                Some(&n) if items[n] == *item => Ok(converted[n].clone()),
+                _ => tera::Value::try_from_serializable(item),
+            };
+        let list = |list: &[Item]| -> Result<tera::Value, tera::Error> {
+            Ok(tera::Value::from(
+                list.iter().map(shared).collect::<Result<Vec<_>, _>>()?,
+            ))
+        };
+        let members = members
+            .iter()
+            .map(|m| {
+                let record = MemberRecord {
+                    code: &m.code,
+                    name: &m.name,
+                    subtotal: m.subtotal,
+                };
+                let mut map = tera::Value::try_from_serializable(&record)?
+                    .into_map()
+                    .unwrap_or_default();
+                map.insert(tera::value::Key::Str("items"), list(&m.items)?);
+                Ok(tera::Value::from(map))
+            })
+            .collect::<Result<Vec<_>, tera::Error>>()?;
+        tc.insert_value("covered", list(covered)?);
+        tc.insert_value("members", tera::Value::from(members));
+        tc.insert_value(
+            "leader",
+            match leader {
+                Some(item) => shared(item)?,
+                None => tera::Value::none(),
+            },
+        );
+        tc.insert_value("items", tera::Value::from(converted));
+        Ok(tc)
+    }
+}
+
 /// An email or letter sent to the account before.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize)]
 pub struct Previous {
@@ -253,7 +363,7 @@ pub struct Colleague {
 }
 
 /// An open item.
-#[derive(Debug, Clone, Serialize)]
+#[derive(Debug, Clone, PartialEq, Serialize)]
 pub struct Item {
     /// The customer that owes it (a member of a grouped account).
     pub customer: String,
@@ -368,4 +478,67 @@ pub struct Attachment {
     pub url: String,
     /// Until when the link works.
     pub expires: NaiveDate,
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    /// `to_tera` gives every key of the context as serializing it whole does.
+    fn assert_same_as_serialized(ctx: &Context) {
+        let whole = tera::Value::from_serializable(ctx);
+        let whole = whole.as_map().expect("a map");
+        let shared = ctx.to_tera().expect("converted");
+        assert_eq!(whole.len(), 15, "a field of Context is missing here");
+        for (key, value) in whole {
+            let key = key.as_str().expect("a field name");
+            assert_eq!(shared.get(key), Some(value), "{key}");
+        }
+    }
+
+    fn item(customer: &str, reference: &str, cents: i64) -> Item {
+        let mut item = crate::variables::sample().items.remove(0);
+        item.customer = customer.into();
+        item.reference = reference.into();
+        item.remaining = Money::new(cents, relance_money::Currency::NONE);
+        item
+    }
+
+    #[test]
+    fn the_shared_records_are_the_serialized_ones() {
+        let mut ctx = crate::variables::sample();
+        assert_same_as_serialized(&ctx);
+
+        // A grouped account, one covered item, a leader.
+        let (a, b, c) = (
+            item("C1", "R1", 100),
+            item("C1", "R2", 200),
+            item("C2", "R1", 300),
+        );
+        ctx.items = vec![a.clone(), b.clone(), c.clone()];
+        ctx.covered = vec![b.clone()];
+        ctx.leader = Some(b.clone());
+        ctx.members[0].items = vec![a.clone(), b.clone()];
+        ctx.members.push(Member {
+            code: "C2".into(),
+            name: "Member".into(),
+            items: vec![c.clone()],
+            subtotal: c.remaining,
+        });
+        assert_same_as_serialized(&ctx);
+
+        // A record that differs from the item of the same key is its own.
+        ctx.covered = vec![item("C1", "R2", 999)];
+        ctx.leader = None;
+        assert_same_as_serialized(&ctx);
+        let shared = ctx.to_tera().expect("converted");
+        let covered = shared
+            .get("covered")
+            .and_then(|v| v.as_array())
+            .expect("a list");
+        assert_eq!(
+            covered[0].get_from_path("remaining"),
+            tera::Value::from_serializable(&ctx.covered[0]).get_from_path("remaining")
+        );
+    }
 }

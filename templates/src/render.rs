@@ -189,7 +189,7 @@ impl Templates {
         let ctx = localized(ctx, &language);
         let ctx = ctx.as_ref();
         let values = self.hashtag_values(&entry.hashtags, ctx, &language);
-        let mut tc = tera::Context::from_serialize(ctx).map_err(|e| RenderError::Tera {
+        let mut tc = ctx.to_tera().map_err(|e| RenderError::Tera {
             file: template.to_string(),
             message: error_chain(&e),
         })?;

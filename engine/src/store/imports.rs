@@ -35,7 +35,13 @@ pub async fn last_items_import(store: &Store) -> Result<Option<String>, StoreErr
 
 /// Tables whose planner statistics an import refreshes when it changed
 /// much of them.
-const IMPORTED_TABLES: [&str; 5] = ["colleagues", "customers", "contacts", "assignments", "items"];
+const IMPORTED_TABLES: [&str; 5] = [
+    "colleagues",
+    "customers",
+    "contacts",
+    "assignments",
+    "items",
+];
 
 /// On PostgreSQL, analyzes each imported table whose `changed` rows (by table) are
 /// more than autovacuum's own threshold (50 rows and a tenth of the
@@ -59,11 +65,12 @@ pub async fn refresh_statistics(tx: &mut Tx, changed: &[(&str, u64)]) -> Result<
             continue;
         }
         // -1 when the table was never analyzed.
-        let known: f32 = sqlx::query_scalar("SELECT reltuples FROM pg_class WHERE oid = $1::regclass")
-            .bind(table)
-            .fetch_one(&mut **c)
-            .await
-            .map_err(StoreError::query("reading the table's statistics"))?;
+        let known: f32 =
+            sqlx::query_scalar("SELECT reltuples FROM pg_class WHERE oid = $1::regclass")
+                .bind(table)
+                .fetch_one(&mut **c)
+                .await
+                .map_err(StoreError::query("reading the table's statistics"))?;
         if (rows as f64) > 50.0 + 0.1 * f64::from(known.max(0.0)) {
             sqlx::query(AssertSqlSafe(format!("ANALYZE {table}")))
                 .execute(&mut **c)

@@ -219,14 +219,18 @@ async fn an_import_that_changes_much_of_a_table_leaves_postgresql_its_statistics
     };
     let first = items_csv(0, 300);
     let (_dir, paths) = files(&[("customers.csv", CUSTOMERS), ("items.csv", &first)]);
-    run(&t.store, &paths, &options()).await.expect("valid files");
+    run(&t.store, &paths, &options())
+        .await
+        .expect("valid files");
     // Planned on right after the import, not when autovacuum comes by.
     assert_eq!(estimated_items(&t.store).await, 300.0);
 
     // The daily sync: a few new rows (under 50 and a tenth) leave them.
     let few = items_csv(300, 20);
     let (_dir2, paths) = files(&[("items.csv", &few)]);
-    run(&t.store, &paths, &options()).await.expect("valid files");
+    run(&t.store, &paths, &options())
+        .await
+        .expect("valid files");
     assert_eq!(estimated_items(&t.store).await, 300.0);
 
     // Many new rows refresh them; a dry run does not.
@@ -238,7 +242,9 @@ async fn an_import_that_changes_much_of_a_table_leaves_postgresql_its_statistics
     };
     run(&t.store, &paths, &dry).await.expect("valid files");
     assert_eq!(estimated_items(&t.store).await, 300.0);
-    run(&t.store, &paths, &options()).await.expect("valid files");
+    run(&t.store, &paths, &options())
+        .await
+        .expect("valid files");
     assert_eq!(estimated_items(&t.store).await, 420.0);
     t.cleanup().await;
 }
