@@ -106,17 +106,34 @@ pub async fn claim(
 ) -> Result<Vec<Claimed>, StoreError> {
     let mut tx = store.begin_write().await?;
     let lock = skip_locked(&tx);
+    // The first actions of each state in id order, read from the index on
+    // (state, id), then the first of those. Written as one condition with
+    // OR, SQLite read every queued action and sorted them all for each
+    // claim (69 ms a claim with 54,000 queued, a day's sending quadratic),
+    // as PostgreSQL did on statistics taken before the run. On PostgreSQL
+    // each state's rows are locked as they are read, skipping those another
+    // worker holds; the few locked and not taken are free again when the
+    // claim commits, a moment later.
+    let due = "(next_attempt_at IS NULL OR next_attempt_at <= ?)";
+    let first = |state: &str, condition: &str| {
+        format!(
+            "SELECT id FROM (SELECT id FROM actions WHERE state = '{state}' AND {condition} \
+             ORDER BY id LIMIT {limit}{lock}) AS {state}"
+        )
+    };
     let sql = statement(
         &tx,
         &format!(
             "SELECT id, account, scenario, step, leader, run_date, items, payload, attempts, state \
-             FROM actions WHERE (state IN ('queued', 'waiting_window') \
-             AND (next_attempt_at IS NULL OR next_attempt_at <= ?)) \
-             OR (state = 'sending' AND claimed_at <= ?) ORDER BY id LIMIT {limit}{lock}"
+             FROM actions WHERE id IN ({} UNION ALL {} UNION ALL {}) ORDER BY id LIMIT {limit}",
+            first("queued", due),
+            first("waiting_window", due),
+            first("sending", "claimed_at <= ?"),
         ),
     );
     let claimed: Vec<Claimed> = on_tx!(&mut tx, c => async {
         let rows = sqlx::query(AssertSqlSafe(sql))
+            .bind(now)
             .bind(now)
             .bind(stale_before)
             .fetch_all(&mut **c)

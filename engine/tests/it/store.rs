@@ -442,3 +442,78 @@ async fn the_emails_and_letters_sent_to_an_account_are_read_oldest_first() {
         t.cleanup().await;
     }
 }
+
+#[tokio::test]
+async fn a_claim_takes_the_first_due_actions_of_every_state_in_id_order() {
+    // (state, next attempt, claimed at), in id order.
+    let rows: &[(&str, Option<&str>, Option<&str>)] = &[
+        ("sent", None, None),
+        ("queued", None, None), // 2: due
+        ("waiting_review", None, None),
+        ("queued", Some("2026-11-20T09:00:00Z"), None), // 4: not yet
+        ("waiting_window", Some("2026-11-20T07:00:00Z"), None), // 5: due
+        ("sending", None, Some("2026-11-20T07:50:00Z")), // 6: lease running
+        ("sending", None, Some("2026-11-20T06:00:00Z")), // 7: stale
+        ("waiting_window", Some("2026-11-21T07:00:00Z"), None), // 8: not yet
+        ("queued", Some("2026-11-20T07:59:00Z"), None), // 9: due
+        ("failed", None, None),
+        ("queued", None, None), // 11: due
+    ];
+    for t in both().await {
+        let mut tx = t.store.begin().await.expect("a transaction");
+        let pg = tx.backend() == relance_engine::store::Backend::Postgres;
+        let sql = if pg {
+            "INSERT INTO actions (account, scenario, step, leader, run_date, planned_for, state, \
+             items, created_at, origin, next_attempt_at, claimed_at) \
+             VALUES ('A', 's', $1, 'L', '2026-11-20', '2026-11-20', $2, '[]', 'now', 'test', $3, $4)"
+        } else {
+            "INSERT INTO actions (account, scenario, step, leader, run_date, planned_for, state, \
+             items, created_at, origin, next_attempt_at, claimed_at) \
+             VALUES ('A', 's', ?, 'L', '2026-11-20', '2026-11-20', ?, '[]', 'now', 'test', ?, ?)"
+        };
+        // A fresh store numbers them from 1, in this order.
+        for (i, (state, next, claimed)) in rows.iter().enumerate() {
+            relance_engine::on_tx!(&mut tx, c => sqlx::query(sql)
+                .bind(format!("step{}", i + 1))
+                .bind(*state)
+                .bind(*next)
+                .bind(*claimed)
+                .execute(&mut **c)
+                .await
+                .map(|_| ())
+                .expect("an action"));
+        }
+        tx.commit().await.expect("committed");
+        let claim = |limit| {
+            relance_engine::store::outbox::claim(
+                &t.store,
+                "w",
+                "2026-11-20T08:00:00Z",
+                "2026-11-20T07:00:00Z",
+                limit,
+            )
+        };
+        let ids = |c: Vec<relance_engine::store::outbox::Claimed>| -> Vec<i64> {
+            c.iter().map(|a| a.id).collect()
+        };
+        assert_eq!(
+            ids(claim(3).await.expect("claimed")),
+            vec![2, 5, 7],
+            "{}",
+            t.name
+        );
+        assert_eq!(
+            ids(claim(3).await.expect("claimed")),
+            vec![9, 11],
+            "{}",
+            t.name
+        );
+        assert_eq!(
+            ids(claim(3).await.expect("claimed")),
+            Vec::<i64>::new(),
+            "{}",
+            t.name
+        );
+        t.cleanup().await;
+    }
+}
