@@ -206,13 +206,18 @@ pub async fn sent(
     let mut out: std::collections::HashMap<String, Vec<Sent>> = Default::default();
     for batch in accounts.chunks(1000) {
         let mut params = Params::new(tx);
+        // Every action of the accounts, by the index on `account`, the
+        // state checked here: with `state = 'sent'` in the condition, SQLite
+        // read every sent action of the store through the index on `state`
+        // for each batch, more as the day's sending went on (0.1 ms at
+        // first, 25 ms at the end of a day of 42,000 emails).
         let mut sql = String::from(
-            "SELECT account, scenario, step, run_date, payload FROM actions \
-             WHERE state = 'sent' AND account IN (",
+            "SELECT account, scenario, step, run_date, \
+             CASE WHEN state = 'sent' THEN payload END FROM actions WHERE account IN (",
         );
         params.list(&mut sql, batch.len());
         sql.push_str(") ORDER BY account, run_date, id");
-        let rows: Vec<(String, String, String, String, String)> = on_tx!(tx, c => async {
+        let rows: Vec<(String, String, String, String, Option<String>)> = on_tx!(tx, c => async {
             let mut q = sqlx::query(AssertSqlSafe(sql));
             for code in batch {
                 q = q.bind(code.clone());
@@ -225,6 +230,8 @@ pub async fn sent(
         .await)
         .map_err(StoreError::query("reading the emails and letters sent"))?;
         for (account, scenario, step, run_date, payload) in rows {
+            // Not sent.
+            let Some(payload) = payload else { continue };
             // A payload that does not parse names no email or letter; an
             // email step without recipients sent no email.
             let payload = serde_json::from_str::<Payload>(&payload).unwrap_or_default();

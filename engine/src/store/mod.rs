@@ -282,6 +282,11 @@ const SQLITE_MIGRATIONS: &[(i64, &str, &str)] = &[
         "run_shards",
         include_str!("../../migrations/sqlite/0012_run_shards.sql"),
     ),
+    (
+        13,
+        "notices_by_message",
+        include_str!("../../migrations/sqlite/0013_notices_by_message.sql"),
+    ),
 ];
 const POSTGRES_MIGRATIONS: &[(i64, &str, &str)] = &[
     (
@@ -343,6 +348,11 @@ const POSTGRES_MIGRATIONS: &[(i64, &str, &str)] = &[
         12,
         "run_shards",
         include_str!("../../migrations/postgres/0012_run_shards.sql"),
+    ),
+    (
+        13,
+        "notices_by_message",
+        include_str!("../../migrations/postgres/0013_notices_by_message.sql"),
     ),
 ];
 
